@@ -1,0 +1,35 @@
+# ipslink: `make demo` runs the pipeline on synthetic data, `make test` runs the tests.
+SHELL := /bin/bash
+NPM_STAMP := node_modules/.package-lock.json
+CONFIG ?= config/demo.yaml
+PERSONS ?= 20000
+SEED ?= 20261121
+IPSLINK := node --import tsx src/cli/main.ts
+
+.PHONY: demo test tables bench clean install typecheck
+
+install: $(NPM_STAMP)
+
+$(NPM_STAMP): package.json package-lock.json
+	npm ci --no-audit --no-fund
+	@touch $(NPM_STAMP)
+
+demo: install
+	@rm -rf data/demo/landing/synth-$(SEED).tmp
+	@if [ ! -f data/demo/landing/synth-$(SEED)/delivery.json ]; then \
+		$(IPSLINK) synth --out data/demo/landing/synth-$(SEED) --persons $(PERSONS) --seed $(SEED); fi
+	$(IPSLINK) run --config config/demo.yaml
+	$(IPSLINK) summary --run out/demo/current --truth data/demo/landing/synth-$(SEED)/truth.json
+
+test: install
+	npx tsc --noEmit
+	NO_COLOR=1 npx vitest run
+
+tables: install
+	$(IPSLINK) tables --config $(CONFIG)
+
+bench: install
+	node --import tsx bench/run.ts
+
+clean:
+	rm -rf data out .tmp test/output

@@ -1,0 +1,129 @@
+/**
+ * The study definition (DESIGN §3): one YAML file under config/, validated
+ * with zod. Unknown keys are errors, so a typo cannot silently fall back to
+ * a default.
+ */
+import { readFileSync, existsSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { parse as parseYaml } from 'yaml';
+import { z } from 'zod';
+import { BENEFIT_TYPES, INCAPACITY_CAUSES, PROGRAMMES, TARGET_GROUPS } from '../contracts/extracts.js';
+import { fail } from '../errors.js';
+
+/** Coarsened covariates available for exact matching, built by sql/cohort/. */
+export const EXACT_MATCH_COVARIATES = [
+  'age_band',
+  'sex',
+  'benefit_type',
+  'benefit_duration_band',
+  'prior_work_band',
+  'index_year',
+  'region',
+  'incapacity_cause',
+  'target_group',
+  'funder',
+] as const;
+
+/** Baseline covariates whose balance is reported (DESIGN §3). */
+export const BALANCE_COVARIATES = [
+  'age_at_index',
+  'sex',
+  'benefit_type',
+  'benefit_duration_months',
+  'months_worked_12m',
+  'months_worked_24m',
+  'wage_eur_12m',
+  'wage_eur_24m',
+  'index_year',
+  'region',
+] as const;
+
+const isoDate = z.iso.date();
+const ascending = (values: number[]) => values.every((value, index) => index === 0 || value > values[index - 1]!);
+
+const studyConfigSchema = z.strictObject({
+  study: z.string().regex(/^[a-z0-9][a-z0-9_-]*$/, 'lowercase letters, digits, - and _'),
+  title: z.string().min(1),
+  landing: z.string().min(1).describe('directory holding one subdirectory per delivery'),
+  output: z.string().min(1).describe('output directory: warehouse, runs/ and current'),
+  deliveries: z.union([z.literal('all'), z.array(z.string().min(1)).min(1)]).default('all'),
+  index_window: z.strictObject({ from: isoDate, to: isoDate }).refine((window) => window.from <= window.to, {
+    message: 'from must not be after to',
+  }),
+  population: z.strictObject({
+    age_at_index: z.strictObject({ min: z.int().min(0), max: z.int().max(120) }),
+    qualifying_benefits: z.array(z.enum(BENEFIT_TYPES)).min(1),
+    incapacity_causes: z.array(z.enum(INCAPACITY_CAUSES)).min(1).optional(),
+    target_groups: z.array(z.enum(TARGET_GROUPS)).min(1).optional(),
+  }),
+  arms: z
+    .strictObject({
+      treated: z.enum(PROGRAMMES),
+      control: z.enum(PROGRAMMES),
+      /** Persons with both programmes: keep the arm of their first trajectory, or exclude them. */
+      both_programmes: z.enum(['first_trajectory', 'exclude']),
+    })
+    .refine((arms) => arms.treated !== arms.control, { message: 'treated and control must differ' }),
+  coarsening: z.strictObject({
+    age_band_starts: z.array(z.int()).min(1).refine(ascending, 'ascending'),
+    benefit_duration_band_starts_months: z.array(z.int().min(0)).min(1).refine(ascending, 'ascending'),
+    prior_work_band_starts_months: z.array(z.int().min(0).max(12)).min(1).refine(ascending, 'ascending'),
+  }),
+  matching: z.strictObject({
+    method: z.literal('exact'),
+    exact: z.array(z.enum(EXACT_MATCH_COVARIATES)).min(1),
+    balance_max_abs_smd: z.number().positive().default(0.1),
+  }),
+  outcomes: z.strictObject({
+    min_hours_any: z.number().positive().default(1),
+    min_hours_48h: z.number().positive().default(48),
+  }),
+  follow_up: z.strictObject({
+    months_before: z.int().min(1).max(60).default(24),
+    months_after: z.int().min(1).max(120).default(36),
+    report_months: z.array(z.int().min(0)).min(1),
+  }),
+  disclosure: z.strictObject({
+    min_cell_persons: z.int().min(1).default(10),
+  }),
+});
+
+export type StudyConfig = z.infer<typeof studyConfigSchema>;
+
+export interface LoadedStudyConfig {
+  config: StudyConfig;
+  file: string;
+  sha256: string;
+}
+
+export function loadStudyConfig(file: string): LoadedStudyConfig {
+  if (!existsSync(file)) fail({ code: 'config_not_found', file });
+  const text = readFileSync(file, 'utf8');
+  let raw: unknown;
+  try {
+    raw = parseYaml(text);
+  } catch (error) {
+    fail({ code: 'config_invalid', file, problems: `not valid YAML (${firstLine(error)})` });
+  }
+  return { config: parseStudyConfig(file, raw), file, sha256: createHash('sha256').update(text).digest('hex') };
+}
+
+export function parseStudyConfig(file: string, raw: unknown): StudyConfig {
+  const result = studyConfigSchema.safeParse(raw);
+  if (!result.success) {
+    const problems = result.error.issues
+      .map((issue) => `${issue.path.join('.') || '(top level)'}: ${issue.message}`)
+      .join('; ');
+    fail({ code: 'config_invalid', file, problems });
+  }
+  const config = result.data;
+  const lastReport = Math.max(...config.follow_up.report_months);
+  if (lastReport > config.follow_up.months_after) {
+    fail({ code: 'config_invalid', file, problems: `follow_up.report_months: ${lastReport} is beyond months_after` });
+  }
+  return config;
+}
+
+function firstLine(error: unknown): string {
+  return String(error instanceof Error ? error.message : error).split('\n')[0] ?? '';
+}

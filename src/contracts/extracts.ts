@@ -1,0 +1,115 @@
+/**
+ * The four extract contracts of DESIGN §2: the single source of truth for
+ * column names, types, validation rules and docs.
+ */
+import { integerBetween, isoDate, nonNegativeAmount, oneOf, optional, pseudonym } from './columns.js';
+import { defineExtract, type RowRule } from './define-extract.js';
+
+export const BENEFIT_TYPES = ['ZW', 'WGA', 'IVA', 'WAJONG', 'WAO', 'WW', 'BIJSTAND'] as const;
+export const INCAPACITY_CAUSES = ['MENTAL', 'PHYSICAL', 'OTHER'] as const;
+export const JOB_TYPES = ['REGULAR', 'TEMP_AGENCY', 'ON_CALL', 'DIRECTOR', 'INTERN', 'SHELTERED', 'OTHER'] as const;
+/** Not competitive employment (DESIGN §2). */
+export const NON_COMPETITIVE_JOB_TYPES = ['SHELTERED', 'INTERN'] as const;
+export const PROGRAMMES = ['IPS', 'TVR'] as const;
+export const FUNDERS = ['UWV', 'MUNICIPALITY'] as const;
+export const TARGET_GROUPS = ['SMI', 'CMD'] as const;
+export const SEXES = ['M', 'F', 'X'] as const;
+
+/** Payroll periods are a month or four weeks (Polis); anything longer is a delivery error. */
+export const MAX_PAYROLL_PERIOD_DAYS = 31;
+
+function endNotBeforeStart(extract: string, start: string, end: string): RowRule {
+  return {
+    id: `${extract}.end_before_start`,
+    description: `${end} must not be before ${start}`,
+    sql: `${end} is null or ${end} >= ${start}`,
+    check: (row) => row[end] === undefined || String(row[end]) >= String(row[start]),
+  };
+}
+
+export const persons = defineExtract({
+  name: 'persons',
+  description: 'One row per person: birth year, sex and labour-market region.',
+  key: 'person_id',
+  referencesPerson: false,
+  columns: {
+    person_id: pseudonym,
+    birth_year: integerBetween(1900, 2100),
+    sex: oneOf(SEXES),
+    region: optional(pseudonym),
+  },
+  rowRules: [],
+});
+
+export const benefitSpells = defineExtract({
+  name: 'benefit_spells',
+  description: 'UWV and municipal benefit spells; an empty end_date means ongoing.',
+  key: 'spell_id',
+  referencesPerson: true,
+  columns: {
+    spell_id: pseudonym,
+    person_id: pseudonym,
+    benefit_type: oneOf(BENEFIT_TYPES),
+    start_date: isoDate,
+    end_date: optional(isoDate),
+    monthly_amount_eur: nonNegativeAmount('euros per month'),
+    incapacity_cause: optional(oneOf(INCAPACITY_CAUSES)),
+  },
+  rowRules: [endNotBeforeStart('benefit_spells', 'start_date', 'end_date')],
+});
+
+export const employmentPeriods = defineExtract({
+  name: 'employment_periods',
+  description: 'Payroll periods (a month or four weeks) with paid hours and wages per job.',
+  key: 'period_id',
+  referencesPerson: true,
+  columns: {
+    period_id: pseudonym,
+    person_id: pseudonym,
+    job_id: pseudonym,
+    employer_id: pseudonym,
+    period_start: isoDate,
+    period_end: isoDate,
+    hours_paid: nonNegativeAmount('hours'),
+    wage_eur: nonNegativeAmount('euros'),
+    job_type: oneOf(JOB_TYPES),
+  },
+  rowRules: [
+    endNotBeforeStart('employment_periods', 'period_start', 'period_end'),
+    {
+      id: 'employment_periods.period_too_long',
+      description: `a payroll period must span at most ${MAX_PAYROLL_PERIOD_DAYS} days`,
+      sql: `period_end is null or period_start is null or period_end - period_start < ${MAX_PAYROLL_PERIOD_DAYS}`,
+      check: (row) =>
+        (Date.parse(String(row.period_end)) - Date.parse(String(row.period_start))) / 86_400_000 <
+        MAX_PAYROLL_PERIOD_DAYS,
+    },
+  ],
+});
+
+export const trajectories = defineExtract({
+  name: 'trajectories',
+  description: 'IPS and usual-service (TVR) trajectories with provider, funder and cost.',
+  key: 'trajectory_id',
+  referencesPerson: true,
+  columns: {
+    trajectory_id: pseudonym,
+    person_id: pseudonym,
+    programme: oneOf(PROGRAMMES),
+    start_date: isoDate,
+    end_date: optional(isoDate),
+    provider_id: pseudonym,
+    funder: oneOf(FUNDERS),
+    target_group: optional(oneOf(TARGET_GROUPS)),
+    cost_eur: optional(nonNegativeAmount('euros')),
+  },
+  rowRules: [endNotBeforeStart('trajectories', 'start_date', 'end_date')],
+});
+
+/** In load order: persons first, so the others can be checked against it. */
+export const EXTRACTS = [persons, benefitSpells, employmentPeriods, trajectories] as const;
+export type ExtractName = (typeof EXTRACTS)[number]['name'];
+
+export function extractByName(name: string) {
+  return EXTRACTS.find((extract) => extract.name === name);
+}

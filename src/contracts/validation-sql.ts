@@ -1,0 +1,98 @@
+/**
+ * Builds the bulk validation SQL for an extract from its contract.
+ *
+ * Staged rows hold every field as raw VARCHAR (null for an empty field). The
+ * generated query lists, per row, the rules it fails: column checks in
+ * column order (a required field that is empty fails `required` only), then
+ * row rules over the typed values, evaluated only when every column passed,
+ * exactly as the zod parser does. The first failed rule is the row's reason
+ * in the rejects ledger.
+ */
+import { quoteIdentifier, quoteLiteral } from '../db/database.js';
+import type { Extract } from './define-extract.js';
+
+export interface RuleDescription {
+  id: string;
+  reason: string;
+}
+
+export function duplicateKeyRuleId(extract: Extract): string {
+  return `${extract.name}.${extract.key}.duplicate`;
+}
+
+export function unknownPersonRuleId(extract: Extract): string {
+  return `${extract.name}.person_id.unknown_person`;
+}
+
+/** Every rule an extract's rows can fail, with the reason written to the ledger. */
+export function ruleCatalogue(extract: Extract): RuleDescription[] {
+  const rules: RuleDescription[] = [];
+  for (const [column, type] of Object.entries(extract.columns)) {
+    if (!type.optional) rules.push({ id: `${extract.name}.${column}.required`, reason: `${column} must not be empty` });
+    for (const check of type.checks) {
+      rules.push({ id: `${extract.name}.${column}.${check.id}`, reason: `${column} ${check.description}` });
+    }
+  }
+  for (const rule of extract.rowRules) rules.push({ id: rule.id, reason: rule.description });
+  rules.push({
+    id: duplicateKeyRuleId(extract),
+    reason: `${extract.key} must be unique; the first occurrence is kept`,
+  });
+  if (extract.referencesPerson) {
+    rules.push({ id: unknownPersonRuleId(extract), reason: 'person_id must exist in the accepted persons' });
+  }
+  return rules;
+}
+
+function columnFailureSql(extract: Extract, column: string): string {
+  const type = extract.columns[column]!;
+  const field = quoteIdentifier(column);
+  const branches = type.checks.map(
+    (check) => `when not (${check.sql(field)}) then ${quoteLiteral(`${extract.name}.${column}.${check.id}`)}`,
+  );
+  const whenNull = type.optional ? 'null' : quoteLiteral(`${extract.name}.${column}.required`);
+  return `case when ${field} is null then ${whenNull} ${branches.join(' ')} end`;
+}
+
+/**
+ * Per staged row: `line_number`, `row_hash`, the typed columns (null where a
+ * value is invalid) and `failed_rules`, the rules it fails in order.
+ */
+export function checkRowsSql(extract: Extract, stagedTable: string): string {
+  const columns = extract.columnNames.map(quoteIdentifier);
+  const typed = extract.columnNames.map(
+    (column) => `try_cast(${quoteIdentifier(column)} as ${extract.columns[column]!.duckdbType}) as ${quoteIdentifier(column)}`,
+  );
+  const columnFailures = extract.columnNames.map((column) => columnFailureSql(extract, column));
+  const rowFailures = extract.rowRules.map(
+    (rule) => `case when not coalesce(${rule.sql}, true) then ${quoteLiteral(rule.id)} end`,
+  );
+  return `
+with
+staged as (select line_number, row_hash, ${columns.join(', ')} from ${quoteIdentifier(stagedTable)}),
+column_checked as (
+    select
+        line_number,
+        row_hash,
+        ${typed.join(',\n        ')},
+        list_filter([${columnFailures.join(',\n            ')}]::VARCHAR[], rule -> rule is not null) as column_failures
+    from staged
+),
+row_checked as (
+    select
+        * exclude (column_failures),
+        case
+            when len(column_failures) > 0 then column_failures
+            else list_filter([${rowFailures.length ? rowFailures.join(', ') : ''}]::VARCHAR[], rule -> rule is not null)
+        end as failed_rules
+    from column_checked
+)
+select * from row_checked`;
+}
+
+/** DuckDB column definitions of the accepted table. */
+export function acceptedColumnsSql(extract: Extract): string {
+  return extract.columnNames
+    .map((column) => `${quoteIdentifier(column)} ${extract.columns[column]!.duckdbType}`)
+    .join(', ');
+}

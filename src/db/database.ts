@@ -1,0 +1,163 @@
+/**
+ * The one place that opens DuckDB and runs SQL.
+ *
+ * Stages hand it SQL files from `sql/` (or SQL built by a generator in
+ * `src/`) with `$named` values. Every statement is prepared first so its
+ * parameter names can be compared with the values given: a typo becomes
+ * `sql/panel/03_outcomes.sql: missing $min_hours_48`, not DuckDB's bare
+ * bind error. Multi-statement files are run statement by statement, each
+ * bound to the values it names.
+ */
+import { readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import {
+  DuckDBInstance,
+  type DuckDBConnection,
+  type DuckDBResult,
+  type DuckDBValue,
+} from '@duckdb/node-api';
+import { fail } from '../errors.js';
+import { logDebug } from '../log.js';
+
+export const SQL_DIR = join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'sql');
+
+export type SqlParams = Record<string, DuckDBValue>;
+
+export interface DatabaseOptions {
+  /** DuckDB worker threads; results never depend on it. */
+  threads?: number;
+  memoryLimit?: string;
+  tempDirectory?: string;
+}
+
+export class Database {
+  private constructor(
+    private readonly instance: DuckDBInstance,
+    private readonly connection: DuckDBConnection,
+    readonly path: string,
+  ) {}
+
+  static async open(path: string, options: DatabaseOptions = {}): Promise<Database> {
+    const config: Record<string, string> = {};
+    if (options.threads) config.threads = String(options.threads);
+    if (options.memoryLimit) config.memory_limit = options.memoryLimit;
+    if (options.tempDirectory) config.temp_directory = options.tempDirectory;
+    let instance: DuckDBInstance;
+    try {
+      instance = await DuckDBInstance.create(path, config);
+    } catch (error) {
+      if (/lock/i.test(String(error))) fail({ code: 'warehouse_locked', path });
+      throw error;
+    }
+    return new Database(instance, await instance.connect(), path);
+  }
+
+  /** Runs every statement of `sql/<file>`. */
+  async runFile(file: string, params: SqlParams = {}): Promise<void> {
+    await this.execute(`sql/${file}`, readSqlFile(file), params);
+  }
+
+  /** Runs `sql/<file>` and returns the rows of its last statement (small results only). */
+  async queryFile<Row>(file: string, params: SqlParams = {}): Promise<Row[]> {
+    return (await this.execute(`sql/${file}`, readSqlFile(file), params)) as Row[];
+  }
+
+  /** Runs generated SQL; `label` names it in errors and debug logs. */
+  async run(label: string, sql: string, params: SqlParams = {}): Promise<void> {
+    await this.execute(label, sql, params);
+  }
+
+  /** Runs generated SQL and returns the rows of its last statement (small results only). */
+  async query<Row>(label: string, sql: string, params: SqlParams = {}): Promise<Row[]> {
+    return (await this.execute(label, sql, params)) as Row[];
+  }
+
+  /** Streams a large result chunk by chunk, for Arrow and other writers. */
+  async stream(label: string, sql: string, params: SqlParams = {}): Promise<DuckDBResult> {
+    const prepared = await this.prepareChecked(label, sql, params);
+    return wrapSqlError(label, () => prepared.stream());
+  }
+
+  async count(table: string): Promise<number> {
+    const [row] = await this.query<{ n: number }>(`count ${table}`, `select count(*)::double as n from ${quoteIdentifier(table)}`);
+    return row?.n ?? 0;
+  }
+
+  close(): void {
+    this.connection.closeSync();
+    this.instance.closeSync();
+  }
+
+  private async prepareChecked(label: string, sql: string, params: SqlParams) {
+    const prepared = await wrapSqlError(label, () => this.connection.prepare(sql));
+    checkParameters(label, parameterNames(prepared), params);
+    prepared.bind(params);
+    return prepared;
+  }
+
+  private async execute(label: string, sql: string, params: SqlParams): Promise<Record<string, unknown>[]> {
+    const started = performance.now();
+    const statements = await wrapSqlError(label, () => this.connection.extractStatements(sql));
+    const named = new Set<string>();
+    let rows: Record<string, unknown>[] = [];
+    for (let index = 0; index < statements.count; index++) {
+      const prepared = await wrapSqlError(label, () => statements.prepare(index));
+      const names = parameterNames(prepared);
+      names.forEach((name) => named.add(name));
+      const own = Object.fromEntries(names.filter((name) => name in params).map((name) => [name, params[name]!]));
+      if (names.some((name) => !(name in params))) checkParameters(label, names, params);
+      prepared.bind(own);
+      const reader = await wrapSqlError(label, () => prepared.runAndReadAll());
+      rows = reader.getRowObjectsJS() as Record<string, unknown>[];
+    }
+    checkParameters(label, [...named], params);
+    logDebug(`${label}: ${Math.round(performance.now() - started)} ms`);
+    return rows;
+  }
+}
+
+function parameterNames(prepared: { parameterCount: number; parameterName(index: number): string }): string[] {
+  const names: string[] = [];
+  for (let index = 1; index <= prepared.parameterCount; index++) names.push(prepared.parameterName(index));
+  return names;
+}
+
+function checkParameters(label: string, names: readonly string[], params: SqlParams): void {
+  const wanted = new Set(names);
+  const missing = [...wanted].filter((name) => !(name in params)).sort();
+  const unexpected = Object.keys(params).filter((name) => !wanted.has(name)).sort();
+  if (missing.length || unexpected.length) fail({ code: 'sql_parameters', file: label, missing, unexpected });
+}
+
+async function wrapSqlError<T>(label: string, action: () => Promise<T>): Promise<T> {
+  try {
+    return await action();
+  } catch (error) {
+    if (error instanceof Error && error.name === 'PipelineFailure') throw error;
+    fail({ code: 'sql_failed', file: label, detail: firstLine(String(error instanceof Error ? error.message : error)) });
+  }
+}
+
+function firstLine(text: string): string {
+  return text.split('\n')[0] ?? text;
+}
+
+const sqlCache = new Map<string, string>();
+
+export function readSqlFile(file: string): string {
+  let sql = sqlCache.get(file);
+  if (sql === undefined) {
+    sql = readFileSync(join(SQL_DIR, file), 'utf8');
+    sqlCache.set(file, sql);
+  }
+  return sql;
+}
+
+export function quoteIdentifier(name: string): string {
+  return `"${name.replaceAll('"', '""')}"`;
+}
+
+export function quoteLiteral(value: string): string {
+  return `'${value.replaceAll("'", "''")}'`;
+}

@@ -1,0 +1,123 @@
+/**
+ * Pipeline errors: a closed set of codes, each with a message for people.
+ *
+ * Stages throw `PipelineFailure`; only `src/cli/` catches it, prints
+ * `messageFor(error)` on one line and exits with `exitCodes[error.code]`.
+ * Messages name files, rules and counts, never a value from a data row.
+ */
+export type PipelineError =
+  | { code: 'usage'; message: string }
+  | { code: 'config_invalid'; file: string; problems: string }
+  | { code: 'config_not_found'; file: string }
+  | { code: 'delivery_not_found'; landing: string; delivery: string }
+  | { code: 'delivery_manifest_invalid'; delivery: string; problems: string }
+  | { code: 'delivery_file_missing'; delivery: string; file: string }
+  | { code: 'delivery_file_unlisted'; delivery: string; file: string }
+  | { code: 'checksum_mismatch'; delivery: string; file: string; expected: string; actual: string }
+  | { code: 'row_count_mismatch'; delivery: string; file: string; expected: number; actual: number }
+  | { code: 'header_invalid'; delivery: string; file: string; missing: string[]; unknown: string[] }
+  | { code: 'delivery_changed'; delivery: string; file: string }
+  | { code: 'sql_parameters'; file: string; missing: string[]; unexpected: string[] }
+  | { code: 'sql_failed'; file: string; detail: string }
+  | { code: 'warehouse_locked'; path: string }
+  | { code: 'empty_arm'; arm: string; step: string }
+  | { code: 'run_not_found'; dir: string }
+  | { code: 'output_exists'; path: string };
+
+export class PipelineFailure extends Error {
+  constructor(readonly error: PipelineError) {
+    super(messageFor(error));
+    this.name = 'PipelineFailure';
+  }
+}
+
+export function fail(error: PipelineError): never {
+  throw new PipelineFailure(error);
+}
+
+function short(hex: string): string {
+  return `${hex.slice(0, 12)}…`;
+}
+
+export function messageFor(error: PipelineError): string {
+  switch (error.code) {
+    case 'usage':
+      return error.message;
+    case 'config_invalid':
+      return `${error.file}: invalid study config: ${error.problems}`;
+    case 'config_not_found':
+      return `${error.file}: study config not found`;
+    case 'delivery_not_found':
+      return `delivery ${error.delivery} not found in landing directory ${error.landing}`;
+    case 'delivery_manifest_invalid':
+      return `${error.delivery}/delivery.json is invalid: ${error.problems}`;
+    case 'delivery_file_missing':
+      return `${error.delivery}/${error.file}: listed in delivery.json but missing; ask for the file to be delivered again`;
+    case 'delivery_file_unlisted':
+      return `${error.delivery}/${error.file}: extract file not listed in delivery.json; every file must carry a sha256 and row count`;
+    case 'checksum_mismatch':
+      return (
+        `${error.delivery}/${error.file}: sha256 is ${short(error.actual)}, delivery.json says ${short(error.expected)}; ` +
+        'the file changed after delivery, ask for a fresh copy'
+      );
+    case 'row_count_mismatch':
+      return (
+        `${error.delivery}/${error.file}: read ${error.actual} data rows, delivery.json says ${error.expected}; ` +
+        'the file is truncated or the manifest is wrong'
+      );
+    case 'header_invalid':
+      return (
+        `${error.delivery}/${error.file}: header does not match the contract` +
+        (error.missing.length ? `; missing column(s) ${error.missing.join(', ')}` : '') +
+        (error.unknown.length ? `; unknown column(s) ${error.unknown.join(', ')}` : '')
+      );
+    case 'delivery_changed':
+      return (
+        `${error.delivery}/${error.file}: already ingested with a different sha256; ` +
+        'a delivery is immutable, deliver corrected data under a new delivery id'
+      );
+    case 'sql_parameters':
+      return (
+        `${error.file}:` +
+        (error.missing.length ? ` missing ${error.missing.map((p) => `$${p}`).join(', ')}` : '') +
+        (error.missing.length && error.unexpected.length ? ';' : '') +
+        (error.unexpected.length ? ` unexpected ${error.unexpected.map((p) => `$${p}`).join(', ')}` : '')
+      );
+    case 'sql_failed':
+      return `${error.file}: ${error.detail}`;
+    case 'warehouse_locked':
+      return `${error.path}: the warehouse is in use by another ipslink process; wait for it to finish`;
+    case 'empty_arm':
+      return `no ${error.arm} persons left after ${error.step}; check the population rules and the deliveries`;
+    case 'run_not_found':
+      return `${error.dir}: not a published ipslink run (no manifest.json)`;
+    case 'output_exists':
+      return `${error.path}: already exists; choose another --out or remove it first`;
+    default:
+      return assertNever(error);
+  }
+}
+
+export const exitCodes: Record<PipelineError['code'], number> = {
+  usage: 2,
+  config_invalid: 3,
+  config_not_found: 3,
+  delivery_not_found: 4,
+  delivery_manifest_invalid: 4,
+  delivery_file_missing: 4,
+  delivery_file_unlisted: 4,
+  checksum_mismatch: 4,
+  row_count_mismatch: 4,
+  header_invalid: 4,
+  delivery_changed: 4,
+  sql_parameters: 70,
+  sql_failed: 70,
+  warehouse_locked: 75,
+  empty_arm: 5,
+  run_not_found: 2,
+  output_exists: 2,
+};
+
+export function assertNever(value: never): never {
+  throw new Error(`unhandled case: ${JSON.stringify(value)}`);
+}

@@ -1,0 +1,125 @@
+/**
+ * Stages one delivered file as raw VARCHAR columns, one row per data row.
+ *
+ * Every field stays text so that nothing is lost to a failed cast: the
+ * contract's checks (validation-sql.ts) then decide per row. Rows the CSV
+ * reader cannot split into the header's columns are kept apart in
+ * `staged_malformed` with their line, so rows read = staged + malformed.
+ * `line_number` is the physical line in the file (the header is line 1);
+ * for Parquet it is the row number plus one, so it reads the same way.
+ * Grain out: staged = one row per parsable data row.
+ */
+import { createReadStream } from 'node:fs';
+import { createInterface } from 'node:readline';
+import { createGunzip } from 'node:zlib';
+import type { Database } from '../db/database.js';
+import { quoteIdentifier, quoteLiteral } from '../db/database.js';
+import type { Extract } from '../contracts/define-extract.js';
+import { fail } from '../errors.js';
+
+export interface StagedFile {
+  rowsRead: number;
+}
+
+export interface FileToStage {
+  path: string;
+  deliveryId: string;
+  fileName: string;
+  extract: Extract;
+}
+
+export async function stageFile(db: Database, file: FileToStage): Promise<StagedFile> {
+  if (file.fileName.endsWith('.parquet')) await stageParquet(db, file);
+  else await stageCsv(db, file);
+  const [row] = await db.query<{ staged: number; malformed: number }>(
+    'ingest: count staged rows',
+    'select (select count(*) from staged)::double as staged, (select count(*) from staged_malformed)::double as malformed',
+  );
+  return { rowsRead: (row?.staged ?? 0) + (row?.malformed ?? 0) };
+}
+
+async function readCsvHeader(path: string): Promise<string[]> {
+  const input = createReadStream(path);
+  const stream = path.endsWith('.gz') ? input.pipe(createGunzip()) : input;
+  const lines = createInterface({ input: stream, crlfDelay: Infinity });
+  try {
+    for await (const line of lines) return line.replace(/^\uFEFF/, '').split(',').map((name) => name.replace(/^"|"$/g, '').trim());
+    return [];
+  } finally {
+    lines.close();
+    input.destroy();
+  }
+}
+
+function checkHeader(file: FileToStage, header: readonly string[]): void {
+  const expected = new Set(file.extract.columnNames);
+  const missing = file.extract.columnNames.filter((name) => !header.includes(name));
+  const unknown = header.filter((name, index) => !expected.has(name) || header.indexOf(name) !== index);
+  if (missing.length || unknown.length) {
+    fail({ code: 'header_invalid', delivery: file.deliveryId, file: file.fileName, missing, unknown });
+  }
+}
+
+/** Contract columns of `staged`, empty strings as null, with the row hash. */
+function stagedSelect(extract: Extract): string {
+  const columns = extract.columnNames.map(quoteIdentifier);
+  const hashed = columns.map((column) => `coalesce(${column}, '')`).join(', ');
+  return [
+    `sha256(concat_ws(chr(31), ${hashed})) as row_hash`,
+    ...columns.map((column) => `nullif(${column}, '') as ${column}`),
+  ].join(',\n    ');
+}
+
+async function stageCsv(db: Database, file: FileToStage): Promise<void> {
+  const header = await readCsvHeader(file.path);
+  checkHeader(file, header);
+  const columns = header.map((name) => `${quoteLiteral(name)}: 'VARCHAR'`).join(', ');
+  await db.run(
+    `ingest: read ${file.fileName}`,
+    `drop table if exists csv_rejects;
+drop table if exists csv_reject_scans;
+create or replace temp table staged_raw as
+select *
+from read_csv(${quoteLiteral(file.path)}, header = true, auto_detect = false, delim = ',', quote = '"', escape = '"',
+    columns = {${columns}}, store_rejects = true, rejects_table = 'csv_rejects', rejects_scan = 'csv_reject_scans');
+create or replace temp table staged_malformed as
+select line::bigint as line_number, sha256(any_value(csv_line order by column_idx)) as row_hash,
+    any_value(error_type::varchar order by column_idx) as error_type
+from csv_rejects
+group by line;`,
+  );
+  // The n-th parsable record sits on the n-th line that is neither the header nor malformed.
+  // rowid follows insertion (= file) order; inside a transaction it does not start at 0.
+  await db.run(
+    `ingest: stage ${file.fileName}`,
+    `create or replace temp table staged as
+with
+lines as (
+    select line as line_number, row_number() over (order by line) as record_index
+    from range(2, 2 + (select count(*) from staged_raw) + (select count(*) from staged_malformed)) as t(line)
+    where line not in (select line_number from staged_malformed)
+)
+select lines.line_number, ${stagedSelect(file.extract)}
+from (select row_number() over (order by rowid) as record_index, * from staged_raw) as raw
+join lines using (record_index)`,
+  );
+}
+
+async function stageParquet(db: Database, file: FileToStage): Promise<void> {
+  const described = await db.query<{ column_name: string }>(
+    `ingest: describe ${file.fileName}`,
+    `describe select * from read_parquet(${quoteLiteral(file.path)})`,
+  );
+  checkHeader(file, described.map((row) => row.column_name));
+  const casts = file.extract.columnNames.map((name) => `${quoteIdentifier(name)}::VARCHAR as ${quoteIdentifier(name)}`);
+  await db.run(
+    `ingest: stage ${file.fileName}`,
+    `create or replace temp table staged as
+with raw as (
+    select file_row_number + 2 as line_number, ${casts.join(', ')}
+    from read_parquet(${quoteLiteral(file.path)}, file_row_number = true)
+)
+select line_number, ${stagedSelect(file.extract)} from raw;
+create or replace temp table staged_malformed (line_number bigint, row_hash varchar, error_type varchar);`,
+  );
+}

@@ -1,0 +1,131 @@
+import { readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, test } from 'vitest';
+import { ingestDeliveries } from '../../src/ingest/index.js';
+import { makeTempDir, withDatabase, writeDelivery, type TestFile } from '../support/delivery.js';
+
+const persons: TestFile = {
+  name: 'persons.csv',
+  extract: 'persons',
+  csv: [
+    'sex,person_id,birth_year,region',
+    'F,P001,1980,AMR01',
+    'M,P002,1975,',
+    'Q,P003,1990,AMR02',
+    'F,P001,1981,AMR01',
+    'M,111222333,1970,AMR03',
+    '',
+  ].join('\n'),
+};
+
+const spells: TestFile = {
+  name: 'benefit_spells.csv.gz',
+  extract: 'benefit_spells',
+  csv: [
+    'spell_id,person_id,benefit_type,start_date,end_date,monthly_amount_eur,incapacity_cause',
+    'S1,P001,WGA,2014-01-01,,1500.00,MENTAL',
+    'S2,P002,ZW,2014-02-30,,1500.00,',
+    'S3,P999,ZW,2014-02-01,,1500.00,',
+    'S4,P002,ZW,2014-02-01,2013-01-01,1500.00,',
+    'S5,P002,ZW,2014-02-01,,-3,',
+    '',
+  ].join('\n'),
+};
+
+async function ingest(landing: string) {
+  return withDatabase(async (db) => {
+    const report = await ingestDeliveries(db, { landing, deliveries: 'all', runId: 'test-run' });
+    const rejects = await db.query<{ file: string; line_number: number; rule_id: string }>(
+      'rejects',
+      'select file, line_number::int as line_number, rule_id from rejects order by file, line_number',
+    );
+    return { report, rejects };
+  });
+}
+
+describe('ingestDeliveries', () => {
+  test('every row read is accepted or in the ledger with the first rule it fails', async () => {
+    const landing = makeTempDir();
+    writeDelivery(landing, 'd1', [persons, spells]);
+    const { report, rejects } = await ingest(landing);
+    for (const file of report.files) expect(file.rows_read).toBe(file.rows_accepted + file.rows_rejected);
+    expect(report.files.map((file) => [file.file, file.rows_read, file.rows_accepted])).toEqual([
+      ['benefit_spells.csv.gz', 5, 1],
+      ['persons.csv', 5, 2],
+    ]);
+    expect(rejects).toEqual([
+      { file: 'benefit_spells.csv.gz', line_number: 3, rule_id: 'benefit_spells.start_date.date_invalid' },
+      { file: 'benefit_spells.csv.gz', line_number: 4, rule_id: 'benefit_spells.person_id.unknown_person' },
+      { file: 'benefit_spells.csv.gz', line_number: 5, rule_id: 'benefit_spells.end_before_start' },
+      { file: 'benefit_spells.csv.gz', line_number: 6, rule_id: 'benefit_spells.monthly_amount_eur.negative' },
+      { file: 'persons.csv', line_number: 4, rule_id: 'persons.sex.enum' },
+      { file: 'persons.csv', line_number: 5, rule_id: 'persons.person_id.duplicate' },
+      { file: 'persons.csv', line_number: 6, rule_id: 'persons.person_id.bsn_leak' },
+    ]);
+  });
+
+  test('rows that cannot be split into the header columns are rejected, not lost', async () => {
+    const landing = makeTempDir();
+    const csv = 'person_id,birth_year,sex,region\nP001,1980,F,AMR01\nP002,1975\nP003,1990,M,AMR02,extra\nP004,1990,M,\n';
+    writeDelivery(landing, 'd1', [{ name: 'persons.csv', extract: 'persons', csv }]);
+    const { report, rejects } = await ingest(landing);
+    expect(report.files[0]).toMatchObject({ rows_read: 4, rows_accepted: 2, rows_rejected: 2 });
+    expect(rejects.map((row) => [row.line_number, row.rule_id])).toEqual([
+      [3, 'persons.csv_malformed'],
+      [4, 'persons.csv_malformed'],
+    ]);
+  });
+
+  test('a second run over the same delivery loads nothing new', async () => {
+    const landing = makeTempDir();
+    writeDelivery(landing, 'd1', [persons]);
+    await withDatabase(async (db) => {
+      const first = await ingestDeliveries(db, { landing, deliveries: 'all', runId: 'r1' });
+      const second = await ingestDeliveries(db, { landing, deliveries: 'all', runId: 'r2' });
+      expect(first.newDeliveryIds).toEqual(['d1']);
+      expect(second.newDeliveryIds).toEqual([]);
+      expect(await db.count('persons')).toBe(2);
+    });
+  });
+
+  test('a file whose sha256 differs from delivery.json stops the run', async () => {
+    const landing = makeTempDir();
+    const dir = writeDelivery(landing, 'd1', [persons]);
+    writeFileSync(join(dir, 'persons.csv'), `${readFileSync(join(dir, 'persons.csv'), 'utf8')}P009,1980,F,\n`);
+    await expect(ingest(landing)).rejects.toThrow(/d1\/persons.csv: sha256 is [0-9a-f]{12}…, delivery.json says/);
+  });
+
+  test('a listed file that is missing stops the run', async () => {
+    const landing = makeTempDir();
+    const dir = writeDelivery(landing, 'd1', [persons, spells]);
+    rmSync(join(dir, 'benefit_spells.csv.gz'));
+    await expect(ingest(landing)).rejects.toThrow('d1/benefit_spells.csv.gz: listed in delivery.json but missing');
+  });
+
+  test('a row count that disagrees with delivery.json loads nothing from the delivery', async () => {
+    const landing = makeTempDir();
+    writeDelivery(landing, 'd1', [persons, { ...spells, rowCount: 6 }]);
+    await withDatabase(async (db) => {
+      await expect(ingestDeliveries(db, { landing, deliveries: 'all', runId: 'r1' })).rejects.toThrow(
+        'd1/benefit_spells.csv.gz: read 5 data rows, delivery.json says 6',
+      );
+      expect(await db.count('persons')).toBe(0);
+      expect(await db.count('ingested_files')).toBe(0);
+    });
+  });
+
+  test('a header without a contract column names it', async () => {
+    const landing = makeTempDir();
+    writeDelivery(landing, 'd1', [{ name: 'persons.csv', extract: 'persons', csv: 'person_id,sex,region,age\nP1,F,,30\n' }]);
+    await expect(ingest(landing)).rejects.toThrow(
+      'd1/persons.csv: header does not match the contract; missing column(s) birth_year; unknown column(s) age',
+    );
+  });
+
+  test('error messages never contain a value from a row', async () => {
+    const landing = makeTempDir();
+    writeDelivery(landing, 'd1', [persons, { ...spells, rowCount: 1 }]);
+    const error = await ingest(landing).catch((caught: unknown) => String(caught));
+    expect(error).not.toMatch(/P00\d|111222333/);
+  });
+});
