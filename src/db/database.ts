@@ -12,8 +12,14 @@ import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import {
+  DOUBLE,
   DuckDBInstance,
+  INTEGER,
+  LIST,
+  listValue,
+  VARCHAR,
   type DuckDBConnection,
+  type DuckDBPreparedStatement,
   type DuckDBResult,
   type DuckDBValue,
 } from '@duckdb/node-api';
@@ -22,7 +28,8 @@ import { logDebug } from '../log.js';
 
 export const SQL_DIR = join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'sql');
 
-export type SqlParams = Record<string, DuckDBValue>;
+/** Values for `$named` parameters; arrays bind as typed lists (an empty one as VARCHAR[]). */
+export type SqlParams = Record<string, DuckDBValue | readonly string[] | readonly number[]>;
 
 export interface DatabaseOptions {
   /** DuckDB worker threads; results never depend on it. */
@@ -92,7 +99,7 @@ export class Database {
   private async prepareChecked(label: string, sql: string, params: SqlParams) {
     const prepared = await wrapSqlError(label, () => this.connection.prepare(sql));
     checkParameters(label, parameterNames(prepared), params);
-    prepared.bind(params);
+    bindParams(prepared, params);
     return prepared;
   }
 
@@ -107,7 +114,7 @@ export class Database {
       names.forEach((name) => named.add(name));
       const own = Object.fromEntries(names.filter((name) => name in params).map((name) => [name, params[name]!]));
       if (names.some((name) => !(name in params))) checkParameters(label, names, params);
-      prepared.bind(own);
+      bindParams(prepared, own);
       const reader = await wrapSqlError(label, () => prepared.runAndReadAll());
       rows = reader.getRowObjectsJS() as Record<string, unknown>[];
     }
@@ -121,6 +128,23 @@ function parameterNames(prepared: { parameterCount: number; parameterName(index:
   const names: string[] = [];
   for (let index = 1; index <= prepared.parameterCount; index++) names.push(prepared.parameterName(index));
   return names;
+}
+
+function bindParams(prepared: DuckDBPreparedStatement, params: SqlParams): void {
+  for (const [name, value] of Object.entries(params)) {
+    const index = prepared.parameterIndex(name);
+    if (Array.isArray(value)) {
+      const items = value as readonly (string | number)[];
+      const itemType = items.every((item) => typeof item === 'number')
+        ? items.every(Number.isInteger) && items.length > 0
+          ? INTEGER
+          : DOUBLE
+        : VARCHAR;
+      prepared.bindValue(index, listValue([...items]), LIST(items.length ? itemType : VARCHAR));
+    } else {
+      prepared.bindValue(index, value as DuckDBValue);
+    }
+  }
 }
 
 function checkParameters(label: string, names: readonly string[], params: SqlParams): void {

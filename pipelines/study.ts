@@ -1,0 +1,23 @@
+/**
+ * The study pipeline: its stages, in order. Disclosure control and publish
+ * follow in src/publish/, which is the only writer of export/.
+ */
+import { cohortStage } from '../src/cohort/index.js';
+import { estimateStage } from '../src/estimate/index.js';
+import { ingestStage } from '../src/ingest/stage.js';
+import { linkStage } from '../src/link/index.js';
+import { matchStage } from '../src/match/index.js';
+import { panelStage } from '../src/panel/index.js';
+import type { Stage } from '../src/stage.js';
+
+export const studyPipeline: readonly Stage[] = [
+  ingestStage,
+  linkStage,
+  cohortStage,
+  panelStage,
+  matchStage,
+  estimateStage,
+];
+
+/** `ipslink validate`: ingest and data-quality checks only. */
+export const validationPipeline: readonly Stage[] = [ingestStage, linkStage];

@@ -1,0 +1,48 @@
+-- Spreads payroll periods over calendar months, competitive jobs only.
+-- Polis periods are a month or four weeks, so one period can straddle two
+-- calendar months: hours and wages go to each month in proportion to the
+-- period's days that fall in it. Each share is rounded to DECIMAL(18,4)
+-- before summing so the sums are exact and independent of thread count.
+-- Grain: one row per person_id x calendar month with paid competitive work.
+-- Reads: employment_periods, trajectories. Writes: person_month_work.
+create or replace table person_month_work as
+with
+periods as (
+    select
+        person_id,
+        period_start,
+        period_end,
+        hours_paid,
+        wage_eur,
+        (period_end - period_start + 1) as period_days
+    from employment_periods
+    where job_type not in ('SHELTERED', 'INTERN')
+        and person_id in (select person_id from trajectories)
+),
+period_months as (
+    select
+        periods.*,
+        unnest(generate_series(date_trunc('month', period_start), date_trunc('month', period_end), interval 1 month))::date
+            as calendar_month
+    from periods
+),
+shares as (
+    select
+        person_id,
+        calendar_month,
+        least(period_end, last_day(calendar_month)) - greatest(period_start, calendar_month) + 1 as overlap_days,
+        period_days,
+        hours_paid,
+        wage_eur
+    from period_months
+),
+month_totals as (
+    select
+        person_id,
+        calendar_month,
+        sum((hours_paid * overlap_days / period_days)::decimal(18, 4)) as competitive_hours,
+        sum((wage_eur * overlap_days / period_days)::decimal(18, 4)) as wage_eur
+    from shares
+    group by person_id, calendar_month
+)
+select * from month_totals

@@ -1,0 +1,49 @@
+-- Sums of each outcome per arm, event month and matching weight: everything
+-- the weighted means and their variances need. Weights are constant within
+-- a stratum and arm, so grouping by weight keeps the sums exact (DECIMAL);
+-- results are then the same whatever the thread count.
+-- Two weightings: 'matched' (matching weights, matched persons only) and
+-- 'unweighted' (every cohort person, weight 1).
+-- Grain: one row per weighting x outcome x event_month x treated x weight.
+-- Reads: panel_person_month, matches. Writes: outcome_sums.
+create or replace table outcome_sums as
+with
+panel as (
+    select
+        matches.treated,
+        matches.weight,
+        panel_person_month.event_month,
+        panel_person_month.employed_any::integer::decimal(18, 4) as employed_any,
+        panel_person_month.employed_48h::integer::decimal(18, 4) as employed_48h,
+        panel_person_month.hours::decimal(18, 4) as hours,
+        panel_person_month.wage_eur::decimal(18, 4) as wage_eur,
+        panel_person_month.on_benefit::integer::decimal(18, 4) as on_benefit,
+        panel_person_month.benefit_eur::decimal(18, 4) as benefit_eur
+    from panel_person_month
+    join matches using (person_id)
+),
+long as (
+    unpivot panel
+    on employed_any, employed_48h, hours, wage_eur, on_benefit, benefit_eur
+    into name outcome value y
+),
+weightings as (
+    select 'matched' as weighting, treated, weight, event_month, outcome, y from long where weight > 0
+    union all
+    select 'unweighted', treated, 1.0, event_month, outcome, y from long
+),
+sums as (
+    select
+        weighting,
+        outcome,
+        event_month,
+        treated,
+        weight,
+        count(*) as persons,
+        count(*) filter (where y > 0) as persons_positive,
+        sum(y) as sum_y,
+        sum(y::decimal(38, 8) * y) as sum_y2
+    from weightings
+    group by weighting, outcome, event_month, treated, weight
+)
+select * from sums

@@ -1,0 +1,45 @@
+-- Weighted mean of each outcome per arm and month, with the variance of that
+-- mean (HC0 sandwich: sum of w^2 (y - mean)^2 / (sum of w)^2).
+-- Weighted cross-products are rounded to DECIMAL(38,10) before summing, so
+-- the result does not depend on the order DuckDB adds them in.
+-- Grain: one row per weighting x outcome x event_month x treated.
+-- Reads: outcome_sums. Writes: arm_means.
+create or replace table arm_means as
+with
+sums as (select * from outcome_sums),
+arm_totals as (
+    select
+        weighting,
+        outcome,
+        event_month,
+        treated,
+        sum(persons)::bigint as persons,
+        sum(persons_positive)::bigint as persons_positive,
+        sum((weight * persons)::decimal(38, 10))::double as sum_w,
+        sum((weight * weight * persons)::decimal(38, 10))::double as sum_w2,
+        sum((weight * sum_y)::decimal(38, 10))::double as sum_wy,
+        sum((weight * weight * sum_y)::decimal(38, 10))::double as sum_w2y,
+        sum((weight * weight * sum_y2)::decimal(38, 10))::double as sum_w2y2
+    from sums
+    group by weighting, outcome, event_month, treated
+),
+means as (
+    select
+        *,
+        sum_wy / sum_w as mean
+    from arm_totals
+),
+variances as (
+    select
+        weighting,
+        outcome,
+        event_month,
+        treated,
+        persons,
+        persons_positive,
+        mean,
+        greatest(sum_w2y2 - 2 * mean * sum_w2y + mean * mean * sum_w2, 0) / (sum_w * sum_w) as variance_of_mean
+    from means
+)
+select * from variances
+order by weighting, outcome, event_month, treated

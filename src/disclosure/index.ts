@@ -1,0 +1,111 @@
+/**
+ * Disclosure control (DESIGN §6): the one stage every export table passes.
+ *
+ * Each export table names its person-count columns and, per count, the
+ * statistics that would reveal it. A count below the threshold is
+ * suppressed (set to null) together with those statistics. The result goes
+ * to a `disclosed_<table>` table, the only source src/publish/ writes to
+ * export/, and every suppression is listed in disclosure.json.
+ */
+import type { Database } from '../db/database.js';
+import { quoteIdentifier } from '../db/database.js';
+
+export interface SuppressionRule {
+  /** Rule id in disclosure.json, e.g. `min_persons:n_treated`. */
+  id: string;
+  description: string;
+  /** SQL over the source row: true when the row's cells must be suppressed. */
+  when: string;
+  suppress: readonly string[];
+}
+
+export interface ExportTable {
+  name: string;
+  /** SQL query producing the undisclosed rows. */
+  source: string;
+  orderBy: string;
+  /** Columns the rules need that are not published. */
+  hiddenColumns?: readonly string[];
+  /** Builds the rules for a threshold. */
+  rules: (threshold: number) => SuppressionRule[];
+}
+
+export interface TableDisclosure {
+  table: string;
+  rows: number;
+  checks: { rule: string; description: string; rows_affected: number }[];
+  /** Cells set to null, per column (a cell hit by several rules counts once). */
+  cells_suppressed: Record<string, number>;
+}
+
+export interface DisclosureReport {
+  threshold: number;
+  conventions: string;
+  tables: TableDisclosure[];
+}
+
+/** A count below the threshold hides itself and the statistics computed from it. */
+export function minPersonsRule(threshold: number, count: string, alsoSuppress: readonly string[] = []): SuppressionRule {
+  return {
+    id: `min_persons:${count}`,
+    description: `${count} below ${threshold} persons: suppress ${[count, ...alsoSuppress].join(', ')}`,
+    when: `${quoteIdentifier(count)} < ${threshold}`,
+    suppress: [count, ...alsoSuppress],
+  };
+}
+
+export async function applyDisclosureControl(
+  db: Database,
+  tables: readonly ExportTable[],
+  threshold: number,
+): Promise<DisclosureReport> {
+  const report: DisclosureReport = {
+    threshold,
+    conventions:
+      'a suppressed cell is null; counts of persons below the threshold are suppressed with every statistic derived from them',
+    tables: [],
+  };
+  for (const table of tables) report.tables.push(await discloseTable(db, table, threshold));
+  return report;
+}
+
+async function discloseTable(db: Database, table: ExportTable, threshold: number): Promise<TableDisclosure> {
+  const rules = table.rules(threshold);
+  const columns = [...new Set(rules.flatMap((rule) => rule.suppress))];
+  const conditionFor = (column: string) =>
+    `coalesce(${rules
+      .filter((rule) => rule.suppress.includes(column))
+      .map((rule) => `(${rule.when})`)
+      .join(' or ')}, false)`;
+  const replacements = columns.map(
+    (column) => `case when ${conditionFor(column)} then null else ${quoteIdentifier(column)} end as ${quoteIdentifier(column)}`,
+  );
+  const hidden = table.hiddenColumns?.length ? `exclude (${table.hiddenColumns.map(quoteIdentifier).join(', ')})` : '';
+  await db.run(
+    `disclosure: ${table.name}`,
+    `create or replace temp table undisclosed as ${table.source};
+create or replace table ${quoteIdentifier(`disclosed_${table.name}`)} as
+select * ${hidden} ${replacements.length ? `replace (${replacements.join(', ')})` : ''}
+from undisclosed
+order by ${table.orderBy}`,
+  );
+  const tallies = [
+    'count(*)::double as "rows"',
+    ...rules.map((rule, index) => `count(*) filter (where coalesce(${rule.when}, false))::double as "rule_${index}"`),
+    ...columns.map((column, index) => `count(*) filter (where ${conditionFor(column)})::double as "column_${index}"`),
+  ];
+  const [row] = await db.query<Record<string, number>>(
+    `disclosure: count ${table.name}`,
+    `select ${tallies.join(', ')} from undisclosed`,
+  );
+  return {
+    table: table.name,
+    rows: row!.rows!,
+    checks: rules.map((rule, index) => ({
+      rule: rule.id,
+      description: rule.description,
+      rows_affected: row![`rule_${index}`]!,
+    })),
+    cells_suppressed: Object.fromEntries(columns.map((column, index) => [column, row![`column_${index}`]!])),
+  };
+}

@@ -1,0 +1,78 @@
+/**
+ * The aggregate tables published under export/, each with the disclosure
+ * rules that guard it. Person-level tables never appear here.
+ */
+import { type ExportTable, minPersonsRule } from '../disclosure/index.js';
+
+const BINARY_OUTCOMES = ['employed_any', 'employed_48h', 'on_benefit'];
+
+export function exportTables(arms: { treated: string; control: string }): ExportTable[] {
+  return [
+    {
+      name: 'attrition',
+      source: 'select step_no, step, unit, n, n_treated, n_control from attrition',
+      orderBy: 'step_no',
+      rules: (threshold) => [
+        minPersonsRule(threshold, 'n'),
+        minPersonsRule(threshold, 'n_treated'),
+        minPersonsRule(threshold, 'n_control'),
+      ],
+    },
+    {
+      name: 'linkage',
+      source: 'select * from linkage',
+      orderBy: 'extract',
+      rules: (threshold) => [minPersonsRule(threshold, 'persons')],
+    },
+    {
+      name: 'balance',
+      source: 'select * from balance',
+      orderBy: 'covariate, level',
+      rules: (threshold) =>
+        (['before', 'after'] as const).flatMap((sample) =>
+          (['treated', 'control'] as const).map((arm) =>
+            minPersonsRule(threshold, `persons_${arm}_${sample}`, [
+              `mean_${arm}_${sample}`,
+              `smd_${sample}`,
+              `variance_ratio_${sample}`,
+            ]),
+          ),
+        ),
+    },
+    {
+      name: 'effects',
+      source: 'select * from effects',
+      orderBy: 'outcome, estimator, event_month',
+      rules: (threshold) => [
+        minPersonsRule(threshold, 'n_treated', ['estimate', 'se', 'ci_low', 'ci_high']),
+        minPersonsRule(threshold, 'n_control', ['estimate', 'se', 'ci_low', 'ci_high']),
+      ],
+    },
+    {
+      name: 'curves',
+      source: `select
+            weighting,
+            case treated when 1 then '${arms.treated}' else '${arms.control}' end as arm,
+            outcome,
+            event_month,
+            round(mean, 10) as mean,
+            round(mean - 1.959963984540054 * sqrt(variance_of_mean), 10) as ci_low,
+            round(mean + 1.959963984540054 * sqrt(variance_of_mean), 10) as ci_high,
+            persons,
+            persons_positive,
+            outcome in (${BINARY_OUTCOMES.map((name) => `'${name}'`).join(', ')}) as is_binary
+        from arm_means`,
+      hiddenColumns: ['persons_positive', 'is_binary'],
+      orderBy: 'weighting, outcome, arm, event_month',
+      rules: (threshold) => [
+        minPersonsRule(threshold, 'persons', ['mean', 'ci_low', 'ci_high']),
+        {
+          id: 'min_persons:share',
+          description: `a share with fewer than ${threshold} persons with or without the outcome: suppress mean, ci_low, ci_high`,
+          when: `is_binary and least(persons_positive, persons - persons_positive) < ${threshold}`,
+          suppress: ['mean', 'ci_low', 'ci_high'],
+        },
+      ],
+    },
+  ];
+}

@@ -1,0 +1,118 @@
+/**
+ * Publishes a run (DESIGN §5): person-level tables to restricted/, the
+ * disclosure-controlled aggregates to export/, manifest.json last, all in a
+ * hidden partial directory that is renamed into runs/ when complete; then
+ * `current` is moved by one atomic rename of a fresh symlink. A failed or
+ * killed run leaves `current` where it was.
+ */
+import { mkdirSync, readdirSync, renameSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
+import { join, relative } from 'node:path';
+import type { Database } from '../db/database.js';
+import { quoteLiteral } from '../db/database.js';
+import { applyDisclosureControl, type DisclosureReport } from '../disclosure/index.js';
+import { sha256OfFile } from '../ingest/delivery-manifest.js';
+import { writeArrowFile } from './arrow-file.js';
+import { exportTables } from './export-tables.js';
+
+export interface OutputFile {
+  path: string;
+  sha256: string;
+  rows: number | null;
+}
+
+export interface PublishRequest {
+  db: Database;
+  outputDir: string;
+  runId: string;
+  arms: { treated: string; control: string };
+  minCellPersons: number;
+  /** Everything else manifest.json records (config, inputs, timings, status). */
+  manifest: Record<string, unknown>;
+}
+
+export interface PublishedRun {
+  runDir: string;
+  disclosure: DisclosureReport;
+}
+
+const RESTRICTED_TABLES = [
+  { file: 'cohort.parquet', source: 'select * from cohort order by person_id' },
+  { file: 'matches.parquet', source: 'select * from matches order by person_id' },
+  { file: 'rejects.parquet', source: 'select * from rejects order by delivery_id, file, line_number' },
+] as const;
+
+async function copyParquet(db: Database, source: string, path: string, options = ''): Promise<void> {
+  await db.run(
+    `publish: ${path}`,
+    `copy (${source}) to ${quoteLiteral(path)} (format parquet, compression zstd${options ? `, ${options}` : ''})`,
+  );
+}
+
+export async function publishRun(request: PublishRequest): Promise<PublishedRun> {
+  const { db, outputDir, runId } = request;
+  const runsDir = join(outputDir, 'runs');
+  const partialDir = join(runsDir, `.partial-${runId}`);
+  rmSync(partialDir, { recursive: true, force: true });
+  mkdirSync(join(partialDir, 'restricted'), { recursive: true });
+  mkdirSync(join(partialDir, 'export'), { recursive: true });
+
+  for (const table of RESTRICTED_TABLES) await copyParquet(db, table.source, join(partialDir, 'restricted', table.file));
+  await copyParquet(
+    db,
+    'select * from panel_person_month order by person_id, event_month',
+    join(partialDir, 'restricted', 'panel'),
+    'partition_by (event_month)',
+  );
+
+  const tables = exportTables(request.arms);
+  const disclosure = await applyDisclosureControl(db, tables, request.minCellPersons);
+  for (const table of tables) {
+    await copyParquet(db, `select * from disclosed_${table.name}`, join(partialDir, 'export', `${table.name}.parquet`));
+  }
+  await writeArrowFile(db, 'publish: effects.arrow', 'select * from disclosed_effects', join(partialDir, 'export', 'effects.arrow'));
+  writeFileSync(join(partialDir, 'export', 'disclosure.json'), `${JSON.stringify(disclosure, null, 2)}\n`);
+
+  const outputs = await describeOutputs(db, partialDir);
+  writeFileSync(
+    join(partialDir, 'manifest.json'),
+    `${JSON.stringify({ run_id: runId, ...request.manifest, outputs }, null, 2)}\n`,
+  );
+
+  const runDir = join(runsDir, runId);
+  renameSync(partialDir, runDir);
+  pointCurrentAt(outputDir, runDir);
+  return { runDir, disclosure };
+}
+
+/** Replaces `<out>/current` with a symlink to the run in one rename. */
+function pointCurrentAt(outputDir: string, runDir: string): void {
+  const next = join(outputDir, `.current-${process.pid}`);
+  rmSync(next, { force: true });
+  symlinkSync(relative(outputDir, runDir), next);
+  renameSync(next, join(outputDir, 'current'));
+}
+
+function listFiles(dir: string): string[] {
+  return readdirSync(dir)
+    .sort()
+    .flatMap((name) => {
+      const path = join(dir, name);
+      return statSync(path).isDirectory() ? listFiles(path) : [path];
+    });
+}
+
+async function describeOutputs(db: Database, runDir: string): Promise<OutputFile[]> {
+  const outputs: OutputFile[] = [];
+  for (const path of listFiles(runDir)) {
+    let rows: number | null = null;
+    if (path.endsWith('.parquet')) {
+      const [row] = await db.query<{ rows: number }>(
+        'publish: count rows',
+        `select count(*)::double as rows from read_parquet(${quoteLiteral(path)})`,
+      );
+      rows = row?.rows ?? 0;
+    }
+    outputs.push({ path: relative(runDir, path), sha256: await sha256OfFile(path), rows });
+  }
+  return outputs;
+}
