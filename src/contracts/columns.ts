@@ -49,7 +49,8 @@ export function looksLikeBsn(raw: string): boolean {
 
 function bsnSql(field: string): string {
   const terms = BSN_WEIGHTS.map((weight, index) => `${weight} * try_cast(substr(${field}, ${index + 1}, 1) as INTEGER)`).join(' + ');
-  return `not (regexp_full_match(${field}, '[0-9]{9}') and (${terms}) % 11 = 0)`;
+  // CASE, not AND: DuckDB then computes the weighted sum only for the few 9-digit values.
+  return `case when regexp_full_match(${field}, '[0-9]{9}') then (${terms}) % 11 <> 0 else true end`;
 }
 
 const bsnCheck: ColumnCheck = {
@@ -127,7 +128,7 @@ export function nonNegativeAmount(unit: string): ColumnType {
       {
         id: 'negative',
         description: 'must not be negative',
-        sql: (field) => `${field}::DECIMAL(38,6) >= 0`,
+        sql: (field) => `try_cast(${field} as DOUBLE) >= 0`,
         test: (raw) => Number(raw) >= 0,
       },
     ],

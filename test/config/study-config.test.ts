@@ -1,0 +1,44 @@
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, test } from 'vitest';
+import { loadStudyConfig } from '../../src/config/study-config.js';
+import { makeTempDir } from '../support/delivery.js';
+
+function writeConfig(text: string): string {
+  const file = join(makeTempDir(), 'study.yaml');
+  writeFileSync(file, text);
+  return file;
+}
+
+describe('loadStudyConfig', () => {
+  test.each(['config/demo.yaml', 'config/uwv-register-study.yaml'])('%s is a valid study', (file) => {
+    expect(loadStudyConfig(file).config.arms).toMatchObject({ treated: 'IPS', control: 'TVR' });
+  });
+
+  test('an unknown key is an error naming it', () => {
+    const text = `${readDemo()}\nmatchin: {}\n`;
+    expect(() => loadStudyConfig(writeConfig(text))).toThrow(/invalid study config: .*matchin/);
+  });
+
+  test('an unknown qualifying benefit names the path', () => {
+    const text = readDemo().replace('qualifying_benefits: [ZW,', 'qualifying_benefits: [ZZ,');
+    expect(() => loadStudyConfig(writeConfig(text))).toThrow(/population\.qualifying_benefits\.0/);
+  });
+
+  test('malformed YAML is one clear error', () => {
+    expect(() => loadStudyConfig(writeConfig('study: [unclosed\n'))).toThrow(/not valid YAML/);
+  });
+
+  test('a missing file says so', () => {
+    expect(() => loadStudyConfig('config/nope.yaml')).toThrow('config/nope.yaml: study config not found');
+  });
+
+  test('report months beyond the follow-up are refused', () => {
+    const text = readDemo().replace('report_months: [6, 12, 18, 24, 30, 36]', 'report_months: [6, 48]');
+    expect(() => loadStudyConfig(writeConfig(text))).toThrow(/report_months: 48 is beyond months_after/);
+  });
+});
+
+function readDemo(): string {
+  return readFileSync('config/demo.yaml', 'utf8');
+}
