@@ -14,12 +14,12 @@ $(NPM_STAMP): package.json package-lock.json
 	npm ci --no-audit --no-fund
 	@touch $(NPM_STAMP)
 
+# The synthetic delivery is made once; the run is incremental, so a second
+# `make demo` skips the loaded delivery and publishes a new run.
 demo: install
-	@rm -rf data/demo/landing/synth-$(SEED).tmp
 	@if [ ! -f data/demo/landing/synth-$(SEED)/delivery.json ]; then \
 		$(IPSLINK) synth --out data/demo/landing/synth-$(SEED) --persons $(PERSONS) --seed $(SEED); fi
 	$(IPSLINK) run --config config/demo.yaml
-	$(IPSLINK) summary --run out/demo/current --truth data/demo/landing/synth-$(SEED)/truth.json
 
 test: install
 	npx tsc --noEmit

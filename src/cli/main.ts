@@ -10,6 +10,7 @@ import { queryCommand } from './query-command.js';
 import { runCommand, validateCommand } from './run-command.js';
 import { runsCommand, statusCommand } from './runs-command.js';
 import { synthCommand } from './synth-command.js';
+import { tablesCommand } from './tables-command.js';
 
 const INTERNAL_ERROR_EXIT = 70;
 
@@ -34,6 +35,7 @@ export async function main(argv: string[]): Promise<number> {
       .command(synthCommand)
       .command(runCommand)
       .command(validateCommand)
+      .command(tablesCommand)
       .command(queryCommand)
       .command(runsCommand)
       .command(statusCommand)

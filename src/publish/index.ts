@@ -11,6 +11,7 @@ import type { Database } from '../db/database.js';
 import { quoteLiteral } from '../db/database.js';
 import { applyDisclosureControl, type DisclosureReport } from '../disclosure/index.js';
 import { sha256OfFile } from '../ingest/delivery-manifest.js';
+import { writeStudyTables } from '../report/study-tables.js';
 import { writeArrowFile } from './arrow-file.js';
 import { exportTables } from './export-tables.js';
 
@@ -26,6 +27,7 @@ export interface PublishRequest {
   runId: string;
   arms: { treated: string; control: string };
   minCellPersons: number;
+  reportMonths: readonly number[];
   /** Everything else manifest.json records (config, inputs, timings, status). */
   manifest: Record<string, unknown>;
 }
@@ -71,6 +73,7 @@ export async function publishRun(request: PublishRequest): Promise<PublishedRun>
   }
   await writeArrowFile(db, 'publish: effects.arrow', 'select * from disclosed_effects', join(partialDir, 'export', 'effects.arrow'));
   writeFileSync(join(partialDir, 'export', 'disclosure.json'), `${JSON.stringify(disclosure, null, 2)}\n`);
+  await writeStudyTables(partialDir, request.reportMonths);
 
   const outputs = await describeOutputs(db, partialDir);
   writeFileSync(

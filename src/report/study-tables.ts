@@ -1,0 +1,126 @@
+/**
+ * Study tables (export/tables/, each as .csv and .md), built only from the
+ * disclosure-controlled export files of a run, so they cannot reveal more
+ * than those. Deterministic text: rebuilding them from the same run gives
+ * the same bytes.
+ */
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { Database, quoteLiteral } from '../db/database.js';
+
+interface StudyTable {
+  name: string;
+  title: string;
+  note: string;
+  /** Query over the run's export views; every column is formatted as text. */
+  sql: string;
+}
+
+// `+ 0.0` turns a rounded -0.0 into 0.0, so no table shows "-0.0".
+const pp = (column: string) => `coalesce(format('{:.1f}', round(100 * ${column}, 1) + 0.0), 'suppressed')`;
+const integer = (column: string) => `coalesce(${column}::bigint::varchar, 'suppressed')`;
+const decimal3 = (column: string) => `coalesce(format('{:.3f}', round(${column}, 3) + 0.0), '')`;
+
+export function studyTables(reportMonths: readonly number[]): StudyTable[] {
+  const months = reportMonths.join(', ');
+  return [
+    {
+      name: 'table1_baseline',
+      title: 'Table 1. Baseline characteristics per arm, before and after matching',
+      note: 'Means (shares for a categorical level). SMD: difference in means over the SD of the treated group before matching. Suppressed: fewer than the disclosure threshold of persons.',
+      sql: `select
+          covariate,
+          level,
+          ${decimal3('mean_treated_before')} as treated_before,
+          ${decimal3('mean_control_before')} as control_before,
+          ${decimal3('smd_before')} as smd_before,
+          ${decimal3('mean_treated_after')} as treated_after,
+          ${decimal3('mean_control_after')} as control_after,
+          ${decimal3('smd_after')} as smd_after,
+          ${decimal3('variance_ratio_after')} as variance_ratio_after
+        from balance order by covariate, level`,
+    },
+    {
+      name: 'table2_effects',
+      title: 'Table 2. Effect of IPS on paid competitive work, percentage points (95% CI)',
+      note: 'matched_att: weighted difference in means with matching weights (ATT), HC0 robust SE, normal CI. unadjusted: raw difference over the whole cohort, biased by selection, shown for contrast.',
+      sql: `select
+          outcome,
+          event_month as month,
+          estimator,
+          ${pp('estimate')} as estimate_pp,
+          ${pp('ci_low')} as ci_low_pp,
+          ${pp('ci_high')} as ci_high_pp,
+          ${integer('n_treated')} as n_treated,
+          ${integer('n_control')} as n_control
+        from effects
+        where outcome in ('employed_any', 'employed_48h') and event_month in (${months})
+        order by outcome, event_month, estimator`,
+    },
+    {
+      name: 'attrition',
+      title: 'Attrition: from the delivered rows to the matched cohort',
+      note: 'Rows for the first two steps, persons after. Suppressed: fewer than the disclosure threshold.',
+      sql: `select step_no::varchar as step, step as description, unit,
+          ${integer('n')} as n, coalesce(n_treated::bigint::varchar, '') as n_treated,
+          coalesce(n_control::bigint::varchar, '') as n_control
+        from attrition order by step_no`,
+    },
+    {
+      name: 'linkage',
+      title: 'Linkage per extract',
+      note: 'Orphans (person not in persons) and duplicate keys are rejected at ingest.',
+      sql: `select extract, rows_read::varchar as rows_read, rows_accepted::varchar as rows_accepted,
+          rows_rejected::varchar as rows_rejected, ${integer('persons')} as persons,
+          orphan_rows::varchar as orphan_rows, duplicate_key_rows::varchar as duplicate_key_rows
+        from linkage order by extract`,
+    },
+  ];
+}
+
+function csvCell(text: string): string {
+  return /[",\n]/.test(text) ? `"${text.replaceAll('"', '""')}"` : text;
+}
+
+function toCsv(columns: string[], rows: string[][]): string {
+  return [columns, ...rows].map((row) => row.map(csvCell).join(',')).join('\n') + '\n';
+}
+
+function toMarkdown(table: StudyTable, columns: string[], rows: string[][]): string {
+  const line = (cells: string[]) => `| ${cells.map((cell) => cell.replaceAll('|', '\\|')).join(' | ')} |`;
+  return [
+    `# ${table.title}`,
+    '',
+    line(columns),
+    line(columns.map(() => '---')),
+    ...rows.map(line),
+    '',
+    table.note,
+    '',
+  ].join('\n');
+}
+
+/** Writes the study tables of the run in `runDir` (its export/ files must exist). */
+export async function writeStudyTables(runDir: string, reportMonths: readonly number[]): Promise<string[]> {
+  const exportDir = join(runDir, 'export');
+  const tablesDir = join(exportDir, 'tables');
+  mkdirSync(tablesDir, { recursive: true });
+  const db = await Database.open(':memory:');
+  const written: string[] = [];
+  try {
+    for (const view of ['balance', 'effects', 'attrition', 'linkage']) {
+      await db.run(`tables: view ${view}`, `create view ${view} as select * from read_parquet(${quoteLiteral(join(exportDir, `${view}.parquet`))})`);
+    }
+    for (const table of studyTables(reportMonths)) {
+      const rows = await db.query<Record<string, string>>(`tables: ${table.name}`, table.sql);
+      const columns = Object.keys(rows[0] ?? {});
+      const cells = rows.map((row) => columns.map((column) => String(row[column] ?? '')));
+      writeFileSync(join(tablesDir, `${table.name}.csv`), toCsv(columns, cells));
+      writeFileSync(join(tablesDir, `${table.name}.md`), toMarkdown(table, columns, cells));
+      written.push(`${table.name}.csv`, `${table.name}.md`);
+    }
+  } finally {
+    db.close();
+  }
+  return written;
+}

@@ -1,0 +1,172 @@
+/**
+ * Pipeline test: synthesise a delivery, run the demo study end to end, and
+ * check it against truth.json and the pipeline's invariants. Failure paths
+ * go through the real CLI so the one-line error and exit code are checked.
+ */
+import { execFileSync, spawnSync } from 'node:child_process';
+import { cpSync, readdirSync, readFileSync, readlinkSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { beforeAll, describe, expect, test } from 'vitest';
+import { loadStudyConfig } from '../../src/config/study-config.js';
+import { setLogging } from '../../src/log.js';
+import { Database, quoteLiteral } from '../../src/db/database.js';
+import { runStudy } from '../../src/run/run-study.js';
+import { synthesizeDelivery } from '../../src/synth/index.js';
+import { makeTempDir } from '../support/delivery.js';
+
+const SEED = 20261121; // the Makefile's demo seed
+const PERSONS = 20_000;
+
+let work: string;
+let landing: string;
+let firstRunDir: string;
+
+function cli(args: string[]) {
+  return spawnSync(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', ...args], { encoding: 'utf8' });
+}
+
+async function run(output: string, runLanding = landing) {
+  return runStudy({ loaded: loadStudyConfig('config/demo.yaml'), landing: runLanding, output });
+}
+
+async function queryParquet<Row>(path: string, sql: string): Promise<Row[]> {
+  const db = await Database.open(':memory:');
+  try {
+    return await db.query<Row>('test', sql.replace('$file', `read_parquet(${quoteLiteral(path)})`));
+  } finally {
+    db.close();
+  }
+}
+
+beforeAll(async () => {
+  setLogging({ quiet: true });
+  work = makeTempDir('ipslink-demo-');
+  landing = join(work, 'landing');
+  await synthesizeDelivery({ outDir: join(landing, `synth-${SEED}`), persons: PERSONS, seed: SEED });
+  firstRunDir = (await run(join(work, 'out'))).runDir;
+}, 300_000);
+
+describe('the demo study on a synthetic delivery', () => {
+  test('current points at the published run and its manifest lists every output with a sha256', () => {
+    expect(readlinkSync(join(work, 'out', 'current'))).toBe(join('runs', firstRunDir.split('/').at(-1)!));
+    const manifest = JSON.parse(readFileSync(join(firstRunDir, 'manifest.json'), 'utf8'));
+    expect(manifest.status).toMatch(/^published/);
+    const paths = manifest.outputs.map((output: { path: string }) => output.path);
+    for (const file of ['effects.parquet', 'effects.arrow', 'attrition.parquet', 'balance.parquet', 'disclosure.json']) {
+      expect(paths).toContain(`export/${file}`);
+    }
+    expect(paths).toContain('restricted/cohort.parquet');
+  });
+
+  test('the matched 95% CI contains the planted effect at months 12, 24 and 36; the unadjusted difference does not', async () => {
+    const truth = JSON.parse(readFileSync(join(landing, `synth-${SEED}`, 'truth.json'), 'utf8'));
+    const effects = await queryParquet<{ outcome: string; estimator: string; event_month: number; estimate: number; ci_low: number; ci_high: number }>(
+      join(firstRunDir, 'export', 'effects.parquet'),
+      "select outcome, estimator, event_month, estimate, ci_low, ci_high from $file where event_month in (12, 24, 36) and outcome in ('employed_any', 'employed_48h')",
+    );
+    for (const outcome of ['employed_any', 'employed_48h']) {
+      for (const month of [12, 24, 36]) {
+        const planted = truth.att[outcome][String(month)] as number;
+        const matched = effects.find((row) => row.outcome === outcome && row.estimator === 'matched_att' && row.event_month === month)!;
+        const naive = effects.find((row) => row.outcome === outcome && row.estimator === 'unadjusted' && row.event_month === month)!;
+        expect(planted, `${outcome} month ${month}`).toBeGreaterThanOrEqual(matched.ci_low);
+        expect(planted, `${outcome} month ${month}`).toBeLessThanOrEqual(matched.ci_high);
+        expect(naive.ci_low, `unadjusted ${outcome} month ${month}`).toBeGreaterThan(planted);
+      }
+    }
+  });
+
+  test("the attrition table's first row equals the delivery's row counts and every rejected row has a reason", async () => {
+    const delivery = JSON.parse(readFileSync(join(landing, `synth-${SEED}`, 'delivery.json'), 'utf8'));
+    const deliveredRows = delivery.files.reduce((total: number, file: { row_count: number }) => total + file.row_count, 0);
+    const [first] = await queryParquet<{ n: number }>(join(firstRunDir, 'export', 'attrition.parquet'), 'select n::double as n from $file order by step_no limit 1');
+    expect(first!.n).toBe(deliveredRows);
+    const [ledger] = await queryParquet<{ rows: number; without_reason: number }>(
+      join(firstRunDir, 'restricted', 'rejects.parquet'),
+      "select count(*)::double as rows, count(*) filter (where rule_id is null or reason is null or reason = '')::double as without_reason from $file",
+    );
+    const [linkage] = await queryParquet<{ read: number; accepted: number; rejected: number }>(
+      join(firstRunDir, 'export', 'linkage.parquet'),
+      'select sum(rows_read)::double as read, sum(rows_accepted)::double as accepted, sum(rows_rejected)::double as rejected from $file',
+    );
+    expect(linkage!.read).toBe(deliveredRows);
+    expect(linkage!.accepted + linkage!.rejected).toBe(deliveredRows);
+    expect(ledger!.rows).toBe(linkage!.rejected);
+    expect(ledger!.without_reason).toBe(0);
+  });
+
+  test('a second run on the same inputs writes byte-identical export files', async () => {
+    const second = await run(join(work, 'out-again'));
+    const exported = readdirSync(join(firstRunDir, 'export')).sort();
+    for (const file of exported) {
+      expect(readFileSync(join(second.runDir, 'export', file)), file).toEqual(readFileSync(join(firstRunDir, 'export', file)));
+    }
+  });
+
+  test('no exported count is below the disclosure threshold', async () => {
+    const rows = await queryParquet<{ small: number }>(
+      join(firstRunDir, 'export', 'effects.parquet'),
+      'select count(*)::double as small from $file where n_treated < 10 or n_control < 10',
+    );
+    expect(rows[0]!.small).toBe(0);
+  });
+});
+
+describe('a bad input stops the run with one line naming the problem, and current stays put', () => {
+  function copyLanding(): string {
+    const copy = join(makeTempDir('ipslink-bad-'), 'landing');
+    cpSync(landing, copy, { recursive: true });
+    return copy;
+  }
+
+  function expectRefused(args: string[], message: RegExp, exitCode: number) {
+    const output = join(work, 'out');
+    const before = readlinkSync(join(output, 'current'));
+    const result = cli(['run', ...args, '--out', output]);
+    expect(result.status).toBe(exitCode);
+    const lines = result.stderr.trim().split('\n');
+    expect(lines.at(-1)).toMatch(message);
+    expect(result.stderr).not.toMatch(/\bP[0-9a-f]{10}\b/);
+    expect(readlinkSync(join(output, 'current'))).toBe(before);
+  }
+
+  test('a file whose sha256 differs from delivery.json', () => {
+    const copy = copyLanding();
+    const file = join(copy, `synth-${SEED}`, 'trajectories.csv.gz');
+    const bytes = readFileSync(file);
+    bytes.writeUInt8(bytes.readUInt8(bytes.length - 5) ^ 0xff, bytes.length - 5);
+    writeFileSync(file, bytes);
+    expectRefused(['--config', 'config/demo.yaml', '--landing', copy], /^ipslink: synth-\d+\/trajectories.csv.gz: sha256 is [0-9a-f]{12}…, delivery.json says/, 4);
+  });
+
+  test('a missing file', () => {
+    const copy = copyLanding();
+    rmSync(join(copy, `synth-${SEED}`, 'benefit_spells.csv.gz'));
+    expectRefused(['--config', 'config/demo.yaml', '--landing', copy], /benefit_spells.csv.gz: listed in delivery.json but missing/, 4);
+  });
+
+  test('a malformed config', () => {
+    const config = join(work, 'broken.yaml');
+    writeFileSync(config, readFileSync('config/demo.yaml', 'utf8').replace('method: exact', 'method: magic'));
+    expectRefused(['--config', config, '--landing', landing], /^ipslink: .*broken.yaml: invalid study config: matching.method/, 3);
+  });
+});
+
+describe('the command line', () => {
+  test('query answers SQL over a published run through views', () => {
+    const result = cli(['query', '--run', join(work, 'out', 'current'), "select count(*) as n from effects where estimator = 'matched_att'"]);
+    expect(result.status).toBe(0);
+    expect(result.stdout.trim().split('\n')).toEqual(['n', String(6 * 61)]);
+  });
+
+  test('an unknown command is a usage error', () => {
+    const result = cli(['frobnicate']);
+    expect(result.status).toBe(2);
+    expect(result.stderr.trim().split('\n')).toHaveLength(1);
+  });
+
+  test('--help names every command', () => {
+    const help = execFileSync(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', '--help'], { encoding: 'utf8' });
+    for (const command of ['synth', 'run', 'validate', 'query', 'runs', 'status']) expect(help).toContain(`ipslink ${command}`);
+  });
+});
