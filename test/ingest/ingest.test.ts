@@ -1,6 +1,7 @@
-import { readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, test } from 'vitest';
+import { sha256OfFile } from '../../src/ingest/delivery-manifest.js';
 import { ingestDeliveries } from '../../src/ingest/index.js';
 import { makeTempDir, withDatabase, writeDelivery, type TestFile } from '../support/delivery.js';
 
@@ -127,5 +128,31 @@ describe('ingestDeliveries', () => {
     writeDelivery(landing, 'd1', [persons, { ...spells, rowCount: 1 }]);
     const error = await ingest(landing).catch((caught: unknown) => String(caught));
     expect(error).not.toMatch(/P00\d|111222333/);
+  });
+});
+
+describe('ingesting Parquet', () => {
+  test('a Parquet extract is validated with the same rules and line numbers read as row + 1', async () => {
+    const landing = makeTempDir();
+    const dir = join(landing, 'd1');
+    await withDatabase(async (db) => {
+      mkdirSync(dir, { recursive: true });
+      await db.run(
+        'write parquet',
+        `copy (select * from (values ('P001', 1980, 'F', 'AMR01'), ('P002', 1975, 'Q', null)) as t(person_id, birth_year, sex, region))
+         to '${join(dir, 'persons.parquet')}' (format parquet)`,
+      );
+    });
+    writeFileSync(
+      join(dir, 'delivery.json'),
+      JSON.stringify({
+        delivery_id: 'd1',
+        extract_date: '2021-06-30',
+        files: [{ name: 'persons.parquet', extract: 'persons', sha256: await sha256OfFile(join(dir, 'persons.parquet')), row_count: 2 }],
+      }),
+    );
+    const { report, rejects } = await ingest(landing);
+    expect(report.files[0]).toMatchObject({ rows_read: 2, rows_accepted: 1, rows_rejected: 1 });
+    expect(rejects).toEqual([{ file: 'persons.parquet', line_number: 3, rule_id: 'persons.sex.enum' }]);
   });
 });

@@ -1,0 +1,45 @@
+import { describe, expect, test } from 'vitest';
+import { exactMatchingSql } from '../../src/match/exact-matching-sql.js';
+import { withDatabase } from '../support/delivery.js';
+import { createSmallCohort } from '../support/small-cohort.js';
+
+const EMPLOYED: Record<string, number> = { t1: 1, t2: 0, c1: 1, c2: 0, c3: 0, c4: 0, t3: 1, c5: 1, t4: 1, c6: 0, c7: 0, c8: 1 };
+
+async function estimate() {
+  return withDatabase(async (db) => {
+    await createSmallCohort(db);
+    await db.run('match', exactMatchingSql(['age_band', 'sex']));
+    const values = Object.entries(EMPLOYED)
+      .map(([id, employed]) => `('${id}', 12, ${employed === 1}, ${employed === 1}, ${employed * 60}, ${employed * 900}, true, 1000)`)
+      .join(', ');
+    await db.run(
+      'panel',
+      `create table panel_person_month as select * from (values ${values})
+       as t(person_id, event_month, employed_any, employed_48h, hours, wage_eur, on_benefit, benefit_eur)`,
+    );
+    await db.runFile('estimate/01_sum_outcomes.sql');
+    await db.runFile('estimate/02_weighted_means.sql');
+    await db.runFile('estimate/03_difference_in_means.sql');
+    return db.query<{ estimator: string; estimate: number; se: number; n_treated: number; n_control: number }>(
+      'read',
+      "select estimator, estimate, se, n_treated::integer as n_treated, n_control::integer as n_control from effects where outcome = 'employed_any'",
+    );
+  });
+}
+
+describe('difference in means', () => {
+  test('matched ATT equals the stratum-weighted difference, with the HC0 standard error', async () => {
+    const matched = (await estimate()).find((row) => row.estimator === 'matched_att')!;
+    // Stratum A: 2/3 x (1/2 - 1/4); stratum B: 1/3 x (1 - 1).
+    expect(matched.estimate).toBeCloseTo(1 / 6, 9);
+    // Treated: sum (y - 2/3)^2 / 3^2 = 6/81. Controls (weights 5/6 and 5/3, mean 1/2): (50/36) / 5^2.
+    expect(matched.se).toBeCloseTo(Math.sqrt(6 / 81 + 50 / 36 / 25), 9);
+    expect([matched.n_treated, matched.n_control]).toEqual([3, 5]);
+  });
+
+  test('the unadjusted difference uses everyone, unweighted', async () => {
+    const naive = (await estimate()).find((row) => row.estimator === 'unadjusted')!;
+    expect(naive.estimate).toBeCloseTo(3 / 4 - 3 / 8, 9);
+    expect([naive.n_treated, naive.n_control]).toEqual([4, 8]);
+  });
+});
