@@ -38,10 +38,15 @@ export const validateCommand: CommandModule<object, RunArgs> = {
   handler: async (args) => {
     const loaded = loadStudyConfig(args.config);
     const result = await validateStudy({ loaded, landing: args.landing, output: args.out, threads: args.threads });
-    const lines = ['linkage per extract:'];
-    for (const row of result.files) lines.push(`  ${JSON.stringify(row)}`);
-    lines.push('rejected rows per rule:');
-    for (const row of result.rejectsByRule) lines.push(`  ${row.rule_id.padEnd(48)} ${row.rows}`);
+    const lines = [
+      `${'extract'.padEnd(20)}${['read', 'accepted', 'rejected', 'persons', 'orphans', 'dup keys'].map((name) => name.padStart(10)).join('')}`,
+    ];
+    for (const row of result.linkage) {
+      const counts = [row.rows_read, row.rows_accepted, row.rows_rejected, row.persons, row.orphan_rows, row.duplicate_key_rows];
+      lines.push(`${row.extract.padEnd(20)}${counts.map((count) => String(count).padStart(10)).join('')}`);
+    }
+    lines.push('', 'rejected rows per rule:');
+    for (const row of result.rejectsByRule) lines.push(`  ${row.rule_id.padEnd(50)}${String(row.rows).padStart(8)}`);
     process.stdout.write(`${lines.join('\n')}\n`);
   },
 };

@@ -108,8 +108,18 @@ export async function runStudy(options: RunOptions): Promise<RunResult> {
   }
 }
 
+export interface LinkageRow {
+  extract: string;
+  rows_read: number;
+  rows_accepted: number;
+  rows_rejected: number;
+  persons: number;
+  orphan_rows: number;
+  duplicate_key_rows: number;
+}
+
 export interface ValidationResult {
-  files: Record<string, unknown>[];
+  linkage: LinkageRow[];
   rejectsByRule: { extract: string; rule_id: string; rows: number }[];
 }
 
@@ -121,12 +131,18 @@ export async function validateStudy(options: RunOptions): Promise<ValidationResu
   const db = await openWarehouse(output, options.threads);
   try {
     await runStages(validationPipeline, { db, study, runId: `validate-${newRunId()}`, landing });
-    const files = await db.query<Record<string, unknown>>('validate: files', 'select * from linkage');
+    const linkage = await db.query<LinkageRow>(
+      'validate: linkage',
+      `select extract, rows_read::double as rows_read, rows_accepted::double as rows_accepted,
+          rows_rejected::double as rows_rejected, persons::double as persons, orphan_rows::double as orphan_rows,
+          duplicate_key_rows::double as duplicate_key_rows
+       from linkage`,
+    );
     const rejectsByRule = await db.query<{ extract: string; rule_id: string; rows: number }>(
       'validate: rejects by rule',
       'select extract, rule_id, count(*)::double as rows from rejects group by extract, rule_id order by extract, rule_id',
     );
-    return { files, rejectsByRule };
+    return { linkage, rejectsByRule };
   } finally {
     db.close();
   }

@@ -1,0 +1,74 @@
+-- Deterministic randomness and identifiers for the synthetic delivery.
+-- Every draw is a hash of (seed, entity number, stream name), never random(),
+-- so the output is the same whatever the thread count or row order.
+-- Grain: none (macros). Reads: nothing. Writes: macros synth_*.
+
+-- A 64-bit hash per (seed, entity, stream). hash(a, b, c) only XORs the
+-- last column's hash in, which would make streams of one entity dependent;
+-- hashing the entity once more through the single-value mixer does not.
+create or replace macro synth_hash(seed, entity, stream) as
+    hash(xor(hash(seed::bigint, stream), entity::ubigint));
+
+-- A uniform draw in (0, 1): the top 53 bits, exact in a double, never 0 or 1.
+create or replace macro synth_uniform(seed, entity, stream) as
+    ((synth_hash(seed, entity, stream) >> 11)::double + 0.5) / 9007199254740992.0;
+
+-- A standard normal draw (Box-Muller over two uniforms).
+create or replace macro synth_normal(seed, entity, stream) as
+    sqrt(-2 * ln(synth_uniform(seed, entity, stream || '/radius')))
+    * cos(2 * pi() * synth_uniform(seed, entity, stream || '/angle'));
+
+-- A bijection of [0, 2^40): odd multipliers below 2^24 (so products fit in
+-- 64 bits) around a xorshift; distinct entity numbers give distinct values.
+create or replace macro synth_multiply_40(x, multiplier) as
+    (x::ubigint * multiplier) & 1099511627775;
+
+create or replace macro synth_scramble_40(x) as
+    synth_multiply_40(xor(synth_multiply_40(x, 14923175), synth_multiply_40(x, 14923175) >> 20), 10435357);
+
+-- An opaque pseudonym: prefix + 10 hex digits, unique per (prefix, entity < 2^40).
+create or replace macro synth_pseudonym(prefix, seed, entity) as
+    prefix || printf('%010x', xor(synth_scramble_40(entity), hash(seed::bigint, prefix) & 1099511627775));
+
+-- Weighted digit sum of the 11-test over the first 8 digits of an 8-digit number.
+create or replace macro synth_bsn_weighted_sum(base) as
+    9 * (base // 10000000 % 10) + 8 * (base // 1000000 % 10) + 7 * (base // 100000 % 10)
+    + 6 * (base // 10000 % 10) + 5 * (base // 1000 % 10) + 4 * (base // 100 % 10)
+    + 3 * (base // 10 % 10) + 2 * (base % 10);
+
+-- Moves the 8th digit by one where no 9th digit could pass the 11-test.
+create or replace macro synth_bsn_base(base) as
+    case
+        when synth_bsn_weighted_sum(base) % 11 <> 10 then base
+        when base % 10 < 9 then base + 1
+        else base - 1
+    end;
+
+create or replace macro synth_bsn_from_base(base) as
+    format('{:08d}{:d}', base, synth_bsn_weighted_sum(base) % 11);
+
+-- A 9-digit value passing the 11-test: looks like a real citizen service number.
+create or replace macro synth_bsn(seed, entity) as
+    synth_bsn_from_base(synth_bsn_base(synth_hash(seed, entity, 'bsn') % 100000000));
+
+-- A whole number drawn uniformly from [low, high].
+create or replace macro synth_integer(seed, entity, stream, low, high) as
+    (low + floor(synth_uniform(seed, entity, stream) * (high - low + 1)))::integer;
+
+-- Competitive job types in their usual mix.
+create or replace macro synth_competitive_job_type(u) as
+    case
+        when u < 0.70 then 'REGULAR'
+        when u < 0.87 then 'TEMP_AGENCY'
+        when u < 0.95 then 'ON_CALL'
+        when u < 0.99 then 'OTHER'
+        else 'DIRECTOR'
+    end;
+
+-- Cause of incapacity on a sickness or disability spell; sometimes missing.
+create or replace macro synth_incapacity_cause(u) as
+    case
+        when u < 0.65 then 'MENTAL'
+        when u < 0.83 then 'PHYSICAL'
+        when u < 0.92 then 'OTHER'
+    end;

@@ -1,0 +1,74 @@
+-- Payroll periods of every job, as in the Polis wage register.
+-- An employer pays either per calendar month (periods cut to the job's first
+-- and last day) or per four weeks (28-day periods from the job start, the
+-- last one cut at the job end). Hours per period follow the job's monthly
+-- hours in proportion to days (a four-week period is 12/13 of a month), with
+-- +-5% noise; wage = hours x hourly wage. Both are rounded to cents.
+-- period_key = job_no * 256 + period_seq keeps keys unique and ordered;
+-- period_id, job_id and employer_id are their pseudonyms.
+-- Grain: one row per job x payroll period.
+-- Reads: synth_job. Writes: synth_payroll_period.
+create or replace table synth_payroll_period as
+with
+jobs as (
+    select
+        *,
+        synth_uniform($seed, employer_no, 'four-weekly') < 0.3 as is_four_weekly
+    from synth_job
+),
+counted as (
+    select
+        *,
+        case
+            when is_four_weekly then ((job_end - job_start) // 28 + 1)
+            else datediff('month', job_start, job_end) + 1
+        end as period_count
+    from jobs
+),
+expanded as (
+    select *, unnest(range(period_count)) as period_seq from counted
+),
+bounded as (
+    select
+        *,
+        case
+            when is_four_weekly then job_start + (28 * period_seq)::integer
+            else greatest(job_start, (date_trunc('month', job_start) + to_months(period_seq))::date)
+        end as period_start,
+        case
+            when is_four_weekly then least(job_start + (28 * period_seq + 27)::integer, job_end)
+            else least(last_day((date_trunc('month', job_start) + to_months(period_seq))::date), job_end)
+        end as period_end
+    from expanded
+),
+paid as (
+    select
+        person_no,
+        job_no,
+        job_no * 256 + period_seq as period_key,
+        synth_pseudonym('W', $seed, job_no * 256 + period_seq) as period_id,
+        synth_pseudonym('J', $seed, job_no) as job_id,
+        synth_pseudonym('E', $seed, employer_no) as employer_id,
+        world,
+        is_observed,
+        job_type,
+        employer_no,
+        period_start,
+        period_end,
+        round(
+            monthly_hours
+            * if(is_four_weekly, 12 / 13 * (period_end - period_start + 1) / 28,
+                 (period_end - period_start + 1) / day(last_day(period_start)))
+            * (0.95 + 0.1 * synth_uniform($seed, job_no * 256 + period_seq, 'hours-noise')),
+            2
+        )::decimal(18, 2) as hours_paid,
+        hourly_wage_eur
+    from bounded
+),
+waged as (
+    select
+        * exclude (hourly_wage_eur),
+        round(hours_paid * hourly_wage_eur, 2)::decimal(18, 2) as wage_eur
+    from paid
+)
+select * from waged
