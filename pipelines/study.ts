@@ -3,6 +3,7 @@
  * follow in src/publish/, which is the only writer of export/.
  */
 import { cohortStage } from '../src/cohort/index.js';
+import { costsStage } from '../src/costs/index.js';
 import { estimateStage } from '../src/estimate/index.js';
 import { ingestStage } from '../src/ingest/stage.js';
 import { linkStage } from '../src/link/index.js';
@@ -17,6 +18,7 @@ export const studyPipeline: readonly Stage[] = [
   panelStage,
   matchStage,
   estimateStage,
+  costsStage,
 ];
 
 /** `ipslink validate`: ingest and data-quality checks only. */

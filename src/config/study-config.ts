@@ -83,6 +83,23 @@ const studyConfigSchema = z.strictObject({
     months_after: z.int().min(1).max(120).default(36),
     report_months: z.array(z.int().min(0)).min(1),
   }),
+  costs: z.strictObject({
+    /** Used where a trajectory has no cost_eur (UWV paid about EUR 8,000 per IPS trajectory). */
+    default_trajectory_cost_eur: z.strictObject({ treated: z.number().nonnegative(), control: z.number().nonnegative() }),
+    /** Assumed healthcare cost per person-month of follow-up, societal view only. */
+    healthcare_eur_per_person_month: z
+      .strictObject({ treated: z.number().nonnegative(), control: z.number().nonnegative() })
+      .default({ treated: 0, control: 0 }),
+    /** The effect an ICER is expressed per: the share in work at this month. */
+    effect: z.strictObject({
+      outcome: z.enum(['employed_any', 'employed_48h']),
+      month: z.int().min(1),
+    }),
+    bootstrap: z.strictObject({
+      replicates: z.int().min(99).max(100_000).default(999),
+      seed: z.int().nonnegative(),
+    }),
+  }),
   disclosure: z.strictObject({
     min_cell_persons: z.int().min(1).default(10),
   }),
@@ -117,6 +134,9 @@ export function parseStudyConfig(file: string, raw: unknown): StudyConfig {
     fail({ code: 'config_invalid', file, problems });
   }
   const config = result.data;
+  if (config.costs.effect.month > config.follow_up.months_after) {
+    fail({ code: 'config_invalid', file, problems: `costs.effect.month: ${config.costs.effect.month} is beyond months_after` });
+  }
   const lastReport = Math.max(...config.follow_up.report_months);
   if (lastReport > config.follow_up.months_after) {
     fail({ code: 'config_invalid', file, problems: `follow_up.report_months: ${lastReport} is beyond months_after` });

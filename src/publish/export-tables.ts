@@ -49,6 +49,15 @@ export function exportTables(arms: { treated: string; control: string }): Export
       ],
     },
     {
+      name: 'costs',
+      source: 'select * from costs',
+      orderBy: 'measure',
+      rules: (threshold) => [
+        minPersonsRule(threshold, 'n_treated', ['estimate', 'ci_low', 'ci_high']),
+        minPersonsRule(threshold, 'n_control', ['estimate', 'ci_low', 'ci_high']),
+      ],
+    },
+    {
       name: 'curves',
       source: `select
             weighting,

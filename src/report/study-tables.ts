@@ -58,6 +58,19 @@ export function studyTables(reportMonths: readonly number[]): StudyTable[] {
         order by outcome, event_month, estimator`,
     },
     {
+      name: 'table3_costs',
+      title: 'Table 3. Costs, cost-effectiveness and return on investment (IPS - TVR, per treated person)',
+      note: 'Payer view: intervention + benefit costs; societal view: + healthcare. ICER: incremental cost per extra person in work. ROI: benefit (and healthcare) savings per extra euro of intervention, net. 95% CI: percentile bootstrap over matched sets.',
+      sql: `select
+          measure,
+          unit,
+          coalesce(format('{:.2f}', round(estimate, 2) + 0.0), 'suppressed') as estimate,
+          coalesce(format('{:.2f}', round(ci_low, 2) + 0.0), '') as ci_low,
+          coalesce(format('{:.2f}', round(ci_high, 2) + 0.0), '') as ci_high,
+          effect
+        from costs order by measure`,
+    },
+    {
       name: 'attrition',
       title: 'Attrition: from the delivered rows to the matched cohort',
       note: 'Rows for the first two steps, persons after. Suppressed: fewer than the disclosure threshold.',
@@ -108,7 +121,7 @@ export async function writeStudyTables(runDir: string, reportMonths: readonly nu
   const db = await Database.open(':memory:');
   const written: string[] = [];
   try {
-    for (const view of ['balance', 'effects', 'attrition', 'linkage']) {
+    for (const view of ['balance', 'effects', 'costs', 'attrition', 'linkage']) {
       await db.run(`tables: view ${view}`, `create view ${view} as select * from read_parquet(${quoteLiteral(join(exportDir, `${view}.parquet`))})`);
     }
     for (const table of studyTables(reportMonths)) {

@@ -1,0 +1,52 @@
+import { describe, expect, test } from 'vitest';
+import { bootstrapCostMeasures, costMeasures, groupMatchedSets, type MatchedSetSums } from '../../src/costs/cost-effectiveness.js';
+
+function set(matchedSet: string, treated: boolean, persons: number, intervention: number, benefit: number, employed: number): MatchedSetSums {
+  return {
+    matchedSet,
+    treated,
+    sumW: persons,
+    sumWIntervention: persons * intervention,
+    sumWBenefit: persons * benefit,
+    sumWHealthcare: 0,
+    sumWEffect: employed,
+  };
+}
+
+// Two pairs of strata: IPS costs 8000 and saves 3000 in benefits; 1 more in 4 persons works.
+const ROWS = [
+  set('a', true, 2, 8000, 20_000, 1),
+  set('a', false, 2, 5000, 23_000, 0),
+  set('b', true, 2, 8000, 20_000, 1),
+  set('b', false, 2, 5000, 23_000, 1),
+];
+
+describe('cost measures', () => {
+  const measures = costMeasures(groupMatchedSets(ROWS));
+
+  test('incremental costs are matched differences in mean cost per treated person', () => {
+    expect(measures.intervention_cost_difference_eur).toBe(3000);
+    expect(measures.benefit_cost_difference_eur).toBe(-3000);
+    expect(measures.payer_incremental_cost_eur).toBe(0);
+  });
+
+  test('the ICER divides the incremental cost by the extra share in work', () => {
+    expect(measures.effect_difference).toBe(0.25);
+    expect(measures.payer_icer_eur_per_person_in_work).toBe(0);
+  });
+
+  test('ROI is benefit savings per extra intervention euro, net: 3000 saved on 3000 spent is 0', () => {
+    expect(measures.payer_roi).toBe(0);
+  });
+});
+
+describe('bootstrapCostMeasures', () => {
+  test('the same seed gives the same intervals, and they contain the estimate', () => {
+    const sets = groupMatchedSets([...ROWS, set('c', true, 3, 9000, 10_000, 2), set('c', false, 1, 4000, 15_000, 0)]);
+    const first = bootstrapCostMeasures(sets, 499, 7);
+    expect(bootstrapCostMeasures(sets, 499, 7)).toEqual(first);
+    const intervention = first.find((estimate) => estimate.measure === 'intervention_cost_difference_eur')!;
+    expect(intervention.ci_low).toBeLessThanOrEqual(intervention.estimate);
+    expect(intervention.ci_high).toBeGreaterThanOrEqual(intervention.estimate);
+  });
+});
