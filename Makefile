@@ -6,7 +6,7 @@ PERSONS ?= 20000
 SEED ?= 20261121
 IPSLINK := node --import tsx src/cli/main.ts
 
-.PHONY: demo test tables bench clean install typecheck
+.PHONY: demo test tables bench validate clean install
 
 install: $(NPM_STAMP)
 
@@ -27,6 +27,11 @@ test: install
 
 tables: install
 	$(IPSLINK) tables --config $(CONFIG)
+
+# Simulation check: bias, RMSE and CI coverage over many synthetic seeds.
+SEEDS ?= 50
+validate: install
+	$(IPSLINK:src/cli/main.ts=src/simulation/main.ts) --seeds $(SEEDS) --persons $(PERSONS)
 
 bench: install
 	node --import tsx bench/run.ts

@@ -1,0 +1,121 @@
+/**
+ * The simulation check behind `make validate`: the synthetic pipeline over
+ * many seeds, each estimator compared with the planted effect (truth.json).
+ *
+ * Per estimator, outcome and month: bias (mean of estimate - truth), RMSE,
+ * and coverage (share of 95% CIs containing the truth). The truth is the
+ * sample ATT of each seed's IPS group, so coverage is of that quantity.
+ */
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { loadStudyConfig } from '../config/study-config.js';
+import { Database, quoteLiteral } from '../db/database.js';
+import { runStudy } from '../run/run-study.js';
+import { synthesizeDelivery } from '../synth/index.js';
+
+export interface SimulationOptions {
+  seeds: readonly number[];
+  persons: number;
+  months: readonly number[];
+  outcomes: readonly string[];
+  config: string;
+  onSeed?: (seed: number, index: number) => void;
+}
+
+export interface SimulationDraw {
+  seed: number;
+  estimator: string;
+  outcome: string;
+  month: number;
+  estimate: number;
+  ci_low: number;
+  ci_high: number;
+  truth: number;
+}
+
+export interface SimulationSummary {
+  estimator: string;
+  outcome: string;
+  month: number;
+  seeds: number;
+  mean_truth: number;
+  bias: number;
+  rmse: number;
+  coverage: number;
+}
+
+async function drawsForSeed(seed: number, options: SimulationOptions): Promise<SimulationDraw[]> {
+  const work = mkdtempSync(join(tmpdir(), 'ipslink-simulation-'));
+  try {
+    const deliveryDir = join(work, 'landing', `synth-${seed}`);
+    await synthesizeDelivery({ outDir: deliveryDir, persons: options.persons, seed });
+    const truth = JSON.parse(readFileSync(join(deliveryDir, 'truth.json'), 'utf8')) as {
+      att: Record<string, Record<string, number>>;
+    };
+    const { runDir } = await runStudy({
+      loaded: loadStudyConfig(options.config),
+      landing: join(work, 'landing'),
+      output: join(work, 'out'),
+    });
+    const db = await Database.open(':memory:');
+    try {
+      const rows = await db.query<Omit<SimulationDraw, 'seed' | 'truth'>>(
+        'simulation: effects',
+        `select estimator, outcome, event_month as month, estimate, ci_low, ci_high
+         from read_parquet(${quoteLiteral(join(runDir, 'export', 'effects.parquet'))})
+         where list_contains($outcomes, outcome) and list_contains($months, event_month) and estimate is not null
+         order by estimator, outcome, event_month`,
+        { outcomes: [...options.outcomes], months: [...options.months] },
+      );
+      return rows.map((row) => ({ ...row, seed, truth: truth.att[row.outcome]![String(row.month)]! }));
+    } finally {
+      db.close();
+    }
+  } finally {
+    rmSync(work, { recursive: true, force: true });
+  }
+}
+
+export async function runSimulation(options: SimulationOptions): Promise<{ draws: SimulationDraw[]; summary: SimulationSummary[] }> {
+  const draws: SimulationDraw[] = [];
+  for (const [index, seed] of options.seeds.entries()) {
+    options.onSeed?.(seed, index);
+    draws.push(...(await drawsForSeed(seed, options)));
+  }
+  return { draws, summary: summariseDraws(draws) };
+}
+
+export function summariseDraws(draws: readonly SimulationDraw[]): SimulationSummary[] {
+  const groups = new Map<string, SimulationDraw[]>();
+  for (const draw of draws) {
+    const key = `${draw.estimator}\u0000${draw.outcome}\u0000${String(draw.month).padStart(3, '0')}`;
+    groups.set(key, [...(groups.get(key) ?? []), draw]);
+  }
+  return [...groups.keys()].sort().map((key) => {
+    const group = groups.get(key)!;
+    const errors = group.map((draw) => draw.estimate - draw.truth);
+    const mean = (values: number[]) => values.reduce((sum, value) => sum + value, 0) / values.length;
+    return {
+      estimator: group[0]!.estimator,
+      outcome: group[0]!.outcome,
+      month: group[0]!.month,
+      seeds: group.length,
+      mean_truth: mean(group.map((draw) => draw.truth)),
+      bias: mean(errors),
+      rmse: Math.sqrt(mean(errors.map((error) => error * error))),
+      coverage: mean(group.map((draw) => (draw.truth >= draw.ci_low && draw.truth <= draw.ci_high ? 1 : 0))),
+    };
+  });
+}
+
+export function formatSimulationSummary(summary: readonly SimulationSummary[]): string {
+  const header = `${'estimator'.padEnd(16)}${'outcome'.padEnd(14)}${'month'.padStart(5)}${'seeds'.padStart(7)}${'truth pp'.padStart(10)}${'bias pp'.padStart(9)}${'RMSE pp'.padStart(9)}${'coverage'.padStart(10)}`;
+  const lines = summary.map(
+    (row) =>
+      `${row.estimator.padEnd(16)}${row.outcome.padEnd(14)}${String(row.month).padStart(5)}${String(row.seeds).padStart(7)}` +
+      `${(100 * row.mean_truth).toFixed(2).padStart(10)}${(100 * row.bias).toFixed(2).padStart(9)}${(100 * row.rmse).toFixed(2).padStart(9)}` +
+      `${(100 * row.coverage).toFixed(0).padStart(9)}%`,
+  );
+  return [header, ...lines].join('\n');
+}

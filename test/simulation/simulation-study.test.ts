@@ -1,0 +1,39 @@
+/**
+ * The quick variant of `make validate`: two seeds on small deliveries. It
+ * checks the machinery (every estimator, outcome and month summarised, with
+ * finite figures), not the coverage, which needs many seeds.
+ */
+import { describe, expect, test } from 'vitest';
+import { runSimulation, summariseDraws } from '../../src/simulation/simulation-study.js';
+
+describe('the simulation check', () => {
+  test('summarises bias, RMSE and coverage per estimator, outcome and month over the seeds', async () => {
+    const { summary } = await runSimulation({
+      seeds: [11, 12],
+      persons: 4000,
+      months: [12, 36],
+      outcomes: ['employed_48h'],
+      config: 'config/demo.yaml',
+    });
+    const estimators = [...new Set(summary.map((row) => row.estimator))];
+    expect(estimators).toContain('matched_att');
+    expect(estimators).toContain('unadjusted');
+    for (const row of summary) {
+      expect(row.seeds).toBe(2);
+      expect([12, 36]).toContain(row.month);
+      expect(Number.isFinite(row.bias) && Number.isFinite(row.rmse)).toBe(true);
+      expect(row.coverage).toBeGreaterThanOrEqual(0);
+    }
+  }, 180_000);
+
+  test('bias, RMSE and coverage follow their definitions', () => {
+    const draw = { estimator: 'e', outcome: 'o', month: 1 };
+    const [row] = summariseDraws([
+      { ...draw, seed: 1, estimate: 0.1, ci_low: 0.05, ci_high: 0.15, truth: 0.08 },
+      { ...draw, seed: 2, estimate: 0.02, ci_low: 0.01, ci_high: 0.03, truth: 0.08 },
+    ]);
+    expect(row!.bias).toBeCloseTo(-0.02, 12);
+    expect(row!.rmse).toBeCloseTo(Math.sqrt((0.02 ** 2 + 0.06 ** 2) / 2), 12);
+    expect(row!.coverage).toBe(0.5);
+  });
+});
