@@ -14,6 +14,7 @@ import { fileURLToPath } from 'node:url';
 import {
   DOUBLE,
   DuckDBInstance,
+  DuckDBTypeId,
   INTEGER,
   LIST,
   listValue,
@@ -29,6 +30,21 @@ import { logDebug } from '../log.js';
 export const SQL_DIR = join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'sql');
 
 /** Values for `$named` parameters; arrays bind as typed lists (an empty one as VARCHAR[]). */
+export interface AppendColumn {
+  type: 'VARCHAR' | 'DOUBLE' | 'INTEGER';
+  values: ArrayLike<string | number | null>;
+}
+
+const NUMERIC_TYPE_IDS = new Set<DuckDBTypeId>([
+  DuckDBTypeId.DOUBLE,
+  DuckDBTypeId.FLOAT,
+  DuckDBTypeId.INTEGER,
+  DuckDBTypeId.SMALLINT,
+  DuckDBTypeId.TINYINT,
+  DuckDBTypeId.BIGINT,
+  DuckDBTypeId.DECIMAL,
+]);
+
 export type SqlParams = Record<string, DuckDBValue | readonly string[] | readonly number[]>;
 
 export interface DatabaseOptions {
@@ -84,6 +100,47 @@ export class Database {
   async stream(label: string, sql: string, params: SqlParams = {}): Promise<DuckDBResult> {
     const prepared = await this.prepareChecked(label, sql, params);
     return wrapSqlError(label, () => prepared.stream());
+  }
+
+  /**
+   * Reads a result column by column, chunk by chunk: DOUBLE/INTEGER columns as
+   * Float64Array (null as NaN), everything else as strings (null as null).
+   * For the per-person inputs of the statistics (PS model, matching).
+   */
+  async readColumns(label: string, sql: string, params: SqlParams = {}): Promise<Record<string, Float64Array | (string | null)[]>> {
+    const result = await this.stream(label, sql, params);
+    const names = result.columnNames();
+    const numeric = names.map((_, index) => NUMERIC_TYPE_IDS.has(result.columnTypeId(index)));
+    const parts: unknown[][][] = names.map(() => []);
+    for (;;) {
+      const chunk = await result.fetchChunk();
+      if (!chunk || chunk.rowCount === 0) break;
+      chunk.getColumns().forEach((values, index) => parts[index]!.push(values));
+    }
+    return Object.fromEntries(
+      names.map((name, index) => {
+        const values = parts[index]!.flat();
+        if (!numeric[index]) return [name, values.map((value) => (value === null ? null : String(value)))];
+        return [name, Float64Array.from(values, (value) => (value === null ? Number.NaN : Number(value)))];
+      }),
+    );
+  }
+
+  /** Appends rows given as columns to an existing table (small tables: one row per person). */
+  async appendColumns(table: string, columns: readonly AppendColumn[]): Promise<void> {
+    const appender = await this.connection.createAppender(table);
+    const rows = columns[0]?.values.length ?? 0;
+    for (let row = 0; row < rows; row++) {
+      for (const column of columns) {
+        const value = column.values[row];
+        if (value === null || value === undefined || (typeof value === 'number' && Number.isNaN(value))) appender.appendNull();
+        else if (column.type === 'VARCHAR') appender.appendVarchar(String(value));
+        else if (column.type === 'INTEGER') appender.appendInteger(Number(value));
+        else appender.appendDouble(Number(value));
+      }
+      appender.endRow();
+    }
+    appender.closeSync();
   }
 
   async count(table: string): Promise<number> {
