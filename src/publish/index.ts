@@ -6,7 +6,7 @@
  * killed run leaves `current` where it was.
  */
 import { mkdirSync, readdirSync, renameSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
-import { join, relative } from 'node:path';
+import { basename, join, relative } from 'node:path';
 import type { Database } from '../db/database.js';
 import { quoteLiteral } from '../db/database.js';
 import { applyDisclosureControl, type DisclosureReport } from '../disclosure/index.js';
@@ -14,6 +14,7 @@ import { sha256OfFile } from '../ingest/delivery-manifest.js';
 import { writeStudyTables } from '../report/study-tables.js';
 import { writeArrowFile } from './arrow-file.js';
 import { exportTables } from './export-tables.js';
+import { describeOutput, renderCodebook } from './output-columns.js';
 
 export interface OutputFile {
   path: string;
@@ -43,10 +44,14 @@ const RESTRICTED_TABLES = [
   { file: 'rejects.parquet', source: 'select * from rejects order by delivery_id, file, line_number' },
 ] as const;
 
+/** Writes Parquet with the file's description and column descriptions in its key-value metadata. */
 async function copyParquet(db: Database, source: string, path: string, options = ''): Promise<void> {
+  const described = describeOutput(basename(path));
+  if (!described) throw new Error(`publish: ${basename(path)} has no entry in output-columns.ts`);
+  const metadata = `kv_metadata {description: ${quoteLiteral(described.description)}, column_descriptions: ${quoteLiteral(JSON.stringify(described.columns))}}`;
   await db.run(
     `publish: ${path}`,
-    `copy (${source}) to ${quoteLiteral(path)} (format parquet, compression zstd${options ? `, ${options}` : ''})`,
+    `copy (${source}) to ${quoteLiteral(path)} (format parquet, compression zstd, ${metadata}${options ? `, ${options}` : ''})`,
   );
 }
 
@@ -74,6 +79,7 @@ export async function publishRun(request: PublishRequest): Promise<PublishedRun>
   await writeArrowFile(db, 'publish: effects.arrow', 'select * from disclosed_effects', join(partialDir, 'export', 'effects.arrow'));
   writeFileSync(join(partialDir, 'export', 'disclosure.json'), `${JSON.stringify(disclosure, null, 2)}\n`);
   await writeStudyTables(partialDir, request.reportMonths);
+  writeFileSync(join(partialDir, 'export', 'codebook.md'), renderCodebook());
 
   const outputs = await describeOutputs(db, partialDir);
   writeFileSync(

@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { beforeAll, describe, expect, test } from 'vitest';
 import { loadStudyConfig } from '../../src/config/study-config.js';
 import { Database, quoteLiteral } from '../../src/db/database.js';
+import { OUTPUT_FILES } from '../../src/publish/output-columns.js';
 import { runStudy } from '../../src/run/run-study.js';
 import { synthesizeDelivery } from '../../src/synth/index.js';
 import { makeTempDir } from '../support/delivery.js';
@@ -178,5 +179,22 @@ describe('the command line', () => {
   test('--help names every command', () => {
     const help = execFileSync(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', '--help'], { encoding: 'utf8' });
     for (const command of ['synth', 'run', 'validate', 'query', 'runs', 'status']) expect(help).toContain(`ipslink ${command}`);
+  });
+});
+
+describe('the codebook', () => {
+  test('documents exactly the columns of every Parquet output, and the files carry the descriptions', async () => {
+    for (const output of OUTPUT_FILES) {
+      const path = output.file === 'panel' ? join(firstRunDir, output.area, 'panel', '**', '*.parquet') : join(firstRunDir, output.area, output.file);
+      const columns = await queryParquet<{ column_name: string }>(path, `describe select * from read_parquet(${quoteLiteral(path)}, hive_partitioning = true)`);
+      expect(columns.map((column) => column.column_name).sort(), output.file).toEqual(Object.keys(output.columns).sort());
+    }
+    const codebook = readFileSync(join(firstRunDir, 'export', 'codebook.md'), 'utf8');
+    expect(codebook).toContain('### effects.parquet');
+    const [metadata] = await queryParquet<{ value: string }>(
+      join(firstRunDir, 'export', 'effects.parquet'),
+      `select decode(value) as value from parquet_kv_metadata(${quoteLiteral(join(firstRunDir, 'export', 'effects.parquet'))}) where decode(key) = 'column_descriptions'`,
+    );
+    expect(JSON.parse(metadata!.value)).toHaveProperty('ci_method');
   });
 });

@@ -1,0 +1,209 @@
+/**
+ * What every column of every output file means: the single source for
+ * export/codebook.md and for the column descriptions stored in each Parquet
+ * file's key-value metadata. A test checks these lists against the files a
+ * run writes, so the codebook cannot drift from the data.
+ */
+export interface OutputFileDescription {
+  file: string;
+  area: 'export' | 'restricted';
+  description: string;
+  columns: Record<string, string>;
+}
+
+const PERSON_COUNT = 'persons (null when suppressed by disclosure control)';
+
+export const OUTPUT_FILES: readonly OutputFileDescription[] = [
+  {
+    file: 'attrition.parquet',
+    area: 'export',
+    description: 'Step-by-step counts from the delivered rows to the matched cohort; the first row equals the sum of the deliveries\' row counts.',
+    columns: {
+      step_no: 'step number, in order',
+      step: 'what the step keeps',
+      unit: "'rows' (input rows) or 'persons'",
+      n: `rows or ${PERSON_COUNT} after the step`,
+      n_treated: `treated ${PERSON_COUNT} (from the step that assigns arms)`,
+      n_control: `control ${PERSON_COUNT}`,
+    },
+  },
+  {
+    file: 'linkage.parquet',
+    area: 'export',
+    description: 'Per extract: how its rows link to persons.',
+    columns: {
+      extract: 'persons, benefit_spells, employment_periods or trajectories',
+      rows_read: 'data rows read from the delivered files',
+      rows_accepted: 'rows that passed validation',
+      rows_rejected: 'rows in the rejects ledger (rows_read = rows_accepted + rows_rejected)',
+      persons: `distinct ${PERSON_COUNT} among accepted rows`,
+      linked_rows: 'accepted rows whose person is in persons (all accepted rows)',
+      orphan_rows: 'rows rejected because their person_id is not in persons',
+      duplicate_key_rows: 'rows rejected because their key repeats an earlier row',
+    },
+  },
+  {
+    file: 'balance.parquet',
+    area: 'export',
+    description: 'Covariate balance before and after matching, per covariate and (categorical) level.',
+    columns: {
+      covariate: 'baseline covariate',
+      level: "level of a categorical covariate (dummy-coded); '' for a numeric one",
+      mean_treated_before: 'treated mean (share for a level) before matching',
+      mean_control_before: 'control mean before matching',
+      smd_before: 'standardised mean difference before matching (denominator: see smd_denominator)',
+      variance_ratio_before: 'treated variance / control variance before matching',
+      mean_treated_after: 'treated mean after matching (matching weights)',
+      mean_control_after: 'control mean after matching (matching weights)',
+      smd_after: 'standardised mean difference after matching',
+      variance_ratio_after: 'variance ratio after matching',
+      persons_treated_before: `treated ${PERSON_COUNT} (at the level, for a categorical covariate) before matching`,
+      persons_control_before: `control ${PERSON_COUNT} before matching`,
+      persons_treated_after: `treated ${PERSON_COUNT} after matching`,
+      persons_control_after: `control ${PERSON_COUNT} after matching`,
+      smd_denominator: 'the SD the SMDs are divided by',
+    },
+  },
+  {
+    file: 'effects.parquet',
+    area: 'export',
+    description: 'Effect of the treated programme per outcome, estimator and event month; the same rows as effects.arrow.',
+    columns: {
+      outcome: 'employed_any, employed_48h, hours, wage_eur, on_benefit or benefit_eur',
+      estimator: "matched_att (matched difference in means), did_event_study (event-study DiD, reference month -1) or unadjusted (raw difference, biased by selection)",
+      event_month: 'months since the index month (0 = month of the first trajectory start)',
+      estimate: 'effect: difference in share (binary outcomes) or mean (hours, euros), treated minus control',
+      se: 'standard error of the estimate',
+      ci_low: 'lower bound of the 95% confidence interval',
+      ci_high: 'upper bound of the 95% confidence interval',
+      n_treated: `treated ${PERSON_COUNT} in the estimate`,
+      n_control: `control ${PERSON_COUNT} in the estimate`,
+      method: 'the estimator in words',
+      ci_method: 'how the standard error and interval were computed',
+    },
+  },
+  {
+    file: 'costs.parquet',
+    area: 'export',
+    description: 'Cost differences, ICER and return on investment, treated minus control per treated person, with bootstrap CIs.',
+    columns: {
+      measure: 'what is measured (see unit)',
+      estimate: 'point estimate',
+      ci_low: 'lower bound of the 95% percentile bootstrap interval',
+      ci_high: 'upper bound of the 95% percentile bootstrap interval',
+      replicates: 'bootstrap replicates with a finite value',
+      unit: 'unit of estimate and interval',
+      n_treated: `treated ${PERSON_COUNT}`,
+      n_control: `control ${PERSON_COUNT}`,
+      effect: 'the effect the ICER is expressed per',
+      ci_method: 'how the interval was computed',
+    },
+  },
+  {
+    file: 'curves.parquet',
+    area: 'export',
+    description: 'Mean outcome per arm and event month, matched-weighted and unweighted, with 95% CI.',
+    columns: {
+      weighting: "'matched' (matching weights, matched persons) or 'unweighted' (whole cohort)",
+      arm: 'programme of the arm',
+      outcome: 'outcome, as in effects',
+      event_month: 'months since the index month',
+      mean: 'weighted mean (share for binary outcomes); null when suppressed',
+      ci_low: 'lower bound of the 95% CI of the mean',
+      ci_high: 'upper bound of the 95% CI of the mean',
+      persons: `${PERSON_COUNT} in the mean`,
+    },
+  },
+  {
+    file: 'cohort.parquet',
+    area: 'restricted',
+    description: 'One row per person in the study cohort: arm, index date and baseline covariates.',
+    columns: {
+      person_id: 'pseudonym',
+      arm: 'programme of the first trajectory',
+      treated: '1 for the treated programme, 0 for the control',
+      index_date: 'start of the first trajectory',
+      index_month: 'first day of the index month (event month 0)',
+      index_year: 'year of the index date',
+      age_at_index: 'index year minus birth year',
+      sex: 'M, F or X',
+      region: "labour-market region ('unknown' when missing)",
+      benefit_type: 'type of the qualifying benefit spell ongoing at the index date',
+      benefit_duration_months: 'whole months from the start of that spell to the index date',
+      incapacity_cause: "incapacity cause of that spell ('unknown' when missing)",
+      target_group: "SMI or CMD ('unknown' when missing)",
+      funder: 'UWV or MUNICIPALITY',
+      provider_id: 'provider pseudonym',
+      trajectory_cost_eur: 'cost_eur of the first trajectory (null when missing)',
+      months_worked_12m: 'calendar months with >= 1 competitive hour among the 12 before the index month',
+      months_worked_24m: 'the same over the 24 months before',
+      wage_eur_12m: 'competitive wages in the 12 months before the index month',
+      wage_eur_24m: 'competitive wages in the 24 months before',
+      age_band: 'age at index, coarsened (study config bands)',
+      benefit_duration_band: 'benefit duration, coarsened',
+      prior_work_band: 'months worked in the 12 months before, coarsened',
+    },
+  },
+  {
+    file: 'panel',
+    area: 'restricted',
+    description: 'Person x event-month outcomes, Parquet files hive-partitioned by event_month.',
+    columns: {
+      person_id: 'pseudonym',
+      event_month: 'months since the index month (the partition key)',
+      calendar_month: 'first day of the calendar month',
+      employed_any: '>= 1 competitive hour in the month (SHELTERED and INTERN jobs excluded)',
+      employed_48h: '>= 48 competitive hours in the month',
+      hours: 'competitive hours, payroll periods spread over months by days',
+      wage_eur: 'competitive wages, spread the same way',
+      on_benefit: 'on any benefit for at least one day of the month',
+      benefit_eur: 'benefit euros: monthly amount times the share of the month on benefit',
+    },
+  },
+  {
+    file: 'matches.parquet',
+    area: 'restricted',
+    description: 'Matching result per cohort person.',
+    columns: {
+      person_id: 'pseudonym',
+      treated: '1 treated, 0 control',
+      subclass: 'matched set: stratum (exact) or pair/set (nearest neighbour without replacement); null when unmatched or with replacement',
+      weight: 'ATT matching weight; 0 = unmatched',
+      ps: 'propensity score (probability); null for exact matching',
+    },
+  },
+  {
+    file: 'rejects.parquet',
+    area: 'restricted',
+    description: 'The rejects ledger: one row per rejected input row. The raw row itself is never stored.',
+    columns: {
+      run_id: 'run that ingested the row',
+      delivery_id: 'delivery',
+      file: 'file in the delivery',
+      line_number: 'physical line in the file (header = line 1); Parquet: row number + 1',
+      extract: 'extract of the file',
+      rule_id: 'the first rule the row fails, e.g. benefit_spells.end_before_start',
+      reason: 'the rule in words',
+      row_hash: 'sha256 of the raw fields, joined by the unit separator',
+    },
+  },
+];
+
+export function describeOutput(file: string): OutputFileDescription | undefined {
+  return OUTPUT_FILES.find((output) => output.file === file);
+}
+
+/** export/codebook.md: every output file and column, generated from OUTPUT_FILES. */
+export function renderCodebook(): string {
+  const lines = ['# Codebook', '', 'Every file a published run writes, and what each column means. Generated from src/publish/output-columns.ts.', ''];
+  for (const area of ['export', 'restricted'] as const) {
+    lines.push(`## ${area}/`, '');
+    if (area === 'restricted') lines.push('Person-level files: they never leave the secure area.', '');
+    for (const output of OUTPUT_FILES.filter((candidate) => candidate.area === area)) {
+      lines.push(`### ${output.file}`, '', output.description, '', '| column | meaning |', '| --- | --- |');
+      for (const [column, meaning] of Object.entries(output.columns)) lines.push(`| \`${column}\` | ${meaning} |`);
+      lines.push('');
+    }
+  }
+  return lines.join('\n');
+}
