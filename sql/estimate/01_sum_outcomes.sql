@@ -1,10 +1,10 @@
--- Sums of each outcome per arm, event month and matching weight: everything
--- the weighted means and their variances need. Weights are constant within
--- a stratum and arm, so grouping by weight keeps the sums exact (DECIMAL);
--- results are then the same whatever the thread count.
--- Two weightings: 'matched' (matching weights, matched persons only) and
--- 'unweighted' (every cohort person, weight 1).
--- Grain: one row per weighting x outcome x event_month x treated x weight.
+-- Sums of each outcome per arm, event month, matched set and matching
+-- weight: everything the weighted means and their variances need. Grouping
+-- by weight keeps the sums exact (DECIMAL), so results are the same whatever
+-- the thread count.
+-- Two weightings: 'matched' (matching weights, matched persons only, per
+-- matched set) and 'unweighted' (every cohort person, weight 1, no sets).
+-- Grain: one row per weighting x outcome x event_month x treated x subclass x weight.
 -- Reads: panel_person_month, matches. Writes: outcome_sums.
 create or replace table outcome_sums as
 with
@@ -12,6 +12,7 @@ panel as (
     select
         matches.treated,
         matches.weight,
+        matches.subclass,
         panel_person_month.event_month,
         panel_person_month.employed_any::integer::decimal(18, 4) as employed_any,
         panel_person_month.employed_48h::integer::decimal(18, 4) as employed_48h,
@@ -28,9 +29,9 @@ long as (
     into name outcome value y
 ),
 weightings as (
-    select 'matched' as weighting, treated, weight, event_month, outcome, y from long where weight > 0
+    select 'matched' as weighting, treated, subclass, weight, event_month, outcome, y from long where weight > 0
     union all
-    select 'unweighted', treated, 1.0, event_month, outcome, y from long
+    select 'unweighted', treated, null, 1.0, event_month, outcome, y from long
 ),
 sums as (
     select
@@ -38,12 +39,13 @@ sums as (
         outcome,
         event_month,
         treated,
+        subclass,
         weight,
         count(*) as persons,
         count(*) filter (where y > 0) as persons_positive,
         sum(y) as sum_y,
         sum(y::decimal(38, 8) * y) as sum_y2
     from weightings
-    group by weighting, outcome, event_month, treated, weight
+    group by weighting, outcome, event_month, treated, subclass, weight
 )
 select * from sums

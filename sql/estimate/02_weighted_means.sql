@@ -37,6 +37,7 @@ variances as (
         treated,
         persons,
         persons_positive,
+        sum_w,
         mean,
         greatest(sum_w2y2 - 2 * mean * sum_w2y + mean * mean * sum_w2, 0) / (sum_w * sum_w) as variance_of_mean
     from means

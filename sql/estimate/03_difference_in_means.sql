@@ -1,25 +1,99 @@
 -- Effects per outcome and event month: treated mean minus (weighted) control
 -- mean. 'matched_att' uses the matching weights; 'unadjusted' is the raw
 -- difference over the whole cohort, reported beside it for contrast.
--- SE: HC0 sandwich of a weighted regression of the outcome on treatment
--- (equal to the two arms' variances of the mean added); 95% CI normal.
+-- The variance of the matched ATT follows the matching design ($variance_method):
+--   stratified: exact matching; within-stratum variances, sum over strata of
+--     (T_s/T)^2 (v_treated_s/T_s + v_control_s/C_s), conditional on the strata;
+--     a cell of one person takes its arm's pooled within-stratum variance;
+--   cluster: nearest neighbour without replacement; cluster-robust by matched
+--     set (MatchIt's advice), CR1 factor G/(G-1);
+--   hc0: with replacement, and for 'unadjusted'; HC0 sandwich of the weighted
+--     regression of the outcome on treatment (the arms' variances of the mean).
+-- 95% CI: normal. Weighted products are rounded to DECIMAL(38,10) before
+-- summing so results do not depend on the thread count.
 -- Grain: one row per outcome x estimator x event_month.
--- Reads: arm_means. Writes: effects.
+-- Reads: outcome_sums, arm_means. Writes: effects.
 create or replace table effects as
 with
-treated as (select * from arm_means where treated = 1),
-control as (select * from arm_means where treated = 0),
+arm as (select * from arm_means),
+treated as (select * from arm where treated = 1),
+control as (select * from arm where treated = 0),
+cells as (
+    -- per matched set and arm; weights are constant within a stratum and arm under exact matching
+    select
+        outcome, event_month, subclass, treated,
+        sum(persons)::double as n,
+        sum(sum_y)::double as sum_y,
+        sum(sum_y2)::double as sum_y2,
+        sum((weight * persons)::decimal(38, 10))::double as sum_w,
+        sum((weight * sum_y)::decimal(38, 10))::double as sum_wy
+    from outcome_sums
+    where weighting = 'matched'
+    group by outcome, event_month, subclass, treated
+),
+cell_variances as (
+    select *, case when n > 1 then greatest(sum_y2 - sum_y * sum_y / n, 0) / (n - 1) end as variance
+    from cells
+),
+pooled_variances as (
+    select outcome, event_month, treated,
+        coalesce(sum(variance * (n - 1)) / nullif(sum(n - 1), 0), 0) as pooled_variance
+    from cell_variances
+    group by outcome, event_month, treated
+),
+strata as (
+    select
+        t.outcome, t.event_month,
+        t.n as treated_n, c.n as control_n,
+        coalesce(t.variance, tp.pooled_variance) as treated_variance,
+        coalesce(c.variance, cp.pooled_variance) as control_variance,
+        -- cluster score of the set: its share of (treated mean - m1) minus (control mean - m0)
+        t.sum_y - t.n * tm.mean as treated_residual_sum,
+        c.sum_wy - c.sum_w * cm.mean as control_residual_sum
+    from cell_variances as t
+    join cell_variances as c using (outcome, event_month, subclass)
+    join pooled_variances as tp on tp.outcome = t.outcome and tp.event_month = t.event_month and tp.treated = 1
+    join pooled_variances as cp on cp.outcome = t.outcome and cp.event_month = t.event_month and cp.treated = 0
+    join treated as tm on tm.weighting = 'matched' and tm.outcome = t.outcome and tm.event_month = t.event_month
+    join control as cm on cm.weighting = 'matched' and cm.outcome = t.outcome and cm.event_month = t.event_month
+    where t.treated = 1 and c.treated = 0
+),
+design_variances as (
+    select
+        strata.outcome,
+        strata.event_month,
+        sum(((treated_n * treated_n) * (treated_variance / treated_n + control_variance / control_n))::decimal(38, 10))::double
+            / (sum(treated_n) * sum(treated_n)) as stratified,
+        count(*)::double / nullif(count(*) - 1, 0)
+            * sum(((treated_residual_sum / tm.persons - control_residual_sum / cm.sum_w) ** 2)::decimal(38, 18))::double as cluster
+    from strata
+    join treated as tm on tm.weighting = 'matched' and tm.outcome = strata.outcome and tm.event_month = strata.event_month
+    join control as cm on cm.weighting = 'matched' and cm.outcome = strata.outcome and cm.event_month = strata.event_month
+    group by strata.outcome, strata.event_month
+),
 differences as (
     select
         treated.outcome,
         case treated.weighting when 'matched' then 'matched_att' else 'unadjusted' end as estimator,
         treated.event_month,
         treated.mean - control.mean as estimate,
-        sqrt(treated.variance_of_mean + control.variance_of_mean) as se,
+        case
+            when treated.weighting = 'matched' and $variance_method = 'stratified' then design_variances.stratified
+            when treated.weighting = 'matched' and $variance_method = 'cluster' then design_variances.cluster
+            else treated.variance_of_mean + control.variance_of_mean
+        end as variance,
+        case
+            when treated.weighting = 'matched' and $variance_method = 'stratified'
+                then 'stratified variance within exact-matching strata (conditional on the strata); normal 95% CI'
+            when treated.weighting = 'matched' and $variance_method = 'cluster'
+                then 'cluster-robust SE by matched set, CR1 factor G/(G-1); normal 95% CI'
+            else 'HC0 robust SE of WLS outcome ~ treated; normal 95% CI'
+        end as ci_method,
         treated.persons as n_treated,
         control.persons as n_control
     from treated
     join control using (weighting, outcome, event_month)
+    left join design_variances using (outcome, event_month)
 ),
 intervals as (
     select
@@ -27,16 +101,16 @@ intervals as (
         estimator,
         event_month,
         round(estimate, 10) as estimate,
-        round(se, 10) as se,
-        round(estimate - 1.959963984540054 * se, 10) as ci_low,
-        round(estimate + 1.959963984540054 * se, 10) as ci_high,
+        round(sqrt(variance), 10) as se,
+        round(estimate - 1.959963984540054 * sqrt(variance), 10) as ci_low,
+        round(estimate + 1.959963984540054 * sqrt(variance), 10) as ci_high,
         n_treated,
         n_control,
         case estimator
             when 'matched_att' then 'weighted difference in means with matching weights (ATT)'
             else 'unadjusted difference in means, whole cohort (biased by selection; for contrast only)'
         end as method,
-        'HC0 robust SE of WLS outcome ~ treated; normal 95% CI' as ci_method
+        ci_method
     from differences
 )
 select * from intervals

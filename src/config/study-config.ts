@@ -24,6 +24,26 @@ export const EXACT_MATCH_COVARIATES = [
   'funder',
 ] as const;
 
+/** Covariates the propensity-score model may use: cohort columns built by sql/cohort/. */
+export const PS_COVARIATES = [
+  'age_at_index',
+  'sex',
+  'region',
+  'benefit_type',
+  'benefit_duration_months',
+  'months_worked_12m',
+  'months_worked_24m',
+  'wage_eur_12m',
+  'wage_eur_24m',
+  'index_year',
+  'incapacity_cause',
+  'target_group',
+  'funder',
+  'age_band',
+  'benefit_duration_band',
+  'prior_work_band',
+] as const;
+
 /** Baseline covariates whose balance is reported (DESIGN §3). */
 export const BALANCE_COVARIATES = [
   'age_at_index',
@@ -69,11 +89,30 @@ const studyConfigSchema = z.strictObject({
     benefit_duration_band_starts_months: z.array(z.int().min(0)).min(1).refine(ascending, 'ascending'),
     prior_work_band_starts_months: z.array(z.int().min(0).max(12)).min(1).refine(ascending, 'ascending'),
   }),
-  matching: z.strictObject({
-    method: z.literal('exact'),
-    exact: z.array(z.enum(EXACT_MATCH_COVARIATES)).min(1),
-    balance_max_abs_smd: z.number().positive().default(0.1),
-  }),
+  matching: z
+    .strictObject({
+      /** exact: strata on the `exact` covariates; nearest: nearest neighbour on the logit PS. */
+      method: z.enum(['exact', 'nearest']),
+      /** exact: the strata; nearest: covariates matched exactly, PS matching within (may be empty). */
+      exact: z.array(z.enum(EXACT_MATCH_COVARIATES)).default([]),
+      /** nearest: covariates of the logistic PS model; string covariates are dummy-coded. */
+      ps_covariates: z.array(z.enum(PS_COVARIATES)).default([]),
+      ratio: z.int().min(1).max(10).default(1),
+      /** Caliper in SDs of the logit PS over all units, as MatchIt's std.caliper. */
+      caliper_sd_logit: z.number().positive().optional(),
+      replace: z.boolean().default(false),
+      /** Order in which treated units are matched (MatchIt's m.order). */
+      order: z.enum(['largest', 'smallest', 'data']).default('largest'),
+      balance_max_abs_smd: z.number().positive().default(0.1),
+    })
+    .refine((matching) => matching.method !== 'exact' || matching.exact.length > 0, {
+      message: 'exact matching needs at least one covariate in exact',
+      path: ['exact'],
+    })
+    .refine((matching) => matching.method !== 'nearest' || matching.ps_covariates.length > 0, {
+      message: 'nearest-neighbour matching needs ps_covariates',
+      path: ['ps_covariates'],
+    }),
   outcomes: z.strictObject({
     min_hours_any: z.number().positive().default(1),
     min_hours_48h: z.number().positive().default(48),

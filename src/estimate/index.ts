@@ -2,15 +2,22 @@
  * Estimate stage: weighted means per arm and month, and the matched ATT
  * with the unadjusted difference beside it. SQL: sql/estimate/
  */
+import type { StudyConfig } from '../config/study-config.js';
 import type { Stage } from '../stage.js';
+
+/** The matched ATT's variance follows the design: strata, matched sets, or single units. */
+export function varianceMethod(matching: StudyConfig['matching']): 'stratified' | 'cluster' | 'hc0' {
+  if (matching.method === 'exact') return 'stratified';
+  return matching.replace ? 'hc0' : 'cluster';
+}
 
 export const estimateStage: Stage = {
   name: 'estimate',
   reads: ['panel_person_month', 'matches'],
   writes: ['outcome_sums', 'arm_means', 'effects'],
-  run: async ({ db }) => {
+  run: async ({ db, study }) => {
     await db.runFile('estimate/01_sum_outcomes.sql');
     await db.runFile('estimate/02_weighted_means.sql');
-    await db.runFile('estimate/03_difference_in_means.sql');
+    await db.runFile('estimate/03_difference_in_means.sql', { variance_method: varianceMethod(study.matching) });
   },
 };

@@ -5,7 +5,7 @@ import { createSmallCohort } from '../support/small-cohort.js';
 
 const EMPLOYED: Record<string, number> = { t1: 1, t2: 0, c1: 1, c2: 0, c3: 0, c4: 0, t3: 1, c5: 1, t4: 1, c6: 0, c7: 0, c8: 1 };
 
-async function estimate() {
+async function estimate(varianceMethod: 'stratified' | 'cluster' | 'hc0' = 'hc0') {
   return withDatabase(async (db) => {
     await createSmallCohort(db);
     await db.run('match', exactMatchingSql(['age_band', 'sex']));
@@ -19,7 +19,7 @@ async function estimate() {
     );
     await db.runFile('estimate/01_sum_outcomes.sql');
     await db.runFile('estimate/02_weighted_means.sql');
-    await db.runFile('estimate/03_difference_in_means.sql');
+    await db.runFile('estimate/03_difference_in_means.sql', { variance_method: varianceMethod });
     return db.query<{ estimator: string; estimate: number; se: number; n_treated: number; n_control: number }>(
       'read',
       "select estimator, estimate, se, n_treated::integer as n_treated, n_control::integer as n_control from effects where outcome = 'employed_any'",
@@ -35,6 +35,19 @@ describe('difference in means', () => {
     // Treated: sum (y - 2/3)^2 / 3^2 = 6/81. Controls (weights 5/6 and 5/3, mean 1/2): (50/36) / 5^2.
     expect(matched.se).toBeCloseTo(Math.sqrt(6 / 81 + 50 / 36 / 25), 9);
     expect([matched.n_treated, matched.n_control]).toEqual([3, 5]);
+  });
+
+  test('the stratified variance sums within-stratum variances; a one-person cell takes its arm pooled variance', async () => {
+    const matched = (await estimate('stratified')).find((row) => row.estimator === 'matched_att')!;
+    // A: treated var 1/2 (n 2), control var 1/4 (n 4); B: one of each, pooled 1/2 and 1/4.
+    // [2^2 (1/2/2 + 1/4/4) + 1^2 (1/2 + 1/4)] / 3^2 = 2/9
+    expect(matched.se).toBeCloseTo(Math.sqrt(2 / 9), 9);
+  });
+
+  test('the cluster-robust variance sums squared matched-set scores with the factor G/(G-1)', async () => {
+    const matched = (await estimate('cluster')).find((row) => row.estimator === 'matched_att')!;
+    // Set scores: A (-1/3)/3 - (-5/6)/5 = 1/18; B (1/3)/3 - (5/6)/5 = -1/18; 2/1 x 2/324.
+    expect(matched.se).toBeCloseTo(1 / 9, 9);
   });
 
   test('the unadjusted difference uses everyone, unweighted', async () => {
