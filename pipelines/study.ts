@@ -8,6 +8,7 @@ import { estimateStage } from '../src/estimate/index.js';
 import { ingestStage } from '../src/ingest/stage.js';
 import { linkStage } from '../src/link/index.js';
 import { matchStage } from '../src/match/index.js';
+import { monitorStage } from '../src/monitor/index.js';
 import { panelStage } from '../src/panel/index.js';
 import type { Stage } from '../src/stage.js';
 
@@ -19,6 +20,7 @@ export const studyPipeline: readonly Stage[] = [
   matchStage,
   estimateStage,
   costsStage,
+  monitorStage,
 ];
 
 /** `ipslink validate`: ingest and data-quality checks only. */

@@ -58,6 +58,36 @@ export function exportTables(arms: { treated: string; control: string }): Export
       ],
     },
     {
+      name: 'monitoring',
+      source: 'select * from monitoring_quarter_provider',
+      orderBy: 'quarter, provider_id',
+      rules: (threshold) => [
+        minPersonsRule(threshold, 'persons_active', ['persons_at_work', 'share_at_work']),
+        minPersonsRule(threshold, 'persons_at_work', ['share_at_work']),
+        {
+          id: 'min_persons:not_at_work',
+          description: `fewer than ${threshold} persons not at work: suppress persons_at_work, share_at_work`,
+          when: `persons_active - persons_at_work < ${threshold}`,
+          suppress: ['persons_at_work', 'share_at_work'],
+        },
+      ],
+    },
+    {
+      name: 'ever_employed',
+      source: 'select * from ever_employed',
+      orderBy: 'weighting, arm, event_month',
+      rules: (threshold) => [
+        minPersonsRule(threshold, 'persons', ['persons_ever_employed', 'share_ever_employed']),
+        minPersonsRule(threshold, 'persons_ever_employed', ['share_ever_employed']),
+        {
+          id: 'min_persons:never_employed',
+          description: `fewer than ${threshold} persons never employed: suppress persons_ever_employed, share_ever_employed`,
+          when: `persons - persons_ever_employed < ${threshold}`,
+          suppress: ['persons_ever_employed', 'share_ever_employed'],
+        },
+      ],
+    },
+    {
       name: 'curves',
       source: `select
             weighting,

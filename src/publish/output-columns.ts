@@ -115,6 +115,31 @@ export const OUTPUT_FILES: readonly OutputFileDescription[] = [
     },
   },
   {
+    file: 'monitoring.parquet',
+    area: 'export',
+    description: 'Programme monitoring: of the persons in an active trajectory of the treated programme at the end of a quarter, how many are at work, per provider.',
+    columns: {
+      quarter: 'calendar quarter, e.g. 2015-Q3',
+      provider_id: 'provider pseudonym',
+      persons_active: `${PERSON_COUNT} in an active trajectory on the last day of the quarter`,
+      persons_at_work: `of those, ${PERSON_COUNT} with competitive work in the quarter's last month`,
+      share_at_work: 'persons_at_work / persons_active (null when suppressed)',
+    },
+  },
+  {
+    file: 'ever_employed.parquet',
+    area: 'export',
+    description: 'Cumulative share ever in competitive work (>= 1 hour in a month) since the index month, per arm.',
+    columns: {
+      weighting: "'matched' (matching weights, matched persons) or 'unweighted' (whole cohort)",
+      arm: 'programme of the arm',
+      event_month: 'months since the index month',
+      persons: `${PERSON_COUNT} in the arm`,
+      persons_ever_employed: `${PERSON_COUNT} with competitive work in some month 1..event_month`,
+      share_ever_employed: 'weighted share ever employed by event_month',
+    },
+  },
+  {
     file: 'cohort.parquet',
     area: 'restricted',
     description: 'One row per person in the study cohort: arm, index date and baseline covariates.',
