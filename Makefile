@@ -6,7 +6,7 @@ PERSONS ?= 20000
 SEED ?= 20261121
 IPSLINK := node --import tsx src/cli/main.ts
 
-.PHONY: demo test tables bench validate clean install
+.PHONY: demo test tables bench validate reference clean install
 
 install: $(NPM_STAMP)
 
@@ -38,3 +38,9 @@ bench: install
 
 clean:
 	rm -rf data out .tmp test/output
+
+# Regenerates the committed R fixtures (needs R, MatchIt, plm, sandwich from Debian);
+# CI compares against the committed files without R.
+reference:
+	Rscript test/reference/matching/make-fixtures.R
+	git diff --exit-code test/reference/matching

@@ -22,7 +22,15 @@ export type PipelineError =
   | { code: 'warehouse_locked'; path: string }
   | { code: 'empty_arm'; arm: string; step: string }
   | { code: 'run_not_found'; dir: string }
-  | { code: 'output_exists'; path: string };
+  | { code: 'output_exists'; path: string }
+  | { code: 'match_columns_missing'; file: string; columns: string[] }
+  | { code: 'match_missing_values'; file: string; column: string; count: number }
+  | { code: 'match_treatment_not_binary'; file: string; column: string; count: number }
+  | { code: 'match_empty_arm'; file: string; column: string; arm: 'treated' | 'control' }
+  | { code: 'match_none'; method: string; reason: string }
+  | { code: 'ps_rank_deficient'; column: string; combination: string[] }
+  | { code: 'ps_separation'; column: string; units: number }
+  | { code: 'ps_not_converged'; iterations: number; deviance: number };
 
 export class PipelineFailure extends Error {
   constructor(readonly error: PipelineError) {
@@ -93,6 +101,31 @@ export function messageFor(error: PipelineError): string {
       return `${error.dir}: not a published ipslink run (no manifest.json)`;
     case 'output_exists':
       return `${error.path}: already exists; choose another --out or remove it first`;
+    case 'match_columns_missing':
+      return `${error.file}: no column(s) ${error.columns.join(', ')}; check the header and the column names given`;
+    case 'match_missing_values':
+      return `${error.file}: column ${error.column} has ${error.count} missing or non-finite value(s); fill or drop those rows first`;
+    case 'match_treatment_not_binary':
+      return `${error.file}: treatment column ${error.column} has ${error.count} value(s) other than 0 and 1; code the treated as 1 and the controls as 0`;
+    case 'match_empty_arm':
+      return `${error.file}: no ${error.arm} rows (${error.column} = ${error.arm === 'treated' ? 1 : 0}); matching needs both arms`;
+    case 'match_none':
+      return `${error.method} matching matched no treated unit: ${error.reason}`;
+    case 'ps_rank_deficient':
+      return (
+        `propensity-score model is rank deficient: column ${error.column} is a linear combination of ` +
+        `${error.combination.length ? error.combination.join(', ') : 'the other columns'}; drop it or merge levels`
+      );
+    case 'ps_separation':
+      return (
+        `propensity-score model shows (quasi-)complete separation: column ${error.column} drives the fitted PS of ` +
+        `${error.units} unit(s) to 0 or 1; drop or coarsen it, or match exactly on it (--exact)`
+      );
+    case 'ps_not_converged':
+      return (
+        `propensity-score model did not converge in ${error.iterations} iterations (deviance ${error.deviance.toPrecision(8)}); ` +
+        'rescale or simplify the covariates'
+      );
     default:
       return assertNever(error);
   }
@@ -116,6 +149,14 @@ export const exitCodes: Record<PipelineError['code'], number> = {
   empty_arm: 5,
   run_not_found: 2,
   output_exists: 2,
+  match_columns_missing: 2,
+  match_missing_values: 2,
+  match_treatment_not_binary: 2,
+  match_empty_arm: 2,
+  match_none: 6,
+  ps_rank_deficient: 6,
+  ps_separation: 6,
+  ps_not_converged: 6,
 };
 
 export function assertNever(value: never): never {

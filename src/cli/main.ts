@@ -6,6 +6,7 @@ import yargs from 'yargs';
 import { hideBin } from 'yargs/helpers';
 import { exitCodes, messageFor, PipelineFailure } from '../errors.js';
 import { setLogging } from '../log.js';
+import { matchCommand } from './match-command.js';
 import { queryCommand } from './query-command.js';
 import { runCommand, validateCommand } from './run-command.js';
 import { runsCommand, statusCommand } from './runs-command.js';
@@ -35,6 +36,7 @@ export async function main(argv: string[]): Promise<number> {
       .command(synthCommand)
       .command(runCommand)
       .command(validateCommand)
+      .command(matchCommand)
       .command(tablesCommand)
       .command(queryCommand)
       .command(runsCommand)

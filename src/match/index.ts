@@ -1,13 +1,23 @@
 /**
- * Match stage: exact matching on coarsened covariates, then covariate
- * balance before and after, and the matched step of the attrition table.
+ * Match stage: matches the cohort (exact strata, or nearest neighbour on the
+ * logit of a logistic PS) with the engine in match-units.ts, writes
+ * `matches`, the covariate balance before and after (balance-statistics.ts,
+ * MatchIt's conventions) and the matched step of the attrition table.
+ *
+ * The cohort is read in person_id order: that is the canonical order every
+ * tie-break follows, so the result never depends on row order. One row per
+ * person crosses into JS, as typed arrays.
  */
-import { BALANCE_COVARIATES } from '../config/study-config.js';
+import { BALANCE_COVARIATES, type StudyConfig } from '../config/study-config.js';
+import type { Database } from '../db/database.js';
+import { quoteIdentifier } from '../db/database.js';
 import { fail } from '../errors.js';
 import type { Stage } from '../stage.js';
-import { balanceSql, type BalanceCovariate } from './balance-sql.js';
-import { exactMatchingSql } from './exact-matching-sql.js';
+import { balanceFeatures, computeBalance, SMD_DENOMINATOR, type BalanceRow } from './balance-statistics.js';
+import type { CovariateColumn } from './design-matrix.js';
+import { matchUnits } from './match-units.js';
 
+/** Cohort columns that are numbers; every other covariate is categorical (dummy-coded). */
 const NUMERIC_COVARIATES = new Set([
   'age_at_index',
   'benefit_duration_months',
@@ -17,24 +27,115 @@ const NUMERIC_COVARIATES = new Set([
   'wage_eur_24m',
 ]);
 
-export const balanceCovariates: BalanceCovariate[] = BALANCE_COVARIATES.map((name) => ({
-  name,
-  kind: NUMERIC_COVARIATES.has(name) ? 'numeric' : 'categorical',
-}));
+async function readCohort(db: Database, names: readonly string[]) {
+  const columns = await db.readColumns(
+    'match: read cohort',
+    `select person_id, treated::double as treated, ${names
+      .map((name) => (NUMERIC_COVARIATES.has(name) ? `${quoteIdentifier(name)}::double` : `${quoteIdentifier(name)}::varchar`) + ` as ${quoteIdentifier(name)}`)
+      .join(', ')}
+     from cohort order by person_id`,
+  );
+  const covariate = (name: string): CovariateColumn =>
+    NUMERIC_COVARIATES.has(name)
+      ? { name, kind: 'numeric', values: columns[name] as Float64Array }
+      : { name, kind: 'categorical', values: (columns[name] as (string | null)[]).map((value) => value ?? '') };
+  return {
+    personIds: columns.person_id as (string | null)[],
+    treated: Uint8Array.from(columns.treated as Float64Array),
+    covariate,
+  };
+}
+
+function personsPerArm(feature: { values: Float64Array; level: string | null }, treated: Uint8Array, weights: Float64Array | null, arm: 0 | 1): number {
+  let persons = 0;
+  feature.values.forEach((value, unit) => {
+    if (treated[unit] !== arm || (weights && weights[unit]! <= 0)) return;
+    if (feature.level === null || value === 1) persons++;
+  });
+  return persons;
+}
+
+async function writeBalance(db: Database, rows: BalanceRow[], counts: number[][]): Promise<void> {
+  await db.run(
+    'match: balance table',
+    `create or replace table balance (
+        covariate varchar, level varchar, is_binary boolean,
+        mean_treated_before double, mean_control_before double, smd_before double, variance_ratio_before double, ecdf_max_before double,
+        mean_treated_after double, mean_control_after double, smd_after double, variance_ratio_after double, ecdf_max_after double,
+        persons_treated_before integer, persons_control_before integer, persons_treated_after integer, persons_control_after integer,
+        smd_denominator varchar)`,
+  );
+  const rounded = (value: number | null) => (value === null || !Number.isFinite(value) ? null : Math.round(value * 1e10) / 1e10);
+  const column = (pick: (row: BalanceRow) => number | null) => rows.map((row) => rounded(pick(row)));
+  await db.appendColumns('balance', [
+    { type: 'VARCHAR', values: rows.map((row) => row.covariate) },
+    { type: 'VARCHAR', values: rows.map((row) => row.level ?? '') },
+    { type: 'INTEGER', values: rows.map((row) => (row.isBinary ? 1 : 0)) },
+    ...(['before', 'after'] as const).flatMap((sample) => [
+      { type: 'DOUBLE' as const, values: column((row) => row[sample].meanTreated) },
+      { type: 'DOUBLE' as const, values: column((row) => row[sample].meanControl) },
+      { type: 'DOUBLE' as const, values: column((row) => row[sample].smd) },
+      { type: 'DOUBLE' as const, values: column((row) => row[sample].varianceRatio) },
+      { type: 'DOUBLE' as const, values: column((row) => row[sample].ecdfMax) },
+    ]),
+    ...[0, 1, 2, 3].map((index) => ({ type: 'INTEGER' as const, values: counts.map((count) => count[index]!) })),
+    { type: 'VARCHAR', values: rows.map(() => SMD_DENOMINATOR) },
+  ]);
+}
+
+async function matchCohort(db: Database, study: StudyConfig): Promise<void> {
+  const { matching } = study;
+  const names = [...new Set([...matching.exact, ...matching.ps_covariates, ...BALANCE_COVARIATES])];
+  const cohort = await readCohort(db, names);
+  const treatedCount = cohort.treated.reduce((sum, value) => sum + value, 0);
+  if (treatedCount === 0) fail({ code: 'empty_arm', arm: study.arms.treated, step: 'the population rules' });
+  if (treatedCount === cohort.treated.length) fail({ code: 'empty_arm', arm: study.arms.control, step: 'the population rules' });
+
+  const result = matchUnits(cohort.treated, {
+    method: matching.method,
+    exactCovariates: matching.exact.map(cohort.covariate),
+    psCovariates: matching.ps_covariates.map(cohort.covariate),
+    ratio: matching.ratio,
+    caliperSd: matching.caliper_sd_logit,
+    replace: matching.replace,
+    order: matching.order,
+  });
+  if (!result.weights.some((weight, unit) => weight > 0 && cohort.treated[unit] === 1)) {
+    fail({ code: 'match_none', method: matching.method, reason: 'no treated person has a control in its exact cell or within the caliper' });
+  }
+  await db.run('match: matches table', 'create or replace table matches (person_id varchar, treated integer, subclass integer, weight double, ps double)');
+  await db.appendColumns('matches', [
+    { type: 'VARCHAR', values: cohort.personIds },
+    { type: 'INTEGER', values: cohort.treated },
+    { type: 'INTEGER', values: result.subclass ? Array.from(result.subclass, (set) => (set > 0 ? set : null)) : new Array(cohort.treated.length).fill(null) },
+    { type: 'DOUBLE', values: result.weights },
+    { type: 'DOUBLE', values: result.ps ?? new Array(cohort.treated.length).fill(null) },
+  ]);
+  await db.run('match: ps model table', 'create or replace table ps_model (term varchar, coefficient double, caliper_logit double)');
+  const terms = [...(result.coefficients ?? new Map<string, number>())];
+  await db.appendColumns('ps_model', [
+    { type: 'VARCHAR', values: terms.map(([term]) => term) },
+    { type: 'DOUBLE', values: terms.map(([, coefficient]) => coefficient) },
+    { type: 'DOUBLE', values: terms.map(() => result.caliperLogit) },
+  ]);
+
+  const features = balanceFeatures(BALANCE_COVARIATES.map(cohort.covariate));
+  const balance = computeBalance(features, cohort.treated, result.weights);
+  const counts = features.map((feature) => [
+    personsPerArm(feature, cohort.treated, null, 1),
+    personsPerArm(feature, cohort.treated, null, 0),
+    personsPerArm(feature, cohort.treated, result.weights, 1),
+    personsPerArm(feature, cohort.treated, result.weights, 0),
+  ]);
+  await writeBalance(db, balance, counts);
+}
 
 export const matchStage: Stage = {
   name: 'match',
   reads: ['cohort', 'attrition'],
-  writes: ['matches', 'balance', 'attrition'],
+  writes: ['matches', 'ps_model', 'balance', 'attrition'],
   run: async ({ db, study }) => {
-    const [arms] = await db.query<{ treated: number; control: number }>(
-      'match: arm sizes',
-      'select count(*) filter (where treated = 1)::double as treated, count(*) filter (where treated = 0)::double as control from cohort',
-    );
-    if (!arms?.treated) fail({ code: 'empty_arm', arm: study.arms.treated, step: 'the population rules' });
-    if (!arms.control) fail({ code: 'empty_arm', arm: study.arms.control, step: 'the population rules' });
-    await db.run('match: exact strata', exactMatchingSql(study.matching.exact));
-    await db.run('match: balance', balanceSql(balanceCovariates));
+    await matchCohort(db, study);
     await db.runFile('match/01_count_matched.sql');
   },
 };

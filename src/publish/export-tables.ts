@@ -40,6 +40,12 @@ export function exportTables(arms: { treated: string; control: string }): Export
         ),
     },
     {
+      name: 'ps_model',
+      source: 'select * from ps_model',
+      orderBy: 'term',
+      rules: () => [],
+    },
+    {
       name: 'effects',
       source: 'select * from effects',
       orderBy: 'outcome, estimator, event_month',

@@ -1,14 +1,12 @@
 import { describe, expect, test } from 'vitest';
-import { exactMatchingSql } from '../../src/match/exact-matching-sql.js';
 import { withDatabase } from '../support/delivery.js';
-import { createSmallCohort } from '../support/small-cohort.js';
+import { matchSmallCohort } from '../support/small-cohort.js';
 
 const EMPLOYED: Record<string, number> = { t1: 1, t2: 0, c1: 1, c2: 0, c3: 0, c4: 0, t3: 1, c5: 1, t4: 1, c6: 0, c7: 0, c8: 1 };
 
 async function estimate(varianceMethod: 'stratified' | 'cluster' | 'hc0' = 'hc0') {
   return withDatabase(async (db) => {
-    await createSmallCohort(db);
-    await db.run('match', exactMatchingSql(['age_band', 'sex']));
+    await matchSmallCohort(db);
     const values = Object.entries(EMPLOYED)
       .map(([id, employed]) => `('${id}', 12, ${employed === 1}, ${employed === 1}, ${employed * 60}, ${employed * 900}, true, 1000)`)
       .join(', ');

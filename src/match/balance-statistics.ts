@@ -1,0 +1,193 @@
+/**
+ * Covariate balance before and after matching, per numeric covariate and per
+ * level of a string covariate (every level as a 0/1 dummy, reference level
+ * included, as MatchIt's `summary()` does).
+ *
+ * Conventions are MatchIt 4.5's `summary.matchit` (`bal1var`, `wvar`,
+ * `qqsum`, `pooled_sd`) for estimand ATT, so the numbers agree with
+ * `summary(m.out)`:
+ * - "before" uses every unit with weight 1, "after" the matching weights
+ *   (units with weight 0 drop out); means are weighted means;
+ * - a variable is binary when every value is 0 or 1 (dummies, and numeric
+ *   0/1 covariates);
+ * - SMD = (treated mean - control mean) / SD of the treated group before
+ *   matching, the same denominator before and after (`s.d.denom =
+ *   "treated"`). Binary variables are standardised too, with SD
+ *   sqrt(p (1 - p)) (no n - 1 correction); other variables use the sample
+ *   variance (n - 1). If the treated SD is below sqrt(machine epsilon) (a
+ *   constant among the treated) the pooled SD of both arms is used instead.
+ *   A mean difference below sqrt(machine epsilon) is reported as the raw
+ *   difference, so rounding noise after exact matching is not inflated;
+ * - variance ratio = treated / control weighted variance, with the bias
+ *   correction 1 / (1 - sum(w^2)) for weights normalised to sum 1; null for
+ *   binary variables (their variance follows from the mean);
+ * - eCDF max = the largest difference between the weighted empirical CDFs
+ *   of the two arms; for binary variables |mean difference|;
+ * - with fewer than 2 weighted units in both arms, SMD, variance ratio and
+ *   eCDF max are null.
+ */
+import { categoryLevels, type CovariateColumn } from './design-matrix.js';
+
+export interface BalanceFeature {
+  covariate: string;
+  /** The level of a string covariate; null for a numeric covariate. */
+  level: string | null;
+  values: Float64Array;
+}
+
+export interface ArmComparison {
+  meanTreated: number;
+  meanControl: number;
+  smd: number | null;
+  varianceRatio: number | null;
+  ecdfMax: number | null;
+}
+
+export interface BalanceRow {
+  covariate: string;
+  level: string | null;
+  isBinary: boolean;
+  before: ArmComparison;
+  after: ArmComparison;
+}
+
+export const SMD_DENOMINATOR =
+  'SMD denominator: SD of the treated group before matching (MatchIt s.d.denom = "treated"); ' +
+  'sqrt(p(1-p)) for 0/1 variables, sample SD (n-1) otherwise';
+
+const SQRT_EPSILON = Math.sqrt(2 ** -52);
+
+export function balanceFeatures(covariates: readonly CovariateColumn[]): BalanceFeature[] {
+  return covariates.flatMap((covariate): BalanceFeature[] => {
+    if (covariate.kind === 'numeric') return [{ covariate: covariate.name, level: null, values: covariate.values }];
+    const values = covariate.values;
+    return categoryLevels(values).map((level) => ({
+      covariate: covariate.name,
+      level,
+      values: Float64Array.from(values, (value) => (value === level ? 1 : 0)),
+    }));
+  });
+}
+
+export function computeBalance(features: readonly BalanceFeature[], treated: Uint8Array, weights: Float64Array): BalanceRow[] {
+  const unitWeights = new Float64Array(treated.length).fill(1);
+  return features.map((feature) => {
+    const { values } = feature;
+    const isBinary = values.every((value) => value === 0 || value === 1);
+    const treatedSd = treatedStandardDeviation(values, treated, isBinary);
+    // eCDFs need the units in value order; binary variables do not use it
+    const byValue = isBinary ? null : Int32Array.from({ length: values.length }, (_, unit) => unit).sort((a, b) => values[a]! - values[b]! || a - b);
+    return {
+      covariate: feature.covariate,
+      level: feature.level,
+      isBinary,
+      before: compareArms(values, treated, unitWeights, treatedSd, byValue),
+      after: compareArms(values, treated, weights, treatedSd, byValue),
+    };
+  });
+}
+
+interface ArmMoments {
+  sumWeights: number;
+  mean: number;
+  nonZeroWeights: number;
+}
+
+function armMoments(values: Float64Array, treated: Uint8Array, weights: Float64Array, arm: 0 | 1): ArmMoments {
+  let sumWeights = 0;
+  let sumWeighted = 0;
+  let nonZeroWeights = 0;
+  for (let unit = 0; unit < values.length; unit++) {
+    if (treated[unit] !== arm) continue;
+    const weight = weights[unit]!;
+    sumWeights += weight;
+    sumWeighted += values[unit]! * weight;
+    if (weight !== 0) nonZeroWeights++;
+  }
+  return { sumWeights, mean: sumWeighted / sumWeights, nonZeroWeights };
+}
+
+/** MatchIt's wvar: weights normalised to sum 1; p(1-p) for binary, else sum(w (x - m)^2) / (1 - sum(w^2)). */
+function weightedVariance(values: Float64Array, treated: Uint8Array, weights: Float64Array, arm: 0 | 1, isBinary: boolean): number {
+  const { sumWeights } = armMoments(values, treated, weights, arm);
+  let mean = 0;
+  for (let unit = 0; unit < values.length; unit++) if (treated[unit] === arm) mean += (weights[unit]! / sumWeights) * values[unit]!;
+  if (isBinary) return mean * (1 - mean);
+  let sumSquares = 0;
+  let sumWeightsSquared = 0;
+  for (let unit = 0; unit < values.length; unit++) {
+    if (treated[unit] !== arm) continue;
+    const weight = weights[unit]! / sumWeights;
+    sumSquares += weight * (values[unit]! - mean) ** 2;
+    sumWeightsSquared += weight * weight;
+  }
+  return sumSquares / (1 - sumWeightsSquared);
+}
+
+/** The SMD denominator: treated SD before matching, or MatchIt's pooled SD when that is ~0. */
+function treatedStandardDeviation(values: Float64Array, treated: Uint8Array, isBinary: boolean): number {
+  const unitWeights = new Float64Array(values.length).fill(1);
+  const sd = Math.sqrt(weightedVariance(values, treated, unitWeights, 1, isBinary));
+  return Number.isFinite(sd) && sd >= SQRT_EPSILON ? sd : pooledStandardDeviation(values, treated, isBinary);
+}
+
+/** MatchIt's pooled_sd(contribution = "proportional") with unit weights. */
+function pooledStandardDeviation(values: Float64Array, treated: Uint8Array, isBinary: boolean): number {
+  const n = values.length;
+  let pooled = 0;
+  for (const arm of [0, 1] as const) {
+    let armCount = 0;
+    let armSum = 0;
+    for (let unit = 0; unit < n; unit++) {
+      if (treated[unit] !== arm) continue;
+      armCount++;
+      armSum += values[unit]!;
+    }
+    if (isBinary) {
+      pooled += (armSum * (1 - armSum / armCount)) / n;
+      continue;
+    }
+    const armMean = armSum / armCount;
+    for (let unit = 0; unit < n; unit++) if (treated[unit] === arm) pooled += (1 / n) * (values[unit]! - armMean) ** 2;
+  }
+  return Math.sqrt(isBinary ? pooled : pooled / (1 - n * (1 / n) ** 2));
+}
+
+/** `byValue`: unit indices in ascending value order; null for a binary variable. */
+function compareArms(values: Float64Array, treated: Uint8Array, weights: Float64Array, treatedSd: number, byValue: Int32Array | null): ArmComparison {
+  const treatedArm = armMoments(values, treated, weights, 1);
+  const controlArm = armMoments(values, treated, weights, 0);
+  const difference = treatedArm.mean - controlArm.mean;
+  const tooSmall = treatedArm.nonZeroWeights < 2 && controlArm.nonZeroWeights < 2;
+  let smd: number | null = difference;
+  if (Math.abs(difference) > SQRT_EPSILON) smd = tooSmall ? null : difference / treatedSd;
+  let varianceRatio: number | null = null;
+  let ecdfMax: number | null = null;
+  if (!byValue) {
+    ecdfMax = Math.abs(difference);
+  } else if (!tooSmall) {
+    varianceRatio = weightedVariance(values, treated, weights, 1, false) / weightedVariance(values, treated, weights, 0, false);
+    ecdfMax = maximumEcdfDifference(values, byValue, treated, weights, treatedArm.sumWeights, controlArm.sumWeights);
+  }
+  return { meanTreated: treatedArm.mean, meanControl: controlArm.mean, smd, varianceRatio, ecdfMax };
+}
+
+/** max over x of |F_treated(x) - F_control(x)|, each arm's weights normalised to sum 1. */
+function maximumEcdfDifference(
+  values: Float64Array,
+  byValue: Int32Array,
+  treated: Uint8Array,
+  weights: Float64Array,
+  treatedWeightSum: number,
+  controlWeightSum: number,
+): number {
+  let cumulative = 0;
+  let largest = 0;
+  for (let position = 0; position < byValue.length; position++) {
+    const unit = byValue[position]!;
+    cumulative += treated[unit] ? weights[unit]! / treatedWeightSum : -weights[unit]! / controlWeightSum;
+    const next = byValue[position + 1];
+    if (next === undefined || values[next] !== values[unit]) largest = Math.max(largest, Math.abs(cumulative));
+  }
+  return largest;
+}

@@ -1,0 +1,56 @@
+import { describe, expect, test } from 'vitest';
+import { balanceFeatures, computeBalance } from '../../src/match/balance-statistics.js';
+
+const balanceOf = (values: number[], treated: number[], weights = values.map(() => 1)) =>
+  computeBalance([{ covariate: 'x', level: null, values: Float64Array.from(values) }], Uint8Array.from(treated), Float64Array.from(weights))[0]!;
+
+describe('computeBalance', () => {
+  test('a 0/1 variable is standardised by sqrt(p(1-p)) of the treated, has no variance ratio, and eCDF max = |mean difference|', () => {
+    const row = balanceOf([1, 1, 0, 0, 0, 0, 0, 1], [1, 1, 1, 1, 0, 0, 0, 0]);
+    expect(row.isBinary).toBe(true);
+    expect(row.before.meanTreated).toBe(0.5);
+    expect(row.before.meanControl).toBe(0.25);
+    expect(row.before.smd).toBe(0.25 / 0.5);
+    expect(row.before.varianceRatio).toBeNull();
+    expect(row.before.ecdfMax).toBe(0.25);
+  });
+
+  test('a numeric variable is standardised by the treated sample SD (n - 1); variance ratio treated / control', () => {
+    const row = balanceOf([1, 2, 3, 0, 2, 4], [1, 1, 1, 0, 0, 0]);
+    expect(row.before.smd).toBe(0); // equal means
+    expect(row.before.varianceRatio).toBe(1 / 4);
+    expect(row.before.ecdfMax).toBeCloseTo(1 / 3, 15);
+  });
+
+  test('after matching the weights apply, units with weight 0 drop out, and the SMD keeps the before-matching denominator', () => {
+    const row = balanceOf([1, 2, 3, 0, 2, 4, 100], [1, 1, 1, 0, 0, 0, 0], [1, 1, 1, 0.5, 1, 1.5, 0]);
+    expect(row.after.meanControl).toBe((0 * 0.5 + 2 + 4 * 1.5) / 3);
+    expect(row.after.smd).toBeCloseTo((2 - 8 / 3) / 1, 15); // treated SD before = 1
+    expect(row.before.meanControl).toBe(106 / 4);
+  });
+
+  test('a covariate constant among the treated falls back to the pooled SD', () => {
+    const row = balanceOf([2, 2, 2, 0, 1, 2], [1, 1, 1, 0, 0, 0]);
+    // pooled: (0 + (1 + 0 + 1)) / 6 / (1 - 1/6) = 0.4
+    expect(row.before.smd).toBeCloseTo(1 / Math.sqrt(0.4), 14);
+  });
+
+  test('a mean difference below sqrt(machine epsilon) is reported unstandardised', () => {
+    const row = balanceOf([1, 1 + 1e-9, 0.5, 1.5], [1, 1, 0, 0]);
+    expect(row.before.smd).toBeCloseTo(5e-10, 15); // not 5e-10 / (treated SD 7e-10)
+  });
+
+  test('with fewer than two weighted units in both arms, SMD, variance ratio and eCDF max are null', () => {
+    const row = balanceOf([1, 2, 3, 4], [1, 1, 0, 0], [1, 0, 1, 0]);
+    expect(row.after).toMatchObject({ smd: null, varianceRatio: null, ecdfMax: null });
+  });
+});
+
+test('balanceFeatures gives every level of a string covariate, the reference level included', () => {
+  const features = balanceFeatures([{ name: 'sex', kind: 'categorical', values: ['M', 'F', 'X'] }]);
+  expect(features.map((feature) => [feature.level, [...feature.values]])).toEqual([
+    ['F', [0, 1, 0]],
+    ['M', [1, 0, 0]],
+    ['X', [0, 0, 1]],
+  ]);
+});

@@ -1,0 +1,167 @@
+// The matching engine agrees with R's glm and MatchIt on the committed
+// fixtures in test/reference/matching/ (made by make-fixtures.R; R is not
+// needed here). Each fixture is one case: the engine runs the same settings
+// on the same CSV and must give the same coefficients, propensity scores,
+// matched sets, weights and balance table.
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { beforeAll, describe, expect, test } from 'vitest';
+import { runMatching, type MatchResult } from '../../src/cli/match-command.js';
+import type { TreatedOrder } from '../../src/match/nearest-neighbour.js';
+
+const REFERENCE_DIR = 'test/reference/matching';
+
+interface FixtureBalanceRow {
+  covariate: string;
+  level: string | null;
+  mean_treated_before: number;
+  mean_control_before: number;
+  smd_before: number | null;
+  variance_ratio_before: number | null;
+  ecdf_max_before: number | null;
+  mean_treated_after: number;
+  mean_control_after: number;
+  smd_after: number | null;
+  variance_ratio_after: number | null;
+  ecdf_max_after: number | null;
+}
+
+interface Fixture {
+  case: string;
+  data: string;
+  treatment: string;
+  covariates: string[];
+  method: 'nearest' | 'exact';
+  ratio: number | null;
+  caliper: number | null;
+  replace: boolean | null;
+  order: TreatedOrder | null;
+  exact: string[];
+  coefficients: Record<string, number> | null;
+  caliper_logit: number | null;
+  matches?: { treated: number; controls: number[] }[];
+  units: { id: number[]; ps: (number | null)[]; weight: number[]; subclass: (number | null)[] };
+  balance: FixtureBalanceRow[];
+}
+
+const fixtures: Fixture[] = readdirSync(REFERENCE_DIR)
+  .filter((name) => name.endsWith('.json'))
+  .sort()
+  .map((name) => JSON.parse(readFileSync(join(REFERENCE_DIR, name), 'utf8')) as Fixture);
+
+function expectRelativelyClose(actual: number | null | undefined, expected: number | null, tolerance: number, label: string): void {
+  if (expected === null) {
+    expect(actual ?? null, label).toBeNull();
+    return;
+  }
+  expect(actual, label).not.toBeNull();
+  expect(Math.abs(actual! - expected), `${label}: ${actual} vs R ${expected}`).toBeLessThanOrEqual(tolerance * Math.abs(expected) + 1e-12);
+}
+
+/** The partition of ids into sets sharing a subclass, as sorted strings (numbering may differ). */
+function subclassPartition(ids: readonly number[], subclass: readonly (number | null)[]): string[] {
+  const sets = new Map<number, number[]>();
+  ids.forEach((id, index) => {
+    const set = subclass[index];
+    if (set === null || set === undefined) return;
+    sets.set(set, [...(sets.get(set) ?? []), id]);
+  });
+  return [...sets.values()].map((members) => members.sort((a, b) => a - b).join(',')).sort();
+}
+
+test('the fixtures cover every setting of the brief', () => {
+  const kinds = fixtures.map((fixture) => fixture.case);
+  expect(kinds.length).toBeGreaterThanOrEqual(15);
+  expect(fixtures.some((fixture) => fixture.method === 'nearest' && fixture.ratio === 1 && !fixture.replace && fixture.caliper === null)).toBe(true);
+  expect(fixtures.some((fixture) => fixture.ratio === 2 && fixture.caliper === 0.2)).toBe(true);
+  expect(fixtures.some((fixture) => fixture.replace === true)).toBe(true);
+  expect(fixtures.some((fixture) => fixture.method === 'nearest' && fixture.exact.length > 0)).toBe(true);
+  expect(fixtures.some((fixture) => fixture.method === 'exact')).toBe(true);
+});
+
+describe.each(fixtures.map((fixture) => [fixture.case, fixture] as const))('%s agrees with R', (_name, fixture) => {
+  let result: MatchResult;
+  let ids: number[];
+
+  beforeAll(async () => {
+    result = await runMatching({
+      input: join(REFERENCE_DIR, fixture.data),
+      treatment: fixture.treatment,
+      covariates: fixture.covariates,
+      method: fixture.method,
+      exact: fixture.exact,
+      ratio: fixture.ratio ?? 1,
+      caliperSd: fixture.caliper ?? undefined,
+      replace: fixture.replace ?? false,
+      order: fixture.order ?? 'largest',
+    });
+    // the reference CSVs hold ids 1..n in file order (make-fixtures.R checks it)
+    ids = Array.from(result.weights, (_, row) => row + 1);
+    expect(ids).toEqual(fixture.units.id);
+  });
+
+  test('PS coefficients agree to 1e-6 relative, by column name', () => {
+    if (fixture.coefficients === null) {
+      expect(result.coefficients).toBeNull();
+      return;
+    }
+    expect([...result.coefficients!.keys()]).toEqual(Object.keys(fixture.coefficients));
+    for (const [name, expected] of Object.entries(fixture.coefficients)) {
+      expectRelativelyClose(result.coefficients!.get(name), expected, 1e-6, name);
+    }
+  });
+
+  test('propensity scores agree to 1e-6 relative; the caliper in logit units to 1e-9', () => {
+    if (fixture.method === 'exact') {
+      expect(result.ps).toBeNull();
+      return;
+    }
+    fixture.units.ps.forEach((expected, index) => expectRelativelyClose(result.ps![index]!, expected, 1e-6, `ps of id ${ids[index]}`));
+    expectRelativelyClose(result.caliperLogit, fixture.caliper_logit, 1e-9, 'caliper');
+  });
+
+  test('weights agree to 1e-9', () => {
+    fixture.units.weight.forEach((expected, index) => {
+      expect(Math.abs(result.weights[index]! - expected), `weight of id ${ids[index]}`).toBeLessThanOrEqual(1e-9);
+    });
+  });
+
+  test('every treated unit has the same controls, in the same rounds', () => {
+    if (!fixture.matches) {
+      expect(result.matchedControls).toBeNull();
+      return;
+    }
+    const expected = fixture.matches.filter((match) => match.controls.length > 0).map((match) => `${match.treated}:${match.controls.join(',')}`);
+    const actual = [...result.matchedControls!.entries()]
+      .sort(([a], [b]) => ids[a]! - ids[b]!)
+      .map(([treated, controls]) => `${ids[treated]}:${controls.map((control) => ids[control]).join(',')}`);
+    expect(actual).toEqual(expected);
+  });
+
+  test('subclasses form the same pairs, sets or strata (none with replacement)', () => {
+    if (fixture.replace) {
+      expect(result.subclass).toBeNull();
+      return;
+    }
+    const ours = [...result.subclass!].map((subclass) => (subclass === 0 ? null : subclass));
+    expect(subclassPartition(ids, ours)).toEqual(subclassPartition(ids, fixture.units.subclass));
+  });
+
+  test('balance table agrees with summary(m.out) to 1e-6', () => {
+    expect(result.balance.map((row) => [row.covariate, row.level])).toEqual(fixture.balance.map((row) => [row.covariate, row.level]));
+    result.balance.forEach((row, index) => {
+      const expected = fixture.balance[index]!;
+      const label = `${row.covariate}${row.level === null ? '' : `=${row.level}`}`;
+      expectRelativelyClose(row.before.meanTreated, expected.mean_treated_before, 1e-9, `${label} mean treated before`);
+      expectRelativelyClose(row.before.meanControl, expected.mean_control_before, 1e-9, `${label} mean control before`);
+      expectRelativelyClose(row.after.meanTreated, expected.mean_treated_after, 1e-9, `${label} mean treated after`);
+      expectRelativelyClose(row.after.meanControl, expected.mean_control_after, 1e-9, `${label} mean control after`);
+      expectRelativelyClose(row.before.smd, expected.smd_before, 1e-6, `${label} SMD before`);
+      expectRelativelyClose(row.after.smd, expected.smd_after, 1e-6, `${label} SMD after`);
+      expectRelativelyClose(row.before.varianceRatio, expected.variance_ratio_before, 1e-6, `${label} variance ratio before`);
+      expectRelativelyClose(row.after.varianceRatio, expected.variance_ratio_after, 1e-6, `${label} variance ratio after`);
+      expectRelativelyClose(row.before.ecdfMax, expected.ecdf_max_before, 1e-6, `${label} eCDF max before`);
+      expectRelativelyClose(row.after.ecdfMax, expected.ecdf_max_after, 1e-6, `${label} eCDF max after`);
+    });
+  });
+});
