@@ -2,9 +2,12 @@
 -- mean. 'matched_att' uses the matching weights; 'unadjusted' is the raw
 -- difference over the whole cohort, reported beside it for contrast.
 -- The variance of the matched ATT follows the matching design ($variance_method):
---   stratified: exact matching; within-stratum variances, sum over strata of
---     (T_s/T)^2 (v_treated_s/T_s + v_control_s/C_s), conditional on the strata;
---     a cell of one person takes its arm's pooled within-stratum variance;
+--   stratified: exact matching; the variance for the sample ATT of the
+--     matched treated, conditional on the strata: the error is the treated
+--     persons' unobserved mean outcome without treatment minus the control
+--     mean, so per stratum the control-outcome variance v0_s enters twice:
+--     sum over strata of (T_s/T)^2 v0_s (1/T_s + 1/C_s); a stratum with one
+--     control takes the pooled within-stratum control variance;
 --   cluster: nearest neighbour without replacement; cluster-robust by matched
 --     set (MatchIt's advice), CR1 factor G/(G-1);
 --   hc0: with replacement, and for 'unadjusted'; HC0 sandwich of the weighted
@@ -45,14 +48,12 @@ strata as (
     select
         t.outcome, t.event_month,
         t.n as treated_n, c.n as control_n,
-        coalesce(t.variance, tp.pooled_variance) as treated_variance,
         coalesce(c.variance, cp.pooled_variance) as control_variance,
         -- cluster score of the set: its share of (treated mean - m1) minus (control mean - m0)
         t.sum_y - t.n * tm.mean as treated_residual_sum,
         c.sum_wy - c.sum_w * cm.mean as control_residual_sum
     from cell_variances as t
     join cell_variances as c using (outcome, event_month, subclass)
-    join pooled_variances as tp on tp.outcome = t.outcome and tp.event_month = t.event_month and tp.treated = 1
     join pooled_variances as cp on cp.outcome = t.outcome and cp.event_month = t.event_month and cp.treated = 0
     join treated as tm on tm.weighting = 'matched' and tm.outcome = t.outcome and tm.event_month = t.event_month
     join control as cm on cm.weighting = 'matched' and cm.outcome = t.outcome and cm.event_month = t.event_month
@@ -62,7 +63,7 @@ design_variances as (
     select
         strata.outcome,
         strata.event_month,
-        sum(((treated_n * treated_n) * (treated_variance / treated_n + control_variance / control_n))::decimal(38, 10))::double
+        sum(((treated_n * treated_n) * (control_variance / treated_n + control_variance / control_n))::decimal(38, 10))::double
             / (sum(treated_n) * sum(treated_n)) as stratified,
         count(*)::double / nullif(count(*) - 1, 0)
             * sum(((treated_residual_sum / tm.persons - control_residual_sum / cm.sum_w) ** 2)::decimal(38, 18))::double as cluster
@@ -84,7 +85,7 @@ differences as (
         end as variance,
         case
             when treated.weighting = 'matched' and $variance_method = 'stratified'
-                then 'stratified variance within exact-matching strata (conditional on the strata); normal 95% CI'
+                then 'variance of the sample ATT within exact-matching strata: sum (T_s/T)^2 v0_s (1/T_s + 1/C_s); normal 95% CI'
             when treated.weighting = 'matched' and $variance_method = 'cluster'
                 then 'cluster-robust SE by matched set, CR1 factor G/(G-1); normal 95% CI'
             else 'HC0 robust SE of WLS outcome ~ treated; normal 95% CI'

@@ -35,11 +35,11 @@ describe('difference in means', () => {
     expect([matched.n_treated, matched.n_control]).toEqual([3, 5]);
   });
 
-  test('the stratified variance sums within-stratum variances; a one-person cell takes its arm pooled variance', async () => {
+  test('the stratified variance uses each stratum control variance for both arms; one control takes the pooled variance', async () => {
     const matched = (await estimate('stratified')).find((row) => row.estimator === 'matched_att')!;
-    // A: treated var 1/2 (n 2), control var 1/4 (n 4); B: one of each, pooled 1/2 and 1/4.
-    // [2^2 (1/2/2 + 1/4/4) + 1^2 (1/2 + 1/4)] / 3^2 = 2/9
-    expect(matched.se).toBeCloseTo(Math.sqrt(2 / 9), 9);
+    // A: control variance 1/4 (n 4), 2 treated; B: one control, pooled control variance 1/4, 1 treated.
+    // [2^2 x 1/4 (1/2 + 1/4) + 1^2 x 1/4 (1 + 1)] / 3^2 = 1.25/9
+    expect(matched.se).toBeCloseTo(Math.sqrt(1.25 / 9), 9);
   });
 
   test('the cluster-robust variance sums squared matched-set scores with the factor G/(G-1)', async () => {
