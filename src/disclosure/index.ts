@@ -54,6 +54,33 @@ export function minPersonsRule(threshold: number, count: string, alsoSuppress: r
   };
 }
 
+/**
+ * Secondary suppression for counts that add up to a published total (the
+ * levels of a categorical covariate add up to the arm's persons): when
+ * exactly one part of a group is below the threshold, the smallest other
+ * part is suppressed too, so the suppressed one cannot be recovered by
+ * subtraction from the total.
+ */
+export function complementaryPartRule(
+  threshold: number,
+  count: string,
+  group: readonly string[],
+  isPart: string,
+  alsoSuppress: readonly string[] = [],
+): SuppressionRule {
+  const column = quoteIdentifier(count);
+  const small = `(${isPart} and ${column} < ${threshold})`;
+  const partition = `partition by ${group.map(quoteIdentifier).join(', ')}`;
+  return {
+    id: `complement:${count}`,
+    description: `the smallest other part of a group with exactly one ${count} below ${threshold}: suppress ${[count, ...alsoSuppress].join(', ')}`,
+    when: `${isPart} and ${column} >= ${threshold}
+        and sum(${small}::integer) over (${partition}) = 1
+        and ${column} = min(case when ${isPart} and ${column} >= ${threshold} then ${column} end) over (${partition})`,
+    suppress: [count, ...alsoSuppress],
+  };
+}
+
 export async function applyDisclosureControl(
   db: Database,
   tables: readonly ExportTable[],
@@ -72,32 +99,34 @@ export async function applyDisclosureControl(
 async function discloseTable(db: Database, table: ExportTable, threshold: number): Promise<TableDisclosure> {
   const rules = table.rules(threshold);
   const columns = [...new Set(rules.flatMap((rule) => rule.suppress))];
+  // Rule conditions may use window functions (secondary suppression), so they
+  // are evaluated once into flag columns before anything is replaced or counted.
+  const flag = (index: number) => quoteIdentifier(`__rule_${index}`);
   const conditionFor = (column: string) =>
-    `coalesce(${rules
-      .filter((rule) => rule.suppress.includes(column))
-      .map((rule) => `(${rule.when})`)
-      .join(' or ')}, false)`;
+    rules
+      .map((rule, index) => (rule.suppress.includes(column) ? flag(index) : null))
+      .filter((name) => name !== null)
+      .join(' or ');
+  const flags = rules.map((rule, index) => `coalesce(${rule.when}, false) as ${flag(index)}`);
+  const hidden = [...(table.hiddenColumns ?? []), ...rules.map((_, index) => `__rule_${index}`)];
   const replacements = columns.map(
     (column) => `case when ${conditionFor(column)} then null else ${quoteIdentifier(column)} end as ${quoteIdentifier(column)}`,
   );
-  const hidden = table.hiddenColumns?.length ? `exclude (${table.hiddenColumns.map(quoteIdentifier).join(', ')})` : '';
   await db.run(
     `disclosure: ${table.name}`,
-    `create or replace temp table undisclosed as ${table.source};
+    `create or replace temp table undisclosed as
+select *${flags.length ? `, ${flags.join(', ')}` : ''} from (${table.source});
 create or replace table ${quoteIdentifier(`disclosed_${table.name}`)} as
-select * ${hidden} ${replacements.length ? `replace (${replacements.join(', ')})` : ''}
+select * ${hidden.length ? `exclude (${hidden.map(quoteIdentifier).join(', ')})` : ''} ${replacements.length ? `replace (${replacements.join(', ')})` : ''}
 from undisclosed
 order by ${table.orderBy}`,
   );
   const tallies = [
     'count(*)::double as "rows"',
-    ...rules.map((rule, index) => `count(*) filter (where coalesce(${rule.when}, false))::double as "rule_${index}"`),
+    ...rules.map((_, index) => `count(*) filter (where ${flag(index)})::double as "rule_${index}"`),
     ...columns.map((column, index) => `count(*) filter (where ${conditionFor(column)})::double as "column_${index}"`),
   ];
-  const [row] = await db.query<Record<string, number>>(
-    `disclosure: count ${table.name}`,
-    `select ${tallies.join(', ')} from undisclosed`,
-  );
+  const [row] = await db.query<Record<string, number>>(`disclosure: count ${table.name}`, `select ${tallies.join(', ')} from undisclosed`);
   return {
     table: table.name,
     rows: row!.rows!,

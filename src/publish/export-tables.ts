@@ -2,7 +2,7 @@
  * The aggregate tables published under export/, each with the disclosure
  * rules that guard it. Person-level tables never appear here.
  */
-import { type ExportTable, minPersonsRule } from '../disclosure/index.js';
+import { complementaryPartRule, type ExportTable, minPersonsRule } from '../disclosure/index.js';
 
 const BINARY_OUTCOMES = ['employed_any', 'employed_48h', 'on_benefit'];
 
@@ -12,10 +12,11 @@ export function exportTables(arms: { treated: string; control: string }): Export
       name: 'attrition',
       source: 'select step_no, step, unit, n, n_treated, n_control from attrition',
       orderBy: 'step_no',
+      // n = n_treated + n_control: a small arm hides the row's other counts too.
       rules: (threshold) => [
-        minPersonsRule(threshold, 'n'),
-        minPersonsRule(threshold, 'n_treated'),
-        minPersonsRule(threshold, 'n_control'),
+        minPersonsRule(threshold, 'n', ['n_treated', 'n_control']),
+        minPersonsRule(threshold, 'n_treated', ['n', 'n_control']),
+        minPersonsRule(threshold, 'n_control', ['n', 'n_treated']),
       ],
     },
     {
@@ -30,13 +31,13 @@ export function exportTables(arms: { treated: string; control: string }): Export
       orderBy: 'covariate, level',
       rules: (threshold) =>
         (['before', 'after'] as const).flatMap((sample) =>
-          (['treated', 'control'] as const).map((arm) =>
-            minPersonsRule(threshold, `persons_${arm}_${sample}`, [
-              `mean_${arm}_${sample}`,
-              `smd_${sample}`,
-              `variance_ratio_${sample}`,
-            ]),
-          ),
+          (['treated', 'control'] as const).flatMap((arm) => {
+            const derived = [`mean_${arm}_${sample}`, `smd_${sample}`, `variance_ratio_${sample}`, `ecdf_max_${sample}`];
+            return [
+              minPersonsRule(threshold, `persons_${arm}_${sample}`, derived),
+              complementaryPartRule(threshold, `persons_${arm}_${sample}`, ['covariate'], "level <> ''", derived),
+            ];
+          }),
         ),
     },
     {

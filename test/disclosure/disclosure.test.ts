@@ -1,5 +1,5 @@
 import { describe, expect, test } from 'vitest';
-import { applyDisclosureControl, minPersonsRule, type ExportTable } from '../../src/disclosure/index.js';
+import { applyDisclosureControl, complementaryPartRule, minPersonsRule, type ExportTable } from '../../src/disclosure/index.js';
 import { withDatabase } from '../support/delivery.js';
 
 const effects: ExportTable = {
@@ -47,5 +47,45 @@ describe('applyDisclosureControl', () => {
   test('a lower threshold suppresses nothing here', async () => {
     const { report } = await disclose(9);
     expect(Object.values(report.tables[0]!.cells_suppressed)).toEqual([0, 0, 0]);
+  });
+});
+
+describe('secondary suppression of parts that add up to a total', () => {
+  const levels: ExportTable = {
+    name: 'balance',
+    source: `select * from (values
+        ('sex', 'F', 500, 0.5), ('sex', 'M', 496, 0.49), ('sex', 'X', 4, 0.004),
+        ('region', 'A', 300, 0.3), ('region', 'B', 350, 0.35), ('region', 'C', 350, 0.35),
+        ('age', '', 1000, 35.1)
+      ) as t(covariate, level, persons, mean)`,
+    orderBy: 'covariate, level',
+    rules: (threshold) => [
+      minPersonsRule(threshold, 'persons', ['mean']),
+      complementaryPartRule(threshold, 'persons', ['covariate'], "level <> ''", ['mean']),
+    ],
+  };
+
+  test('a single small level takes the smallest other level of its covariate with it', async () => {
+    const rows = await withDatabase(async (db) => {
+      await applyDisclosureControl(db, [levels], 10);
+      return db.query<{ covariate: string; level: string; persons: number | null }>(
+        'read',
+        'select covariate, level, persons from disclosed_balance order by covariate, level',
+      );
+    });
+    const suppressed = rows.filter((row) => row.persons === null).map((row) => `${row.covariate}=${row.level}`);
+    expect(suppressed).toEqual(['sex=M', 'sex=X']);
+  });
+
+  test('no suppressed level can be recovered as the total minus the published levels', async () => {
+    const rows = await withDatabase(async (db) => {
+      await applyDisclosureControl(db, [levels], 10);
+      return db.query<{ covariate: string; level: string; persons: number | null }>('read', "select covariate, level, persons from disclosed_balance where level <> ''");
+    });
+    for (const covariate of ['sex', 'region']) {
+      const group = rows.filter((row) => row.covariate === covariate);
+      const hidden = group.filter((row) => row.persons === null).length;
+      expect(hidden === 0 || hidden >= 2, covariate).toBe(true);
+    }
   });
 });
