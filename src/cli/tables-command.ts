@@ -8,7 +8,8 @@ import type { CommandModule } from 'yargs';
 import { loadStudyConfig } from '../config/study-config.js';
 import { fail } from '../errors.js';
 import { sha256OfFile } from '../ingest/delivery-manifest.js';
-import { writeStudyTables } from '../report/study-tables.js';
+import type { StudyConfig } from '../config/study-config.js';
+import { writeStudyReport } from '../report/study-report.js';
 
 interface TablesArgs {
   run?: string;
@@ -16,13 +17,13 @@ interface TablesArgs {
 }
 
 interface Manifest {
-  config: { settings: { follow_up: { report_months: number[] } } };
+  config: { settings: StudyConfig };
   outputs: { path: string; sha256: string }[];
 }
 
 export const tablesCommand: CommandModule<object, TablesArgs> = {
   command: 'tables',
-  describe: 'rebuild the study tables (export/tables/) of a published run and compare them with the published bytes',
+  describe: 'rebuild the study tables (export/tables/) and export/report.html of a published run and compare them with the published bytes',
   builder: (yargs) =>
     yargs
       .options({
@@ -38,17 +39,17 @@ export const tablesCommand: CommandModule<object, TablesArgs> = {
     const manifestPath = join(runDir, 'manifest.json');
     if (!existsSync(manifestPath)) fail({ code: 'run_not_found', dir: runDir });
     const manifest = JSON.parse(readFileSync(manifestPath, 'utf8')) as Manifest;
-    const written = await writeStudyTables(runDir, manifest.config.settings.follow_up.report_months);
+    const written = await writeStudyReport(runDir, manifest.config.settings);
     const changed: string[] = [];
     for (const name of written) {
-      const path = `export/tables/${name}`;
+      const path = `export/${name}`;
       const published = manifest.outputs.find((output) => output.path === path);
       if (!published || published.sha256 !== (await sha256OfFile(join(runDir, path)))) changed.push(name);
     }
     process.stdout.write(
       changed.length
-        ? `rebuilt ${written.length} table files in ${runDir}/export/tables; ${changed.length} differ from the published manifest: ${changed.join(', ')}\n`
-        : `rebuilt ${written.length} table files in ${runDir}/export/tables; all identical to the published bytes\n`,
+        ? `rebuilt ${written.length} tables and report files in ${runDir}/export; ${changed.length} differ from the published manifest: ${changed.join(', ')}\n`
+        : `rebuilt ${written.length} tables and report files in ${runDir}/export; all identical to the published bytes\n`,
     );
   },
 };

@@ -1,19 +1,21 @@
 /**
  * Monitoring stage: the views IPS programmes report — the share at work
  * among persons in an active trajectory per quarter and provider, and the
- * cumulative share ever employed per arm. SQL: sql/monitor/
+ * cumulative share ever employed per arm; and the binned propensity-score
+ * distributions the report's figure shows. SQL: sql/monitor/
  */
 import type { Stage } from '../stage.js';
 
 export const monitorStage: Stage = {
   name: 'monitor',
   reads: ['trajectories', 'person_month_work', 'panel_person_month', 'matches', 'cohort'],
-  writes: ['monitoring_quarter_provider', 'ever_employed'],
+  writes: ['monitoring_quarter_provider', 'ever_employed', 'ps_distribution'],
   run: async ({ db, study }) => {
     await db.runFile('monitor/01_count_active_at_work.sql', {
       treated: study.arms.treated,
       min_hours_any: study.outcomes.min_hours_any,
     });
     await db.runFile('monitor/02_count_ever_employed.sql', { months_after: study.follow_up.months_after });
+    await db.runFile('monitor/03_bin_propensity_scores.sql');
   },
 };

@@ -95,6 +95,12 @@ export function exportTables(arms: { treated: string; control: string }): Export
       ],
     },
     {
+      name: 'ps_distribution',
+      source: 'select * from ps_distribution',
+      orderBy: 'sample, arm, ps_from',
+      rules: (threshold) => [minPersonsRule(threshold, 'persons')],
+    },
+    {
       name: 'curves',
       source: `select
             weighting,

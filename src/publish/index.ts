@@ -11,7 +11,8 @@ import type { Database } from '../db/database.js';
 import { quoteLiteral } from '../db/database.js';
 import { applyDisclosureControl, type DisclosureReport } from '../disclosure/index.js';
 import { sha256OfFile } from '../ingest/delivery-manifest.js';
-import { writeStudyTables } from '../report/study-tables.js';
+import type { StudyConfig } from '../config/study-config.js';
+import { writeStudyReport } from '../report/study-report.js';
 import { writeArrowFile } from './arrow-file.js';
 import { exportTables } from './export-tables.js';
 import { describeOutput, renderCodebook } from './output-columns.js';
@@ -26,9 +27,7 @@ export interface PublishRequest {
   db: Database;
   outputDir: string;
   runId: string;
-  arms: { treated: string; control: string };
-  minCellPersons: number;
-  reportMonths: readonly number[];
+  study: StudyConfig;
   /** Everything else manifest.json records (config, inputs, timings, status). */
   manifest: Record<string, unknown>;
 }
@@ -71,14 +70,14 @@ export async function publishRun(request: PublishRequest): Promise<PublishedRun>
     'partition_by (event_month)',
   );
 
-  const tables = exportTables(request.arms);
-  const disclosure = await applyDisclosureControl(db, tables, request.minCellPersons);
+  const tables = exportTables(request.study.arms);
+  const disclosure = await applyDisclosureControl(db, tables, request.study.disclosure.min_cell_persons);
   for (const table of tables) {
     await copyParquet(db, `select * from disclosed_${table.name}`, join(partialDir, 'export', `${table.name}.parquet`));
   }
   await writeArrowFile(db, 'publish: effects.arrow', 'select * from disclosed_effects', join(partialDir, 'export', 'effects.arrow'));
   writeFileSync(join(partialDir, 'export', 'disclosure.json'), `${JSON.stringify(disclosure, null, 2)}\n`);
-  await writeStudyTables(partialDir, request.reportMonths);
+  await writeStudyReport(partialDir, request.study);
   writeFileSync(join(partialDir, 'export', 'codebook.md'), renderCodebook());
 
   const outputs = await describeOutputs(db, partialDir);

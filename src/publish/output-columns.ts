@@ -153,6 +153,18 @@ export const OUTPUT_FILES: readonly OutputFileDescription[] = [
     },
   },
   {
+    file: 'ps_distribution.parquet',
+    area: 'export',
+    description: 'Propensity scores per arm in bins of 0.05, before and after matching; empty for exact matching.',
+    columns: {
+      sample: "'before' (all cohort persons) or 'after' (matched persons)",
+      arm: 'programme of the arm',
+      ps_from: 'lower edge of the bin',
+      ps_to: 'upper edge of the bin',
+      persons: `${PERSON_COUNT} with a PS in the bin`,
+    },
+  },
+  {
     file: 'cohort.parquet',
     area: 'restricted',
     description: 'One row per person in the study cohort: arm, index date and baseline covariates.',
@@ -227,6 +239,15 @@ export const OUTPUT_FILES: readonly OutputFileDescription[] = [
   },
 ];
 
+/** Export files that are not tables of columns. */
+const OTHER_EXPORT_FILES: Record<string, string> = {
+  'effects.arrow': 'the rows of effects.parquet as an Arrow IPC file',
+  'disclosure.json': 'every export table, the disclosure rules run on it and the cells each suppressed',
+  'tables/': 'table1_baseline, table2_effects, table3_costs, attrition and linkage, each as .csv and .md',
+  'report.html': 'one self-contained page: study settings, the tables and the figures (SVG)',
+  'codebook.md': 'this file',
+};
+
 export function describeOutput(file: string): OutputFileDescription | undefined {
   return OUTPUT_FILES.find((output) => output.file === file);
 }
@@ -236,6 +257,10 @@ export function renderCodebook(): string {
   const lines = ['# Codebook', '', 'Every file a published run writes, and what each column means. Generated from src/publish/output-columns.ts.', ''];
   for (const area of ['export', 'restricted'] as const) {
     lines.push(`## ${area}/`, '');
+    if (area === 'export') {
+      for (const [file, meaning] of Object.entries(OTHER_EXPORT_FILES)) lines.push(`- \`${file}\`: ${meaning}`);
+      lines.push('');
+    }
     if (area === 'restricted') lines.push('Person-level files: they never leave the secure area.', '');
     for (const output of OUTPUT_FILES.filter((candidate) => candidate.area === area)) {
       lines.push(`### ${output.file}`, '', output.description, '', '| column | meaning |', '| --- | --- |');

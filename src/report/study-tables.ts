@@ -4,11 +4,11 @@
  * than those. Deterministic text: rebuilding them from the same run gives
  * the same bytes.
  */
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Database, quoteLiteral } from '../db/database.js';
 
-interface StudyTable {
+export interface StudyTable {
   name: string;
   title: string;
   note: string;
@@ -113,27 +113,41 @@ function toMarkdown(table: StudyTable, columns: string[], rows: string[][]): str
   ].join('\n');
 }
 
-/** Writes the study tables of the run in `runDir` (its export/ files must exist). */
-export async function writeStudyTables(runDir: string, reportMonths: readonly number[]): Promise<string[]> {
-  const exportDir = join(runDir, 'export');
-  const tablesDir = join(exportDir, 'tables');
-  mkdirSync(tablesDir, { recursive: true });
-  const db = await Database.open(':memory:');
-  const written: string[] = [];
-  try {
-    for (const view of ['balance', 'effects', 'costs', 'attrition', 'linkage']) {
-      await db.run(`tables: view ${view}`, `create view ${view} as select * from read_parquet(${quoteLiteral(join(exportDir, `${view}.parquet`))})`);
-    }
-    for (const table of studyTables(reportMonths)) {
-      const rows = await db.query<Record<string, string>>(`tables: ${table.name}`, table.sql);
-      const columns = Object.keys(rows[0] ?? {});
-      const cells = rows.map((row) => columns.map((column) => String(row[column] ?? '')));
-      writeFileSync(join(tablesDir, `${table.name}.csv`), toCsv(columns, cells));
-      writeFileSync(join(tablesDir, `${table.name}.md`), toMarkdown(table, columns, cells));
-      written.push(`${table.name}.csv`, `${table.name}.md`);
-    }
-  } finally {
-    db.close();
+export interface RenderedTable {
+  table: StudyTable;
+  columns: string[];
+  rows: string[][];
+}
+
+/** Runs every study table's query over a database with views of the run's export files. */
+export async function queryStudyTables(db: Database, reportMonths: readonly number[]): Promise<RenderedTable[]> {
+  const rendered: RenderedTable[] = [];
+  for (const table of studyTables(reportMonths)) {
+    const rows = await db.query<Record<string, string>>(`tables: ${table.name}`, table.sql);
+    const columns = Object.keys(rows[0] ?? {});
+    rendered.push({ table, columns, rows: rows.map((row) => columns.map((column) => String(row[column] ?? ''))) });
   }
-  return written;
+  return rendered;
+}
+
+/** Opens an in-memory database with a view per Parquet file of `export/`. */
+export async function openExportViews(exportDir: string): Promise<Database> {
+  const db = await Database.open(':memory:');
+  for (const name of readdirSync(exportDir).filter((file) => file.endsWith('.parquet')).sort()) {
+    const view = name.replace(/\.parquet$/, '');
+    await db.run(`report: view ${view}`, `create view ${view} as select * from read_parquet(${quoteLiteral(join(exportDir, name))})`);
+  }
+  return db;
+}
+
+/** Writes the study tables (.csv and .md) of the run in `runDir` from its export/ files. */
+export async function writeStudyTables(db: Database, runDir: string, reportMonths: readonly number[]): Promise<RenderedTable[]> {
+  const tablesDir = join(runDir, 'export', 'tables');
+  mkdirSync(tablesDir, { recursive: true });
+  const tables = await queryStudyTables(db, reportMonths);
+  for (const { table, columns, rows } of tables) {
+    writeFileSync(join(tablesDir, `${table.name}.csv`), toCsv(columns, rows));
+    writeFileSync(join(tablesDir, `${table.name}.md`), toMarkdown(table, columns, rows));
+  }
+  return tables;
 }

@@ -86,9 +86,7 @@ export async function runStudy(options: RunOptions): Promise<RunResult> {
       db,
       outputDir: output,
       runId,
-      arms: study.arms,
-      minCellPersons: study.disclosure.min_cell_persons,
-      reportMonths: study.follow_up.report_months,
+      study,
       manifest: {
         status: balanceGate.passed ? 'published' : 'published_failing_balance',
         study: study.study,
