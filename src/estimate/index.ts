@@ -1,9 +1,11 @@
 /**
- * Estimate stage: weighted means per arm and month, and the matched ATT
- * with the unadjusted difference beside it. SQL: sql/estimate/
+ * Estimate stage: weighted means per arm and month; the matched ATT with the
+ * unadjusted difference beside it; the event-study DiD with its pre-trend
+ * test (event-study-did.ts), whose rows join `effects`. SQL: sql/estimate/
  */
 import type { StudyConfig } from '../config/study-config.js';
 import type { Stage } from '../stage.js';
+import { estimateEventStudyDid } from './event-study-did.js';
 
 /** The matched ATT's variance follows the design: strata, matched sets, or single units. */
 export function varianceMethod(matching: StudyConfig['matching']): 'stratified' | 'cluster' | 'hc0' {
@@ -14,10 +16,12 @@ export function varianceMethod(matching: StudyConfig['matching']): 'stratified' 
 export const estimateStage: Stage = {
   name: 'estimate',
   reads: ['panel_person_month', 'matches'],
-  writes: ['outcome_sums', 'arm_means', 'effects'],
+  writes: ['outcome_sums', 'arm_means', 'effects', 'did_effects', 'pretrend_tests'],
   run: async ({ db, study }) => {
     await db.runFile('estimate/01_sum_outcomes.sql');
     await db.runFile('estimate/02_weighted_means.sql');
     await db.runFile('estimate/03_difference_in_means.sql', { variance_method: varianceMethod(study.matching) });
+    await estimateEventStudyDid(db, { outcomes: ['employed_any', 'employed_48h'], referenceMonth: -1 });
+    await db.runFile('estimate/16_append_did_effects.sql');
   },
 };

@@ -56,6 +56,12 @@ export function exportTables(arms: { treated: string; control: string }): Export
       ],
     },
     {
+      name: 'pretrend_tests',
+      source: 'select outcome, round(statistic, 10) as statistic, df, round(p_value, 10) as p_value, test from pretrend_tests',
+      orderBy: 'outcome, test',
+      rules: () => [],
+    },
+    {
       name: 'costs',
       source: 'select * from costs',
       orderBy: 'measure',

@@ -96,6 +96,18 @@ export const OUTPUT_FILES: readonly OutputFileDescription[] = [
     },
   },
   {
+    file: 'pretrend_tests.parquet',
+    area: 'export',
+    description: 'Joint test that the event-study DiD effects before the index month (all but the reference month) are zero.',
+    columns: {
+      outcome: 'outcome',
+      statistic: 'Wald chi-square, or its F form',
+      df: 'number of restrictions (pre-index months tested)',
+      p_value: 'p-value of the test',
+      test: 'which test and covariance',
+    },
+  },
+  {
     file: 'costs.parquet',
     area: 'export',
     description: 'Cost differences, ICER and return on investment, treated minus control per treated person, with bootstrap CIs.',

@@ -43,7 +43,7 @@ export function studyTables(reportMonths: readonly number[]): StudyTable[] {
     {
       name: 'table2_effects',
       title: 'Table 2. Effect of IPS on paid competitive work, percentage points (95% CI)',
-      note: 'matched_att: weighted difference in means with matching weights (ATT), HC0 robust SE, normal CI. unadjusted: raw difference over the whole cohort, biased by selection, shown for contrast.',
+      note: 'matched_att: weighted difference in means with matching weights (ATT), SE as in effects.ci_method. did_event_study: event-study difference-in-differences with person and month fixed effects, relative to month -1, SE clustered by person (CR1). unadjusted: raw difference over the whole cohort, biased by selection, shown for contrast.',
       sql: `select
           outcome,
           event_month as month,

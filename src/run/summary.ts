@@ -14,6 +14,7 @@ export interface EffectLine {
   outcome: string;
   month: number;
   matched: { estimate: number | null; ci_low: number | null; ci_high: number | null };
+  did: number | null;
   unadjusted: number | null;
   planted: number | null;
 }
@@ -82,6 +83,7 @@ export async function readRunSummary(runDir: string, landing: string, study: Stu
             outcome,
             month,
             matched: { estimate: matched?.estimate ?? null, ci_low: matched?.ci_low ?? null, ci_high: matched?.ci_high ?? null },
+            did: find(outcome, 'did_event_study', month)?.estimate ?? null,
             unadjusted: find(outcome, 'unadjusted', month)?.estimate ?? null,
             planted: truth?.att[outcome]?.[String(month)] ?? null,
           };
@@ -105,7 +107,7 @@ export function formatRunSummary(summary: RunSummary): string {
     gate.passed
       ? `balance: worst |SMD| after matching ${gate.max_abs_smd_after?.toFixed(3)} (${gate.worst}); gate ${gate.limit} passed`
       : `BALANCE GATE FAILED: ${gate.failing.length} covariate level(s) above |SMD| ${gate.limit}, worst ${gate.max_abs_smd_after?.toFixed(3)} (${gate.worst}); results are marked failing balance`,
-    'effects in percentage points: matched ATT [95% CI] | unadjusted difference | planted',
+    'effects in percentage points: matched ATT [95% CI] | event-study DiD | unadjusted difference | planted',
   ];
   for (const line of summary.effects) {
     const { estimate, ci_low, ci_high } = line.matched;
@@ -117,7 +119,7 @@ export function formatRunSummary(summary: RunSummary): string {
           : '  (CI MISSES planted)';
     lines.push(
       `  ${line.outcome.padEnd(13)} month ${String(line.month).padStart(2)}: ${pp(estimate).padStart(5)} [${pp(ci_low)}, ${pp(ci_high)}]` +
-        ` | ${pp(line.unadjusted).padStart(5)} | ${line.planted === null ? 'n/a' : pp(line.planted)}${covered}`,
+        ` | ${pp(line.did).padStart(5)} | ${pp(line.unadjusted).padStart(5)} | ${line.planted === null ? 'n/a' : pp(line.planted)}${covered}`,
     );
   }
   return lines.join('\n');

@@ -1,0 +1,14 @@
+-- X'Wy of the event-study DiD, per arm: the sum over persons of the weighted
+-- within deviation a_im, per month. The month block of X'Wy is the sum over
+-- arms; the treated x month block is the treated arm's row. Exact sums.
+-- Grain: one row per outcome x treated x event_month.
+-- Reads: did_batch_deviations. Writes: did_outcome_sums.
+create or replace table did_outcome_sums as
+select
+    outcome,
+    treated,
+    event_month,
+    sum(within_sum)::double as within_sum
+from did_batch_deviations
+group by outcome, treated, event_month
+order by outcome, treated, event_month

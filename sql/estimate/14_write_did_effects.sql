@@ -1,0 +1,61 @@
+-- Event-study DiD effects in the columns of `effects`, so the estimate stage
+-- can union them: treated x event-month coefficients with their
+-- person-clustered (CR1) standard errors and normal 95% CIs. The reference
+-- month is a row of its own: estimate 0 by construction, se and CI null.
+-- n_treated / n_control: matched persons observed in that month.
+-- Values come from TypeScript as parallel lists (one element per outcome x
+-- non-reference month); every sum behind them is exact or added in a fixed
+-- order, so they do not depend on the thread count.
+-- Grain: one row per outcome x event_month.
+-- Reads: did_design_sums. Writes: did_effects.
+create or replace table did_effects as
+with
+fitted as (
+    select
+        unnest($outcome)::varchar as outcome,
+        unnest($event_month)::integer as event_month,
+        unnest($estimate)::double as estimate,
+        unnest($se)::double as se
+),
+reference as (
+    select distinct outcome, $reference_month::integer as event_month, 0.0::double as estimate, null::double as se
+    from fitted
+),
+arm_counts as (
+    select
+        event_month,
+        coalesce(sum(persons) filter (where treated = 1), 0)::bigint as n_treated,
+        coalesce(sum(persons) filter (where treated = 0), 0)::bigint as n_control
+    from did_design_sums
+    where event_month = other_event_month
+    group by event_month
+),
+estimates as (
+    select * from fitted
+    union all
+    select * from reference
+),
+intervals as (
+    select
+        estimates.outcome,
+        'did_event_study' as estimator,
+        estimates.event_month,
+        estimates.estimate,
+        estimates.se,
+        estimates.estimate - 1.959963984540054 * estimates.se as ci_low,
+        estimates.estimate + 1.959963984540054 * estimates.se as ci_high,
+        arm_counts.n_treated,
+        arm_counts.n_control,
+        format(
+            'event-study DiD: WLS with matching weights, person and event-month fixed effects, treated x event-month effects relative to month {} (that row: 0 by construction, no SE)',
+            $reference_month::integer
+        ) as method,
+        format(
+            'CR1 SE clustered by person: G/(G-1) x (N-1)/(N-K), G = {} persons, N = {} person-months, K = {} slope coefficients (person effects not counted; = plm vcovHC arellano type sss); normal 95% CI',
+            $persons::bigint, $person_months::bigint, $slope_coefficients::integer
+        ) as ci_method
+    from estimates
+    join arm_counts using (event_month)
+)
+select * from intervals
+order by outcome, event_month

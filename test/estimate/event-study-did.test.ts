@@ -1,0 +1,276 @@
+// The event-study DiD (src/estimate/event-study-did.ts) against R: the panel,
+// matches and fixtures in test/reference/did/ come from make-panel.R and
+// make-fixtures.R there (plm within + vcovHC "sss"); R does not run here.
+import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { describe, expect, test } from 'vitest';
+import { Database, quoteLiteral } from '../../src/db/database.js';
+import { chiSquareUpperTail, fUpperTail } from '../../src/estimate/distributions.js';
+import { estimateEventStudyDid, type EventStudyDidOptions, PANEL_OUTCOMES } from '../../src/estimate/event-study-did.js';
+import { withDatabase } from '../support/delivery.js';
+
+const REFERENCE_DIR = fileURLToPath(new URL('../reference/did/', import.meta.url));
+
+interface OutcomeFixture {
+  event_month: number[];
+  estimate: number[];
+  se: number[];
+  wald_chi2: number;
+  wald_df: number;
+  wald_p: number;
+  wald_f: number;
+  wald_f_df2: number;
+  wald_f_p: number;
+}
+interface Fixtures {
+  distribution_checks: {
+    chi2: { statistic: number; df: number; p: number }[];
+    f: { statistic: number; df1: number; df2: number; p: number }[];
+  };
+  variants: Record<'balanced' | 'unbalanced', { observations: number; persons: number; outcomes: Record<string, OutcomeFixture> }>;
+}
+const FIXTURES = JSON.parse(readFileSync(`${REFERENCE_DIR}fixtures.json`, 'utf8')) as Fixtures;
+
+interface EffectRow {
+  outcome: string;
+  estimator: string;
+  event_month: number;
+  estimate: number;
+  se: number | null;
+  ci_low: number | null;
+  ci_high: number | null;
+  n_treated: number;
+  n_control: number;
+  method: string;
+  ci_method: string;
+}
+interface PretrendRow {
+  outcome: string;
+  statistic: number;
+  df: number;
+  p_value: number;
+  test: string;
+}
+
+/** The committed reference panel as panel_person_month + matches, in file order or shuffled. */
+async function loadReferencePanel(db: Database, variant: 'balanced' | 'unbalanced', order: 'file' | 'shuffled' = 'file') {
+  const csv = (name: string) => quoteLiteral(`${REFERENCE_DIR}${name}`);
+  const shuffle = order === 'shuffled' ? 'order by hash(person_id, event_month, 20261121)' : '';
+  const kept = variant === 'unbalanced' ? 'anti join dropped using (person_id, event_month)' : '';
+  await db.run(
+    'load reference panel',
+    `create table panel_person_month as
+     with
+     panel as (select * from read_csv(${csv('panel.csv')}, types = {'hours': 'varchar', 'wage_eur': 'varchar', 'benefit_eur': 'varchar'})),
+     dropped as (select * from read_csv(${csv('dropped-person-months.csv')}))
+     select person_id, event_month::integer as event_month,
+            employed_any::boolean as employed_any, employed_48h::boolean as employed_48h,
+            hours::decimal(18, 2) as hours, wage_eur::decimal(18, 2) as wage_eur,
+            on_benefit::boolean as on_benefit, benefit_eur::decimal(18, 2) as benefit_eur
+     from panel ${kept} ${shuffle}`,
+  );
+  await db.run(
+    'load reference matches',
+    `create table matches as
+     select person_id, treated::integer as treated, subclass::integer as subclass, weight::double as weight, ps::double as ps
+     from read_csv(${csv('matches.csv')}, types = {'weight': 'varchar', 'ps': 'double'})
+     ${order === 'shuffled' ? 'order by hash(person_id, 7)' : ''}`,
+  );
+}
+
+async function readOutputs(db: Database) {
+  const effects = await db.query<EffectRow>(
+    'read did_effects',
+    'select * replace (n_treated::integer as n_treated, n_control::integer as n_control) from did_effects order by outcome, event_month',
+  );
+  const pretrend = await db.query<PretrendRow>('read pretrend_tests', 'select * from pretrend_tests order by outcome, test');
+  return { effects, pretrend };
+}
+
+async function estimateReference(
+  variant: 'balanced' | 'unbalanced',
+  options: { order?: 'file' | 'shuffled'; layout?: EventStudyDidOptions['layout'] } = {},
+) {
+  return withDatabase(async (db) => {
+    await loadReferencePanel(db, variant, options.order);
+    await estimateEventStudyDid(db, { outcomes: PANEL_OUTCOMES, referenceMonth: -1, layout: options.layout });
+    return readOutputs(db);
+  });
+}
+
+function expectRelativelyClose(actual: number | null | undefined, expected: number, what: string) {
+  const tolerance = 1e-6 * Math.abs(expected) + 1e-12;
+  if (typeof actual !== 'number' || !(Math.abs(actual - expected) <= tolerance)) {
+    throw new Error(`${what}: ${actual} differs from R's ${expected} by more than 1e-6 relative`);
+  }
+}
+
+function expectAgreementWithR(outputs: Awaited<ReturnType<typeof readOutputs>>, variant: 'balanced' | 'unbalanced') {
+  for (const [outcome, reference] of Object.entries(FIXTURES.variants[variant].outcomes)) {
+    const rows = outputs.effects.filter((row) => row.outcome === outcome && row.event_month !== -1);
+    expect(rows.map((row) => row.event_month)).toEqual(reference.event_month);
+    rows.forEach((row, index) => {
+      expectRelativelyClose(row.estimate, reference.estimate[index]!, `${variant} ${outcome} month ${row.event_month} estimate`);
+      expectRelativelyClose(row.se, reference.se[index]!, `${variant} ${outcome} month ${row.event_month} se`);
+    });
+    const [chiSquare, f] = ['wald_chi2', 'wald_f'].map((test) =>
+      outputs.pretrend.find((row) => row.outcome === outcome && row.test.startsWith(test)),
+    );
+    expectRelativelyClose(chiSquare?.statistic, reference.wald_chi2, `${variant} ${outcome} chi-square`);
+    expectRelativelyClose(chiSquare?.p_value, reference.wald_p, `${variant} ${outcome} chi-square p`);
+    expectRelativelyClose(f?.statistic, reference.wald_f, `${variant} ${outcome} F`);
+    expectRelativelyClose(f?.p_value, reference.wald_f_p, `${variant} ${outcome} F p`);
+    expect([chiSquare?.df, f?.df]).toEqual([reference.wald_df, reference.wald_df]);
+    expect(f?.test).toContain(`(23, ${reference.wald_f_df2})`);
+  }
+}
+
+describe('event-study DiD against R (plm within + vcovHC arellano "sss", test/reference/did)', () => {
+  test('balanced panel: coefficients, CR1 standard errors and pre-trend Wald tests agree to 1e-6', async () => {
+    expectAgreementWithR(await estimateReference('balanced'), 'balanced');
+  });
+
+  test('unbalanced panel (gaps, a missing reference month, attrition) agrees to 1e-6', async () => {
+    expectAgreementWithR(await estimateReference('unbalanced'), 'unbalanced');
+  });
+
+  test('blocks of 7 persons in batches of 40 give the same answer', async () => {
+    const layout = { personsPerScoreBlock: 7, personsPerBatch: 40 };
+    expectAgreementWithR(await estimateReference('unbalanced', { layout }), 'unbalanced');
+  });
+
+  test('the reference month is a row with estimate 0, null se and CI, and the persons observed', async () => {
+    const { effects } = await estimateReference('unbalanced');
+    const reference = effects.filter((row) => row.event_month === -1);
+    expect(reference.map((row) => row.outcome)).toEqual([...PANEL_OUTCOMES].sort());
+    for (const row of reference) {
+      expect([row.estimate, row.se, row.ci_low, row.ci_high]).toEqual([0, null, null, null]);
+      // 182 matched persons, 4 of them without month -1 (dropped-person-months.csv).
+      expect(row.n_treated + row.n_control).toBe(FIXTURES.variants.unbalanced.persons - 4);
+    }
+    expect(effects).toHaveLength(PANEL_OUTCOMES.length * 61);
+    expect(new Set(effects.map((row) => row.estimator))).toEqual(new Set(['did_event_study']));
+    expect(effects[0]!.ci_method).toContain('G/(G-1) x (N-1)/(N-K), G = 182 persons');
+  });
+
+  test('did_effects has the columns and types of effects (03_difference_in_means.sql), so the two can be unioned', async () => {
+    const columns = await withDatabase(async (db) => {
+      await loadReferencePanel(db, 'balanced');
+      await estimateEventStudyDid(db, { outcomes: ['employed_any'], referenceMonth: -1 });
+      return db.query<{ column_name: string; column_type: string }>(
+        'describe did_effects',
+        'select column_name, column_type from (describe did_effects)',
+      );
+    });
+    expect(columns.map((column) => `${column.column_name} ${column.column_type}`)).toEqual([
+      'outcome VARCHAR',
+      'estimator VARCHAR',
+      'event_month INTEGER',
+      'estimate DOUBLE',
+      'se DOUBLE',
+      'ci_low DOUBLE',
+      'ci_high DOUBLE',
+      'n_treated BIGINT',
+      'n_control BIGINT',
+      'method VARCHAR',
+      'ci_method VARCHAR',
+    ]);
+  });
+
+  test('shuffling the input rows changes no bit of the output', async () => {
+    const layout = { personsPerScoreBlock: 16, personsPerBatch: 50 };
+    const inFileOrder = await estimateReference('unbalanced', { layout });
+    const shuffled = await estimateReference('unbalanced', { order: 'shuffled', layout });
+    expect(shuffled).toEqual(inFileOrder);
+  });
+});
+
+describe('event-study DiD by hand', () => {
+  // Months -2..1; weights unequal; u1 is unmatched (weight 0) and must not count.
+  const PERSONS = [
+    { id: 't1', treated: 1, weight: 1, employed: [0, 0, 1, 1], hours: [0, 10, 60, 80.5] },
+    { id: 't2', treated: 1, weight: 1, employed: [1, 0, 0, 1], hours: [50, 0, 0, 120] },
+    { id: 'c1', treated: 0, weight: 0.5, employed: [0, 1, 1, 0], hours: [0, 30, 45.25, 0] },
+    { id: 'c2', treated: 0, weight: 1.5, employed: [0, 0, 0, 1], hours: [0, 0, 0, 48] },
+    { id: 'c3', treated: 0, weight: 2, employed: [1, 1, 0, 0], hours: [70, 90, 0, 0] },
+    { id: 'u1', treated: 0, weight: 0, employed: [1, 1, 1, 1], hours: [100, 0, 160, 0] },
+  ];
+  const MONTHS = [-2, -1, 0, 1];
+
+  type Person = (typeof PERSONS)[number];
+
+  /** (weighted treated change from month -1) minus (weighted control change from month -1). */
+  function differenceInDifferences(values: (person: Person) => number[], month: number): number {
+    const change = (treated: number) => {
+      const arm = PERSONS.filter((person) => person.treated === treated && person.weight > 0);
+      const total = arm.reduce((sum, person) => sum + person.weight, 0);
+      const changeFromReference = (person: Person) => values(person)[MONTHS.indexOf(month)]! - values(person)[MONTHS.indexOf(-1)]!;
+      return arm.reduce((sum, person) => sum + person.weight * changeFromReference(person), 0) / total;
+    };
+    return change(1) - change(0);
+  }
+
+  test('on a balanced panel each effect is the weighted treated change from month -1 minus the control change', async () => {
+    const effects = await withDatabase(async (db) => {
+      const panelRows = PERSONS.flatMap((person) =>
+        MONTHS.map((month, index) => `('${person.id}', ${month}, ${person.employed[index] === 1}, ${person.hours[index]})`),
+      );
+      await db.run(
+        'panel',
+        `create table panel_person_month as
+         select person_id, event_month::integer as event_month, employed_any, employed_any as employed_48h,
+                hours::decimal(18, 2) as hours, 0::decimal(18, 2) as wage_eur, false as on_benefit, 0::decimal(18, 2) as benefit_eur
+         from (values ${panelRows.join(', ')}) as t(person_id, event_month, employed_any, hours)`,
+      );
+      const matchRows = PERSONS.map((person) => `('${person.id}', ${person.treated}, ${person.weight})`);
+      await db.run(
+        'matches',
+        `create table matches as select person_id, treated, weight::double as weight
+         from (values ${matchRows.join(', ')}) as t(person_id, treated, weight)`,
+      );
+      await estimateEventStudyDid(db, { outcomes: ['employed_any', 'hours'], referenceMonth: -1 });
+      return db.query<{ outcome: string; event_month: number; estimate: number; n_treated: number; n_control: number }>(
+        'read',
+        'select outcome, event_month, estimate, n_treated::integer as n_treated, n_control::integer as n_control from did_effects order by all',
+      );
+    });
+    for (const row of effects) {
+      const values = row.outcome === 'hours' ? (person: Person) => person.hours : (person: Person) => person.employed;
+      expect(row.estimate).toBeCloseTo(differenceInDifferences(values, row.event_month), 12);
+      expect([row.n_treated, row.n_control]).toEqual([2, 3]);
+    }
+    expect(effects.map((row) => row.event_month)).toEqual([-2, -1, 0, 1, -2, -1, 0, 1]);
+  });
+
+  test('a month no treated person is observed in is named as not identified', async () => {
+    const estimate = withDatabase(async (db) => {
+      const panelRows = PERSONS.flatMap((person) =>
+        MONTHS.filter((month) => person.treated === 0 || month !== 1).map((month) => `('${person.id}', ${month})`),
+      );
+      await db.run(
+        'panel',
+        `create table panel_person_month as
+         select person_id, event_month::integer as event_month, false as employed_any, false as employed_48h,
+                0::decimal(18, 2) as hours, 0::decimal(18, 2) as wage_eur, false as on_benefit, 0::decimal(18, 2) as benefit_eur
+         from (values ${panelRows.join(', ')}) as t(person_id, event_month)`,
+      );
+      const matchRows = PERSONS.map((person) => `('${person.id}', ${person.treated}, ${person.weight})`);
+      await db.run(
+        'matches',
+        `create table matches as select * from (values ${matchRows.join(', ')}) as t(person_id, treated, weight)`,
+      );
+      await estimateEventStudyDid(db, { outcomes: ['employed_any'], referenceMonth: -1 });
+    });
+    await expect(estimate).rejects.toThrow('the treated x event month 1 effect is not identified');
+  });
+});
+
+describe('p-values of the pre-trend test', () => {
+  test.each(FIXTURES.distribution_checks.chi2)('chi-square $statistic on $df df has R\'s upper tail $p', ({ statistic, df, p }) => {
+    expectRelativelyClose(chiSquareUpperTail(statistic, df), p, 'pchisq');
+  });
+
+  test.each(FIXTURES.distribution_checks.f)('F $statistic on ($df1, $df2) df has R\'s upper tail $p', ({ statistic, df1, df2, p }) => {
+    expectRelativelyClose(fUpperTail(statistic, df1, df2), p, 'pf');
+  });
+});
