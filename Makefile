@@ -43,4 +43,5 @@ clean:
 # CI compares against the committed files without R.
 reference:
 	Rscript test/reference/matching/make-fixtures.R
-	git diff --exit-code test/reference/matching
+	Rscript test/reference/did/make-fixtures.R
+	git diff --exit-code test/reference
