@@ -21,6 +21,7 @@ export type PipelineError =
   | { code: 'sql_failed'; file: string; detail: string }
   | { code: 'warehouse_locked'; path: string }
   | { code: 'empty_arm'; arm: string; step: string }
+  | { code: 'did_not_identified'; reason: string }
   | { code: 'run_not_found'; dir: string }
   | { code: 'output_exists'; path: string }
   | { code: 'match_columns_missing'; file: string; columns: string[] }
@@ -95,6 +96,8 @@ export function messageFor(error: PipelineError): string {
       return `${error.file}: ${error.detail}`;
     case 'warehouse_locked':
       return `${error.path}: the warehouse is in use by another ipslink process; wait for it to finish`;
+    case 'did_not_identified':
+      return `event-study DiD cannot be estimated: ${error.reason}`;
     case 'empty_arm':
       return `no ${error.arm} persons left after ${error.step}; check the population rules and the deliveries`;
     case 'run_not_found':
@@ -147,6 +150,7 @@ export const exitCodes: Record<PipelineError['code'], number> = {
   sql_failed: 70,
   warehouse_locked: 75,
   empty_arm: 5,
+  did_not_identified: 5,
   run_not_found: 2,
   output_exists: 2,
   match_columns_missing: 2,

@@ -25,6 +25,7 @@
  * SQL: sql/estimate/04_select_did_persons.sql .. 15_write_pretrend_tests.sql
  */
 import type { Database } from '../db/database.js';
+import { fail } from '../errors.js';
 import {
   type ArmMonthPairSum,
   type ArmMonthSum,
@@ -157,7 +158,7 @@ async function readClusterSample(db: Database): Promise<ClusterSample> {
     'estimate: count did_persons',
     'select count(*)::double as persons, coalesce(sum(months_observed), 0)::double as personMonths from did_persons',
   );
-  if (!row || row.persons < 2) throw new Error('event-study DiD: fewer than two matched persons in the panel');
+  if (!row || row.persons < 2) fail({ code: 'did_not_identified', reason: 'fewer than two matched persons in the panel' });
   return row;
 }
 

@@ -15,6 +15,7 @@
  * effects are nested in the clusters and not counted): plm's vcovHC(type =
  * "sss"), Stata's xtreg fe vce(cluster). SQL: sql/estimate/04..14.
  */
+import { fail } from '../errors.js';
 import { chiSquareUpperTail, fUpperTail } from './distributions.js';
 import { factorCholesky, inverseQuadraticForm, invertCholesky, sandwich, solveCholesky } from './symmetric-matrix.js';
 
@@ -76,7 +77,7 @@ export interface EventStudySummary {
 export function designEventStudy(observedMonths: readonly number[], referenceMonth: number): EventStudyDesign {
   const months = [...new Set(observedMonths)].sort((a, b) => a - b);
   if (!months.includes(referenceMonth)) {
-    throw new Error(`event-study DiD: no matched person is observed in the reference month ${referenceMonth}`);
+    fail({ code: 'did_not_identified', reason: `no matched person is observed in the reference month ${referenceMonth}` });
   }
   return { referenceMonth, slopeMonths: months.filter((month) => month !== referenceMonth) };
 }
@@ -128,11 +129,13 @@ export function factorNormalEquations(design: EventStudyDesign, designSums: read
   const size = slopeCoefficientCount(design);
   const cholesky = factorCholesky(stackArmMonthPairs(design, designSums), size);
   if (!cholesky.ok) {
-    throw new Error(
-      `event-study DiD: the ${coefficientLabel(design, cholesky.column)} effect is not identified: ` +
+    fail({
+      code: 'did_not_identified',
+      reason:
+        `the ${coefficientLabel(design, cholesky.column)} effect is not identified: ` +
         'no within-person variation is left for it among the matched persons ' +
         '(a month observed in one arm only, or only by persons observed once); shorten the follow-up window',
-    );
+    });
   }
   return { design, size, factor: cholesky.factor, inverse: invertCholesky(cholesky.factor, size) };
 }
