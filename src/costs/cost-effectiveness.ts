@@ -14,6 +14,8 @@
  * strata; persons when matching used replacement), the unit MatchIt's
  * authors recommend; CIs are percentile intervals.
  */
+import { seededUniform } from '../seeded-random.js';
+
 export interface MatchedSetSums {
   treated: boolean;
   matchedSet: string;
@@ -88,18 +90,6 @@ export function costMeasures(sets: MatchedSets, counts?: Uint32Array): Record<Co
     societal_icer_eur_per_person_in_work: societal / effect,
     payer_roi: -benefit / intervention - 1,
     societal_roi: -(benefit + healthcare) / intervention - 1,
-  };
-}
-
-/** mulberry32: a small, seedable PRNG; the same seed gives the same replicates on any machine. */
-export function seededUniform(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
   };
 }
 

@@ -8,6 +8,7 @@ import { checkRawRow, type Extract, type RawRow } from '../../src/contracts/defi
 import { EXTRACTS } from '../../src/contracts/extracts.js';
 import { checkRowsSql } from '../../src/contracts/validation-sql.js';
 import { quoteIdentifier, quoteLiteral } from '../../src/db/database.js';
+import { seededUniform } from '../../src/seeded-random.js';
 import { withDatabase } from '../support/delivery.js';
 
 const GOOD: Record<string, RawRow> = {
@@ -34,20 +35,8 @@ const CANDIDATE_VALUES = [
   'WGA', 'XX', 'wga', 'REGULAR', 'SHELTERED', 'FULLTIME', 'IPS', 'TVR', 'IPSX', 'UWV', 'SMI', 'MENTAL', 'M', 'F', 'X', 'Q',
 ];
 
-/** A small deterministic PRNG (mulberry32) so the generated rows are the same every run. */
-function prng(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 function generateRows(extract: Extract, count: number): RawRow[] {
-  const random = prng(extract.name.length * 7919);
+  const random = seededUniform(extract.name.length * 7919);
   const good = GOOD[extract.name]!;
   const rows: RawRow[] = [good];
   for (const column of extract.columnNames) {
