@@ -16,12 +16,13 @@ export function varianceMethod(matching: StudyConfig['matching']): 'stratified' 
 export const estimateStage: Stage = {
   name: 'estimate',
   reads: ['panel_person_month', 'matches'],
-  writes: ['outcome_sums', 'arm_means', 'effects', 'did_effects', 'pretrend_tests'],
+  writes: ['outcome_sums', 'arm_means', 'effects', 'did_effects', 'pretrend_tests', 'money_dominance'],
   run: async ({ db, study }) => {
     await db.runFile('estimate/01_sum_outcomes.sql');
     await db.runFile('estimate/02_weighted_means.sql');
     await db.runFile('estimate/03_difference_in_means.sql', { variance_method: varianceMethod(study.matching) });
     await estimateEventStudyDid(db, { outcomes: ['employed_any', 'employed_48h'], referenceMonth: -1 });
     await db.runFile('estimate/16_append_did_effects.sql');
+    await db.runFile('estimate/17_measure_money_dominance.sql', { top_persons: study.disclosure.dominance.top_persons });
   },
 };

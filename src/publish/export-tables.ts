@@ -2,11 +2,24 @@
  * The aggregate tables published under export/, each with the disclosure
  * rules that guard it. Person-level tables never appear here.
  */
-import { complementaryPartRule, type ExportTable, minPersonsRule } from '../disclosure/index.js';
+import type { StudyConfig } from '../config/study-config.js';
+import { complementaryPartRule, type ExportTable, minPersonsRule, type SuppressionRule } from '../disclosure/index.js';
 
 const BINARY_OUTCOMES = ['employed_any', 'employed_48h', 'on_benefit'];
 
-export function exportTables(arms: { treated: string; control: string }): ExportTable[] {
+/** A mean of euros where a few persons make up most of the total reveals their amounts. */
+function dominanceRule(maxShare: number, topPersons: number, suppress: readonly string[]): SuppressionRule {
+  return {
+    id: 'dominance:money_mean',
+    description: `the ${topPersons} largest persons hold more than ${maxShare} of a money total: suppress ${suppress.join(', ')}`,
+    when: `coalesce(top_share, 0) > ${maxShare}`,
+    suppress: [...suppress],
+  };
+}
+
+export function exportTables(study: Pick<StudyConfig, 'arms' | 'disclosure'>): ExportTable[] {
+  const { arms } = study;
+  const { max_share: maxShare, top_persons: topPersons } = study.disclosure.dominance;
   return [
     {
       name: 'attrition',
@@ -48,11 +61,21 @@ export function exportTables(arms: { treated: string; control: string }): Export
     },
     {
       name: 'effects',
-      source: 'select * from effects',
+      // Money effects are differences of means: dominated in either arm, they are suppressed.
+      source: `select effects.*, greatest(treated_share.top_share, control_share.top_share) as top_share
+        from effects
+        left join money_dominance as treated_share
+            on treated_share.treated = 1 and treated_share.outcome = effects.outcome and treated_share.event_month = effects.event_month
+            and treated_share.weighting = case effects.estimator when 'unadjusted' then 'unweighted' else 'matched' end
+        left join money_dominance as control_share
+            on control_share.treated = 0 and control_share.outcome = effects.outcome and control_share.event_month = effects.event_month
+            and control_share.weighting = case effects.estimator when 'unadjusted' then 'unweighted' else 'matched' end`,
       orderBy: 'outcome, estimator, event_month',
+      hiddenColumns: ['top_share'],
       rules: (threshold) => [
         minPersonsRule(threshold, 'n_treated', ['estimate', 'se', 'ci_low', 'ci_high']),
         minPersonsRule(threshold, 'n_control', ['estimate', 'se', 'ci_low', 'ci_high']),
+        dominanceRule(maxShare, topPersons, ['estimate', 'se', 'ci_low', 'ci_high']),
       ],
     },
     {
@@ -110,7 +133,7 @@ export function exportTables(arms: { treated: string; control: string }): Export
       name: 'curves',
       source: `select
             weighting,
-            case treated when 1 then '${arms.treated}' else '${arms.control}' end as arm,
+            case arm_means.treated when 1 then '${arms.treated}' else '${arms.control}' end as arm,
             outcome,
             event_month,
             round(mean, 10) as mean,
@@ -118,9 +141,11 @@ export function exportTables(arms: { treated: string; control: string }): Export
             round(mean + 1.959963984540054 * sqrt(variance_of_mean), 10) as ci_high,
             persons,
             persons_positive,
-            outcome in (${BINARY_OUTCOMES.map((name) => `'${name}'`).join(', ')}) as is_binary
-        from arm_means`,
-      hiddenColumns: ['persons_positive', 'is_binary'],
+            outcome in (${BINARY_OUTCOMES.map((name) => `'${name}'`).join(', ')}) as is_binary,
+            money_dominance.top_share
+        from arm_means
+        left join money_dominance using (weighting, outcome, event_month, treated)`,
+      hiddenColumns: ['persons_positive', 'is_binary', 'top_share'],
       orderBy: 'weighting, outcome, arm, event_month',
       rules: (threshold) => [
         minPersonsRule(threshold, 'persons', ['mean', 'ci_low', 'ci_high']),
@@ -130,6 +155,7 @@ export function exportTables(arms: { treated: string; control: string }): Export
           when: `is_binary and least(persons_positive, persons - persons_positive) < ${threshold}`,
           suppress: ['mean', 'ci_low', 'ci_high'],
         },
+        dominanceRule(maxShare, topPersons, ['mean', 'ci_low', 'ci_high']),
       ],
     },
   ];

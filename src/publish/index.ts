@@ -70,7 +70,7 @@ export async function publishRun(request: PublishRequest): Promise<PublishedRun>
     'partition_by (event_month)',
   );
 
-  const tables = exportTables(request.study.arms);
+  const tables = exportTables(request.study);
   const disclosure = await applyDisclosureControl(db, tables, request.study.disclosure.min_cell_persons);
   for (const table of tables) {
     await copyParquet(db, `select * from disclosed_${table.name}`, join(partialDir, 'export', `${table.name}.parquet`));

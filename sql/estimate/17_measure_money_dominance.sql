@@ -1,0 +1,48 @@
+-- Dominance of money means: per weighting, money outcome, event month and
+-- arm, the share of the (weighted) total contributed by the $top_persons
+-- largest persons. The disclosure stage suppresses means where it exceeds
+-- the study's limit, so no published mean reveals one or two persons' euros.
+-- Grain: one row per weighting x outcome x event_month x treated.
+-- Reads: panel_person_month, matches. Writes: money_dominance.
+create or replace table money_dominance as
+with
+contributions as (
+    select
+        matches.treated,
+        matches.weight,
+        panel.event_month,
+        panel.wage_eur,
+        panel.benefit_eur
+    from panel_person_month as panel
+    join matches using (person_id)
+),
+long as (
+    unpivot contributions on wage_eur, benefit_eur into name outcome value euros
+),
+weighted as (
+    select 'matched' as weighting, treated, event_month, outcome, (weight * euros)::decimal(38, 10) as amount from long where weight > 0
+    union all
+    select 'unweighted', treated, event_month, outcome, euros::decimal(38, 10) from long
+),
+ranked as (
+    select
+        *,
+        row_number() over (partition by weighting, outcome, event_month, treated order by amount desc) as amount_rank
+    from weighted
+),
+shares as (
+    select
+        weighting,
+        outcome,
+        event_month,
+        treated,
+        case when sum(amount) > 0
+            then (sum(amount) filter (where amount_rank <= $top_persons) / sum(amount))::double
+            else 0
+        end as top_share
+    from ranked
+    group by weighting, outcome, event_month, treated
+)
+select weighting, outcome, event_month, treated, round(top_share, 10) as top_share
+from shares
+order by weighting, outcome, event_month, treated
