@@ -9,7 +9,7 @@
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { loadStudyConfig } from '../config/study-config.js';
+import { type LoadedStudyConfig, loadStudyConfig } from '../config/study-config.js';
 import { Database, quoteLiteral } from '../db/database.js';
 import { runStudy } from '../run/run-study.js';
 import { synthesizeDelivery } from '../synth/index.js';
@@ -45,7 +45,7 @@ export interface SimulationSummary {
   coverage: number;
 }
 
-async function drawsForSeed(seed: number, options: SimulationOptions): Promise<SimulationDraw[]> {
+async function drawsForSeed(seed: number, options: SimulationOptions, loaded: LoadedStudyConfig): Promise<SimulationDraw[]> {
   const work = mkdtempSync(join(tmpdir(), 'ipslink-simulation-'));
   try {
     const deliveryDir = join(work, 'landing', `synth-${seed}`);
@@ -54,7 +54,7 @@ async function drawsForSeed(seed: number, options: SimulationOptions): Promise<S
       att: Record<string, Record<string, number>>;
     };
     const { runDir } = await runStudy({
-      loaded: loadStudyConfig(options.config),
+      loaded,
       landing: join(work, 'landing'),
       output: join(work, 'out'),
     });
@@ -78,10 +78,12 @@ async function drawsForSeed(seed: number, options: SimulationOptions): Promise<S
 }
 
 export async function runSimulation(options: SimulationOptions): Promise<{ draws: SimulationDraw[]; summary: SimulationSummary[] }> {
+  // Read once: every seed runs the same study, even if the file changes meanwhile.
+  const loaded = loadStudyConfig(options.config);
   const draws: SimulationDraw[] = [];
   for (const [index, seed] of options.seeds.entries()) {
     options.onSeed?.(seed, index);
-    draws.push(...(await drawsForSeed(seed, options)));
+    draws.push(...(await drawsForSeed(seed, options, loaded)));
   }
   return { draws, summary: summariseDraws(draws) };
 }
