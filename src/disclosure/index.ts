@@ -56,10 +56,11 @@ export function minPersonsRule(threshold: number, count: string, alsoSuppress: r
 
 /**
  * Secondary suppression for counts that add up to a published total (the
- * levels of a categorical covariate add up to the arm's persons): when
- * exactly one part of a group is below the threshold, the smallest other
- * part is suppressed too, so the suppressed one cannot be recovered by
- * subtraction from the total.
+ * levels of a categorical covariate add up to the arm's persons): when the
+ * parts of a group below the threshold add up to less than the threshold,
+ * the smallest other part is suppressed too. Subtracting the published
+ * parts from the total then yields only a sum of at least the threshold,
+ * never a count below it.
  */
 export function complementaryPartRule(
   threshold: number,
@@ -73,9 +74,12 @@ export function complementaryPartRule(
   const partition = `partition by ${group.map(quoteIdentifier).join(', ')}`;
   return {
     id: `complement:${count}`,
-    description: `the smallest other part of a group with exactly one ${count} below ${threshold}: suppress ${[count, ...alsoSuppress].join(', ')}`,
+    description:
+      `the smallest other part of a group whose parts below ${threshold} add up to less than ${threshold}: ` +
+      `suppress ${[count, ...alsoSuppress].join(', ')}`,
     when: `${isPart} and ${column} >= ${threshold}
-        and sum(${small}::integer) over (${partition}) = 1
+        and sum(${small}::integer) over (${partition}) >= 1
+        and coalesce(sum(case when ${small} then ${column} end) over (${partition}), 0) < ${threshold}
         and ${column} = min(case when ${isPart} and ${column} >= ${threshold} then ${column} end) over (${partition})`,
     suppress: [count, ...alsoSuppress],
   };

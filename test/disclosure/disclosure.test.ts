@@ -1,5 +1,6 @@
 import { describe, expect, test } from 'vitest';
 import { applyDisclosureControl, complementaryPartRule, minPersonsRule, type ExportTable } from '../../src/disclosure/index.js';
+import { seededUniform } from '../../src/seeded-random.js';
 import { withDatabase } from '../support/delivery.js';
 
 const effects: ExportTable = {
@@ -86,6 +87,43 @@ describe('secondary suppression of parts that add up to a total', () => {
       const group = rows.filter((row) => row.covariate === covariate);
       const hidden = group.filter((row) => row.persons === null).length;
       expect(hidden === 0 || hidden >= 2, covariate).toBe(true);
+    }
+  });
+});
+
+describe('property: on random tables, no suppressed count can be recovered from the arm total', () => {
+  test.each([1, 2, 3, 4, 5])('random categorical tables, seed %i', async (seed) => {
+    const uniform = seededUniform(seed);
+    const threshold = 10;
+    const cells: { covariate: string; level: string; persons: number }[] = [];
+    for (let covariate = 0; covariate < 40; covariate++) {
+      const levels = 2 + Math.floor(uniform() * 5);
+      for (let level = 0; level < levels; level++) {
+        // Mostly small counts, so suppression is exercised hard.
+        cells.push({ covariate: `c${covariate}`, level: `l${level}`, persons: Math.floor(uniform() ** 2 * 40) });
+      }
+    }
+    const table: ExportTable = {
+      name: 'levels',
+      source: `select * from (values ${cells.map((cell) => `('${cell.covariate}', '${cell.level}', ${cell.persons})`).join(', ')})
+          as t(covariate, level, persons)`,
+      orderBy: 'covariate, level',
+      rules: (limit) => [minPersonsRule(limit, 'persons'), complementaryPartRule(limit, 'persons', ['covariate'], "level <> ''")],
+    };
+    const published = await withDatabase(async (db) => {
+      await applyDisclosureControl(db, [table], threshold);
+      return db.query<{ covariate: string; level: string; persons: number | null }>('read', 'select * from disclosed_levels');
+    });
+    for (const covariate of new Set(cells.map((cell) => cell.covariate))) {
+      const group = cells.filter((cell) => cell.covariate === covariate);
+      const total = group.reduce((sum, cell) => sum + cell.persons, 0);
+      if (total < threshold) continue; // the arm total itself would be suppressed
+      const shown = published.filter((row) => row.covariate === covariate && row.persons !== null);
+      for (const row of shown) expect(row.persons).toBeGreaterThanOrEqual(threshold);
+      const hiddenTotal = total - shown.reduce((sum, row) => sum + row.persons!, 0);
+      const hiddenCells = group.length - shown.length;
+      // What subtraction from the total reveals is one sum over the hidden cells: never below the threshold.
+      expect(hiddenCells === 0 || hiddenTotal >= threshold, `${covariate}: ${hiddenCells} hidden, sum ${hiddenTotal}`).toBe(true);
     }
   });
 });
