@@ -141,6 +141,8 @@ const studyConfigSchema = z.strictObject({
   }),
   disclosure: z.strictObject({
     min_cell_persons: z.int().min(1).default(10),
+    /** Optional: person counts rounded to a multiple of this after suppression (e.g. 5). */
+    round_counts_to: z.int().min(2).max(100).optional(),
     /** Dominance rule for means of money: suppress when the largest `top_persons` contributions exceed `max_share` of the total. */
     dominance: z
       .strictObject({ top_persons: z.int().min(1).max(5).default(2), max_share: z.number().gt(0).lt(1).default(0.85) })

@@ -17,6 +17,8 @@ export interface SuppressionRule {
   /** SQL over the source row: true when the row's cells must be suppressed. */
   when: string;
   suppress: readonly string[];
+  /** The person count the rule guards; rounded when the study asks for rounding. */
+  count?: string;
 }
 
 export interface ExportTable {
@@ -36,10 +38,13 @@ export interface TableDisclosure {
   checks: { rule: string; description: string; rows_affected: number }[];
   /** Cells set to null, per column (a cell hit by several rules counts once). */
   cells_suppressed: Record<string, number>;
+  /** Person counts rounded to a multiple of `base` after suppression (optional). */
+  rounding: { base: number; columns: string[] } | null;
 }
 
 export interface DisclosureReport {
   threshold: number;
+  round_counts_to: number | null;
   conventions: string;
   tables: TableDisclosure[];
 }
@@ -51,6 +56,7 @@ export function minPersonsRule(threshold: number, count: string, alsoSuppress: r
     description: `${count} below ${threshold} persons: suppress ${[count, ...alsoSuppress].join(', ')}`,
     when: `${quoteIdentifier(count)} < ${threshold}`,
     suppress: [count, ...alsoSuppress],
+    count,
   };
 }
 
@@ -89,20 +95,28 @@ export async function applyDisclosureControl(
   db: Database,
   tables: readonly ExportTable[],
   threshold: number,
+  roundCountsTo: number | null = null,
 ): Promise<DisclosureReport> {
   const report: DisclosureReport = {
     threshold,
+    round_counts_to: roundCountsTo,
     conventions:
       'a suppressed cell is null; counts of persons below the threshold are suppressed with every statistic derived from them',
     tables: [],
   };
-  for (const table of tables) report.tables.push(await discloseTable(db, table, threshold));
+  for (const table of tables) report.tables.push(await discloseTable(db, table, threshold, roundCountsTo));
   return report;
 }
 
-async function discloseTable(db: Database, table: ExportTable, threshold: number): Promise<TableDisclosure> {
+async function discloseTable(
+  db: Database,
+  table: ExportTable,
+  threshold: number,
+  roundCountsTo: number | null,
+): Promise<TableDisclosure> {
   const rules = table.rules(threshold);
-  const columns = [...new Set(rules.flatMap((rule) => rule.suppress))];
+  const rounded = roundCountsTo ? [...new Set(rules.map((rule) => rule.count).filter((count) => count !== undefined))] : [];
+  const columns = [...new Set([...rules.flatMap((rule) => rule.suppress), ...rounded])];
   // Rule conditions may use window functions (secondary suppression), so they
   // are evaluated once into flag columns before anything is replaced or counted.
   const flag = (index: number) => quoteIdentifier(`__rule_${index}`);
@@ -113,8 +127,12 @@ async function discloseTable(db: Database, table: ExportTable, threshold: number
       .join(' or ');
   const flags = rules.map((rule, index) => `coalesce(${rule.when}, false) as ${flag(index)}`);
   const hidden = [...(table.hiddenColumns ?? []), ...rules.map((_, index) => `__rule_${index}`)];
+  const shown = (column: string) =>
+    rounded.includes(column)
+      ? `(round(${quoteIdentifier(column)} / ${roundCountsTo}) * ${roundCountsTo})::bigint`
+      : quoteIdentifier(column);
   const replacements = columns.map(
-    (column) => `case when ${conditionFor(column)} then null else ${quoteIdentifier(column)} end as ${quoteIdentifier(column)}`,
+    (column) => `case when ${conditionFor(column) || 'false'} then null else ${shown(column)} end as ${quoteIdentifier(column)}`,
   );
   await db.run(
     `disclosure: ${table.name}`,
@@ -128,7 +146,7 @@ order by ${table.orderBy}`,
   const tallies = [
     'count(*)::double as "rows"',
     ...rules.map((_, index) => `count(*) filter (where ${flag(index)})::double as "rule_${index}"`),
-    ...columns.map((column, index) => `count(*) filter (where ${conditionFor(column)})::double as "column_${index}"`),
+    ...columns.map((column, index) => `count(*) filter (where ${conditionFor(column) || 'false'})::double as "column_${index}"`),
   ];
   const [row] = await db.query<Record<string, number>>(`disclosure: count ${table.name}`, `select ${tallies.join(', ')} from undisclosed`);
   return {
@@ -140,5 +158,6 @@ order by ${table.orderBy}`,
       rows_affected: row![`rule_${index}`]!,
     })),
     cells_suppressed: Object.fromEntries(columns.map((column, index) => [column, row![`column_${index}`]!])),
+    rounding: roundCountsTo ? { base: roundCountsTo, columns: rounded } : null,
   };
 }

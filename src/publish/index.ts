@@ -71,7 +71,8 @@ export async function publishRun(request: PublishRequest): Promise<PublishedRun>
   );
 
   const tables = exportTables(request.study);
-  const disclosure = await applyDisclosureControl(db, tables, request.study.disclosure.min_cell_persons);
+  const { min_cell_persons: threshold, round_counts_to: roundCountsTo } = request.study.disclosure;
+  const disclosure = await applyDisclosureControl(db, tables, threshold, roundCountsTo ?? null);
   for (const table of tables) {
     await copyParquet(db, `select * from disclosed_${table.name}`, join(partialDir, 'export', `${table.name}.parquet`));
   }

@@ -127,3 +127,24 @@ describe('property: on random tables, no suppressed count can be recovered from 
     }
   });
 });
+
+describe('optional rounding', () => {
+  test('person counts are rounded to the base after suppression; other values are untouched', async () => {
+    const counts: ExportTable = {
+      name: 'counts',
+      source: 'select * from (values (1, 0.25, 12), (2, 0.5, 13), (3, 0.75, 7)) as t(step, share, persons)',
+      orderBy: 'step',
+      rules: (threshold) => [minPersonsRule(threshold, 'persons', ['share'])],
+    };
+    const { report, rows } = await withDatabase(async (db) => {
+      const disclosed = await applyDisclosureControl(db, [counts], 10, 5);
+      return { report: disclosed, rows: await db.query('read', 'select * from disclosed_counts order by step') };
+    });
+    expect(rows).toEqual([
+      { step: 1, share: 0.25, persons: 10n },
+      { step: 2, share: 0.5, persons: 15n },
+      { step: 3, share: null, persons: null },
+    ]);
+    expect(report.tables[0]!.rounding).toEqual({ base: 5, columns: ['persons'] });
+  });
+});
