@@ -5,7 +5,7 @@
  * `current` is moved by one atomic rename of a fresh symlink. A failed or
  * killed run leaves `current` where it was.
  */
-import { mkdirSync, readdirSync, renameSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, renameSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { basename, join, relative } from 'node:path';
 import type { Database } from '../db/database.js';
 import { quoteLiteral } from '../db/database.js';
@@ -58,7 +58,8 @@ export async function publishRun(request: PublishRequest): Promise<PublishedRun>
   const { db, outputDir, runId } = request;
   const runsDir = join(outputDir, 'runs');
   const partialDir = join(runsDir, `.partial-${runId}`);
-  rmSync(partialDir, { recursive: true, force: true });
+  // Leftovers of killed runs; the warehouse lock means no other run is publishing now.
+  removePartialRuns(runsDir);
   mkdirSync(join(partialDir, 'restricted'), { recursive: true });
   mkdirSync(join(partialDir, 'export'), { recursive: true });
 
@@ -91,6 +92,13 @@ export async function publishRun(request: PublishRequest): Promise<PublishedRun>
   renameSync(partialDir, runDir);
   pointCurrentAt(outputDir, runDir);
   return { runDir, disclosure };
+}
+
+function removePartialRuns(runsDir: string): void {
+  if (!existsSync(runsDir)) return;
+  for (const name of readdirSync(runsDir)) {
+    if (name.startsWith('.partial-')) rmSync(join(runsDir, name), { recursive: true, force: true });
+  }
 }
 
 /** Replaces `<out>/current` with a symlink to the run in one rename. */
