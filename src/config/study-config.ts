@@ -24,25 +24,18 @@ export const EXACT_MATCH_COVARIATES = [
   'funder',
 ] as const;
 
-/** Covariates the propensity-score model may use: cohort columns built by sql/cohort/. */
-export const PS_COVARIATES = [
+/** Numeric cohort covariates; every other covariate is categorical (dummy-coded). */
+export const NUMERIC_COVARIATES = [
   'age_at_index',
-  'sex',
-  'region',
-  'benefit_type',
   'benefit_duration_months',
   'months_worked_12m',
   'months_worked_24m',
   'wage_eur_12m',
   'wage_eur_24m',
-  'index_year',
-  'incapacity_cause',
-  'target_group',
-  'funder',
-  'age_band',
-  'benefit_duration_band',
-  'prior_work_band',
 ] as const;
+
+/** Covariates the propensity-score model may use: cohort columns built by sql/cohort/. */
+export const PS_COVARIATES = [...NUMERIC_COVARIATES, ...EXACT_MATCH_COVARIATES] as const;
 
 /** Baseline covariates whose balance is reported (DESIGN §3). */
 export const BALANCE_COVARIATES = [

@@ -8,7 +8,7 @@
  * tie-break follows, so the result never depends on row order. One row per
  * person crosses into JS, as typed arrays.
  */
-import { BALANCE_COVARIATES, type StudyConfig } from '../config/study-config.js';
+import { BALANCE_COVARIATES, NUMERIC_COVARIATES, type StudyConfig } from '../config/study-config.js';
 import type { Database } from '../db/database.js';
 import { quoteIdentifier } from '../db/database.js';
 import { fail } from '../errors.js';
@@ -17,26 +17,18 @@ import { balanceFeatures, computeBalance, SMD_DENOMINATOR, type BalanceRow } fro
 import type { CovariateColumn } from './design-matrix.js';
 import { matchUnits } from './match-units.js';
 
-/** Cohort columns that are numbers; every other covariate is categorical (dummy-coded). */
-const NUMERIC_COVARIATES = new Set([
-  'age_at_index',
-  'benefit_duration_months',
-  'months_worked_12m',
-  'months_worked_24m',
-  'wage_eur_12m',
-  'wage_eur_24m',
-]);
+const NUMERIC: ReadonlySet<string> = new Set(NUMERIC_COVARIATES);
 
 async function readCohort(db: Database, names: readonly string[]) {
   const columns = await db.readColumns(
     'match: read cohort',
     `select person_id, treated::double as treated, ${names
-      .map((name) => (NUMERIC_COVARIATES.has(name) ? `${quoteIdentifier(name)}::double` : `${quoteIdentifier(name)}::varchar`) + ` as ${quoteIdentifier(name)}`)
+      .map((name) => (NUMERIC.has(name) ? `${quoteIdentifier(name)}::double` : `${quoteIdentifier(name)}::varchar`) + ` as ${quoteIdentifier(name)}`)
       .join(', ')}
      from cohort order by person_id`,
   );
   const covariate = (name: string): CovariateColumn =>
-    NUMERIC_COVARIATES.has(name)
+    NUMERIC.has(name)
       ? { name, kind: 'numeric', values: columns[name] as Float64Array }
       : { name, kind: 'categorical', values: (columns[name] as (string | null)[]).map((value) => value ?? '') };
   return {
