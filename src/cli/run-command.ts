@@ -33,7 +33,7 @@ export const runCommand: CommandModule<object, RunArgs> = {
 
 export const validateCommand: CommandModule<object, RunArgs> = {
   command: 'validate',
-  describe: 'ingest and data-quality checks only; reports, publishes nothing',
+  describe: 'ingest and data-quality checks only: loads new deliveries into the warehouse, reports linkage and rejects per rule, publishes nothing',
   builder: (yargs) => yargs.options(studyOptions),
   handler: async (args) => {
     const loaded = loadStudyConfig(args.config);
