@@ -198,3 +198,26 @@ describe('the codebook', () => {
     expect(JSON.parse(metadata!.value)).toHaveProperty('ci_method');
   });
 });
+
+describe('the study tables and report', () => {
+  test('table 2 shows effects.parquet, in percentage points to one decimal, cell by cell', async () => {
+    const effects = await queryParquet<{ outcome: string; estimator: string; event_month: number; estimate: number; ci_low: number; ci_high: number }>(
+      join(firstRunDir, 'export', 'effects.parquet'),
+      "select outcome, estimator, event_month, estimate, ci_low, ci_high from $file where outcome in ('employed_any', 'employed_48h') and event_month in (6, 12, 18, 24, 30, 36) order by outcome, event_month, estimator",
+    );
+    const lines = readFileSync(join(firstRunDir, 'export', 'tables', 'table2_effects.csv'), 'utf8').trim().split('\n');
+    expect(lines[0]).toBe('outcome,month,estimator,estimate_pp,ci_low_pp,ci_high_pp,n_treated,n_control');
+    const pp = (value: number) => (Math.round(100 * value * 10) / 10 + 0).toFixed(1);
+    expect(lines.slice(1).map((line) => line.split(',').slice(0, 6).join(','))).toEqual(
+      effects.map((row) => [row.outcome, row.event_month, row.estimator, pp(row.estimate), pp(row.ci_low), pp(row.ci_high)].join(',')),
+    );
+  });
+
+  test('report.html holds every study table and a figure per outcome, effect, balance', () => {
+    const html = readFileSync(join(firstRunDir, 'export', 'report.html'), 'utf8');
+    for (const id of ['settings', 'table1_baseline', 'table2_effects', 'table3_costs', 'attrition', 'linkage', 'figures']) {
+      expect(html).toContain(`<section id="${id}">`);
+    }
+    expect(html.match(/<figure><svg/g)?.length).toBe(5); // exact matching: no PS distribution figure
+  });
+});
