@@ -6,6 +6,7 @@
 import { existsSync, readdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { CommandModule } from 'yargs';
+import { objectsToCsv } from '../csv.js';
 import { Database, quoteIdentifier, quoteLiteral } from '../db/database.js';
 import { fail } from '../errors.js';
 
@@ -41,12 +42,6 @@ export async function openRun(runDir: string): Promise<Database> {
   return db;
 }
 
-function csvCell(value: unknown): string {
-  if (value === null || value === undefined) return '';
-  const text = value instanceof Date ? value.toISOString().slice(0, 10) : String(value);
-  return /[",\n]/.test(text) ? `"${text.replaceAll('"', '""')}"` : text;
-}
-
 export const queryCommand: CommandModule<object, QueryArgs> = {
   command: 'query <sql>',
   describe: 'run a SQL query over a published run, with a view for every output file',
@@ -65,9 +60,7 @@ export const queryCommand: CommandModule<object, QueryArgs> = {
         process.stdout.write(`${JSON.stringify(rows, (_key, value: unknown) => (typeof value === 'bigint' ? Number(value) : value))}\n`);
         return;
       }
-      const columns = Object.keys(rows[0] ?? {});
-      const lines = [columns.map(csvCell).join(','), ...rows.map((row) => columns.map((column) => csvCell(row[column])).join(','))];
-      process.stdout.write(`${lines.join('\n')}\n`);
+      process.stdout.write(objectsToCsv(rows));
     } finally {
       db.close();
     }

@@ -6,6 +6,7 @@
  */
 import { mkdirSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { toCsv } from '../csv.js';
 import { Database, quoteLiteral } from '../db/database.js';
 
 export interface StudyTable {
@@ -89,14 +90,6 @@ export function studyTables(reportMonths: readonly number[]): StudyTable[] {
         from linkage order by extract`,
     },
   ];
-}
-
-function csvCell(text: string): string {
-  return /[",\n]/.test(text) ? `"${text.replaceAll('"', '""')}"` : text;
-}
-
-function toCsv(columns: string[], rows: string[][]): string {
-  return [columns, ...rows].map((row) => row.map(csvCell).join(',')).join('\n') + '\n';
 }
 
 function toMarkdown(table: StudyTable, columns: string[], rows: string[][]): string {

@@ -7,6 +7,7 @@
 import { mkdirSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
+import { objectsToCsv } from '../csv.js';
 import { setLogging } from '../log.js';
 import { formatSimulationSummary, runSimulation } from './simulation-study.js';
 
@@ -41,14 +42,9 @@ const { draws, summary } = await runSimulation({
   onSeed: (seed, index) => process.stderr.write(`seed ${seed} (${index + 1}/${seedCount})\n`),
 });
 
-function toCsv(rows: readonly object[]): string {
-  const columns = Object.keys(rows[0] ?? {});
-  return [columns.join(','), ...rows.map((row) => columns.map((column) => String((row as Record<string, unknown>)[column])).join(','))].join('\n') + '\n';
-}
-
 mkdirSync(values.out, { recursive: true });
 for (const [name, rows] of [['simulation-draws.csv', draws], ['simulation-summary.csv', summary]] as const) {
-  writeFileSync(join(values.out, `${name}.partial`), toCsv(rows));
+  writeFileSync(join(values.out, `${name}.partial`), objectsToCsv(rows));
   renameSync(join(values.out, `${name}.partial`), join(values.out, name));
 }
 process.stdout.write(
