@@ -8,11 +8,11 @@ import { cpSync, readdirSync, readFileSync, readlinkSync, rmSync, writeFileSync 
 import { join } from 'node:path';
 import { beforeAll, describe, expect, test } from 'vitest';
 import { loadStudyConfig } from '../../src/config/study-config.js';
-import { Database, quoteLiteral } from '../../src/db/database.js';
+import { quoteLiteral } from '../../src/db/database.js';
 import { OUTPUT_FILES } from '../../src/publish/output-columns.js';
 import { runStudy } from '../../src/run/run-study.js';
 import { synthesizeDelivery } from '../../src/synth/index.js';
-import { makeTempDir } from '../support/delivery.js';
+import { makeTempDir, withDatabase } from '../support/delivery.js';
 
 const SEED = 20261121; // the Makefile's demo seed
 const PERSONS = 20_000;
@@ -30,12 +30,7 @@ async function run(output: string, runLanding = landing) {
 }
 
 async function queryParquet<Row>(path: string, sql: string): Promise<Row[]> {
-  const db = await Database.open(':memory:');
-  try {
-    return await db.query<Row>('test', sql.replace('$file', `read_parquet(${quoteLiteral(path)})`));
-  } finally {
-    db.close();
-  }
+  return withDatabase((db) => db.query<Row>('test', sql.replace('$file', `read_parquet(${quoteLiteral(path)})`)));
 }
 
 beforeAll(async () => {

@@ -8,10 +8,10 @@ import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, test } from 'vitest';
 import { loadStudyConfig } from '../../src/config/study-config.js';
-import { Database, quoteIdentifier, quoteLiteral } from '../../src/db/database.js';
+import { quoteIdentifier, quoteLiteral } from '../../src/db/database.js';
 import { runStudy } from '../../src/run/run-study.js';
 import { synthesizeDelivery } from '../../src/synth/index.js';
-import { makeTempDir } from '../support/delivery.js';
+import { makeTempDir, withDatabase } from '../support/delivery.js';
 
 const THRESHOLD = 10;
 const PERSON_COUNT = /^(n|n_treated|n_control|persons(_.*)?)$/;
@@ -24,18 +24,9 @@ beforeAll(async () => {
   exportDir = join(runDir, 'export');
 }, 120_000);
 
-async function withExport<T>(action: (db: Database) => Promise<T>): Promise<T> {
-  const db = await Database.open(':memory:');
-  try {
-    return await action(db);
-  } finally {
-    db.close();
-  }
-}
-
 describe('a small cohort', () => {
   test('publishes no person count below 10 in any export file', async () => {
-    const small = await withExport(async (db) => {
+    const small = await withDatabase(async (db) => {
       const found: string[] = [];
       for (const file of readdirSync(exportDir).filter((name) => name.endsWith('.parquet'))) {
         const source = `read_parquet(${quoteLiteral(join(exportDir, file))})`;
@@ -55,14 +46,14 @@ describe('a small cohort', () => {
   });
 
   test('suppressed a good share of cells, so the test exercised the rules', async () => {
-    const [row] = await withExport((db) =>
+    const [row] = await withDatabase((db) =>
       db.query<{ hidden: number }>('hidden', `select count(*)::double as hidden from read_parquet(${quoteLiteral(join(exportDir, 'balance.parquet'))}) where persons_treated_after is null`),
     );
     expect(row!.hidden).toBeGreaterThan(5);
   });
 
   test('the levels hidden in a covariate and arm add up to at least 10 given the arm total', async () => {
-    const groups = await withExport((db) =>
+    const groups = await withDatabase((db) =>
       db.query<{ covariate: string; total: number; shown: number; hidden: number }>(
         'groups',
         `with levels as (select * from read_parquet(${quoteLiteral(join(exportDir, 'balance.parquet'))}) where level <> ''),
