@@ -11,6 +11,7 @@ import { matchStage } from '../src/match/index.js';
 import { monitorStage } from '../src/monitor/index.js';
 import { panelStage } from '../src/panel/index.js';
 import type { Stage } from '../src/stage.js';
+import { subgroupsStage } from '../src/subgroups/index.js';
 
 export const studyPipeline: readonly Stage[] = [
   ingestStage,
@@ -18,6 +19,7 @@ export const studyPipeline: readonly Stage[] = [
   cohortStage,
   panelStage,
   matchStage,
+  subgroupsStage,
   estimateStage,
   costsStage,
   monitorStage,

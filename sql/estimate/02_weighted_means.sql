@@ -2,13 +2,15 @@
 -- mean (HC0 sandwich: sum of w^2 (y - mean)^2 / (sum of w)^2).
 -- Weighted cross-products are rounded to DECIMAL(38,10) before summing, so
 -- the result does not depend on the order DuckDB adds them in.
--- Grain: one row per weighting x outcome x event_month x treated.
+-- Grain: one row per subgroup x level x weighting x outcome x event_month x treated.
 -- Reads: outcome_sums. Writes: arm_means.
 create or replace table arm_means as
 with
 sums as (select * from outcome_sums),
 arm_totals as (
     select
+        subgroup,
+        level,
         weighting,
         outcome,
         event_month,
@@ -21,7 +23,7 @@ arm_totals as (
         sum((weight * weight * sum_y)::decimal(38, 10))::double as sum_w2y,
         sum((weight * weight * sum_y2)::decimal(38, 10))::double as sum_w2y2
     from sums
-    group by weighting, outcome, event_month, treated
+    group by subgroup, level, weighting, outcome, event_month, treated
 ),
 means as (
     select
@@ -31,6 +33,8 @@ means as (
 ),
 variances as (
     select
+        subgroup,
+        level,
         weighting,
         outcome,
         event_month,
@@ -43,4 +47,4 @@ variances as (
     from means
 )
 select * from variances
-order by weighting, outcome, event_month, treated
+order by subgroup, level, weighting, outcome, event_month, treated

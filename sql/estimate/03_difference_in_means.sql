@@ -14,9 +14,12 @@
 --     regression of the outcome on treatment (the arms' variances of the mean).
 -- 95% CI: normal. Weighted products are rounded to DECIMAL(38,10) before
 -- summing so results do not depend on the thread count.
--- Grain: one row per outcome x estimator x event_month.
--- Reads: outcome_sums, arm_means. Writes: effects.
-create or replace table effects as
+-- Computed per sample (subgroup, level): the study's matched cohort goes to
+-- effects, the subgroup levels to subgroup_effects.
+-- Grain: one row per outcome x estimator x event_month (subgroup_effects: per
+-- subgroup x level too).
+-- Reads: outcome_sums, arm_means. Writes: effects, subgroup_effects.
+create or replace temp table sample_effects as
 with
 arm as (select * from arm_means),
 treated as (select * from arm where treated = 1),
@@ -24,7 +27,7 @@ control as (select * from arm where treated = 0),
 cells as (
     -- per matched set and arm; weights are constant within a stratum and arm under exact matching
     select
-        outcome, event_month, subclass, treated,
+        subgroup, level, outcome, event_month, subclass, treated,
         sum(persons)::double as n,
         sum(sum_y)::double as sum_y,
         sum(sum_y2)::double as sum_y2,
@@ -32,48 +35,53 @@ cells as (
         sum((weight * sum_y)::decimal(38, 10))::double as sum_wy
     from outcome_sums
     where weighting = 'matched'
-    group by outcome, event_month, subclass, treated
+    group by subgroup, level, outcome, event_month, subclass, treated
 ),
 cell_variances as (
     select *, case when n > 1 then greatest(sum_y2 - sum_y * sum_y / n, 0) / (n - 1) end as variance
     from cells
 ),
 pooled_variances as (
-    select outcome, event_month, treated,
+    select subgroup, level, outcome, event_month, treated,
         coalesce(sum(variance * (n - 1)) / nullif(sum(n - 1), 0), 0) as pooled_variance
     from cell_variances
-    group by outcome, event_month, treated
+    group by subgroup, level, outcome, event_month, treated
 ),
 strata as (
     select
-        t.outcome, t.event_month,
+        t.subgroup, t.level, t.outcome, t.event_month,
         t.n as treated_n, c.n as control_n,
         coalesce(c.variance, cp.pooled_variance) as control_variance,
         -- cluster score of the set: its share of (treated mean - m1) minus (control mean - m0)
         t.sum_y - t.n * tm.mean as treated_residual_sum,
         c.sum_wy - c.sum_w * cm.mean as control_residual_sum
     from cell_variances as t
-    join cell_variances as c using (outcome, event_month, subclass)
-    join pooled_variances as cp on cp.outcome = t.outcome and cp.event_month = t.event_month and cp.treated = 0
-    join treated as tm on tm.weighting = 'matched' and tm.outcome = t.outcome and tm.event_month = t.event_month
-    join control as cm on cm.weighting = 'matched' and cm.outcome = t.outcome and cm.event_month = t.event_month
-    where t.treated = 1 and c.treated = 0
+    join cell_variances as c using (subgroup, level, outcome, event_month, subclass)
+    join pooled_variances as cp using (subgroup, level, outcome, event_month)
+    join treated as tm using (subgroup, level, outcome, event_month)
+    join control as cm using (subgroup, level, outcome, event_month)
+    where t.treated = 1 and c.treated = 0 and cp.treated = 0 and tm.weighting = 'matched' and cm.weighting = 'matched'
 ),
 design_variances as (
     select
-        strata.outcome,
-        strata.event_month,
+        subgroup,
+        level,
+        outcome,
+        event_month,
         sum(((treated_n * treated_n) * (control_variance / treated_n + control_variance / control_n))::decimal(38, 10))::double
             / (sum(treated_n) * sum(treated_n)) as stratified,
         count(*)::double / nullif(count(*) - 1, 0)
             * sum(((treated_residual_sum / tm.persons - control_residual_sum / cm.sum_w) ** 2)::decimal(38, 18))::double as cluster
     from strata
-    join treated as tm on tm.weighting = 'matched' and tm.outcome = strata.outcome and tm.event_month = strata.event_month
-    join control as cm on cm.weighting = 'matched' and cm.outcome = strata.outcome and cm.event_month = strata.event_month
-    group by strata.outcome, strata.event_month
+    join treated as tm using (subgroup, level, outcome, event_month)
+    join control as cm using (subgroup, level, outcome, event_month)
+    where tm.weighting = 'matched' and cm.weighting = 'matched'
+    group by subgroup, level, outcome, event_month
 ),
 differences as (
     select
+        treated.subgroup,
+        treated.level,
         treated.outcome,
         case treated.weighting when 'matched' then 'matched_att' else 'unadjusted' end as estimator,
         treated.event_month,
@@ -93,11 +101,13 @@ differences as (
         treated.persons as n_treated,
         control.persons as n_control
     from treated
-    join control using (weighting, outcome, event_month)
-    left join design_variances using (outcome, event_month)
+    join control using (subgroup, level, weighting, outcome, event_month)
+    left join design_variances using (subgroup, level, outcome, event_month)
 ),
 intervals as (
     select
+        subgroup,
+        level,
         outcome,
         estimator,
         event_month,
@@ -114,5 +124,16 @@ intervals as (
         ci_method
     from differences
 )
-select * from intervals
-order by outcome, estimator, event_month
+select * from intervals;
+
+create or replace table effects as
+select * exclude (subgroup, level)
+from sample_effects
+where subgroup = ''
+order by outcome, estimator, event_month;
+
+create or replace table subgroup_effects as
+select *
+from sample_effects
+where subgroup <> ''
+order by subgroup, level, outcome, estimator, event_month;

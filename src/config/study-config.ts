@@ -51,6 +51,21 @@ export const BALANCE_COVARIATES = [
   'region',
 ] as const;
 
+/**
+ * Subgroup analyses a study may ask for, with the cohort column each splits
+ * on and where the controls come from. Target group and funder describe both
+ * arms, so each level is matched on its own (both arms restricted to the
+ * level). Providers run one programme only, so a provider's participants are
+ * matched against the controls of every provider.
+ */
+export const SUBGROUPS = {
+  target_group: { column: 'target_group', controls: 'same_level' },
+  funder: { column: 'funder', controls: 'same_level' },
+  provider: { column: 'provider_id', controls: 'all' },
+} as const;
+
+export type Subgroup = keyof typeof SUBGROUPS;
+
 const isoDate = z.iso.date();
 const ascending = (values: number[]) => values.every((value, index) => index === 0 || value > values[index - 1]!);
 
@@ -106,6 +121,11 @@ const studyConfigSchema = z.strictObject({
       message: 'nearest-neighbour matching needs ps_covariates',
       path: ['ps_covariates'],
     }),
+  /** Subgroup analyses (matched ATT per level); none when absent. */
+  subgroups: z
+    .array(z.enum(Object.keys(SUBGROUPS) as [Subgroup, ...Subgroup[]]))
+    .default([])
+    .refine((names) => new Set(names).size === names.length, 'each subgroup once'),
   outcomes: z.strictObject({
     min_hours_any: z.number().positive().default(1),
     min_hours_48h: z.number().positive().default(48),

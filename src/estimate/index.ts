@@ -1,6 +1,6 @@
 /**
  * Estimate stage: weighted means per arm and month; the matched ATT with the
- * unadjusted difference beside it; the event-study DiD with its pre-trend
+ * unadjusted difference beside it, for the study and for each subgroup level; the event-study DiD with its pre-trend
  * test (event-study-did.ts), whose rows join `effects`. SQL: sql/estimate/
  */
 import type { StudyConfig } from '../config/study-config.js';
@@ -15,8 +15,8 @@ export function varianceMethod(matching: StudyConfig['matching']): 'stratified' 
 
 export const estimateStage: Stage = {
   name: 'estimate',
-  reads: ['panel_person_month', 'matches'],
-  writes: ['outcome_sums', 'arm_means', 'effects', 'did_effects', 'pretrend_tests', 'money_dominance'],
+  reads: ['panel_person_month', 'matches', 'subgroup_matches'],
+  writes: ['outcome_sums', 'arm_means', 'effects', 'subgroup_effects', 'did_effects', 'pretrend_tests', 'money_dominance'],
   run: async ({ db, study }) => {
     await db.runFile('estimate/01_sum_outcomes.sql');
     await db.runFile('estimate/02_weighted_means.sql');

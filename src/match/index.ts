@@ -8,46 +8,57 @@
  * tie-break follows, so the result never depends on row order. One row per
  * person crosses into JS, as typed arrays.
  */
-import { BALANCE_COVARIATES, NUMERIC_COVARIATES, type StudyConfig } from '../config/study-config.js';
+import { BALANCE_COVARIATES, type StudyConfig } from '../config/study-config.js';
 import type { Database } from '../db/database.js';
-import { quoteIdentifier } from '../db/database.js';
 import { fail } from '../errors.js';
 import type { Stage } from '../stage.js';
 import { balanceFeatures, computeBalance, SMD_DENOMINATOR, type BalanceRow } from './balance-statistics.js';
-import type { CovariateColumn } from './design-matrix.js';
-import { matchUnits } from './match-units.js';
+import { type CohortUnits, readCohortUnits } from './cohort-units.js';
+import { matchUnits, type UnitMatching } from './match-units.js';
 
-const NUMERIC: ReadonlySet<string> = new Set(NUMERIC_COVARIATES);
-
-async function readCohort(db: Database, names: readonly string[]) {
-  const columns = await db.readColumns(
-    'match: read cohort',
-    `select person_id, treated::double as treated, ${names
-      .map((name) => (NUMERIC.has(name) ? `${quoteIdentifier(name)}::double` : `${quoteIdentifier(name)}::varchar`) + ` as ${quoteIdentifier(name)}`)
-      .join(', ')}
-     from cohort order by person_id`,
-  );
-  const covariate = (name: string): CovariateColumn =>
-    NUMERIC.has(name)
-      ? { name, kind: 'numeric', values: columns[name] as Float64Array }
-      : { name, kind: 'categorical', values: (columns[name] as (string | null)[]).map((value) => value ?? '') };
-  return {
-    personIds: columns.person_id as (string | null)[],
-    treated: Uint8Array.from(columns.treated as Float64Array),
-    covariate,
-  };
+export interface CohortMatching {
+  result: UnitMatching;
+  balance: BalanceRow[];
+  /** Per balance row: persons treated and control before, then after matching. */
+  persons: [number, number, number, number][];
 }
 
-function personsPerArm(feature: { values: Float64Array; level: string | null }, treated: Uint8Array, weights: Float64Array | null, arm: 0 | 1): number {
-  let persons = 0;
-  feature.values.forEach((value, unit) => {
-    if (treated[unit] !== arm || (weights && weights[unit]! <= 0)) return;
-    if (feature.level === null || value === 1) persons++;
+/** Matches cohort units with the study's settings on the given covariates, and measures the balance. */
+export function matchCohortUnits(
+  units: CohortUnits,
+  matching: StudyConfig['matching'],
+  covariates: { exact: readonly string[]; ps: readonly string[] } = { exact: matching.exact, ps: matching.ps_covariates },
+): CohortMatching {
+  const { treated } = units;
+  const result = matchUnits(treated, {
+    method: matching.method,
+    exactCovariates: covariates.exact.map(units.covariate),
+    psCovariates: covariates.ps.map(units.covariate),
+    ratio: matching.ratio,
+    caliperSd: matching.caliper_sd_logit,
+    replace: matching.replace,
+    order: matching.order,
   });
-  return persons;
+  const features = balanceFeatures(BALANCE_COVARIATES.map(units.covariate));
+  const persons = features.map((feature): [number, number, number, number] => {
+    const counts: [number, number, number, number] = [0, 0, 0, 0];
+    feature.values.forEach((value, unit) => {
+      if (feature.level !== null && value !== 1) return;
+      const [before, after] = treated[unit] === 1 ? ([0, 2] as const) : ([1, 3] as const);
+      counts[before] += 1;
+      if (result.weights[unit]! > 0) counts[after] += 1;
+    });
+    return counts;
+  });
+  return { result, balance: computeBalance(features, treated, result.weights), persons };
 }
 
-async function writeBalance(db: Database, rows: BalanceRow[], counts: number[][]): Promise<void> {
+/** Whether any treated unit has a matching weight above zero. */
+export function anyTreatedMatched(units: CohortUnits, result: UnitMatching): boolean {
+  return result.weights.some((weight, unit) => weight > 0 && units.treated[unit] === 1);
+}
+
+async function writeBalance(db: Database, rows: BalanceRow[], counts: readonly number[][]): Promise<void> {
   await db.run(
     'match: balance table',
     `create or replace table balance (
@@ -77,29 +88,20 @@ async function writeBalance(db: Database, rows: BalanceRow[], counts: number[][]
 
 async function matchCohort(db: Database, study: StudyConfig): Promise<void> {
   const { matching } = study;
-  const names = [...new Set([...matching.exact, ...matching.ps_covariates, ...BALANCE_COVARIATES])];
-  const cohort = await readCohort(db, names);
+  const cohort = await readCohortUnits(db, [...new Set([...matching.exact, ...matching.ps_covariates, ...BALANCE_COVARIATES])]);
   const treatedCount = cohort.treated.reduce((sum, value) => sum + value, 0);
   if (treatedCount === 0) fail({ code: 'empty_arm', arm: study.arms.treated, step: 'the population rules' });
   if (treatedCount === cohort.treated.length) fail({ code: 'empty_arm', arm: study.arms.control, step: 'the population rules' });
 
-  const result = matchUnits(cohort.treated, {
-    method: matching.method,
-    exactCovariates: matching.exact.map(cohort.covariate),
-    psCovariates: matching.ps_covariates.map(cohort.covariate),
-    ratio: matching.ratio,
-    caliperSd: matching.caliper_sd_logit,
-    replace: matching.replace,
-    order: matching.order,
-  });
-  if (!result.weights.some((weight, unit) => weight > 0 && cohort.treated[unit] === 1)) {
+  const { result, balance, persons } = matchCohortUnits(cohort, matching);
+  if (!anyTreatedMatched(cohort, result)) {
     fail({ code: 'match_none', method: matching.method, reason: 'no treated person has a control in its exact cell or within the caliper' });
   }
   await db.run('match: matches table', 'create or replace table matches (person_id varchar, treated integer, subclass integer, weight double, ps double)');
   await db.appendColumns('matches', [
     { type: 'VARCHAR', values: cohort.personIds },
     { type: 'INTEGER', values: cohort.treated },
-    { type: 'INTEGER', values: result.subclass ? Array.from(result.subclass, (set) => (set > 0 ? set : null)) : new Array(cohort.treated.length).fill(null) },
+    { type: 'INTEGER', values: subclassValues(result) },
     { type: 'DOUBLE', values: result.weights },
     { type: 'DOUBLE', values: result.ps ?? new Array(cohort.treated.length).fill(null) },
   ]);
@@ -110,16 +112,12 @@ async function matchCohort(db: Database, study: StudyConfig): Promise<void> {
     { type: 'DOUBLE', values: terms.map(([, coefficient]) => coefficient) },
     { type: 'DOUBLE', values: terms.map(() => result.caliperLogit) },
   ]);
+  await writeBalance(db, balance, persons);
+}
 
-  const features = balanceFeatures(BALANCE_COVARIATES.map(cohort.covariate));
-  const balance = computeBalance(features, cohort.treated, result.weights);
-  const counts = features.map((feature) => [
-    personsPerArm(feature, cohort.treated, null, 1),
-    personsPerArm(feature, cohort.treated, null, 0),
-    personsPerArm(feature, cohort.treated, result.weights, 1),
-    personsPerArm(feature, cohort.treated, result.weights, 0),
-  ]);
-  await writeBalance(db, balance, counts);
+/** Matched set per unit for the warehouse: null where there is none (unmatched, or matching with replacement). */
+export function subclassValues(result: UnitMatching): (number | null)[] {
+  return result.subclass ? Array.from(result.subclass, (set) => (set > 0 ? set : null)) : new Array(result.weights.length).fill(null);
 }
 
 export const matchStage: Stage = {

@@ -79,6 +79,26 @@ export function exportTables(study: Pick<StudyConfig, 'arms' | 'disclosure'>): E
       ],
     },
     {
+      name: 'subgroups',
+      source: 'select * from subgroups',
+      orderBy: 'subgroup, level',
+      // The levels of a subgroup add up to the cohort's treated persons (and controls, when matched within level).
+      rules: (threshold) => [
+        ...['persons_treated', 'persons_control', 'matched_treated', 'matched_control'].map((count) => minPersonsRule(threshold, count)),
+        complementaryPartRule(threshold, 'persons_treated', ['subgroup'], 'true'),
+        complementaryPartRule(threshold, 'persons_control', ['subgroup'], "controls = 'same level'"),
+      ],
+    },
+    {
+      name: 'subgroup_effects',
+      source: 'select * from subgroup_effects',
+      orderBy: 'subgroup, level, outcome, estimator, event_month',
+      rules: (threshold) => [
+        minPersonsRule(threshold, 'n_treated', ['estimate', 'se', 'ci_low', 'ci_high']),
+        minPersonsRule(threshold, 'n_control', ['estimate', 'se', 'ci_low', 'ci_high']),
+      ],
+    },
+    {
       name: 'pretrend_tests',
       source: 'select outcome, round(statistic, 10) as statistic, df, round(p_value, 10) as p_value, test from pretrend_tests',
       orderBy: 'outcome, test',
@@ -144,7 +164,8 @@ export function exportTables(study: Pick<StudyConfig, 'arms' | 'disclosure'>): E
             outcome in (${BINARY_OUTCOMES.map((name) => `'${name}'`).join(', ')}) as is_binary,
             money_dominance.top_share
         from arm_means
-        left join money_dominance using (weighting, outcome, event_month, treated)`,
+        left join money_dominance using (weighting, outcome, event_month, treated)
+        where arm_means.subgroup = ''`,
       hiddenColumns: ['persons_positive', 'is_binary', 'top_share'],
       orderBy: 'weighting, outcome, arm, event_month',
       rules: (threshold) => [

@@ -40,6 +40,7 @@ export interface PublishedRun {
 const RESTRICTED_TABLES = [
   { file: 'cohort.parquet', source: 'select * from cohort order by person_id' },
   { file: 'matches.parquet', source: 'select * from matches order by person_id' },
+  { file: 'subgroup_matches.parquet', source: 'select * from subgroup_matches order by subgroup, level, person_id' },
   { file: 'rejects.parquet', source: 'select * from rejects order by delivery_id, file, line_number' },
 ] as const;
 

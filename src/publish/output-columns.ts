@@ -13,6 +13,17 @@ export interface OutputFileDescription {
 
 const PERSON_COUNT = 'persons (null when suppressed by disclosure control)';
 
+/** The columns effects and subgroup_effects share after `estimate`. */
+const ESTIMATE_COLUMNS = {
+  se: 'standard error of the estimate',
+  ci_low: 'lower bound of the 95% confidence interval',
+  ci_high: 'upper bound of the 95% confidence interval',
+  n_treated: `treated ${PERSON_COUNT} in the estimate`,
+  n_control: `control ${PERSON_COUNT} in the estimate`,
+  method: 'the estimator in words',
+  ci_method: 'how the standard error and interval were computed',
+};
+
 export const OUTPUT_FILES: readonly OutputFileDescription[] = [
   {
     file: 'attrition.parquet',
@@ -86,13 +97,38 @@ export const OUTPUT_FILES: readonly OutputFileDescription[] = [
       estimator: "matched_att (matched difference in means), did_event_study (event-study DiD, reference month -1) or unadjusted (raw difference, biased by selection)",
       event_month: 'months since the index month (0 = month of the first trajectory start)',
       estimate: 'effect: difference in share (binary outcomes) or mean (hours, euros), treated minus control',
-      se: 'standard error of the estimate',
-      ci_low: 'lower bound of the 95% confidence interval',
-      ci_high: 'upper bound of the 95% confidence interval',
-      n_treated: `treated ${PERSON_COUNT} in the estimate`,
-      n_control: `control ${PERSON_COUNT} in the estimate`,
-      method: 'the estimator in words',
-      ci_method: 'how the standard error and interval were computed',
+      ...ESTIMATE_COLUMNS,
+    },
+  },
+  {
+    file: 'subgroups.parquet',
+    area: 'export',
+    description: 'Subgroup analyses (study config `subgroups`): one row per level, with its persons, matched persons and balance.',
+    columns: {
+      subgroup: 'target_group, funder or provider',
+      level: "the subgroup's level among the treated (e.g. SMI; a provider pseudonym)",
+      controls: "'same level' (both arms restricted to the level, matched on their own) or 'all controls' (a provider's participants against every control)",
+      persons_treated: `treated cohort ${PERSON_COUNT} at the level`,
+      persons_control: `control cohort ${PERSON_COUNT} the level is matched against`,
+      matched_treated: `treated ${PERSON_COUNT} with a matching weight above 0; null when not estimated`,
+      matched_control: `control ${PERSON_COUNT} with a matching weight above 0`,
+      max_abs_smd_after: 'largest |SMD| over the balance covariates after matching within the level',
+      worst_covariate: 'the covariate (level) with that SMD',
+      status: "'estimated', with any covariate constant at the level (dropped from matching), or 'not estimated' and why",
+    },
+  },
+  {
+    file: 'subgroup_effects.parquet',
+    area: 'export',
+    description: 'Matched ATT and unadjusted difference per subgroup level, for employed_any and employed_48h; columns as in effects.',
+    columns: {
+      subgroup: 'as in subgroups',
+      level: 'as in subgroups',
+      outcome: 'employed_any or employed_48h',
+      estimator: 'matched_att (matched within the level as in subgroups.controls) or unadjusted (the level\'s sample, unweighted)',
+      event_month: 'months since the index month',
+      estimate: 'difference in share, treated minus control',
+      ...ESTIMATE_COLUMNS,
     },
   },
   {
@@ -235,6 +271,19 @@ export const OUTPUT_FILES: readonly OutputFileDescription[] = [
     },
   },
   {
+    file: 'subgroup_matches.parquet',
+    area: 'restricted',
+    description: 'Matching result per subgroup level and person of the level\'s sample (see export/subgroups.parquet).',
+    columns: {
+      subgroup: 'target_group, funder or provider',
+      level: 'level of the subgroup',
+      person_id: 'pseudonym',
+      treated: '1 treated, 0 control',
+      subclass: 'matched set within the level, as in matches',
+      weight: 'ATT matching weight within the level; 0 = unmatched',
+    },
+  },
+  {
     file: 'rejects.parquet',
     area: 'restricted',
     description: 'The rejects ledger: one row per rejected input row. The raw row itself is never stored.',
@@ -255,7 +304,7 @@ export const OUTPUT_FILES: readonly OutputFileDescription[] = [
 const OTHER_EXPORT_FILES: Record<string, string> = {
   'effects.arrow': 'the rows of effects.parquet as an Arrow IPC file',
   'disclosure.json': 'every export table, the disclosure rules run on it and the cells each suppressed',
-  'tables/': 'table1_baseline, table2_effects, table3_costs, attrition and linkage, each as .csv and .md',
+  'tables/': 'table1_baseline, table2_effects, table3_costs, attrition, linkage and (with subgroups) table4_subgroups, each as .csv and .md',
   'report.html': 'one self-contained page: study settings, the tables and the figures (SVG)',
   'codebook.md': 'this file',
 };

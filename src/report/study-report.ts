@@ -80,7 +80,7 @@ export async function writeStudyReport(runDir: string, study: StudyConfig): Prom
   const exportDir = join(runDir, 'export');
   const db = await openExportViews(exportDir);
   try {
-    const tables = await writeStudyTables(db, runDir, study.follow_up.report_months);
+    const tables = await writeStudyTables(db, runDir, study);
     const figures = await renderFigures(db, study);
     const html = `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>${escapeHtml(study.title)}</title><style>${STYLE}</style></head>

@@ -7,6 +7,7 @@
 import { mkdirSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { toCsv } from '../csv.js';
+import type { StudyConfig } from '../config/study-config.js';
 import { Database, quoteLiteral } from '../db/database.js';
 
 export interface StudyTable {
@@ -22,8 +23,39 @@ const pp = (column: string) => `coalesce(format('{:.1f}', round(100 * ${column},
 const integer = (column: string) => `coalesce(${column}::bigint::varchar, 'suppressed')`;
 const decimal3 = (column: string) => `coalesce(format('{:.3f}', round(${column}, 3) + 0.0), '')`;
 
-export function studyTables(reportMonths: readonly number[]): StudyTable[] {
-  const months = reportMonths.join(', ');
+export function studyTables(study: Pick<StudyConfig, 'follow_up' | 'subgroups'>): StudyTable[] {
+  const months = study.follow_up.report_months.join(', ');
+  const subgroupTable: StudyTable = {
+    name: 'table4_subgroups',
+    title: 'Table 4. Effect of IPS per subgroup: matched ATT, percentage points [95% CI]',
+    note: 'Target group and funder: each level matched on its own (both arms at that level). Provider: its IPS participants matched against the controls of every provider. Matching as for the whole study; DiD and costs are not estimated per subgroup. max |SMD|: worst covariate balance after matching within the subgroup.',
+    sql: `with
+      cells as (
+          select subgroup, level, outcome, event_month,
+              case when estimate is null then 'suppressed'
+                  else ${pp('estimate')} || ' [' || ${pp('ci_low')} || ', ' || ${pp('ci_high')} || ']' end as cell
+          from subgroup_effects
+          where estimator = 'matched_att' and event_month in (${months})
+      ),
+      by_month as (
+          select subgroup, level, outcome,
+              ${study.follow_up.report_months.map((month) => `first(cell) filter (where event_month = ${month}) as month_${month}`).join(',\n              ')}
+          from cells
+          group by subgroup, level, outcome
+      )
+      select
+          subgroup,
+          level,
+          ${integer('matched_treated')} as matched_treated,
+          ${integer('matched_control')} as matched_control,
+          ${decimal3('max_abs_smd_after')} as max_abs_smd,
+          coalesce(outcome, '') as outcome,
+          ${study.follow_up.report_months.map((month) => `coalesce(month_${month}, '') as month_${month}`).join(',\n          ')},
+          status
+      from subgroups
+      left join by_month using (subgroup, level)
+      order by subgroup, level, outcome`,
+  };
   return [
     {
       name: 'table1_baseline',
@@ -89,6 +121,7 @@ export function studyTables(reportMonths: readonly number[]): StudyTable[] {
           orphan_rows::varchar as orphan_rows, duplicate_key_rows::varchar as duplicate_key_rows
         from linkage order by extract`,
     },
+    ...(study.subgroups.length ? [subgroupTable] : []),
   ];
 }
 
@@ -113,9 +146,9 @@ export interface RenderedTable {
 }
 
 /** Runs every study table's query over a database with views of the run's export files. */
-export async function queryStudyTables(db: Database, reportMonths: readonly number[]): Promise<RenderedTable[]> {
+export async function queryStudyTables(db: Database, study: Pick<StudyConfig, 'follow_up' | 'subgroups'>): Promise<RenderedTable[]> {
   const rendered: RenderedTable[] = [];
-  for (const table of studyTables(reportMonths)) {
+  for (const table of studyTables(study)) {
     const rows = await db.query<Record<string, string>>(`tables: ${table.name}`, table.sql);
     const columns = Object.keys(rows[0] ?? {});
     rendered.push({ table, columns, rows: rows.map((row) => columns.map((column) => String(row[column] ?? ''))) });
@@ -134,10 +167,14 @@ export async function openExportViews(exportDir: string): Promise<Database> {
 }
 
 /** Writes the study tables (.csv and .md) of the run in `runDir` from its export/ files. */
-export async function writeStudyTables(db: Database, runDir: string, reportMonths: readonly number[]): Promise<RenderedTable[]> {
+export async function writeStudyTables(
+  db: Database,
+  runDir: string,
+  study: Pick<StudyConfig, 'follow_up' | 'subgroups'>,
+): Promise<RenderedTable[]> {
   const tablesDir = join(runDir, 'export', 'tables');
   mkdirSync(tablesDir, { recursive: true });
-  const tables = await queryStudyTables(db, reportMonths);
+  const tables = await queryStudyTables(db, study);
   for (const { table, columns, rows } of tables) {
     writeFileSync(join(tablesDir, `${table.name}.csv`), toCsv(columns, rows));
     writeFileSync(join(tablesDir, `${table.name}.md`), toMarkdown(table, columns, rows));

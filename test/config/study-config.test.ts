@@ -33,6 +33,14 @@ describe('loadStudyConfig', () => {
     expect(() => loadStudyConfig('config/nope.yaml')).toThrow('config/nope.yaml: study config not found');
   });
 
+  test.each([
+    ['[target_group, region]', /subgroups\.1/],
+    ['[funder, funder]', /subgroups: each subgroup once/],
+  ])('subgroups %s are refused', (list, message) => {
+    const text = readDemo().replace('subgroups: [target_group, funder, provider]', `subgroups: ${list}`);
+    expect(() => loadStudyConfig(writeConfig(text))).toThrow(message);
+  });
+
   test('report months beyond the follow-up are refused', () => {
     const text = readDemo().replace('report_months: [6, 12, 18, 24, 30, 36]', 'report_months: [6, 48]');
     expect(() => loadStudyConfig(writeConfig(text))).toThrow(/report_months: 48 is beyond months_after/);

@@ -4,9 +4,10 @@ import { matchSmallCohort } from '../support/small-cohort.js';
 
 const EMPLOYED: Record<string, number> = { t1: 1, t2: 0, c1: 1, c2: 0, c3: 0, c4: 0, t3: 1, c5: 1, t4: 1, c6: 0, c7: 0, c8: 1 };
 
-async function estimate(varianceMethod: 'stratified' | 'cluster' | 'hc0' = 'hc0') {
+async function estimate(varianceMethod: 'stratified' | 'cluster' | 'hc0' = 'hc0', subgroupSql = '') {
   return withDatabase(async (db) => {
     await matchSmallCohort(db);
+    if (subgroupSql) await db.run('subgroup', subgroupSql);
     const values = Object.entries(EMPLOYED)
       .map(([id, employed]) => `('${id}', 12, ${employed === 1}, ${employed === 1}, ${employed * 60}, ${employed * 900}, true, 1000)`)
       .join(', ');
@@ -18,9 +19,14 @@ async function estimate(varianceMethod: 'stratified' | 'cluster' | 'hc0' = 'hc0'
     await db.runFile('estimate/01_sum_outcomes.sql');
     await db.runFile('estimate/02_weighted_means.sql');
     await db.runFile('estimate/03_difference_in_means.sql', { variance_method: varianceMethod });
-    return db.query<{ estimator: string; estimate: number; se: number; n_treated: number; n_control: number }>(
+    return db.query<{ subgroup: string; level: string; estimator: string; estimate: number; se: number; n_treated: number; n_control: number }>(
       'read',
-      "select estimator, estimate, se, n_treated::integer as n_treated, n_control::integer as n_control from effects where outcome = 'employed_any'",
+      `select '' as subgroup, '' as level, estimator, estimate, se, n_treated::integer as n_treated, n_control::integer as n_control
+       from effects where outcome = 'employed_any'
+       union all
+       select subgroup, level, estimator, estimate, se, n_treated::integer, n_control::integer
+       from subgroup_effects where outcome = 'employed_any'
+       order by all`,
     );
   });
 }
@@ -52,5 +58,23 @@ describe('difference in means', () => {
     const naive = (await estimate()).find((row) => row.estimator === 'unadjusted')!;
     expect(naive.estimate).toBeCloseTo(3 / 4 - 3 / 8, 9);
     expect([naive.n_treated, naive.n_control]).toEqual([4, 8]);
+  });
+
+  test('a subgroup level is estimated from its own matched sample, beside the study effects and not in them', async () => {
+    // Level "A": stratum A only, with its own weights (2 treated, 4 controls of weight 1/2).
+    const rows = await estimate(
+      'hc0',
+      `insert into subgroup_matches
+       select 'target_group', 'A', person_id, treated, 1, case treated when 1 then 1 else 0.5 end
+       from matches where person_id in ('t1', 't2', 'c1', 'c2', 'c3', 'c4')`,
+    );
+    const study = rows.filter((row) => row.subgroup === '');
+    expect(study.map((row) => row.estimator)).toEqual(['matched_att', 'unadjusted']);
+    const level = rows.find((row) => row.level === 'A' && row.estimator === 'matched_att')!;
+    expect(level.estimate).toBeCloseTo(1 / 2 - 1 / 4, 9);
+    expect([level.n_treated, level.n_control]).toEqual([2, 4]);
+    // Its unadjusted difference uses the level's sample only.
+    const naive = rows.find((row) => row.level === 'A' && row.estimator === 'unadjusted')!;
+    expect([naive.n_treated, naive.n_control]).toEqual([2, 4]);
   });
 });

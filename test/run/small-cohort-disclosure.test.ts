@@ -14,7 +14,7 @@ import { synthesizeDelivery } from '../../src/synth/index.js';
 import { makeTempDir, withDatabase } from '../support/delivery.js';
 
 const THRESHOLD = 10;
-const PERSON_COUNT = /^(n|n_treated|n_control|persons(_.*)?)$/;
+const PERSON_COUNT = /^(n|n_treated|n_control|persons(_.*)?|matched_(treated|control))$/;
 let exportDir: string;
 
 beforeAll(async () => {

@@ -12,7 +12,7 @@ export const SMALL_COHORT = [
   ['c6', 0, 'D'], ['c7', 0, 'D'], ['c8', 0, 'D'],
 ] as const;
 
-/** Writes `matches` for the small cohort, exactly matched on its stratum. */
+/** Writes `matches` for the small cohort, exactly matched on its stratum, and an empty `subgroup_matches`. */
 export async function matchSmallCohort(db: Database): Promise<void> {
   const treated = Uint8Array.from(SMALL_COHORT, ([, isTreated]) => isTreated);
   const { weights, subclass } = matchUnits(treated, {
@@ -31,4 +31,8 @@ export async function matchSmallCohort(db: Database): Promise<void> {
     { type: 'DOUBLE', values: weights },
     { type: 'DOUBLE', values: SMALL_COHORT.map(() => null) },
   ]);
+  await db.run(
+    'subgroup matches',
+    'create table subgroup_matches (subgroup varchar, level varchar, person_id varchar, treated integer, subclass integer, weight double)',
+  );
 }

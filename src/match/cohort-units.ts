@@ -1,0 +1,60 @@
+/**
+ * The cohort as matching units: one row per person, in person_id order.
+ * That order is the canonical one every tie-break follows, so matching never
+ * depends on the order rows were stored in; a subset keeps it.
+ */
+import { NUMERIC_COVARIATES } from '../config/study-config.js';
+import type { Database } from '../db/database.js';
+import { quoteIdentifier } from '../db/database.js';
+import type { CovariateColumn } from './design-matrix.js';
+
+const NUMERIC: ReadonlySet<string> = new Set(NUMERIC_COVARIATES);
+
+export interface CohortUnits {
+  personIds: readonly (string | null)[];
+  treated: Uint8Array;
+  covariate: (name: string) => CovariateColumn;
+}
+
+/** Reads person_id, treated and the named cohort columns (numeric covariates as numbers, the rest as strings). */
+export async function readCohortUnits(db: Database, names: readonly string[]): Promise<CohortUnits> {
+  const columns = await db.readColumns(
+    'match: read cohort',
+    `select person_id, treated::double as treated${names
+      .map((name) => `, ${quoteIdentifier(name)}::${NUMERIC.has(name) ? 'double' : 'varchar'} as ${quoteIdentifier(name)}`)
+      .join('')}
+     from cohort order by person_id`,
+  );
+  const covariates = new Map(
+    names.map((name): [string, CovariateColumn] => [
+      name,
+      NUMERIC.has(name)
+        ? { name, kind: 'numeric', values: columns[name] as Float64Array }
+        : { name, kind: 'categorical', values: (columns[name] as (string | null)[]).map((value) => value ?? '') },
+    ]),
+  );
+  return {
+    personIds: columns.person_id as (string | null)[],
+    treated: Uint8Array.from(columns.treated as Float64Array),
+    covariate: (name) => covariates.get(name) ?? missingColumn(name),
+  };
+}
+
+/** The units for which `keep(unit)` holds, in the same order. */
+export function selectUnits(units: CohortUnits, keep: (unit: number) => boolean): CohortUnits {
+  const kept = units.treated.reduce<number[]>((list, _, unit) => (keep(unit) ? (list.push(unit), list) : list), []);
+  return {
+    personIds: kept.map((unit) => units.personIds[unit]!),
+    treated: Uint8Array.from(kept, (unit) => units.treated[unit]!),
+    covariate: (name) => {
+      const column = units.covariate(name);
+      return column.kind === 'numeric'
+        ? { ...column, values: Float64Array.from(kept, (unit) => column.values[unit]!) }
+        : { ...column, values: kept.map((unit) => column.values[unit]!) };
+    },
+  };
+}
+
+function missingColumn(name: string): never {
+  throw new Error(`cohort column ${name} was not read`);
+}
