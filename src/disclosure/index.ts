@@ -3,13 +3,24 @@
  *
  * Each export table names its person-count columns and, per count, the
  * statistics that would reveal it. A count below the threshold is
- * suppressed (set to null) together with those statistics. The result goes
- * to a `disclosed_<table>` table, the only source src/publish/ writes to
- * export/, and every suppression is listed in disclosure.json.
+ * suppressed (set to null) together with those statistics; so is a count
+ * whose difference from a larger published count would be below the
+ * threshold. Secondary suppression then hides a second part of any total
+ * whose hidden parts could otherwise be recovered by subtraction.
+ *
+ * Across tables: a count that several tables publish carries a key naming
+ * the quantity (e.g. `matched|treated`). Once a table suppresses it, every
+ * table does, and their own secondary suppression follows; the tables are
+ * disclosed again until no new key is suppressed.
+ *
+ * The result goes to a `disclosed_<table>` table, the only source
+ * src/publish/ writes to export/, and every suppression is listed in
+ * disclosure.json.
  */
 import type { Database } from '../db/database.js';
 import { quoteIdentifier } from '../db/database.js';
 
+/** A rule decided on the row itself (and window functions over the source rows). */
 export interface SuppressionRule {
   /** Rule id in disclosure.json, e.g. `min_persons:n_treated`. */
   id: string;
@@ -21,6 +32,35 @@ export interface SuppressionRule {
   count?: string;
 }
 
+/**
+ * Secondary suppression for counts that add up to a published total (the
+ * levels of a categorical covariate add up to the arm's persons). A part is
+ * hidden when a row rule or a linked table suppresses it. When a group has
+ * exactly one hidden part, or hidden parts adding up to less than the
+ * threshold, its smallest visible part is suppressed too: subtracting the
+ * published parts from the total then yields only a sum of two or more
+ * hidden parts of at least the threshold.
+ */
+export interface ComplementRule {
+  kind: 'complement';
+  id: string;
+  description: string;
+  threshold: number;
+  count: string;
+  group: readonly string[];
+  /** SQL: true for the rows that are parts of the group's total. */
+  isPart: string;
+  suppress: readonly string[];
+}
+
+export type DisclosureRule = SuppressionRule | ComplementRule;
+
+/** A count published in more than one table: `key` (SQL over the source row) names the quantity. */
+export interface LinkedCount {
+  column: string;
+  key: string;
+}
+
 export interface ExportTable {
   name: string;
   /** SQL query producing the undisclosed rows. */
@@ -28,8 +68,9 @@ export interface ExportTable {
   orderBy: string;
   /** Columns the rules need that are not published. */
   hiddenColumns?: readonly string[];
+  links?: readonly LinkedCount[];
   /** Builds the rules for a threshold. */
-  rules: (threshold: number) => SuppressionRule[];
+  rules: (threshold: number) => DisclosureRule[];
 }
 
 export interface TableDisclosure {
@@ -46,7 +87,11 @@ export interface DisclosureReport {
   threshold: number;
   round_counts_to: number | null;
   conventions: string;
+  /** How often the tables were disclosed until no table suppressed a new linked count. */
+  rounds: number;
   tables: TableDisclosure[];
+  /** Small differences the rules cannot hide, for a person to review before release. */
+  warnings: string[];
 }
 
 /** A count below the threshold hides itself and the statistics computed from it. */
@@ -60,52 +105,73 @@ export function minPersonsRule(threshold: number, count: string, alsoSuppress: r
   };
 }
 
-/**
- * Secondary suppression for counts that add up to a published total (the
- * levels of a categorical covariate add up to the arm's persons): when the
- * parts of a group below the threshold add up to less than the threshold,
- * the smallest other part is suppressed too. Subtracting the published
- * parts from the total then yields only a sum of at least the threshold,
- * never a count below it.
- */
+/** Secondary suppression over the parts of a total (see ComplementRule). */
 export function complementaryPartRule(
   threshold: number,
   count: string,
   group: readonly string[],
   isPart: string,
   alsoSuppress: readonly string[] = [],
-): SuppressionRule {
-  const column = quoteIdentifier(count);
-  const small = `(${isPart} and ${column} < ${threshold})`;
-  const partition = `partition by ${group.map(quoteIdentifier).join(', ')}`;
+): ComplementRule {
   return {
+    kind: 'complement',
     id: `complement:${count}`,
     description:
-      `the smallest other part of a group whose parts below ${threshold} add up to less than ${threshold}: ` +
+      `the smallest visible part of a group with one hidden part, or hidden parts adding up to less than ${threshold}: ` +
       `suppress ${[count, ...alsoSuppress].join(', ')}`,
-    when: `${isPart} and ${column} >= ${threshold}
-        and sum(${small}::integer) over (${partition}) >= 1
-        and coalesce(sum(case when ${small} then ${column} end) over (${partition}), 0) < ${threshold}
-        and ${column} = min(case when ${isPart} and ${column} >= ${threshold} then ${column} end) over (${partition})`,
+    threshold,
+    count,
+    group,
+    isPart,
     suppress: [count, ...alsoSuppress],
   };
 }
+
+/**
+ * A count that is part of a larger published count (after matching within
+ * before; a later attrition step within an earlier one): when the
+ * difference is a count below the threshold, the part is suppressed.
+ */
+export function differenceRule(threshold: number, whole: string, part: string, alsoSuppress: readonly string[] = []): SuppressionRule {
+  return {
+    id: `difference:${part}`,
+    description: `${whole} minus ${part} is between 1 and ${threshold - 1} persons: suppress ${[part, ...alsoSuppress].join(', ')}`,
+    when: `(${whole}) - ${quoteIdentifier(part)} between 1 and ${threshold - 1}`,
+    suppress: [part, ...alsoSuppress],
+    count: part,
+  };
+}
+
+const SUPPRESSED_KEYS = 'disclosure_suppressed_keys';
 
 export async function applyDisclosureControl(
   db: Database,
   tables: readonly ExportTable[],
   threshold: number,
   roundCountsTo: number | null = null,
+  warnings: readonly string[] = [],
 ): Promise<DisclosureReport> {
-  const report: DisclosureReport = {
-    threshold,
-    round_counts_to: roundCountsTo,
-    conventions:
-      'a suppressed cell is null; counts of persons below the threshold are suppressed with every statistic derived from them',
-    tables: [],
-  };
-  for (const table of tables) report.tables.push(await discloseTable(db, table, threshold, roundCountsTo));
-  return report;
+  await db.run('disclosure: linked keys', `create or replace temp table ${SUPPRESSED_KEYS} (key varchar primary key)`);
+  // Suppressed keys only accumulate, so a linked count once hidden stays hidden and the rounds end.
+  for (let rounds = 1; ; rounds++) {
+    const before = await db.count(SUPPRESSED_KEYS);
+    const reports: TableDisclosure[] = [];
+    for (const table of tables) reports.push(await discloseTable(db, table, threshold, roundCountsTo));
+    if ((await db.count(SUPPRESSED_KEYS)) === before) {
+      return {
+        threshold,
+        round_counts_to: roundCountsTo,
+        conventions:
+          'a suppressed cell is null; counts of persons below the threshold, or differing from a larger published count ' +
+          'by fewer persons than the threshold, are suppressed with every statistic derived from them; a count several ' +
+          'tables publish is suppressed in all of them or in none. Not protected: the difference between a count before ' +
+          'and after matching (persons left unmatched, per covariate level or bin)',
+        rounds,
+        tables: reports,
+        warnings: [...warnings],
+      };
+    }
+  }
 }
 
 async function discloseTable(
@@ -114,39 +180,65 @@ async function discloseTable(
   threshold: number,
   roundCountsTo: number | null,
 ): Promise<TableDisclosure> {
-  const rules = table.rules(threshold);
-  const rounded = roundCountsTo ? [...new Set(rules.map((rule) => rule.count).filter((count) => count !== undefined))] : [];
+  const links = table.links ?? [];
+  const key = (index: number) => quoteIdentifier(`__key_${index}`);
+  const tableRules = table.rules(threshold);
+  // A linked count takes with it what this table's own rules suppress together with that count.
+  const linkRules: SuppressionRule[] = links.map((link, index) => {
+    const suppress = [...new Set([link.column, ...tableRules.flatMap((rule) => (rule.count === link.column ? rule.suppress : []))])];
+    return {
+      id: `linked:${link.column}`,
+      description: `the same count is suppressed elsewhere in this run (another table, or this one in an earlier round): suppress ${suppress.join(', ')}`,
+      when: `${key(index)} in (select key from ${SUPPRESSED_KEYS})`,
+      suppress,
+    };
+  });
+  const rules: DisclosureRule[] = [...tableRules, ...linkRules];
+  const rounded = roundCountsTo ? [...new Set(tableRules.flatMap((rule) => ('kind' in rule || !rule.count ? [] : [rule.count])))] : [];
   const columns = [...new Set([...rules.flatMap((rule) => rule.suppress), ...rounded])];
-  // Rule conditions may use window functions (secondary suppression), so they
-  // are evaluated once into flag columns before anything is replaced or counted.
+  // Rules are evaluated once into flag columns before anything is replaced or
+  // counted: row rules first, then the complement rules, which look at them.
   const flag = (index: number) => quoteIdentifier(`__rule_${index}`);
-  const conditionFor = (column: string) =>
+  const suppressing = (column: string, kinds: 'row' | 'all') =>
     rules
-      .map((rule, index) => (rule.suppress.includes(column) ? flag(index) : null))
+      .map((rule, index) => (rule.suppress.includes(column) && (kinds === 'all' || !('kind' in rule)) ? flag(index) : null))
       .filter((name) => name !== null)
-      .join(' or ');
-  const flags = rules.map((rule, index) => `coalesce(${rule.when}, false) as ${flag(index)}`);
-  const hidden = [...(table.hiddenColumns ?? []), ...rules.map((_, index) => `__rule_${index}`)];
+      .join(' or ') || 'false';
+  const rowFlags = rules.map((rule, index) => ('kind' in rule ? null : `coalesce(${rule.when}, false) as ${flag(index)}`)).filter((sql) => sql !== null);
+  const complementFlags = rules
+    .map((rule, index) => ('kind' in rule ? `${complementCondition(rule, suppressing(rule.count, 'row'))} as ${flag(index)}` : null))
+    .filter((sql) => sql !== null);
+  const keys = links.map((link, index) => `${link.key} as ${key(index)}`);
+  const hidden = [...(table.hiddenColumns ?? []), ...rules.map((_, index) => `__rule_${index}`), ...links.map((_, index) => `__key_${index}`)];
   const shown = (column: string) =>
     rounded.includes(column)
       ? `(round(${quoteIdentifier(column)} / ${roundCountsTo}) * ${roundCountsTo})::bigint`
       : quoteIdentifier(column);
   const replacements = columns.map(
-    (column) => `case when ${conditionFor(column) || 'false'} then null else ${shown(column)} end as ${quoteIdentifier(column)}`,
+    (column) => `case when ${suppressing(column, 'all')} then null else ${shown(column)} end as ${quoteIdentifier(column)}`,
   );
+  const extend = (sql: string, additions: string[]) => (additions.length ? `select *, ${additions.join(', ')} from (${sql})` : sql);
   await db.run(
     `disclosure: ${table.name}`,
     `create or replace temp table undisclosed as
-select *${flags.length ? `, ${flags.join(', ')}` : ''} from (${table.source});
+${extend(extend(extend(`select * from (${table.source})`, keys), rowFlags), complementFlags)};
 create or replace table ${quoteIdentifier(`disclosed_${table.name}`)} as
 select * ${hidden.length ? `exclude (${hidden.map(quoteIdentifier).join(', ')})` : ''} ${replacements.length ? `replace (${replacements.join(', ')})` : ''}
 from undisclosed
 order by ${table.orderBy}`,
   );
+  for (const [index, link] of links.entries()) {
+    await db.run(
+      `disclosure: ${table.name} suppressed keys`,
+      `insert into ${SUPPRESSED_KEYS}
+       select distinct ${key(index)} from undisclosed where ${key(index)} is not null and (${suppressing(link.column, 'all')})
+       on conflict do nothing`,
+    );
+  }
   const tallies = [
     'count(*)::double as "rows"',
     ...rules.map((_, index) => `count(*) filter (where ${flag(index)})::double as "rule_${index}"`),
-    ...columns.map((column, index) => `count(*) filter (where ${conditionFor(column) || 'false'})::double as "column_${index}"`),
+    ...columns.map((column, index) => `count(*) filter (where ${suppressing(column, 'all')})::double as "column_${index}"`),
   ];
   const [row] = await db.query<Record<string, number>>(`disclosure: count ${table.name}`, `select ${tallies.join(', ')} from undisclosed`);
   return {
@@ -160,4 +252,17 @@ order by ${table.orderBy}`,
     cells_suppressed: Object.fromEntries(columns.map((column, index) => [column, row![`column_${index}`]!])),
     rounding: roundCountsTo ? { base: roundCountsTo, columns: rounded } : null,
   };
+}
+
+/** SQL for a complement rule, given the condition under which a row rule hides the count. */
+function complementCondition(rule: ComplementRule, hiddenByRow: string): string {
+  const count = quoteIdentifier(rule.count);
+  const hidden = `(${rule.isPart} and (${hiddenByRow}))`;
+  const visible = `(${rule.isPart} and not (${hiddenByRow}) and ${count} is not null)`;
+  const partition = `partition by ${rule.group.map(quoteIdentifier).join(', ')}`;
+  return `coalesce(${visible}
+        and sum(${hidden}::integer) over (${partition}) >= 1
+        and (sum(${hidden}::integer) over (${partition}) = 1
+             or coalesce(sum(case when ${hidden} then ${count} end) over (${partition}), 0) < ${rule.threshold})
+        and ${count} = min(case when ${visible} then ${count} end) over (${partition}), false)`;
 }

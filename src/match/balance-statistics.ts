@@ -60,12 +60,14 @@ const SQRT_EPSILON = Math.sqrt(2 ** -52);
 export function balanceFeatures(covariates: readonly CovariateColumn[]): BalanceFeature[] {
   return covariates.flatMap((covariate): BalanceFeature[] => {
     if (covariate.kind === 'numeric') return [{ covariate: covariate.name, level: null, values: covariate.values }];
+    // One pass over the units fills every level's 0/1 column.
     const values = covariate.values;
-    return categoryLevels(values).map((level) => ({
-      covariate: covariate.name,
-      level,
-      values: Float64Array.from(values, (value) => (value === level ? 1 : 0)),
-    }));
+    const levels = categoryLevels(values);
+    const columns = new Map(levels.map((level) => [level, new Float64Array(values.length)]));
+    values.forEach((value, unit) => {
+      columns.get(value)![unit] = 1;
+    });
+    return levels.map((level) => ({ covariate: covariate.name, level, values: columns.get(level)! }));
   });
 }
 

@@ -3,7 +3,14 @@
  * rules that guard it. Person-level tables never appear here.
  */
 import type { StudyConfig } from '../config/study-config.js';
-import { complementaryPartRule, type ExportTable, minPersonsRule, type SuppressionRule } from '../disclosure/index.js';
+import {
+  complementaryPartRule,
+  differenceRule,
+  type ExportTable,
+  type LinkedCount,
+  minPersonsRule,
+  type SuppressionRule,
+} from '../disclosure/index.js';
 
 const BINARY_OUTCOMES = ['employed_any', 'employed_48h', 'on_benefit'];
 
@@ -17,31 +24,73 @@ function dominanceRule(maxShare: number, topPersons: number, suppress: readonly 
   };
 }
 
+/*
+ * Keys of linked counts (see LinkedCount): `<sample>|<arm>[|<column>=<level>]`,
+ * sample `cohort` (the study cohort), `matched` (matching weight above 0) or
+ * `subgroup:<name>=<level>` (a subgroup level's matched sample). Every panel
+ * person has every event month, so a per-month count of a sample is its size.
+ */
+const sampleOf = (weighting: string) => `case ${weighting} when 'matched' then 'matched' else 'cohort' end`;
+
+/** Both arms' counts of a sample, linked under `<sample>|treated` and `<sample>|control`. */
+function armLinks(sample: string, treated = 'n_treated', control = 'n_control'): LinkedCount[] {
+  return [
+    { column: treated, key: `${sample} || '|treated'` },
+    { column: control, key: `${sample} || '|control'` },
+  ];
+}
+
 export function exportTables(study: Pick<StudyConfig, 'arms' | 'disclosure'>): ExportTable[] {
   const { arms } = study;
+  const armOf = (column: string) => `case ${column} when '${arms.treated}' then 'treated' else 'control' end`;
   const { max_share: maxShare, top_persons: topPersons } = study.disclosure.dominance;
   return [
     {
       name: 'attrition',
-      source: 'select step_no, step, unit, n, n_treated, n_control from attrition',
+      // The last step is the matched cohort, the one before it the study cohort.
+      source: `select step_no, step, unit, n, n_treated, n_control,
+            case step_no when max(step_no) over () then 'matched' when max(step_no) over () - 1 then 'cohort' end as sample,
+            coalesce(not shown.shown, false) as is_merged
+        from attrition left join attrition_steps_shown as shown using (step_no)`,
       orderBy: 'step_no',
+      hiddenColumns: ['sample', 'is_merged'],
+      links: [
+        ...armLinks('sample'),
+        { column: 'n', key: "case step when 'persons accepted' then 'persons' when 'persons with an accepted trajectory, linked to persons' then 'trajectories' end || '|all'" },
+      ],
       // n = n_treated + n_control: a small arm hides the row's other counts too.
+      // A step whose drop from its neighbours is small is left out (sql/disclosure/01).
       rules: (threshold) => [
         minPersonsRule(threshold, 'n', ['n_treated', 'n_control']),
         minPersonsRule(threshold, 'n_treated', ['n', 'n_control']),
         minPersonsRule(threshold, 'n_control', ['n', 'n_treated']),
+        {
+          id: 'difference:attrition_step',
+          description: `a step whose drop from the last published step, or to the next one, is between 1 and ${threshold - 1} persons in an arm: suppress n, n_treated, n_control`,
+          when: 'is_merged',
+          suppress: ['n', 'n_treated', 'n_control'],
+        },
       ],
     },
     {
       name: 'linkage',
       source: 'select * from linkage',
       orderBy: 'extract',
+      links: [{ column: 'persons', key: "case extract when 'persons' then 'persons' when 'trajectories' then 'trajectories' end || '|all'" }],
       rules: (threshold) => [minPersonsRule(threshold, 'persons')],
     },
     {
       name: 'balance',
       source: 'select * from balance',
       orderBy: 'covariate, level',
+      links: (['before', 'after'] as const).flatMap((sample) =>
+        (['treated', 'control'] as const).map((arm) => ({
+          column: `persons_${arm}_${sample}`,
+          key: `'${sample === 'before' ? 'cohort' : 'matched'}|${arm}' || case when level <> '' then '|' || covariate || '=' || level else '' end`,
+        })),
+      ),
+      // Not protected: a level's persons before minus after (its unmatched persons). Hiding those would take
+      // the shares and SMDs after matching of most levels with them; disclosure.json says so.
       rules: (threshold) =>
         (['before', 'after'] as const).flatMap((sample) =>
           (['treated', 'control'] as const).flatMap((arm) => {
@@ -72,6 +121,8 @@ export function exportTables(study: Pick<StudyConfig, 'arms' | 'disclosure'>): E
             and control_share.weighting = case effects.estimator when 'unadjusted' then 'unweighted' else 'matched' end`,
       orderBy: 'outcome, estimator, event_month',
       hiddenColumns: ['top_share'],
+      // The DiD is estimated on the matched persons.
+      links: armLinks("case estimator when 'unadjusted' then 'cohort' else 'matched' end"),
       rules: (threshold) => [
         minPersonsRule(threshold, 'n_treated', ['estimate', 'se', 'ci_low', 'ci_high']),
         minPersonsRule(threshold, 'n_control', ['estimate', 'se', 'ci_low', 'ci_high']),
@@ -82,17 +133,30 @@ export function exportTables(study: Pick<StudyConfig, 'arms' | 'disclosure'>): E
       name: 'subgroups',
       source: 'select * from subgroups',
       orderBy: 'subgroup, level',
+      links: [
+        subgroupLink('persons_treated', 'treated', "'cohort'"),
+        subgroupLink('persons_control', 'control', "'cohort'"),
+        subgroupLink('matched_treated', 'treated', "'matched'"),
+        subgroupLink('matched_control', 'control', "'matched'"),
+      ],
       // The levels of a subgroup add up to the cohort's treated persons (and controls, when matched within level).
       rules: (threshold) => [
         ...['persons_treated', 'persons_control', 'matched_treated', 'matched_control'].map((count) => minPersonsRule(threshold, count)),
+        differenceRule(threshold, 'persons_treated', 'matched_treated'),
+        differenceRule(threshold, 'persons_control', 'matched_control'),
         complementaryPartRule(threshold, 'persons_treated', ['subgroup'], 'true'),
         complementaryPartRule(threshold, 'persons_control', ['subgroup'], "controls = 'same level'"),
       ],
     },
     {
       name: 'subgroup_effects',
-      source: 'select * from subgroup_effects',
+      source: `select subgroup_effects.*, subgroups.controls as controls
+        from subgroup_effects join subgroups using (subgroup, level)`,
       orderBy: 'subgroup, level, outcome, estimator, event_month',
+      hiddenColumns: ['controls'],
+      links: (['treated', 'control'] as const).map((arm) =>
+        subgroupLink(`n_${arm}`, arm, "case estimator when 'unadjusted' then 'cohort' else 'matched' end"),
+      ),
       rules: (threshold) => [
         minPersonsRule(threshold, 'n_treated', ['estimate', 'se', 'ci_low', 'ci_high']),
         minPersonsRule(threshold, 'n_control', ['estimate', 'se', 'ci_low', 'ci_high']),
@@ -108,6 +172,7 @@ export function exportTables(study: Pick<StudyConfig, 'arms' | 'disclosure'>): E
       name: 'costs',
       source: 'select * from costs',
       orderBy: 'measure',
+      links: armLinks("'matched'"),
       rules: (threshold) => [
         minPersonsRule(threshold, 'n_treated', ['estimate', 'ci_low', 'ci_high']),
         minPersonsRule(threshold, 'n_control', ['estimate', 'ci_low', 'ci_high']),
@@ -130,11 +195,20 @@ export function exportTables(study: Pick<StudyConfig, 'arms' | 'disclosure'>): E
     },
     {
       name: 'ever_employed',
-      source: 'select * from ever_employed',
+      source: `select ever_employed.*, not shown.shown as is_merged
+        from ever_employed join ever_employed_months_shown as shown using (weighting, arm, event_month)`,
       orderBy: 'weighting, arm, event_month',
+      hiddenColumns: ['is_merged'],
+      links: [{ column: 'persons', key: `${sampleOf('weighting')} || '|' || ${armOf('arm')}` }],
       rules: (threshold) => [
         minPersonsRule(threshold, 'persons', ['persons_ever_employed', 'share_ever_employed']),
         minPersonsRule(threshold, 'persons_ever_employed', ['share_ever_employed']),
+        {
+          id: 'difference:ever_employed_month',
+          description: `a month whose count exceeds the last published month's by 1 to ${threshold - 1} persons (sql/disclosure/02): suppress persons_ever_employed, share_ever_employed`,
+          when: 'is_merged',
+          suppress: ['persons_ever_employed', 'share_ever_employed'],
+        },
         {
           id: 'min_persons:never_employed',
           description: `fewer than ${threshold} persons never employed: suppress persons_ever_employed, share_ever_employed`,
@@ -147,7 +221,8 @@ export function exportTables(study: Pick<StudyConfig, 'arms' | 'disclosure'>): E
       name: 'ps_distribution',
       source: 'select * from ps_distribution',
       orderBy: 'sample, arm, ps_from',
-      rules: (threshold) => [minPersonsRule(threshold, 'persons')],
+      // The bins add up to the arm's persons.
+      rules: (threshold) => [minPersonsRule(threshold, 'persons'), complementaryPartRule(threshold, 'persons', ['sample', 'arm'], 'true')],
     },
     {
       name: 'curves',
@@ -168,6 +243,7 @@ export function exportTables(study: Pick<StudyConfig, 'arms' | 'disclosure'>): E
         where arm_means.subgroup = ''`,
       hiddenColumns: ['persons_positive', 'is_binary', 'top_share'],
       orderBy: 'weighting, outcome, arm, event_month',
+      links: [{ column: 'persons', key: `${sampleOf('weighting')} || '|' || ${armOf('arm')}` }],
       rules: (threshold) => [
         minPersonsRule(threshold, 'persons', ['mean', 'ci_low', 'ci_high']),
         {
@@ -180,4 +256,15 @@ export function exportTables(study: Pick<StudyConfig, 'arms' | 'disclosure'>): E
       ],
     },
   ];
+}
+
+/**
+ * The link of a subgroup level's count (SQL over a row with subgroup, level
+ * and controls): in the level's cohort sample (a provider's controls are the
+ * whole cohort's), or in its matched sample.
+ */
+function subgroupLink(column: string, arm: 'treated' | 'control', sample: string): LinkedCount {
+  const level = "subgroup || '=' || level";
+  const cohort = arm === 'treated' ? `'cohort|treated|' || ${level}` : `case controls when 'all controls' then 'cohort|control' else 'cohort|control|' || ${level} end`;
+  return { column, key: `case ${sample} when 'cohort' then ${cohort} else 'subgroup:' || ${level} || '|${arm}' end` };
 }

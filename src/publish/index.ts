@@ -12,6 +12,7 @@ import { quoteLiteral } from '../db/database.js';
 import { applyDisclosureControl, type DisclosureReport } from '../disclosure/index.js';
 import { sha256OfFile } from '../ingest/delivery-manifest.js';
 import type { StudyConfig } from '../config/study-config.js';
+import { logInfo } from '../log.js';
 import { writeStudyReport } from '../report/study-report.js';
 import { writeArrowFile } from './arrow-file.js';
 import { exportTables } from './export-tables.js';
@@ -74,7 +75,8 @@ export async function publishRun(request: PublishRequest): Promise<PublishedRun>
 
   const tables = exportTables(request.study);
   const { min_cell_persons: threshold, round_counts_to: roundCountsTo } = request.study.disclosure;
-  const disclosure = await applyDisclosureControl(db, tables, threshold, roundCountsTo ?? null);
+  const disclosure = await applyDisclosureControl(db, tables, threshold, roundCountsTo ?? null, await chooseCumulativeRows(db, request.study));
+  for (const warning of disclosure.warnings) logInfo(`disclosure warning: ${warning}`);
   for (const table of tables) {
     await copyParquet(db, `select * from disclosed_${table.name}`, join(partialDir, 'export', `${table.name}.parquet`));
   }
@@ -93,6 +95,26 @@ export async function publishRun(request: PublishRequest): Promise<PublishedRun>
   renameSync(partialDir, runDir);
   pointCurrentAt(outputDir, runDir);
   return { runDir, disclosure };
+}
+
+/**
+ * Chooses the attrition steps and ever-employed months to publish (no small
+ * count as the difference of two published ones). Drops between attrition
+ * steps that must be published cannot be hidden, and are warned about.
+ */
+async function chooseCumulativeRows(db: Database, study: StudyConfig): Promise<string[]> {
+  const threshold = study.disclosure.min_cell_persons;
+  await db.runFile('disclosure/01_choose_attrition_steps.sql', { threshold });
+  await db.runFile('disclosure/02_choose_ever_employed_months.sql', { threshold });
+  const gaps = await db.query<{ from_step: number; to_step: number; arm: 'treated' | 'control' }>(
+    'disclosure: attrition gaps',
+    'select from_step::integer as from_step, to_step::integer as to_step, arm from attrition_gaps order by from_step, arm',
+  );
+  return gaps.map(
+    ({ from_step: from, to_step: to, arm }) =>
+      `attrition steps ${from} to ${to}: between 1 and ${threshold - 1} ${study.arms[arm]} persons drop out, ` +
+      'and both steps are published in other tables too, so the difference shows how many; review before release',
+  );
 }
 
 function removePartialRuns(runsDir: string): void {

@@ -28,7 +28,9 @@ export const OUTPUT_FILES: readonly OutputFileDescription[] = [
   {
     file: 'attrition.parquet',
     area: 'export',
-    description: 'Step-by-step counts from the delivered rows to the matched cohort; the first row equals the sum of the deliveries\' row counts.',
+    description:
+      'Step-by-step counts from the delivered rows to the matched cohort; the first row equals the sum of the deliveries\' row counts. ' +
+      'A step whose drop from the published steps around it is below the disclosure threshold is suppressed (its drop counts with the next step).',
     columns: {
       step_no: 'step number, in order',
       step: 'what the step keeps',
@@ -120,12 +122,12 @@ export const OUTPUT_FILES: readonly OutputFileDescription[] = [
   {
     file: 'subgroup_effects.parquet',
     area: 'export',
-    description: 'Matched ATT and unadjusted difference per subgroup level, for employed_any and employed_48h; columns as in effects.',
+    description: 'Matched ATT per subgroup level, for employed_any and employed_48h; columns as in effects.',
     columns: {
       subgroup: 'as in subgroups',
       level: 'as in subgroups',
       outcome: 'employed_any or employed_48h',
-      estimator: 'matched_att (matched within the level as in subgroups.controls) or unadjusted (the level\'s sample, unweighted)',
+      estimator: 'matched_att (matched within the level as in subgroups.controls)',
       event_month: 'months since the index month',
       estimate: 'difference in share, treated minus control',
       ...ESTIMATE_COLUMNS,
@@ -190,7 +192,9 @@ export const OUTPUT_FILES: readonly OutputFileDescription[] = [
   {
     file: 'ever_employed.parquet',
     area: 'export',
-    description: 'Cumulative share ever in competitive work (>= 1 hour in a month) since the index month, per arm.',
+    description:
+      'Cumulative share ever in competitive work (>= 1 hour in a month) since the index month, per arm. ' +
+      'A month whose count exceeds the last published month\'s by fewer persons than the disclosure threshold is suppressed.',
     columns: {
       weighting: "'matched' (matching weights, matched persons) or 'unweighted' (whole cohort)",
       arm: 'programme of the arm',

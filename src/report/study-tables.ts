@@ -46,8 +46,8 @@ export function studyTables(study: Pick<StudyConfig, 'follow_up' | 'subgroups'>)
       select
           subgroup,
           level,
-          ${integer('matched_treated')} as matched_treated,
-          ${integer('matched_control')} as matched_control,
+          case when matched_treated is null and status like 'not estimated%' then '' else ${integer('matched_treated')} end as matched_treated,
+          case when matched_control is null and status like 'not estimated%' then '' else ${integer('matched_control')} end as matched_control,
           ${decimal3('max_abs_smd_after')} as max_abs_smd,
           coalesce(outcome, '') as outcome,
           ${study.follow_up.report_months.map((month) => `coalesce(month_${month}, '') as month_${month}`).join(',\n          ')},

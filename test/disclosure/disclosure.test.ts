@@ -1,5 +1,5 @@
 import { describe, expect, test } from 'vitest';
-import { applyDisclosureControl, complementaryPartRule, minPersonsRule, type ExportTable } from '../../src/disclosure/index.js';
+import { applyDisclosureControl, complementaryPartRule, differenceRule, minPersonsRule, type ExportTable } from '../../src/disclosure/index.js';
 import { seededUniform } from '../../src/seeded-random.js';
 import { withDatabase } from '../support/delivery.js';
 
@@ -146,5 +146,150 @@ describe('optional rounding', () => {
       { step: 3, share: null, persons: null },
     ]);
     expect(report.tables[0]!.rounding).toEqual({ base: 5, columns: ['persons'] });
+  });
+});
+
+describe('a count that is part of a larger published count', () => {
+  test('is suppressed, with what is derived from it, when the difference is 1 to threshold - 1 persons', async () => {
+    const table: ExportTable = {
+      name: 'levels',
+      source: `select * from (values ('a', 100, 95, 0.5), ('b', 100, 91, 0.4), ('c', 100, 100, 0.1), ('d', 100, 50, 0.2))
+          as t(level, before, after, share_after)`,
+      orderBy: 'level',
+      rules: (threshold) => [differenceRule(threshold, 'before', 'after', ['share_after'])],
+    };
+    const rows = await withDatabase(async (db) => {
+      await applyDisclosureControl(db, [table], 10);
+      return db.query<{ level: string; after: number | null; share_after: number | null }>('read', 'select level, after, share_after from disclosed_levels');
+    });
+    // a: 5 unmatched, b: 9; c: none; d: 50.
+    expect(rows.map((row) => [row.level, row.after, row.share_after])).toEqual([
+      ['a', null, null],
+      ['b', null, null],
+      ['c', 100, 0.1],
+      ['d', 50, 0.2],
+    ]);
+  });
+
+  test('one part hidden that way takes a second part of its total with it', async () => {
+    const table: ExportTable = {
+      name: 'levels',
+      source: `select * from (values (1, 'a', 100, 95), (1, 'b', 200, 200), (1, 'c', 300, 300)) as t(grp, level, before, after)`,
+      orderBy: 'level',
+      rules: (threshold) => [differenceRule(threshold, 'before', 'after'), complementaryPartRule(threshold, 'after', ['grp'], 'true')],
+    };
+    const rows = await withDatabase(async (db) => {
+      await applyDisclosureControl(db, [table], 10);
+      return db.query<{ level: string; after: number | null }>('read', 'select level, after from disclosed_levels');
+    });
+    // a is hidden (5 unmatched) though 95 >= 10: alone, it would be the total after minus b and c.
+    expect(rows.filter((row) => row.after === null).map((row) => row.level)).toEqual(['a', 'b']);
+  });
+});
+
+describe('counts published in several tables of a run', () => {
+  // Level counts published twice: with their total (balance-like) and alone (subgroups-like).
+  const withTotal = (cells: [string, number][]): ExportTable => ({
+    name: 'with_total',
+    source: `select * from (values ${cells.map(([level, persons]) => `('${level}', ${persons})`).join(', ')}) as t(level, persons)`,
+    orderBy: 'level',
+    links: [{ column: 'persons', key: "'arm|' || level" }],
+    rules: (threshold) => [minPersonsRule(threshold, 'persons'), complementaryPartRule(threshold, 'persons', ['grp'], 'true')],
+  });
+  const alone = (cells: [string, number, number][]): ExportTable => ({
+    name: 'alone',
+    source: `select * from (values ${cells.map(([level, persons, matched]) => `('${level}', ${persons}, ${matched})`).join(', ')})
+        as t(level, persons, matched)`,
+    orderBy: 'level',
+    links: [{ column: 'persons', key: "'arm|' || level" }],
+    rules: (threshold) => [minPersonsRule(threshold, 'persons', ['matched']), differenceRule(threshold, 'persons', 'matched')],
+  });
+  const grouped = (table: ExportTable): ExportTable => ({ ...table, source: `select 1 as grp, * from (${table.source})` });
+
+  async function discloseBoth(tables: ExportTable[]) {
+    return withDatabase(async (db) => {
+      const report = await applyDisclosureControl(db, tables, 10);
+      const read = (name: string) =>
+        db.query<{ level: string; persons: number | null }>('read', `select level, persons from disclosed_${name} order by level`);
+      return { report, withTotal: await read('with_total'), alone: await read('alone') };
+    });
+  }
+
+  test('a level hidden by secondary suppression in one table is hidden in the other too', async () => {
+    const { report, withTotal: first, alone: second } = await discloseBoth([
+      grouped(withTotal([['a', 4], ['b', 30], ['c', 50]])),
+      alone([['a', 4, 4], ['b', 30, 30], ['c', 50, 50]]),
+    ]);
+    expect(first.filter((row) => row.persons === null).map((row) => row.level)).toEqual(['a', 'b']);
+    expect(second.filter((row) => row.persons === null).map((row) => row.level)).toEqual(['a', 'b']);
+    expect(report.rounds).toBe(2);
+    expect(report.tables[1]!.checks.find((check) => check.rule === 'linked:persons')!.rows_affected).toBe(2);
+  });
+
+  test('suppression that starts in the other table comes back with its secondary suppression', async () => {
+    // alone hides b for a reason of its own; with_total must hide b and then c, its smallest other level; then alone hides c.
+    const hideB: ExportTable = {
+      ...alone([['a', 80, 80], ['b', 30, 30], ['c', 50, 50]]),
+      rules: () => [{ id: 'test:hide_b', description: 'hides level b', when: "level = 'b'", suppress: ['persons'] }],
+    };
+    const { report, withTotal: first, alone: second } = await discloseBoth([grouped(withTotal([['a', 80], ['b', 30], ['c', 50]])), hideB]);
+    expect(first.filter((row) => row.persons === null).map((row) => row.level)).toEqual(['b', 'c']);
+    expect(second.filter((row) => row.persons === null).map((row) => row.level)).toEqual(['b', 'c']);
+    expect(report.rounds).toBe(3);
+  });
+});
+
+describe('property: on random linked tables, a hidden count is hidden everywhere and never recoverable from a total', () => {
+  test.each([11, 12, 13, 14, 15])('seed %i', async (seed) => {
+    const uniform = seededUniform(seed);
+    const threshold = 10;
+    const cells: { covariate: string; level: string; persons: number; matched: number }[] = [];
+    for (let covariate = 0; covariate < 30; covariate++) {
+      const levels = 2 + Math.floor(uniform() * 5);
+      for (let level = 0; level < levels; level++) {
+        const persons = Math.floor(uniform() ** 2 * 60);
+        cells.push({ covariate: `c${covariate}`, level: `l${level}`, persons, matched: persons - Math.floor(uniform() * 14) });
+      }
+    }
+    const values = cells.map((cell) => `('${cell.covariate}', '${cell.level}', ${cell.persons}, ${Math.max(cell.matched, 0)})`).join(', ');
+    const source = `select * from (values ${values}) as t(covariate, level, persons, matched)`;
+    const link = { column: 'persons', key: "covariate || '=' || level" };
+    const tables: ExportTable[] = [
+      {
+        name: 'parts',
+        source: `select covariate, level, persons from (${source})`,
+        orderBy: 'covariate, level',
+        links: [link],
+        rules: (limit) => [minPersonsRule(limit, 'persons'), complementaryPartRule(limit, 'persons', ['covariate'], 'true')],
+      },
+      {
+        name: 'nested',
+        source,
+        orderBy: 'covariate, level',
+        links: [link],
+        rules: (limit) => [minPersonsRule(limit, 'persons', ['matched']), differenceRule(limit, 'persons', 'matched')],
+      },
+    ];
+    const { parts, nested } = await withDatabase(async (db) => {
+      await applyDisclosureControl(db, tables, threshold);
+      type Row = { covariate: string; level: string; persons: number | null; matched?: number | null };
+      return {
+        parts: await db.query<Row>('read', 'select * from disclosed_parts order by covariate, level'),
+        nested: await db.query<Row>('read', 'select * from disclosed_nested order by covariate, level'),
+      };
+    });
+    expect(parts.map((row) => row.persons === null)).toEqual(nested.map((row) => row.persons === null));
+    for (const covariate of new Set(cells.map((cell) => cell.covariate))) {
+      const group = cells.filter((cell) => cell.covariate === covariate);
+      if (group.reduce((sum, cell) => sum + cell.persons, 0) < threshold) continue; // the total itself would be suppressed
+      const shown = parts.filter((row) => row.covariate === covariate && row.persons !== null);
+      const hiddenCells = group.length - shown.length;
+      const hiddenTotal = group.reduce((sum, cell) => sum + cell.persons, 0) - shown.reduce((sum, row) => sum + row.persons!, 0);
+      expect(hiddenCells === 0 || (hiddenCells >= 2 && hiddenTotal >= threshold), `${covariate}: ${hiddenCells} hidden, sum ${hiddenTotal}`).toBe(true);
+    }
+    for (const row of nested.filter((candidate) => candidate.matched !== null && candidate.persons !== null)) {
+      const difference = row.persons! - row.matched!;
+      expect(difference === 0 || difference >= threshold, `${row.covariate}=${row.level}`).toBe(true);
+    }
   });
 });

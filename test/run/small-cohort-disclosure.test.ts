@@ -1,10 +1,11 @@
 /**
  * Disclosure control on a small cohort, where many cells hold fewer than 10
- * persons: no exported person count is below the threshold, and no
- * suppressed covariate level can be recovered by subtraction from the arm
- * total.
+ * persons: no exported person count is below the threshold; no suppressed
+ * covariate level can be recovered by subtraction from the arm total; no two
+ * published rows of a cumulative table differ by fewer than 10 persons; and
+ * a count published in several tables is suppressed in all or none.
  */
-import { readdirSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, test } from 'vitest';
 import { loadStudyConfig } from '../../src/config/study-config.js';
@@ -17,11 +18,33 @@ const THRESHOLD = 10;
 const PERSON_COUNT = /^(n|n_treated|n_control|persons(_.*)?|matched_(treated|control))$/;
 let exportDir: string;
 
+function readExport<Row>(sql: string): Promise<Row[]> {
+  return withDatabase((db) =>
+    db.query<Row>('read', sql.replaceAll(/\$(\w+)/g, (_, file: string) => `read_parquet(${quoteLiteral(join(exportDir, `${file}.parquet`))})`)),
+  );
+}
+
+/** Differences between consecutive published rows that are counts of 1 to 9 persons. */
+function smallSteps(rows: { group: string; value: number | null; label: string }[]): string[] {
+  const last = new Map<string, number>();
+  const found: string[] = [];
+  for (const row of rows) {
+    if (row.value === null) continue;
+    const previous = last.get(row.group);
+    if (previous !== undefined && Math.abs(previous - row.value) >= 1 && Math.abs(previous - row.value) < THRESHOLD) found.push(row.label);
+    last.set(row.group, row.value);
+  }
+  return found;
+}
+
+let warnings: string[];
+
 beforeAll(async () => {
   const work = makeTempDir('ipslink-small-');
   await synthesizeDelivery({ outDir: join(work, 'landing', 'synth-3'), persons: 700, seed: 3 });
   const { runDir } = await runStudy({ loaded: loadStudyConfig('config/demo.yaml'), landing: join(work, 'landing'), output: join(work, 'out') });
   exportDir = join(runDir, 'export');
+  warnings = JSON.parse(readFileSync(join(exportDir, 'disclosure.json'), 'utf8')).warnings;
 }, 120_000);
 
 describe('a small cohort', () => {
@@ -71,5 +94,57 @@ describe('a small cohort', () => {
       if (group.total === null) continue;
       expect(group.hidden === 0 || group.total - group.shown >= THRESHOLD, group.covariate).toBe(true);
     }
+  });
+
+  test('published attrition steps differ by 0 or at least 10 persons per arm, except the gaps disclosure.json warns about', async () => {
+    const steps = await readExport<{ step_no: number; n_treated: number | null; n_control: number | null }>(
+      "select step_no::integer as step_no, n_treated::double as n_treated, n_control::double as n_control from $attrition where unit = 'persons' order by step_no",
+    );
+    const small = (['n_treated', 'n_control'] as const).flatMap((arm) =>
+      smallSteps(steps.map((step) => ({ group: arm, value: step[arm], label: `step ${step.step_no} ${arm}` }))),
+    );
+    const warned = small.filter((label) => warnings.some((warning) => warning.includes(`to ${label.split(' ')[1]}:`)));
+    expect(small).toEqual(warned);
+  });
+
+  test('published ever-employed months differ by 0 or at least 10 persons', async () => {
+    const months = await readExport<{ weighting: string; arm: string; event_month: number; persons_ever_employed: number | null }>(
+      'select weighting, arm, event_month, persons_ever_employed::double as persons_ever_employed from $ever_employed order by weighting, arm, event_month',
+    );
+    const small = smallSteps(
+      months.map((month) => ({ group: `${month.weighting} ${month.arm}`, value: month.persons_ever_employed, label: `${month.weighting} ${month.arm} ${month.event_month}` })),
+    );
+    expect(small).toEqual([]);
+    expect(months.some((month) => month.persons_ever_employed === null)).toBe(true);
+  });
+
+  test('a subgroup level\'s matched persons are hidden in subgroups and subgroup_effects alike, and never a small difference from its persons', async () => {
+    const levels = await readExport<{ level: string; persons_treated: number | null; matched_treated: number | null; effect_n: number | null }>(
+      `select subgroups.level, persons_treated::double as persons_treated, matched_treated::double as matched_treated,
+           max(effects.n_treated)::double as effect_n
+       from $subgroups as subgroups
+       left join $subgroup_effects as effects using (subgroup, level)
+       group by all`,
+    );
+    expect(levels.length).toBeGreaterThan(0);
+    for (const level of levels) {
+      expect(level.effect_n, level.level).toBe(level.matched_treated);
+      if (level.persons_treated !== null && level.matched_treated !== null) {
+        const unmatched = level.persons_treated - level.matched_treated;
+        expect(unmatched === 0 || unmatched >= THRESHOLD, level.level).toBe(true);
+      }
+    }
+  });
+
+  test('the matched persons per arm are the same, or hidden, in every table that publishes them', async () => {
+    const [counts] = await readExport<Record<string, number | null>>(
+      `select
+          (select n_treated from $attrition order by step_no desc limit 1)::double as attrition,
+          (select max(persons_treated_after) from $balance where level = '')::double as balance,
+          (select max(n_treated) from $effects where estimator = 'matched_att')::double as effects,
+          (select max(persons) from $curves where weighting = 'matched' and arm = 'IPS')::double as curves,
+          (select max(n_treated) from $costs)::double as costs`,
+    );
+    expect(new Set(Object.values(counts!)).size).toBe(1);
   });
 });
