@@ -118,3 +118,29 @@ export function psDistributionSpec(rows: Row[]): TopLevelSpec {
     },
   };
 }
+
+/** Forest plot: the matched ATT per subgroup level at one month, with its 95% CI, beside the whole study's. */
+export function subgroupForestSpec(rows: Row[], month: number): TopLevelSpec {
+  const points = rows
+    .filter((row) => row.event_month === month && row.estimate !== null)
+    .map((row) => ({ ...row, label: row.subgroup ? `${String(row.subgroup)}: ${String(row.level)}` : 'whole study' }));
+  return {
+    $schema: 'https://vega.github.io/schema/vega-lite/v5.json',
+    title: `Effect per subgroup at month ${month}: matched ATT with 95% CI`,
+    data: { values: points },
+    facet: { column: { field: 'outcome', type: 'nominal', title: null } },
+    spec: {
+      width: WIDTH / 2,
+      encoding: { y: { field: 'label', type: 'nominal', sort: null, title: null } },
+      layer: [
+        {
+          mark: { type: 'rule' },
+          encoding: { x: { field: 'ci_low', type: 'quantitative', title: 'effect (difference in share)', axis: { format: '%' } }, x2: { field: 'ci_high' } },
+        },
+        { mark: { type: 'point', filled: true }, encoding: { x: { field: 'estimate', type: 'quantitative' } } },
+        { mark: { type: 'rule', color: 'black', strokeDash: [4, 4] }, encoding: { x: { datum: 0 } } },
+      ],
+    },
+  };
+}
+

@@ -9,7 +9,7 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { StudyConfig } from '../config/study-config.js';
-import { effectSpec, employmentCurvesSpec, lovePlotSpec, psDistributionSpec, renderSvg, type Row } from './figures.js';
+import { effectSpec, employmentCurvesSpec, lovePlotSpec, psDistributionSpec, renderSvg, type Row, subgroupForestSpec } from './figures.js';
 import { openExportViews, type RenderedTable, writeStudyTables } from './study-tables.js';
 
 const OUTCOME_TITLES: Record<string, string> = {
@@ -67,6 +67,17 @@ async function renderFigures(db: Awaited<ReturnType<typeof openExportViews>>, st
   }
   figures.push(await renderSvg(lovePlotSpec(balance, study.matching.balance_max_abs_smd)));
   if (psBins.length) figures.push(await renderSvg(psDistributionSpec(psBins)));
+  if (study.subgroups.length) {
+    const month = Math.max(...study.follow_up.report_months);
+    const forest = await rows(
+      `select '' as subgroup, '' as level, outcome, event_month, estimate, ci_low, ci_high
+       from effects where estimator = 'matched_att' and outcome in ('employed_any', 'employed_48h')
+       union all
+       select subgroup, level, outcome, event_month, estimate, ci_low, ci_high from subgroup_effects where estimator = 'matched_att'
+       order by outcome, subgroup, level`,
+    );
+    figures.push(await renderSvg(subgroupForestSpec(forest, month)));
+  }
   return figures;
 }
 

@@ -43,10 +43,10 @@ describe.skipIf(!existsSync(CHROMIUM))('report.html in headless Chromium', () =>
       await page.goto(`file://${reportPath}`);
       expect(errors).toEqual([]);
       expect(requests).toEqual([]);
-      for (const section of ['settings', 'table1_baseline', 'table2_effects', 'table3_costs', 'attrition', 'figures']) {
+      for (const section of ['settings', 'table1_baseline', 'table2_effects', 'table3_costs', 'attrition', 'table4_subgroups', 'figures']) {
         expect(await page.locator(`section#${section}`).count(), section).toBe(1);
       }
-      expect(await page.locator('figure svg').count()).toBe(6);
+      expect(await page.locator('figure svg').count()).toBe(7); // with the PS distributions and the subgroup forest plot
       mkdirSync('test/output', { recursive: true });
       await page.screenshot({ path: 'test/output/report.png', fullPage: true });
     } finally {

@@ -208,11 +208,26 @@ describe('the study tables and report', () => {
     );
   });
 
-  test('report.html holds every study table and a figure per outcome, effect, balance', () => {
+  test('table 4 shows subgroup_effects.parquet per level and report month', async () => {
+    const effects = await queryParquet<{ subgroup: string; level: string; outcome: string; estimate: number; ci_low: number; ci_high: number }>(
+      join(firstRunDir, 'export', 'subgroup_effects.parquet'),
+      "select subgroup, level, outcome, estimate, ci_low, ci_high from $file where estimator = 'matched_att' and event_month = 36 order by subgroup, level, outcome",
+    );
+    const lines = readFileSync(join(firstRunDir, 'export', 'tables', 'table4_subgroups.csv'), 'utf8').trim().split('\n');
+    const header = lines[0]!.split(',');
+    expect(header.slice(0, 6)).toEqual(['subgroup', 'level', 'matched_treated', 'matched_control', 'max_abs_smd', 'outcome']);
+    const pp = (value: number) => (Math.round(100 * value * 10) / 10 + 0).toFixed(1);
+    // Cells hold commas inside quotes ("9.5 [7.4, 11.7]"); the 36-month cell is the last quoted one.
+    const rows = lines.slice(1).map((line) => [...line.split(',', 6).slice(0, 2), line.split(',')[5], line.match(/"([^"]*)",[^,"]*$/)![1]]);
+    expect(rows).toEqual(effects.map((row) => [row.subgroup, row.level, row.outcome, `${pp(row.estimate)} [${pp(row.ci_low)}, ${pp(row.ci_high)}]`]));
+    expect(effects.length).toBe(2 * 11); // target group 3 levels, funder 2, provider 6
+  });
+
+  test('report.html holds every study table and a figure per outcome, effect, balance and subgroups', () => {
     const html = readFileSync(join(firstRunDir, 'export', 'report.html'), 'utf8');
-    for (const id of ['settings', 'table1_baseline', 'table2_effects', 'table3_costs', 'attrition', 'linkage', 'figures']) {
+    for (const id of ['settings', 'table1_baseline', 'table2_effects', 'table3_costs', 'attrition', 'linkage', 'table4_subgroups', 'figures']) {
       expect(html).toContain(`<section id="${id}">`);
     }
-    expect(html.match(/<figure><svg/g)?.length).toBe(5); // exact matching: no PS distribution figure
+    expect(html.match(/<figure><svg/g)?.length).toBe(6); // exact matching: no PS distribution figure
   });
 });
