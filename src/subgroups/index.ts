@@ -15,14 +15,29 @@
  */
 import { BALANCE_COVARIATES, type StudyConfig, SUBGROUPS, type Subgroup } from '../config/study-config.js';
 import type { Database } from '../db/database.js';
-import { messageFor, PipelineFailure } from '../errors.js';
+import { type PipelineError, PipelineFailure } from '../errors.js';
 import { type CohortUnits, readCohortUnits, selectUnits } from '../match/cohort-units.js';
 import { categoryLevels } from '../match/design-matrix.js';
 import { anyTreatedMatched, type CohortMatching, matchCohortUnits, subclassValues } from '../match/index.js';
 import type { Stage } from '../stage.js';
 
-/** Why a level's matching failed, for the reader of the subgroup table (no person data in these messages). */
-const LEVEL_FAILURES: ReadonlySet<string> = new Set(['ps_rank_deficient', 'ps_separation', 'ps_not_converged']);
+/**
+ * Why a level's PS model failed, for the subgroup table. It is exported, so
+ * it names the covariate but never a count of persons (the CLI's message for
+ * separation does).
+ */
+function levelFailure(error: PipelineError): string | null {
+  switch (error.code) {
+    case 'ps_rank_deficient':
+      return `not estimated: PS covariate ${error.column} is a linear combination of others at this level`;
+    case 'ps_separation':
+      return `not estimated: PS covariate ${error.column} separates the arms at this level`;
+    case 'ps_not_converged':
+      return 'not estimated: the PS model did not converge at this level';
+    default:
+      return null;
+  }
+}
 
 interface LevelResult {
   subgroup: Subgroup;
@@ -51,10 +66,9 @@ function matchLevel(units: CohortUnits, subgroup: Subgroup, level: string, match
     if (!anyTreatedMatched(units, matched.result)) return { ...result, matching: null, status: 'not estimated: no treated person matched' };
     return { ...result, matching: matched, status: constant.length ? `estimated; constant at this level: ${constant.join(', ')}` : 'estimated' };
   } catch (error) {
-    if (error instanceof PipelineFailure && LEVEL_FAILURES.has(error.error.code)) {
-      return { ...result, matching: null, status: `not estimated: ${messageFor(error.error)}` };
-    }
-    throw error;
+    const status = error instanceof PipelineFailure ? levelFailure(error.error) : null;
+    if (status === null) throw error;
+    return { ...result, matching: null, status };
   }
 }
 
