@@ -25,6 +25,10 @@ export interface RunSummary {
   balanceGate: BalanceGate;
   effects: EffectLine[];
   arms: { treated: string; control: string };
+  /** Subgroup levels (study config `subgroups`), and how many could be estimated. */
+  subgroups: { levels: number; estimated: number };
+  /** disclosure.json's warnings: small differences the rules cannot hide. */
+  disclosureWarnings: number;
 }
 
 export const SUMMARY_OUTCOMES = ['employed_any', 'employed_48h'] as const;
@@ -63,6 +67,12 @@ export async function readRunSummary(runDir: string, landing: string, study: Stu
        where list_contains($outcomes, outcome) and list_contains($months, event_month)`,
       { outcomes: [...SUMMARY_OUTCOMES], months: SUMMARY_MONTHS },
     );
+    const [subgroups] = await db.query<{ levels: number; estimated: number }>(
+      'summary: subgroups',
+      `select count(*)::double as levels, count(*) filter (where status like 'estimated%')::double as estimated
+       from read_parquet(${quoteLiteral(join(exportDir, 'subgroups.parquet'))})`,
+    );
+    const disclosure = JSON.parse(readFileSync(join(exportDir, 'disclosure.json'), 'utf8')) as { warnings: string[] };
     const truth = readTruth(landing);
     const find = (outcome: string, estimator: string, month: number) =>
       effects.find((row) => row.outcome === outcome && row.estimator === estimator && row.event_month === month);
@@ -76,6 +86,8 @@ export async function readRunSummary(runDir: string, landing: string, study: Stu
         matchedControl: matchedRow?.n_control ?? null,
       },
       balanceGate: manifest.balance_gate,
+      subgroups: subgroups!,
+      disclosureWarnings: disclosure.warnings.length,
       effects: SUMMARY_OUTCOMES.flatMap((outcome) =>
         SUMMARY_MONTHS.map((month) => {
           const matched = find(outcome, 'matched_att', month);
@@ -121,6 +133,13 @@ export function formatRunSummary(summary: RunSummary): string {
       `  ${line.outcome.padEnd(13)} month ${String(line.month).padStart(2)}: ${pp(estimate).padStart(5)} [${pp(ci_low)}, ${pp(ci_high)}]` +
         ` | ${pp(line.did).padStart(5)} | ${pp(line.unadjusted).padStart(5)} | ${line.planted === null ? 'n/a' : pp(line.planted)}${covered}`,
     );
+  }
+  if (summary.subgroups.levels > 0) {
+    const { levels, estimated } = summary.subgroups;
+    lines.push(`subgroups: ${levels} levels, ${estimated} estimated${estimated < levels ? ' (table4_subgroups says why not)' : ''}`);
+  }
+  if (summary.disclosureWarnings > 0) {
+    lines.push(`DISCLOSURE: ${summary.disclosureWarnings} warning(s) in export/disclosure.json to review before release`);
   }
   return lines.join('\n');
 }
