@@ -1,8 +1,12 @@
 -- Everyone with an IPS or TVR trajectory, with the facts the population
 -- rules need; an empty list parameter means no restriction. The index date is the start of the first trajectory (ties:
 -- earliest start, then trajectory_id); the arm is that trajectory's programme.
+-- The follow-up is observed when its last month ($months_after after the
+-- index month) is complete in the newest employment and benefit extracts
+-- (the month before each extract date, or its month when the date is a
+-- month's last day); the older of the two bounds it.
 -- Grain: one row per person_id with at least one accepted trajectory.
--- Reads: persons, trajectories, benefit_spells. Writes: cohort_candidates.
+-- Reads: persons, trajectories, benefit_spells, ingested_files. Writes: cohort_candidates.
 create or replace table cohort_candidates as
 with
 ranked_trajectories as (
@@ -53,6 +57,15 @@ qualifying_spells as (
 index_spell as (
     select * exclude (spell_rank) from qualifying_spells where spell_rank = 1
 ),
+observed as (
+    select min(last_complete_month) as last_observed_month
+    from (
+        select extract, (date_trunc('month', max(extract_date) + 1) - interval 1 month)::date as last_complete_month
+        from ingested_files
+        where extract in ('employment_periods', 'benefit_spells')
+        group by extract
+    )
+),
 flagged as (
     select
         with_person.*,
@@ -65,8 +78,10 @@ flagged as (
         index_spell.benefit_type is not null as is_on_qualifying_benefit,
         len($target_groups) = 0 or coalesce(list_contains($target_groups, with_person.target_group), false)
             as is_in_target_group,
-        not (with_person.had_both_programmes and $exclude_both_programmes) as is_kept_for_programmes
+        not (with_person.had_both_programmes and $exclude_both_programmes) as is_kept_for_programmes,
+        with_person.index_month + to_months($months_after) <= observed.last_observed_month as is_followed_up
     from with_person
     left join index_spell using (person_id)
+    cross join observed
 )
 select * from flagged

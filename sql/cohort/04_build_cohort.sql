@@ -9,7 +9,7 @@ with
 eligible as (
     select *
     from cohort_candidates
-    where is_study_programme and is_in_index_window and is_eligible_age and is_on_qualifying_benefit
+    where is_study_programme and is_in_index_window and is_followed_up and is_eligible_age and is_on_qualifying_benefit
         and is_in_target_group and is_kept_for_programmes
 ),
 prior_work as (

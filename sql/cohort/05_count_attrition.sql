@@ -31,20 +31,26 @@ steps(step_no, step, unit, n, n_treated, n_control) as (
     from candidates where is_study_programme and is_in_index_window
     union all
     select
-        7, 'age at index in range', 'persons', count(*),
+        7, 'follow-up observed by the extract dates', 'persons', count(*),
         count(*) filter (where programme = $treated), count(*) filter (where programme = $control)
-    from candidates where is_study_programme and is_in_index_window and is_eligible_age
+    from candidates where is_study_programme and is_in_index_window and is_followed_up
     union all
     select
-        8, 'on a qualifying benefit at index', 'persons', count(*),
+        8, 'age at index in range', 'persons', count(*),
         count(*) filter (where programme = $treated), count(*) filter (where programme = $control)
-    from candidates where is_study_programme and is_in_index_window and is_eligible_age and is_on_qualifying_benefit
+    from candidates where is_study_programme and is_in_index_window and is_followed_up and is_eligible_age
     union all
     select
-        9, 'in the target groups; both-programmes rule', 'persons', count(*),
+        9, 'on a qualifying benefit at index', 'persons', count(*),
         count(*) filter (where programme = $treated), count(*) filter (where programme = $control)
     from candidates
-    where is_study_programme and is_in_index_window and is_eligible_age and is_on_qualifying_benefit
+    where is_study_programme and is_in_index_window and is_followed_up and is_eligible_age and is_on_qualifying_benefit
+    union all
+    select
+        10, 'in the target groups; both-programmes rule', 'persons', count(*),
+        count(*) filter (where programme = $treated), count(*) filter (where programme = $control)
+    from candidates
+    where is_study_programme and is_in_index_window and is_followed_up and is_eligible_age and is_on_qualifying_benefit
         and is_in_target_group and is_kept_for_programmes
 )
 select * from steps

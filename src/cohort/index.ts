@@ -26,6 +26,7 @@ export const cohortStage: Stage = {
       age_min: population.age_at_index.min,
       age_max: population.age_at_index.max,
       exclude_both_programmes: arms.both_programmes === 'exclude',
+      months_after: study.follow_up.months_after,
     });
     await db.runFile('cohort/04_build_cohort.sql', {
       treated: arms.treated,
