@@ -307,7 +307,7 @@ export const OUTPUT_FILES: readonly OutputFileDescription[] = [
 /** Export files that are not tables of columns. */
 const OTHER_EXPORT_FILES: Record<string, string> = {
   'effects.arrow': 'the rows of effects.parquet as an Arrow IPC file',
-  'disclosure.json': 'every export table, the disclosure rules run on it and the cells each suppressed',
+  'disclosure.json': 'every export table, the disclosure rules run on it and the cells each suppressed; the rounds run until counts shared by tables agree; warnings to review before release',
   'tables/': 'table1_baseline, table2_effects, table3_costs, attrition, linkage and (with subgroups) table4_subgroups, each as .csv and .md',
   'report.html': 'one self-contained page: study settings, the tables and the figures (SVG)',
   'codebook.md': 'this file',
