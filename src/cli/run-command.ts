@@ -21,7 +21,7 @@ const studyOptions = {
 
 export const runCommand: CommandModule<object, RunArgs> = {
   command: 'run',
-  describe: 'the whole pipeline: ingest, validate, link, cohort, panel, match, estimate (matched ATT, DiD), costs, monitoring, disclosure control, publish',
+  describe: 'the whole pipeline: ingest, validate, link, cohort, panel, match, subgroups (when the config asks), estimate (matched ATT, DiD), costs, monitoring, disclosure control, publish',
   builder: (yargs) => yargs.options(studyOptions),
   handler: async (args) => {
     const loaded = loadStudyConfig(args.config);
