@@ -2,7 +2,8 @@
 -- active trajectory of the treated programme at the end of a quarter, how
 -- many are at work (>= $min_hours_any competitive hours in the quarter's last
 -- month). All accepted trajectories count, not only the study cohort.
--- Grain: one row per calendar quarter x provider_id.
+-- provider_id 'all' is the programme as a whole (each person once).
+-- Grain: one row per calendar quarter x provider_id (and 'all').
 -- Reads: trajectories, person_month_work. Writes: monitoring_quarter_provider.
 create or replace table monitoring_quarter_provider as
 with
@@ -38,9 +39,9 @@ counted as (
     from active
     left join person_month_work as work
         on work.person_id = active.person_id and work.calendar_month = active.last_month
-    group by active.quarter_start, active.provider_id
+    group by grouping sets ((active.quarter_start, active.provider_id), (active.quarter_start))
 )
-select quarter, provider_id, persons_active, persons_at_work,
+select quarter, coalesce(provider_id, 'all') as provider_id, persons_active, persons_at_work,
     round(persons_at_work / persons_active, 10) as share_at_work
 from counted
 order by quarter, provider_id

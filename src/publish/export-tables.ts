@@ -182,6 +182,7 @@ export function exportTables(study: Pick<StudyConfig, 'arms' | 'disclosure'>): E
       name: 'monitoring',
       source: 'select * from monitoring_quarter_provider',
       orderBy: 'quarter, provider_id',
+      // The providers of a quarter add up to its 'all' row (or more, for a person active at two providers).
       rules: (threshold) => [
         minPersonsRule(threshold, 'persons_active', ['persons_at_work', 'share_at_work']),
         minPersonsRule(threshold, 'persons_at_work', ['share_at_work']),
@@ -191,6 +192,8 @@ export function exportTables(study: Pick<StudyConfig, 'arms' | 'disclosure'>): E
           when: `persons_active - persons_at_work < ${threshold}`,
           suppress: ['persons_at_work', 'share_at_work'],
         },
+        complementaryPartRule(threshold, 'persons_active', ['quarter'], "provider_id <> 'all'", ['persons_at_work', 'share_at_work']),
+        complementaryPartRule(threshold, 'persons_at_work', ['quarter'], "provider_id <> 'all'", ['share_at_work']),
       ],
     },
     {

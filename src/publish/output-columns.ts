@@ -183,7 +183,7 @@ export const OUTPUT_FILES: readonly OutputFileDescription[] = [
     description: 'Programme monitoring: of the persons in an active trajectory of the treated programme at the end of a quarter, how many are at work, per provider.',
     columns: {
       quarter: 'calendar quarter, e.g. 2015-Q3',
-      provider_id: 'provider pseudonym',
+      provider_id: "provider pseudonym, or 'all' for the programme as a whole (each person once)",
       persons_active: `${PERSON_COUNT} in an active trajectory on the last day of the quarter`,
       persons_at_work: `of those, ${PERSON_COUNT} with competitive work in the quarter's last month`,
       share_at_work: 'persons_at_work / persons_active (null when suppressed)',
@@ -308,7 +308,7 @@ export const OUTPUT_FILES: readonly OutputFileDescription[] = [
 const OTHER_EXPORT_FILES: Record<string, string> = {
   'effects.arrow': 'the rows of effects.parquet as an Arrow IPC file',
   'disclosure.json': 'every export table, the disclosure rules run on it and the cells each suppressed; the rounds run until counts shared by tables agree; warnings to review before release',
-  'tables/': 'table1_baseline, table2_effects, table3_costs, attrition, linkage and (with subgroups) table4_subgroups, each as .csv and .md',
+  'tables/': 'table1_baseline, table2_effects, table3_costs, attrition, linkage, (with subgroups) table4_subgroups, monitoring_ever_employed and monitoring_at_work, each as .csv and .md',
   'report.html': 'one self-contained page: study settings, the tables and the figures (SVG)',
   'codebook.md': 'this file',
 };

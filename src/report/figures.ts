@@ -144,3 +144,26 @@ export function subgroupForestSpec(rows: Row[], month: number): TopLevelSpec {
   };
 }
 
+/** Monitoring: share at work among persons in an active trajectory per quarter, per provider and for the programme as a whole. */
+export function atWorkSpec(rows: Row[]): TopLevelSpec {
+  const points = rows.filter((row) => row.share_at_work !== null);
+  return {
+    $schema: 'https://vega.github.io/schema/vega-lite/v5.json',
+    title: 'Share at work among persons in an active IPS trajectory, per quarter (black: all providers)',
+    width: WIDTH,
+    height: HEIGHT,
+    encoding: {
+      x: { field: 'quarter_start', type: 'temporal', title: 'quarter' },
+      y: { field: 'share_at_work', type: 'quantitative', title: 'share at work', axis: { format: '%' } },
+    },
+    layer: [
+      {
+        data: { values: points.filter((row) => row.provider_id !== 'all') },
+        mark: { type: 'line', strokeWidth: 1, opacity: 0.6 },
+        encoding: { color: { field: 'provider_id', type: 'nominal', title: 'provider' } },
+      },
+      { data: { values: points.filter((row) => row.provider_id === 'all') }, mark: { type: 'line', color: 'black', strokeWidth: 3 } },
+    ],
+  };
+}
+

@@ -9,7 +9,7 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { StudyConfig } from '../config/study-config.js';
-import { effectSpec, employmentCurvesSpec, lovePlotSpec, psDistributionSpec, renderSvg, type Row, subgroupForestSpec } from './figures.js';
+import { atWorkSpec, effectSpec, employmentCurvesSpec, lovePlotSpec, psDistributionSpec, renderSvg, type Row, subgroupForestSpec } from './figures.js';
 import { openExportViews, type RenderedTable, writeStudyTables } from './study-tables.js';
 
 const OUTCOME_TITLES: Record<string, string> = {
@@ -78,6 +78,11 @@ async function renderFigures(db: Awaited<ReturnType<typeof openExportViews>>, st
     );
     figures.push(await renderSvg(subgroupForestSpec(forest, month)));
   }
+  const atWork = await rows(
+    `select make_date(left(quarter, 4)::integer, (right(quarter, 1)::integer - 1) * 3 + 1, 1) as quarter_start, provider_id, share_at_work
+     from monitoring order by provider_id, quarter`,
+  );
+  figures.push(await renderSvg(atWorkSpec(atWork)));
   return figures;
 }
 

@@ -23,6 +23,9 @@ const pp = (column: string) => `coalesce(format('{:.1f}', round(100 * ${column},
 const integer = (column: string) => `coalesce(${column}::bigint::varchar, 'suppressed')`;
 const decimal3 = (column: string) => `coalesce(format('{:.3f}', round(${column}, 3) + 0.0), '')`;
 
+/** The follow-up months the monitoring table reports the cumulative share ever employed at (IPS programmes report these). */
+const EVER_EMPLOYED_MONTHS = [12, 24, 30, 36];
+
 export function studyTables(study: Pick<StudyConfig, 'follow_up' | 'subgroups'>): StudyTable[] {
   const months = study.follow_up.report_months.join(', ');
   const subgroupTable: StudyTable = {
@@ -122,6 +125,30 @@ export function studyTables(study: Pick<StudyConfig, 'follow_up' | 'subgroups'>)
         from linkage order by extract`,
     },
     ...(study.subgroups.length ? [subgroupTable] : []),
+    {
+      name: 'monitoring_ever_employed',
+      title: 'Monitoring: share ever in paid competitive work by months since the start of the trajectory, per arm, % (persons)',
+      note: 'Ever >= 1 competitive hour in a month since the index month. matched: matching weights (matched persons); unweighted: the whole cohort. Suppressed: fewer than the disclosure threshold of persons, or a month too close to a published one.',
+      sql: `select
+          weighting,
+          arm,
+          ${EVER_EMPLOYED_MONTHS.map(
+            (month) =>
+              `coalesce(max(case when event_month = ${month} then ${pp('share_ever_employed')} || ' (' || persons_ever_employed::bigint || ')' end), 'suppressed') as month_${month}`,
+          ).join(',\n          ')}
+        from ever_employed
+        group by weighting, arm
+        order by weighting, arm`,
+    },
+    {
+      name: 'monitoring_at_work',
+      title: 'Monitoring: of the persons in an active IPS trajectory at the end of a quarter, the share at work, per provider',
+      note: "At work: >= 1 competitive hour in the quarter's last month. All IPS trajectories count, not only the study cohort; 'all' is the programme as a whole. Suppressed: fewer than the disclosure threshold of persons active, at work or not at work, or recoverable from the quarter's total.",
+      sql: `select quarter, provider_id as provider, ${integer('persons_active')} as persons_active,
+          ${integer('persons_at_work')} as persons_at_work, ${pp('share_at_work')} as share_at_work_pct
+        from monitoring
+        order by quarter, provider_id = 'all' desc, provider_id`,
+    },
   ];
 }
 

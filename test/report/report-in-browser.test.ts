@@ -46,7 +46,7 @@ describe.skipIf(!existsSync(CHROMIUM))('report.html in headless Chromium', () =>
       for (const section of ['settings', 'table1_baseline', 'table2_effects', 'table3_costs', 'attrition', 'table4_subgroups', 'figures']) {
         expect(await page.locator(`section#${section}`).count(), section).toBe(1);
       }
-      expect(await page.locator('figure svg').count()).toBe(7); // with the PS distributions and the subgroup forest plot
+      expect(await page.locator('figure svg').count()).toBe(8); // with the PS distributions, the subgroup forest plot and monitoring
       mkdirSync('test/output', { recursive: true });
       await page.screenshot({ path: 'test/output/report.png', fullPage: true });
     } finally {

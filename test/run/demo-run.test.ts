@@ -223,11 +223,12 @@ describe('the study tables and report', () => {
     expect(effects.length).toBe(2 * 11); // target group 3 levels, funder 2, provider 6
   });
 
-  test('report.html holds every study table and a figure per outcome, effect, balance and subgroups', () => {
+  test('report.html holds every study table and a figure per outcome, effect, balance, subgroups and monitoring', () => {
     const html = readFileSync(join(firstRunDir, 'export', 'report.html'), 'utf8');
-    for (const id of ['settings', 'table1_baseline', 'table2_effects', 'table3_costs', 'attrition', 'linkage', 'table4_subgroups', 'figures']) {
+    const sections = ['settings', 'table1_baseline', 'table2_effects', 'table3_costs', 'attrition', 'linkage', 'table4_subgroups'];
+    for (const id of [...sections, 'monitoring_ever_employed', 'monitoring_at_work', 'figures']) {
       expect(html).toContain(`<section id="${id}">`);
     }
-    expect(html.match(/<figure><svg/g)?.length).toBe(6); // exact matching: no PS distribution figure
+    expect(html.match(/<figure><svg/g)?.length).toBe(7); // exact matching: no PS distribution figure
   });
 });

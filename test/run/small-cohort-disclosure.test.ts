@@ -136,6 +136,20 @@ describe('a small cohort', () => {
     }
   });
 
+  test("a quarter's providers hidden in monitoring add up to at least 10 given the quarter's total, or none is hidden", async () => {
+    const quarters = await readExport<{ quarter: string; total: number | null; shown: number; hidden: number }>(
+      `select quarter,
+          max(persons_active) filter (where provider_id = 'all')::double as total,
+          coalesce(sum(persons_active) filter (where provider_id <> 'all'), 0)::double as shown,
+          count(*) filter (where provider_id <> 'all' and persons_active is null)::double as hidden
+       from $monitoring group by quarter`,
+    );
+    expect(quarters.some((quarter) => quarter.hidden > 0 && quarter.total !== null)).toBe(true);
+    for (const quarter of quarters.filter((candidate) => candidate.total !== null && candidate.hidden > 0)) {
+      expect(quarter.hidden >= 2 && quarter.total! - quarter.shown >= THRESHOLD, quarter.quarter).toBe(true);
+    }
+  });
+
   test('the matched persons per arm are the same, or hidden, in every table that publishes them', async () => {
     const [counts] = await readExport<Record<string, number | null>>(
       `select
