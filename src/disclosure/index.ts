@@ -181,19 +181,8 @@ async function discloseTable(
   roundCountsTo: number | null,
 ): Promise<TableDisclosure> {
   const links = table.links ?? [];
-  const key = (index: number) => quoteIdentifier(`__key_${index}`);
   const tableRules = table.rules(threshold);
-  // A linked count takes with it what this table's own rules suppress together with that count.
-  const linkRules: SuppressionRule[] = links.map((link, index) => {
-    const suppress = [...new Set([link.column, ...tableRules.flatMap((rule) => (rule.count === link.column ? rule.suppress : []))])];
-    return {
-      id: `linked:${link.column}`,
-      description: `the same count is suppressed elsewhere in this run (another table, or this one in an earlier round): suppress ${suppress.join(', ')}`,
-      when: `${key(index)} in (select key from ${SUPPRESSED_KEYS})`,
-      suppress,
-    };
-  });
-  const rules: DisclosureRule[] = [...tableRules, ...linkRules];
+  const rules: DisclosureRule[] = [...tableRules, ...links.map((link, index) => linkedRule(link, keyColumn(index), tableRules))];
   const rounded = roundCountsTo ? [...new Set(tableRules.flatMap((rule) => ('kind' in rule || !rule.count ? [] : [rule.count])))] : [];
   const columns = [...new Set([...rules.flatMap((rule) => rule.suppress), ...rounded])];
   // Rules are evaluated once into flag columns before anything is replaced or
@@ -208,7 +197,7 @@ async function discloseTable(
   const complementFlags = rules
     .map((rule, index) => ('kind' in rule ? `${complementCondition(rule, suppressing(rule.count, 'row'))} as ${flag(index)}` : null))
     .filter((sql) => sql !== null);
-  const keys = links.map((link, index) => `${link.key} as ${key(index)}`);
+  const keys = links.map((link, index) => `${link.key} as ${keyColumn(index)}`);
   const hidden = [...(table.hiddenColumns ?? []), ...rules.map((_, index) => `__rule_${index}`), ...links.map((_, index) => `__key_${index}`)];
   const shown = (column: string) =>
     rounded.includes(column)
@@ -231,7 +220,7 @@ order by ${table.orderBy}`,
     await db.run(
       `disclosure: ${table.name} suppressed keys`,
       `insert into ${SUPPRESSED_KEYS}
-       select distinct ${key(index)} from undisclosed where ${key(index)} is not null and (${suppressing(link.column, 'all')})
+       select distinct ${keyColumn(index)} from undisclosed where ${keyColumn(index)} is not null and (${suppressing(link.column, 'all')})
        on conflict do nothing`,
     );
   }
@@ -251,6 +240,19 @@ order by ${table.orderBy}`,
     })),
     cells_suppressed: Object.fromEntries(columns.map((column, index) => [column, row![`column_${index}`]!])),
     rounding: roundCountsTo ? { base: roundCountsTo, columns: rounded } : null,
+  };
+}
+
+const keyColumn = (index: number) => quoteIdentifier(`__key_${index}`);
+
+/** A linked count whose key is suppressed somewhere takes with it what this table's own rules suppress with that count. */
+function linkedRule(link: LinkedCount, key: string, tableRules: readonly DisclosureRule[]): SuppressionRule {
+  const suppress = [...new Set([link.column, ...tableRules.flatMap((rule) => (rule.count === link.column ? rule.suppress : []))])];
+  return {
+    id: `linked:${link.column}`,
+    description: `the same count is suppressed elsewhere in this run (another table, or this one in an earlier round): suppress ${suppress.join(', ')}`,
+    when: `${key} in (select key from ${SUPPRESSED_KEYS})`,
+    suppress,
   };
 }
 
