@@ -33,10 +33,10 @@ function dominanceRule(maxShare: number, topPersons: number, suppress: readonly 
 const sampleOf = (weighting: string) => `case ${weighting} when 'matched' then 'matched' else 'cohort' end`;
 
 /** Both arms' counts of a sample, linked under `<sample>|treated` and `<sample>|control`. */
-function armLinks(sample: string, treated = 'n_treated', control = 'n_control'): LinkedCount[] {
+function armLinks(sample: string): LinkedCount[] {
   return [
-    { column: treated, key: `${sample} || '|treated'` },
-    { column: control, key: `${sample} || '|control'` },
+    { column: 'n_treated', key: `${sample} || '|treated'` },
+    { column: 'n_control', key: `${sample} || '|control'` },
   ];
 }
 
@@ -154,9 +154,7 @@ export function exportTables(study: Pick<StudyConfig, 'arms' | 'disclosure'>): E
         from subgroup_effects join subgroups using (subgroup, level)`,
       orderBy: 'subgroup, level, outcome, estimator, event_month',
       hiddenColumns: ['controls'],
-      links: (['treated', 'control'] as const).map((arm) =>
-        subgroupLink(`n_${arm}`, arm, "case estimator when 'unadjusted' then 'cohort' else 'matched' end"),
-      ),
+      links: (['treated', 'control'] as const).map((arm) => subgroupLink(`n_${arm}`, arm, "'matched'")),
       rules: (threshold) => [
         minPersonsRule(threshold, 'n_treated', ['estimate', 'se', 'ci_low', 'ci_high']),
         minPersonsRule(threshold, 'n_control', ['estimate', 'se', 'ci_low', 'ci_high']),
