@@ -5,6 +5,8 @@
  * Per estimator, outcome and month: bias (mean of estimate - truth), RMSE,
  * and coverage (share of 95% CIs containing the truth). The truth is the
  * sample ATT of each seed's IPS group, so coverage is of that quantity.
+ * Subgroup estimates (`matched_att by <subgroup>`) pool the levels, each
+ * compared with the sample ATT of the level's IPS persons.
  */
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -13,6 +15,7 @@ import { type LoadedStudyConfig, loadStudyConfig } from '../config/study-config.
 import { Database, quoteLiteral } from '../db/database.js';
 import { runStudy } from '../run/run-study.js';
 import { synthesizeDelivery } from '../synth/index.js';
+import type { OutcomeAtt, Truth } from '../synth/truth.js';
 
 export interface SimulationOptions {
   seeds: readonly number[];
@@ -45,14 +48,16 @@ export interface SimulationSummary {
   coverage: number;
 }
 
+function planted(att: OutcomeAtt, draw: { outcome: string; month: number }): number {
+  return att[draw.outcome as keyof OutcomeAtt][String(draw.month)]!;
+}
+
 async function drawsForSeed(seed: number, options: SimulationOptions, loaded: LoadedStudyConfig): Promise<SimulationDraw[]> {
   const work = mkdtempSync(join(tmpdir(), 'ipslink-simulation-'));
   try {
     const deliveryDir = join(work, 'landing', `synth-${seed}`);
     await synthesizeDelivery({ outDir: deliveryDir, persons: options.persons, seed });
-    const truth = JSON.parse(readFileSync(join(deliveryDir, 'truth.json'), 'utf8')) as {
-      att: Record<string, Record<string, number>>;
-    };
+    const truth = JSON.parse(readFileSync(join(deliveryDir, 'truth.json'), 'utf8')) as Truth;
     const { runDir } = await runStudy({
       loaded,
       landing: join(work, 'landing'),
@@ -68,7 +73,20 @@ async function drawsForSeed(seed: number, options: SimulationOptions, loaded: Lo
          order by estimator, outcome, event_month`,
         { outcomes: [...options.outcomes], months: [...options.months] },
       );
-      return rows.map((row) => ({ ...row, seed, truth: truth.att[row.outcome]![String(row.month)]! }));
+      // Subgroup levels are pooled per subgroup, each against its own level's planted effect.
+      const levels = await db.query<Omit<SimulationDraw, 'seed' | 'truth'> & { subgroup: string; level: string }>(
+        'simulation: subgroup effects',
+        `select 'matched_att by ' || subgroup as estimator, subgroup, level, outcome, event_month as month, estimate, ci_low, ci_high
+         from read_parquet(${quoteLiteral(join(runDir, 'export', 'subgroup_effects.parquet'))})
+         where estimator = 'matched_att' and list_contains($outcomes, outcome) and list_contains($months, event_month)
+             and estimate is not null
+         order by subgroup, level, outcome, event_month`,
+        { outcomes: [...options.outcomes], months: [...options.months] },
+      );
+      return [
+        ...rows.map((row) => ({ ...row, seed, truth: planted(truth.att, row) })),
+        ...levels.map(({ subgroup, level, ...row }) => ({ ...row, seed, truth: planted(truth.att_by_subgroup[subgroup]![level]!, row) })),
+      ];
     } finally {
       db.close();
     }
@@ -102,7 +120,7 @@ export function summariseDraws(draws: readonly SimulationDraw[]): SimulationSumm
       estimator: group[0]!.estimator,
       outcome: group[0]!.outcome,
       month: group[0]!.month,
-      seeds: group.length,
+      seeds: new Set(group.map((draw) => draw.seed)).size,
       mean_truth: mean(group.map((draw) => draw.truth)),
       bias: mean(errors),
       rmse: Math.sqrt(mean(errors.map((error) => error * error))),
@@ -112,10 +130,11 @@ export function summariseDraws(draws: readonly SimulationDraw[]): SimulationSumm
 }
 
 export function formatSimulationSummary(summary: readonly SimulationSummary[]): string {
-  const header = `${'estimator'.padEnd(16)}${'outcome'.padEnd(14)}${'month'.padStart(5)}${'seeds'.padStart(7)}${'truth pp'.padStart(10)}${'bias pp'.padStart(9)}${'RMSE pp'.padStart(9)}${'coverage'.padStart(10)}`;
+  const width = Math.max('estimator'.length, ...summary.map((row) => row.estimator.length)) + 2;
+  const header = `${'estimator'.padEnd(width)}${'outcome'.padEnd(14)}${'month'.padStart(5)}${'seeds'.padStart(7)}${'truth pp'.padStart(10)}${'bias pp'.padStart(9)}${'RMSE pp'.padStart(9)}${'coverage'.padStart(10)}`;
   const lines = summary.map(
     (row) =>
-      `${row.estimator.padEnd(16)}${row.outcome.padEnd(14)}${String(row.month).padStart(5)}${String(row.seeds).padStart(7)}` +
+      `${row.estimator.padEnd(width)}${row.outcome.padEnd(14)}${String(row.month).padStart(5)}${String(row.seeds).padStart(7)}` +
       `${(100 * row.mean_truth).toFixed(2).padStart(10)}${(100 * row.bias).toFixed(2).padStart(9)}${(100 * row.rmse).toFixed(2).padStart(9)}` +
       `${(100 * row.coverage).toFixed(0).padStart(9)}%`,
   );

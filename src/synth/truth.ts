@@ -4,7 +4,8 @@
  * The true ATT per event month is computed in SQL from the payroll periods of
  * both potential worlds, measured exactly as the pipeline measures outcomes;
  * this module fixes the population it is averaged over and shapes the file.
- * Grain in: synth_truth_month, one row per event month.
+ * Grain in: synth_truth_month, one row per event month; synth_truth_subgroup_month,
+ * one row per subgroup level and event month.
  * SQL: sql/synth/08_compute_truth.sql
  */
 import type { BENEFIT_TYPES, ExtractName } from '../contracts/extracts.js';
@@ -29,8 +30,15 @@ export const TRUTH_POPULATION = {
 /** ATT per event month ("1".."36"); null when the population has no IPS persons. */
 export type AttByMonth = Record<string, number | null>;
 
+export interface OutcomeAtt {
+  employed_any: AttByMonth;
+  employed_48h: AttByMonth;
+}
+
 export interface Truth {
-  att: { employed_any: AttByMonth; employed_48h: AttByMonth };
+  att: OutcomeAtt;
+  /** The same per subgroup (target_group, funder, provider) and level, over the level's IPS persons. */
+  att_by_subgroup: Record<string, Record<string, OutcomeAtt>>;
   persons: number;
   seed: number;
   ips_persons: number;
@@ -53,10 +61,25 @@ export async function readTruth(
     'synth truth',
     'select event_month, ips_persons, att_employed_any, att_employed_48h from synth_truth_month order by event_month',
   );
-  const byMonth = (pick: (row: TruthMonthRow) => number | null): AttByMonth =>
-    Object.fromEntries(rows.map((row) => [String(row.event_month), pick(row)]));
+  const subgroupRows = await db.query<TruthMonthRow & { subgroup: string; level: string }>(
+    'synth truth per subgroup',
+    'select subgroup, level, event_month, ips_persons, att_employed_any, att_employed_48h from synth_truth_subgroup_month order by all',
+  );
+  const attOf = (monthRows: readonly TruthMonthRow[]): OutcomeAtt => {
+    const byMonth = (pick: (row: TruthMonthRow) => number | null): AttByMonth =>
+      Object.fromEntries(monthRows.map((row) => [String(row.event_month), pick(row)]));
+    return { employed_any: byMonth((row) => row.att_employed_any), employed_48h: byMonth((row) => row.att_employed_48h) };
+  };
+  const bySubgroup: Truth['att_by_subgroup'] = {};
+  for (const subgroup of new Set(subgroupRows.map((row) => row.subgroup))) {
+    const levels = subgroupRows.filter((row) => row.subgroup === subgroup);
+    bySubgroup[subgroup] = Object.fromEntries(
+      [...new Set(levels.map((row) => row.level))].map((level) => [level, attOf(levels.filter((row) => row.level === level))]),
+    );
+  }
   return {
-    att: { employed_any: byMonth((row) => row.att_employed_any), employed_48h: byMonth((row) => row.att_employed_48h) },
+    att: attOf(rows),
+    att_by_subgroup: bySubgroup,
     persons: world.persons,
     seed: world.seed,
     ips_persons: rows[0]?.ips_persons ?? 0,

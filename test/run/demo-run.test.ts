@@ -12,6 +12,7 @@ import { quoteLiteral } from '../../src/db/database.js';
 import { OUTPUT_FILES } from '../../src/publish/output-columns.js';
 import { runStudy } from '../../src/run/run-study.js';
 import { synthesizeDelivery } from '../../src/synth/index.js';
+import type { Truth } from '../../src/synth/truth.js';
 import { makeTempDir, withDatabase } from '../support/delivery.js';
 
 const SEED = 20261121; // the Makefile's demo seed
@@ -68,6 +69,20 @@ describe('the demo study on a synthetic delivery', () => {
         expect(naive.ci_low, `unadjusted ${outcome} month ${month}`).toBeGreaterThan(planted);
       }
     }
+  });
+
+  test("subgroup levels' 95% CIs cover their own planted effects at months 12, 24 and 36 near the nominal rate", async () => {
+    const truth = JSON.parse(readFileSync(join(landing, `synth-${SEED}`, 'truth.json'), 'utf8')) as Truth;
+    const levels = await queryParquet<{ subgroup: string; level: string; outcome: 'employed_any' | 'employed_48h'; event_month: number; ci_low: number; ci_high: number }>(
+      join(firstRunDir, 'export', 'subgroup_effects.parquet'),
+      "select subgroup, level, outcome, event_month, ci_low, ci_high from $file where estimator = 'matched_att' and event_month in (12, 24, 36)",
+    );
+    const covered = levels.filter((row) => {
+      const planted = truth.att_by_subgroup[row.subgroup]![row.level]![row.outcome][String(row.event_month)]!;
+      return planted >= row.ci_low && planted <= row.ci_high;
+    });
+    expect(levels.length).toBe(11 * 2 * 3);
+    expect(covered.length / levels.length).toBeGreaterThanOrEqual(0.85);
   });
 
   test("the attrition table's first row equals the delivery's row counts and every rejected row has a reason", async () => {

@@ -18,6 +18,7 @@ describe('the simulation check', () => {
     const estimators = [...new Set(summary.map((row) => row.estimator))];
     expect(estimators).toContain('matched_att');
     expect(estimators).toContain('unadjusted');
+    expect(estimators).toContain('matched_att by target_group');
     for (const row of summary) {
       expect(row.seeds).toBe(2);
       expect([12, 36]).toContain(row.month);
