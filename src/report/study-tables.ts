@@ -132,7 +132,7 @@ export function studyTables(study: Pick<StudyConfig, 'follow_up' | 'subgroups'>)
       sql: `select
           weighting,
           arm,
-          ${EVER_EMPLOYED_MONTHS.map(
+          ${EVER_EMPLOYED_MONTHS.filter((month) => month <= study.follow_up.months_after).map(
             (month) =>
               `coalesce(max(case when event_month = ${month} then ${pp('share_ever_employed')} || ' (' || persons_ever_employed::bigint || ')' end), 'suppressed') as month_${month}`,
           ).join(',\n          ')}
