@@ -33,16 +33,7 @@ means as (
 ),
 variances as (
     select
-        subgroup,
-        level,
-        weighting,
-        outcome,
-        event_month,
-        treated,
-        persons,
-        persons_positive,
-        sum_w,
-        mean,
+        * exclude (sum_w2, sum_wy, sum_w2y, sum_w2y2),
         greatest(sum_w2y2 - 2 * mean * sum_w2y + mean * mean * sum_w2, 0) / (sum_w * sum_w) as variance_of_mean
     from means
 )

@@ -72,3 +72,25 @@ create or replace macro synth_incapacity_cause(u) as
         when u < 0.83 then 'PHYSICAL'
         when u < 0.92 then 'OTHER'
     end;
+
+-- The person_id of a bad row of an extract linked to persons, as written: a
+-- pseudonym not in persons (unknown_person), a number passing the 11-test
+-- (bsn_person_id), empty (required_empty on person_id), or the row's own.
+create or replace macro synth_bad_person_id(seed, row_no, bad_kind, emptied_column, person_id) as
+    case
+        when bad_kind = 'unknown_person' then synth_pseudonym('P', seed, 824633720832 + row_no)
+        when bad_kind = 'bsn_person_id' then synth_bsn(seed, row_no)
+        when bad_kind = 'required_empty' and emptied_column = 'person_id' then null
+        else person_id
+    end;
+
+-- A start date of a bad row, as written: DD/MM/YYYY (date_format), an
+-- impossible month or day (date_invalid), empty (required_empty on
+-- start_date), or ISO.
+create or replace macro synth_bad_start_date(bad_kind, emptied_column, start_date, invalid_month_day) as
+    case
+        when bad_kind = 'date_format' then strftime(start_date, '%d/%m/%Y')
+        when bad_kind = 'date_invalid' then year(start_date)::varchar || invalid_month_day
+        when bad_kind = 'required_empty' and emptied_column = 'start_date' then null
+        else start_date::varchar
+    end;

@@ -28,12 +28,7 @@ chosen as (
 corrupted as (
     select
         if(bad_kind = 'duplicate', period_id, synth_pseudonym('W', $seed, 549755813888 + row_no)) as period_id,
-        case
-            when bad_kind = 'unknown_person' then synth_pseudonym('P', $seed, 824633720832 + row_no)
-            when bad_kind = 'bsn_person_id' then synth_bsn($seed, row_no)
-            when bad_kind = 'required_empty' and emptied_column = 'person_id' then null
-            else person_id
-        end as person_id,
+        synth_bad_person_id($seed, row_no, bad_kind, emptied_column, person_id) as person_id,
         if(bad_kind = 'required_empty' and emptied_column = 'job_id', null, job_id) as job_id,
         if(bad_kind = 'required_empty' and emptied_column = 'employer_id', null, employer_id) as employer_id,
         case

@@ -29,23 +29,13 @@ chosen as (
 corrupted as (
     select
         if(bad_kind = 'duplicate', trajectory_id, synth_pseudonym('T', $seed, 549755813888 + row_no)) as trajectory_id,
-        case
-            when bad_kind = 'unknown_person' then synth_pseudonym('P', $seed, 824633720832 + row_no)
-            when bad_kind = 'bsn_person_id' then synth_bsn($seed, row_no)
-            when bad_kind = 'required_empty' and emptied_column = 'person_id' then null
-            else person_id
-        end as person_id,
+        synth_bad_person_id($seed, row_no, bad_kind, emptied_column, person_id) as person_id,
         case
             when bad_kind = 'programme_enum' then 'IPSX'
             when bad_kind = 'required_empty' and emptied_column = 'programme' then null
             else programme
         end as programme,
-        case
-            when bad_kind = 'date_format' then strftime(start_date, '%d/%m/%Y')
-            when bad_kind = 'date_invalid' then year(start_date)::varchar || invalid_month_day
-            when bad_kind = 'required_empty' and emptied_column = 'start_date' then null
-            else start_date::varchar
-        end as start_date,
+        synth_bad_start_date(bad_kind, emptied_column, start_date, invalid_month_day) as start_date,
         case
             when bad_kind = 'end_before_start'
                 then (start_date - synth_integer($seed, row_no, 'bad-trajectory-days', 1, 200))::varchar

@@ -40,18 +40,20 @@ export async function readCohortUnits(db: Database, names: readonly string[]): P
   };
 }
 
-/** The units for which `keep(unit)` holds, in the same order. */
+/** The units for which `keep(unit)` holds, in the same order; each column is subset once, when first asked for. */
 export function selectUnits(units: CohortUnits, keep: (unit: number) => boolean): CohortUnits {
   const kept = units.treated.reduce<number[]>((list, _, unit) => (keep(unit) ? (list.push(unit), list) : list), []);
+  const subsets = new Map<string, CovariateColumn>();
+  const subset = (name: string): CovariateColumn => {
+    const column = units.covariate(name);
+    return column.kind === 'numeric'
+      ? { ...column, values: Float64Array.from(kept, (unit) => column.values[unit]!) }
+      : { ...column, values: kept.map((unit) => column.values[unit]!) };
+  };
   return {
     personIds: kept.map((unit) => units.personIds[unit]!),
     treated: Uint8Array.from(kept, (unit) => units.treated[unit]!),
-    covariate: (name) => {
-      const column = units.covariate(name);
-      return column.kind === 'numeric'
-        ? { ...column, values: Float64Array.from(kept, (unit) => column.values[unit]!) }
-        : { ...column, values: kept.map((unit) => column.values[unit]!) };
-    },
+    covariate: (name) => subsets.get(name) ?? subsets.set(name, subset(name)).get(name)!,
   };
 }
 
