@@ -17,6 +17,8 @@ export type PipelineError =
   | { code: 'row_count_mismatch'; delivery: string; file: string; expected: number; actual: number }
   | { code: 'header_invalid'; delivery: string; file: string; missing: string[]; unknown: string[] }
   | { code: 'delivery_changed'; delivery: string; file: string }
+  | { code: 'full_file_outdated'; delivery: string; file: string; newer: string; newerDate: string }
+  | { code: 'warehouse_outdated'; path: string; found: number; expected: number }
   | { code: 'sql_parameters'; file: string; missing: string[]; unexpected: string[] }
   | { code: 'sql_failed'; file: string; detail: string }
   | { code: 'warehouse_locked'; path: string }
@@ -85,6 +87,16 @@ export function messageFor(error: PipelineError): string {
         `${error.delivery}/${error.file}: already ingested with a different sha256; ` +
         'a delivery is immutable, deliver corrected data under a new delivery id'
       );
+    case 'full_file_outdated':
+      return (
+        `${error.delivery}/${error.file}: a full file replaces every row of its extract, but rows of the newer delivery ` +
+        `${error.newer} (extract date ${error.newerDate}) are in force; deliver the full file with a newer extract date`
+      );
+    case 'warehouse_outdated':
+      return (
+        `${error.path}: the warehouse has schema version ${error.found}, this ipslink needs ${error.expected}; ` +
+        'move the warehouse aside and run again: every delivery in the landing directory is loaded anew'
+      );
     case 'sql_parameters':
       return (
         `${error.file}:` +
@@ -146,6 +158,8 @@ export const exitCodes: Record<PipelineError['code'], number> = {
   row_count_mismatch: 4,
   header_invalid: 4,
   delivery_changed: 4,
+  full_file_outdated: 4,
+  warehouse_outdated: 4,
   sql_parameters: 70,
   sql_failed: 70,
   warehouse_locked: 75,

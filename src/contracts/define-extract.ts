@@ -10,13 +10,19 @@
 import { z } from 'zod';
 import { type ColumnType, zodField } from './columns.js';
 
+/** What a row rule may know besides the row: the delivery it arrived in. */
+export interface RuleContext {
+  /** The delivery's extract_date (ISO date, validated with delivery.json). */
+  extractDate: string;
+}
+
 export interface RowRule {
   id: string;
   description: string;
   /** SQL boolean over the typed columns; true means the row passes. Null counts as pass. */
-  sql: string;
+  sql: (context: RuleContext) => string;
   /** The same rule over the parsed row. */
-  check: (row: Record<string, unknown>) => boolean;
+  check: (row: Record<string, unknown>, context: RuleContext) => boolean;
 }
 
 export interface ExtractDefinition {
@@ -26,24 +32,25 @@ export interface ExtractDefinition {
   columns: Record<string, ColumnType>;
   /** Whether rows carry a `person_id` that must exist in `persons`. */
   referencesPerson: boolean;
+  /**
+   * The date columns whose months a file covers when delivery.json states no
+   * coverage: from the first `start` to the last `end` (an empty end: the
+   * extract date). Absent for extracts without a time dimension.
+   */
+  coverage?: { start: string; end: string };
   rowRules: readonly RowRule[];
 }
 
 export interface Extract extends ExtractDefinition {
   columnNames: readonly string[];
-  /** zod schema over raw fields (strings; undefined for an empty field). */
-  rawSchema: z.ZodType;
+  /** zod schema over raw fields (strings; undefined for an empty field); row rules are checked by `checkRawRow`. */
+  rawSchema: z.ZodType<Record<string, unknown>>;
 }
 
 export function defineExtract(definition: ExtractDefinition): Extract {
   if (!(definition.key in definition.columns)) throw new Error(`${definition.name}: key ${definition.key} is not a column`);
   const shape = Object.fromEntries(Object.entries(definition.columns).map(([name, type]) => [name, zodField(type)]));
-  const rawSchema = z.strictObject(shape).superRefine((row, context) => {
-    for (const rule of definition.rowRules) {
-      if (!rule.check(row)) context.addIssue({ code: 'custom', message: rule.id });
-    }
-  });
-  return { ...definition, columnNames: Object.keys(definition.columns), rawSchema };
+  return { ...definition, columnNames: Object.keys(definition.columns), rawSchema: z.strictObject(shape) };
 }
 
 export type RawRow = Record<string, string | undefined>;
@@ -54,15 +61,19 @@ export interface RowVerdict {
   failedRules: string[];
 }
 
-/** Validates one raw row with zod; empty strings count as missing, as in the SQL. */
-export function checkRawRow(extract: Extract, raw: RawRow): RowVerdict {
+/**
+ * Validates one raw row with zod; empty strings count as missing, as in the
+ * SQL. Row rules run only when every column passed, as in the SQL.
+ */
+export function checkRawRow(extract: Extract, raw: RawRow, context: RuleContext): RowVerdict {
   const normalised = Object.fromEntries(
     Object.entries(raw).map(([name, value]) => [name, value === '' ? undefined : value]),
   );
   const result = extract.rawSchema.safeParse(normalised);
-  if (result.success) return { ok: true, failedRules: [] };
-  const failedRules = result.error.issues.map((issue) =>
-    issue.path.length ? `${extract.name}.${String(issue.path[0])}.${issue.message}` : issue.message,
-  );
-  return { ok: false, failedRules };
+  const failedRules = result.success
+    ? extract.rowRules.filter((rule) => !rule.check(result.data, context)).map((rule) => rule.id)
+    : result.error.issues.map((issue) =>
+        issue.path.length ? `${extract.name}.${String(issue.path[0])}.${issue.message}` : `${extract.name}.${issue.message}`,
+      );
+  return { ok: failedRules.length === 0, failedRules };
 }

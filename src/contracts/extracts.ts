@@ -3,6 +3,7 @@
  * column names, types, validation rules and docs.
  */
 import { integerBetween, isoDate, nonNegativeAmount, oneOf, optional, pseudonym } from './columns.js';
+import { quoteLiteral } from '../db/database.js';
 import { defineExtract, type RowRule } from './define-extract.js';
 
 export const BENEFIT_TYPES = ['ZW', 'WGA', 'IVA', 'WAJONG', 'WAO', 'WW', 'BIJSTAND'] as const;
@@ -22,14 +23,43 @@ function endNotBeforeStart(extract: string, start: string, end: string): RowRule
   return {
     id: `${extract}.end_before_start`,
     description: `${end} must not be before ${start}`,
-    sql: `${end} is null or ${end} >= ${start}`,
+    sql: () => `${end} is null or ${end} >= ${start}`,
     check: (row) => row[end] === undefined || String(row[end]) >= String(row[start]),
   };
 }
 
+/**
+ * A date in a person's life (death, emigration) lies between the birth month
+ * (January when the birth month is unknown) and the extract date: a register
+ * cannot record an event after it was extracted.
+ */
+function lifeEventRules(column: 'death_date' | 'emigration_date'): RowRule[] {
+  return [
+    {
+      id: `persons.${column}_before_birth`,
+      description: `${column} must not be before the birth year (and birth month, when given)`,
+      sql: () =>
+        `${column} is null or year(${column}) > birth_year or (year(${column}) = birth_year and month(${column}) >= coalesce(birth_month, 1))`,
+      check: (row) => {
+        if (row[column] === undefined) return true;
+        const [year, month] = String(row[column]).split('-').map(Number) as [number, number];
+        const birthYear = row.birth_year as number;
+        return year > birthYear || (year === birthYear && month >= ((row.birth_month as number | undefined) ?? 1));
+      },
+    },
+    {
+      id: `persons.${column}_after_extract_date`,
+      description: `${column} must not be after the delivery's extract_date`,
+      sql: ({ extractDate }) => `${column} is null or ${column} <= ${quoteLiteral(extractDate)}::DATE`,
+      check: (row, { extractDate }) => row[column] === undefined || String(row[column]) <= extractDate,
+    },
+  ];
+}
+
 export const persons = defineExtract({
   name: 'persons',
-  description: 'One row per person: birth year, sex and labour-market region.',
+  description:
+    'One row per person: birth year (and month), sex, labour-market region, and the dates of death and emigration that end observation.',
   key: 'person_id',
   referencesPerson: false,
   columns: {
@@ -37,8 +67,11 @@ export const persons = defineExtract({
     birth_year: integerBetween(1900, 2100),
     sex: oneOf(SEXES),
     region: optional(pseudonym),
+    birth_month: optional(integerBetween(1, 12)),
+    death_date: optional(isoDate),
+    emigration_date: optional(isoDate),
   },
-  rowRules: [],
+  rowRules: [...lifeEventRules('death_date'), ...lifeEventRules('emigration_date')],
 });
 
 export const benefitSpells = defineExtract({
@@ -46,6 +79,7 @@ export const benefitSpells = defineExtract({
   description: 'UWV and municipal benefit spells; an empty end_date means ongoing.',
   key: 'spell_id',
   referencesPerson: true,
+  coverage: { start: 'start_date', end: 'end_date' },
   columns: {
     spell_id: pseudonym,
     person_id: pseudonym,
@@ -63,6 +97,7 @@ export const employmentPeriods = defineExtract({
   description: 'Payroll periods (a month or four weeks) with paid hours and wages per job.',
   key: 'period_id',
   referencesPerson: true,
+  coverage: { start: 'period_start', end: 'period_end' },
   columns: {
     period_id: pseudonym,
     person_id: pseudonym,
@@ -79,7 +114,7 @@ export const employmentPeriods = defineExtract({
     {
       id: 'employment_periods.period_too_long',
       description: `a payroll period must span at most ${MAX_PAYROLL_PERIOD_DAYS} days`,
-      sql: `period_end is null or period_start is null or period_end - period_start < ${MAX_PAYROLL_PERIOD_DAYS}`,
+      sql: () => `period_end is null or period_start is null or period_end - period_start < ${MAX_PAYROLL_PERIOD_DAYS}`,
       check: (row) =>
         (Date.parse(String(row.period_end)) - Date.parse(String(row.period_start))) / 86_400_000 <
         MAX_PAYROLL_PERIOD_DAYS,
@@ -92,6 +127,7 @@ export const trajectories = defineExtract({
   description: 'IPS and usual-service (TVR) trajectories with provider, funder and cost.',
   key: 'trajectory_id',
   referencesPerson: true,
+  coverage: { start: 'start_date', end: 'end_date' },
   columns: {
     trajectory_id: pseudonym,
     person_id: pseudonym,

@@ -9,7 +9,7 @@
  * in the rejects ledger.
  */
 import { quoteIdentifier, quoteLiteral } from '../db/database.js';
-import type { Extract } from './define-extract.js';
+import type { Extract, RuleContext } from './define-extract.js';
 
 export interface RuleDescription {
   id: string;
@@ -36,7 +36,7 @@ export function ruleCatalogue(extract: Extract): RuleDescription[] {
   for (const rule of extract.rowRules) rules.push({ id: rule.id, reason: rule.description });
   rules.push({
     id: duplicateKeyRuleId(extract),
-    reason: `${extract.key} must be unique; the first occurrence is kept`,
+    reason: `${extract.key} must be unique within a delivery; the first occurrence is kept`,
   });
   if (extract.referencesPerson) {
     rules.push({ id: unknownPersonRuleId(extract), reason: 'person_id must exist in the accepted persons' });
@@ -56,16 +56,17 @@ function columnFailureSql(extract: Extract, column: string): string {
 
 /**
  * Per staged row: `line_number`, `row_hash`, the typed columns (null where a
- * value is invalid) and `failed_rules`, the rules it fails in order.
+ * value is invalid) and `failed_rules`, the rules it fails in order. Row
+ * rules may depend on the delivery (`context`).
  */
-export function checkRowsSql(extract: Extract, stagedTable: string): string {
+export function checkRowsSql(extract: Extract, stagedTable: string, context: RuleContext): string {
   const columns = extract.columnNames.map(quoteIdentifier);
   const typed = extract.columnNames.map(
     (column) => `try_cast(${quoteIdentifier(column)} as ${extract.columns[column]!.duckdbType}) as ${quoteIdentifier(column)}`,
   );
   const columnFailures = extract.columnNames.map((column) => columnFailureSql(extract, column));
   const rowFailures = extract.rowRules.map(
-    (rule) => `case when not coalesce(${rule.sql}, true) then ${quoteLiteral(rule.id)} end`,
+    (rule) => `case when not coalesce(${rule.sql(context)}, true) then ${quoteLiteral(rule.id)} end`,
   );
   return `
 with

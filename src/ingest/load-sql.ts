@@ -1,14 +1,26 @@
 /**
  * Builds the SQL that classifies staged rows and loads them: accepted rows
- * into the extract's warehouse table, rejected rows into the ledger.
+ * into the extract's table of rows in force (superseding earlier versions
+ * of their key), rejected rows into the ledger.
  *
  * A row's rule is the first it fails: column checks and row rules
  * (validation-sql.ts), then the duplicate key rule (the first occurrence in
- * line order is kept; a key already in the warehouse from an earlier
- * delivery is a duplicate too), then the unknown-person rule.
+ * line order is kept; a key that another file of the same delivery loaded
+ * is a duplicate too), then the unknown-person rule.
+ *
+ * Versions (DESIGN §2): a key loaded from an earlier delivery is replaced by
+ * the version with the later extract_date (on the same date, the later
+ * delivery id), whatever the order deliveries arrive in; the replaced
+ * version moves to `<extract>_superseded` with the delivery that superseded
+ * it. A row equal to the version in force leaves it in force. A `full` file
+ * also withdraws every row in force that it does not hold.
+ * Grain in: `classified`, one row per staged row. Out: the extract table,
+ * `<extract>_superseded`, `rejects`, and `incoming_status` (one row per
+ * accepted row of the file: inserted, replaced, unchanged or stale).
  */
 import { quoteIdentifier, quoteLiteral } from '../db/database.js';
-import type { Extract } from '../contracts/define-extract.js';
+import type { Extract, RuleContext } from '../contracts/define-extract.js';
+import type { FileMode } from '../contracts/delivery.js';
 import {
   acceptedColumnsSql,
   checkRowsSql,
@@ -19,11 +31,21 @@ import {
 
 export const MALFORMED_RULE = 'csv_malformed';
 
+export function supersededTable(extract: Extract): string {
+  return `${extract.name}_superseded`;
+}
+
 export function createAcceptedTableSql(extract: Extract): string {
   return `create table if not exists ${quoteIdentifier(extract.name)} (${acceptedColumnsSql(extract)}, delivery_id varchar not null)`;
 }
 
-export function classifyStagedSql(extract: Extract): string {
+/** Every version that is no longer in force, with the delivery that superseded it. */
+export function createSupersededTableSql(extract: Extract): string {
+  return `create table if not exists ${quoteIdentifier(supersededTable(extract))} (
+    ${acceptedColumnsSql(extract)}, delivery_id varchar not null, superseded_by varchar not null)`;
+}
+
+export function classifyStagedSql(extract: Extract, context: RuleContext): string {
   const table = quoteIdentifier(extract.name);
   const key = quoteIdentifier(extract.key);
   const unknownPerson = extract.referencesPerson
@@ -31,7 +53,7 @@ export function classifyStagedSql(extract: Extract): string {
     : '';
   return `create or replace temp table classified as
 with
-checked as (${checkRowsSql(extract, 'staged')}),
+checked as (${checkRowsSql(extract, 'staged', context)}),
 ranked as (
     select
         *,
@@ -42,16 +64,112 @@ select
     checked.* exclude (failed_rules, key_rank),
     case
         when len(failed_rules) > 0 then failed_rules[1]
-        when key_rank > 1 or ${key} in (select ${key} from ${table}) then ${quoteLiteral(duplicateKeyRuleId(extract))}
+        when key_rank > 1
+            or ${key} in (select ${key} from ${table} where delivery_id = $delivery_id)
+            or ${key} in (select ${key} from ${quoteIdentifier(supersededTable(extract))} where delivery_id = $delivery_id)
+            then ${quoteLiteral(duplicateKeyRuleId(extract))}
         ${unknownPerson}
     end as rule_id
 from ranked as checked`;
 }
 
-export function insertAcceptedSql(extract: Extract): string {
+/**
+ * `incoming` (the file's accepted rows) and `incoming_status`: per accepted
+ * row, how it relates to the version of its key in force.
+ */
+export function compareIncomingSql(extract: Extract): string {
+  const key = quoteIdentifier(extract.key);
+  const columns = extract.columnNames.map(quoteIdentifier);
+  const equal = columns.map((column) => `incoming.${column} is not distinct from in_force.${column}`).join(' and ');
+  return `create or replace temp table incoming as
+select ${columns.join(', ')}, line_number from classified where rule_id is null;
+create or replace temp table incoming_status as
+with
+deliveries as (select distinct delivery_id, extract_date from ingested_files),
+in_force as (
+    select current.*, deliveries.extract_date
+    from ${quoteIdentifier(extract.name)} as current
+    join deliveries using (delivery_id)
+    where current.${key} in (select ${key} from incoming)
+)
+select
+    incoming.${key},
+    incoming.line_number,
+    in_force.delivery_id as in_force_delivery_id,
+    case
+        when in_force.delivery_id is null then 'inserted'
+        when in_force.extract_date > $extract_date::DATE
+            or (in_force.extract_date = $extract_date::DATE and in_force.delivery_id > $delivery_id) then 'stale'
+        when ${equal} then 'unchanged'
+        else 'replaced'
+    end as status
+from incoming
+left join in_force on in_force.${key} = incoming.${key}`;
+}
+
+/** The newest delivery whose rows are in force for this extract, if it is newer than this one (a full file may not replace it). */
+export function newerInForceSql(extract: Extract): string {
+  return `select delivery_id, strftime(extract_date, '%Y-%m-%d') as extract_date
+from (select distinct delivery_id from ${quoteIdentifier(extract.name)})
+join (select distinct delivery_id, extract_date from ingested_files) using (delivery_id)
+where extract_date > $extract_date::DATE or (extract_date = $extract_date::DATE and delivery_id > $delivery_id)
+order by extract_date desc, delivery_id desc
+limit 1`;
+}
+
+/** Rows in force from earlier deliveries that a full file does not hold. */
+export function countWithdrawnSql(extract: Extract): string {
+  const key = quoteIdentifier(extract.key);
+  return `select count(*)::double as withdrawn from ${quoteIdentifier(extract.name)} where ${key} not in (select ${key} from incoming)`;
+}
+
+/** Moves superseded versions to history and puts the winning incoming rows in force. */
+export function applyIncomingSql(extract: Extract, mode: FileMode): string {
+  const table = quoteIdentifier(extract.name);
+  const history = quoteIdentifier(supersededTable(extract));
+  const key = quoteIdentifier(extract.key);
   const columns = extract.columnNames.map(quoteIdentifier).join(', ');
-  return `insert into ${quoteIdentifier(extract.name)}
-select ${columns}, $delivery_id from classified where rule_id is null order by line_number`;
+  const replaced = `${key} in (select ${key} from incoming_status where status = 'replaced')`;
+  const leaving = mode === 'full' ? `(${replaced} or ${key} not in (select ${key} from incoming))` : replaced;
+  return `insert into ${history}
+select ${columns}, $delivery_id, incoming_status.in_force_delivery_id
+from incoming join incoming_status using (${key}, line_number)
+where incoming_status.status = 'stale'
+order by incoming.line_number;
+insert into ${history}
+select ${columns}, delivery_id, $delivery_id from ${table} where ${leaving} order by ${key};
+delete from ${table} where ${leaving};
+insert into ${table}
+select ${columns}, $delivery_id
+from incoming join incoming_status using (${key}, line_number)
+where incoming_status.status in ('inserted', 'replaced')
+order by incoming.line_number;`;
+}
+
+/**
+ * The months a file covers, from its accepted rows, when delivery.json
+ * states none: from the first start to the last end (an open end: the
+ * extract date), never past the last month complete at the extract date.
+ * Several files of one extract in a delivery widen one row.
+ */
+export function recordDataCoverageSql(extract: Extract): string {
+  const { start, end } = extract.coverage!;
+  return `insert into extract_coverage
+select * from (
+    select
+        $delivery_id, $extract_date::DATE, ${quoteLiteral(extract.name)}, $mode,
+        date_trunc('month', min(${quoteIdentifier(start)}))::DATE as coverage_from,
+        least(
+            date_trunc('month', max(coalesce(${quoteIdentifier(end)}, $extract_date::DATE)))::DATE,
+            $last_complete_month::DATE
+        ) as coverage_to,
+        'data'
+    from incoming
+)
+where coverage_from <= coverage_to
+on conflict (delivery_id, extract) do update set
+    coverage_from = least(coverage_from, excluded.coverage_from),
+    coverage_to = greatest(coverage_to, excluded.coverage_to)`;
 }
 
 /** Ledger rows for rejected and malformed rows; reasons come from the contract's rule catalogue. */

@@ -51,22 +51,23 @@ async function readCsvHeader(path: string): Promise<string[]> {
   }
 }
 
+/** Every required contract column once, nothing else; an optional column may be left out (all values missing). */
 function checkHeader(file: FileToStage, header: readonly string[]): void {
   const expected = new Set(file.extract.columnNames);
-  const missing = file.extract.columnNames.filter((name) => !header.includes(name));
+  const missing = file.extract.columnNames.filter((name) => !header.includes(name) && !file.extract.columns[name]!.optional);
   const unknown = header.filter((name, index) => !expected.has(name) || header.indexOf(name) !== index);
   if (missing.length || unknown.length) {
     fail({ code: 'header_invalid', delivery: file.deliveryId, file: file.fileName, missing, unknown });
   }
 }
 
-/** Contract columns of `staged`, empty strings as null, with the row hash. */
-function stagedSelect(extract: Extract): string {
-  const columns = extract.columnNames.map(quoteIdentifier);
-  const hashed = columns.map((column) => `coalesce(${column}, '')`).join(', ');
+/** Contract columns of `staged`, empty strings (and columns the file leaves out) as null, with the row hash. */
+function stagedSelect(extract: Extract, header: readonly string[]): string {
+  const values = extract.columnNames.map((name) => (header.includes(name) ? quoteIdentifier(name) : 'null::VARCHAR'));
+  const hashed = values.map((value) => `coalesce(${value}, '')`).join(', ');
   return [
     `sha256(concat_ws(chr(31), ${hashed})) as row_hash`,
-    ...columns.map((column) => `nullif(${column}, '') as ${column}`),
+    ...values.map((value, index) => `nullif(${value}, '') as ${quoteIdentifier(extract.columnNames[index]!)}`),
   ].join(',\n    ');
 }
 
@@ -99,7 +100,7 @@ lines as (
     from range(2, 2 + (select count(*) from staged_raw) + (select count(*) from staged_malformed)) as t(line)
     where line not in (select line_number from staged_malformed)
 )
-select lines.line_number, ${stagedSelect(file.extract)}
+select lines.line_number, ${stagedSelect(file.extract, header)}
 from (select row_number() over (order by rowid) as record_index, * from staged_raw) as raw
 join lines using (record_index)`,
   );
@@ -110,8 +111,11 @@ async function stageParquet(db: Database, file: FileToStage): Promise<void> {
     `ingest: describe ${file.fileName}`,
     `describe select * from read_parquet(${quoteLiteral(file.path)})`,
   );
-  checkHeader(file, described.map((row) => row.column_name));
-  const casts = file.extract.columnNames.map((name) => `${quoteIdentifier(name)}::VARCHAR as ${quoteIdentifier(name)}`);
+  const header = described.map((row) => row.column_name);
+  checkHeader(file, header);
+  const casts = file.extract.columnNames
+    .filter((name) => header.includes(name))
+    .map((name) => `${quoteIdentifier(name)}::VARCHAR as ${quoteIdentifier(name)}`);
   await db.run(
     `ingest: stage ${file.fileName}`,
     `create or replace temp table staged as
@@ -119,7 +123,7 @@ with raw as (
     select file_row_number + 2 as line_number, ${casts.join(', ')}
     from read_parquet(${quoteLiteral(file.path)}, file_row_number = true)
 )
-select line_number, ${stagedSelect(file.extract)} from raw;
+select line_number, ${stagedSelect(file.extract, header)} from raw;
 create or replace temp table staged_malformed (line_number bigint, row_hash varchar, error_type varchar);`,
   );
 }

@@ -5,7 +5,7 @@ import { ingestDeliveries } from './index.js';
 export const ingestStage: Stage = {
   name: 'ingest',
   reads: [],
-  writes: ['persons', 'benefit_spells', 'employment_periods', 'trajectories', 'ingested_files', 'rejects'],
+  writes: ['persons', 'benefit_spells', 'employment_periods', 'trajectories', 'ingested_files', 'rejects', 'extract_coverage'],
   run: async ({ db, study, runId, landing }) => {
     await ingestDeliveries(db, { landing, deliveries: study.deliveries, runId });
   },

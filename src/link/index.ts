@@ -1,14 +1,17 @@
 /**
- * Link stage: how each extract's rows link to persons (rows, persons,
- * linked, orphans, duplicate keys). SQL: sql/link/01_count_linkage.sql
+ * Link stage: the months each extract covers (coverage_spans, from the
+ * files' stated or data coverage) and how each extract's rows link to
+ * persons (rows, superseded, in force, persons, linked, orphans, duplicate
+ * keys, coverage). SQL: sql/link/
  */
 import type { Stage } from '../stage.js';
 
 export const linkStage: Stage = {
   name: 'link',
-  reads: ['ingested_files', 'rejects', 'persons', 'benefit_spells', 'employment_periods', 'trajectories'],
-  writes: ['linkage'],
+  reads: ['ingested_files', 'rejects', 'extract_coverage', 'persons', 'benefit_spells', 'employment_periods', 'trajectories'],
+  writes: ['coverage_spans', 'linkage'],
   run: async ({ db }) => {
-    await db.runFile('link/01_count_linkage.sql');
+    await db.runFile('link/01_merge_coverage_spans.sql');
+    await db.runFile('link/02_count_linkage.sql');
   },
 };

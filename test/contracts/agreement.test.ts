@@ -4,15 +4,21 @@
  * in the same order, row by row.
  */
 import { describe, expect, test } from 'vitest';
-import { checkRawRow, type Extract, type RawRow } from '../../src/contracts/define-extract.js';
+import { checkRawRow, type Extract, type RawRow, type RuleContext } from '../../src/contracts/define-extract.js';
 import { EXTRACTS } from '../../src/contracts/extracts.js';
 import { checkRowsSql } from '../../src/contracts/validation-sql.js';
 import { quoteIdentifier, quoteLiteral } from '../../src/db/database.js';
 import { seededUniform } from '../../src/seeded-random.js';
 import { withDatabase } from '../support/delivery.js';
 
+/** Row rules may depend on the delivery: deaths and emigrations after its extract date are errors. */
+const CONTEXT: RuleContext = { extractDate: '2021-06-30' };
+
 const GOOD: Record<string, RawRow> = {
-  persons: { person_id: 'P0001', birth_year: '1980', sex: 'F', region: 'AMR01' },
+  persons: {
+    person_id: 'P0001', birth_year: '1980', sex: 'F', region: 'AMR01', birth_month: '5', death_date: '2021-06-30',
+    emigration_date: '1980-05-01',
+  },
   benefit_spells: {
     spell_id: 'S1', person_id: 'P0001', benefit_type: 'WGA', start_date: '2014-03-01',
     end_date: '2016-02-29', monthly_amount_eur: '1500.25', incapacity_cause: 'MENTAL',
@@ -32,6 +38,7 @@ const CANDIDATE_VALUES = [
   undefined, '', 'x', 'P-1_a', 'a'.repeat(64), 'a'.repeat(65), 'P 1', 'P1;drop', '111222333', '123456789', '000000000',
   '12345678', '1234567890', '1980', '1899', '2101', '-5', '0', '3.5', '1e3', '12.', '.5', '1500.123456', '1500.1234567',
   '2015-02-28', '2016-02-29', '2015-02-29', '2015-13-01', '15/03/2015', '2015-1-5', '2014-01-01', '2030-12-31',
+  '1979-12-31', '1980-04-30', '1980-05-01', '2021-07-01', '4', '12', '13',
   'WGA', 'XX', 'wga', 'REGULAR', 'SHELTERED', 'FULLTIME', 'IPS', 'TVR', 'IPSX', 'UWV', 'SMI', 'MENTAL', 'M', 'F', 'X', 'Q',
 ];
 
@@ -64,7 +71,7 @@ async function sqlVerdicts(extract: Extract, rows: RawRow[]): Promise<string[][]
     await db.run('staged', `create table staged as select * from (values ${values.join(', ')}) as t(line_number, row_hash, ${columns})`);
     const checked = await db.query<{ line_number: number; failed_rules: string[] }>(
       'check',
-      `select line_number, failed_rules from (${checkRowsSql(extract, 'staged')}) order by line_number`,
+      `select line_number, failed_rules from (${checkRowsSql(extract, 'staged', CONTEXT)}) order by line_number`,
     );
     return checked.map((row) => row.failed_rules);
   });
@@ -74,7 +81,7 @@ describe.each(EXTRACTS.map((extract) => [extract.name, extract] as const))('cont
   test('zod and the SQL rules fail the same rules in the same order on every generated row', async () => {
     const rows = generateRows(extract, 2000);
     const fromSql = await sqlVerdicts(extract, rows);
-    const fromZod = rows.map((row) => checkRawRow(extract, row).failedRules);
+    const fromZod = rows.map((row) => checkRawRow(extract, row, CONTEXT).failedRules);
     const disagreements = rows
       .map((row, index) => ({ row, zod: fromZod[index], sql: fromSql[index] }))
       .filter((entry) => JSON.stringify(entry.zod) !== JSON.stringify(entry.sql));
@@ -85,7 +92,27 @@ describe.each(EXTRACTS.map((extract) => [extract.name, extract] as const))('cont
   });
 
   test('the template row is valid', () => {
-    expect(checkRawRow(extract, GOOD[extract.name]!)).toEqual({ ok: true, failedRules: [] });
+    expect(checkRawRow(extract, GOOD[extract.name]!, CONTEXT)).toEqual({ ok: true, failedRules: [] });
+  });
+});
+
+describe('dates of death and emigration', () => {
+  test.each([
+    ['1980-04-30', 'persons.death_date_before_birth'],
+    ['1980-05-01', null],
+    ['2021-06-30', null],
+    ['2021-07-01', 'persons.death_date_after_extract_date'],
+  ])('death_date %s for a person born in May 1980, extract date 2021-06-30, fails %s', (death, rule) => {
+    const { failedRules } = checkRawRow(EXTRACTS[0], { ...GOOD.persons, death_date: death }, CONTEXT);
+    expect(failedRules).toEqual(rule ? [rule] : []);
+  });
+
+  test('without a birth month, any date in the birth year is allowed', () => {
+    const row = { ...GOOD.persons, birth_month: undefined, emigration_date: '1980-01-01' };
+    expect(checkRawRow(EXTRACTS[0], row, CONTEXT).failedRules).toEqual([]);
+    expect(checkRawRow(EXTRACTS[0], { ...row, emigration_date: '1979-12-31' }, CONTEXT).failedRules).toEqual([
+      'persons.emigration_date_before_birth',
+    ]);
   });
 });
 
@@ -96,7 +123,7 @@ describe('identifier leak', () => {
     ['123456789', false],
     ['12345678', false],
   ])('person_id %s is rejected as a BSN-like identifier: %s', (value, leaks) => {
-    const { failedRules } = checkRawRow(EXTRACTS[0], { ...GOOD.persons, person_id: value });
+    const { failedRules } = checkRawRow(EXTRACTS[0], { ...GOOD.persons, person_id: value }, CONTEXT);
     expect(failedRules.includes('persons.person_id.bsn_leak')).toBe(leaks);
   });
 });

@@ -115,6 +115,15 @@ describe('ingestDeliveries', () => {
     });
   });
 
+  test("a death after the delivery's extract date is rejected with its rule; optional columns may be left out of the header", async () => {
+    const landing = makeTempDir();
+    const csv = 'person_id,birth_year,sex,death_date\nP1,1980,F,2021-06-30\nP2,1980,F,2021-07-01\n';
+    writeDelivery(landing, 'd1', [{ name: 'persons.csv', extract: 'persons', csv }], '2021-06-30');
+    const { report, rejects } = await ingest(landing);
+    expect(report.files[0]).toMatchObject({ rows_read: 2, rows_accepted: 1, rows_rejected: 1 });
+    expect(rejects).toEqual([{ file: 'persons.csv', line_number: 3, rule_id: 'persons.death_date_after_extract_date' }]);
+  });
+
   test('a header without a contract column names it', async () => {
     const landing = makeTempDir();
     writeDelivery(landing, 'd1', [{ name: 'persons.csv', extract: 'persons', csv: 'person_id,sex,region,age\nP1,F,,30\n' }]);

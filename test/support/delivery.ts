@@ -16,13 +16,21 @@ export interface TestFile {
   csv: string;
   /** Overrides the row count written to delivery.json. */
   rowCount?: number;
+  /** delivery.json's `mode` for the file (left out when not given). */
+  mode?: 'incremental' | 'full';
 }
 
 export function makeTempDir(prefix = 'ipslink-test-'): string {
   return mkdtempSync(join(tmpdir(), prefix));
 }
 
-export function writeDelivery(landing: string, deliveryId: string, files: TestFile[], extractDate = '2021-06-30'): string {
+export function writeDelivery(
+  landing: string,
+  deliveryId: string,
+  files: TestFile[],
+  extractDate = '2021-06-30',
+  coverage?: Record<string, { from: string; to: string }>,
+): string {
   const dir = join(landing, deliveryId);
   mkdirSync(dir, { recursive: true });
   const listed = files.map((file) => {
@@ -34,11 +42,12 @@ export function writeDelivery(landing: string, deliveryId: string, files: TestFi
       extract: file.extract,
       sha256: createHash('sha256').update(bytes).digest('hex'),
       row_count: file.rowCount ?? dataRows,
+      ...(file.mode ? { mode: file.mode } : {}),
     };
   });
   writeFileSync(
     join(dir, 'delivery.json'),
-    JSON.stringify({ delivery_id: deliveryId, extract_date: extractDate, files: listed }, null, 2),
+    JSON.stringify({ delivery_id: deliveryId, extract_date: extractDate, ...(coverage ? { coverage } : {}), files: listed }, null, 2),
   );
   return dir;
 }

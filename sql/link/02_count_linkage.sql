@@ -1,0 +1,78 @@
+-- Linkage report: per extract, how its rows link to persons, how many
+-- later deliveries superseded, and the months it covers.
+-- Orphans (person_id not in persons) and duplicate keys are rejected at
+-- ingest, so they are counted from the rejects ledger. rows_read =
+-- rows_rejected + rows_superseded + rows_in_force: an accepted row is in
+-- force or superseded (by a later version, an equal earlier one, or a full
+-- file that left it out).
+-- Coverage: the first and last month of coverage_spans; the months between
+-- them no file covers; where it comes from (delivery.json or the data).
+-- Grain: one row per extract.
+-- Reads: ingested_files, rejects, coverage_spans, persons, benefit_spells,
+-- employment_periods, trajectories. Writes: linkage.
+create or replace table linkage as
+with
+files as (
+    select
+        extract,
+        sum(rows_read)::bigint as rows_read,
+        sum(rows_accepted)::bigint as rows_accepted,
+        sum(rows_rejected)::bigint as rows_rejected
+    from ingested_files
+    group by extract
+),
+ledger as (
+    select
+        extract,
+        count(*) filter (where rule_id like '%.unknown_person') as orphan_rows,
+        count(*) filter (where rule_id like '%.duplicate') as duplicate_key_rows
+    from rejects
+    group by extract
+),
+in_force as (
+    select 'persons' as extract, count(*) as rows_in_force, count(distinct person_id) as persons, count(*) as linked_rows
+    from persons
+    union all
+    select 'benefit_spells', count(*), count(distinct person_id), count(*) filter (where person_id in (select person_id from persons))
+    from benefit_spells
+    union all
+    select 'employment_periods', count(*), count(distinct person_id), count(*) filter (where person_id in (select person_id from persons))
+    from employment_periods
+    union all
+    select 'trajectories', count(*), count(distinct person_id), count(*) filter (where person_id in (select person_id from persons))
+    from trajectories
+),
+coverage as (
+    select
+        extract,
+        min(span_from) as coverage_from,
+        max(span_to) as coverage_to,
+        (date_diff('month', min(span_from), max(span_to)) + 1 - sum(date_diff('month', span_from, span_to) + 1))::bigint
+            as coverage_gap_months,
+        string_agg(distinct source, ' and ' order by source) as coverage_source
+    from coverage_spans
+    group by extract
+),
+report as (
+    select
+        files.extract,
+        files.rows_read,
+        files.rows_accepted,
+        files.rows_rejected,
+        (files.rows_accepted - in_force.rows_in_force)::bigint as rows_superseded,
+        in_force.rows_in_force::bigint as rows_in_force,
+        in_force.persons::bigint as persons,
+        in_force.linked_rows::bigint as linked_rows,
+        coalesce(ledger.orphan_rows, 0) as orphan_rows,
+        coalesce(ledger.duplicate_key_rows, 0) as duplicate_key_rows,
+        strftime(coverage.coverage_from, '%Y-%m') as coverage_from,
+        strftime(coverage.coverage_to, '%Y-%m') as coverage_to,
+        coverage.coverage_gap_months,
+        coverage.coverage_source
+    from files
+    left join ledger using (extract)
+    left join in_force using (extract)
+    left join coverage using (extract)
+)
+select * from report
+order by case extract when 'persons' then 1 when 'benefit_spells' then 2 when 'employment_periods' then 3 else 4 end

@@ -1,0 +1,205 @@
+/**
+ * Corrected re-deliveries (src/ingest/load-sql.ts): a key loaded from an
+ * earlier delivery is replaced by the later extract's version, the old
+ * version kept in history; a full file replaces its whole extract; and each
+ * file's coverage is recorded, stated or read from its rows.
+ */
+import { describe, expect, test } from 'vitest';
+import { ingestDeliveries } from '../../src/ingest/index.js';
+import type { Database } from '../../src/db/database.js';
+import { makeTempDir, type TestFile, withDatabase, writeDelivery } from '../support/delivery.js';
+
+const PERSONS_HEADER = 'person_id,birth_year,sex,region,birth_month,death_date,emigration_date';
+const SPELLS_HEADER = 'spell_id,person_id,benefit_type,start_date,end_date,monthly_amount_eur,incapacity_cause';
+
+function persons(rows: string[], mode?: 'incremental' | 'full'): TestFile {
+  return { name: 'persons.csv', extract: 'persons', csv: [PERSONS_HEADER, ...rows, ''].join('\n'), mode };
+}
+
+function spells(rows: string[], name = 'benefit_spells.csv'): TestFile {
+  return { name, extract: 'benefit_spells', csv: [SPELLS_HEADER, ...rows, ''].join('\n') };
+}
+
+async function ingest(db: Database, landing: string) {
+  return ingestDeliveries(db, { landing, deliveries: 'all', runId: 'r' });
+}
+
+const inForce = (db: Database, sql: string) => db.query<Record<string, unknown>>('test', sql);
+
+describe('a later delivery', () => {
+  test('replaces the version of a key in force and keeps the old one with the delivery that superseded it', async () => {
+    const landing = makeTempDir();
+    writeDelivery(landing, 'd1', [persons(['P1,1980,F,,,,', 'P2,1970,M,,,,']), spells(['S1,P1,WGA,2014-01-01,,1500.00,MENTAL'])], '2018-06-30');
+    writeDelivery(
+      landing,
+      'd2',
+      [
+        persons(['P1,1980,F,,,2019-03-31,', 'P2,1970,M,,,,', 'P3,1990,X,,,,']),
+        spells(['S1,P1,WGA,2014-01-01,2019-03-31,1500.00,MENTAL']),
+      ],
+      '2021-06-30',
+    );
+    await withDatabase(async (db) => {
+      const report = await ingest(db, landing);
+      const counts = report.files.map((file) => [file.delivery_id, file.extract, file.rows_inserted, file.rows_replaced, file.rows_unchanged, file.rows_stale]);
+      expect(counts).toEqual([
+        ['d1', 'benefit_spells', 1, 0, 0, 0],
+        ['d1', 'persons', 2, 0, 0, 0],
+        ['d2', 'benefit_spells', 0, 1, 0, 0],
+        ['d2', 'persons', 1, 1, 1, 0],
+      ]);
+      expect(await inForce(db, "select person_id, strftime(death_date, '%Y-%m-%d') as death, delivery_id from persons order by person_id")).toEqual([
+        { person_id: 'P1', death: '2019-03-31', delivery_id: 'd2' },
+        { person_id: 'P2', death: null, delivery_id: 'd1' },
+        { person_id: 'P3', death: null, delivery_id: 'd2' },
+      ]);
+      expect(await inForce(db, "select spell_id, strftime(end_date, '%Y-%m-%d') as end_date from benefit_spells")).toEqual([
+        { spell_id: 'S1', end_date: '2019-03-31' },
+      ]);
+      expect(await inForce(db, 'select spell_id, end_date, delivery_id, superseded_by from benefit_spells_superseded')).toEqual([
+        { spell_id: 'S1', end_date: null, delivery_id: 'd1', superseded_by: 'd2' },
+      ]);
+      expect(await inForce(db, 'select person_id, delivery_id, superseded_by from persons_superseded')).toEqual([
+        { person_id: 'P1', delivery_id: 'd1', superseded_by: 'd2' },
+      ]);
+    });
+  });
+
+  test('with an older extract date does not replace the newer version, whatever the order of arrival', async () => {
+    const landing = makeTempDir();
+    // 'a-late' sorts first, so it is loaded first, but its extract is newer.
+    writeDelivery(landing, 'a-late', [persons(['P1,1980,F,,,2019-03-31,'])], '2021-06-30');
+    writeDelivery(landing, 'b-early', [persons(['P1,1980,F,,,,', 'P2,1970,M,,,,'])], '2018-06-30');
+    await withDatabase(async (db) => {
+      const report = await ingest(db, landing);
+      expect(report.files.map((file) => [file.delivery_id, file.rows_inserted, file.rows_stale])).toEqual([
+        ['a-late', 1, 0],
+        ['b-early', 1, 1],
+      ]);
+      expect(await inForce(db, "select person_id, strftime(death_date, '%Y-%m-%d') as death from persons order by person_id")).toEqual([
+        { person_id: 'P1', death: '2019-03-31' },
+        { person_id: 'P2', death: null },
+      ]);
+      expect(await inForce(db, 'select person_id, death_date, delivery_id, superseded_by from persons_superseded')).toEqual([
+        { person_id: 'P1', death_date: null, delivery_id: 'b-early', superseded_by: 'a-late' },
+      ]);
+    });
+  });
+
+  test('on the same extract date, the delivery whose id sorts later wins', async () => {
+    const landing = makeTempDir();
+    writeDelivery(landing, 'd1', [persons(['P1,1980,F,AMR01,,,'])]);
+    writeDelivery(landing, 'd2', [persons(['P1,1980,F,AMR02,,,'])]);
+    await withDatabase(async (db) => {
+      await ingest(db, landing);
+      expect(await inForce(db, 'select region from persons')).toEqual([{ region: 'AMR02' }]);
+    });
+  });
+
+  test('rows read = rows in force + rejected + superseded, summed over the deliveries', async () => {
+    const landing = makeTempDir();
+    writeDelivery(landing, 'd1', [persons(['P1,1980,F,,,,', 'P2,1970,M,,,,', 'P2,1970,M,,,,'])], '2018-06-30');
+    writeDelivery(landing, 'd2', [persons(['P1,1980,F,,,2019-01-05,', 'P2,1970,M,,,,', 'P4,1970,Q,,,,'])], '2021-06-30');
+    await withDatabase(async (db) => {
+      const report = await ingest(db, landing);
+      const read = report.files.reduce((sum, file) => sum + file.rows_read, 0);
+      const rejected = report.files.reduce((sum, file) => sum + file.rows_rejected, 0);
+      const accepted = report.files.reduce((sum, file) => sum + file.rows_accepted, 0);
+      for (const file of report.files) expect(file.rows_read).toBe(file.rows_accepted + file.rows_rejected);
+      expect([read, accepted, rejected, await db.count('persons')]).toEqual([6, 4, 2, 2]);
+    });
+  });
+});
+
+describe('a full file', () => {
+  test('withdraws every row in force it does not hold, into history', async () => {
+    const landing = makeTempDir();
+    writeDelivery(landing, 'd1', [persons(['P1,1980,F,,,,', 'P2,1970,M,,,,'])], '2018-06-30');
+    writeDelivery(landing, 'd2', [persons(['P1,1980,F,,,,', 'P3,1990,F,,,,'], 'full')], '2021-06-30');
+    await withDatabase(async (db) => {
+      const report = await ingest(db, landing);
+      expect(report.files.at(-1)).toMatchObject({ mode: 'full', rows_inserted: 1, rows_unchanged: 1, rows_withdrawn: 1 });
+      expect(await inForce(db, 'select person_id from persons order by person_id')).toEqual([{ person_id: 'P1' }, { person_id: 'P3' }]);
+      expect(await inForce(db, 'select person_id, superseded_by from persons_superseded')).toEqual([{ person_id: 'P2', superseded_by: 'd2' }]);
+    });
+  });
+
+  test('older than the rows in force is refused, and nothing of its delivery is loaded', async () => {
+    const landing = makeTempDir();
+    writeDelivery(landing, 'a-new', [persons(['P1,1980,F,,,,'])], '2021-06-30');
+    writeDelivery(landing, 'b-old', [persons(['P2,1980,F,,,,'], 'full')], '2018-06-30');
+    await withDatabase(async (db) => {
+      await expect(ingest(db, landing)).rejects.toThrow(
+        'b-old/persons.csv: a full file replaces every row of its extract, but rows of the newer delivery a-new (extract date 2021-06-30) are in force',
+      );
+      expect(await inForce(db, 'select person_id from persons')).toEqual([{ person_id: 'P1' }]);
+      expect(await inForce(db, "select count(*)::int as n from ingested_files where delivery_id = 'b-old'")).toEqual([{ n: 0 }]);
+    });
+  });
+});
+
+describe('keys within one delivery', () => {
+  test('a key in two files of one extract is a duplicate, not a correction', async () => {
+    const landing = makeTempDir();
+    writeDelivery(landing, 'd1', [
+      persons(['P1,1980,F,,,,']),
+      spells(['S1,P1,WGA,2014-01-01,,1500.00,'], 'spells-a.csv'),
+      spells(['S1,P1,WGA,2014-01-01,2015-01-01,1500.00,', 'S2,P1,ZW,2013-01-01,2013-12-31,1500.00,'], 'spells-b.csv'),
+    ]);
+    await withDatabase(async (db) => {
+      await ingest(db, landing);
+      expect(await inForce(db, "select rule_id, line_number::int as line from rejects where file = 'spells-b.csv'")).toEqual([
+        { rule_id: 'benefit_spells.spell_id.duplicate', line: 2 },
+      ]);
+      expect(await inForce(db, 'select spell_id, end_date from benefit_spells order by spell_id')).toEqual([
+        { spell_id: 'S1', end_date: null },
+        { spell_id: 'S2', end_date: expect.anything() },
+      ]);
+    });
+  });
+});
+
+describe('coverage', () => {
+  test('is read from delivery.json when stated, else from the first to the last month of the rows, never past the extract date', async () => {
+    const landing = makeTempDir();
+    writeDelivery(
+      landing,
+      'd1',
+      [
+        persons(['P1,1980,F,,,,']),
+        spells(['S1,P1,WGA,2009-03-15,2012-01-31,1500.00,', 'S2,P1,ZW,2011-05-02,,1500.00,']),
+        {
+          name: 'employment_periods.csv',
+          extract: 'employment_periods',
+          csv: 'period_id,person_id,job_id,employer_id,period_start,period_end,hours_paid,wage_eur,job_type\nW1,P1,J1,E1,2010-01-01,2010-01-31,100,1000,REGULAR\n',
+        },
+      ],
+      '2021-06-15',
+      { employment_periods: { from: '2006-01', to: '2021-05' } },
+    );
+    await withDatabase(async (db) => {
+      await ingest(db, landing);
+      expect(
+        await inForce(
+          db,
+          "select extract, strftime(coverage_from, '%Y-%m') as from_month, strftime(coverage_to, '%Y-%m') as to_month, source from extract_coverage order by extract",
+        ),
+      ).toEqual([
+        // an open spell reaches the extract date; June 2021 is not complete on the 15th
+        { extract: 'benefit_spells', from_month: '2009-03', to_month: '2021-05', source: 'data' },
+        { extract: 'employment_periods', from_month: '2006-01', to_month: '2021-05', source: 'delivery.json' },
+      ]);
+    });
+  });
+});
+
+describe('the warehouse', () => {
+  test('built by an older ipslink is refused with what to do', async () => {
+    const landing = makeTempDir();
+    writeDelivery(landing, 'd1', [persons(['P1,1980,F,,,,'])]);
+    await withDatabase(async (db) => {
+      await db.run('old warehouse', 'create table ingested_files (delivery_id varchar)');
+      await expect(ingest(db, landing)).rejects.toThrow(/schema version 1, this ipslink needs 2; move the warehouse aside/);
+    });
+  });
+});
