@@ -1,4 +1,5 @@
--- Spreads payroll periods over calendar months, competitive jobs only.
+-- Spreads payroll periods over calendar months, competitive jobs only (not
+-- $non_competitive_job_types).
 -- Polis periods are a month or four weeks, so one period can straddle two
 -- calendar months: hours and wages go to each month in proportion to the
 -- period's days that fall in it. Each share is rounded to DECIMAL(18,4)
@@ -16,7 +17,7 @@ periods as (
         wage_eur,
         (period_end - period_start + 1) as period_days
     from employment_periods
-    where job_type not in ('SHELTERED', 'INTERN')
+    where not list_contains($non_competitive_job_types, job_type)
         and person_id in (select person_id from trajectories)
 ),
 period_months as (

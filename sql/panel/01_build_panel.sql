@@ -1,61 +1,104 @@
 -- Monthly paid-work and benefit outcomes around the index month.
--- Event month 0 is the calendar month of the index date. Benefit euros are
--- the monthly amount times the share of the month's days on the spell.
+-- Event month 0 is the calendar month of the index date. A person-month is
+-- observed when its calendar month lies inside the coverage of both the
+-- employment and the benefit extract and before the person's censoring
+-- month (cohort.censoring_event_month: death, emigration, state-pension age,
+-- or a control's start of the treated programme when the study censors it).
+-- An unobserved month has null outcomes: it is never read as zero.
+-- Benefit euros are the monthly amount times the share of the month's days
+-- on the spell. on_benefit / benefit_eur: the study's qualifying benefits
+-- ($qualifying_benefits); on_any_benefit / any_benefit_eur: every benefit,
+-- WW and BIJSTAND included.
 -- Grain: one row per cohort person_id x event_month ($months_before before
 -- to $months_after after index).
--- Reads: cohort, person_month_work, benefit_spells. Writes: panel_person_month.
+-- Reads: cohort, coverage_spans, person_month_work, benefit_spells.
+-- Writes: panel_person_month.
 create or replace table panel_person_month as
 with
+covered_months as (
+    select calendar_month
+    from (
+        select extract, unnest(generate_series(span_from, span_to, interval 1 month))::date as calendar_month
+        from coverage_spans
+        where extract in ('employment_periods', 'benefit_spells')
+    )
+    group by calendar_month
+    having count(distinct extract) = 2
+),
 event_months as (
     select
         cohort.person_id,
         offsets.event_month::integer as event_month,
-        (cohort.index_month + to_months(offsets.event_month::integer))::date as calendar_month
+        (cohort.index_month + to_months(offsets.event_month::integer))::date as calendar_month,
+        cohort.censoring_event_month
     from cohort
     cross join range(-$months_before, $months_after + 1) as offsets(event_month)
 ),
-benefit_months as (
-    select
-        event_months.person_id,
-        event_months.event_month,
-        sum((
-            monthly_amount_eur
-            * (least(coalesce(spells.end_date, last_day(event_months.calendar_month)), last_day(event_months.calendar_month))
-                - greatest(spells.start_date, event_months.calendar_month) + 1)
-            / day(last_day(event_months.calendar_month))
-        )::decimal(18, 4)) as benefit_eur
-    from event_months
-    join benefit_spells as spells
-        on spells.person_id = event_months.person_id
-        and spells.start_date <= last_day(event_months.calendar_month)
-        and (spells.end_date is null or spells.end_date >= event_months.calendar_month)
-    group by event_months.person_id, event_months.event_month
-),
-joined as (
+flagged_months as (
     select
         event_months.person_id,
         event_months.event_month,
         event_months.calendar_month,
-        coalesce(work.competitive_hours, 0)::decimal(18, 2) as hours,
-        coalesce(work.wage_eur, 0)::decimal(18, 2) as wage_eur,
-        benefit_months.benefit_eur is not null as on_benefit,
-        coalesce(benefit_months.benefit_eur, 0)::decimal(18, 2) as benefit_eur
+        covered_months.calendar_month is not null
+            and (event_months.censoring_event_month is null or event_months.event_month < event_months.censoring_event_month)
+            as observed
     from event_months
+    left join covered_months using (calendar_month)
+),
+benefit_months as (
+    select
+        months.person_id,
+        months.event_month,
+        bool_or(list_contains($qualifying_benefits, spells.benefit_type)) as on_benefit,
+        sum(month_eur) filter (where list_contains($qualifying_benefits, spells.benefit_type)) as benefit_eur,
+        sum(month_eur) as any_benefit_eur
+    from flagged_months as months
+    join benefit_spells as spells
+        on spells.person_id = months.person_id
+        and spells.start_date <= last_day(months.calendar_month)
+        and (spells.end_date is null or spells.end_date >= months.calendar_month),
+    lateral (
+        select (
+            spells.monthly_amount_eur
+            * (least(coalesce(spells.end_date, last_day(months.calendar_month)), last_day(months.calendar_month))
+                - greatest(spells.start_date, months.calendar_month) + 1)
+            / day(last_day(months.calendar_month))
+        )::decimal(18, 4) as month_eur
+    )
+    where months.observed
+    group by months.person_id, months.event_month
+),
+joined as (
+    select
+        months.person_id,
+        months.event_month,
+        months.calendar_month,
+        months.observed,
+        case when months.observed then coalesce(work.competitive_hours, 0) end::decimal(18, 2) as hours,
+        case when months.observed then coalesce(work.wage_eur, 0) end::decimal(18, 2) as wage_eur,
+        case when months.observed then coalesce(benefit_months.on_benefit, false) end as on_benefit,
+        case when months.observed then coalesce(benefit_months.benefit_eur, 0) end::decimal(18, 2) as benefit_eur,
+        case when months.observed then benefit_months.any_benefit_eur is not null end as on_any_benefit,
+        case when months.observed then coalesce(benefit_months.any_benefit_eur, 0) end::decimal(18, 2) as any_benefit_eur
+    from flagged_months as months
     left join person_month_work as work using (person_id, calendar_month)
     left join benefit_months using (person_id, event_month)
 ),
-flagged as (
+outcomes as (
     select
         person_id,
         event_month,
         calendar_month,
+        observed,
         hours >= $min_hours_any as employed_any,
         hours >= $min_hours_48h as employed_48h,
         hours,
         wage_eur,
         on_benefit,
-        benefit_eur
+        benefit_eur,
+        on_any_benefit,
+        any_benefit_eur
     from joined
 )
-select * from flagged
+select * from outcomes
 order by person_id, event_month

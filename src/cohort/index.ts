@@ -1,40 +1,71 @@
 /**
- * Cohort stage: the study population, its arms and baseline covariates.
+ * Cohort stage: the study population, its arms and baseline covariates,
+ * and when each person stops being observed.
  *
  * Spreads payroll hours over calendar months first (prior work is a
- * covariate), then selects candidates, applies the population rules and
- * counts attrition step by step. SQL: sql/cohort/
+ * covariate), merges qualifying benefit spells into episodes (the benefit
+ * duration runs from the episode's start), selects candidates with every
+ * fact known at the index date, applies the population rules and counts
+ * attrition step by step. The state-pension (AOW) age table comes from
+ * sql/reference/. SQL: sql/cohort/
  */
+import { COVARIATE_LOOKBACK_MONTHS } from '../config/study-config.js';
+import { BENEFIT_TYPES, NON_COMPETITIVE_JOB_TYPES } from '../contracts/extracts.js';
 import type { Stage } from '../stage.js';
 
 export const cohortStage: Stage = {
   name: 'cohort',
-  reads: ['persons', 'benefit_spells', 'employment_periods', 'trajectories', 'ingested_files'],
-  writes: ['person_month_work', 'cohort_candidates', 'cohort', 'attrition'],
+  reads: ['persons', 'benefit_spells', 'employment_periods', 'trajectories', 'ingested_files', 'coverage_spans'],
+  writes: [
+    'state_pension_month',
+    'person_month_work',
+    'qualifying_spell_episodes',
+    'cohort_candidates',
+    'cohort',
+    'attrition',
+  ],
   run: async ({ db, study }) => {
-    const { population, arms, coarsening, index_window: window } = study;
-    await db.runFile('cohort/01_spread_payroll_hours.sql');
+    const { population, arms, coarsening, follow_up: followUp, index_window: window } = study;
+    await db.runFile('reference/01_create_state_pension_age.sql');
+    await db.runFile('cohort/01_spread_payroll_hours.sql', { non_competitive_job_types: [...NON_COMPETITIVE_JOB_TYPES] });
     await db.runFile('cohort/02_create_band_macro.sql');
-    await db.runFile('cohort/03_select_candidates.sql', {
+    await db.runFile('cohort/03_merge_benefit_episodes.sql', {
       qualifying_benefits: population.qualifying_benefits,
+      episode_gap_days: population.episode_gap_days,
+    });
+    await db.runFile('cohort/04_select_candidates.sql', {
       incapacity_causes: population.incapacity_causes ?? [],
       target_groups: population.target_groups ?? [],
+      benefit_type_order: [...BENEFIT_TYPES],
       treated: arms.treated,
       control: arms.control,
+      same_day_rule: arms.same_day,
+      exclude_both_programmes: arms.both_programmes === 'exclude',
       index_from: window.from,
       index_to: window.to,
       age_min: population.age_at_index.min,
       age_max: population.age_at_index.max,
-      exclude_both_programmes: arms.both_programmes === 'exclude',
-      months_after: study.follow_up.months_after,
+      lookback_months: Math.max(COVARIATE_LOOKBACK_MONTHS, followUp.months_before),
+      months_after: followUp.months_after,
+      state_pension_rule: followUp.state_pension_age,
     });
-    await db.runFile('cohort/04_build_cohort.sql', {
+    await db.runFile('cohort/05_build_cohort.sql', {
       treated: arms.treated,
       min_hours_any: study.outcomes.min_hours_any,
+      months_after: followUp.months_after,
+      censor_control_at_treatment: arms.censor_control_at_treatment,
       age_band_starts: coarsening.age_band_starts,
       benefit_duration_band_starts: coarsening.benefit_duration_band_starts_months,
       prior_work_band_starts: coarsening.prior_work_band_starts_months,
     });
-    await db.runFile('cohort/05_count_attrition.sql', { treated: arms.treated, control: arms.control });
+    await db.runFile('cohort/06_count_attrition.sql', {
+      treated: arms.treated,
+      control: arms.control,
+      same_day_rule: arms.same_day,
+      state_pension_rule: followUp.state_pension_age,
+      incapacity_causes: population.incapacity_causes ?? [],
+      target_groups: population.target_groups ?? [],
+      exclude_both_programmes: arms.both_programmes === 'exclude',
+    });
   },
 };

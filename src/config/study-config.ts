@@ -10,6 +10,30 @@ import { z } from 'zod';
 import { BENEFIT_TYPES, INCAPACITY_CAUSES, PROGRAMMES, TARGET_GROUPS } from '../contracts/extracts.js';
 import { fail } from '../errors.js';
 
+/**
+ * The panel's monthly outcomes (DESIGN §3), named once; the SQL steps that
+ * sum or screen them take these lists as parameters. Binary outcomes are
+ * shares; money outcomes are euros (whose means the dominance rule guards).
+ * on_benefit / benefit_eur count the study's qualifying benefits only,
+ * on_any_benefit / any_benefit_eur every benefit, WW and BIJSTAND included.
+ */
+export const OUTCOMES = [
+  'employed_any',
+  'employed_48h',
+  'hours',
+  'wage_eur',
+  'on_benefit',
+  'benefit_eur',
+  'on_any_benefit',
+  'any_benefit_eur',
+] as const;
+export type Outcome = (typeof OUTCOMES)[number];
+export const BINARY_OUTCOMES = ['employed_any', 'employed_48h', 'on_benefit', 'on_any_benefit'] as const satisfies readonly Outcome[];
+export const MONEY_OUTCOMES = ['wage_eur', 'benefit_eur', 'any_benefit_eur'] as const satisfies readonly Outcome[];
+
+/** Months before the index month the baseline covariates look back over (months worked and wages in the 24 months before). */
+export const COVARIATE_LOOKBACK_MONTHS = 24;
+
 /** Coarsened covariates available for exact matching, built by sql/cohort/. */
 export const EXACT_MATCH_COVARIATES = [
   'age_band',
@@ -81,15 +105,26 @@ const studyConfigSchema = z.strictObject({
   population: z.strictObject({
     age_at_index: z.strictObject({ min: z.int().min(0), max: z.int().max(120) }),
     qualifying_benefits: z.array(z.enum(BENEFIT_TYPES)).min(1),
+    /** Filters on the incapacity cause of the qualifying spell ongoing at index: recorded for both arms. */
     incapacity_causes: z.array(z.enum(INCAPACITY_CAUSES)).min(1).optional(),
+    /** Filters on the first trajectory's target group: control trajectories seldom carry one (a warning says so). */
     target_groups: z.array(z.enum(TARGET_GROUPS)).min(1).optional(),
+    /** Qualifying spells with at most this many days between them form one benefit episode. */
+    episode_gap_days: z.int().min(0).max(366).default(31),
   }),
   arms: z
     .strictObject({
       treated: z.enum(PROGRAMMES),
       control: z.enum(PROGRAMMES),
-      /** Persons with both programmes: keep the arm of their first trajectory, or exclude them. */
+      /**
+       * Persons with a trajectory of the other programme before the index date: keep the arm of their first
+       * trajectory, or exclude them. Trajectories after the index date never decide the arm (no hindsight).
+       */
       both_programmes: z.enum(['first_trajectory', 'exclude']),
+      /** Persons whose first trajectories of both programmes start on the same day: treated, or left out. */
+      same_day: z.enum(['treated', 'exclude']).default('exclude'),
+      /** Sensitivity: a control's months from the month they start the treated programme are not observed. */
+      censor_control_at_treatment: z.boolean().default(false),
     })
     .refine((arms) => arms.treated !== arms.control, { message: 'treated and control must differ' }),
   coarsening: z.strictObject({
@@ -134,6 +169,8 @@ const studyConfigSchema = z.strictObject({
     months_before: z.int().min(1).max(60).default(24),
     months_after: z.int().min(1).max(120).default(36),
     report_months: z.array(z.int().min(0)).min(1),
+    /** Persons who reach state-pension (AOW) age during the follow-up: months from then on unobserved, or left out of the cohort. */
+    state_pension_age: z.enum(['censor', 'exclude']).default('censor'),
   }),
   costs: z.strictObject({
     /** Used where a trajectory has no cost_eur (UWV paid about EUR 8,000 per IPS trajectory). */
@@ -200,6 +237,18 @@ export function parseStudyConfig(file: string, raw: unknown): StudyConfig {
     fail({ code: 'config_invalid', file, problems: `follow_up.report_months: ${lastReport} is beyond months_after` });
   }
   return config;
+}
+
+/** Settings that run but deserve a second look, printed with the run and kept in its manifest. */
+export function configWarnings(config: StudyConfig): string[] {
+  const warnings: string[] = [];
+  if (config.population.target_groups) {
+    warnings.push(
+      'population.target_groups filters both arms on the first trajectory\'s target group, which control trajectories ' +
+        'seldom record; to select people with mental illness in both arms use population.incapacity_causes',
+    );
+  }
+  return warnings;
 }
 
 function firstLine(error: unknown): string {

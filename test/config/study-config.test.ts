@@ -1,7 +1,7 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, test } from 'vitest';
-import { loadStudyConfig } from '../../src/config/study-config.js';
+import { configWarnings, loadStudyConfig } from '../../src/config/study-config.js';
 import { makeTempDir } from '../support/delivery.js';
 
 function writeConfig(text: string): string {
@@ -39,6 +39,30 @@ describe('loadStudyConfig', () => {
   ])('subgroups %s are refused', (list, message) => {
     const text = readDemo().replace('subgroups: [target_group, funder, provider]', `subgroups: ${list}`);
     expect(() => loadStudyConfig(writeConfig(text))).toThrow(message);
+  });
+
+  test('the register-grade rules have defaults: episodes join over 31 days, same-day starts are left out, AOW age censors', () => {
+    const { population, arms, follow_up: followUp } = loadStudyConfig('config/demo.yaml').config;
+    expect([population.episode_gap_days, arms.same_day, arms.censor_control_at_treatment, followUp.state_pension_age]).toEqual([
+      31,
+      'exclude',
+      false,
+      'censor',
+    ]);
+  });
+
+  test.each([
+    ['same_day: exclude', 'same_day: sometimes', /arms.same_day/],
+    ['episode_gap_days: 31', 'episode_gap_days: -1', /population.episode_gap_days/],
+  ])('%s replaced by %s is refused', (setting, replacement, message) => {
+    expect(readDemo()).toContain(setting);
+    expect(() => loadStudyConfig(writeConfig(readDemo().replace(setting, replacement)))).toThrow(message);
+  });
+
+  test('a target-group filter runs, with a warning that it selects the control arm too', () => {
+    const text = readDemo().replace('  qualifying_benefits:', '  target_groups: [SMI]\n  qualifying_benefits:');
+    expect(configWarnings(loadStudyConfig(writeConfig(text)).config)).toEqual([expect.stringMatching(/^population.target_groups filters both arms/)]);
+    expect(configWarnings(loadStudyConfig('config/uwv-register-study.yaml').config)).toEqual([]);
   });
 
   test('report months beyond the follow-up are refused', () => {

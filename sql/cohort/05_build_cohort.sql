@@ -1,7 +1,14 @@
 -- The study cohort: candidates passing every population rule, with the
--- baseline covariates and their coarsened bands for exact matching.
+-- baseline covariates and their coarsened bands for exact matching, and when
+-- each person stops being observed.
 -- Prior work counts calendar months with >= $min_hours_any competitive hours
 -- among the 12 (24) months before the index month.
+-- Censoring: the first follow-up month (0..$months_after) not observed, and
+-- why: the month of death, of emigration, of reaching state-pension age or
+-- (with $censor_control_at_treatment) of a control's start of the treated
+-- programme; on the same month in that order. Null: observed throughout.
+-- crossover_event_month: the month a control started the treated programme
+-- (whether or not that censors).
 -- Grain: one row per person_id in the cohort.
 -- Reads: cohort_candidates, person_month_work. Writes: cohort.
 create or replace table cohort as
@@ -9,7 +16,8 @@ with
 eligible as (
     select *
     from cohort_candidates
-    where is_study_programme and is_in_index_window and is_followed_up and is_eligible_age and is_on_qualifying_benefit
+    where is_study_programme and is_single_programme_at_index and is_in_index_window and is_in_coverage
+        and is_present_at_index and is_kept_for_state_pension and is_eligible_age and is_on_qualifying_benefit
         and is_in_target_group and is_kept_for_programmes
 ),
 prior_work as (
@@ -51,9 +59,31 @@ with_covariates as (
         coalesce(prior_work.months_worked_12m, 0) as months_worked_12m,
         coalesce(prior_work.months_worked_24m, 0) as months_worked_24m,
         coalesce(prior_work.wage_eur_12m, 0)::decimal(18, 2) as wage_eur_12m,
-        coalesce(prior_work.wage_eur_24m, 0)::decimal(18, 2) as wage_eur_24m
+        coalesce(prior_work.wage_eur_24m, 0)::decimal(18, 2) as wage_eur_24m,
+        date_diff('month', eligible.index_month, date_trunc('month', eligible.crossover_date))::integer as crossover_event_month,
+        [
+            {'reason': 'death', 'event_month': date_diff('month', eligible.index_month, date_trunc('month', eligible.death_date))},
+            {'reason': 'emigration', 'event_month': date_diff('month', eligible.index_month, date_trunc('month', eligible.emigration_date))},
+            {'reason': 'state_pension_age', 'event_month': date_diff('month', eligible.index_month, eligible.state_pension_month)},
+            {'reason': 'started_treated_programme', 'event_month': case when $censor_control_at_treatment
+                then date_diff('month', eligible.index_month, date_trunc('month', eligible.crossover_date)) end}
+        ] as censoring_events
     from eligible
     left join prior_work using (person_id)
+),
+censored as (
+    select
+        * exclude (censoring_events),
+        list_filter(censoring_events, event -> event.event_month <= $months_after) as within_follow_up
+    from with_covariates
+),
+first_censoring as (
+    select
+        * exclude (within_follow_up),
+        list_min([event.event_month for event in within_follow_up])::integer as censoring_event_month,
+        [event.reason for event in within_follow_up if event.event_month = list_min([e.event_month for e in within_follow_up])][1]
+            as censoring_reason
+    from censored
 ),
 banded as (
     select
@@ -61,7 +91,7 @@ banded as (
         band_label(age_at_index, $age_band_starts) as age_band,
         band_label(benefit_duration_months, $benefit_duration_band_starts) as benefit_duration_band,
         band_label(months_worked_12m, $prior_work_band_starts) as prior_work_band
-    from with_covariates
+    from first_censoring
 )
 select * from banded
 order by person_id
