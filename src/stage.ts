@@ -22,6 +22,8 @@ export interface Stage {
   name: string;
   reads: readonly string[];
   writes: readonly string[];
+  /** Views the stage defines for later stages: read like tables, never counted (counting would compute them). */
+  views?: readonly string[];
   run: (context: StageContext) => Promise<void>;
 }
 

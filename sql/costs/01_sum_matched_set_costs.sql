@@ -1,21 +1,26 @@
 -- Costs per person over the follow-up, summed per matched set and arm.
 -- Intervention cost: the first trajectory's cost_eur, or the study's default
--- for the programme where it is missing. Benefit cost: benefit_eur over event
--- months 1..$months_after. Healthcare cost: an assumed amount per person-month
--- from the study config (0 when not given). Effect: the outcome at $effect_month.
+-- for the programme where it is missing. Benefit cost: benefit_eur (the
+-- study's qualifying benefits) over the observed event months
+-- 1..$months_after: no sickness or disability benefit is paid after death or
+-- state-pension age, and none is seen after emigration. Healthcare cost: an
+-- assumed amount per observed person-month from the study config (0 when not
+-- given). Effect: the outcome at $effect_month over the persons in the
+-- estimate then, with that month's weights (sql/estimate/00), and those
+-- weights' sum as its denominator.
 -- Weighted sums are rounded to DECIMAL(38,10) before summing (thread-independent).
 -- Grain: one row per matched set (subclass, or the person when matching used
 -- replacement) x treated.
--- Reads: cohort, matches, panel_person_month. Writes: matched_set_costs.
+-- Reads: cohort, matches, panel_person_month, observed_person_months. Writes: matched_set_costs.
 create or replace table matched_set_costs as
 with
 matched as (
-    select cohort.person_id, cohort.arm, matches.treated, matches.weight,
+    select cohort.person_id, matches.treated, matches.weight,
         coalesce(matches.subclass::varchar, cohort.person_id) as matched_set,
         coalesce(cohort.trajectory_cost_eur,
             case matches.treated when 1 then $default_cost_treated_eur else $default_cost_control_eur end) as intervention_eur,
         case matches.treated when 1 then $healthcare_treated_eur_per_month else $healthcare_control_eur_per_month end
-            * $months_after as healthcare_eur
+            as healthcare_eur_per_month
     from cohort
     join matches using (person_id)
     where matches.weight > 0
@@ -23,18 +28,29 @@ matched as (
 follow_up as (
     select
         person_id,
-        sum(benefit_eur) filter (where event_month between 1 and $months_after) as benefit_eur,
-        bool_or(case $effect_outcome
-            when 'employed_any' then employed_any
-            when 'employed_48h' then employed_48h
-        end) filter (where event_month = $effect_month) as is_effect
+        coalesce(sum(benefit_eur) filter (where event_month between 1 and $months_after), 0) as benefit_eur,
+        count(*) filter (where observed and event_month between 1 and $months_after) as observed_months
     from panel_person_month
     group by person_id
 ),
+effect as (
+    select
+        person_id,
+        weight as effect_weight,
+        case $effect_outcome when 'employed_any' then employed_any when 'employed_48h' then employed_48h end::integer as effect
+    from observed_person_months
+    where subgroup = '' and weighting = 'matched' and event_month = $effect_month
+),
 per_person as (
-    select matched.*, coalesce(follow_up.benefit_eur, 0) as benefit_eur, coalesce(follow_up.is_effect, false)::integer as effect
+    select
+        matched.*,
+        follow_up.benefit_eur,
+        matched.healthcare_eur_per_month * follow_up.observed_months as healthcare_eur,
+        coalesce(effect.effect_weight, 0) as effect_weight,
+        coalesce(effect.effect, 0) as effect
     from matched
-    left join follow_up using (person_id)
+    join follow_up using (person_id)
+    left join effect using (person_id)
 ),
 sums as (
     select
@@ -45,7 +61,8 @@ sums as (
         sum((weight * intervention_eur)::decimal(38, 10))::double as sum_w_intervention_eur,
         sum((weight * benefit_eur)::decimal(38, 10))::double as sum_w_benefit_eur,
         sum((weight * healthcare_eur)::decimal(38, 10))::double as sum_w_healthcare_eur,
-        sum((weight * effect)::decimal(38, 10))::double as sum_w_effect
+        sum((effect_weight * effect)::decimal(38, 10))::double as sum_w_effect,
+        sum(effect_weight::decimal(38, 10))::double as sum_w_effect_base
     from per_person
     group by matched_set, treated
 )

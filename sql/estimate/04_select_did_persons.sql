@@ -1,5 +1,7 @@
--- Persons in the event-study DiD: matched (weight > 0) and in the panel,
--- with the event months they are observed in.
+-- Persons in the event-study DiD: matched (weight > 0), with the event
+-- months they are in the estimate (observed_person_months: observed, in a
+-- matched set with an observed treated and control that month); the
+-- matching weight is the person's baseline one.
 -- Batches: $persons_per_batch consecutive person_ids, processed one at a
 -- time so memory stays bounded however long the panel is (and a panel
 -- stored in person_id order is read only where the batch lies).
@@ -10,10 +12,12 @@
 -- steps keep one list of values per block and month, in score_position order.
 -- Batch, pattern, block and position follow person_id, never the row order.
 -- Grain: one row per matched person_id with at least one panel month.
--- Reads: panel_person_month, matches. Writes: did_persons.
+-- Reads: observed_person_months, matches. Writes: did_persons.
 create or replace table did_persons as
 with
-panel as (select person_id, event_month from panel_person_month),
+panel as (
+    select person_id, event_month from observed_person_months where subgroup = '' and weighting = 'matched'
+),
 matched as (select person_id, treated, weight from matches where weight > 0),
 observed as (
     select

@@ -10,6 +10,7 @@
 -- 10_drop_did_deviation_lists.sql: person-level values never reach the
 -- warehouse file.
 -- Grain: one row per outcome x block (pattern, pattern_block) x event_month of the batch.
+-- Only the person's months in the estimate (did_persons.observed_months).
 -- Reads: panel_person_month, did_persons. Writes: did_deviation_lists (temporary).
 create or replace temp table did_deviation_lists as
 with
@@ -24,16 +25,18 @@ panel as (
         on_benefit::integer::decimal(18, 2) as on_benefit,
         benefit_eur::decimal(18, 2) as benefit_eur
     from panel_person_month
+    where observed
 ),
 persons as (
-    select person_id, treated, weight, months_observed, pattern, pattern_block, score_position
+    select person_id, treated, weight, months_observed, observed_months, pattern, pattern_block, score_position
     from did_persons
     where score_batch = $score_batch
 ),
 matched as materialized (
-    select panel.*, persons.* exclude (person_id)
+    select panel.*, persons.* exclude (person_id, observed_months)
     from panel
     join persons using (person_id)
+    where list_contains(persons.observed_months, panel.event_month)
 ),
 person_means as (
     select

@@ -1,28 +1,22 @@
--- Dominance of money means: per weighting, money outcome, event month and
--- arm, the share of the (weighted) total contributed by the $top_persons
--- largest persons. The disclosure stage suppresses means where it exceeds
--- the study's limit, so no published mean reveals one or two persons' euros.
+-- Dominance of money means: per weighting, money outcome ($money_outcomes),
+-- event month and arm, the share of the (weighted) total contributed by the
+-- $top_persons largest persons, over the person-months in the estimate. The
+-- disclosure stage suppresses means where it exceeds the study's limit, so
+-- no published mean reveals one or two persons' euros.
 -- Grain: one row per weighting x outcome x event_month x treated.
--- Reads: panel_person_month, matches. Writes: money_dominance.
+-- Reads: observed_person_months. Writes: money_dominance.
 create or replace table money_dominance as
 with
 contributions as (
-    select
-        matches.treated,
-        matches.weight,
-        panel.event_month,
-        panel.wage_eur,
-        panel.benefit_eur
-    from panel_person_month as panel
-    join matches using (person_id)
+    select weighting, treated, weight, event_month, columns(c -> list_contains($money_outcomes, c))
+    from observed_person_months
+    where subgroup = ''
 ),
 long as (
-    unpivot contributions on wage_eur, benefit_eur into name outcome value euros
+    unpivot contributions on columns(c -> list_contains($money_outcomes, c)) into name outcome value euros
 ),
 weighted as (
-    select 'matched' as weighting, treated, event_month, outcome, (weight * euros)::decimal(38, 10) as amount from long where weight > 0
-    union all
-    select 'unweighted', treated, event_month, outcome, euros::decimal(38, 10) from long
+    select weighting, treated, event_month, outcome, (weight * euros)::decimal(38, 10) as amount from long
 ),
 ranked as (
     select

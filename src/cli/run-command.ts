@@ -38,12 +38,14 @@ export const validateCommand: CommandModule<object, RunArgs> = {
   handler: async (args) => {
     const loaded = loadStudyConfig(args.config);
     const result = await validateStudy({ loaded, landing: args.landing, output: args.out, threads: args.threads });
-    const lines = [
-      `${'extract'.padEnd(20)}${['read', 'accepted', 'rejected', 'persons', 'orphans', 'dup keys'].map((name) => name.padStart(10)).join('')}`,
-    ];
+    const names = ['read', 'accepted', 'rejected', 'superseded', 'in force', 'persons', 'orphans', 'dup keys'];
+    const lines = [`${'extract'.padEnd(20)}${names.map((name) => name.padStart(11)).join('')}  coverage`];
     for (const row of result.linkage) {
-      const counts = [row.rows_read, row.rows_accepted, row.rows_rejected, row.persons, row.orphan_rows, row.duplicate_key_rows];
-      lines.push(`${row.extract.padEnd(20)}${counts.map((count) => String(count).padStart(10)).join('')}`);
+      const counts = [row.rows_read, row.rows_accepted, row.rows_rejected, row.rows_superseded, row.rows_in_force, row.persons, row.orphan_rows, row.duplicate_key_rows];
+      const coverage = row.coverage_from
+        ? `${row.coverage_from}..${row.coverage_to} (${row.coverage_source}${row.coverage_gap_months ? `; ${row.coverage_gap_months} months not covered` : ''})`
+        : '';
+      lines.push(`${row.extract.padEnd(20)}${counts.map((count) => String(count).padStart(11)).join('')}  ${coverage}`);
     }
     lines.push('', 'rejected rows per rule:');
     for (const row of result.rejectsByRule) lines.push(`  ${row.rule_id.padEnd(50)}${String(row.rows).padStart(8)}`);

@@ -4,7 +4,8 @@
  *
  * Definitions (all per treated person, matched-weighted differences IPS - TVR):
  * - intervention, benefit, healthcare: differences in mean cost over the follow-up;
- * - effect: difference in the share in work at the effect month (ATT);
+ * - effect: difference in the share in work at the effect month (ATT) among
+ *   the persons observed then, with the month's weights (`sumWEffectBase`);
  * - payer incremental cost = intervention + benefit (the benefit agency pays both);
  * - societal incremental cost = intervention + benefit + healthcare;
  * - ICER = incremental cost / effect: euros per extra person in work;
@@ -24,6 +25,8 @@ export interface MatchedSetSums {
   sumWBenefit: number;
   sumWHealthcare: number;
   sumWEffect: number;
+  /** The weights of the persons observed at the effect month (the effect's denominator). */
+  sumWEffectBase: number;
 }
 
 export const COST_MEASURES = [
@@ -41,21 +44,23 @@ export const COST_MEASURES = [
 
 export type CostMeasure = (typeof COST_MEASURES)[number];
 
-const ARM_FIELDS = ['sumW', 'sumWIntervention', 'sumWBenefit', 'sumWHealthcare', 'sumWEffect'] as const;
+const ARM_FIELDS = ['sumW', 'sumWIntervention', 'sumWBenefit', 'sumWHealthcare', 'sumWEffect', 'sumWEffectBase'] as const;
+const FIELDS = ARM_FIELDS.length;
+const SET_WIDTH = 2 * FIELDS;
 
 /** Sums per matched set: [treated fields..., control fields...]. */
 export interface MatchedSets {
   ids: string[];
-  /** Row-major, 10 numbers per set: treated then control, in ARM_FIELDS order. */
+  /** Row-major, SET_WIDTH numbers per set: treated then control, in ARM_FIELDS order. */
   sums: Float64Array;
 }
 
 export function groupMatchedSets(rows: readonly MatchedSetSums[]): MatchedSets {
   const index = new Map<string, number>();
   for (const row of rows) if (!index.has(row.matchedSet)) index.set(row.matchedSet, index.size);
-  const sums = new Float64Array(index.size * 10);
+  const sums = new Float64Array(index.size * SET_WIDTH);
   for (const row of rows) {
-    const offset = index.get(row.matchedSet)! * 10 + (row.treated ? 0 : 5);
+    const offset = index.get(row.matchedSet)! * SET_WIDTH + (row.treated ? 0 : FIELDS);
     ARM_FIELDS.forEach((field, position) => {
       sums[offset + position]! += row[field];
     });
@@ -65,18 +70,20 @@ export function groupMatchedSets(rows: readonly MatchedSetSums[]): MatchedSets {
 
 /** Every cost measure from totals over the chosen sets (each set counted `counts[s]` times). */
 export function costMeasures(sets: MatchedSets, counts?: Uint32Array): Record<CostMeasure, number> {
-  const total = new Float64Array(10);
+  const total = new Float64Array(SET_WIDTH);
   for (let set = 0; set < sets.ids.length; set++) {
     const times = counts ? counts[set]! : 1;
     if (times === 0) continue;
-    for (let field = 0; field < 10; field++) total[field]! += times * sets.sums[set * 10 + field]!;
+    for (let field = 0; field < SET_WIDTH; field++) total[field]! += times * sets.sums[set * SET_WIDTH + field]!;
   }
-  const mean = (arm: 0 | 5, field: number) => total[arm + field]! / total[arm]!;
-  const difference = (field: number) => mean(0, field) - mean(5, field);
-  const intervention = difference(1);
-  const benefit = difference(2);
-  const healthcare = difference(3);
-  const effect = difference(4);
+  const field = (name: (typeof ARM_FIELDS)[number]) => ARM_FIELDS.indexOf(name);
+  const mean = (arm: 0 | typeof FIELDS, name: (typeof ARM_FIELDS)[number], base: (typeof ARM_FIELDS)[number] = 'sumW') =>
+    total[arm + field(name)]! / total[arm + field(base)]!;
+  const difference = (name: (typeof ARM_FIELDS)[number], base?: (typeof ARM_FIELDS)[number]) => mean(0, name, base) - mean(FIELDS, name, base);
+  const intervention = difference('sumWIntervention');
+  const benefit = difference('sumWBenefit');
+  const healthcare = difference('sumWHealthcare');
+  const effect = difference('sumWEffect', 'sumWEffectBase');
   const payer = intervention + benefit;
   const societal = payer + healthcare;
   return {

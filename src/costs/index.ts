@@ -15,7 +15,7 @@ const UNITS: Record<string, string> = {
 
 export const costsStage: Stage = {
   name: 'costs',
-  reads: ['cohort', 'matches', 'panel_person_month'],
+  reads: ['cohort', 'matches', 'panel_person_month', 'observed_person_months'],
   writes: ['matched_set_costs', 'costs'],
   run: async ({ db, study }) => {
     const { costs } = study;
@@ -37,6 +37,7 @@ export const costsStage: Stage = {
       sum_w_benefit_eur: number;
       sum_w_healthcare_eur: number;
       sum_w_effect: number;
+      sum_w_effect_base: number;
     }>('costs: matched sets', 'select * exclude (persons), persons::double as persons from matched_set_costs');
     const sets = groupMatchedSets(
       rows.map(
@@ -48,6 +49,7 @@ export const costsStage: Stage = {
           sumWBenefit: row.sum_w_benefit_eur,
           sumWHealthcare: row.sum_w_healthcare_eur,
           sumWEffect: row.sum_w_effect,
+          sumWEffectBase: row.sum_w_effect_base,
         }),
       ),
     );

@@ -235,6 +235,16 @@ export function readSqlFile(file: string): string {
   return sql;
 }
 
+/**
+ * A COLUMNS(...) pattern matching exactly these column names. DuckDB takes
+ * one pattern several times in an expression (a lambda it would not), so
+ * SQL steps over a list of outcomes get it as a `$named` value.
+ */
+export function columnPattern(names: readonly string[]): string {
+  if (names.some((name) => !/^[a-z_][a-z0-9_]*$/.test(name))) throw new Error(`not plain column names: ${names.join(', ')}`);
+  return `^(${names.join('|')})$`;
+}
+
 export function quoteIdentifier(name: string): string {
   return `"${name.replaceAll('"', '""')}"`;
 }

@@ -53,7 +53,35 @@ export interface ComplementRule {
   suppress: readonly string[];
 }
 
-export type DisclosureRule = SuppressionRule | ComplementRule;
+/**
+ * A series of counts, in `order` within each `group` (rows where `applies`):
+ * walking from `start` (SQL over the series' first row: the count known
+ * before it, e.g. 0 for a cumulative count), a count is published only when
+ * it equals the last published count or differs from it by at least the
+ * threshold; otherwise it is suppressed and the last published count stays.
+ * Walking `backward` from the last row (its own start) keeps the final count
+ * of a cumulative series, the total, and thins out the months before it.
+ */
+export interface SeriesRule {
+  kind: 'series';
+  id: string;
+  description: string;
+  threshold: number;
+  count: string;
+  group: readonly string[];
+  order: string;
+  backward: boolean;
+  start: string;
+  applies: string;
+  suppress: readonly string[];
+}
+
+export type DisclosureRule = SuppressionRule | ComplementRule | SeriesRule;
+
+/** Rules decided per row before the complement rules look at what is hidden. */
+function isRowRule(rule: DisclosureRule): rule is SuppressionRule | SeriesRule {
+  return !('kind' in rule) || rule.kind === 'series';
+}
 
 /** A count published in more than one table: `key` (SQL over the source row) names the quantity. */
 export interface LinkedCount {
@@ -142,6 +170,31 @@ export function differenceRule(threshold: number, whole: string, part: string, a
   };
 }
 
+/** A series of counts published only in steps of 0 or at least the threshold (see SeriesRule). */
+export function seriesRule(
+  threshold: number,
+  count: string,
+  series: { group: readonly string[]; order: string; backward?: boolean; start?: string; applies?: string },
+  alsoSuppress: readonly string[] = [],
+): SeriesRule {
+  const backward = series.backward ?? false;
+  return {
+    kind: 'series',
+    id: `series:${count}`,
+    description:
+      `in a series of ${count} by ${series.order}${backward ? ' (from the last)' : ''}, a count differing from the last published one by 1 to ${threshold - 1} persons: ` +
+      `suppress ${[count, ...alsoSuppress].join(', ')}`,
+    threshold,
+    count,
+    group: series.group,
+    order: series.order,
+    backward,
+    start: series.start ?? (backward ? quoteIdentifier(count) : '0'),
+    applies: series.applies ?? 'true',
+    suppress: [count, ...alsoSuppress],
+  };
+}
+
 const SUPPRESSED_KEYS = 'disclosure_suppressed_keys';
 
 export async function applyDisclosureControl(
@@ -165,7 +218,9 @@ export async function applyDisclosureControl(
           'a suppressed cell is null; counts of persons below the threshold, or differing from a larger published count ' +
           'by fewer persons than the threshold, are suppressed with every statistic derived from them; a count several ' +
           'tables publish is suppressed in all of them or in none. Not protected: the difference between a count before ' +
-          'and after matching (persons left unmatched, per covariate level or bin)',
+          'and after matching (persons left unmatched, per covariate level or bin), and between the persons an estimate ' +
+          'rests on in two months (persons who left observation in between, all reasons together; follow_up splits them ' +
+          'by reason only where each reason\'s count is safe)',
         rounds,
         tables: reports,
         warnings: [...warnings],
@@ -190,15 +245,39 @@ async function discloseTable(
   const flag = (index: number) => quoteIdentifier(`__rule_${index}`);
   const suppressing = (column: string, kinds: 'row' | 'all') =>
     rules
-      .map((rule, index) => (rule.suppress.includes(column) && (kinds === 'all' || !('kind' in rule)) ? flag(index) : null))
+      .map((rule, index) => (rule.suppress.includes(column) && (kinds === 'all' || isRowRule(rule)) ? flag(index) : null))
       .filter((name) => name !== null)
       .join(' or ') || 'false';
-  const rowFlags = rules.map((rule, index) => ('kind' in rule ? null : `coalesce(${rule.when}, false) as ${flag(index)}`)).filter((sql) => sql !== null);
-  const complementFlags = rules
-    .map((rule, index) => ('kind' in rule ? `${complementCondition(rule, suppressing(rule.count, 'row'))} as ${flag(index)}` : null))
+  const rowFlags = rules
+    .map((rule, index) => {
+      if (!isRowRule(rule)) return null;
+      const when = 'kind' in rule ? `not ${shownColumn(index)}` : rule.when;
+      return `coalesce(${when}, false) as ${flag(index)}`;
+    })
     .filter((sql) => sql !== null);
+  const complementFlags = rules
+    .map((rule, index) =>
+      'kind' in rule && rule.kind === 'complement' ? `${complementCondition(rule, suppressing(rule.count, 'row'))} as ${flag(index)}` : null,
+    )
+    .filter((sql) => sql !== null);
+  const series = rules.flatMap((rule, index) => ('kind' in rule && rule.kind === 'series' ? [{ rule, index }] : []));
+  for (const { rule, index } of series) {
+    await db.run(`disclosure: ${table.name} ${rule.id}`, seriesWalkSql(rule, table.source, seriesTable(index)));
+  }
+  const withSeries = series.reduce(
+    (sql, { rule, index }) =>
+      `select source.*, coalesce(walk.__shown, true) as ${shownColumn(index)}
+       from (${sql}) as source
+       left join ${seriesTable(index)} as walk using (${[...rule.group, rule.order].map(quoteIdentifier).join(', ')})`,
+    `select * from (${table.source})`,
+  );
   const keys = links.map((link, index) => `${link.key} as ${keyColumn(index)}`);
-  const hidden = [...(table.hiddenColumns ?? []), ...rules.map((_, index) => `__rule_${index}`), ...links.map((_, index) => `__key_${index}`)];
+  const hidden = [
+    ...(table.hiddenColumns ?? []),
+    ...rules.map((_, index) => `__rule_${index}`),
+    ...series.map(({ index }) => `__shown_${index}`),
+    ...links.map((_, index) => `__key_${index}`),
+  ];
   const shown = (column: string) =>
     rounded.includes(column)
       ? `(round(${quoteIdentifier(column)} / ${roundCountsTo}) * ${roundCountsTo})::bigint`
@@ -210,7 +289,7 @@ async function discloseTable(
   await db.run(
     `disclosure: ${table.name}`,
     `create or replace temp table undisclosed as
-${extend(extend(extend(`select * from (${table.source})`, keys), rowFlags), complementFlags)};
+${extend(extend(extend(withSeries, keys), rowFlags), complementFlags)};
 create or replace table ${quoteIdentifier(`disclosed_${table.name}`)} as
 select * ${hidden.length ? `exclude (${hidden.map(quoteIdentifier).join(', ')})` : ''} ${replacements.length ? `replace (${replacements.join(', ')})` : ''}
 from undisclosed
@@ -244,6 +323,44 @@ order by ${table.orderBy}`,
 }
 
 const keyColumn = (index: number) => quoteIdentifier(`__key_${index}`);
+const shownColumn = (index: number) => quoteIdentifier(`__shown_${index}`);
+const seriesTable = (index: number) => quoteIdentifier(`disclosure_series_${index}`);
+
+/** The walk of a SeriesRule over the source rows: per group and order value, whether its count is published. */
+function seriesWalkSql(rule: SeriesRule, source: string, target: string): string {
+  const group = rule.group.map(quoteIdentifier);
+  const shown = (count: string, last: string) => `(${count} = ${last} or abs(${count} - ${last}) >= ${rule.threshold})`;
+  const sameGroup = group.map((column) => `points.${column} is not distinct from walk.${column}`);
+  return `create or replace temp table ${target} as
+with recursive
+points as (
+    select
+        ${group.map((column) => `${column}, `).join('')}${quoteIdentifier(rule.order)} as __order,
+        ${quoteIdentifier(rule.count)} as __count,
+        ${rule.start} as __start,
+        row_number() over (
+            ${group.length ? `partition by ${group.join(', ')} ` : ''}order by ${quoteIdentifier(rule.order)}${rule.backward ? ' desc' : ''}
+        ) as __step
+    from (${source})
+    where ${rule.applies}
+),
+walk as (
+    select
+        ${group.map((column) => `${column}, `).join('')}__order, __step,
+        ${shown('__count', '__start')} as __shown,
+        case when ${shown('__count', '__start')} then __count else __start end as __last
+    from points
+    where __step = 1
+    union all
+    select
+        ${group.map((column) => `points.${column}, `).join('')}points.__order, points.__step,
+        ${shown('points.__count', 'walk.__last')},
+        case when ${shown('points.__count', 'walk.__last')} then points.__count else walk.__last end
+    from walk
+    join points on ${[...sameGroup, 'points.__step = walk.__step + 1'].join(' and ')}
+)
+select ${group.map((column) => `${column}, `).join('')}__order as ${quoteIdentifier(rule.order)}, __shown from walk`;
+}
 
 /** A linked count whose key is suppressed somewhere takes with it what this table's own rules suppress with that count. */
 function linkedRule(link: LinkedCount, key: string, tableRules: readonly DisclosureRule[]): SuppressionRule {

@@ -1,15 +1,17 @@
 /**
  * Monitoring stage: the views IPS programmes report — the share at work
  * among persons in an active trajectory per quarter and provider, and the
- * cumulative share ever employed per arm; and the binned propensity-score
- * distributions the report's figure shows. SQL: sql/monitor/
+ * cumulative share ever employed per arm; the binned propensity-score
+ * distributions the report's figure shows; and the follow-up: how many
+ * persons each month's estimates rest on, and why the others are not
+ * observed. SQL: sql/monitor/
  */
 import type { Stage } from '../stage.js';
 
 export const monitorStage: Stage = {
   name: 'monitor',
-  reads: ['trajectories', 'person_month_work', 'panel_person_month', 'matches', 'cohort'],
-  writes: ['monitoring_quarter_provider', 'ever_employed', 'ps_distribution'],
+  reads: ['trajectories', 'person_month_work', 'panel_person_month', 'observed_person_months', 'matches', 'cohort'],
+  writes: ['monitoring_quarter_provider', 'ever_employed', 'ps_distribution', 'follow_up'],
   run: async ({ db, study }) => {
     await db.runFile('monitor/01_count_active_at_work.sql', {
       treated: study.arms.treated,
@@ -17,5 +19,6 @@ export const monitorStage: Stage = {
     });
     await db.runFile('monitor/02_count_ever_employed.sql', { months_after: study.follow_up.months_after });
     await db.runFile('monitor/03_bin_propensity_scores.sql');
+    await db.runFile('monitor/04_count_follow_up.sql', { months_after: study.follow_up.months_after });
   },
 };

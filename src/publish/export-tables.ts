@@ -2,17 +2,16 @@
  * The aggregate tables published under export/, each with the disclosure
  * rules that guard it. Person-level tables never appear here.
  */
-import type { StudyConfig } from '../config/study-config.js';
+import { BINARY_OUTCOMES, type StudyConfig } from '../config/study-config.js';
 import {
   complementaryPartRule,
   differenceRule,
   type ExportTable,
   type LinkedCount,
   minPersonsRule,
+  seriesRule,
   type SuppressionRule,
 } from '../disclosure/index.js';
-
-const BINARY_OUTCOMES = ['employed_any', 'employed_48h', 'on_benefit'];
 
 /** A mean of euros where a few persons make up most of the total reveals their amounts. */
 function dominanceRule(maxShare: number, topPersons: number, suppress: readonly string[]): SuppressionRule {
@@ -27,36 +26,47 @@ function dominanceRule(maxShare: number, topPersons: number, suppress: readonly 
 /*
  * Keys of linked counts (see LinkedCount): `<sample>|<arm>[|<column>=<level>]`,
  * sample `cohort` (the study cohort), `matched` (matching weight above 0) or
- * `subgroup:<name>=<level>` (a subgroup level's matched sample). Every panel
- * person has every event month, so a per-month count of a sample is its size.
+ * `subgroup:<name>=<level>` (a subgroup level's matched sample). A count of
+ * the persons a month's estimate rests on is the sample's size until someone
+ * is censored, and `<sample>|<arm>|m=<month>` after.
  */
 const sampleOf = (weighting: string) => `case ${weighting} when 'matched' then 'matched' else 'cohort' end`;
 
-/** Both arms' counts of a sample, linked under `<sample>|treated` and `<sample>|control`. */
+/** The key of a month's count of persons: the sample's own key while it equals the sample's size. */
+function monthlyKey(sampleKey: string, count: string, size: string): string {
+  return `${sampleKey} || case when ${count} = ${size} then '' else '|m=' || event_month end`;
+}
+
+/** Both arms' counts of a month's estimate (n_treated, n_control beside the sizes sample_treated, sample_control; see monthlyKey). */
 function armLinks(sample: string): LinkedCount[] {
-  return [
-    { column: 'n_treated', key: `${sample} || '|treated'` },
-    { column: 'n_control', key: `${sample} || '|control'` },
-  ];
+  return (['treated', 'control'] as const).map((arm) => ({
+    column: `n_${arm}`,
+    key: monthlyKey(`${sample} || '|${arm}'`, `n_${arm}`, `sample_${arm}`),
+  }));
+}
+
+/** Sizes of the study cohort and the matched sample per arm, from the attrition table (sample_treated, sample_control). */
+function joinSampleSizes(sample: string): string {
+  return `left join (select sample as size_sample, n_treated as sample_treated, n_control as sample_control from attrition where sample is not null) as sizes
+        on sizes.size_sample = ${sample}`;
 }
 
 export function exportTables(study: Pick<StudyConfig, 'arms' | 'disclosure'>): ExportTable[] {
   const { arms } = study;
   const armOf = (column: string) => `case ${column} when '${arms.treated}' then 'treated' else 'control' end`;
+  const armSize = (column: string) => `case ${column} when '${arms.treated}' then sizes.sample_treated else sizes.sample_control end`;
   const { max_share: maxShare, top_persons: topPersons } = study.disclosure.dominance;
   return [
     {
       name: 'attrition',
-      // The last step is the matched cohort, the one before it the study cohort.
-      source: `select step_no, step, unit, n, n_treated, n_control,
-            case step_no when max(step_no) over () then 'matched' when max(step_no) over () - 1 then 'cohort' end as sample,
-            coalesce(not shown.shown, false) as is_merged
+      source: `select step_no, step_key, step, unit, n, n_treated, n_control, sample, coalesce(not shown.shown, false) as is_merged
         from attrition left join attrition_steps_shown as shown using (step_no)`,
       orderBy: 'step_no',
-      hiddenColumns: ['sample', 'is_merged'],
+      hiddenColumns: ['is_merged'],
       links: [
-        ...armLinks('sample'),
-        { column: 'n', key: "case step when 'persons accepted' then 'persons' when 'persons with an accepted trajectory, linked to persons' then 'trajectories' end || '|all'" },
+        { column: 'n_treated', key: "sample || '|treated'" },
+        { column: 'n_control', key: "sample || '|control'" },
+        { column: 'n', key: "case step_key when 'persons' then 'persons' when 'with_trajectory' then 'trajectories' end || '|all'" },
       ],
       // n = n_treated + n_control: a small arm hides the row's other counts too.
       // A step whose drop from its neighbours is small is left out (sql/disclosure/01).
@@ -111,8 +121,9 @@ export function exportTables(study: Pick<StudyConfig, 'arms' | 'disclosure'>): E
     {
       name: 'effects',
       // Money effects are differences of means: dominated in either arm, they are suppressed.
-      source: `select effects.*, greatest(treated_share.top_share, control_share.top_share) as top_share
+      source: `select effects.*, greatest(treated_share.top_share, control_share.top_share) as top_share, sizes.sample_treated, sizes.sample_control
         from effects
+        ${joinSampleSizes("case effects.estimator when 'unadjusted' then 'cohort' else 'matched' end")}
         left join money_dominance as treated_share
             on treated_share.treated = 1 and treated_share.outcome = effects.outcome and treated_share.event_month = effects.event_month
             and treated_share.weighting = case effects.estimator when 'unadjusted' then 'unweighted' else 'matched' end
@@ -120,8 +131,8 @@ export function exportTables(study: Pick<StudyConfig, 'arms' | 'disclosure'>): E
             on control_share.treated = 0 and control_share.outcome = effects.outcome and control_share.event_month = effects.event_month
             and control_share.weighting = case effects.estimator when 'unadjusted' then 'unweighted' else 'matched' end`,
       orderBy: 'outcome, estimator, event_month',
-      hiddenColumns: ['top_share'],
-      // The DiD is estimated on the matched persons.
+      hiddenColumns: ['top_share', 'sample_treated', 'sample_control'],
+      // The DiD is estimated on the matched persons' months in the estimate.
       links: armLinks("case estimator when 'unadjusted' then 'cohort' else 'matched' end"),
       rules: (threshold) => [
         minPersonsRule(threshold, 'n_treated', ['estimate', 'se', 'ci_low', 'ci_high']),
@@ -150,11 +161,15 @@ export function exportTables(study: Pick<StudyConfig, 'arms' | 'disclosure'>): E
     },
     {
       name: 'subgroup_effects',
-      source: `select subgroup_effects.*, subgroups.controls as controls
+      source: `select subgroup_effects.*, subgroups.controls as controls,
+            subgroups.matched_treated as sample_treated, subgroups.matched_control as sample_control
         from subgroup_effects join subgroups using (subgroup, level)`,
       orderBy: 'subgroup, level, outcome, estimator, event_month',
-      hiddenColumns: ['controls'],
-      links: (['treated', 'control'] as const).map((arm) => subgroupLink(`n_${arm}`, arm, "'matched'")),
+      hiddenColumns: ['controls', 'sample_treated', 'sample_control'],
+      links: (['treated', 'control'] as const).map((arm) => {
+        const link = subgroupLink(`n_${arm}`, arm, "'matched'");
+        return { ...link, key: monthlyKey(link.key, `n_${arm}`, `sample_${arm}`) };
+      }),
       rules: (threshold) => [
         minPersonsRule(threshold, 'n_treated', ['estimate', 'se', 'ci_low', 'ci_high']),
         minPersonsRule(threshold, 'n_control', ['estimate', 'se', 'ci_low', 'ci_high']),
@@ -170,7 +185,10 @@ export function exportTables(study: Pick<StudyConfig, 'arms' | 'disclosure'>): E
       name: 'costs',
       source: 'select * from costs',
       orderBy: 'measure',
-      links: armLinks("'matched'"),
+      links: [
+        { column: 'n_treated', key: "'matched|treated'" },
+        { column: 'n_control', key: "'matched|control'" },
+      ],
       rules: (threshold) => [
         minPersonsRule(threshold, 'n_treated', ['estimate', 'ci_low', 'ci_high']),
         minPersonsRule(threshold, 'n_control', ['estimate', 'ci_low', 'ci_high']),
@@ -196,26 +214,42 @@ export function exportTables(study: Pick<StudyConfig, 'arms' | 'disclosure'>): E
     },
     {
       name: 'ever_employed',
-      source: `select ever_employed.*, not shown.shown as is_merged
-        from ever_employed join ever_employed_months_shown as shown using (weighting, arm, event_month)`,
+      source: `select ever_employed.*, ${armSize('ever_employed.arm')} as sample_persons
+        from ever_employed
+        ${joinSampleSizes(sampleOf('ever_employed.weighting'))}`,
       orderBy: 'weighting, arm, event_month',
-      hiddenColumns: ['is_merged'],
-      links: [{ column: 'persons', key: `${sampleOf('weighting')} || '|' || ${armOf('arm')}` }],
+      hiddenColumns: ['sample_persons'],
+      links: [{ column: 'persons', key: monthlyKey(`${sampleOf('weighting')} || '|' || ${armOf('arm')}`, 'persons', 'sample_persons') }],
       rules: (threshold) => [
         minPersonsRule(threshold, 'persons', ['persons_ever_employed', 'share_ever_employed']),
         minPersonsRule(threshold, 'persons_ever_employed', ['share_ever_employed']),
-        {
-          id: 'difference:ever_employed_month',
-          description: `a month whose count exceeds the last published month's by 1 to ${threshold - 1} persons (sql/disclosure/02): suppress persons_ever_employed, share_ever_employed`,
-          when: 'is_merged',
-          suppress: ['persons_ever_employed', 'share_ever_employed'],
-        },
+        seriesRule(threshold, 'persons_ever_employed', { group: ['weighting', 'arm'], order: 'event_month' }, ['share_ever_employed']),
         {
           id: 'min_persons:never_employed',
           description: `fewer than ${threshold} persons never employed: suppress persons_ever_employed, share_ever_employed`,
           when: `persons - persons_ever_employed < ${threshold}`,
           suppress: ['persons_ever_employed', 'share_ever_employed'],
         },
+      ],
+    },
+    {
+      name: 'follow_up',
+      source: `select follow_up.*, ${armSize('follow_up.arm')} as sample_persons
+        from follow_up
+        ${joinSampleSizes('follow_up.sample')}`,
+      orderBy: 'sample, arm, event_month, is_status desc, status',
+      hiddenColumns: ['sample_persons'],
+      // The persons in the estimate are the n of that month in effects and curves.
+      links: [{ column: 'persons', key: `case status when 'observed' then ${monthlyKey("sample || '|' || " + armOf('arm'), 'persons', 'sample_persons')} end` }],
+      // The sample's size (attrition) minus that n is every other status together, so it is published: not
+      // protected are the persons leaving the estimate, all reasons together (disclosure.json says so). The
+      // reasons are protected against each other: one hidden takes the smallest visible one with it, and each
+      // reason's cumulative count is walked by month (from the last).
+      rules: (threshold) => [
+        minPersonsRule(threshold, 'persons'),
+        // Walked from the end of the follow-up, so the totals by then are kept and the months before thinned out.
+        seriesRule(threshold, 'persons', { group: ['sample', 'arm', 'status'], order: 'event_month', backward: true, applies: "status <> 'observed'" }),
+        complementaryPartRule(threshold, 'persons', ['sample', 'arm', 'event_month'], "is_status and status <> 'observed'"),
       ],
     },
     {
@@ -238,13 +272,15 @@ export function exportTables(study: Pick<StudyConfig, 'arms' | 'disclosure'>): E
             persons,
             persons_positive,
             outcome in (${BINARY_OUTCOMES.map((name) => `'${name}'`).join(', ')}) as is_binary,
-            money_dominance.top_share
+            money_dominance.top_share,
+            case arm_means.treated when 1 then sizes.sample_treated else sizes.sample_control end as sample_persons
         from arm_means
         left join money_dominance using (weighting, outcome, event_month, treated)
+        ${joinSampleSizes(sampleOf('arm_means.weighting'))}
         where arm_means.subgroup = ''`,
-      hiddenColumns: ['persons_positive', 'is_binary', 'top_share'],
+      hiddenColumns: ['persons_positive', 'is_binary', 'top_share', 'sample_persons'],
       orderBy: 'weighting, outcome, arm, event_month',
-      links: [{ column: 'persons', key: `${sampleOf('weighting')} || '|' || ${armOf('arm')}` }],
+      links: [{ column: 'persons', key: monthlyKey(`${sampleOf('weighting')} || '|' || ${armOf('arm')}`, 'persons', 'sample_persons') }],
       rules: (threshold) => [
         minPersonsRule(threshold, 'persons', ['mean', 'ci_low', 'ci_high']),
         {

@@ -45,15 +45,34 @@ const RESTRICTED_TABLES = [
   { file: 'rejects.parquet', source: 'select * from rejects order by delivery_id, file, line_number' },
 ] as const;
 
-/** Writes Parquet with the file's description and column descriptions in its key-value metadata. */
-async function copyParquet(db: Database, source: string, path: string, options = ''): Promise<void> {
-  const described = describeOutput(basename(path));
-  if (!described) throw new Error(`publish: ${basename(path)} has no entry in output-columns.ts`);
+/** Writes Parquet with the output's description and column descriptions (output-columns.ts) in its key-value metadata. */
+async function copyParquet(db: Database, source: string, path: string, output = basename(path)): Promise<void> {
+  const described = describeOutput(output);
+  if (!described) throw new Error(`publish: ${output} has no entry in output-columns.ts`);
   const metadata = `kv_metadata {description: ${quoteLiteral(described.description)}, column_descriptions: ${quoteLiteral(JSON.stringify(described.columns))}}`;
-  await db.run(
-    `publish: ${path}`,
-    `copy (${source}) to ${quoteLiteral(path)} (format parquet, compression zstd, ${metadata}${options ? `, ${options}` : ''})`,
+  await db.run(`publish: ${path}`, `copy (${source}) to ${quoteLiteral(path)} (format parquet, compression zstd, ${metadata})`);
+}
+
+/**
+ * The panel, hive-partitioned by event month (panel/event_month=m/data_0.parquet),
+ * written one ordered COPY per month: a partitioned COPY fills each directory
+ * from several threads, so its row order, and its bytes, could differ from run
+ * to run.
+ */
+async function writePanel(db: Database, dir: string): Promise<void> {
+  const months = await db.query<{ event_month: number }>(
+    'publish: panel months',
+    'select distinct event_month::integer as event_month from panel_person_month order by event_month',
   );
+  for (const { event_month: month } of months) {
+    mkdirSync(join(dir, `event_month=${month}`), { recursive: true });
+    await copyParquet(
+      db,
+      `select * exclude (event_month) from panel_person_month where event_month = ${month} order by person_id`,
+      join(dir, `event_month=${month}`, 'data_0.parquet'),
+      'panel',
+    );
+  }
 }
 
 export async function publishRun(request: PublishRequest): Promise<PublishedRun> {
@@ -66,16 +85,11 @@ export async function publishRun(request: PublishRequest): Promise<PublishedRun>
   mkdirSync(join(partialDir, 'export'), { recursive: true });
 
   for (const table of RESTRICTED_TABLES) await copyParquet(db, table.source, join(partialDir, 'restricted', table.file));
-  await copyParquet(
-    db,
-    'select * from panel_person_month order by person_id, event_month',
-    join(partialDir, 'restricted', 'panel'),
-    'partition_by (event_month)',
-  );
+  await writePanel(db, join(partialDir, 'restricted', 'panel'));
 
   const tables = exportTables(request.study);
   const { min_cell_persons: threshold, round_counts_to: roundCountsTo } = request.study.disclosure;
-  const disclosure = await applyDisclosureControl(db, tables, threshold, roundCountsTo ?? null, await chooseCumulativeRows(db, request.study));
+  const disclosure = await applyDisclosureControl(db, tables, threshold, roundCountsTo ?? null, await chooseAttritionSteps(db, request.study));
   for (const warning of disclosure.warnings) logInfo(`disclosure warning: ${warning}`);
   for (const table of tables) {
     await copyParquet(db, `select * from disclosed_${table.name}`, join(partialDir, 'export', `${table.name}.parquet`));
@@ -98,14 +112,13 @@ export async function publishRun(request: PublishRequest): Promise<PublishedRun>
 }
 
 /**
- * Chooses the attrition steps and ever-employed months to publish (no small
- * count as the difference of two published ones). Drops between attrition
- * steps that must be published cannot be hidden, and are warned about.
+ * Chooses the attrition steps to publish (no small count as the difference
+ * of two published ones). Drops between attrition steps that must be
+ * published cannot be hidden, and are warned about.
  */
-async function chooseCumulativeRows(db: Database, study: StudyConfig): Promise<string[]> {
+async function chooseAttritionSteps(db: Database, study: StudyConfig): Promise<string[]> {
   const threshold = study.disclosure.min_cell_persons;
   await db.runFile('disclosure/01_choose_attrition_steps.sql', { threshold });
-  await db.runFile('disclosure/02_choose_ever_employed_months.sql', { threshold });
   const gaps = await db.query<{ from_step: number; to_step: number; arm: 'treated' | 'control' }>(
     'disclosure: attrition gaps',
     'select from_step::integer as from_step, to_step::integer as to_step, arm from attrition_gaps order by from_step, arm',

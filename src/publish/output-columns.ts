@@ -1,3 +1,5 @@
+import { OUTCOMES } from '../config/study-config.js';
+
 /**
  * What every column of every output file means: the single source for
  * export/codebook.md and for the column descriptions stored in each Parquet
@@ -29,30 +31,39 @@ export const OUTPUT_FILES: readonly OutputFileDescription[] = [
     file: 'attrition.parquet',
     area: 'export',
     description:
-      'Step-by-step counts from the delivered rows to the matched cohort; the first row equals the sum of the deliveries\' row counts. ' +
+      'Step-by-step counts from the delivered rows to the matched cohort; the first row equals the sum of the deliveries\' row counts, ' +
+      'the third drops the versions that later deliveries superseded. ' +
       'A step whose drop from the published steps around it is below the disclosure threshold is suppressed (its drop counts with the next step).',
     columns: {
       step_no: 'step number, in order',
+      step_key: "stable name of the step (e.g. 'coverage', 'present_at_index', 'matched'); labels may change, keys do not",
       step: 'what the step keeps',
       unit: "'rows' (input rows) or 'persons'",
       n: `rows or ${PERSON_COUNT} after the step`,
       n_treated: `treated ${PERSON_COUNT} (from the step that assigns arms)`,
       n_control: `control ${PERSON_COUNT}`,
+      sample: "'cohort' on the step that is the study cohort, 'matched' on the matched step; null otherwise",
     },
   },
   {
     file: 'linkage.parquet',
     area: 'export',
-    description: 'Per extract: how its rows link to persons.',
+    description: 'Per extract: how its rows link to persons, how many later deliveries superseded, and the calendar months it covers.',
     columns: {
       extract: 'persons, benefit_spells, employment_periods or trajectories',
-      rows_read: 'data rows read from the delivered files',
+      rows_read: 'data rows read from the delivered files, over all deliveries',
       rows_accepted: 'rows that passed validation',
       rows_rejected: 'rows in the rejects ledger (rows_read = rows_accepted + rows_rejected)',
-      persons: `distinct ${PERSON_COUNT} among accepted rows`,
-      linked_rows: 'accepted rows whose person is in persons (all accepted rows)',
+      rows_superseded: 'accepted rows no longer in force: replaced by a later delivery\'s version of their key, equal to the version in force, older than it, or left out of a full file',
+      rows_in_force: 'rows the study uses (rows_read = rows_rejected + rows_superseded + rows_in_force)',
+      persons: `distinct ${PERSON_COUNT} among the rows in force`,
+      linked_rows: 'rows in force whose person is in persons',
       orphan_rows: 'rows rejected because their person_id is not in persons',
-      duplicate_key_rows: 'rows rejected because their key repeats an earlier row',
+      duplicate_key_rows: 'rows rejected because their key repeats an earlier row of the same delivery',
+      coverage_from: 'first calendar month (YYYY-MM) the extract covers; null for persons',
+      coverage_to: 'last calendar month covered (never past the last month complete at an extract date)',
+      coverage_gap_months: 'months between coverage_from and coverage_to that no delivered file covers',
+      coverage_source: "'delivery.json' (stated by the sender), 'data' (first to last month with rows) or both",
     },
   },
   {
@@ -95,10 +106,12 @@ export const OUTPUT_FILES: readonly OutputFileDescription[] = [
     area: 'export',
     description: 'Effect of the treated programme per outcome, estimator and event month; the same rows as effects.arrow.',
     columns: {
-      outcome: 'employed_any, employed_48h, hours, wage_eur, on_benefit or benefit_eur',
+      outcome: OUTCOMES.join(', '),
       estimator: "matched_att (matched difference in means), did_event_study (event-study DiD, reference month -1) or unadjusted (raw difference, biased by selection)",
       event_month: 'months since the index month (0 = month of the first trajectory start)',
-      estimate: 'effect: difference in share (binary outcomes) or mean (hours, euros), treated minus control',
+      estimate:
+        'effect: difference in share (binary outcomes) or mean (hours, euros), treated minus control, among the persons observed in that month ' +
+        '(matched_att: matching weights taken up per month within matched sets; n_treated, n_control say how many)',
       ...ESTIMATE_COLUMNS,
     },
   },
@@ -165,9 +178,9 @@ export const OUTPUT_FILES: readonly OutputFileDescription[] = [
   {
     file: 'curves.parquet',
     area: 'export',
-    description: 'Mean outcome per arm and event month, matched-weighted and unweighted, with 95% CI.',
+    description: 'Mean outcome per arm and event month over the persons observed in that month, matched-weighted and unweighted, with 95% CI.',
     columns: {
-      weighting: "'matched' (matching weights, matched persons) or 'unweighted' (whole cohort)",
+      weighting: "'matched' (matching weights taken up per month within matched sets, matched persons) or 'unweighted' (whole cohort)",
       arm: 'programme of the arm',
       outcome: 'outcome, as in effects',
       event_month: 'months since the index month',
@@ -193,15 +206,35 @@ export const OUTPUT_FILES: readonly OutputFileDescription[] = [
     file: 'ever_employed.parquet',
     area: 'export',
     description:
-      'Cumulative share ever in competitive work (>= 1 hour in a month) since the index month, per arm. ' +
+      'Cumulative share ever in competitive work (>= 1 hour in a month) since the index month, per arm, among the persons observed in the month. ' +
       'A month whose count exceeds the last published month\'s by fewer persons than the disclosure threshold is suppressed.',
     columns: {
       weighting: "'matched' (matching weights, matched persons) or 'unweighted' (whole cohort)",
       arm: 'programme of the arm',
       event_month: 'months since the index month',
-      persons: `${PERSON_COUNT} in the arm`,
+      persons: `${PERSON_COUNT} of the arm observed in the month`,
       persons_ever_employed: `${PERSON_COUNT} with competitive work in some month 1..event_month`,
       share_ever_employed: 'weighted share ever employed by event_month',
+    },
+  },
+  {
+    file: 'follow_up.parquet',
+    area: 'export',
+    description:
+      'How many persons each month\'s estimates rest on, and why the others are not observed, per sample, arm and follow-up month. ' +
+      'The statuses of a month add up to the sample\'s size (attrition); crossed_over counts the controls who started the treated programme. ' +
+      'A count differing from the last published one of its status by fewer persons than the disclosure threshold is suppressed, ' +
+      'except the observed persons, which are effects\' and curves\' n.',
+    columns: {
+      sample: "'cohort' (every cohort person, as the unadjusted estimates) or 'matched' (matching weight above 0)",
+      arm: 'programme of the arm',
+      event_month: 'months since the index month (0..months_after)',
+      status:
+        "'observed' (in the month's estimate), 'without_comparator' (observed, but no person of the other arm of the matched set is), " +
+        "censored from this or an earlier month by 'death', 'emigration', 'state_pension_age' or 'started_treated_programme' " +
+        "(arms.censor_control_at_treatment), or 'crossed_over' (not a status: controls who started the treated programme by the month)",
+      is_status: 'true for the statuses that partition the sample; false for crossed_over',
+      persons: PERSON_COUNT,
     },
   },
   {
@@ -231,7 +264,8 @@ export const OUTPUT_FILES: readonly OutputFileDescription[] = [
       sex: 'M, F or X',
       region: "labour-market region ('unknown' when missing)",
       benefit_type: 'type of the qualifying benefit spell ongoing at the index date',
-      benefit_duration_months: 'whole months from the start of that spell to the index date',
+      benefit_duration_months:
+        'whole months from the start of its benefit episode (qualifying spells at most population.episode_gap_days apart) to the index date',
       incapacity_cause: "incapacity cause of that spell ('unknown' when missing)",
       target_group: "SMI or CMD ('unknown' when missing)",
       funder: 'UWV or MUNICIPALITY',
@@ -244,6 +278,9 @@ export const OUTPUT_FILES: readonly OutputFileDescription[] = [
       age_band: 'age at index, coarsened (study config bands)',
       benefit_duration_band: 'benefit duration, coarsened',
       prior_work_band: 'months worked in the 12 months before, coarsened',
+      crossover_event_month: 'for a control: the event month it started the treated programme (null: never, in the data)',
+      censoring_event_month: 'first follow-up month not observed (null: observed through the follow-up)',
+      censoring_reason: "why: 'death', 'emigration', 'state_pension_age' or 'started_treated_programme' (on the same month, in that order)",
     },
   },
   {
@@ -254,12 +291,17 @@ export const OUTPUT_FILES: readonly OutputFileDescription[] = [
       person_id: 'pseudonym',
       event_month: 'months since the index month (the partition key)',
       calendar_month: 'first day of the calendar month',
+      observed:
+        'the month lies inside the coverage of the employment and benefit extracts and before death, emigration, state-pension age ' +
+        '(and a control\'s start of the treated programme, when censored); every outcome is null when false',
       employed_any: '>= 1 competitive hour in the month (SHELTERED and INTERN jobs excluded)',
       employed_48h: '>= 48 competitive hours in the month',
       hours: 'competitive hours, payroll periods spread over months by days',
       wage_eur: 'competitive wages, spread the same way',
-      on_benefit: 'on any benefit for at least one day of the month',
-      benefit_eur: 'benefit euros: monthly amount times the share of the month on benefit',
+      on_benefit: 'on a qualifying benefit (population.qualifying_benefits: sickness and disability) for at least one day of the month',
+      benefit_eur: 'qualifying benefit euros: monthly amount times the share of the month on the spell',
+      on_any_benefit: 'on any benefit, WW and BIJSTAND included, for at least one day of the month',
+      any_benefit_eur: 'euros of any benefit, WW and BIJSTAND included',
     },
   },
   {
@@ -308,7 +350,7 @@ export const OUTPUT_FILES: readonly OutputFileDescription[] = [
 const OTHER_EXPORT_FILES: Record<string, string> = {
   'effects.arrow': 'the rows of effects.parquet as an Arrow IPC file',
   'disclosure.json': 'every export table, the disclosure rules run on it and the cells each suppressed; the rounds run until counts shared by tables agree; warnings to review before release',
-  'tables/': 'table1_baseline, table2_effects, table3_costs, attrition, linkage, (with subgroups) table4_subgroups, monitoring_ever_employed and monitoring_at_work, each as .csv and .md',
+  'tables/': 'table1_baseline, table2_effects, table3_costs, attrition, linkage, follow_up, (with subgroups) table4_subgroups, monitoring_ever_employed and monitoring_at_work, each as .csv and .md',
   'report.html': 'one self-contained page: study settings, the tables and the figures (SVG)',
   'codebook.md': 'this file',
 };

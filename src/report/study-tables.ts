@@ -118,11 +118,26 @@ export function studyTables(study: Pick<StudyConfig, 'follow_up' | 'subgroups'>)
     {
       name: 'linkage',
       title: 'Linkage per extract',
-      note: 'Orphans (person not in persons) and duplicate keys are rejected at ingest.',
-      sql: `select extract, rows_read::varchar as rows_read, rows_accepted::varchar as rows_accepted,
-          rows_rejected::varchar as rows_rejected, ${integer('persons')} as persons,
-          orphan_rows::varchar as orphan_rows, duplicate_key_rows::varchar as duplicate_key_rows
+      note: 'Orphans (person not in persons) and duplicate keys are rejected at ingest. Superseded: accepted rows that a later delivery replaced (or a full file left out); rows read = rejected + superseded + in force. Coverage: the calendar months the extract covers, stated in delivery.json or read from the rows.',
+      sql: `select extract, rows_read::varchar as rows_read, rows_rejected::varchar as rows_rejected,
+          rows_superseded::varchar as rows_superseded, rows_in_force::varchar as rows_in_force, ${integer('persons')} as persons,
+          orphan_rows::varchar as orphan_rows, duplicate_key_rows::varchar as duplicate_key_rows,
+          coalesce(coverage_from || ' to ' || coverage_to, '') as coverage,
+          coalesce(coverage_gap_months::varchar, '') as months_not_covered, coalesce(coverage_source, '') as coverage_source
         from linkage order by extract`,
+    },
+    {
+      name: 'follow_up',
+      title: 'Follow-up: persons of the matched sample in the estimate, and why the others are not, by months since the start',
+      note: "observed: in that month's matched estimate (its n). Censored from the month of death, emigration or reaching state-pension (AOW) age, or (when the study censors them) a control's start of IPS; without comparator: observed, but nobody of the other arm in the matched set is. Started IPS: controls who started IPS by then, censored or not. Suppressed: fewer than the disclosure threshold, or too close to a published count.",
+      sql: `select
+          arm,
+          status,
+          ${study.follow_up.report_months.map((month) => `coalesce(max(case when event_month = ${month} then coalesce(persons::bigint::varchar, 'suppressed') end), '0') as month_${month}`).join(',\n          ')}
+        from follow_up
+        where sample = 'matched'
+        group by arm, status
+        order by arm, min(case status when 'observed' then 1 when 'without_comparator' then 2 when 'crossed_over' then 9 else 5 end), status`,
     },
     ...(study.subgroups.length ? [subgroupTable] : []),
     {

@@ -8,7 +8,7 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { randomBytes } from 'node:crypto';
 import { studyPipeline, validationPipeline } from '../../pipelines/study.js';
-import type { LoadedStudyConfig } from '../config/study-config.js';
+import { configWarnings, type LoadedStudyConfig } from '../config/study-config.js';
 import { Database } from '../db/database.js';
 import { logInfo } from '../log.js';
 import { publishRun } from '../publish/index.js';
@@ -70,6 +70,8 @@ export async function runStudy(options: RunOptions): Promise<RunResult> {
   const output = resolve(options.output ?? study.output);
   const runId = newRunId();
   const started = new Date();
+  const warnings = configWarnings(study);
+  for (const warning of warnings) logInfo(`warning: ${warning}`);
   const db = await openWarehouse(output, options.threads);
   try {
     const context: StageContext = { db, study, runId, landing };
@@ -91,6 +93,7 @@ export async function runStudy(options: RunOptions): Promise<RunResult> {
         status: balanceGate.passed ? 'published' : 'published_failing_balance',
         study: study.study,
         config: { file, sha256, settings: study },
+        config_warnings: warnings,
         code_version: codeVersion(),
         started_at: started.toISOString(),
         finished_at: new Date().toISOString(),
@@ -111,9 +114,15 @@ export interface LinkageRow {
   rows_read: number;
   rows_accepted: number;
   rows_rejected: number;
+  rows_superseded: number;
+  rows_in_force: number;
   persons: number;
   orphan_rows: number;
   duplicate_key_rows: number;
+  coverage_from: string | null;
+  coverage_to: string | null;
+  coverage_gap_months: number | null;
+  coverage_source: string | null;
 }
 
 export interface ValidationResult {
@@ -131,9 +140,9 @@ export async function validateStudy(options: RunOptions): Promise<ValidationResu
     await runStages(validationPipeline, { db, study, runId: `validate-${newRunId()}`, landing });
     const linkage = await db.query<LinkageRow>(
       'validate: linkage',
-      `select extract, rows_read::double as rows_read, rows_accepted::double as rows_accepted,
-          rows_rejected::double as rows_rejected, persons::double as persons, orphan_rows::double as orphan_rows,
-          duplicate_key_rows::double as duplicate_key_rows
+      `select * replace (${['rows_read', 'rows_accepted', 'rows_rejected', 'rows_superseded', 'rows_in_force', 'persons', 'linked_rows', 'orphan_rows', 'duplicate_key_rows', 'coverage_gap_months']
+        .map((column) => `${column}::double as ${column}`)
+        .join(', ')})
        from linkage`,
     );
     const rejectsByRule = await db.query<{ extract: string; rule_id: string; rows: number }>(

@@ -1,12 +1,15 @@
 /**
- * The short summary printed after a run: cohort sizes, the balance gate,
- * and matched vs unadjusted effects at the report months, beside the
- * planted effect when the delivery is synthetic (its truth.json).
- * Read from the published, disclosure-controlled export/ files.
+ * The short summary printed after a run: rows superseded by later
+ * deliveries, the extracts' coverage, cohort sizes, censoring by the end of
+ * the follow-up, the balance gate, and matched vs unadjusted effects at the
+ * report months, beside the planted effect when the delivery is synthetic
+ * (its truth.json). Read from the published, disclosure-controlled export/
+ * files.
  */
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { StudyConfig } from '../config/study-config.js';
+import { EXTRACTS } from '../contracts/extracts.js';
 import { Database, quoteLiteral } from '../db/database.js';
 import type { BalanceGate } from './balance-gate.js';
 
@@ -14,13 +17,31 @@ export interface EffectLine {
   outcome: string;
   month: number;
   matched: { estimate: number | null; ci_low: number | null; ci_high: number | null };
-  did: number | null;
+  /** Absent when the DiD is not estimated for the outcome; null when suppressed. */
+  did?: number | null;
   unadjusted: number | null;
   planted: number | null;
 }
 
+/** Persons of one arm of the matched sample at the last follow-up month, by status (null: suppressed). */
+export interface ArmFollowUp {
+  arm: string;
+  persons: number | null;
+  byStatus: Record<string, number | null>;
+}
+
 export interface RunSummary {
   runDir: string;
+  /** Rows of earlier deliveries no longer in force, per extract (linkage). */
+  superseded: Record<string, number>;
+  /** Months each time-dimension extract covers (linkage). */
+  coverage: { extract: string; from: string | null; to: string | null; source: string | null }[];
+  /** Persons who left the cohort because their window lies outside the coverage (null: suppressed). */
+  outsideCoverage: number | null;
+  /** The matched sample at the last follow-up month. */
+  followUp: { month: number; arms: ArmFollowUp[] };
+  /** Config settings to look at twice (configWarnings). */
+  configWarnings: string[];
   cohort: { treated: number | null; control: number | null; matchedTreated: number | null; matchedControl: number | null };
   balanceGate: BalanceGate;
   effects: EffectLine[];
@@ -31,11 +52,11 @@ export interface RunSummary {
   disclosureWarnings: number;
 }
 
-export const SUMMARY_OUTCOMES = ['employed_any', 'employed_48h'] as const;
+export const SUMMARY_OUTCOMES = ['employed_any', 'employed_48h', 'on_benefit'] as const;
 const SUMMARY_MONTHS = [12, 24, 36];
 
 interface Truth {
-  att: Record<string, Record<string, number>>;
+  att: Record<string, Record<string, number> | undefined>;
 }
 
 /** truth.json of the study's synthetic deliveries, if there is exactly one. */
@@ -49,35 +70,66 @@ function readTruth(landing: string): Truth | null {
 }
 
 export async function readRunSummary(runDir: string, landing: string, study: StudyConfig): Promise<RunSummary> {
-  const manifest = JSON.parse(readFileSync(join(runDir, 'manifest.json'), 'utf8')) as { balance_gate: BalanceGate };
+  const manifest = JSON.parse(readFileSync(join(runDir, 'manifest.json'), 'utf8')) as { balance_gate: BalanceGate; config_warnings: string[] };
   const exportDir = join(runDir, 'export');
+  const file = (name: string) => `read_parquet(${quoteLiteral(join(exportDir, `${name}.parquet`))})`;
   const db = await Database.open(':memory:');
   try {
-    const attrition = await db.query<{ step: string; n_treated: number | null; n_control: number | null }>(
+    const attrition = await db.query<{ step_key: string; n: number | null; n_treated: number | null; n_control: number | null; sample: string | null }>(
       'summary: attrition',
-      `select step, n_treated::double as n_treated, n_control::double as n_control
-       from read_parquet(${quoteLiteral(join(exportDir, 'attrition.parquet'))}) order by step_no`,
+      `select step_key, n::double as n, n_treated::double as n_treated, n_control::double as n_control, sample
+       from ${file('attrition')} order by step_no`,
     );
-    const cohortRow = attrition.at(-2);
-    const matchedRow = attrition.at(-1);
+    const cohortRow = attrition.find((row) => row.sample === 'cohort');
+    const matchedRow = attrition.find((row) => row.sample === 'matched');
+    const step = (key: string) => attrition.find((row) => row.step_key === key)?.n ?? null;
+    const [before, after] = [step('index_window'), step('coverage')];
+    const linkage = await db.query<{ extract: string; rows_superseded: number; coverage_from: string | null; coverage_to: string | null; coverage_source: string | null }>(
+      'summary: linkage',
+      `select extract, rows_superseded::double as rows_superseded, coverage_from, coverage_to, coverage_source
+       from ${file('linkage')} order by list_position($extracts, extract)`,
+      { extracts: EXTRACTS.map((extract) => extract.name) },
+    );
+    const lastMonth = study.follow_up.months_after;
+    const followUp = await db.query<{ arm: string; status: string; persons: number | null }>(
+      'summary: follow-up',
+      `select arm, status, persons::double as persons from ${file('follow_up')}
+       where sample = 'matched' and event_month = $month order by arm, status`,
+      { month: lastMonth },
+    );
     const effects = await db.query<{ outcome: string; estimator: string; event_month: number; estimate: number | null; ci_low: number | null; ci_high: number | null }>(
       'summary: effects',
       `select outcome, estimator, event_month, estimate, ci_low, ci_high
-       from read_parquet(${quoteLiteral(join(exportDir, 'effects.parquet'))})
+       from ${file('effects')}
        where list_contains($outcomes, outcome) and list_contains($months, event_month)`,
       { outcomes: [...SUMMARY_OUTCOMES], months: SUMMARY_MONTHS },
     );
     const [subgroups] = await db.query<{ levels: number; estimated: number }>(
       'summary: subgroups',
       `select count(*)::double as levels, count(*) filter (where status like 'estimated%')::double as estimated
-       from read_parquet(${quoteLiteral(join(exportDir, 'subgroups.parquet'))})`,
+       from ${file('subgroups')}`,
     );
     const disclosure = JSON.parse(readFileSync(join(exportDir, 'disclosure.json'), 'utf8')) as { warnings: string[] };
     const truth = readTruth(landing);
     const find = (outcome: string, estimator: string, month: number) =>
       effects.find((row) => row.outcome === outcome && row.estimator === estimator && row.event_month === month);
+    const arms = [study.arms.treated, study.arms.control];
     return {
       runDir,
+      superseded: Object.fromEntries(linkage.map((row) => [row.extract, row.rows_superseded])),
+      coverage: linkage
+        .filter((row) => row.coverage_from !== null)
+        .map((row) => ({ extract: row.extract, from: row.coverage_from, to: row.coverage_to, source: row.coverage_source })),
+      outsideCoverage: before !== null && after !== null ? before - after : null,
+      followUp: {
+        month: lastMonth,
+        arms: arms.map((arm) => ({
+          arm,
+          persons: arm === study.arms.treated ? (matchedRow?.n_treated ?? null) : (matchedRow?.n_control ?? null),
+          byStatus: Object.fromEntries(followUp.filter((row) => row.arm === arm).map((row) => [row.status, row.persons])),
+        })),
+      },
+      configWarnings: manifest.config_warnings ?? [],
       arms: study.arms,
       cohort: {
         treated: cohortRow?.n_treated ?? null,
@@ -95,7 +147,7 @@ export async function readRunSummary(runDir: string, landing: string, study: Stu
             outcome,
             month,
             matched: { estimate: matched?.estimate ?? null, ci_low: matched?.ci_low ?? null, ci_high: matched?.ci_high ?? null },
-            did: find(outcome, 'did_event_study', month)?.estimate ?? null,
+            ...(find(outcome, 'did_event_study', month) ? { did: find(outcome, 'did_event_study', month)!.estimate } : {}),
             unadjusted: find(outcome, 'unadjusted', month)?.estimate ?? null,
             planted: truth?.att[outcome]?.[String(month)] ?? null,
           };
@@ -110,15 +162,42 @@ export async function readRunSummary(runDir: string, landing: string, study: Stu
 const pp = (value: number | null) => (value === null ? 'suppressed' : `${(100 * value).toFixed(1)}`);
 const count = (value: number | null) => (value === null ? '<suppressed>' : value.toLocaleString('en-GB'));
 
+const STATUS_LABELS: Record<string, string> = {
+  death: 'died',
+  emigration: 'emigrated',
+  state_pension_age: 'reached state-pension age',
+  started_treated_programme: 'censored at their start of the treated programme',
+  without_comparator: 'without an observed comparator',
+};
+
+function followUpLines(summary: RunSummary): string[] {
+  const { month, arms } = summary.followUp;
+  const lines = arms.map(({ arm, persons, byStatus }) => {
+    const reasons = Object.entries(STATUS_LABELS)
+      .filter(([status]) => status in byStatus)
+      .map(([status, label]) => `${count(byStatus[status]!)} ${label}`);
+    return `  ${arm}: ${count(byStatus.observed ?? null)} of ${count(persons)} observed${reasons.length ? `; ${reasons.join(', ')}` : ''}`;
+  });
+  const crossed = arms.find((arm) => arm.arm === summary.arms.control)?.byStatus.crossed_over;
+  if (crossed !== undefined) lines.push(`  ${summary.arms.control} persons who started ${summary.arms.treated} by then: ${count(crossed)}`);
+  return [`follow-up at month ${month} (matched sample):`, ...lines];
+}
+
 export function formatRunSummary(summary: RunSummary): string {
   const { cohort, balanceGate: gate, arms } = summary;
+  const superseded = Object.entries(summary.superseded).filter(([, rows]) => rows > 0);
   const lines = [
     `published ${summary.runDir}`,
+    ...summary.configWarnings.map((warning) => `WARNING: ${warning}`),
+    `rows superseded by later deliveries: ${superseded.length ? superseded.map(([extract, rows]) => `${extract} ${count(rows)}`).join(', ') : 'none'}`,
+    `coverage: ${summary.coverage.map((row) => `${row.extract} ${row.from}..${row.to} (${row.source})`).join(', ')}; ` +
+      `${count(summary.outsideCoverage)} persons left out because their look-back, pre-period or follow-up lies outside it`,
     `cohort: ${arms.treated} ${count(cohort.treated)}, ${arms.control} ${count(cohort.control)}; ` +
       `matched: ${arms.treated} ${count(cohort.matchedTreated)}, ${arms.control} ${count(cohort.matchedControl)}`,
     gate.passed
       ? `balance: worst |SMD| after matching ${gate.max_abs_smd_after?.toFixed(3)} (${gate.worst}); gate ${gate.limit} passed`
       : `BALANCE GATE FAILED: ${gate.failing.length} covariate level(s) above |SMD| ${gate.limit}, worst ${gate.max_abs_smd_after?.toFixed(3)} (${gate.worst}); results are marked failing balance`,
+    ...followUpLines(summary),
     'effects in percentage points: matched ATT [95% CI] | event-study DiD | unadjusted difference | planted',
   ];
   for (const line of summary.effects) {
@@ -131,7 +210,7 @@ export function formatRunSummary(summary: RunSummary): string {
           : '  (CI MISSES planted)';
     lines.push(
       `  ${line.outcome.padEnd(13)} month ${String(line.month).padStart(2)}: ${pp(estimate).padStart(5)} [${pp(ci_low)}, ${pp(ci_high)}]` +
-        ` | ${pp(line.did).padStart(5)} | ${pp(line.unadjusted).padStart(5)} | ${line.planted === null ? 'n/a' : pp(line.planted)}${covered}`,
+        ` | ${(line.did === undefined ? 'n/a' : pp(line.did)).padStart(5)} | ${pp(line.unadjusted).padStart(5)} | ${line.planted === null ? 'n/a' : pp(line.planted)}${covered}`,
     );
   }
   if (summary.subgroups.levels > 0) {

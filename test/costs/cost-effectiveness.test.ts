@@ -10,6 +10,7 @@ function set(matchedSet: string, treated: boolean, persons: number, intervention
     sumWBenefit: persons * benefit,
     sumWHealthcare: 0,
     sumWEffect: employed,
+    sumWEffectBase: persons,
   };
 }
 
@@ -37,6 +38,15 @@ describe('cost measures', () => {
 
   test('ROI is benefit savings per extra intervention euro, net: 3000 saved on 3000 spent is 0', () => {
     expect(measures.payer_roi).toBe(0);
+  });
+});
+
+describe('the effect among the persons observed at the effect month', () => {
+  test('a control censored before the effect month leaves its denominator', () => {
+    // Set a as above; in set b one of the two controls (the one not in work) is no longer observed:
+    // treated 2/4 in work, controls (0 + 1) / (2 + 1) = 1/3, so the effect is 1/2 - 1/3.
+    const censored = [...ROWS.slice(0, 3), { ...ROWS[3]!, sumWEffectBase: 1 }];
+    expect(costMeasures(groupMatchedSets(censored)).effect_difference).toBeCloseTo(1 / 2 - 1 / 3, 12);
   });
 });
 

@@ -1,24 +1,35 @@
 import { describe, expect, test } from 'vitest';
+import { estimateDifferences, weightObservedMonths } from '../../src/estimate/index.js';
 import { withDatabase } from '../support/delivery.js';
+import { demoStudy } from '../support/warehouse.js';
 import { matchSmallCohort } from '../support/small-cohort.js';
 
 const EMPLOYED: Record<string, number> = { t1: 1, t2: 0, c1: 1, c2: 0, c3: 0, c4: 0, t3: 1, c5: 1, t4: 1, c6: 0, c7: 0, c8: 1 };
 
-async function estimate(varianceMethod: 'stratified' | 'cluster' | 'hc0' = 'hc0', subgroupSql = '') {
+const MATCHING = { exact: 'stratified', nearest: 'cluster', replace: 'hc0' } as const;
+
+/** The small cohort at month 12, exactly matched on its strata; `unobserved` persons are censored by then. */
+async function estimate(varianceMethod: 'stratified' | 'cluster' | 'hc0' = 'hc0', subgroupSql = '', unobserved: string[] = []) {
   return withDatabase(async (db) => {
     await matchSmallCohort(db);
     if (subgroupSql) await db.run('subgroup', subgroupSql);
     const values = Object.entries(EMPLOYED)
-      .map(([id, employed]) => `('${id}', 12, ${employed === 1}, ${employed === 1}, ${employed * 60}, ${employed * 900}, true, 1000)`)
+      .map(([id, employed]) =>
+        unobserved.includes(id)
+          ? `('${id}', 12, false, null, null, null, null, null, null, null, null)`
+          : `('${id}', 12, true, ${employed === 1}, ${employed === 1}, ${employed * 60}, ${employed * 900}, true, 1000, true, 1000)`,
+      )
       .join(', ');
     await db.run(
       'panel',
       `create table panel_person_month as select * from (values ${values})
-       as t(person_id, event_month, employed_any, employed_48h, hours, wage_eur, on_benefit, benefit_eur)`,
+       as t(person_id, event_month, observed, employed_any, employed_48h, hours, wage_eur, on_benefit, benefit_eur, on_any_benefit, any_benefit_eur)`,
     );
-    await db.runFile('estimate/01_sum_outcomes.sql');
-    await db.runFile('estimate/02_weighted_means.sql');
-    await db.runFile('estimate/03_difference_in_means.sql', { variance_method: varianceMethod });
+    await weightObservedMonths(db);
+    // The variance method follows the matching design: exact (strata), nearest without (sets) or with replacement.
+    const method = (Object.keys(MATCHING) as (keyof typeof MATCHING)[]).find((key) => MATCHING[key] === varianceMethod)!;
+    const matching = demoStudy().matching;
+    await estimateDifferences(db, method === 'exact' ? matching : { ...matching, method: 'nearest', replace: method === 'replace' });
     return db.query<{ subgroup: string; level: string; estimator: string; estimate: number; se: number; n_treated: number; n_control: number }>(
       'read',
       `select '' as subgroup, '' as level, estimator, estimate, se, n_treated::integer as n_treated, n_control::integer as n_control
@@ -75,5 +86,35 @@ describe('difference in means', () => {
     expect([level.n_treated, level.n_control]).toEqual([2, 4]);
     // Subgroups have no unadjusted difference: a provider's would repeat every control once per provider.
     expect(rows.filter((row) => row.level === 'A').map((row) => row.estimator)).toEqual(['matched_att']);
+  });
+
+  describe('persons no longer observed', () => {
+    // Month 12 with some persons censored: each stratum's controls share its observed treated persons' weight again.
+    const matchedAt = async (unobserved: string[]) => (await estimate('hc0', '', unobserved)).find((row) => row.estimator === 'matched_att')!;
+
+    test('a censored control leaves its stratum for the month, and the other controls take up its weight', async () => {
+      // A: treated 1/2, controls c1, c3, c4 = 1/3; B: 1 - 1; weights 2/3 and 1/3.
+      const matched = await matchedAt(['c2']);
+      expect(matched.estimate).toBeCloseTo((2 / 3) * (1 / 2 - 1 / 3), 9);
+      expect([matched.n_treated, matched.n_control]).toEqual([3, 4]);
+    });
+
+    test('a stratum without an observed treated person drops out of the month, its controls with it', async () => {
+      const matched = await matchedAt(['t3']);
+      expect(matched.estimate).toBeCloseTo(1 / 2 - 1 / 4, 9);
+      expect([matched.n_treated, matched.n_control]).toEqual([2, 4]);
+    });
+
+    test('a treated person without an observed control in its stratum drops out of the month', async () => {
+      const matched = await matchedAt(['c5']);
+      expect(matched.estimate).toBeCloseTo(1 / 2 - 1 / 4, 9);
+      expect([matched.n_treated, matched.n_control]).toEqual([2, 4]);
+    });
+
+    test('the unadjusted difference leaves them out too', async () => {
+      const naive = (await estimate('hc0', '', ['c2'])).find((row) => row.estimator === 'unadjusted')!;
+      expect(naive.estimate).toBeCloseTo(3 / 4 - 3 / 7, 9);
+      expect([naive.n_treated, naive.n_control]).toEqual([4, 7]);
+    });
   });
 });

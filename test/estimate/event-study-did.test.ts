@@ -7,6 +7,7 @@ import { describe, expect, test } from 'vitest';
 import { Database, quoteLiteral } from '../../src/db/database.js';
 import { chiSquareUpperTail, fUpperTail } from '../../src/estimate/distributions.js';
 import { estimateEventStudyDid, type EventStudyDidOptions, PANEL_OUTCOMES } from '../../src/estimate/event-study-did.js';
+import { weightObservedMonths } from '../../src/estimate/index.js';
 import { withDatabase } from '../support/delivery.js';
 
 const REFERENCE_DIR = fileURLToPath(new URL('../reference/did/', import.meta.url));
@@ -52,11 +53,18 @@ interface PretrendRow {
   test: string;
 }
 
-/** The committed reference panel as panel_person_month + matches, in file order or shuffled. */
-async function loadReferencePanel(db: Database, variant: 'balanced' | 'unbalanced', order: 'file' | 'shuffled' = 'file') {
+/**
+ * The committed reference panel as panel_person_month + matches, in file
+ * order or shuffled. 'unobserved': the unbalanced panel's dropped
+ * person-months are rows with observed = false and null outcomes, as the
+ * panel stage writes months after death or outside coverage.
+ */
+async function loadReferencePanel(db: Database, variant: 'balanced' | 'unbalanced' | 'unobserved', order: 'file' | 'shuffled' = 'file') {
   const csv = (name: string) => quoteLiteral(`${REFERENCE_DIR}${name}`);
   const shuffle = order === 'shuffled' ? 'order by hash(person_id, event_month, 20261121)' : '';
   const kept = variant === 'unbalanced' ? 'anti join dropped using (person_id, event_month)' : '';
+  const observed = variant === 'unobserved' ? '(person_id, event_month) not in (select (person_id, event_month) from dropped)' : 'true';
+  const outcome = (sql: string) => `case when ${observed} then ${sql} end`;
   await db.run(
     'load reference panel',
     `create table panel_person_month as
@@ -64,9 +72,10 @@ async function loadReferencePanel(db: Database, variant: 'balanced' | 'unbalance
      panel as (select * from read_csv(${csv('panel.csv')}, types = {'hours': 'varchar', 'wage_eur': 'varchar', 'benefit_eur': 'varchar'})),
      dropped as (select * from read_csv(${csv('dropped-person-months.csv')}))
      select person_id, event_month::integer as event_month,
-            employed_any::boolean as employed_any, employed_48h::boolean as employed_48h,
-            hours::decimal(18, 2) as hours, wage_eur::decimal(18, 2) as wage_eur,
-            on_benefit::boolean as on_benefit, benefit_eur::decimal(18, 2) as benefit_eur
+            ${outcome('employed_any::boolean')} as employed_any, ${outcome('employed_48h::boolean')} as employed_48h,
+            ${outcome('hours::decimal(18, 2)')} as hours, ${outcome('wage_eur::decimal(18, 2)')} as wage_eur,
+            ${outcome('on_benefit::boolean')} as on_benefit, ${outcome('benefit_eur::decimal(18, 2)')} as benefit_eur,
+            ${observed} as observed
      from panel ${kept} ${shuffle}`,
   );
   await db.run(
@@ -76,6 +85,27 @@ async function loadReferencePanel(db: Database, variant: 'balanced' | 'unbalance
      from read_csv(${csv('matches.csv')}, types = {'weight': 'varchar', 'ps': 'double'})
      ${order === 'shuffled' ? 'order by hash(person_id, 7)' : ''}`,
   );
+  await createEmptySubgroupMatches(db);
+  await weightObservedMonths(db);
+}
+
+async function createEmptySubgroupMatches(db: Database) {
+  await db.run(
+    'subgroup matches',
+    'create table subgroup_matches (subgroup varchar, level varchar, person_id varchar, treated integer, subclass integer, weight double)',
+  );
+}
+
+/** The by-hand persons as panel_person_month (every month observed) and matches without matched sets. */
+async function loadHandPanel(db: Database, panelSql: string, matchRows: string[]) {
+  await db.run('panel', panelSql);
+  await db.run(
+    'matches',
+    `create table matches as select person_id, treated, null::integer as subclass, weight::double as weight
+     from (values ${matchRows.join(', ')}) as t(person_id, treated, weight)`,
+  );
+  await createEmptySubgroupMatches(db);
+  await weightObservedMonths(db);
 }
 
 async function readOutputs(db: Database) {
@@ -88,7 +118,7 @@ async function readOutputs(db: Database) {
 }
 
 async function estimateReference(
-  variant: 'balanced' | 'unbalanced',
+  variant: 'balanced' | 'unbalanced' | 'unobserved',
   options: { order?: 'file' | 'shuffled'; layout?: EventStudyDidOptions['layout'] } = {},
 ) {
   return withDatabase(async (db) => {
@@ -132,6 +162,10 @@ describe('event-study DiD against R (plm within + vcovHC arellano "sss", test/re
 
   test('unbalanced panel (gaps, a missing reference month, attrition) agrees to 1e-6', async () => {
     expectAgreementWithR(await estimateReference('unbalanced'), 'unbalanced');
+  });
+
+  test('person-months not observed (null outcomes) are left out as if absent', async () => {
+    expectAgreementWithR(await estimateReference('unobserved'), 'unbalanced');
   });
 
   test('blocks of 7 persons in batches of 40 give the same answer', async () => {
@@ -215,18 +249,13 @@ describe('event-study DiD by hand', () => {
       const panelRows = PERSONS.flatMap((person) =>
         MONTHS.map((month, index) => `('${person.id}', ${month}, ${person.employed[index] === 1}, ${person.hours[index]})`),
       );
-      await db.run(
-        'panel',
+      await loadHandPanel(
+        db,
         `create table panel_person_month as
-         select person_id, event_month::integer as event_month, employed_any, employed_any as employed_48h,
+         select person_id, event_month::integer as event_month, true as observed, employed_any, employed_any as employed_48h,
                 hours::decimal(18, 2) as hours, 0::decimal(18, 2) as wage_eur, false as on_benefit, 0::decimal(18, 2) as benefit_eur
          from (values ${panelRows.join(', ')}) as t(person_id, event_month, employed_any, hours)`,
-      );
-      const matchRows = PERSONS.map((person) => `('${person.id}', ${person.treated}, ${person.weight})`);
-      await db.run(
-        'matches',
-        `create table matches as select person_id, treated, weight::double as weight
-         from (values ${matchRows.join(', ')}) as t(person_id, treated, weight)`,
+        PERSONS.map((person) => `('${person.id}', ${person.treated}, ${person.weight})`),
       );
       await estimateEventStudyDid(db, { outcomes: ['employed_any', 'hours'], referenceMonth: -1 });
       return db.query<{ outcome: string; event_month: number; estimate: number; n_treated: number; n_control: number }>(
@@ -247,17 +276,13 @@ describe('event-study DiD by hand', () => {
       const panelRows = PERSONS.flatMap((person) =>
         MONTHS.filter((month) => person.treated === 0 || month !== 1).map((month) => `('${person.id}', ${month})`),
       );
-      await db.run(
-        'panel',
+      await loadHandPanel(
+        db,
         `create table panel_person_month as
-         select person_id, event_month::integer as event_month, false as employed_any, false as employed_48h,
+         select person_id, event_month::integer as event_month, true as observed, false as employed_any, false as employed_48h,
                 0::decimal(18, 2) as hours, 0::decimal(18, 2) as wage_eur, false as on_benefit, 0::decimal(18, 2) as benefit_eur
          from (values ${panelRows.join(', ')}) as t(person_id, event_month)`,
-      );
-      const matchRows = PERSONS.map((person) => `('${person.id}', ${person.treated}, ${person.weight})`);
-      await db.run(
-        'matches',
-        `create table matches as select * from (values ${matchRows.join(', ')}) as t(person_id, treated, weight)`,
+        PERSONS.map((person) => `('${person.id}', ${person.treated}, ${person.weight})`),
       );
       await estimateEventStudyDid(db, { outcomes: ['employed_any'], referenceMonth: -1 });
     });

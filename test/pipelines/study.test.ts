@@ -5,12 +5,12 @@ describe.each([
   ['study', studyPipeline],
   ['validation', validationPipeline],
 ])('the %s pipeline', (_name, stages) => {
-  test('every table a stage reads is written by an earlier stage', () => {
+  test('every table or view a stage reads is written by an earlier stage', () => {
     const written = new Set<string>();
     const unmet: string[] = [];
     for (const stage of stages) {
       for (const table of stage.reads) if (!written.has(table)) unmet.push(`${stage.name} reads ${table}`);
-      for (const table of stage.writes) written.add(table);
+      for (const table of [...stage.writes, ...(stage.views ?? [])]) written.add(table);
     }
     expect(unmet).toEqual([]);
   });
