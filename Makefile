@@ -14,11 +14,12 @@ $(NPM_STAMP): package.json package-lock.json
 	npm ci --no-audit --no-fund
 	@touch $(NPM_STAMP)
 
-# The synthetic delivery is made once; the run is incremental, so a second
-# `make demo` skips the loaded delivery and publishes a new run.
+# The synthetic world is made once, as two deliveries (the second corrects
+# the first); the run is incremental, so a second `make demo` skips the
+# loaded deliveries and publishes a new run.
 demo: install
-	@if [ ! -f data/demo/landing/synth-$(SEED)/delivery.json ]; then \
-		$(IPSLINK) synth --out data/demo/landing/synth-$(SEED) --persons $(PERSONS) --seed $(SEED); fi
+	@if [ ! -f data/demo/landing/synth-$(SEED).2/delivery.json ]; then \
+		$(IPSLINK) synth --out data/demo/landing/synth-$(SEED) --persons $(PERSONS) --seed $(SEED) --deliveries 2; fi
 	$(IPSLINK) run --config config/demo.yaml
 
 test: install

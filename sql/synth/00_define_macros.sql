@@ -55,6 +55,17 @@ create or replace macro synth_bsn(seed, entity) as
 create or replace macro synth_integer(seed, entity, stream, low, high) as
     (low + floor(synth_uniform(seed, entity, stream) * (high - low + 1)))::integer;
 
+-- Whole days until an event that happens at a constant rate per year
+-- (exponential waiting time), at most 100 years.
+create or replace macro synth_exponential_days(seed, entity, stream, rate_per_year) as
+    least(floor(-ln(synth_uniform(seed, entity, stream)) / rate_per_year * 365.25), 36525)::integer;
+
+-- The entity number of a bad row's fresh key, never a clean row's: clean keys
+-- are below 2^38; fresh keys of delivery 1 start at 2^39, of delivery 2 at
+-- 2^38 (unknown persons use 2^39 + 2^38 and up, see synth_bad_person_id).
+create or replace macro synth_fresh_key_entity(delivery_no, row_no) as
+    if(delivery_no = 1, 549755813888, 274877906944) + row_no;
+
 -- Competitive job types in their usual mix.
 create or replace macro synth_competitive_job_type(u) as
     case

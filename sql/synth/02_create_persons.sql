@@ -5,7 +5,10 @@
 --   age_band             index year - birth_year: 18-29, 30-39, 40-49, 50-66
 --   sex                  M, F, X
 --   benefit_type         type of the spell ongoing at the index date
---   benefit_months_band  datediff('month', spell start, index date): 0-11,
+--   benefit_months_band  datediff('month', episode start, index date), where
+--                        the episode is the run of qualifying spells joined by
+--                        gaps of <= 31 days (benefit_start; sql/synth/07 puts
+--                        a ZW spell before the index spell for chains): 0-11,
 --                        12-23, 24-59, 60+ (drawn 1-10, 13-22, 25-58, 61-180,
 --                        so any month-counting convention gives the same band;
 --                        never starting before age 17)
@@ -13,6 +16,9 @@
 --                        12 calendar months before the index month: 0, 1-6, 7-12
 --   index_year
 -- The other 25% are background persons without a trajectory.
+-- Everyone has a true birth month and day (for the state-pension date); the
+-- persons extract shows the birth month for about 90% (birth_month, else
+-- null). age_at_index stays index year - birth_year.
 -- Grain: one row per person. Reads: synth_cell_effect. Writes: synth_person.
 create or replace table synth_person as
 with
@@ -30,6 +36,10 @@ drawn as (
         synth_uniform($seed, person_no, 'benefit-type') as benefit_type_draw,
         synth_uniform($seed, person_no, 'benefit-months') as benefit_months_draw,
         synth_uniform($seed, person_no, 'prior-work') as prior_work_draw,
+        synth_integer($seed, person_no, 'birth-month', 1, 12) as true_birth_month,
+        -- Days 1-28 only: every month has them.
+        synth_integer($seed, person_no, 'birth-day', 1, 28) as birth_day,
+        synth_uniform($seed, person_no, 'birth-month-missing') >= 0.1 as is_birth_month_known,
         case
             when synth_uniform($seed, person_no, 'region-missing') >= 0.03
             then 'AMR' || lpad(synth_integer($seed, person_no, 'region', 1, 35)::varchar, 2, '0')
@@ -211,6 +221,7 @@ assigned as (
 )
 select
     person_no, person_id, has_trajectory, birth_year, sex, region,
+    true_birth_month, birth_day, if(is_birth_month_known, true_birth_month, null) as birth_month,
     index_date, index_month, index_year, age_at_index, age_band,
     benefit_type, benefit_start, benefit_months, benefit_months_band,
     prior_work_months, prior_work_band, ips_log_odds, job_log_hazard, programme

@@ -37,7 +37,7 @@ const { draws, summary } = await runSimulation({
   seeds: Array.from({ length: seedCount }, (_, index) => firstSeed + index),
   persons,
   months: [6, 12, 18, 24, 30, 36],
-  outcomes: ['employed_any', 'employed_48h'],
+  outcomes: ['employed_any', 'employed_48h', 'on_benefit'],
   config: values.config,
   onSeed: (seed, index) => process.stderr.write(`seed ${seed} (${index + 1}/${seedCount})\n`),
 });

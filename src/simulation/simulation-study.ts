@@ -4,7 +4,10 @@
  *
  * Per estimator, outcome and month: bias (mean of estimate - truth), RMSE,
  * and coverage (share of 95% CIs containing the truth). The truth is the
- * sample ATT of each seed's IPS group, so coverage is of that quantity.
+ * sample ATT of each seed's IPS group among its persons observed that month
+ * (deaths, emigration and state-pension age censor), so coverage is of that
+ * quantity. Each seed's world comes as two deliveries, the second correcting
+ * the first, with every hazard of the synthetic world.
  * Subgroup estimates (`matched_att by <subgroup>`) pool the levels, each
  * compared with the sample ATT of the level's IPS persons.
  */
@@ -55,9 +58,9 @@ function planted(att: OutcomeAtt, draw: { outcome: string; month: number }): num
 async function drawsForSeed(seed: number, options: SimulationOptions, loaded: LoadedStudyConfig): Promise<SimulationDraw[]> {
   const work = mkdtempSync(join(tmpdir(), 'ipslink-simulation-'));
   try {
-    const deliveryDir = join(work, 'landing', `synth-${seed}`);
-    await synthesizeDelivery({ outDir: deliveryDir, persons: options.persons, seed });
-    const truth = JSON.parse(readFileSync(join(deliveryDir, 'truth.json'), 'utf8')) as Truth;
+    // The world as two deliveries, the second correcting the first: every hazard the demo has.
+    const synth = await synthesizeDelivery({ outDir: join(work, 'landing', `synth-${seed}`), persons: options.persons, seed, deliveries: 2 });
+    const truth = JSON.parse(readFileSync(join(synth.deliveries.at(-1)!.dir, 'truth.json'), 'utf8')) as Truth;
     const { runDir } = await runStudy({
       loaded,
       landing: join(work, 'landing'),

@@ -4,11 +4,13 @@
  * Every value is drawn by hashing (seed, entity number, stream name), never
  * with random() or a JS loop, so the tables are identical for a given seed
  * whatever the thread count. The steps build persons with their latent study
- * cells, both potential worlds of post-index work, the observed extracts with
- * their bad rows, and the true effect on the treated.
- * Grain out: synth_<extract>_file (one row per line to write) and
- * synth_truth_month (one row per event month).
- * SQL: sql/synth/00_define_macros.sql .. 13_define_extract_files.sql
+ * cells and life events, both potential worlds of post-index work and
+ * benefits, the true effect on the treated, the rows of each delivery with
+ * their bad rows, and the hazard counts.
+ * Grain out: synth_<extract>_file (one row per delivery x line to write),
+ * synth_truth_month (one row per event month), synth_hazard_count (one row).
+ * SQL: sql/reference/01_create_state_pension_age.sql,
+ * sql/synth/00_define_macros.sql .. 16_define_extract_files.sql
  */
 import { listValue } from '@duckdb/node-api';
 import { NON_COMPETITIVE_JOB_TYPES } from '../contracts/extracts.js';
@@ -18,39 +20,75 @@ import { TRUTH_POPULATION } from './truth.js';
 /** Share of rows per extract that get a corrupted extra copy (DESIGN §4: "a share of bad rows"). */
 const BAD_ROW_SHARE = 0.01;
 
+/** Calendar months a source register covers, as the first day of the first and the last month. */
+export interface CoveredMonths {
+  from: string;
+  to: string;
+}
+
 export interface WorldParameters {
   persons: number;
   seed: number;
-  /** ISO date: jobs, spells and trajectories are cut at it. */
+  /** ISO date of the last delivery: the world is cut at it. */
   extractDate: string;
+  /** 1: one delivery holds every row; 2: the world as known at `firstExtractDate`, then the changes. */
+  deliveries: 1 | 2;
+  /** ISO date of delivery 1 (equal to `extractDate` with one delivery). */
+  firstExtractDate: string;
+  /** Coverage stated by the last delivery. */
+  coverage: { employmentPeriods: CoveredMonths; benefitSpells: CoveredMonths };
 }
 
 export async function generateSyntheticTables(db: Database, world: WorldParameters): Promise<void> {
-  const { persons, seed, extractDate } = world;
+  const { persons, seed, extractDate, deliveries, firstExtractDate, coverage } = world;
+  const qualifyingBenefitTypes = listValue([...TRUTH_POPULATION.qualifyingBenefitTypes]);
+  await db.runFile('reference/01_create_state_pension_age.sql');
   await db.runFile('synth/00_define_macros.sql');
   await db.runFile('synth/01_create_cell_effects.sql');
   await db.runFile('synth/02_create_persons.sql', { seed, persons });
-  await db.runFile('synth/03_draw_first_jobs.sql', { seed });
-  await db.runFile('synth/04_create_jobs.sql', { seed, persons, extract_date: extractDate });
-  await db.runFile('synth/05_create_payroll_periods.sql', { seed });
-  await db.runFile('synth/06_create_benefit_spells.sql', { seed, extract_date: extractDate });
-  await db.runFile('synth/07_create_trajectories.sql', { seed, extract_date: extractDate });
-  await db.runFile('synth/08_compute_truth.sql', {
+  await db.runFile('synth/03_draw_life_events.sql', { seed });
+  await db.runFile('synth/04_draw_first_jobs.sql', { seed });
+  await db.runFile('synth/05_create_jobs.sql', { seed, persons, extract_date: extractDate });
+  await db.runFile('synth/06_create_payroll_periods.sql', {
+    seed,
+    employment_coverage_from: coverage.employmentPeriods.from,
+  });
+  await db.runFile('synth/07_create_benefit_spells.sql', { seed, extract_date: extractDate });
+  await db.runFile('synth/08_create_trajectories.sql', { seed, extract_date: extractDate });
+  await db.runFile('synth/09_compute_truth.sql', {
+    extract_date: extractDate,
     index_from: TRUTH_POPULATION.indexFrom,
     index_to: TRUTH_POPULATION.indexTo,
     min_age: TRUTH_POPULATION.minAge,
     max_age: TRUTH_POPULATION.maxAge,
-    qualifying_benefit_types: listValue([...TRUTH_POPULATION.qualifyingBenefitTypes]),
+    qualifying_benefit_types: qualifyingBenefitTypes,
     non_competitive_job_types: listValue([...NON_COMPETITIVE_JOB_TYPES]),
+    look_back_months: TRUTH_POPULATION.lookBackMonths,
     follow_up_months: TRUTH_POPULATION.followUpMonths,
+    employment_coverage_from: coverage.employmentPeriods.from,
+    employment_coverage_to: coverage.employmentPeriods.to,
+    benefit_coverage_from: coverage.benefitSpells.from,
+    benefit_coverage_to: coverage.benefitSpells.to,
+  });
+  const split = { deliveries, first_extract_date: firstExtractDate, extract_date: extractDate };
+  await db.runFile('synth/10_split_deliveries.sql', { seed, ...split });
+  await db.runFile('synth/11_create_persons_bad_rows.sql', {
+    seed,
+    bad_row_share: BAD_ROW_SHARE,
+    first_extract_date: firstExtractDate,
+    extract_date: extractDate,
   });
   for (const file of [
-    'synth/09_create_persons_bad_rows.sql',
-    'synth/10_create_benefit_spells_bad_rows.sql',
-    'synth/11_create_employment_periods_bad_rows.sql',
-    'synth/12_create_trajectories_bad_rows.sql',
+    'synth/12_create_benefit_spells_bad_rows.sql',
+    'synth/13_create_employment_periods_bad_rows.sql',
+    'synth/14_create_trajectories_bad_rows.sql',
   ]) {
     await db.runFile(file, { seed, bad_row_share: BAD_ROW_SHARE });
   }
-  await db.runFile('synth/13_define_extract_files.sql');
+  await db.runFile('synth/15_count_hazards.sql', {
+    extract_date: extractDate,
+    follow_up_months: TRUTH_POPULATION.followUpMonths,
+    employment_coverage_from: coverage.employmentPeriods.from,
+  });
+  await db.runFile('synth/16_define_extract_files.sql');
 }

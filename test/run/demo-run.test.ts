@@ -1,16 +1,18 @@
 /**
- * Pipeline test: synthesise a delivery, run the demo study end to end, and
- * check it against truth.json and the pipeline's invariants. Failure paths
- * go through the real CLI so the one-line error and exit code are checked.
+ * Pipeline test: synthesise the demo's two deliveries (the second correcting
+ * the first), run the demo study end to end, and check it against
+ * truth.json and the pipeline's invariants. Failure paths go through the
+ * real CLI so the one-line error and exit code are checked.
  */
 import { execFileSync, spawnSync } from 'node:child_process';
 import { cpSync, readdirSync, readFileSync, readlinkSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, test } from 'vitest';
-import { loadStudyConfig } from '../../src/config/study-config.js';
+import { loadStudyConfig, OUTCOMES } from '../../src/config/study-config.js';
 import { quoteLiteral } from '../../src/db/database.js';
 import { OUTPUT_FILES } from '../../src/publish/output-columns.js';
 import { runStudy } from '../../src/run/run-study.js';
+import { formatRunSummary } from '../../src/run/summary.js';
 import { synthesizeDelivery } from '../../src/synth/index.js';
 import type { Truth } from '../../src/synth/truth.js';
 import { makeTempDir, withDatabase } from '../support/delivery.js';
@@ -21,6 +23,10 @@ const PERSONS = 20_000;
 let work: string;
 let landing: string;
 let firstRunDir: string;
+let firstSummary: string;
+/** The last delivery: it holds truth.json. */
+let truthDir: string;
+let deliveryDirs: string[];
 
 function cli(args: string[]) {
   return spawnSync(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', ...args], { encoding: 'utf8' });
@@ -37,8 +43,12 @@ async function queryParquet<Row>(path: string, sql: string): Promise<Row[]> {
 beforeAll(async () => {
   work = makeTempDir('ipslink-demo-');
   landing = join(work, 'landing');
-  await synthesizeDelivery({ outDir: join(landing, `synth-${SEED}`), persons: PERSONS, seed: SEED });
-  firstRunDir = (await run(join(work, 'out'))).runDir;
+  const synth = await synthesizeDelivery({ outDir: join(landing, `synth-${SEED}`), persons: PERSONS, seed: SEED, deliveries: 2 });
+  deliveryDirs = synth.deliveries.map((delivery) => delivery.dir);
+  truthDir = deliveryDirs.at(-1)!;
+  const first = await run(join(work, 'out'));
+  firstRunDir = first.runDir;
+  firstSummary = formatRunSummary(first.summary);
 }, 300_000);
 
 describe('the demo study on a synthetic delivery', () => {
@@ -54,7 +64,7 @@ describe('the demo study on a synthetic delivery', () => {
   });
 
   test('the matched 95% CI contains the planted effect at months 12, 24 and 36; the unadjusted difference does not', async () => {
-    const truth = JSON.parse(readFileSync(join(landing, `synth-${SEED}`, 'truth.json'), 'utf8'));
+    const truth = JSON.parse(readFileSync(join(truthDir, 'truth.json'), 'utf8'));
     const effects = await queryParquet<{ outcome: string; estimator: string; event_month: number; estimate: number; ci_low: number; ci_high: number }>(
       join(firstRunDir, 'export', 'effects.parquet'),
       "select outcome, estimator, event_month, estimate, ci_low, ci_high from $file where event_month in (12, 24, 36) and outcome in ('employed_any', 'employed_48h')",
@@ -71,8 +81,24 @@ describe('the demo study on a synthetic delivery', () => {
     }
   });
 
+  test('the matched 95% CIs of employed_any, employed_48h and on_benefit cover the planted effect among observed persons at months 6 to 36 near the nominal rate', async () => {
+    const truth = JSON.parse(readFileSync(join(truthDir, 'truth.json'), 'utf8')) as Truth;
+    const effects = await queryParquet<{ outcome: 'employed_any' | 'employed_48h' | 'on_benefit'; event_month: number; ci_low: number; ci_high: number }>(
+      join(firstRunDir, 'export', 'effects.parquet'),
+      "select outcome, event_month, ci_low, ci_high from $file where estimator = 'matched_att' and event_month between 6 and 36 and outcome in ('employed_any', 'employed_48h', 'on_benefit')",
+    );
+    expect(effects).toHaveLength(3 * 31);
+    const missed = effects.filter((row) => {
+      const planted = truth.att[row.outcome][String(row.event_month)]!;
+      return planted < row.ci_low || planted > row.ci_high;
+    });
+    // 93 intervals, strongly correlated within an outcome: allow a few misses, not a systematic bias.
+    expect(missed.length, JSON.stringify(missed.slice(0, 5))).toBeLessThanOrEqual(9);
+    expect(truth.att.on_benefit['36']).toBeLessThan(0);
+  });
+
   test("subgroup levels' 95% CIs cover their own planted effects at months 12, 24 and 36 near the nominal rate", async () => {
-    const truth = JSON.parse(readFileSync(join(landing, `synth-${SEED}`, 'truth.json'), 'utf8')) as Truth;
+    const truth = JSON.parse(readFileSync(join(truthDir, 'truth.json'), 'utf8')) as Truth;
     const levels = await queryParquet<{ subgroup: string; level: string; outcome: 'employed_any' | 'employed_48h'; event_month: number; ci_low: number; ci_high: number }>(
       join(firstRunDir, 'export', 'subgroup_effects.parquet'),
       "select subgroup, level, outcome, event_month, ci_low, ci_high from $file where estimator = 'matched_att' and event_month in (12, 24, 36)",
@@ -85,23 +111,35 @@ describe('the demo study on a synthetic delivery', () => {
     expect(covered.length / levels.length).toBeGreaterThanOrEqual(0.85);
   });
 
-  test("the attrition table's first row equals the delivery's row counts and every rejected row has a reason", async () => {
-    const delivery = JSON.parse(readFileSync(join(landing, `synth-${SEED}`, 'delivery.json'), 'utf8'));
-    const deliveredRows = delivery.files.reduce((total: number, file: { row_count: number }) => total + file.row_count, 0);
+  test("the attrition table's first row equals the deliveries' row counts and every rejected row has a reason", async () => {
+    const deliveredRows = deliveryDirs
+      .map((dir) => JSON.parse(readFileSync(join(dir, 'delivery.json'), 'utf8')) as { files: { row_count: number }[] })
+      .flatMap((delivery) => delivery.files)
+      .reduce((total, file) => total + file.row_count, 0);
     const [first] = await queryParquet<{ n: number }>(join(firstRunDir, 'export', 'attrition.parquet'), 'select n::double as n from $file order by step_no limit 1');
     expect(first!.n).toBe(deliveredRows);
     const [ledger] = await queryParquet<{ rows: number; without_reason: number }>(
       join(firstRunDir, 'restricted', 'rejects.parquet'),
       "select count(*)::double as rows, count(*) filter (where rule_id is null or reason is null or reason = '')::double as without_reason from $file",
     );
-    const [linkage] = await queryParquet<{ read: number; accepted: number; rejected: number }>(
+    const [linkage] = await queryParquet<{ read: number; accepted: number; rejected: number; superseded: number; in_force: number }>(
       join(firstRunDir, 'export', 'linkage.parquet'),
-      'select sum(rows_read)::double as read, sum(rows_accepted)::double as accepted, sum(rows_rejected)::double as rejected from $file',
+      `select sum(rows_read)::double as read, sum(rows_accepted)::double as accepted, sum(rows_rejected)::double as rejected,
+           sum(rows_superseded)::double as superseded, sum(rows_in_force)::double as in_force from $file`,
     );
     expect(linkage!.read).toBe(deliveredRows);
     expect(linkage!.accepted + linkage!.rejected).toBe(deliveredRows);
+    expect(linkage!.in_force + linkage!.superseded + linkage!.rejected).toBe(deliveredRows);
+    expect(linkage!.superseded).toBeGreaterThan(0);
     expect(ledger!.rows).toBe(linkage!.rejected);
     expect(ledger!.without_reason).toBe(0);
+  });
+
+  test('the summary shows the rows superseded, the coverage and the censoring by the end of the follow-up', () => {
+    expect(firstSummary).toMatch(/^rows superseded by later deliveries: persons [\d,]+, benefit_spells [\d,]+, employment_periods [\d,]+, trajectories [\d,]+$/m);
+    expect(firstSummary).toMatch(/^coverage: benefit_spells 2008-01\.\.2021-06 \(delivery\.json\), employment_periods 2010-07\.\.2021-06 \(delivery\.json\)/m);
+    expect(firstSummary).toMatch(/^ {2}IPS: [\d,]+ of [\d,]+ observed; [\d,]+ died, [\d,]+ emigrated, [\d,]+ reached state-pension age/m);
+    expect(firstSummary).toMatch(/^ {2}TVR persons who started IPS by then: [\d,]+$/m);
   });
 
   test('a second run on the same inputs writes byte-identical export files', async () => {
@@ -153,16 +191,16 @@ describe('a bad input stops the run with one line naming the problem, and curren
 
   test('a file whose sha256 differs from delivery.json', () => {
     const copy = copyLanding();
-    const file = join(copy, `synth-${SEED}`, 'trajectories.csv.gz');
+    const file = join(copy, `synth-${SEED}.1`, 'trajectories.csv.gz');
     const bytes = readFileSync(file);
     bytes.writeUInt8(bytes.readUInt8(bytes.length - 5) ^ 0xff, bytes.length - 5);
     writeFileSync(file, bytes);
-    expectRefused(['--config', 'config/demo.yaml', '--landing', copy], /^ipslink: synth-\d+\/trajectories.csv.gz: sha256 is [0-9a-f]{12}…, delivery.json says/, 4);
+    expectRefused(['--config', 'config/demo.yaml', '--landing', copy], /^ipslink: synth-\d+\.1\/trajectories.csv.gz: sha256 is [0-9a-f]{12}…, delivery.json says/, 4);
   });
 
   test('a missing file', () => {
     const copy = copyLanding();
-    rmSync(join(copy, `synth-${SEED}`, 'benefit_spells.csv.gz'));
+    rmSync(join(copy, `synth-${SEED}.2`, 'benefit_spells.csv.gz'));
     expectRefused(['--config', 'config/demo.yaml', '--landing', copy], /benefit_spells.csv.gz: listed in delivery.json but missing/, 4);
   });
 
@@ -177,7 +215,7 @@ describe('the command line', () => {
   test('query answers SQL over a published run through views', () => {
     const result = cli(['query', '--run', join(work, 'out', 'current'), "select count(*) as n from effects where estimator = 'matched_att'"]);
     expect(result.status).toBe(0);
-    expect(result.stdout.trim().split('\n')).toEqual(['n', String(6 * 61)]);
+    expect(result.stdout.trim().split('\n')).toEqual(['n', String(OUTCOMES.length * 61)]);
   });
 
   test('an unknown command is a usage error', () => {

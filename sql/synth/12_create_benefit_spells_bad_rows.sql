@@ -1,33 +1,33 @@
--- Bad rows of the benefit_spells extract: about $bad_row_share of the clean
--- rows, chosen by hash, get an extra corrupted copy written right after them,
--- with a fresh spell_id (an exact copy for `duplicate`). Kinds: date_format
--- (DD/MM/YYYY), date_invalid (month 13, 30 February, month 0),
--- benefit_type_enum (XX), amount_negative, required_empty, duplicate,
--- unknown_person (a person_id not in persons), end_before_start,
--- bsn_person_id.
+-- Bad rows of the benefit_spells extract: in each delivery, about
+-- $bad_row_share of the clean rows, chosen by hash, get an extra corrupted
+-- copy written right after them, with a fresh spell_id (an exact copy for
+-- `duplicate`). Kinds: date_format (DD/MM/YYYY), date_invalid (month 13,
+-- 30 February, month 0), benefit_type_enum (XX), amount_negative,
+-- required_empty, duplicate, unknown_person (a person_id not in persons),
+-- end_before_start, bsn_person_id.
 -- Grain: one row per bad line, fields as written.
--- Reads: synth_benefit_spell, synth_person. Writes: synth_benefit_spells_bad_row.
+-- Reads: synth_delivered_spell. Writes: synth_benefit_spells_bad_row.
 create or replace table synth_benefit_spells_bad_row as
 with
-persons as (select person_no, person_id from synth_person),
 chosen as (
     select
         spells.*,
-        persons.person_id,
         spell_no as row_no,
         ['date_format', 'date_invalid', 'benefit_type_enum', 'amount_negative', 'required_empty',
          'duplicate', 'unknown_person', 'end_before_start', 'bsn_person_id']
-            [synth_integer($seed, spell_no, 'bad-spell-kind', 1, 9)] as bad_kind,
+            [synth_integer($seed, spell_no, 'bad-spell-kind/' || delivery_no, 1, 9)] as bad_kind,
         ['person_id', 'benefit_type', 'start_date', 'monthly_amount_eur']
-            [synth_integer($seed, spell_no, 'bad-spell-column', 1, 4)] as emptied_column,
-        ['-13-40', '-02-30', '-00-15'][synth_integer($seed, spell_no, 'bad-spell-date', 1, 3)] as invalid_month_day
-    from synth_benefit_spell as spells
-    join persons using (person_no)
-    where synth_uniform($seed, spell_no, 'bad-spell') < $bad_row_share
+            [synth_integer($seed, spell_no, 'bad-spell-column/' || delivery_no, 1, 4)] as emptied_column,
+        ['-13-40', '-02-30', '-00-15'][synth_integer($seed, spell_no, 'bad-spell-date/' || delivery_no, 1, 3)]
+            as invalid_month_day
+    from synth_delivered_spell as spells
+    where synth_uniform($seed, spell_no, 'bad-spell/' || delivery_no) < $bad_row_share
 ),
 corrupted as (
     select
-        if(bad_kind = 'duplicate', spell_id, synth_pseudonym('S', $seed, 549755813888 + row_no)) as spell_id,
+        delivery_no,
+        if(bad_kind = 'duplicate', spell_id, synth_pseudonym('S', $seed, synth_fresh_key_entity(delivery_no, row_no)))
+            as spell_id,
         synth_bad_person_id($seed, row_no, bad_kind, emptied_column, person_id) as person_id,
         case
             when bad_kind = 'benefit_type_enum' then 'XX'

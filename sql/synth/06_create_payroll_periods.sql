@@ -6,6 +6,9 @@
 -- +-5% noise; wage = hours x hourly wage. Both are rounded to cents.
 -- period_key = job_no * 256 + period_seq keeps keys unique and ordered;
 -- period_id, job_id and employer_id are their pseudonyms.
+-- The employment register covers months from $employment_coverage_from on:
+-- periods ending before it are not in the world's data; a period that
+-- straddles its start is kept whole (so its first covered month is complete).
 -- Grain: one row per job x payroll period.
 -- Reads: synth_job. Writes: synth_payroll_period.
 create or replace table synth_payroll_period as
@@ -70,5 +73,6 @@ waged as (
         * exclude (hourly_wage_eur),
         round(hours_paid * hourly_wage_eur, 2)::decimal(18, 2) as wage_eur
     from paid
+    where period_end >= $employment_coverage_from::date
 )
 select * from waged

@@ -1,33 +1,33 @@
--- Bad rows of the employment_periods extract: about $bad_row_share of the
--- observed payroll periods, chosen by hash, get an extra corrupted copy
--- written right after them, with a fresh period_id (an exact copy for
--- `duplicate`). Kinds: date_format (DD/MM/YYYY), date_invalid (month 13,
+-- Bad rows of the employment_periods extract: in each delivery, about
+-- $bad_row_share of the delivered payroll periods, chosen by hash, get an
+-- extra corrupted copy written right after them, with a fresh period_id (an
+-- exact copy for `duplicate`). Kinds: date_format (DD/MM/YYYY), date_invalid (month 13,
 -- 30 February, month 0), job_type_enum (FULLTIME), hours_negative,
 -- wage_negative, required_empty, duplicate, unknown_person (a person_id not
 -- in persons), end_before_start, bsn_person_id.
 -- Grain: one row per bad line, fields as written.
--- Reads: synth_payroll_period, synth_person. Writes: synth_employment_periods_bad_row.
+-- Reads: synth_delivered_period. Writes: synth_employment_periods_bad_row.
 create or replace table synth_employment_periods_bad_row as
 with
-persons as (select person_no, person_id from synth_person),
 chosen as (
     select
         periods.*,
-        persons.person_id,
         period_key as row_no,
         ['date_format', 'date_invalid', 'job_type_enum', 'hours_negative', 'wage_negative', 'required_empty',
          'duplicate', 'unknown_person', 'end_before_start', 'bsn_person_id']
-            [synth_integer($seed, period_key, 'bad-period-kind', 1, 10)] as bad_kind,
+            [synth_integer($seed, period_key, 'bad-period-kind/' || delivery_no, 1, 10)] as bad_kind,
         ['person_id', 'job_id', 'employer_id', 'period_start', 'period_end', 'hours_paid']
-            [synth_integer($seed, period_key, 'bad-period-column', 1, 6)] as emptied_column,
-        ['-13-40', '-02-30', '-00-15'][synth_integer($seed, period_key, 'bad-period-date', 1, 3)] as invalid_month_day
-    from synth_payroll_period as periods
-    join persons using (person_no)
-    where is_observed and synth_uniform($seed, period_key, 'bad-period') < $bad_row_share
+            [synth_integer($seed, period_key, 'bad-period-column/' || delivery_no, 1, 6)] as emptied_column,
+        ['-13-40', '-02-30', '-00-15'][synth_integer($seed, period_key, 'bad-period-date/' || delivery_no, 1, 3)]
+            as invalid_month_day
+    from synth_delivered_period as periods
+    where synth_uniform($seed, period_key, 'bad-period/' || delivery_no) < $bad_row_share
 ),
 corrupted as (
     select
-        if(bad_kind = 'duplicate', period_id, synth_pseudonym('W', $seed, 549755813888 + row_no)) as period_id,
+        delivery_no,
+        if(bad_kind = 'duplicate', period_id, synth_pseudonym('W', $seed, synth_fresh_key_entity(delivery_no, row_no)))
+            as period_id,
         synth_bad_person_id($seed, row_no, bad_kind, emptied_column, person_id) as person_id,
         if(bad_kind = 'required_empty' and emptied_column = 'job_id', null, job_id) as job_id,
         if(bad_kind = 'required_empty' and emptied_column = 'employer_id', null, employer_id) as employer_id,

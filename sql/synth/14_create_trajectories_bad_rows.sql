@@ -1,34 +1,33 @@
--- Bad rows of the trajectories extract: about $bad_row_share of the clean
--- rows, chosen by hash, get an extra corrupted copy written right after them,
--- with a fresh trajectory_id (an exact copy for `duplicate`). Kinds:
--- date_format (DD/MM/YYYY), date_invalid (month 13, 30 February, month 0),
--- programme_enum (IPSX), cost_negative, required_empty, duplicate,
--- unknown_person (a person_id not in persons), end_before_start,
--- bsn_person_id.
+-- Bad rows of the trajectories extract: in each delivery, about
+-- $bad_row_share of the clean rows, chosen by hash, get an extra corrupted
+-- copy written right after them, with a fresh trajectory_id (an exact copy
+-- for `duplicate`). Kinds: date_format (DD/MM/YYYY), date_invalid (month
+-- 13, 30 February, month 0), programme_enum (IPSX), cost_negative,
+-- required_empty, duplicate, unknown_person (a person_id not in persons),
+-- end_before_start, bsn_person_id.
 -- Grain: one row per bad line, fields as written.
--- Reads: synth_trajectory, synth_person. Writes: synth_trajectories_bad_row.
+-- Reads: synth_delivered_trajectory. Writes: synth_trajectories_bad_row.
 create or replace table synth_trajectories_bad_row as
 with
-persons as (select person_no, person_id from synth_person),
 chosen as (
     select
         trajectories.*,
-        persons.person_id,
         trajectory_no as row_no,
         ['date_format', 'date_invalid', 'programme_enum', 'cost_negative', 'required_empty',
          'duplicate', 'unknown_person', 'end_before_start', 'bsn_person_id']
-            [synth_integer($seed, trajectory_no, 'bad-trajectory-kind', 1, 9)] as bad_kind,
+            [synth_integer($seed, trajectory_no, 'bad-trajectory-kind/' || delivery_no, 1, 9)] as bad_kind,
         ['person_id', 'programme', 'start_date', 'provider_id', 'funder']
-            [synth_integer($seed, trajectory_no, 'bad-trajectory-column', 1, 5)] as emptied_column,
-        ['-13-40', '-02-30', '-00-15'][synth_integer($seed, trajectory_no, 'bad-trajectory-date', 1, 3)]
+            [synth_integer($seed, trajectory_no, 'bad-trajectory-column/' || delivery_no, 1, 5)] as emptied_column,
+        ['-13-40', '-02-30', '-00-15'][synth_integer($seed, trajectory_no, 'bad-trajectory-date/' || delivery_no, 1, 3)]
             as invalid_month_day
-    from synth_trajectory as trajectories
-    join persons using (person_no)
-    where synth_uniform($seed, trajectory_no, 'bad-trajectory') < $bad_row_share
+    from synth_delivered_trajectory as trajectories
+    where synth_uniform($seed, trajectory_no, 'bad-trajectory/' || delivery_no) < $bad_row_share
 ),
 corrupted as (
     select
-        if(bad_kind = 'duplicate', trajectory_id, synth_pseudonym('T', $seed, 549755813888 + row_no)) as trajectory_id,
+        delivery_no,
+        if(bad_kind = 'duplicate', trajectory_id, synth_pseudonym('T', $seed, synth_fresh_key_entity(delivery_no, row_no)))
+            as trajectory_id,
         synth_bad_person_id($seed, row_no, bad_kind, emptied_column, person_id) as person_id,
         case
             when bad_kind = 'programme_enum' then 'IPSX'

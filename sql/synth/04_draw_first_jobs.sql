@@ -6,8 +6,8 @@
 -- 1 + b min(m, K) / K (b = extra_hazard_ratio, K = ramp_months), so the
 -- IPS start month is never later and the effect grows over time. Start
 -- day, duration, hours, wage and job type are the same in both worlds;
--- calibrated to an ATT on employed_48h of about +1 pp at month 6, +5 pp at
--- 12-18 and +8 pp at 30-36.
+-- calibrated to an ATT on employed_48h of about +1 pp at month 6, +3 pp at
+-- 12, +8 pp at 24 and +9 pp at 36 (over the observed IPS persons).
 -- Grain: one row per person with a trajectory.
 -- Reads: synth_person. Writes: synth_first_job.
 create or replace table synth_first_job as

@@ -8,8 +8,10 @@
 --   ips      the same under IPS; only for persons whose first trajectory is IPS
 -- A job is observed when it is shared or belongs to the person's own world.
 -- job_no = person_no * 16 + slot keeps numbers unique and ordered by person.
--- Jobs are cut at the extract date.
--- Grain: one row per job. Reads: synth_person, synth_first_job. Writes: synth_job.
+-- Jobs end at the extract date, the death date or the emigration date,
+-- whichever comes first; jobs starting after it are dropped.
+-- Grain: one row per job.
+-- Reads: synth_person, synth_first_job, synth_life_event. Writes: synth_job.
 create or replace table synth_job as
 with
 persons as (select * from synth_person),
@@ -180,12 +182,14 @@ employed as (
     join persons using (person_no)
     cross join employer_pool
 ),
+life_events as (select person_no, death_date, emigration_date from synth_life_event),
 cut as (
     select
         person_no, job_no, world, is_observed, job_type, employer_no,
-        job_start, least(job_end, $extract_date::date) as job_end,
+        job_start, least(job_end, $extract_date::date, death_date, emigration_date) as job_end,
         monthly_hours, hourly_wage_eur
     from employed
-    where job_start <= $extract_date::date
+    join life_events using (person_no)
+    where job_start <= least($extract_date::date, death_date, emigration_date)
 )
 select * from cut

@@ -1,0 +1,151 @@
+-- The clean rows of each delivery. One world (the state at $extract_date) is
+-- delivered either at once ($deliveries = 1: delivery 1 holds every row) or
+-- in two ($deliveries = 2):
+--   delivery 1  the world as known at $first_extract_date: spells and
+--               trajectories started by then, their end empty when it is
+--               after it; payroll periods ending by then, about 2% of them
+--               with wrong hours_paid and wage_eur; every person, with the
+--               deaths and emigrations up to then
+--   delivery 2  at $extract_date, every row new or changed since: spells and
+--               trajectories started after delivery 1 or open in it (re-sent
+--               closed or still open), payroll periods ending after
+--               delivery 1 and the corrected versions of the wrong ones, and
+--               every person (a `full` file) with deaths and emigrations up
+--               to $extract_date
+-- Applying delivery 2 to delivery 1 by key (the later version wins, the
+-- full persons file replaces all persons) gives exactly the rows of the
+-- single delivery. Only observed rows (the shared world and the person's own)
+-- are delivered.
+-- Grain: synth_delivered_<extract>, one row per delivery x clean row, values
+-- as delivered.
+-- Reads: synth_person, synth_life_event, synth_benefit_spell,
+-- synth_payroll_period, synth_trajectory.
+-- Writes: synth_delivered_person, synth_delivered_spell,
+-- synth_delivered_period, synth_delivered_trajectory.
+create or replace table synth_delivered_person as
+with
+persons as (
+    select synth_person.*, life.death_date, life.emigration_date
+    from synth_person
+    join synth_life_event as life using (person_no)
+),
+deliveries as (
+    select 1 as delivery_no, $first_extract_date::date as extract_date
+    union all
+    select 2 as delivery_no, $extract_date::date as extract_date where $deliveries = 2
+),
+delivered as (
+    select
+        deliveries.delivery_no,
+        persons.person_no,
+        persons.person_id,
+        persons.birth_year,
+        persons.sex,
+        persons.region,
+        persons.birth_month,
+        if(persons.death_date <= deliveries.extract_date, persons.death_date, null) as death_date,
+        if(persons.emigration_date <= deliveries.extract_date, persons.emigration_date, null) as emigration_date
+    from persons
+    cross join deliveries
+)
+select * from delivered;
+
+create or replace table synth_delivered_spell as
+with
+persons as (select person_no, person_id from synth_person),
+spells as (
+    select spells.*, persons.person_id
+    from synth_benefit_spell as spells
+    join persons using (person_no)
+    where spells.is_observed
+),
+first_delivery as (
+    select
+        1 as delivery_no,
+        person_no, spell_no, spell_id, person_id, benefit_type, start_date,
+        if(end_date <= $first_extract_date::date, end_date, null) as end_date,
+        monthly_amount_eur, incapacity_cause
+    from spells
+    where start_date <= $first_extract_date::date
+),
+second_delivery as (
+    select
+        2 as delivery_no,
+        person_no, spell_id, spell_no, person_id, benefit_type, start_date, end_date, monthly_amount_eur, incapacity_cause
+    from spells
+    where $deliveries = 2
+      and (start_date > $first_extract_date::date or end_date is null or end_date > $first_extract_date::date)
+)
+select * from first_delivery
+union all by name
+select * from second_delivery;
+
+create or replace table synth_delivered_period as
+with
+persons as (select person_no, person_id from synth_person),
+periods as (
+    select
+        periods.*,
+        persons.person_id,
+        $deliveries = 2
+            and periods.period_end <= $first_extract_date::date
+            and synth_uniform($seed, periods.period_key, 'wrong-in-first-delivery') < 0.02
+            as is_wrong_in_first_delivery,
+        1.1 + 0.5 * synth_uniform($seed, periods.period_key, 'wrong-factor') as wrong_factor
+    from synth_payroll_period as periods
+    join persons using (person_no)
+    where periods.is_observed
+),
+first_delivery as (
+    select
+        1 as delivery_no,
+        person_no, period_key, period_id, person_id, job_id, employer_id, period_start, period_end,
+        if(is_wrong_in_first_delivery, round(hours_paid * wrong_factor, 2)::decimal(18, 2), hours_paid) as hours_paid,
+        if(is_wrong_in_first_delivery, round(wage_eur * wrong_factor, 2)::decimal(18, 2), wage_eur) as wage_eur,
+        job_type,
+        is_wrong_in_first_delivery
+    from periods
+    where period_end <= $first_extract_date::date
+),
+second_delivery as (
+    select
+        2 as delivery_no,
+        person_no, period_key, period_id, person_id, job_id, employer_id, period_start, period_end, hours_paid, wage_eur,
+        job_type,
+        is_wrong_in_first_delivery
+    from periods
+    where $deliveries = 2 and (period_end > $first_extract_date::date or is_wrong_in_first_delivery)
+)
+select * from first_delivery
+union all by name
+select * from second_delivery;
+
+create or replace table synth_delivered_trajectory as
+with
+persons as (select person_no, person_id from synth_person),
+trajectories as (
+    select trajectories.*, persons.person_id
+    from synth_trajectory as trajectories
+    join persons using (person_no)
+),
+first_delivery as (
+    select
+        1 as delivery_no,
+        person_no, trajectory_no, trajectory_id, person_id, programme, start_date,
+        if(end_date <= $first_extract_date::date, end_date, null) as end_date,
+        provider_id, funder, target_group, cost_eur
+    from trajectories
+    where start_date <= $first_extract_date::date
+),
+second_delivery as (
+    select
+        2 as delivery_no,
+        person_no, trajectory_no, trajectory_id, person_id, programme, start_date, end_date,
+        provider_id, funder, target_group, cost_eur
+    from trajectories
+    where $deliveries = 2
+      and (start_date > $first_extract_date::date or end_date is null or end_date > $first_extract_date::date)
+)
+select * from first_delivery
+union all by name
+select * from second_delivery
