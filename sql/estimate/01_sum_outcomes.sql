@@ -14,18 +14,13 @@
 -- Reads: observed_person_months. Writes: outcome_sums.
 create or replace table outcome_sums as
 with
-months as (
+study_months as (
     select
-        subgroup,
-        level,
-        weighting,
-        treated,
-        subclass,
-        weight,
-        event_month,
+        subgroup, level, weighting, treated, subclass, weight, event_month,
         columns($binary_pattern)::integer::decimal(18, 4) as "\0",
         columns($amount_pattern)::decimal(18, 4) as "\0"
     from observed_person_months
+    where subgroup = ''
 ),
 study_sums as (
     -- per outcome y: persons with y > 0, the sum of y and of y^2
@@ -37,8 +32,7 @@ study_sums as (
             sum_y := sum(columns($outcome_pattern)),
             sum_y2 := sum(columns($outcome_pattern)::decimal(38, 8) * columns($outcome_pattern))
         ) as "\0"
-    from months
-    where subgroup = ''
+    from study_months
     group by subgroup, level, weighting, treated, subclass, weight, event_month
 ),
 subgroup_sums as (
@@ -47,11 +41,11 @@ subgroup_sums as (
         subgroup, level, weighting, treated, subclass, weight, event_month,
         count(*) as persons,
         struct_pack(
-            persons_positive := count_if(columns($subgroup_pattern) > 0)::bigint,
-            sum_y := sum(columns($subgroup_pattern))::decimal(38, 4),
-            sum_y2 := sum(columns($subgroup_pattern))::decimal(38, 12)
+            persons_positive := count_if(columns($subgroup_pattern))::bigint,
+            sum_y := count_if(columns($subgroup_pattern))::decimal(38, 4),
+            sum_y2 := count_if(columns($subgroup_pattern))::decimal(38, 12)
         ) as "\0"
-    from months
+    from observed_person_months
     where subgroup <> ''
     group by subgroup, level, weighting, treated, subclass, weight, event_month
 ),

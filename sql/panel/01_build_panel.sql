@@ -45,28 +45,33 @@ flagged_months as (
     from event_months
     left join covered_months using (calendar_month)
 ),
-benefit_months as (
+spell_months as (
     select
         months.person_id,
         months.event_month,
-        bool_or(list_contains($qualifying_benefits, spells.benefit_type)) as on_benefit,
-        sum(month_eur) filter (where list_contains($qualifying_benefits, spells.benefit_type)) as benefit_eur,
-        sum(month_eur) as any_benefit_eur
-    from flagged_months as months
-    join benefit_spells as spells
-        on spells.person_id = months.person_id
-        and spells.start_date <= last_day(months.calendar_month)
-        and (spells.end_date is null or spells.end_date >= months.calendar_month),
-    lateral (
-        select (
+        list_contains($qualifying_benefits, spells.benefit_type) as is_qualifying,
+        (
             spells.monthly_amount_eur
             * (least(coalesce(spells.end_date, last_day(months.calendar_month)), last_day(months.calendar_month))
                 - greatest(spells.start_date, months.calendar_month) + 1)
             / day(last_day(months.calendar_month))
         )::decimal(18, 4) as month_eur
-    )
+    from flagged_months as months
+    join benefit_spells as spells
+        on spells.person_id = months.person_id
+        and spells.start_date <= last_day(months.calendar_month)
+        and (spells.end_date is null or spells.end_date >= months.calendar_month)
     where months.observed
-    group by months.person_id, months.event_month
+),
+benefit_months as (
+    select
+        person_id,
+        event_month,
+        bool_or(is_qualifying) as on_benefit,
+        sum(month_eur) filter (where is_qualifying) as benefit_eur,
+        sum(month_eur) as any_benefit_eur
+    from spell_months
+    group by person_id, event_month
 ),
 joined as (
     select

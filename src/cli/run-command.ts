@@ -33,7 +33,10 @@ export const runCommand: CommandModule<object, RunArgs> = {
 
 export const validateCommand: CommandModule<object, RunArgs> = {
   command: 'validate',
-  describe: 'ingest and data-quality checks only: loads new deliveries into the warehouse, reports linkage and rejects per rule, publishes nothing',
+  describe:
+    'ingest and data-quality checks only: loads new deliveries into the warehouse, reports linkage and coverage per extract, ' +
+    'what each file added or corrected (new, replacing, unchanged, older than the version in force, withdrawn by a full file) ' +
+    'and rejects per rule; publishes nothing',
   builder: (yargs) => yargs.options(studyOptions),
   handler: async (args) => {
     const loaded = loadStudyConfig(args.config);
@@ -46,6 +49,13 @@ export const validateCommand: CommandModule<object, RunArgs> = {
         ? `${row.coverage_from}..${row.coverage_to} (${row.coverage_source}${row.coverage_gap_months ? `; ${row.coverage_gap_months} months not covered` : ''})`
         : '';
       lines.push(`${row.extract.padEnd(20)}${counts.map((count) => String(count).padStart(11)).join('')}  ${coverage}`);
+    }
+    const fileCounts = ['read', 'accepted', 'new', 'replacing', 'unchanged', 'older', 'withdrawn'];
+    const width = Math.max('delivery/file'.length, ...result.files.map((file) => `${file.delivery_id}/${file.file}`.length)) + 2;
+    lines.push('', `${'delivery/file'.padEnd(width)}${'mode'.padStart(12)}${fileCounts.map((name) => name.padStart(11)).join('')}`);
+    for (const file of result.files) {
+      const counts = [file.rows_read, file.rows_accepted, file.rows_inserted, file.rows_replaced, file.rows_unchanged, file.rows_stale, file.rows_withdrawn];
+      lines.push(`${`${file.delivery_id}/${file.file}`.padEnd(width)}${file.mode.padStart(12)}${counts.map((count) => String(count).padStart(11)).join('')}`);
     }
     lines.push('', 'rejected rows per rule:');
     for (const row of result.rejectsByRule) lines.push(`  ${row.rule_id.padEnd(50)}${String(row.rows).padStart(8)}`);

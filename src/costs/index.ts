@@ -71,7 +71,7 @@ export const costsStage: Stage = {
       {
         n_treated: persons(1),
         n_control: persons(0),
-        effect: `${costs.effect.outcome} at month ${costs.effect.month}`,
+        effect: `${costs.effect.outcome} at month ${costs.effect.month}, among the persons observed then`,
         seed: costs.bootstrap.seed,
       },
     );

@@ -39,7 +39,7 @@ export async function estimateDifferences(db: Database, matching: StudyConfig['m
 
 /** Step 17: how much of each money total the largest persons hold, for the dominance rule. */
 export async function measureMoneyDominance(db: Database, topPersons: number): Promise<void> {
-  await db.runFile('estimate/17_measure_money_dominance.sql', { money_outcomes: [...MONEY_OUTCOMES], top_persons: topPersons });
+  await db.runFile('estimate/17_measure_money_dominance.sql', { money_pattern: columnPattern(MONEY_OUTCOMES), top_persons: topPersons });
 }
 
 export const estimateStage: Stage = {

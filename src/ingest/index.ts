@@ -12,7 +12,6 @@
  * stated in delivery.json or read from its rows.
  */
 import { join } from 'node:path';
-import { listValue } from '@duckdb/node-api';
 import type { Database } from '../db/database.js';
 import type { RuleContext } from '../contracts/define-extract.js';
 import { type DeliveryFile, lastCompleteMonth } from '../contracts/delivery.js';
@@ -102,13 +101,17 @@ export async function ingestDeliveries(db: Database, options: IngestOptions): Pr
     newDeliveryIds.push(delivery.manifest.delivery_id);
   }
   const deliveryIds = deliveries.map((delivery) => delivery.manifest.delivery_id);
-  const files = await db.query<IngestedFile>(
+  return { deliveryIds, newDeliveryIds, files: await readIngestedFiles(db, deliveryIds) };
+}
+
+/** Every file in the warehouse (or of the given deliveries) with its counts, in delivery and file order. */
+export async function readIngestedFiles(db: Database, deliveryIds?: readonly string[]): Promise<IngestedFile[]> {
+  return db.query<IngestedFile>(
     'ingest: file counts',
     `select delivery_id, file, extract, mode, sha256, ${FILE_COUNTS.map((count) => `${count}::double as ${count}`).join(', ')}
-     from ingested_files where list_contains($ids, delivery_id) order by delivery_id, file`,
-    { ids: listValue(deliveryIds) },
+     from ingested_files where $all or list_contains($ids, delivery_id) order by delivery_id, file`,
+    { all: deliveryIds === undefined, ids: [...(deliveryIds ?? [])] },
   );
-  return { deliveryIds, newDeliveryIds, files };
 }
 
 async function isAlreadyIngested(db: Database, delivery: Delivery): Promise<boolean> {
@@ -187,13 +190,13 @@ async function loadFile(db: Database, delivery: Delivery, file: DeliveryFile, ru
   const [counts] = await db.query<Omit<Record<(typeof FILE_COUNTS)[number], number>, 'rows_read' | 'rows_withdrawn'>>(
     `ingest: count ${file.name}`,
     `select
-        (select count(*) from incoming)::double as rows_accepted,
+        count(*)::double as rows_accepted,
         (select count(*) from classified where rule_id is not null)::double + (select count(*) from staged_malformed)::double as rows_rejected,
         count(*) filter (where status = 'inserted')::double as rows_inserted,
         count(*) filter (where status = 'replaced')::double as rows_replaced,
         count(*) filter (where status = 'unchanged')::double as rows_unchanged,
         count(*) filter (where status = 'stale')::double as rows_stale
-     from incoming_status`,
+     from incoming`,
   );
   const recorded = { ...counts!, rows_read: rowsRead, rows_withdrawn: withdrawn };
   await db.run(

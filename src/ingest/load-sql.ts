@@ -15,8 +15,8 @@
  * it. A row equal to the version in force leaves it in force. A `full` file
  * also withdraws every row in force that it does not hold.
  * Grain in: `classified`, one row per staged row. Out: the extract table,
- * `<extract>_superseded`, `rejects`, and `incoming_status` (one row per
- * accepted row of the file: inserted, replaced, unchanged or stale).
+ * `<extract>_superseded`, `rejects`, and `incoming` (one row per accepted
+ * row of the file with its status: inserted, replaced, unchanged or stale).
  */
 import { quoteIdentifier, quoteLiteral } from '../db/database.js';
 import type { Extract, RuleContext } from '../contracts/define-extract.js';
@@ -74,27 +74,26 @@ from ranked as checked`;
 }
 
 /**
- * `incoming` (the file's accepted rows) and `incoming_status`: per accepted
- * row, how it relates to the version of its key in force.
+ * `incoming`: the file's accepted rows, each with how it relates to the
+ * version of its key in force (status: inserted, replaced, unchanged or
+ * stale) and that version's delivery.
  */
 export function compareIncomingSql(extract: Extract): string {
   const key = quoteIdentifier(extract.key);
   const columns = extract.columnNames.map(quoteIdentifier);
-  const equal = columns.map((column) => `incoming.${column} is not distinct from in_force.${column}`).join(' and ');
+  const equal = columns.map((column) => `accepted.${column} is not distinct from in_force.${column}`).join(' and ');
   return `create or replace temp table incoming as
-select ${columns.join(', ')}, line_number from classified where rule_id is null;
-create or replace temp table incoming_status as
 with
+accepted as (select ${columns.join(', ')}, line_number from classified where rule_id is null),
 deliveries as (select distinct delivery_id, extract_date from ingested_files),
 in_force as (
     select current.*, deliveries.extract_date
     from ${quoteIdentifier(extract.name)} as current
     join deliveries using (delivery_id)
-    where current.${key} in (select ${key} from incoming)
+    where current.${key} in (select ${key} from accepted)
 )
 select
-    incoming.${key},
-    incoming.line_number,
+    accepted.*,
     in_force.delivery_id as in_force_delivery_id,
     case
         when in_force.delivery_id is null then 'inserted'
@@ -103,8 +102,8 @@ select
         when ${equal} then 'unchanged'
         else 'replaced'
     end as status
-from incoming
-left join in_force on in_force.${key} = incoming.${key}`;
+from accepted
+left join in_force on in_force.${key} = accepted.${key}`;
 }
 
 /** The newest delivery whose rows are in force for this extract, if it is newer than this one (a full file may not replace it). */
@@ -129,21 +128,15 @@ export function applyIncomingSql(extract: Extract, mode: FileMode): string {
   const history = quoteIdentifier(supersededTable(extract));
   const key = quoteIdentifier(extract.key);
   const columns = extract.columnNames.map(quoteIdentifier).join(', ');
-  const replaced = `${key} in (select ${key} from incoming_status where status = 'replaced')`;
+  const replaced = `${key} in (select ${key} from incoming where status = 'replaced')`;
   const leaving = mode === 'full' ? `(${replaced} or ${key} not in (select ${key} from incoming))` : replaced;
   return `insert into ${history}
-select ${columns}, $delivery_id, incoming_status.in_force_delivery_id
-from incoming join incoming_status using (${key}, line_number)
-where incoming_status.status = 'stale'
-order by incoming.line_number;
+select ${columns}, $delivery_id, in_force_delivery_id from incoming where status = 'stale' order by line_number;
 insert into ${history}
 select ${columns}, delivery_id, $delivery_id from ${table} where ${leaving} order by ${key};
 delete from ${table} where ${leaving};
 insert into ${table}
-select ${columns}, $delivery_id
-from incoming join incoming_status using (${key}, line_number)
-where incoming_status.status in ('inserted', 'replaced')
-order by incoming.line_number;`;
+select ${columns}, $delivery_id from incoming where status in ('inserted', 'replaced') order by line_number;`;
 }
 
 /**

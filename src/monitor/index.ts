@@ -19,6 +19,10 @@ export const monitorStage: Stage = {
     });
     await db.runFile('monitor/02_count_ever_employed.sql', { months_after: study.follow_up.months_after });
     await db.runFile('monitor/03_bin_propensity_scores.sql');
-    await db.runFile('monitor/04_count_follow_up.sql', { months_after: study.follow_up.months_after });
+    await db.runFile('monitor/04_count_follow_up.sql', {
+      report_months: [...new Set([...study.follow_up.report_months, study.follow_up.months_after])].sort((a, b) => a - b),
+      censor_control_at_treatment: study.arms.censor_control_at_treatment,
+      treated: study.arms.treated,
+    });
   },
 };

@@ -221,14 +221,16 @@ export const OUTPUT_FILES: readonly OutputFileDescription[] = [
     file: 'follow_up.parquet',
     area: 'export',
     description:
-      'How many persons each month\'s estimates rest on, and why the others are not observed, per sample, arm and follow-up month. ' +
-      'The statuses of a month add up to the sample\'s size (attrition); crossed_over counts the controls who started the treated programme. ' +
+      'How many persons the estimates of a month rest on, and why the others are not observed, per sample, arm and report month ' +
+      '(follow_up.report_months and the last follow-up month). ' +
+      'The statuses of a month add up to the sample\'s size (attrition); every status that can occur has a row, zero or not; ' +
+      'crossed_over counts the controls who started the treated programme. ' +
       'A count differing from the last published one of its status by fewer persons than the disclosure threshold is suppressed, ' +
       'except the observed persons, which are effects\' and curves\' n.',
     columns: {
       sample: "'cohort' (every cohort person, as the unadjusted estimates) or 'matched' (matching weight above 0)",
       arm: 'programme of the arm',
-      event_month: 'months since the index month (0..months_after)',
+      event_month: 'months since the index month: a report month, or the last month of the follow-up',
       status:
         "'observed' (in the month's estimate), 'without_comparator' (observed, but no person of the other arm of the matched set is), " +
         "censored from this or an earlier month by 'death', 'emigration', 'state_pension_age' or 'started_treated_programme' " +

@@ -109,7 +109,7 @@ export function studyTables(study: Pick<StudyConfig, 'follow_up' | 'subgroups'>)
     {
       name: 'attrition',
       title: 'Attrition: from the delivered rows to the matched cohort',
-      note: 'Rows for the first two steps, persons after. Suppressed: fewer than the disclosure threshold.',
+      note: 'Rows for the first three steps (delivered, accepted, in force after corrections), persons after. A rule the study does not apply keeps everyone. Suppressed: fewer than the disclosure threshold.',
       sql: `select step_no::varchar as step, step as description, unit,
           ${integer('n')} as n, coalesce(n_treated::bigint::varchar, '') as n_treated,
           coalesce(n_control::bigint::varchar, '') as n_control

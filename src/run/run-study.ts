@@ -10,6 +10,7 @@ import { randomBytes } from 'node:crypto';
 import { studyPipeline, validationPipeline } from '../../pipelines/study.js';
 import { configWarnings, type LoadedStudyConfig } from '../config/study-config.js';
 import { Database } from '../db/database.js';
+import { type IngestedFile, readIngestedFiles } from '../ingest/index.js';
 import { logInfo } from '../log.js';
 import { publishRun } from '../publish/index.js';
 import { runStage, type Stage, type StageContext, type StageReport } from '../stage.js';
@@ -77,12 +78,7 @@ export async function runStudy(options: RunOptions): Promise<RunResult> {
     const context: StageContext = { db, study, runId, landing };
     const stages = await runStages(studyPipeline, context);
     const balanceGate = await checkBalanceGate(db, study.matching.balance_max_abs_smd);
-    const inputs = await db.query<Record<string, unknown>>(
-      'run: inputs',
-      `select delivery_id, file, extract, sha256, rows_read::double as rows_read, rows_accepted::double as rows_accepted,
-          rows_rejected::double as rows_rejected
-       from ingested_files order by delivery_id, file`,
-    );
+    const inputs = await readIngestedFiles(db);
     logInfo('[publish]');
     const { runDir } = await publishRun({
       db,
@@ -126,6 +122,8 @@ export interface LinkageRow {
 }
 
 export interface ValidationResult {
+  /** Every file in the warehouse, with how its accepted rows relate to the versions in force. */
+  files: IngestedFile[];
   linkage: LinkageRow[];
   rejectsByRule: { extract: string; rule_id: string; rows: number }[];
 }
@@ -149,7 +147,7 @@ export async function validateStudy(options: RunOptions): Promise<ValidationResu
       'validate: rejects by rule',
       'select extract, rule_id, count(*)::double as rows from rejects group by extract, rule_id order by extract, rule_id',
     );
-    return { linkage, rejectsByRule };
+    return { files: await readIngestedFiles(db), linkage, rejectsByRule };
   } finally {
     db.close();
   }

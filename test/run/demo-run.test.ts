@@ -218,6 +218,20 @@ describe('the command line', () => {
     expect(result.stdout.trim().split('\n')).toEqual(['n', String(OUTCOMES.length * 61)]);
   });
 
+  test('validate prints linkage with superseded rows and coverage, and what each file added or corrected', () => {
+    const result = cli(['validate', '--config', 'config/demo.yaml', '--landing', landing, '--out', join(work, 'validate-out'), '--quiet']);
+    expect(result.status).toBe(0);
+    const lines = result.stdout.split('\n');
+    expect(lines[0]).toMatch(/^extract +read +accepted +rejected +superseded +in force +persons +orphans +dup keys +coverage$/);
+    expect(lines.find((line) => line.startsWith('employment_periods'))).toMatch(/2010-07\.\.2021-06 \(delivery\.json\)$/);
+    const files = lines.filter((line) => /^synth-\d+\.\d\//.test(line)).map((line) => line.trim().split(/ +/));
+    expect(files).toHaveLength(8);
+    for (const [name, , , accepted, inserted, replacing, unchanged, older] of files) {
+      expect(Number(inserted) + Number(replacing) + Number(unchanged) + Number(older), name).toBe(Number(accepted));
+    }
+    expect(files.find(([name]) => name!.endsWith('.2/persons.csv.gz'))?.[1]).toBe('full');
+  });
+
   test('an unknown command is a usage error', () => {
     const result = cli(['frobnicate']);
     expect(result.status).toBe(2);

@@ -42,6 +42,17 @@ describe('two deliveries that add up to one corrected delivery', () => {
     }
   });
 
+  test('write every panel file in person_id order, whatever the threads', async () => {
+    const [row] = await read<{ out_of_order: number }>(
+      join(runs.two, 'restricted', 'panel', '*', '*.parquet'),
+      `select count(*)::double as out_of_order from (
+         select person_id < lag(person_id) over (partition by filename order by file_row_number) as is_descending
+         from read_parquet('${join(runs.two, 'restricted', 'panel', '*', '*.parquet')}', filename = true, file_row_number = true)
+       ) where is_descending`,
+    );
+    expect(row!.out_of_order).toBe(0);
+  });
+
   test('give the same estimates, balance, costs and follow-up, byte for byte', () => {
     const bookkeeping = new Set(['attrition.parquet', 'linkage.parquet', 'disclosure.json', 'report.html']);
     const exported = readdirSync(join(runs.one, 'export')).filter((name) => /\.(parquet|arrow)$/.test(name) && !bookkeeping.has(name));

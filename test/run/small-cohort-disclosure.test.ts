@@ -118,6 +118,31 @@ describe('a small cohort', () => {
     expect(months.some((month) => month.persons_ever_employed === null)).toBe(true);
   });
 
+  test('a reason for leaving the follow-up is never a small step between report months, nor recoverable from the others', async () => {
+    const rows = await readExport<{ sample: string; arm: string; event_month: number; status: string; persons: number | null; size: number }>(
+      `select follow_up.sample, follow_up.arm, follow_up.event_month, follow_up.status, follow_up.persons::double as persons,
+           (case follow_up.arm when 'IPS' then attrition.n_treated else attrition.n_control end)::double as size
+       from $follow_up as follow_up join $attrition as attrition using (sample)
+       where follow_up.is_status
+       order by follow_up.sample, follow_up.arm, follow_up.status, follow_up.event_month`,
+    );
+    expect(rows.length).toBeGreaterThan(0);
+    const reasons = rows.filter((row) => row.status !== 'observed');
+    expect(
+      smallSteps(reasons.map((row) => ({ group: `${row.sample} ${row.arm} ${row.status}`, value: row.persons, label: `${row.sample} ${row.arm} ${row.status} ${row.event_month}` }))),
+    ).toEqual([]);
+    const months = new Map<string, typeof rows>();
+    for (const row of rows) months.set(`${row.sample} ${row.arm} ${row.event_month}`, [...(months.get(`${row.sample} ${row.arm} ${row.event_month}`) ?? []), row]);
+    for (const [month, statuses] of months) {
+      const observed = statuses.find((row) => row.status === 'observed')?.persons;
+      const hidden = statuses.filter((row) => row.status !== 'observed' && row.persons === null);
+      if (observed === null || observed === undefined || hidden.length === 0) continue;
+      const shown = statuses.filter((row) => row.status !== 'observed').reduce((sum, row) => sum + (row.persons ?? 0), 0);
+      // The size minus the observed is every reason together; the hidden ones must not be one small count.
+      expect(hidden.length >= 2 || statuses[0]!.size - observed - shown >= THRESHOLD, month).toBe(true);
+    }
+  });
+
   test('a subgroup level\'s matched persons are hidden in subgroups and subgroup_effects alike, and never a small difference from its persons', async () => {
     const levels = await readExport<{ level: string; persons_treated: number | null; matched_treated: number | null; effect_n: number | null }>(
       `select subgroups.level, persons_treated::double as persons_treated, matched_treated::double as matched_treated,
