@@ -4,8 +4,16 @@
 -- calendar months: hours and wages go to each month in proportion to the
 -- period's days that fall in it. Each share is rounded to DECIMAL(18,4)
 -- before summing so the sums are exact and independent of thread count.
+-- Whether a month reaches an hours threshold is decided exactly, never on
+-- rounded hours: competitive_hour_units counts the month's hours in units
+-- of 1 / (10^6 x lcm(1..31)) hour (hours_paid has at most 6 decimals and a
+-- period at most 31 days), compared with at_least_hours(units, threshold).
 -- Grain: one row per person_id x calendar month with paid competitive work.
 -- Reads: employment_periods, trajectories. Writes: person_month_work.
+create or replace macro hour_units(hours) as (hours * 1000000)::hugeint * 72201776446800;
+
+create or replace macro at_least_hours(units, hours) as units >= hour_units(hours);
+
 create or replace table person_month_work as
 with
 periods as (
@@ -42,6 +50,7 @@ month_totals as (
         person_id,
         calendar_month,
         sum((hours_paid * overlap_days / period_days)::decimal(18, 4)) as competitive_hours,
+        sum(hour_units(hours_paid) // period_days * overlap_days) as competitive_hour_units,
         sum((wage_eur * overlap_days / period_days)::decimal(18, 4)) as wage_eur
     from shares
     group by person_id, calendar_month

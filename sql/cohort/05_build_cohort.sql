@@ -25,9 +25,9 @@ prior_work as (
         eligible.person_id,
         count(*) filter (
             where work.calendar_month >= eligible.index_month - interval 12 month
-            and work.competitive_hours >= $min_hours_any
+            and at_least_hours(work.competitive_hour_units, $min_hours_any)
         ) as months_worked_12m,
-        count(*) filter (where work.competitive_hours >= $min_hours_any) as months_worked_24m,
+        count(*) filter (where at_least_hours(work.competitive_hour_units, $min_hours_any)) as months_worked_24m,
         coalesce(sum(work.wage_eur) filter (where work.calendar_month >= eligible.index_month - interval 12 month), 0)
             as wage_eur_12m,
         coalesce(sum(work.wage_eur), 0) as wage_eur_24m

@@ -1,7 +1,9 @@
 -- Linkage report: per extract, how its rows link to persons, how many
 -- later deliveries superseded, and the months it covers.
--- Orphans (person_id not in persons) and duplicate keys are rejected at
--- ingest, so they are counted from the rejects ledger. rows_read =
+-- Duplicate keys are rejected at ingest, so they are counted from the
+-- rejects ledger. Orphans (rows in force whose person_id is not among the
+-- persons in force) are kept, since a later delivery may bring the person;
+-- the cohort never sees them (it joins persons). rows_read =
 -- rows_rejected + rows_superseded + rows_in_force: an accepted row is in
 -- force or superseded (by a later version, an equal earlier one, or a full
 -- file that left it out).
@@ -22,10 +24,7 @@ files as (
     group by extract
 ),
 ledger as (
-    select
-        extract,
-        count(*) filter (where rule_id like '%.unknown_person') as orphan_rows,
-        count(*) filter (where rule_id like '%.duplicate') as duplicate_key_rows
+    select extract, count(*) filter (where rule_id like '%.duplicate') as duplicate_key_rows
     from rejects
     group by extract
 ),
@@ -63,7 +62,7 @@ report as (
         in_force.rows_in_force::bigint as rows_in_force,
         in_force.persons::bigint as persons,
         in_force.linked_rows::bigint as linked_rows,
-        coalesce(ledger.orphan_rows, 0) as orphan_rows,
+        (in_force.rows_in_force - in_force.linked_rows)::bigint as orphan_rows,
         coalesce(ledger.duplicate_key_rows, 0) as duplicate_key_rows,
         strftime(coverage.coverage_from, '%Y-%m') as coverage_from,
         strftime(coverage.coverage_to, '%Y-%m') as coverage_to,

@@ -1,23 +1,37 @@
 -- Programme monitoring as IPS programmes report it: of the persons in an
 -- active trajectory of the treated programme at the end of a quarter, how
 -- many are at work (>= $min_hours_any competitive hours in the quarter's last
--- month). All accepted trajectories count, not only the study cohort.
+-- month). All accepted trajectories count, not only the study cohort; a
+-- person who died or emigrated by the end of the quarter is not active.
+-- Only quarters whose last month the employment extract covers are counted:
+-- a month outside coverage is never read as not at work.
 -- provider_id 'all' is the programme as a whole (each person once).
 -- Grain: one row per calendar quarter x provider_id (and 'all').
--- Reads: trajectories, person_month_work. Writes: monitoring_quarter_provider.
+-- Reads: trajectories, persons, coverage_spans, person_month_work.
+-- Writes: monitoring_quarter_provider.
 create or replace table monitoring_quarter_provider as
 with
 programme as (
-    select person_id, provider_id, start_date, end_date
+    select trajectories.person_id, trajectories.provider_id, trajectories.start_date,
+        least(trajectories.end_date, persons.death_date, persons.emigration_date) as end_date
     from trajectories
-    where programme = $treated
+    join persons using (person_id)
+    where trajectories.programme = $treated
 ),
 quarters as (
-    select unnest(generate_series(
-        date_trunc('quarter', (select min(start_date) from programme)),
-        date_trunc('quarter', (select max(coalesce(end_date, start_date)) from programme)),
-        interval 3 month
-    ))::date as quarter_start
+    select quarter_start
+    from (
+        select unnest(generate_series(
+            date_trunc('quarter', (select min(start_date) from programme)),
+            date_trunc('quarter', (select max(coalesce(end_date, start_date)) from programme)),
+            interval 3 month
+        ))::date as quarter_start
+    )
+    where exists (
+        select 1 from coverage_spans as spans
+        where spans.extract = 'employment_periods'
+            and (quarter_start + interval 2 month)::date between spans.span_from and spans.span_to
+    )
 ),
 active as (
     select distinct
@@ -35,7 +49,7 @@ counted as (
         strftime(active.quarter_start, '%Y') || '-Q' || quarter(active.quarter_start)::varchar as quarter,
         active.provider_id,
         count(distinct active.person_id) as persons_active,
-        count(distinct active.person_id) filter (where work.competitive_hours >= $min_hours_any) as persons_at_work
+        count(distinct active.person_id) filter (where at_least_hours(work.competitive_hour_units, $min_hours_any)) as persons_at_work
     from active
     left join person_month_work as work
         on work.person_id = active.person_id and work.calendar_month = active.last_month

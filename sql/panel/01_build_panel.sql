@@ -79,6 +79,7 @@ joined as (
         months.event_month,
         months.calendar_month,
         months.observed,
+        coalesce(work.competitive_hour_units, 0) as hour_units,
         case when months.observed then coalesce(work.competitive_hours, 0) end::decimal(18, 2) as hours,
         case when months.observed then coalesce(work.wage_eur, 0) end::decimal(18, 2) as wage_eur,
         case when months.observed then coalesce(benefit_months.on_benefit, false) end as on_benefit,
@@ -90,13 +91,14 @@ joined as (
     left join benefit_months using (person_id, event_month)
 ),
 outcomes as (
+    -- the hours thresholds on the exact hours (person_month_work), not on the rounded ones
     select
         person_id,
         event_month,
         calendar_month,
         observed,
-        hours >= $min_hours_any as employed_any,
-        hours >= $min_hours_48h as employed_48h,
+        case when observed then at_least_hours(hour_units, $min_hours_any) end as employed_any,
+        case when observed then at_least_hours(hour_units, $min_hours_48h) end as employed_48h,
         hours,
         wage_eur,
         on_benefit,

@@ -33,7 +33,8 @@ export interface ColumnType {
 const ID_PATTERN = /^[A-Za-z0-9_-]{1,64}$/;
 const ISO_DATE_PATTERN = /^[0-9]{4}-[0-9]{2}-[0-9]{2}$/;
 const INTEGER_PATTERN = /^-?[0-9]{1,9}$/;
-const DECIMAL_PATTERN = /^-?[0-9]{1,13}(\.[0-9]{1,6})?$/;
+/** At most 12 digits before and 6 after the point: every such value fits DECIMAL(18,6) exactly. */
+const DECIMAL_PATTERN = /^-?[0-9]{1,12}(\.[0-9]{1,6})?$/;
 const BSN_WEIGHTS = [9, 8, 7, 6, 5, 4, 3, 2, -1] as const;
 
 function sqlRegex(pattern: RegExp): string {
@@ -118,13 +119,13 @@ export function integerBetween(min: number, max: number): ColumnType {
   };
 }
 
-/** Non-negative amount (euros or hours), stored as DECIMAL(18,2) so sums are exact. */
+/** Non-negative amount (euros or hours), stored exactly as DECIMAL(18,6), so nothing is rounded and sums are exact. */
 export function nonNegativeAmount(unit: string): ColumnType {
   return {
-    duckdbType: 'DECIMAL(18,2)',
-      description: `${unit}, a decimal number >= 0 (stored with 2 decimals)`,
+    duckdbType: 'DECIMAL(18,6)',
+    description: `${unit}, a decimal number >= 0 with at most 12 digits before and 6 after the point (stored exactly)`,
     checks: [
-      patternCheck('number', 'must be a decimal number', DECIMAL_PATTERN),
+      patternCheck('number', 'must be a decimal number with at most 12 digits before and 6 after the point', DECIMAL_PATTERN),
       {
         id: 'negative',
         description: 'must not be negative',

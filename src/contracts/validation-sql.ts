@@ -20,10 +20,6 @@ export function duplicateKeyRuleId(extract: Extract): string {
   return `${extract.name}.${extract.key}.duplicate`;
 }
 
-export function unknownPersonRuleId(extract: Extract): string {
-  return `${extract.name}.person_id.unknown_person`;
-}
-
 /** Every rule an extract's rows can fail, with the reason written to the ledger. */
 export function ruleCatalogue(extract: Extract): RuleDescription[] {
   const rules: RuleDescription[] = [];
@@ -38,9 +34,6 @@ export function ruleCatalogue(extract: Extract): RuleDescription[] {
     id: duplicateKeyRuleId(extract),
     reason: `${extract.key} must be unique within a delivery; the first occurrence is kept`,
   });
-  if (extract.referencesPerson) {
-    rules.push({ id: unknownPersonRuleId(extract), reason: 'person_id must exist in the accepted persons' });
-  }
   return rules;
 }
 

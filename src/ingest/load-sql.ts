@@ -6,7 +6,9 @@
  * A row's rule is the first it fails: column checks and row rules
  * (validation-sql.ts), then the duplicate key rule (the first occurrence in
  * line order is kept; a key that another file of the same delivery loaded
- * is a duplicate too), then the unknown-person rule.
+ * is a duplicate too). Whether a row's person is known is not a property of
+ * the row: a later delivery may bring the person, so rows of unknown persons
+ * are kept and counted as orphans by the link stage.
  *
  * Versions (DESIGN §2): a key loaded from an earlier delivery is replaced by
  * the version with the later extract_date (on the same date, the later
@@ -26,7 +28,6 @@ import {
   checkRowsSql,
   duplicateKeyRuleId,
   ruleCatalogue,
-  unknownPersonRuleId,
 } from '../contracts/validation-sql.js';
 
 export const MALFORMED_RULE = 'csv_malformed';
@@ -48,9 +49,6 @@ export function createSupersededTableSql(extract: Extract): string {
 export function classifyStagedSql(extract: Extract, context: RuleContext): string {
   const table = quoteIdentifier(extract.name);
   const key = quoteIdentifier(extract.key);
-  const unknownPerson = extract.referencesPerson
-    ? `when checked.person_id not in (select person_id from persons) then ${quoteLiteral(unknownPersonRuleId(extract))}`
-    : '';
   return `create or replace temp table classified as
 with
 checked as (${checkRowsSql(extract, 'staged', context)}),
@@ -68,7 +66,6 @@ select
             or ${key} in (select ${key} from ${table} where delivery_id = $delivery_id)
             or ${key} in (select ${key} from ${quoteIdentifier(supersededTable(extract))} where delivery_id = $delivery_id)
             then ${quoteLiteral(duplicateKeyRuleId(extract))}
-        ${unknownPerson}
     end as rule_id
 from ranked as checked`;
 }

@@ -58,7 +58,7 @@ export const OUTPUT_FILES: readonly OutputFileDescription[] = [
       rows_in_force: 'rows the study uses (rows_read = rows_rejected + rows_superseded + rows_in_force)',
       persons: `distinct ${PERSON_COUNT} among the rows in force`,
       linked_rows: 'rows in force whose person is in persons',
-      orphan_rows: 'rows rejected because their person_id is not in persons',
+      orphan_rows: 'rows in force whose person_id is not in persons (kept: a later delivery may bring the person; the cohort never uses them)',
       duplicate_key_rows: 'rows rejected because their key repeats an earlier row of the same delivery',
       coverage_from: 'first calendar month (YYYY-MM) the extract covers; null for persons',
       coverage_to: 'last calendar month covered (never past the last month complete at an extract date)',
@@ -296,9 +296,9 @@ export const OUTPUT_FILES: readonly OutputFileDescription[] = [
       observed:
         'the month lies inside the coverage of the employment and benefit extracts and before death, emigration, state-pension age ' +
         '(and a control\'s start of the treated programme, when censored); every outcome is null when false',
-      employed_any: '>= 1 competitive hour in the month (SHELTERED and INTERN jobs excluded)',
-      employed_48h: '>= 48 competitive hours in the month',
-      hours: 'competitive hours, payroll periods spread over months by days',
+      employed_any: '>= 1 competitive hour in the month (SHELTERED and INTERN jobs excluded), decided on the exact hours',
+      employed_48h: '>= 48 competitive hours in the month, decided on the exact hours',
+      hours: 'competitive hours, payroll periods spread over months by days (rounded to 2 decimals)',
       wage_eur: 'competitive wages, spread the same way',
       on_benefit: 'on a qualifying benefit (population.qualifying_benefits: sickness and disability) for at least one day of the month',
       benefit_eur: 'qualifying benefit euros: monthly amount times the share of the month on the spell',

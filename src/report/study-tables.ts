@@ -118,7 +118,7 @@ export function studyTables(study: Pick<StudyConfig, 'follow_up' | 'subgroups'>)
     {
       name: 'linkage',
       title: 'Linkage per extract',
-      note: 'Orphans (person not in persons) and duplicate keys are rejected at ingest. Superseded: accepted rows that a later delivery replaced (or a full file left out); rows read = rejected + superseded + in force. Coverage: the calendar months the extract covers, stated in delivery.json or read from the rows.',
+      note: 'Duplicate keys are rejected at ingest; orphans (person not in persons) are kept, since a later delivery may bring the person, and are not used. Superseded: accepted rows that a later delivery replaced (or a full file left out); rows read = rejected + superseded + in force. Coverage: the calendar months the extract covers, stated in delivery.json or read from the rows.',
       sql: `select extract, rows_read::varchar as rows_read, rows_rejected::varchar as rows_rejected,
           rows_superseded::varchar as rows_superseded, rows_in_force::varchar as rows_in_force, ${integer('persons')} as persons,
           orphan_rows::varchar as orphan_rows, duplicate_key_rows::varchar as duplicate_key_rows,

@@ -6,8 +6,10 @@
  */
 import { describe, expect, test } from 'vitest';
 import { ingestDeliveries } from '../../src/ingest/index.js';
+import { linkStage } from '../../src/link/index.js';
 import type { Database } from '../../src/db/database.js';
 import { makeTempDir, type TestFile, withDatabase, writeDelivery } from '../support/delivery.js';
+import { demoStudy } from '../support/warehouse.js';
 
 const PERSONS_HEADER = 'person_id,birth_year,sex,region,birth_month,death_date,emigration_date';
 const SPELLS_HEADER = 'spell_id,person_id,benefit_type,start_date,end_date,monthly_amount_eur,incapacity_cause';
@@ -107,6 +109,38 @@ describe('a later delivery', () => {
       const accepted = report.files.reduce((sum, file) => sum + file.rows_accepted, 0);
       for (const file of report.files) expect(file.rows_read).toBe(file.rows_accepted + file.rows_rejected);
       expect([read, accepted, rejected, await db.count('persons')]).toEqual([6, 4, 2, 2]);
+    });
+  });
+});
+
+describe('rows whose person arrives later', () => {
+  test('are kept as orphans, and link once a later delivery brings the person, in whatever order the deliveries load', async () => {
+    for (const [early, late] of [['d1', 'd2'], ['d2', 'd1']]) {
+      const landing = makeTempDir();
+      // The earlier extract has P2's spell but not yet P2; the later one has P2.
+      writeDelivery(landing, early!, [persons(['P1,1980,F,,,,']), spells(['S1,P1,WGA,2014-01-01,,1500.00,', 'S2,P2,ZW,2015-01-01,,1500.00,'])], '2018-06-30');
+      writeDelivery(landing, late!, [persons(['P1,1980,F,,,,', 'P2,1970,M,,,,'], 'full')], '2021-06-30');
+      await withDatabase(async (db) => {
+        await ingest(db, landing);
+        await linkStage.run({ db, study: demoStudy(), runId: 'r', landing });
+        expect(await inForce(db, 'select spell_id from benefit_spells order by spell_id')).toEqual([{ spell_id: 'S1' }, { spell_id: 'S2' }]);
+        expect(await inForce(db, "select orphan_rows::int as orphans, linked_rows::int as linked from linkage where extract = 'benefit_spells'")).toEqual([
+          { orphans: 0, linked: 2 },
+        ]);
+        expect(await db.count('rejects')).toBe(0);
+      });
+    }
+  });
+
+  test('are counted as orphans while the person is missing', async () => {
+    const landing = makeTempDir();
+    writeDelivery(landing, 'd1', [persons(['P1,1980,F,,,,']), spells(['S1,P1,WGA,2014-01-01,,1500.00,', 'S2,P2,ZW,2015-01-01,,1500.00,'])]);
+    await withDatabase(async (db) => {
+      await ingest(db, landing);
+      await linkStage.run({ db, study: demoStudy(), runId: 'r', landing });
+      expect(await inForce(db, "select rows_in_force::int as rows, orphan_rows::int as orphans from linkage where extract = 'benefit_spells'")).toEqual([
+        { rows: 2, orphans: 1 },
+      ]);
     });
   });
 });

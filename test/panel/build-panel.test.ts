@@ -4,6 +4,7 @@
  * index month 2013-01, so event month m is calendar month 2013-01 + m.
  */
 import { describe, expect, test } from 'vitest';
+import { NON_COMPETITIVE_JOB_TYPES } from '../../src/contracts/extracts.js';
 import { panelStage } from '../../src/panel/index.js';
 import { withDatabase } from '../support/delivery.js';
 import { demoStudy, loadWarehouse, type WarehouseRows } from '../support/warehouse.js';
@@ -12,6 +13,7 @@ interface PanelRow {
   event_month: number;
   observed: boolean;
   employed_any: boolean | null;
+  employed_48h: boolean | null;
   hours: number | null;
   on_benefit: boolean | null;
   benefit_eur: number | null;
@@ -27,15 +29,11 @@ async function panel(rows: WarehouseRows, censoringEventMonth: number | null, mo
       `create table cohort as select 'P' as person_id, date '2013-01-01' as index_month, $month::integer as censoring_event_month`,
       { month: censoringEventMonth },
     );
-    await db.run(
-      'work',
-      `create table person_month_work as
-       select 'P' as person_id, date '2013-03-01' as calendar_month, 60.0::decimal(18, 4) as competitive_hours, 600.0::decimal(18, 4) as wage_eur`,
-    );
+    await db.runFile('cohort/01_spread_payroll_hours.sql', { non_competitive_job_types: [...NON_COMPETITIVE_JOB_TYPES] });
     await panelStage.run({ db, study: demoStudy(), runId: 'r', landing: '' });
     return db.query<PanelRow>(
       'panel',
-      `select event_month, observed, employed_any, hours::double as hours, on_benefit, benefit_eur::double as benefit_eur,
+      `select event_month, observed, employed_any, employed_48h, hours::double as hours, on_benefit, benefit_eur::double as benefit_eur,
            on_any_benefit, any_benefit_eur::double as any_benefit_eur
        from panel_person_month where list_contains($months, event_month) order by event_month`,
       { months },
@@ -43,7 +41,14 @@ async function panel(rows: WarehouseRows, censoringEventMonth: number | null, mo
   });
 }
 
+/** One payroll period of 60 hours in March 2013 (event month 2). */
+function period(period_id: string, start: string, end: string, hours: number): Record<string, string | number> {
+  return { period_id, person_id: 'P', job_id: 'J', employer_id: 'E', period_start: start, period_end: end, hours_paid: hours, wage_eur: 10 * hours, job_type: 'REGULAR' };
+}
+
 const SPELLS: WarehouseRows = {
+  trajectories: [{ trajectory_id: 'T', person_id: 'P', programme: 'IPS', start_date: '2013-01-15', provider_id: 'PR1', funder: 'UWV' }],
+  employment_periods: [period('W1', '2013-03-01', '2013-03-31', 60)],
   benefit_spells: [
     // qualifying WGA to the end of June 2013, then WW (not qualifying) from 16 July to the end of 2013
     { spell_id: 'S1', person_id: 'P', benefit_type: 'WGA', start_date: '2010-01-01', end_date: '2013-06-30', monthly_amount_eur: 1500 },
@@ -54,10 +59,10 @@ const SPELLS: WarehouseRows = {
 describe('the panel', () => {
   test('on_benefit and benefit_eur count the qualifying benefits; the any_ outcomes count WW too', async () => {
     expect(await panel(SPELLS, null, [2, 5, 6])).toEqual([
-      { event_month: 2, observed: true, employed_any: true, hours: 60, on_benefit: true, benefit_eur: 1500, on_any_benefit: true, any_benefit_eur: 1500 },
-      { event_month: 5, observed: true, employed_any: false, hours: 0, on_benefit: true, benefit_eur: 1500, on_any_benefit: true, any_benefit_eur: 1500 },
+      { event_month: 2, observed: true, employed_any: true, employed_48h: true, hours: 60, on_benefit: true, benefit_eur: 1500, on_any_benefit: true, any_benefit_eur: 1500 },
+      { event_month: 5, observed: true, employed_any: false, employed_48h: false, hours: 0, on_benefit: true, benefit_eur: 1500, on_any_benefit: true, any_benefit_eur: 1500 },
       // WW for 16 of July's 31 days: 3100 x 16 / 31 = 1600
-      { event_month: 6, observed: true, employed_any: false, hours: 0, on_benefit: false, benefit_eur: 0, on_any_benefit: true, any_benefit_eur: 1600 },
+      { event_month: 6, observed: true, employed_any: false, employed_48h: false, hours: 0, on_benefit: false, benefit_eur: 0, on_any_benefit: true, any_benefit_eur: 1600 },
     ]);
   });
 
@@ -67,6 +72,17 @@ describe('the panel', () => {
       [2, true, true, 60, true, 1500],
       [3, false, null, null, null, null],
       [36, false, null, null, null, null],
+    ]);
+  });
+
+  test('the 1 and 48 hour thresholds are decided on the exact hours, not on hours rounded to 2 decimals', async () => {
+    // Four-week periods: 61.09 h with 22 of 28 days in May 2013 (event month 4) = 47.9993 h;
+    // 27.99 h with 1 of 28 days in August (month 7) = 0.9996 h. Both round to the threshold.
+    const periods = [period('W2', '2013-05-10', '2013-06-06', 61.09), period('W3', '2013-08-31', '2013-09-27', 27.99)];
+    const rows = await panel({ ...SPELLS, employment_periods: periods }, null, [4, 7]);
+    expect(rows.map((row) => [row.event_month, row.hours, row.employed_any, row.employed_48h])).toEqual([
+      [4, 48, true, false],
+      [7, 1, false, false],
     ]);
   });
 

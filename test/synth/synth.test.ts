@@ -92,9 +92,10 @@ function csvLines(dir: string, name: string): string[] {
 }
 
 /**
- * Stages a delivery's four files and keeps what an ingest accepts: rows
+ * Stages a delivery's four files and keeps what a study can use: rows
  * passing the contract rules (with the delivery's extract date), the first
- * occurrence of each key, persons known to the delivery's persons file.
+ * occurrence of each key, of persons known to the delivery's persons file
+ * (ingest keeps rows of unknown persons too, as orphans that never link).
  * Tables <prefix>_<extract>_staged / _checked / _accepted (typed columns).
  */
 async function loadAccepted(prefix: string, dir: string): Promise<void> {
@@ -276,7 +277,7 @@ describe('bad rows', () => {
     ['one delivery', 'oneThread', ''],
     ['delivery 1 of 2', 'twoDeliveriesOneThread', '.1'],
     ['delivery 2 of 2', 'twoDeliveriesOneThread', '.2'],
-  ] as const)('in %s, the contract rules, duplicate keys and unknown persons reject exactly the bad rows', async (_name, key, suffix) => {
+  ] as const)('in %s, the contract rules and duplicate keys reject, and unknown persons leave unlinked, exactly the bad rows', async (_name, key, suffix) => {
     const dir = `${dirs[key]}${suffix}`;
     const prefix = { '': 'single', '.1': 'first', '.2': 'second' }[suffix];
     const badRows = readJson(`${dirs[key]}${suffix === '.1' ? '.2' : suffix}`, 'truth.json').deliveries.find(
