@@ -30,7 +30,7 @@ export interface ExtractDefinition {
   description: string;
   key: string;
   columns: Record<string, ColumnType>;
-  /** Whether rows carry a `person_id` that must exist in `persons`. */
+  /** Whether rows carry a `person_id` that links them to `persons` (the link stage counts those that do not). */
   referencesPerson: boolean;
   /**
    * The date columns whose months a file covers when delivery.json states no

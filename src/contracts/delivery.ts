@@ -11,11 +11,11 @@ import { EXTRACTS } from './extracts.js';
 
 const extractNames = EXTRACTS.map((extract) => extract.name) as [string, ...string[]];
 
-export const FILE_MODES = ['incremental', 'full'] as const;
+const FILE_MODES = ['incremental', 'full'] as const;
 export type FileMode = (typeof FILE_MODES)[number];
 
 /** A calendar month as YYYY-MM. */
-export const isoMonth = z.string().regex(/^[0-9]{4}-(0[1-9]|1[0-2])$/, 'a month as YYYY-MM');
+const isoMonth = z.string().regex(/^[0-9]{4}-(0[1-9]|1[0-2])$/, 'a month as YYYY-MM');
 
 export const deliveryFile = z.strictObject({
   name: z
@@ -28,7 +28,7 @@ export const deliveryFile = z.strictObject({
   mode: z.enum(FILE_MODES).default('incremental'),
 });
 
-export const coveredMonths = z
+const coveredMonths = z
   .strictObject({ from: isoMonth, to: isoMonth })
   .refine((months) => months.from <= months.to, 'from must not be after to');
 
@@ -79,5 +79,3 @@ export const deliveryManifest = z
 
 export type DeliveryFile = z.infer<typeof deliveryFile>;
 export type DeliveryManifest = z.infer<typeof deliveryManifest>;
-/** What a sender writes: `mode` may be left out. */
-export type DeliveryManifestInput = z.input<typeof deliveryManifest>;

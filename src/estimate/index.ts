@@ -12,7 +12,7 @@ import type { Stage } from '../stage.js';
 import { estimateEventStudyDid } from './event-study-did.js';
 
 /** Subgroup levels are estimated for the employment outcomes only. */
-export const SUBGROUP_OUTCOMES = ['employed_any', 'employed_48h'] as const;
+const SUBGROUP_OUTCOMES = ['employed_any', 'employed_48h'] as const;
 
 /** The matched ATT's variance follows the design: strata, matched sets, or single units. */
 export function varianceMethod(matching: StudyConfig['matching']): 'stratified' | 'cluster' | 'hc0' {
