@@ -32,7 +32,7 @@ import {
 
 export const MALFORMED_RULE = 'csv_malformed';
 
-export function supersededTable(extract: Extract): string {
+function supersededTable(extract: Extract): string {
   return `${extract.name}_superseded`;
 }
 
