@@ -55,6 +55,10 @@ create or replace macro synth_bsn(seed, entity) as
 create or replace macro synth_integer(seed, entity, stream, low, high) as
     (low + floor(synth_uniform(seed, entity, stream) * (high - low + 1)))::integer;
 
+-- One element of a list, drawn uniformly.
+create or replace macro synth_choice(seed, entity, stream, choices) as
+    choices[synth_integer(seed, entity, stream, 1, len(choices))];
+
 -- Whole days until an event that happens at a constant rate per year
 -- (exponential waiting time), at most 100 years.
 create or replace macro synth_exponential_days(seed, entity, stream, rate_per_year) as
@@ -84,24 +88,36 @@ create or replace macro synth_incapacity_cause(u) as
         when u < 0.92 then 'OTHER'
     end;
 
--- The person_id of a bad row of an extract linked to persons, as written: a
--- pseudonym not in persons (unknown_person), a number passing the 11-test
--- (bsn_person_id), empty (required_empty on person_id), or the row's own.
+-- The fields of a bad row (sql/synth/12..15), as written. A bad row has one
+-- bad_kind; a required_empty row empties its emptied_column.
+
+-- The key of a bad row: the clean row's own for a duplicate, else fresh.
+create or replace macro synth_bad_key(prefix, seed, delivery_no, row_no, bad_kind, key) as
+    if(bad_kind = 'duplicate', key, synth_pseudonym(prefix, seed, synth_fresh_key_entity(delivery_no, row_no)));
+
+-- A field of a bad row: empty where the row empties this column, else the value.
+create or replace macro synth_emptied(bad_kind, emptied_column, column_name, value) as
+    if(bad_kind = 'required_empty' and emptied_column = column_name, null, value);
+
+-- A negative amount (amount_negative, hours_negative, ...): -1 minus the clean one.
+create or replace macro synth_negative_amount(amount) as
+    (-1 - amount)::decimal(18, 2)::varchar;
+
+-- The person_id of a bad row of an extract linked to persons: a pseudonym not
+-- in persons (unknown_person), a number passing the 11-test (bsn_person_id),
+-- empty (required_empty on person_id), or the row's own.
 create or replace macro synth_bad_person_id(seed, row_no, bad_kind, emptied_column, person_id) as
     case
         when bad_kind = 'unknown_person' then synth_pseudonym('P', seed, 824633720832 + row_no)
         when bad_kind = 'bsn_person_id' then synth_bsn(seed, row_no)
-        when bad_kind = 'required_empty' and emptied_column = 'person_id' then null
-        else person_id
+        else synth_emptied(bad_kind, emptied_column, 'person_id', person_id)
     end;
 
--- A start date of a bad row, as written: DD/MM/YYYY (date_format), an
--- impossible month or day (date_invalid), empty (required_empty on
--- start_date), or ISO.
+-- A start date of a bad row: DD/MM/YYYY (date_format), an impossible month
+-- or day (date_invalid), empty (required_empty on start_date), or ISO.
 create or replace macro synth_bad_start_date(bad_kind, emptied_column, start_date, invalid_month_day) as
     case
         when bad_kind = 'date_format' then strftime(start_date, '%d/%m/%Y')
         when bad_kind = 'date_invalid' then year(start_date)::varchar || invalid_month_day
-        when bad_kind = 'required_empty' and emptied_column = 'start_date' then null
-        else start_date::varchar
+        else synth_emptied(bad_kind, emptied_column, 'start_date', start_date::varchar)
     end;

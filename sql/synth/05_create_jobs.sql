@@ -75,33 +75,42 @@ pre_index_second_jobs as (
     from pre_index_jobs
     where synth_uniform($seed, person_no, 'pre-second') < 0.1
 ),
-sheltered_jobs as (
-    select
-        person_no,
-        3 as slot,
-        'shared' as world,
-        'SHELTERED' as job_type,
-        index_date - synth_integer($seed, person_no, 'sheltered-start', -365, 1095) as job_start,
-        index_date - synth_integer($seed, person_no, 'sheltered-start', -365, 1095)
-            + synth_integer($seed, person_no, 'sheltered-days', 180, 1800) as job_end,
-        60 + 70 * synth_uniform($seed, person_no, 'sheltered-hours') as monthly_hours,
-        11 + 3 * synth_uniform($seed, person_no, 'sheltered-wage') as hourly_wage_eur
-    from persons
-    where has_trajectory and synth_uniform($seed, person_no, 'sheltered') < 0.05
+-- Sheltered work (5% of trajectory persons) and internships (1.5%), the same
+-- in both worlds. Per kind: the start is the index date plus (direction 1)
+-- or minus (-1) an offset drawn from offset_low..offset_high days (sheltered
+-- work: from 3 years before to 1 year after the index date); the job lasts
+-- days_low..days_high days; monthly hours are hours_low + hours_spread x a
+-- uniform draw, the hourly wage likewise.
+side_job_kinds (
+    slot, job_type, stream, share, direction, offset_low, offset_high, days_low, days_high,
+    hours_low, hours_spread, wage_low, wage_spread
+) as (
+    values
+        (3, 'SHELTERED', 'sheltered', 0.05, -1, -365, 1095, 180, 1800, 60, 70, 11, 3),
+        (4, 'INTERN', 'intern', 0.015, 1, 30, 730, 60, 180, 40, 80, 5, 4)
 ),
-intern_jobs as (
+side_job_starts as (
+    select
+        persons.person_no,
+        kinds.*,
+        persons.index_date
+            + kinds.direction * synth_integer($seed, persons.person_no, kinds.stream || '-start', kinds.offset_low,
+                                              kinds.offset_high) as job_start
+    from persons
+    join side_job_kinds as kinds
+        on persons.has_trajectory and synth_uniform($seed, persons.person_no, kinds.stream) < kinds.share
+),
+side_jobs as (
     select
         person_no,
-        4 as slot,
+        slot,
         'shared' as world,
-        'INTERN' as job_type,
-        index_date + synth_integer($seed, person_no, 'intern-start', 30, 730) as job_start,
-        index_date + synth_integer($seed, person_no, 'intern-start', 30, 730)
-            + synth_integer($seed, person_no, 'intern-days', 60, 180) as job_end,
-        40 + 80 * synth_uniform($seed, person_no, 'intern-hours') as monthly_hours,
-        5 + 4 * synth_uniform($seed, person_no, 'intern-wage') as hourly_wage_eur
-    from persons
-    where has_trajectory and synth_uniform($seed, person_no, 'intern') < 0.015
+        job_type,
+        job_start,
+        job_start + synth_integer($seed, person_no, stream || '-days', days_low, days_high) as job_end,
+        hours_low + hours_spread * synth_uniform($seed, person_no, stream || '-hours') as monthly_hours,
+        wage_low + wage_spread * synth_uniform($seed, person_no, stream || '-wage') as hourly_wage_eur
+    from side_job_starts
 ),
 first_job_worlds as (
     select first_jobs.*, 'control' as world, 5 as slot, control_start as job_start
@@ -155,8 +164,7 @@ background_jobs as (
 all_jobs as (
     select * from pre_index_jobs
     union all select * from pre_index_second_jobs
-    union all select * from sheltered_jobs
-    union all select * from intern_jobs
+    union all select * from side_jobs
     union all select * from first_post_index_jobs
     union all select * from second_post_index_jobs
     union all select * from background_jobs

@@ -122,27 +122,33 @@ older_ww_spells as (
     from trajectory_persons
     where synth_uniform($seed, person_no, 'older-ww') < 0.25
 ),
+background_first_draws as (
+    select
+        person_no,
+        synth_uniform($seed, person_no, 'background-benefit') as type_draw,
+        date '2009-01-01' + synth_integer($seed, person_no, 'background-benefit-start', 0, 3999) as start_date
+    from persons
+    where not has_trajectory and synth_uniform($seed, person_no, 'background-benefit-none') >= 0.1
+),
 background_first_spells as (
     select
         person_no,
         3 as slot,
         'shared' as world,
         case
-            when synth_uniform($seed, person_no, 'background-benefit') < 0.50 then 'WW'
-            when synth_uniform($seed, person_no, 'background-benefit') < 0.80 then 'BIJSTAND'
-            when synth_uniform($seed, person_no, 'background-benefit') < 0.88 then 'ZW'
-            when synth_uniform($seed, person_no, 'background-benefit') < 0.95 then 'WGA'
-            when synth_uniform($seed, person_no, 'background-benefit') < 0.97 then 'WAJONG'
-            when synth_uniform($seed, person_no, 'background-benefit') < 0.99 then 'IVA'
+            when type_draw < 0.50 then 'WW'
+            when type_draw < 0.80 then 'BIJSTAND'
+            when type_draw < 0.88 then 'ZW'
+            when type_draw < 0.95 then 'WGA'
+            when type_draw < 0.97 then 'WAJONG'
+            when type_draw < 0.99 then 'IVA'
             else 'WAO'
         end as benefit_type,
-        date '2009-01-01' + synth_integer($seed, person_no, 'background-benefit-start', 0, 3999) as start_date,
+        start_date,
         case when synth_uniform($seed, person_no, 'background-benefit-ongoing') >= 0.2
-            then date '2009-01-01' + synth_integer($seed, person_no, 'background-benefit-start', 0, 3999)
-                + synth_integer($seed, person_no, 'background-benefit-days', 60, 1500)
+            then start_date + synth_integer($seed, person_no, 'background-benefit-days', 60, 1500)
         end as end_date
-    from persons
-    where not has_trajectory and synth_uniform($seed, person_no, 'background-benefit-none') >= 0.1
+    from background_first_draws
 ),
 background_second_spells as (
     select
@@ -247,24 +253,24 @@ capped as (
     join persons using (person_no)
 ),
 ended_spells as (
-    select * exclude (end_date), least(end_date, last_possible_date) as end_date
+    select * exclude (end_date), person_no * 16 + slot as spell_no, least(end_date, last_possible_date) as end_date
     from capped
     where last_possible_date is null or start_date <= last_possible_date
 ),
 described as (
     select
         person_no,
-        person_no * 16 + slot as spell_no,
-        synth_pseudonym('S', $seed, person_no * 16 + slot) as spell_id,
+        spell_no,
+        synth_pseudonym('S', $seed, spell_no) as spell_id,
         world,
         is_observed,
         ended_spells.benefit_type,
         start_date,
         if(end_date > $extract_date::date, null, end_date) as end_date,
-        round(low_eur + (high_eur - low_eur) * synth_uniform($seed, person_no * 16 + slot, 'benefit-amount'), 2)
-            ::decimal(18, 2) as monthly_amount_eur,
+        round(low_eur + (high_eur - low_eur) * synth_uniform($seed, spell_no, 'benefit-amount'), 2)::decimal(18, 2)
+            as monthly_amount_eur,
         if(ended_spells.benefit_type in ('WW', 'BIJSTAND'), null,
-           synth_incapacity_cause(synth_uniform($seed, person_no * 16 + slot, 'incapacity-cause'))) as incapacity_cause
+           synth_incapacity_cause(synth_uniform($seed, spell_no, 'incapacity-cause'))) as incapacity_cause
     from ended_spells
     join monthly_amounts using (benefit_type)
     where start_date <= $extract_date::date

@@ -63,31 +63,35 @@ all_trajectories as (
     union all select * from later_ips_trajectories
     union all select * from same_day_trajectories
 ),
+numbered as (
+    select *, person_no * 8 + slot as trajectory_no
+    from all_trajectories
+),
 described as (
     select
         person_no,
-        person_no * 8 + slot as trajectory_no,
-        synth_pseudonym('T', $seed, person_no * 8 + slot) as trajectory_id,
+        trajectory_no,
+        synth_pseudonym('T', $seed, trajectory_no) as trajectory_id,
         programme,
         start_date,
-        case when synth_uniform($seed, person_no * 8 + slot, 'trajectory-end-missing') >= 0.08
-            then start_date + synth_integer($seed, person_no * 8 + slot, 'trajectory-days', 183, 730)
+        case when synth_uniform($seed, trajectory_no, 'trajectory-end-missing') >= 0.08
+            then start_date + synth_integer($seed, trajectory_no, 'trajectory-days', 183, 730)
         end as end_date,
         'PRV' || lpad(
-            if(programme = 'IPS', synth_integer($seed, person_no * 8 + slot, 'provider', 1, 6),
-                                  synth_integer($seed, person_no * 8 + slot, 'provider', 7, 15))::varchar,
+            if(programme = 'IPS', synth_integer($seed, trajectory_no, 'provider', 1, 6),
+                                  synth_integer($seed, trajectory_no, 'provider', 7, 15))::varchar,
             2, '0') as provider_id,
-        if(synth_uniform($seed, person_no * 8 + slot, 'funder') < if(benefit_type = 'BIJSTAND', 0.8, 0.1),
+        if(synth_uniform($seed, trajectory_no, 'funder') < if(benefit_type = 'BIJSTAND', 0.8, 0.1),
            'MUNICIPALITY', 'UWV') as funder,
         case
-            when synth_uniform($seed, person_no * 8 + slot, 'target-group') < if(programme = 'IPS', 0.80, 0.25) then 'SMI'
-            when synth_uniform($seed, person_no * 8 + slot, 'target-group') < if(programme = 'IPS', 0.92, 0.70) then 'CMD'
+            when synth_uniform($seed, trajectory_no, 'target-group') < if(programme = 'IPS', 0.80, 0.25) then 'SMI'
+            when synth_uniform($seed, trajectory_no, 'target-group') < if(programme = 'IPS', 0.92, 0.70) then 'CMD'
         end as target_group,
-        case when synth_uniform($seed, person_no * 8 + slot, 'cost-missing') >= 0.06
+        case when synth_uniform($seed, trajectory_no, 'cost-missing') >= 0.06
             then round(if(programme = 'IPS', 8000, 5000)
-                       * (0.7 + 0.6 * synth_uniform($seed, person_no * 8 + slot, 'cost')), 2)::decimal(18, 2)
+                       * (0.7 + 0.6 * synth_uniform($seed, trajectory_no, 'cost')), 2)::decimal(18, 2)
         end as cost_eur
-    from all_trajectories
+    from numbered
 ),
 life_events as (select person_no, least(death_date, emigration_date) as left_date from synth_life_event),
 cut as (

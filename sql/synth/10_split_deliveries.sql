@@ -20,8 +20,22 @@
 -- as delivered.
 -- Reads: synth_person, synth_life_event, synth_benefit_spell,
 -- synth_payroll_period, synth_trajectory.
--- Writes: synth_delivered_person, synth_delivered_spell,
--- synth_delivered_period, synth_delivered_trajectory.
+-- Writes: macro synth_delivered_spans, synth_delivered_person,
+-- synth_delivered_spell, synth_delivered_period, synth_delivered_trajectory.
+
+-- The rows of `spans` (any columns with start_date and end_date: spells,
+-- trajectories) per delivery: delivery 1 the spans started by
+-- first_extract_date, the end empty when it is after it; delivery 2 (only
+-- with two deliveries) those started after it, or open or ending after it.
+create or replace macro synth_delivered_spans(spans, first_extract_date, deliveries) as table
+    select 1 as delivery_no, * replace (if(end_date <= first_extract_date, end_date, null) as end_date)
+    from query_table(spans)
+    where start_date <= first_extract_date
+    union all by name
+    select 2 as delivery_no, *
+    from query_table(spans)
+    where deliveries = 2 and (start_date > first_extract_date or end_date is null or end_date > first_extract_date);
+
 create or replace table synth_delivered_person as
 with
 persons as (
@@ -54,31 +68,14 @@ create or replace table synth_delivered_spell as
 with
 persons as (select person_no, person_id from synth_person),
 spells as (
-    select spells.*, persons.person_id
+    select
+        person_no, spell_no, spell_id, persons.person_id, benefit_type, start_date, end_date, monthly_amount_eur,
+        incapacity_cause
     from synth_benefit_spell as spells
     join persons using (person_no)
     where spells.is_observed
-),
-first_delivery as (
-    select
-        1 as delivery_no,
-        person_no, spell_no, spell_id, person_id, benefit_type, start_date,
-        if(end_date <= $first_extract_date::date, end_date, null) as end_date,
-        monthly_amount_eur, incapacity_cause
-    from spells
-    where start_date <= $first_extract_date::date
-),
-second_delivery as (
-    select
-        2 as delivery_no,
-        person_no, spell_id, spell_no, person_id, benefit_type, start_date, end_date, monthly_amount_eur, incapacity_cause
-    from spells
-    where $deliveries = 2
-      and (start_date > $first_extract_date::date or end_date is null or end_date > $first_extract_date::date)
 )
-select * from first_delivery
-union all by name
-select * from second_delivery;
+select * from synth_delivered_spans('spells', $first_extract_date::date, $deliveries);
 
 create or replace table synth_delivered_period as
 with
@@ -127,25 +124,5 @@ trajectories as (
     select trajectories.*, persons.person_id
     from synth_trajectory as trajectories
     join persons using (person_no)
-),
-first_delivery as (
-    select
-        1 as delivery_no,
-        person_no, trajectory_no, trajectory_id, person_id, programme, start_date,
-        if(end_date <= $first_extract_date::date, end_date, null) as end_date,
-        provider_id, funder, target_group, cost_eur
-    from trajectories
-    where start_date <= $first_extract_date::date
-),
-second_delivery as (
-    select
-        2 as delivery_no,
-        person_no, trajectory_no, trajectory_id, person_id, programme, start_date, end_date,
-        provider_id, funder, target_group, cost_eur
-    from trajectories
-    where $deliveries = 2
-      and (start_date > $first_extract_date::date or end_date is null or end_date > $first_extract_date::date)
 )
-select * from first_delivery
-union all by name
-select * from second_delivery
+select * from synth_delivered_spans('trajectories', $first_extract_date::date, $deliveries)

@@ -7,10 +7,11 @@
  * cells and life events, both potential worlds of post-index work and
  * benefits, the true effect on the treated, the rows of each delivery with
  * their bad rows, and the hazard counts.
- * Grain out: synth_<extract>_file (one row per delivery x line to write),
- * synth_truth_month (one row per event month), synth_hazard_count (one row).
+ * Grain out: synth_delivered_<entity> (one row per delivery x clean row),
+ * synth_<extract>_bad_row (one row per bad line), synth_truth_month (one row
+ * per event month), synth_hazard_count (one row).
  * SQL: sql/reference/01_create_state_pension_age.sql,
- * sql/synth/00_define_macros.sql .. 16_define_extract_files.sql
+ * sql/synth/00_define_macros.sql .. 16_count_hazards.sql
  */
 import { listValue } from '@duckdb/node-api';
 import { NON_COMPETITIVE_JOB_TYPES } from '../contracts/extracts.js';
@@ -72,23 +73,22 @@ export async function generateSyntheticTables(db: Database, world: WorldParamete
   });
   const split = { deliveries, first_extract_date: firstExtractDate, extract_date: extractDate };
   await db.runFile('synth/10_split_deliveries.sql', { seed, ...split });
-  await db.runFile('synth/11_create_persons_bad_rows.sql', {
+  await db.runFile('synth/11_choose_bad_rows.sql', { seed, bad_row_share: BAD_ROW_SHARE });
+  await db.runFile('synth/12_create_persons_bad_rows.sql', {
     seed,
-    bad_row_share: BAD_ROW_SHARE,
     first_extract_date: firstExtractDate,
     extract_date: extractDate,
   });
   for (const file of [
-    'synth/12_create_benefit_spells_bad_rows.sql',
-    'synth/13_create_employment_periods_bad_rows.sql',
-    'synth/14_create_trajectories_bad_rows.sql',
+    'synth/13_create_benefit_spells_bad_rows.sql',
+    'synth/14_create_employment_periods_bad_rows.sql',
+    'synth/15_create_trajectories_bad_rows.sql',
   ]) {
-    await db.runFile(file, { seed, bad_row_share: BAD_ROW_SHARE });
+    await db.runFile(file, { seed });
   }
-  await db.runFile('synth/15_count_hazards.sql', {
+  await db.runFile('synth/16_count_hazards.sql', {
     extract_date: extractDate,
     follow_up_months: TRUTH_POPULATION.followUpMonths,
     employment_coverage_from: coverage.employmentPeriods.from,
   });
-  await db.runFile('synth/16_define_extract_files.sql');
 }

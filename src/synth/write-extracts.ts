@@ -2,13 +2,20 @@
  * Writes the four synthetic extract files of one delivery and describes them
  * for its delivery.json.
  *
- * Each extract is copied by DuckDB to gzipped CSV in the contract's column
- * order and in its explicit file order, under a `.partial` name so a crash
- * never leaves a file that looks finished; the caller renames. The sha256 is
- * taken in Node over the file as stored.
- * Grain in: synth_<extract>_file, one row per delivery x line.
+ * An extract file is its clean rows as delivered, every contract column
+ * rendered as text (dates YYYY-MM-DD, amounts with 2 decimals, null = empty
+ * field), each followed by its bad copy if it has one: file_order is the
+ * clean row's number x 2, + 1 for the copy. Each extract is copied by DuckDB
+ * to gzipped CSV in the contract's column order and in that file order,
+ * under a `.partial` name so a crash never leaves a file that looks
+ * finished; the caller renames. The sha256 is taken in Node over the file as
+ * stored.
+ * Grain in: synth_delivered_<entity> (one row per delivery x clean row,
+ * sql/synth/10) and synth_<extract>_bad_row (one row per bad line,
+ * sql/synth/12..15).
  */
 import { join } from 'node:path';
+import type { Extract } from '../contracts/define-extract.js';
 import type { DeliveryFile, FileMode } from '../contracts/delivery.js';
 import { EXTRACTS, type ExtractName } from '../contracts/extracts.js';
 import { type Database, quoteIdentifier } from '../db/database.js';
@@ -20,6 +27,14 @@ export interface WrittenExtract extends DeliveryFile {
 }
 
 export const PARTIAL_SUFFIX = '.partial';
+
+/** Per extract, the table of its clean rows as delivered and the column numbering them. */
+const CLEAN_ROWS: Record<ExtractName, { table: string; rowNo: string }> = {
+  persons: { table: 'synth_delivered_person', rowNo: 'person_no' },
+  benefit_spells: { table: 'synth_delivered_spell', rowNo: 'spell_no' },
+  employment_periods: { table: 'synth_delivered_period', rowNo: 'period_key' },
+  trajectories: { table: 'synth_delivered_trajectory', rowNo: 'trajectory_no' },
+};
 
 /**
  * Writes delivery `deliveryNo`'s files into `outDir`; `modes` says which
@@ -35,10 +50,10 @@ export async function writeExtractFiles(
   for (const extract of EXTRACTS) {
     const name = `${extract.name}.csv.gz`;
     const partialPath = join(outDir, name + PARTIAL_SUFFIX);
-    const table = quoteIdentifier(fileTable(extract.name));
+    const lines = fileLinesSql(extract);
     await db.run(
       `synth copy ${extract.name}`,
-      `copy (select ${extract.columnNames.map(quoteIdentifier).join(', ')} from ${table}
+      `copy (select ${extract.columnNames.map(quoteIdentifier).join(', ')} from (${lines})
              where delivery_no = $delivery_no order by file_order)
        to $path (format csv, header, delimiter ',', quote '"', compression gzip)`,
       { path: partialPath, delivery_no: deliveryNo },
@@ -46,7 +61,7 @@ export async function writeExtractFiles(
     const [counts] = await db.query<{ row_count: number; bad_rows: number }>(
       `synth count ${extract.name}`,
       `select count(*)::integer as row_count, count(bad_kind)::integer as bad_rows
-       from ${table} where delivery_no = $delivery_no`,
+       from (${lines}) where delivery_no = $delivery_no`,
       { delivery_no: deliveryNo },
     );
     written.push({
@@ -61,6 +76,16 @@ export async function writeExtractFiles(
   return written;
 }
 
-function fileTable(extract: ExtractName): string {
-  return `synth_${extract}_file`;
+/** The lines of an extract file, of every delivery: delivery_no, file_order, bad_kind (null: clean) and the columns as text. */
+function fileLinesSql(extract: Extract): string {
+  const clean = CLEAN_ROWS[extract.name];
+  if (!clean) throw new Error(`synth: no clean rows for extract ${extract.name}`);
+  const { table, rowNo } = clean;
+  const columns = extract.columnNames.map(quoteIdentifier);
+  return `select delivery_no, ${quoteIdentifier(rowNo)} * 2 as file_order, null::varchar as bad_kind,
+            ${columns.map((column) => `${column}::varchar as ${column}`).join(', ')}
+          from ${quoteIdentifier(table)}
+          union all
+          select delivery_no, file_order, bad_kind, ${columns.join(', ')}
+          from ${quoteIdentifier(`synth_${extract.name}_bad_row`)}`;
 }

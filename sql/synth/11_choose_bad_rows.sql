@@ -1,0 +1,69 @@
+-- Which clean rows get a bad copy, and how it is corrupted. In each delivery,
+-- about $bad_row_share of the rows of each extract, chosen by hash of their
+-- row number, get an extra corrupted copy written right after them
+-- (sql/synth/12..15 build it, one file per extract, so the clean rows stay
+-- intact and the accepted data equals the generated data). Per extract: the
+-- kinds of corruption, drawn uniformly, and the columns a required_empty copy
+-- may leave empty; date_invalid writes one of three impossible month-days.
+-- Draws are per (row number, 'bad-<stream>[-kind|-column|-date]/<delivery_no>').
+-- Grain: synth_bad_row_choice, one row per extract x delivery x chosen clean
+-- row.
+-- Reads: synth_delivered_person, synth_delivered_spell, synth_delivered_period,
+-- synth_delivered_trajectory. Writes: synth_bad_row_choice, macro
+-- synth_chosen_rows.
+create or replace table synth_bad_row_choice as
+with
+extracts (extract, stream, kinds, emptied_columns) as (
+    values
+        ('persons', 'person',
+         ['sex_enum', 'birth_year_range', 'required_empty', 'duplicate', 'bsn_person_id', 'death_after_extract_date',
+          'death_before_birth'],
+         ['person_id', 'birth_year', 'sex']),
+        ('benefit_spells', 'spell',
+         ['date_format', 'date_invalid', 'benefit_type_enum', 'amount_negative', 'required_empty', 'duplicate',
+          'unknown_person', 'end_before_start', 'bsn_person_id'],
+         ['person_id', 'benefit_type', 'start_date', 'monthly_amount_eur']),
+        ('employment_periods', 'period',
+         ['date_format', 'date_invalid', 'job_type_enum', 'hours_negative', 'wage_negative', 'required_empty',
+          'duplicate', 'unknown_person', 'end_before_start', 'bsn_person_id'],
+         ['person_id', 'job_id', 'employer_id', 'period_start', 'period_end', 'hours_paid']),
+        ('trajectories', 'trajectory',
+         ['date_format', 'date_invalid', 'programme_enum', 'cost_negative', 'required_empty', 'duplicate',
+          'unknown_person', 'end_before_start', 'bsn_person_id'],
+         ['person_id', 'programme', 'start_date', 'provider_id', 'funder'])
+),
+clean_rows as (
+    select 'persons' as extract, delivery_no, person_no as row_no from synth_delivered_person
+    union all
+    select 'benefit_spells', delivery_no, spell_no from synth_delivered_spell
+    union all
+    select 'employment_periods', delivery_no, period_key from synth_delivered_period
+    union all
+    select 'trajectories', delivery_no, trajectory_no from synth_delivered_trajectory
+),
+streams as (
+    select clean_rows.*, extracts.kinds, extracts.emptied_columns, 'bad-' || extracts.stream as stream
+    from clean_rows
+    join extracts using (extract)
+),
+chosen as (
+    select
+        extract,
+        delivery_no,
+        row_no,
+        synth_choice($seed, row_no, stream || '-kind/' || delivery_no, kinds) as bad_kind,
+        synth_choice($seed, row_no, stream || '-column/' || delivery_no, emptied_columns) as emptied_column,
+        synth_choice($seed, row_no, stream || '-date/' || delivery_no, ['-13-40', '-02-30', '-00-15'])
+            as invalid_month_day
+    from streams
+    where synth_uniform($seed, row_no, stream || '/' || delivery_no) < $bad_row_share
+)
+select * from chosen;
+
+-- The rows of `clean_rows` (one extract's delivered rows, numbered in row_no)
+-- that get a bad copy, with what it gets.
+create or replace macro synth_chosen_rows(extract_name, clean_rows) as table
+    select clean_rows.*, choice.bad_kind, choice.emptied_column, choice.invalid_month_day
+    from query_table(clean_rows) as clean_rows
+    join synth_bad_row_choice as choice using (delivery_no, row_no)
+    where choice.extract = extract_name
