@@ -25,8 +25,13 @@
  *   of the two arms; for binary variables |mean difference|;
  * - with fewer than 2 weighted units in both arms, SMD, variance ratio and
  *   eCDF max are null.
+ *
+ * Each comparison also counts the persons behind it: the units of each arm
+ * with a weight above 0 (before matching: all), for a level only those at
+ * that level. The worst-balanced row is the one with the largest |SMD|
+ * after matching, the first of equals.
  */
-import { categoryLevels, type CovariateColumn } from './design-matrix.js';
+import { categoryLevels, covariateLabel, type CovariateColumn } from './design-matrix.js';
 
 export interface BalanceFeature {
   covariate: string;
@@ -41,6 +46,9 @@ export interface ArmComparison {
   smd: number | null;
   varianceRatio: number | null;
   ecdfMax: number | null;
+  /** Units of each arm with a weight above 0 (at the level, for a level of a string covariate). */
+  personsTreated: number;
+  personsControl: number;
 }
 
 export interface BalanceRow {
@@ -49,6 +57,12 @@ export interface BalanceRow {
   isBinary: boolean;
   before: ArmComparison;
   after: ArmComparison;
+}
+
+/** The balance row with the largest |SMD| after matching, named by `covariateLabel`. */
+export interface WorstBalance {
+  label: string;
+  absSmd: number;
 }
 
 export const SMD_DENOMINATOR =
@@ -83,10 +97,30 @@ export function computeBalance(features: readonly BalanceFeature[], treated: Uin
       covariate: feature.covariate,
       level: feature.level,
       isBinary,
-      before: compareArms(values, treated, unitWeights, treatedSd, byValue),
-      after: compareArms(values, treated, weights, treatedSd, byValue),
+      before: { ...compareArms(values, treated, unitWeights, treatedSd, byValue), ...countPersons(feature, treated, unitWeights) },
+      after: { ...compareArms(values, treated, weights, treatedSd, byValue), ...countPersons(feature, treated, weights) },
     };
   });
+}
+
+/** The row with the largest |SMD| after matching (the first of equals); null when no row has an SMD after. */
+export function worstBalanceAfter(balance: readonly BalanceRow[]): WorstBalance | null {
+  let worst: BalanceRow | null = null;
+  for (const row of balance) {
+    if (row.after.smd !== null && (worst === null || Math.abs(row.after.smd) > Math.abs(worst.after.smd!))) worst = row;
+  }
+  return worst && { label: covariateLabel(worst.covariate, worst.level), absSmd: Math.abs(worst.after.smd!) };
+}
+
+function countPersons(feature: BalanceFeature, treated: Uint8Array, weights: Float64Array): { personsTreated: number; personsControl: number } {
+  let personsTreated = 0;
+  let personsControl = 0;
+  feature.values.forEach((value, unit) => {
+    if ((feature.level !== null && value !== 1) || !(weights[unit]! > 0)) return;
+    if (treated[unit] === 1) personsTreated++;
+    else personsControl++;
+  });
+  return { personsTreated, personsControl };
 }
 
 interface ArmMoments {
@@ -156,7 +190,13 @@ function pooledStandardDeviation(values: Float64Array, treated: Uint8Array, isBi
 }
 
 /** `byValue`: unit indices in ascending value order; null for a binary variable. */
-function compareArms(values: Float64Array, treated: Uint8Array, weights: Float64Array, treatedSd: number, byValue: Int32Array | null): ArmComparison {
+function compareArms(
+  values: Float64Array,
+  treated: Uint8Array,
+  weights: Float64Array,
+  treatedSd: number,
+  byValue: Int32Array | null,
+): Omit<ArmComparison, 'personsTreated' | 'personsControl'> {
   const treatedArm = armMoments(values, treated, weights, 1);
   const controlArm = armMoments(values, treated, weights, 0);
   const difference = treatedArm.mean - controlArm.mean;

@@ -1,19 +1,19 @@
 /**
- * The cohort as matching units: one row per person, in person_id order.
- * That order is the canonical one every tie-break follows, so matching never
- * depends on the order rows were stored in; a subset keeps it.
+ * The cohort as the engine's input (engine.ts): one unit per person, in
+ * person_id order. That order is the canonical one every tie-break follows,
+ * so matching never depends on the order rows were stored in; a subset
+ * keeps it.
  */
 import { NUMERIC_COVARIATES } from '../config/study-config.js';
 import type { Database } from '../db/database.js';
 import { quoteIdentifier } from '../db/database.js';
 import type { CovariateColumn } from './design-matrix.js';
+import type { MatchInput } from './engine.js';
 
 const NUMERIC: ReadonlySet<string> = new Set(NUMERIC_COVARIATES);
 
-export interface CohortUnits {
+export interface CohortUnits extends MatchInput {
   personIds: readonly (string | null)[];
-  treated: Uint8Array;
-  covariate: (name: string) => CovariateColumn;
 }
 
 /** Reads person_id, treated and the named cohort columns (numeric covariates as numbers, the rest as strings). */

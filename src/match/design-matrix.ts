@@ -36,8 +36,12 @@ export function categoryLevels(values: readonly string[]): string[] {
   return [...new Set(values)].sort();
 }
 
-export function dummyColumnName(covariate: string, level: string): string {
-  return `${covariate}=${level}`;
+/**
+ * How a covariate, or one level of a string covariate, is named everywhere:
+ * design-matrix columns, balance rows, the worst-balanced covariate.
+ */
+export function covariateLabel(covariate: string, level: string | null): string {
+  return level === null ? covariate : `${covariate}=${level}`;
 }
 
 export function buildDesignMatrix(covariates: readonly CovariateColumn[]): DesignMatrix {
@@ -58,7 +62,7 @@ export function buildDesignMatrix(covariates: readonly CovariateColumn[]): Desig
     if (levels.length < 2) fail({ code: 'ps_rank_deficient', column: covariate.name, combination: [INTERCEPT_COLUMN] });
     const values = covariate.values;
     for (const level of levels.slice(1)) {
-      columnNames.push(dummyColumnName(covariate.name, level));
+      columnNames.push(covariateLabel(covariate.name, level));
       fillers.push((row) => (values[row] === level ? 1 : 0));
     }
   }

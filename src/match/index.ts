@@ -1,8 +1,8 @@
 /**
- * Match stage: matches the cohort (exact strata, or nearest neighbour on the
- * logit of a logistic PS) with the engine in match-units.ts, writes
- * `matches`, the covariate balance before and after (balance-statistics.ts,
- * MatchIt's conventions) and the matched step of the attrition table.
+ * Match stage: matches the cohort with the engine (engine.ts: exact strata,
+ * or nearest neighbour on the logit of a logistic PS), writes `matches`, the
+ * PS model, the covariate balance before and after (MatchIt's conventions)
+ * and the matched step of the attrition table.
  *
  * The cohort is read in person_id order: that is the canonical order every
  * tie-break follows, so the result never depends on row order. One row per
@@ -12,53 +12,28 @@ import { BALANCE_COVARIATES, type StudyConfig } from '../config/study-config.js'
 import type { Database } from '../db/database.js';
 import { fail } from '../errors.js';
 import type { Stage } from '../stage.js';
-import { balanceFeatures, computeBalance, SMD_DENOMINATOR, type BalanceRow } from './balance-statistics.js';
-import { type CohortUnits, readCohortUnits } from './cohort-units.js';
-import { matchUnits, type UnitMatching } from './match-units.js';
+import { SMD_DENOMINATOR, type BalanceRow } from './balance-statistics.js';
+import { readCohortUnits } from './cohort-units.js';
+import { type MatchDesign, matchTable, type MatchOutput } from './engine.js';
 
-export interface CohortMatching {
-  result: UnitMatching;
-  balance: BalanceRow[];
-  /** Per balance row: persons treated and control before, then after matching. */
-  persons: [number, number, number, number][];
-}
-
-/** Matches cohort units with the study's settings on the given covariates, and measures the balance. */
-export function matchCohortUnits(
-  units: CohortUnits,
+/** The engine's design from the study's matching settings; the covariates may be narrowed (subgroups drop some). */
+export function studyMatchDesign(
   matching: StudyConfig['matching'],
   covariates: { exact: readonly string[]; ps: readonly string[] } = { exact: matching.exact, ps: matching.ps_covariates },
-): CohortMatching {
-  const { treated } = units;
-  const result = matchUnits(treated, {
+): MatchDesign {
+  return {
     method: matching.method,
-    exactCovariates: covariates.exact.map(units.covariate),
-    psCovariates: covariates.ps.map(units.covariate),
+    exactCovariates: covariates.exact,
+    psCovariates: covariates.ps,
+    balanceCovariates: BALANCE_COVARIATES,
     ratio: matching.ratio,
     caliperSd: matching.caliper_sd_logit,
     replace: matching.replace,
     order: matching.order,
-  });
-  const features = balanceFeatures(BALANCE_COVARIATES.map(units.covariate));
-  const persons = features.map((feature): [number, number, number, number] => {
-    const counts: [number, number, number, number] = [0, 0, 0, 0];
-    feature.values.forEach((value, unit) => {
-      if (feature.level !== null && value !== 1) return;
-      const [before, after] = treated[unit] === 1 ? ([0, 2] as const) : ([1, 3] as const);
-      counts[before] += 1;
-      if (result.weights[unit]! > 0) counts[after] += 1;
-    });
-    return counts;
-  });
-  return { result, balance: computeBalance(features, treated, result.weights), persons };
+  };
 }
 
-/** Whether any treated unit has a matching weight above zero. */
-export function anyTreatedMatched(units: CohortUnits, result: UnitMatching): boolean {
-  return result.weights.some((weight, unit) => weight > 0 && units.treated[unit] === 1);
-}
-
-async function writeBalance(db: Database, rows: BalanceRow[], counts: readonly number[][]): Promise<void> {
+async function writeBalance(db: Database, rows: BalanceRow[]): Promise<void> {
   await db.run(
     'match: balance table',
     `create or replace table balance (
@@ -81,7 +56,10 @@ async function writeBalance(db: Database, rows: BalanceRow[], counts: readonly n
       { type: 'DOUBLE' as const, values: column((row) => row[sample].varianceRatio) },
       { type: 'DOUBLE' as const, values: column((row) => row[sample].ecdfMax) },
     ]),
-    ...[0, 1, 2, 3].map((index) => ({ type: 'INTEGER' as const, values: counts.map((count) => count[index]!) })),
+    ...(['before', 'after'] as const).flatMap((sample) => [
+      { type: 'INTEGER' as const, values: rows.map((row) => row[sample].personsTreated) },
+      { type: 'INTEGER' as const, values: rows.map((row) => row[sample].personsControl) },
+    ]),
     { type: 'VARCHAR', values: rows.map(() => SMD_DENOMINATOR) },
   ]);
 }
@@ -89,34 +67,32 @@ async function writeBalance(db: Database, rows: BalanceRow[], counts: readonly n
 async function matchCohort(db: Database, study: StudyConfig): Promise<void> {
   const { matching } = study;
   const cohort = await readCohortUnits(db, [...new Set([...matching.exact, ...matching.ps_covariates, ...BALANCE_COVARIATES])]);
-  const treatedCount = cohort.treated.reduce((sum, value) => sum + value, 0);
-  if (treatedCount === 0) fail({ code: 'empty_arm', arm: study.arms.treated, step: 'the population rules' });
-  if (treatedCount === cohort.treated.length) fail({ code: 'empty_arm', arm: study.arms.control, step: 'the population rules' });
-
-  const { result, balance, persons } = matchCohortUnits(cohort, matching);
-  if (!anyTreatedMatched(cohort, result)) {
+  const matched = matchTable(cohort, studyMatchDesign(matching));
+  if (matched.status === 'empty_arm') fail({ code: 'empty_arm', arm: study.arms[matched.arm], step: 'the population rules' });
+  if (matched.status === 'no_treated_matched') {
     fail({ code: 'match_none', method: matching.method, reason: 'no treated person has a control in its exact cell or within the caliper' });
   }
+  const { output } = matched;
   await db.run('match: matches table', 'create or replace table matches (person_id varchar, treated integer, subclass integer, weight double, ps double)');
   await db.appendColumns('matches', [
     { type: 'VARCHAR', values: cohort.personIds },
     { type: 'INTEGER', values: cohort.treated },
-    { type: 'INTEGER', values: subclassValues(result) },
-    { type: 'DOUBLE', values: result.weights },
-    { type: 'DOUBLE', values: result.ps ?? new Array(cohort.treated.length).fill(null) },
+    { type: 'INTEGER', values: subclassValues(output) },
+    { type: 'DOUBLE', values: output.weights },
+    { type: 'DOUBLE', values: output.ps ?? new Array(cohort.treated.length).fill(null) },
   ]);
   await db.run('match: ps model table', 'create or replace table ps_model (term varchar, coefficient double, caliper_logit double)');
-  const terms = [...(result.coefficients ?? new Map<string, number>())];
+  const terms = [...(output.coefficients ?? new Map<string, number>())];
   await db.appendColumns('ps_model', [
     { type: 'VARCHAR', values: terms.map(([term]) => term) },
     { type: 'DOUBLE', values: terms.map(([, coefficient]) => coefficient) },
-    { type: 'DOUBLE', values: terms.map(() => result.caliperLogit) },
+    { type: 'DOUBLE', values: terms.map(() => output.caliperLogit) },
   ]);
-  await writeBalance(db, balance, persons);
+  await writeBalance(db, output.balance);
 }
 
 /** Matched set per unit for the warehouse: null where there is none (unmatched, or matching with replacement). */
-export function subclassValues(result: UnitMatching): (number | null)[] {
+export function subclassValues(result: Pick<MatchOutput, 'subclass' | 'weights'>): (number | null)[] {
   return result.subclass ? Array.from(result.subclass, (set) => (set > 0 ? set : null)) : new Array(result.weights.length).fill(null);
 }
 

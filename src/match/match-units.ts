@@ -1,10 +1,9 @@
 /**
- * The matching engine over units in canonical order: exact strata, or a
- * logistic propensity score and greedy nearest-neighbour matching on its
- * logit (optionally within exact cells). Used by the study's match stage and
- * by `ipslink match`, so both give the same matches for the same data.
- * Callers put units in a canonical order first (sorted by id or content);
- * every tie-break follows that order.
+ * The matching step of the engine (engine.ts) over units in canonical order:
+ * exact strata, or a logistic propensity score and greedy nearest-neighbour
+ * matching on its logit (optionally within exact cells), given the covariate
+ * columns themselves. Callers put units in a canonical order first (sorted
+ * by id or content); every tie-break follows that order.
  */
 import { buildDesignMatrix, type CovariateColumn } from './design-matrix.js';
 import { assignExactCells, matchExactStrata } from './exact-strata.js';

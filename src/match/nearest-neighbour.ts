@@ -5,7 +5,7 @@
  * `matchit2nearest`, `nn_matchC_vec`, `process.caliper`, `weights_matrixC`).
  *
  * Units are passed in canonical order (the caller sorts them; see
- * src/cli/match-command.ts) and every tie is broken by that order, so the
+ * csv-table.ts and cohort-units.ts) and every tie is broken by that order, so the
  * result never depends on how the input rows were ordered:
  * - all units are sorted by (distance, canonical index), as MatchIt's stable
  *   `sort.list(distance)`; a treated unit's candidates are the nearest

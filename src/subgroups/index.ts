@@ -4,47 +4,60 @@
  * with the study's own matching settings and writes the matched sample to
  * `subgroup_matches`; the estimate stage computes the matched ATT per level
  * from it. `subgroups` has one row per level: persons, matched persons, the
- * worst |SMD| after matching, and why a level could not be estimated.
+ * worst |SMD| after matching, a `status` code (`LevelStatus`: estimated, or
+ * why not) and a `status_detail` in words. Matching is the engine's
+ * (match/engine.ts), as for the whole study; a level whose PS model fails is
+ * recorded with the failure's code, not fatal.
  *
  * Subsets (SUBGROUPS in the study config): a level of target group or funder
  * keeps both arms at that level, so each level is matched on its own; a
  * provider keeps its own participants and every control. The subgroup's own
  * column is dropped from the matching covariates, and so is any covariate
  * that is constant within the subset (it carries no information, and a
- * one-level factor makes the PS model rank deficient); the row names them.
+ * one-level factor makes the PS model rank deficient); status_detail names
+ * them.
  */
 import { BALANCE_COVARIATES, type StudyConfig, SUBGROUPS, type Subgroup } from '../config/study-config.js';
 import type { Database } from '../db/database.js';
 import { type PipelineError, PipelineFailure } from '../errors.js';
 import { type CohortUnits, readCohortUnits, selectUnits } from '../match/cohort-units.js';
 import { categoryLevels } from '../match/design-matrix.js';
-import { anyTreatedMatched, type CohortMatching, matchCohortUnits, subclassValues } from '../match/index.js';
+import { countArms, matchTable, type MatchOutput } from '../match/engine.js';
+import { studyMatchDesign, subclassValues } from '../match/index.js';
 import type { Stage } from '../stage.js';
 
+/** `subgroups.status`: estimated, or why the level was not. */
+export type LevelStatus = 'estimated' | 'no_controls' | 'no_treated_matched' | 'ps_rank_deficient' | 'ps_separation' | 'ps_not_converged';
+
+interface LevelOutcome {
+  status: LevelStatus;
+  /** `subgroups.status_detail`: the covariates constant at the level, or which covariate failed the PS model. */
+  statusDetail: string | null;
+}
+
 /**
- * Why a level's PS model failed, for the subgroup table. It is exported, so
- * it names the covariate but never a count of persons (the CLI's message for
- * separation does).
+ * A PS model failure as the level's outcome. It is exported, so the detail
+ * names the covariate but never a count of persons (the CLI's message for
+ * separation does). Null for any other error, which stops the run.
  */
-function levelFailure(error: PipelineError): string | null {
+function levelFailure(error: PipelineError): LevelOutcome | null {
   switch (error.code) {
     case 'ps_rank_deficient':
-      return `not estimated: PS covariate ${error.column} is a linear combination of others at this level`;
+      return { status: error.code, statusDetail: `PS covariate ${error.column} is a linear combination of others at this level` };
     case 'ps_separation':
-      return `not estimated: PS covariate ${error.column} separates the arms at this level`;
+      return { status: error.code, statusDetail: `PS covariate ${error.column} separates the arms at this level` };
     case 'ps_not_converged':
-      return 'not estimated: the PS model did not converge at this level';
+      return { status: error.code, statusDetail: 'the PS model did not converge at this level' };
     default:
       return null;
   }
 }
 
-interface LevelResult {
+interface LevelResult extends LevelOutcome {
   subgroup: Subgroup;
   level: string;
   units: CohortUnits;
-  matching: CohortMatching | null;
-  status: string;
+  output: MatchOutput | null;
 }
 
 function isConstant(units: CohortUnits, name: string): boolean {
@@ -54,21 +67,27 @@ function isConstant(units: CohortUnits, name: string): boolean {
 }
 
 function matchLevel(units: CohortUnits, subgroup: Subgroup, level: string, matching: StudyConfig['matching']): LevelResult {
-  const result = { subgroup, level, units };
-  const treatedCount = units.treated.reduce((sum, value) => sum + value, 0);
-  if (treatedCount === units.treated.length) return { ...result, matching: null, status: 'not estimated: no controls at this level' };
+  const result = { subgroup, level, units, output: null, statusDetail: null };
   const column = SUBGROUPS[subgroup].column;
   const candidates: string[] = [...new Set([...matching.exact, ...matching.ps_covariates])].filter((name) => name !== column);
   const constant = candidates.filter((name) => isConstant(units, name));
   const usable = (names: readonly string[]) => names.filter((name) => name !== column && !constant.includes(name));
   try {
-    const matched = matchCohortUnits(units, matching, { exact: usable(matching.exact), ps: usable(matching.ps_covariates) });
-    if (!anyTreatedMatched(units, matched.result)) return { ...result, matching: null, status: 'not estimated: no treated person matched' };
-    return { ...result, matching: matched, status: constant.length ? `estimated; constant at this level: ${constant.join(', ')}` : 'estimated' };
+    const matched = matchTable(units, studyMatchDesign(matching, { exact: usable(matching.exact), ps: usable(matching.ps_covariates) }));
+    switch (matched.status) {
+      case 'empty_arm':
+        // a level is one the treated have, so only the controls can be missing
+        if (matched.arm === 'treated') throw new Error(`subgroups: ${subgroup} level ${level} has no treated persons`);
+        return { ...result, status: 'no_controls' };
+      case 'no_treated_matched':
+        return { ...result, status: 'no_treated_matched' };
+      case 'matched':
+        return { ...result, output: matched.output, status: 'estimated', statusDetail: constant.length ? `constant at this level: ${constant.join(', ')}` : null };
+    }
   } catch (error) {
-    const status = error instanceof PipelineFailure ? levelFailure(error.error) : null;
-    if (status === null) throw error;
-    return { ...result, matching: null, status };
+    const failure = error instanceof PipelineFailure ? levelFailure(error.error) : null;
+    if (failure === null) throw error;
+    return { ...result, ...failure };
   }
 }
 
@@ -87,16 +106,16 @@ async function writeSubgroupMatches(db: Database, levels: readonly LevelResult[]
     'subgroups: matches table',
     'create or replace table subgroup_matches (subgroup varchar, level varchar, person_id varchar, treated integer, subclass integer, weight double)',
   );
-  for (const { subgroup, level, units, matching } of levels) {
-    if (!matching) continue;
+  for (const { subgroup, level, units, output } of levels) {
+    if (!output) continue;
     const constant = <T>(value: T) => new Array<T>(units.treated.length).fill(value);
     await db.appendColumns('subgroup_matches', [
       { type: 'VARCHAR', values: constant(subgroup) },
       { type: 'VARCHAR', values: constant(level) },
       { type: 'VARCHAR', values: units.personIds },
       { type: 'INTEGER', values: units.treated },
-      { type: 'INTEGER', values: subclassValues(matching.result) },
-      { type: 'DOUBLE', values: matching.result.weights },
+      { type: 'INTEGER', values: subclassValues(output) },
+      { type: 'DOUBLE', values: output.weights },
     ]);
   }
 }
@@ -107,29 +126,21 @@ async function writeSubgroupSummary(db: Database, levels: readonly LevelResult[]
     `create or replace table subgroups (
         subgroup varchar, level varchar, controls varchar,
         persons_treated integer, persons_control integer, matched_treated integer, matched_control integer,
-        max_abs_smd_after double, worst_covariate varchar, status varchar)`,
+        max_abs_smd_after double, worst_covariate varchar, status varchar, status_detail varchar)`,
   );
-  const worst = levels.map(({ matching }) =>
-    (matching?.balance ?? [])
-      .filter((row) => row.after.smd !== null)
-      .reduce<{ smd: number; name: string } | null>((found, row) => {
-        const smd = Math.abs(row.after.smd!);
-        return found && found.smd >= smd ? found : { smd, name: row.level === null ? row.covariate : `${row.covariate}=${row.level}` };
-      }, null),
-  );
-  const count = (units: CohortUnits, weights: Float64Array | null, arm: 0 | 1) =>
-    units.treated.reduce((sum, value, unit) => sum + (value === arm && (!weights || weights[unit]! > 0) ? 1 : 0), 0);
+  const persons = levels.map(({ units }) => countArms(units.treated));
   await db.appendColumns('subgroups', [
     { type: 'VARCHAR', values: levels.map((row) => row.subgroup) },
     { type: 'VARCHAR', values: levels.map((row) => row.level) },
     { type: 'VARCHAR', values: levels.map((row) => (SUBGROUPS[row.subgroup].controls === 'all' ? 'all controls' : 'same level')) },
-    { type: 'INTEGER', values: levels.map((row) => count(row.units, null, 1)) },
-    { type: 'INTEGER', values: levels.map((row) => count(row.units, null, 0)) },
-    { type: 'INTEGER', values: levels.map((row) => (row.matching ? count(row.units, row.matching.result.weights, 1) : null)) },
-    { type: 'INTEGER', values: levels.map((row) => (row.matching ? count(row.units, row.matching.result.weights, 0) : null)) },
-    { type: 'DOUBLE', values: worst.map((found) => (found ? Math.round(found.smd * 1e10) / 1e10 : null)) },
-    { type: 'VARCHAR', values: worst.map((found) => found?.name ?? null) },
+    { type: 'INTEGER', values: persons.map((count) => count.treated) },
+    { type: 'INTEGER', values: persons.map((count) => count.control) },
+    { type: 'INTEGER', values: levels.map((row) => row.output?.matched.treated ?? null) },
+    { type: 'INTEGER', values: levels.map((row) => row.output?.matched.control ?? null) },
+    { type: 'DOUBLE', values: levels.map((row) => (row.output?.worstAfter ? Math.round(row.output.worstAfter.absSmd * 1e10) / 1e10 : null)) },
+    { type: 'VARCHAR', values: levels.map((row) => row.output?.worstAfter?.label ?? null) },
     { type: 'VARCHAR', values: levels.map((row) => row.status) },
+    { type: 'VARCHAR', values: levels.map((row) => row.statusDetail) },
   ]);
 }
 

@@ -1,13 +1,17 @@
 // The matching engine agrees with R's glm and MatchIt on the committed
 // fixtures in test/reference/matching/ (made by make-fixtures.R; R is not
-// needed here). Each fixture is one case: the engine runs the same settings
-// on the same CSV and must give the same coefficients, propensity scores,
-// matched sets, weights and balance table.
+// needed here). Each fixture is one case: the engine (matchTable) runs the
+// same settings on the same CSV, read as `ipslink match` reads it, and must
+// give the same coefficients, propensity scores, matched sets, weights and
+// balance table.
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, test } from 'vitest';
-import { runMatching, type MatchResult } from '../../src/cli/match-command.js';
+import { covariateLabel } from '../../src/match/design-matrix.js';
+import { csvMatchInput, readCsvTable } from '../../src/match/csv-table.js';
+import { matchTable, type MatchOutput } from '../../src/match/engine.js';
 import type { TreatedOrder } from '../../src/match/nearest-neighbour.js';
+import { withDatabase } from '../support/delivery.js';
 
 const REFERENCE_DIR = 'test/reference/matching';
 
@@ -79,35 +83,77 @@ test('the fixtures cover every setting of the brief', () => {
   expect(fixtures.some((fixture) => fixture.method === 'exact')).toBe(true);
 });
 
-describe.each(fixtures.map((fixture) => [fixture.case, fixture] as const))('%s agrees with R', (_name, fixture) => {
-  let result: MatchResult;
-  let ids: number[];
+/** The engine's output per file row (the engine works in canonical order). */
+interface FileOrderResult {
+  output: MatchOutput;
+  ps: Float64Array | null;
+  weights: Float64Array;
+  subclass: Int32Array | null;
+  /** Nearest neighbour: file row of each matched treated unit -> file rows of its controls, in round order. */
+  matchedControls: Map<number, number[]> | null;
+}
 
-  beforeAll(async () => {
-    result = await runMatching({
-      input: join(REFERENCE_DIR, fixture.data),
-      treatment: fixture.treatment,
-      covariates: fixture.covariates,
+async function matchFixture(fixture: Fixture): Promise<FileOrderResult> {
+  return withDatabase(async (db) => {
+    const table = await readCsvTable(db, join(REFERENCE_DIR, fixture.data), [fixture.treatment, ...fixture.covariates, ...fixture.exact]);
+    const matched = matchTable(csvMatchInput(table, fixture.treatment), {
       method: fixture.method,
-      exact: fixture.exact,
+      exactCovariates: fixture.method === 'exact' ? fixture.covariates : fixture.exact,
+      psCovariates: fixture.covariates,
+      balanceCovariates: [...new Set([...fixture.covariates, ...fixture.exact])],
       ratio: fixture.ratio ?? 1,
       caliperSd: fixture.caliper ?? undefined,
       replace: fixture.replace ?? false,
       order: fixture.order ?? 'largest',
     });
+    if (matched.status !== 'matched') throw new Error(`${fixture.case}: ${matched.status}`);
+    const { output } = matched;
+    const { fileRows } = table;
+    const inFileOrder = <T extends Float64Array | Int32Array>(values: T, make: (length: number) => T): T => {
+      const ordered = make(values.length);
+      fileRows.forEach((row, unit) => (ordered[row] = values[unit]!));
+      return ordered;
+    };
+    let matchedControls: Map<number, number[]> | null = null;
+    if (output.pairs) {
+      const { treatedUnits, matchMatrix } = output.pairs;
+      const ratio = fixture.ratio ?? 1;
+      matchedControls = new Map();
+      treatedUnits.forEach((unit, index) => {
+        const controls = [...matchMatrix.subarray(index * ratio, (index + 1) * ratio)].filter((control) => control >= 0);
+        if (controls.length) matchedControls!.set(fileRows[unit]!, controls.map((control) => fileRows[control]!));
+      });
+    }
+    return {
+      output,
+      ps: output.ps && inFileOrder(output.ps, (length) => new Float64Array(length)),
+      weights: inFileOrder(output.weights, (length) => new Float64Array(length)),
+      subclass: output.subclass && inFileOrder(output.subclass, (length) => new Int32Array(length)),
+      matchedControls,
+    };
+  });
+}
+
+describe.each(fixtures.map((fixture) => [fixture.case, fixture] as const))('%s agrees with R', (_name, fixture) => {
+  let result: FileOrderResult;
+  let ids: number[];
+
+  beforeAll(async () => {
+    result = await matchFixture(fixture);
     // the reference CSVs hold ids 1..n in file order (make-fixtures.R checks it)
     ids = Array.from(result.weights, (_, row) => row + 1);
     expect(ids).toEqual(fixture.units.id);
   });
 
   test('PS coefficients agree to 1e-6 relative, by column name', () => {
+    const { coefficients } = result.output;
     if (fixture.coefficients === null) {
-      expect(result.coefficients).toBeNull();
+      expect(coefficients).toBeNull();
       return;
     }
-    expect([...result.coefficients!.keys()]).toEqual(Object.keys(fixture.coefficients));
+    expect([...coefficients!.keys()]).toEqual(Object.keys(fixture.coefficients));
     for (const [name, expected] of Object.entries(fixture.coefficients)) {
-      expectRelativelyClose(result.coefficients!.get(name), expected, 1e-6, name);
+      expectRelativelyClose(coefficients!.get(name), expected, 1e-6, name);
     }
   });
 
@@ -117,7 +163,7 @@ describe.each(fixtures.map((fixture) => [fixture.case, fixture] as const))('%s a
       return;
     }
     fixture.units.ps.forEach((expected, index) => expectRelativelyClose(result.ps![index]!, expected, 1e-6, `ps of id ${ids[index]}`));
-    expectRelativelyClose(result.caliperLogit, fixture.caliper_logit, 1e-9, 'caliper');
+    expectRelativelyClose(result.output.caliperLogit, fixture.caliper_logit, 1e-9, 'caliper');
   });
 
   test('weights agree to 1e-9', () => {
@@ -148,10 +194,11 @@ describe.each(fixtures.map((fixture) => [fixture.case, fixture] as const))('%s a
   });
 
   test('balance table agrees with summary(m.out) to 1e-6', () => {
-    expect(result.balance.map((row) => [row.covariate, row.level])).toEqual(fixture.balance.map((row) => [row.covariate, row.level]));
-    result.balance.forEach((row, index) => {
+    const { balance } = result.output;
+    expect(balance.map((row) => [row.covariate, row.level])).toEqual(fixture.balance.map((row) => [row.covariate, row.level]));
+    balance.forEach((row, index) => {
       const expected = fixture.balance[index]!;
-      const label = `${row.covariate}${row.level === null ? '' : `=${row.level}`}`;
+      const label = covariateLabel(row.covariate, row.level);
       expectRelativelyClose(row.before.meanTreated, expected.mean_treated_before, 1e-9, `${label} mean treated before`);
       expectRelativelyClose(row.before.meanControl, expected.mean_control_before, 1e-9, `${label} mean control before`);
       expectRelativelyClose(row.after.meanTreated, expected.mean_treated_after, 1e-9, `${label} mean treated after`);
@@ -163,5 +210,16 @@ describe.each(fixtures.map((fixture) => [fixture.case, fixture] as const))('%s a
       expectRelativelyClose(row.before.ecdfMax, expected.ecdf_max_before, 1e-6, `${label} eCDF max before`);
       expectRelativelyClose(row.after.ecdfMax, expected.ecdf_max_after, 1e-6, `${label} eCDF max after`);
     });
+  });
+
+  test('the worst |SMD| after matching is the largest in summary(m.out), named covariate=level', () => {
+    const smds = fixture.balance.map((row) => (row.smd_after === null ? -1 : Math.abs(row.smd_after)));
+    const largest = Math.max(...smds);
+    expectRelativelyClose(result.output.worstAfter?.absSmd, largest, 1e-6, 'worst |SMD|');
+    // rows within the tolerance (exact matching leaves only rounding noise) may each be the worst
+    const candidates = fixture.balance
+      .filter((_, index) => smds[index]! >= largest - 1e-6 * largest - 1e-12)
+      .map((row) => (row.level === null ? row.covariate : `${row.covariate}=${row.level}`));
+    expect(candidates).toContain(result.output.worstAfter?.label);
   });
 });

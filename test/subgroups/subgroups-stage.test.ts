@@ -9,7 +9,8 @@ import { subgroupsStage } from '../../src/subgroups/index.js';
 import { withDatabase } from '../support/delivery.js';
 
 // 300 persons, every third treated. Target group 'unknown': 3 treated, no
-// controls. MUNICIPALITY: age separates the arms perfectly. Sex is M for
+// controls. MUNICIPALITY: age separates the arms perfectly, and so does the
+// benefit (WAJONG treated, WGA controls; WGA everywhere else). Sex is M for
 // every SMI person and F for every CMD person.
 const COHORT = `create table cohort as
 select
@@ -20,7 +21,7 @@ select
     case when i % 3 <> 0 then 'P9' when i % 2 = 0 then 'P1' else 'P2' end as provider_id,
     case when i between 100 and 159 then (case when i % 3 = 0 then 60 else 25 end) else 20 + hash(i, 'age') % 40 end as age_at_index,
     case when i >= 270 then 'F' else 'M' end as sex,
-    'WGA' as benefit_type,
+    case when i between 100 and 159 and i % 3 = 0 then 'WAJONG' else 'WGA' end as benefit_type,
     (hash(i, 'duration') % 60)::integer as benefit_duration_months,
     (hash(i, 'work') % 13)::integer as months_worked_12m,
     (hash(i, 'work') % 13)::integer + (hash(i, 'work24') % 5)::integer as months_worked_24m,
@@ -35,9 +36,19 @@ async function runStage(db: Database, change: Partial<StudyConfig>) {
   await db.run('cohort', COHORT);
   await subgroupsStage.run({ db, study, runId: 'test', landing: '' });
   return {
-    levels: await db.query<{ subgroup: string; level: string; status: string; persons_treated: number; persons_control: number }>(
+    levels: await db.query<{
+      subgroup: string;
+      level: string;
+      status: string;
+      status_detail: string | null;
+      persons_treated: number;
+      persons_control: number;
+      matched_treated: number | null;
+    }>(
       'levels',
-      'select subgroup, level, status, persons_treated::double as persons_treated, persons_control::double as persons_control from subgroups order by all',
+      `select subgroup, level, status, status_detail, persons_treated::double as persons_treated, persons_control::double as persons_control,
+          matched_treated::double as matched_treated
+       from subgroups order by all`,
     ),
     samples: await db.query<{ subgroup: string; level: string; treated: number; persons: number; off_level: number }>(
       'samples',
@@ -81,17 +92,28 @@ describe('the subgroup stage', () => {
     });
   });
 
-  test('levels that cannot be estimated say why, and the others are still estimated', async () => {
+  test('levels that cannot be estimated say why in a status code, and the others are still estimated', async () => {
     await withDatabase(async (db) => {
       const { levels, samples } = await runStage(db, { subgroups: ['target_group', 'funder'], matching: NEAREST });
-      const status = Object.fromEntries(levels.map((row) => [`${row.subgroup}=${row.level}`, row.status]));
-      expect(status['target_group=unknown']).toBe('not estimated: no controls at this level');
-      expect(status['target_group=SMI']).toBe('estimated; constant at this level: sex');
-      expect(status['target_group=CMD']).toBe('estimated; constant at this level: sex');
-      expect(status['funder=MUNICIPALITY']).toBe('not estimated: PS covariate age_at_index separates the arms at this level');
-      expect(status['funder=UWV']).toMatch(/^estimated/);
+      const status = Object.fromEntries(levels.map((row) => [`${row.subgroup}=${row.level}`, [row.status, row.status_detail]]));
+      expect(status['target_group=unknown']).toEqual(['no_controls', null]);
+      expect(status['target_group=SMI']).toEqual(['estimated', 'constant at this level: sex']);
+      expect(status['target_group=CMD']).toEqual(['estimated', 'constant at this level: sex']);
+      expect(status['funder=MUNICIPALITY']).toEqual(['ps_separation', 'PS covariate age_at_index separates the arms at this level']);
+      expect(status['funder=UWV']).toEqual(['estimated', null]);
       expect(new Set(samples.map((row) => `${row.subgroup}=${row.level}`))).toEqual(new Set(['target_group=CMD', 'target_group=SMI', 'funder=UWV']));
-      expect(levels.find((row) => row.level === 'unknown')).toMatchObject({ persons_treated: 3, persons_control: 0 });
+      expect(levels.find((row) => row.level === 'unknown')).toMatchObject({ persons_treated: 3, persons_control: 0, matched_treated: null });
+    });
+  });
+
+  test('a level where no treated person finds a control is no_treated_matched, without a sample', async () => {
+    await withDatabase(async (db) => {
+      // exact on the benefit: at MUNICIPALITY no cell holds both arms; at UWV it is constant, so dropped
+      const { levels, samples } = await runStage(db, { subgroups: ['funder'], matching: { ...NEAREST, method: 'exact', exact: ['benefit_type'] } });
+      const municipality = levels.find((row) => row.level === 'MUNICIPALITY');
+      expect(municipality).toMatchObject({ status: 'no_treated_matched', status_detail: null, persons_treated: 20, persons_control: 40, matched_treated: null });
+      expect(levels.find((row) => row.level === 'UWV')).toMatchObject({ status: 'estimated', status_detail: 'constant at this level: benefit_type' });
+      expect(samples.some((row) => row.level === 'MUNICIPALITY')).toBe(false);
     });
   });
 });
