@@ -6,7 +6,7 @@ PERSONS ?= 20000
 SEED ?= 20261121
 IPSLINK := node --import tsx src/cli/main.ts
 
-.PHONY: demo test tables bench validate reference clean install
+.PHONY: demo test tables bench simulate reference clean install
 
 install: $(NPM_STAMP)
 
@@ -29,9 +29,10 @@ test: install
 tables: install
 	$(IPSLINK) tables --config $(CONFIG)
 
-# Simulation check: bias, RMSE and CI coverage over many synthetic seeds.
+# Simulation study: bias, RMSE and CI coverage over many synthetic seeds
+# (not `ipslink validate`, which checks deliveries).
 SEEDS ?= 50
-validate: install
+simulate: install
 	$(IPSLINK:src/cli/main.ts=src/simulation/main.ts) --seeds $(SEEDS) --persons $(PERSONS)
 
 bench: install

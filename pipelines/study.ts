@@ -1,11 +1,12 @@
 /**
- * The study pipeline: its stages, in order. Disclosure control and publish
- * follow in src/publish/, which is the only writer of export/.
+ * The study pipeline: its stages, in order. Disclosure control comes last:
+ * publish (src/publish/) writes to export/ only the tables it disclosed.
  */
 import { cohortStage } from '../src/cohort/index.js';
 import { costsStage } from '../src/costs/index.js';
+import { disclosureStage } from '../src/disclosure/index.js';
 import { estimateStage } from '../src/estimate/index.js';
-import { ingestStage } from '../src/ingest/stage.js';
+import { ingestStage } from '../src/ingest/index.js';
 import { linkStage } from '../src/link/index.js';
 import { matchStage } from '../src/match/index.js';
 import { monitorStage } from '../src/monitor/index.js';
@@ -23,6 +24,7 @@ export const studyPipeline: readonly Stage[] = [
   estimateStage,
   costsStage,
   monitorStage,
+  disclosureStage,
 ];
 
 /** `ipslink validate`: ingest and data-quality checks only. */

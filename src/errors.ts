@@ -21,6 +21,7 @@ export type PipelineError =
   | { code: 'warehouse_outdated'; path: string; found: number; expected: number }
   | { code: 'sql_parameters'; file: string; missing: string[]; unexpected: string[] }
   | { code: 'sql_failed'; file: string; detail: string }
+  | { code: 'stage_contract'; stage: string; tables: string[] }
   | { code: 'warehouse_locked'; path: string }
   | { code: 'empty_arm'; arm: string; step: string }
   | { code: 'did_not_identified'; reason: string }
@@ -106,6 +107,8 @@ export function messageFor(error: PipelineError): string {
       );
     case 'sql_failed':
       return `${error.file}: ${error.detail}`;
+    case 'stage_contract':
+      return `stage ${error.stage} touched tables it does not declare (writes, views or scratch in its Stage): ${error.tables.join(', ')}`;
     case 'warehouse_locked':
       return `${error.path}: the warehouse is in use by another ipslink process; wait for it to finish`;
     case 'did_not_identified':
@@ -162,6 +165,7 @@ export const exitCodes: Record<PipelineError['code'], number> = {
   warehouse_outdated: 4,
   sql_parameters: 70,
   sql_failed: 70,
+  stage_contract: 70,
   warehouse_locked: 75,
   empty_arm: 5,
   did_not_identified: 5,

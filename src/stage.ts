@@ -1,9 +1,13 @@
 /**
  * What a pipeline stage is: a named step that reads some warehouse tables,
- * writes others, and reports its row counts.
+ * writes others, and reports its row counts. Its declaration is a contract
+ * runStage enforces: a table (or view) the stage creates, replaces or drops
+ * must be among its writes, views or scratch, and the SQL headers
+ * of its files must agree (test/pipelines/study.test.ts).
  */
 import type { StudyConfig } from './config/study-config.js';
 import type { Database } from './db/database.js';
+import { fail } from './errors.js';
 
 export interface StageContext {
   db: Database;
@@ -20,18 +24,53 @@ export interface StageReport {
 
 export interface Stage {
   name: string;
+  /** Tables and views of earlier stages it reads. */
   reads: readonly string[];
+  /** Tables it writes for later stages or for publish; their rows are counted. */
   writes: readonly string[];
   /** Views the stage defines for later stages: read like tables, never counted (counting would compute them). */
   views?: readonly string[];
+  /** Working tables no other stage reads (temporary or not); `name_*` stands for every name with that prefix. */
+  scratch?: readonly string[];
   run: (context: StageContext) => Promise<void>;
 }
 
-/** Runs a stage and counts the rows of every table it writes. */
+/** Runs a stage, fails on a table it touched without declaring it, and counts the rows of every table it writes. */
 export async function runStage(stage: Stage, context: StageContext): Promise<StageReport> {
   const started = performance.now();
+  const before = await snapshotTables(context.db);
   await stage.run(context);
+  const touched = changedTables(before, await snapshotTables(context.db));
+  const undeclared = touched.filter((table) => !declares(stage, table));
+  if (undeclared.length) fail({ code: 'stage_contract', stage: stage.name, tables: undeclared });
   const rowsOut: Record<string, number> = {};
   for (const table of stage.writes) rowsOut[table] = await context.db.count(table);
   return { stage: stage.name, rowsOut, durationMs: Math.round(performance.now() - started) };
+}
+
+/** Whether the stage declares a table among what it writes, defines or keeps as scratch. */
+export function declares(stage: Stage, table: string): boolean {
+  return [...stage.writes, ...(stage.views ?? []), ...(stage.scratch ?? [])].some((name) =>
+    name.endsWith('*') ? table.startsWith(name.slice(0, -1)) : table === name,
+  );
+}
+
+/**
+ * Every table and view with its oid, which changes when it is replaced.
+ * Rows inserted into a table are not seen here (DuckDB's size estimate
+ * moves on a checkpoint too); the SQL headers declare those writes.
+ */
+async function snapshotTables(db: Database): Promise<Map<string, string>> {
+  const rows = await db.query<{ name: string; version: string }>(
+    'stage: list tables',
+    `select table_name as name, table_oid::varchar as version from duckdb_tables() where not internal
+     union all
+     select view_name, view_oid::varchar from duckdb_views() where not internal`,
+  );
+  return new Map(rows.map((row) => [row.name, row.version]));
+}
+
+function changedTables(before: Map<string, string>, after: Map<string, string>): string[] {
+  const names = new Set([...before.keys(), ...after.keys()]);
+  return [...names].filter((name) => before.get(name) !== after.get(name)).sort();
 }

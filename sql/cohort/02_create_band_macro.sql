@@ -1,6 +1,7 @@
 -- band_label(value, starts): the label of the band `value` falls in, for
 -- ascending band starts; e.g. starts [18, 30, 40, 50] gives '<18', '18-29',
 -- '30-39', '40-49', '50+'. Used to coarsen covariates for exact matching.
+-- Reads: (none). Writes: (the macro band_label, no table).
 create or replace macro band_label(value, starts) as (
     case
         when value is null then null

@@ -113,8 +113,8 @@ intervals as (
         event_month,
         round(estimate, 10) as estimate,
         round(sqrt(variance), 10) as se,
-        round(estimate - 1.959963984540054 * sqrt(variance), 10) as ci_low,
-        round(estimate + 1.959963984540054 * sqrt(variance), 10) as ci_high,
+        round(estimate - $z_975 * sqrt(variance), 10) as ci_low,
+        round(estimate + $z_975 * sqrt(variance), 10) as ci_high,
         n_treated,
         n_control,
         case estimator

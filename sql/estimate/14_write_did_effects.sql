@@ -1,6 +1,6 @@
 -- Event-study DiD effects in the columns of `effects`, so the estimate stage
 -- can union them: treated x event-month coefficients with their
--- person-clustered (CR1) standard errors and normal 95% CIs. The reference
+-- person-clustered (CR1) standard errors and normal 95% CIs ($z_975). The reference
 -- month is a row of its own: estimate 0 by construction, se and CI null.
 -- n_treated / n_control: matched persons observed in that month.
 -- Values come from TypeScript as parallel lists (one element per outcome x
@@ -42,8 +42,8 @@ intervals as (
         estimates.event_month,
         estimates.estimate,
         estimates.se,
-        estimates.estimate - 1.959963984540054 * estimates.se as ci_low,
-        estimates.estimate + 1.959963984540054 * estimates.se as ci_high,
+        estimates.estimate - $z_975 * estimates.se as ci_low,
+        estimates.estimate + $z_975 * estimates.se as ci_high,
         arm_counts.n_treated,
         arm_counts.n_control,
         format(

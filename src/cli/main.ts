@@ -5,7 +5,7 @@
 import yargs from 'yargs';
 import { hideBin } from 'yargs/helpers';
 import { exitCodes, messageFor, PipelineFailure } from '../errors.js';
-import { setLogging } from '../log.js';
+import { LOG_FORMATS, type LogFormat, logError, setLogging } from '../log.js';
 import { matchCommand } from './match-command.js';
 import { queryCommand } from './query-command.js';
 import { runCommand, validateCommand } from './run-command.js';
@@ -17,18 +17,26 @@ const INTERNAL_ERROR_EXIT = 70;
 
 function reportFailure(error: unknown, debug: boolean): number {
   if (error instanceof PipelineFailure) {
-    process.stderr.write(`ipslink: ${messageFor(error.error)}\n`);
-    return exitCodes[error.error.code];
+    const exitCode = exitCodes[error.error.code];
+    logError(`ipslink: ${messageFor(error.error)}`, { code: error.error.code, exit_code: exitCode });
+    return exitCode;
   }
   const text = error instanceof Error ? error.message : String(error);
-  process.stderr.write(`ipslink: internal error: ${text.split('\n')[0]}\n`);
+  logError(`ipslink: internal error: ${text.split('\n')[0]}`, { code: 'internal', exit_code: INTERNAL_ERROR_EXIT });
   if (debug && error instanceof Error && error.stack) process.stderr.write(`${error.stack}\n`);
   return INTERNAL_ERROR_EXIT;
 }
 
+/** The global logging flags, read before yargs so that even a usage error is logged as asked. */
+function loggingFlags(argv: readonly string[]): { debug: boolean; format: LogFormat } {
+  const given = argv.flatMap((arg, index) => (arg === '--log-format' ? [argv[index + 1]] : arg.startsWith('--log-format=') ? [arg.slice(13)] : []));
+  const format = LOG_FORMATS.find((name) => name === given.at(-1)) ?? 'text';
+  return { debug: argv.includes('--debug'), format };
+}
+
 export async function main(argv: string[]): Promise<number> {
-  const debug = argv.includes('--debug');
-  setLogging({ debug });
+  const { debug, format } = loggingFlags(argv);
+  setLogging({ debug, format });
   try {
     await yargs(argv)
       .scriptName('ipslink')
@@ -41,9 +49,14 @@ export async function main(argv: string[]): Promise<number> {
       .command(queryCommand)
       .command(runsCommand)
       .command(statusCommand)
-      .option('debug', { type: 'boolean', describe: 'log every SQL step with its duration', global: true })
+      .option('log-format', { choices: LOG_FORMATS, default: 'text', describe: 'stderr lines as text or as one JSON object per line', global: true })
       .option('quiet', { type: 'boolean', describe: 'print only the result', global: true })
-      .middleware((args) => setLogging({ quiet: Boolean(args.quiet) }))
+      .option('debug', {
+        type: 'boolean',
+        describe: 'also log each SQL file run (rows of the tables it writes, duration in ms) and each SQL statement (duration)',
+        global: true,
+      })
+      .middleware((args) => setLogging({ quiet: Boolean(args.quiet), debug: Boolean(args.debug), format: args.logFormat as LogFormat }))
       .demandCommand(1, 'name a command; see ipslink --help')
       .strict()
       .fail((message, error) => {

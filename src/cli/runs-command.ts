@@ -1,5 +1,6 @@
 /** `ipslink runs` (history) and `ipslink status` (current run, unprocessed deliveries). */
-import { existsSync, readdirSync, readFileSync, realpathSync } from 'node:fs';
+import { readManifest, type RunManifest } from '../publish/manifest.js';
+import { existsSync, readdirSync, realpathSync } from 'node:fs';
 import { basename, join, resolve } from 'node:path';
 import type { CommandModule } from 'yargs';
 import { loadStudyConfig } from '../config/study-config.js';
@@ -11,22 +12,13 @@ interface StudyArgs {
   landing?: string;
 }
 
-interface ManifestHead {
-  run_id: string;
-  status: string;
-  started_at: string;
-  finished_at: string;
-  inputs: { delivery_id: string }[];
-  balance_gate: { passed: boolean; max_abs_smd_after: number | null };
-}
-
-function readManifests(output: string): ManifestHead[] {
+function readManifests(output: string): RunManifest[] {
   const runsDir = join(output, 'runs');
   if (!existsSync(runsDir)) return [];
   return readdirSync(runsDir)
     .filter((name) => !name.startsWith('.') && existsSync(join(runsDir, name, 'manifest.json')))
     .sort()
-    .map((name) => JSON.parse(readFileSync(join(runsDir, name, 'manifest.json'), 'utf8')) as ManifestHead);
+    .map((name) => readManifest(join(runsDir, name)));
 }
 
 function currentRunId(output: string): string | null {

@@ -2,23 +2,16 @@
  * `ipslink tables --run DIR`: rebuilds the study tables of a published run
  * from its export/ files and says whether they match the published bytes.
  */
-import { existsSync, readFileSync } from 'node:fs';
+import { readManifest } from '../publish/manifest.js';
 import { join, resolve } from 'node:path';
 import type { CommandModule } from 'yargs';
 import { loadStudyConfig } from '../config/study-config.js';
-import { fail } from '../errors.js';
 import { sha256OfFile } from '../ingest/delivery-manifest.js';
-import type { StudyConfig } from '../config/study-config.js';
 import { writeStudyReport } from '../report/study-report.js';
 
 interface TablesArgs {
   run?: string;
   config?: string;
-}
-
-interface Manifest {
-  config: { settings: StudyConfig };
-  outputs: { path: string; sha256: string }[];
 }
 
 export const tablesCommand: CommandModule<object, TablesArgs> = {
@@ -36,9 +29,7 @@ export const tablesCommand: CommandModule<object, TablesArgs> = {
       }),
   handler: async (args) => {
     const runDir = resolve(args.run ?? join(loadStudyConfig(args.config!).config.output, 'current'));
-    const manifestPath = join(runDir, 'manifest.json');
-    if (!existsSync(manifestPath)) fail({ code: 'run_not_found', dir: runDir });
-    const manifest = JSON.parse(readFileSync(manifestPath, 'utf8')) as Manifest;
+    const manifest = readManifest(runDir);
     const written = await writeStudyReport(runDir, manifest.config.settings);
     const changed: string[] = [];
     for (const name of written) {

@@ -24,6 +24,8 @@ export const cohortStage: Stage = {
     'cohort',
     'attrition',
   ],
+  // The statutory table behind state_pension_month (sql/reference/01).
+  scratch: ['state_pension_age'],
   run: async ({ db, study }) => {
     const { population, arms, coarsening, follow_up: followUp, index_window: window } = study;
     await db.runFile('reference/01_create_state_pension_age.sql');

@@ -9,27 +9,16 @@ import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
 import { BENEFIT_TYPES, INCAPACITY_CAUSES, PROGRAMMES, TARGET_GROUPS } from '../contracts/extracts.js';
 import { fail } from '../errors.js';
+import { PRIMARY_OUTCOMES } from './outcomes.js';
 
-/**
- * The panel's monthly outcomes (DESIGN §3), named once; the SQL steps that
- * sum or screen them take these lists as parameters. Binary outcomes are
- * shares; money outcomes are euros (whose means the dominance rule guards).
- * on_benefit / benefit_eur count the study's qualifying benefits only,
- * on_any_benefit / any_benefit_eur every benefit, WW and BIJSTAND included.
- */
-export const OUTCOMES = [
-  'employed_any',
-  'employed_48h',
-  'hours',
-  'wage_eur',
-  'on_benefit',
-  'benefit_eur',
-  'on_any_benefit',
-  'any_benefit_eur',
-] as const;
-export type Outcome = (typeof OUTCOMES)[number];
-export const BINARY_OUTCOMES = ['employed_any', 'employed_48h', 'on_benefit', 'on_any_benefit'] as const satisfies readonly Outcome[];
-export const MONEY_OUTCOMES = ['wage_eur', 'benefit_eur', 'any_benefit_eur'] as const satisfies readonly Outcome[];
+
+/** The follow-up months at which the monitoring table reports the cumulative share ever employed (as IPS programmes report it). */
+export const EVER_EMPLOYED_REPORT_MONTHS = [12, 24, 30, 36];
+
+/** The months the follow-up is reported at: follow_up.report_months and the last month of the follow-up. */
+export function followUpReportMonths(followUp: Pick<StudyConfig['follow_up'], 'report_months' | 'months_after'>): number[] {
+  return [...new Set([...followUp.report_months, followUp.months_after])].sort((a, b) => a - b);
+}
 
 /** Months before the index month the baseline covariates look back over (months worked and wages in the 24 months before). */
 export const COVARIATE_LOOKBACK_MONTHS = 24;
@@ -181,7 +170,7 @@ const studyConfigSchema = z.strictObject({
       .default({ treated: 0, control: 0 }),
     /** The effect an ICER is expressed per: the share in work at this month. */
     effect: z.strictObject({
-      outcome: z.enum(['employed_any', 'employed_48h']),
+      outcome: z.enum(PRIMARY_OUTCOMES),
       month: z.int().min(1),
     }),
     bootstrap: z.strictObject({

@@ -1,7 +1,7 @@
 /**
  * Builds the bulk validation SQL for an extract from its contract.
  *
- * Staged rows hold every field as raw VARCHAR (null for an empty field). The
+ * Raw rows hold every field as VARCHAR (null for an empty field). The
  * generated query lists, per row, the rules it fails: column checks in
  * column order (a required field that is empty fails `required` only), then
  * row rules over the typed values, evaluated only when every column passed,
@@ -48,11 +48,11 @@ function columnFailureSql(extract: Extract, column: string): string {
 }
 
 /**
- * Per staged row: `line_number`, `row_hash`, the typed columns (null where a
+ * Per raw row: `line_number`, `row_hash`, the typed columns (null where a
  * value is invalid) and `failed_rules`, the rules it fails in order. Row
  * rules may depend on the delivery (`context`).
  */
-export function checkRowsSql(extract: Extract, stagedTable: string, context: RuleContext): string {
+export function checkRowsSql(extract: Extract, rawTable: string, context: RuleContext): string {
   const columns = extract.columnNames.map(quoteIdentifier);
   const typed = extract.columnNames.map(
     (column) => `try_cast(${quoteIdentifier(column)} as ${extract.columns[column]!.duckdbType}) as ${quoteIdentifier(column)}`,
@@ -63,14 +63,14 @@ export function checkRowsSql(extract: Extract, stagedTable: string, context: Rul
   );
   return `
 with
-staged as (select line_number, row_hash, ${columns.join(', ')} from ${quoteIdentifier(stagedTable)}),
+raw as (select line_number, row_hash, ${columns.join(', ')} from ${quoteIdentifier(rawTable)}),
 column_checked as (
     select
         line_number,
         row_hash,
         ${typed.join(',\n        ')},
         list_filter([${columnFailures.join(',\n            ')}]::VARCHAR[], rule -> rule is not null) as column_failures
-    from staged
+    from raw
 ),
 row_checked as (
     select

@@ -7,9 +7,14 @@
  * `sql/panel/03_outcomes.sql: missing $min_hours_48`, not DuckDB's bare
  * bind error. Multi-statement files are run statement by statement, each
  * bound to the values it names.
+ *
+ * With --debug, each SQL file run is logged with its duration and the rows
+ * of every table it creates or inserts into (read from its statements, not
+ * its header), and each labelled statement with its duration; without it,
+ * nothing is counted.
  */
 import { readFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import {
   DOUBLE,
@@ -25,7 +30,7 @@ import {
   type DuckDBValue,
 } from '@duckdb/node-api';
 import { fail } from '../errors.js';
-import { logDebug } from '../log.js';
+import { isDebugEnabled, logDebug } from '../log.js';
 
 export const SQL_DIR = join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'sql');
 
@@ -76,24 +81,35 @@ export class Database {
     return new Database(instance, await instance.connect(), path);
   }
 
-  /** Runs every statement of `sql/<file>`. */
+  /** Runs every statement of `sql/<file>`; with --debug, logs the rows of the tables it writes and its duration. */
   async runFile(file: string, params: SqlParams = {}): Promise<void> {
-    await this.execute(`sql/${file}`, readSqlFile(file), params);
+    const sql = readSqlFile(file);
+    const started = performance.now();
+    await this.execute(`sql/${file}`, sql, params);
+    if (isDebugEnabled()) await this.logFileRun(`sql/${file}`, sql, performance.now() - started);
   }
 
   /** Runs `sql/<file>` and returns the rows of its last statement (small results only). */
   async queryFile<Row>(file: string, params: SqlParams = {}): Promise<Row[]> {
-    return (await this.execute(`sql/${file}`, readSqlFile(file), params)) as Row[];
+    const started = performance.now();
+    const rows = await this.execute(`sql/${file}`, readSqlFile(file), params);
+    if (isDebugEnabled()) logStatement(`sql/${file}`, started);
+    return rows as Row[];
   }
 
   /** Runs generated SQL; `label` names it in errors and debug logs. */
   async run(label: string, sql: string, params: SqlParams = {}): Promise<void> {
+    const started = performance.now();
     await this.execute(label, sql, params);
+    if (isDebugEnabled()) logStatement(label, started);
   }
 
   /** Runs generated SQL and returns the rows of its last statement (small results only). */
   async query<Row>(label: string, sql: string, params: SqlParams = {}): Promise<Row[]> {
-    return (await this.execute(label, sql, params)) as Row[];
+    const started = performance.now();
+    const rows = await this.execute(label, sql, params);
+    if (isDebugEnabled()) logStatement(label, started);
+    return rows as Row[];
   }
 
   /** Streams a large result chunk by chunk, for Arrow and other writers. */
@@ -144,8 +160,8 @@ export class Database {
   }
 
   async count(table: string): Promise<number> {
-    const [row] = await this.query<{ n: number }>(`count ${table}`, `select count(*)::double as n from ${quoteIdentifier(table)}`);
-    return row?.n ?? 0;
+    const [row] = await this.execute(`count ${table}`, `select count(*)::double as n from ${quoteIdentifier(table)}`, {});
+    return Number(row?.n ?? 0);
   }
 
   close(): void {
@@ -160,8 +176,22 @@ export class Database {
     return prepared;
   }
 
+  /** The debug line of a file run: its duration, then the rows of each table it wrote that still exists. */
+  private async logFileRun(file: string, sql: string, durationMs: number): Promise<void> {
+    const written = tablesWrittenBy(sql);
+    const existing = written.length
+      ? await this.execute('debug: tables written', 'select distinct table_name from duckdb_tables() where list_contains($names, table_name)', { names: written })
+      : [];
+    const rows: Record<string, number> = {};
+    for (const table of written) {
+      if (existing.some((row) => row.table_name === table)) rows[table] = await this.count(table);
+    }
+    const ms = Math.round(durationMs);
+    const counts = Object.entries(rows).map(([table, count]) => `; ${table} ${count} ${count === 1 ? 'row' : 'rows'}`).join('');
+    logDebug(`${file}: ${ms} ms${counts}`, { file, ms, rows });
+  }
+
   private async execute(label: string, sql: string, params: SqlParams): Promise<Record<string, unknown>[]> {
-    const started = performance.now();
     const statements = await wrapSqlError(label, () => this.connection.extractStatements(sql));
     const named = new Set<string>();
     let rows: Record<string, unknown>[] = [];
@@ -176,9 +206,28 @@ export class Database {
       rows = reader.getRowObjectsJS() as Record<string, unknown>[];
     }
     checkParameters(label, [...named], params);
-    logDebug(`${label}: ${Math.round(performance.now() - started)} ms`);
     return rows;
   }
+}
+
+function logStatement(label: string, started: number): void {
+  const ms = Math.round(performance.now() - started);
+  logDebug(`${label}: ${ms} ms`, { statement: label, ms });
+}
+
+const WRITES_TABLE =
+  /\b(?:create\s+(?:or\s+replace\s+)?(?:temp(?:orary)?\s+)?table\s+(?:if\s+not\s+exists\s+)?|insert\s+(?:or\s+(?:replace|ignore)\s+)?into\s+)("(?:[^"]|"")+"|[a-z_][a-z0-9_]*)/gi;
+
+/**
+ * The tables a SQL text creates or inserts into, in order of first mention
+ * (comments ignored; views and macros are not tables, so never counted).
+ */
+export function tablesWrittenBy(sql: string): string[] {
+  const code = sql.replace(/--[^\n]*/g, '').replace(/\/\*[\s\S]*?\*\//g, '');
+  const names = [...code.matchAll(WRITES_TABLE)].map(([, name]) =>
+    name!.startsWith('"') ? name!.slice(1, -1).replaceAll('""', '"') : name!.toLowerCase(),
+  );
+  return [...new Set(names)];
 }
 
 function parameterNames(prepared: { parameterCount: number; parameterName(index: number): string }): string[] {
@@ -229,7 +278,7 @@ const sqlCache = new Map<string, string>();
 export function readSqlFile(file: string): string {
   let sql = sqlCache.get(file);
   if (sql === undefined) {
-    sql = readFileSync(join(SQL_DIR, file), 'utf8');
+    sql = readFileSync(resolve(SQL_DIR, file), 'utf8');
     sqlCache.set(file, sql);
   }
   return sql;
@@ -251,4 +300,9 @@ export function quoteIdentifier(name: string): string {
 
 export function quoteLiteral(value: string): string {
   return `'${value.replaceAll("'", "''")}'`;
+}
+
+/** A SQL list literal of strings, for SQL that is generated rather than read from sql/ (which takes lists as `$named` values). */
+export function sqlList(values: readonly string[]): string {
+  return `[${values.map(quoteLiteral).join(', ')}]`;
 }

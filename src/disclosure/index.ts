@@ -1,387 +1,96 @@
 /**
- * Disclosure control (DESIGN §6): the one stage every export table passes.
- *
- * Each export table names its person-count columns and, per count, the
- * statistics that would reveal it. A count below the threshold is
- * suppressed (set to null) together with those statistics; so is a count
- * whose difference from a larger published count would be below the
- * threshold. Secondary suppression then hides a second part of any total
- * whose hidden parts could otherwise be recovered by subtraction.
- *
- * Across tables: a count that several tables publish carries a key naming
- * the quantity (e.g. `matched|treated`). Once a table suppresses it, every
- * table does, and their own secondary suppression follows; the tables are
- * disclosed again until no new key is suppressed.
- *
- * The result goes to a `disclosed_<table>` table, the only source
- * src/publish/ writes to export/, and every suppression is listed in
- * disclosure.json.
+ * Disclosure stage (DESIGN §6): decides what may leave. It measures what the
+ * rules need (money dominance, the attrition steps that may be shown, the
+ * samples' sizes; sql/disclosure/), builds each export table's rows from its
+ * SQL (sql/export/, each file named by its entry in export-tables.ts), applies the
+ * rules (disclosure-control.ts) into `disclosed_<name>`, and keeps the
+ * report in `disclosure_report`. Publish writes those tables and nothing else
+ * to export/.
  */
-import type { Database } from '../db/database.js';
-import { quoteIdentifier } from '../db/database.js';
+import { MONEY_OUTCOMES } from '../config/outcomes.js';
+import type { StudyConfig } from '../config/study-config.js';
+import { columnPattern, type Database } from '../db/database.js';
+import { readSqlContract } from '../db/sql-contract.js';
+import { logInfo } from '../log.js';
+import type { Stage } from '../stage.js';
+import { applyDisclosureControl, type DisclosedTable, type DisclosureReport } from './disclosure-control.js';
+import { EXPORT_TABLES, type ExportTable } from './export-tables.js';
 
-/** A rule decided on the row itself (and window functions over the source rows). */
-export interface SuppressionRule {
-  /** Rule id in disclosure.json, e.g. `min_persons:n_treated`. */
-  id: string;
-  description: string;
-  /** SQL over the source row: true when the row's cells must be suppressed. */
-  when: string;
-  suppress: readonly string[];
-  /** The person count the rule guards; rounded when the study asks for rounding. */
-  count?: string;
+const REPORT_TABLE = 'disclosure_report';
+
+/** Runs an export table's SQL, which writes its undisclosed rows to `export_<name>`. */
+export async function buildExportSource(db: Database, table: ExportTable, study: StudyConfig): Promise<DisclosedTable> {
+  await db.runFile(table.source, table.params?.(study) ?? {});
+  const { min_cell_persons: threshold, dominance } = study.disclosure;
+  return {
+    name: table.name,
+    source: `export_${table.name}`,
+    columns: Object.keys(table.columns),
+    orderBy: table.orderBy,
+    links: table.links ?? [],
+    rules: table.rules({ threshold, dominance }),
+  };
+}
+
+/** Builds the export tables' rows and discloses them together (linked counts agree across them). */
+export async function discloseExportTables(db: Database, study: StudyConfig, tables: readonly ExportTable[], warnings: readonly string[] = []): Promise<DisclosureReport> {
+  const sources: DisclosedTable[] = [];
+  for (const table of tables) sources.push(await buildExportSource(db, table, study));
+  const { min_cell_persons: threshold, round_counts_to: roundCountsTo } = study.disclosure;
+  return applyDisclosureControl(db, sources, { threshold, roundCountsTo: roundCountsTo ?? null, arms: study.arms }, warnings);
 }
 
 /**
- * Secondary suppression for counts that add up to a published total (the
- * levels of a categorical covariate add up to the arm's persons). A part is
- * hidden when a row rule or a linked table suppresses it. When a group has
- * exactly one hidden part, or hidden parts adding up to less than the
- * threshold, its smallest visible part is suppressed too: subtracting the
- * published parts from the total then yields only a sum of two or more
- * hidden parts of at least the threshold.
+ * Chooses the attrition steps to publish (no small count as the difference
+ * of two published ones). Drops between attrition steps that must be
+ * published cannot be hidden, and are warned about.
  */
-export interface ComplementRule {
-  kind: 'complement';
-  id: string;
-  description: string;
-  threshold: number;
-  count: string;
-  group: readonly string[];
-  /** SQL: true for the rows that are parts of the group's total. */
-  isPart: string;
-  suppress: readonly string[];
-}
-
-/**
- * A series of counts, in `order` within each `group` (rows where `applies`):
- * walking from `start` (SQL over the series' first row: the count known
- * before it, e.g. 0 for a cumulative count), a count is published only when
- * it equals the last published count or differs from it by at least the
- * threshold; otherwise it is suppressed and the last published count stays.
- * Walking `backward` from the last row (its own start) keeps the final count
- * of a cumulative series, the total, and thins out the months before it.
- */
-export interface SeriesRule {
-  kind: 'series';
-  id: string;
-  description: string;
-  threshold: number;
-  count: string;
-  group: readonly string[];
-  order: string;
-  backward: boolean;
-  start: string;
-  applies: string;
-  suppress: readonly string[];
-}
-
-export type DisclosureRule = SuppressionRule | ComplementRule | SeriesRule;
-
-/** Rules decided per row before the complement rules look at what is hidden. */
-function isRowRule(rule: DisclosureRule): rule is SuppressionRule | SeriesRule {
-  return !('kind' in rule) || rule.kind === 'series';
-}
-
-/** A count published in more than one table: `key` (SQL over the source row) names the quantity. */
-export interface LinkedCount {
-  column: string;
-  key: string;
-}
-
-export interface ExportTable {
-  name: string;
-  /** SQL query producing the undisclosed rows. */
-  source: string;
-  orderBy: string;
-  /** Columns the rules need that are not published. */
-  hiddenColumns?: readonly string[];
-  links?: readonly LinkedCount[];
-  /** Builds the rules for a threshold. */
-  rules: (threshold: number) => DisclosureRule[];
-}
-
-export interface TableDisclosure {
-  table: string;
-  rows: number;
-  checks: { rule: string; description: string; rows_affected: number }[];
-  /** Cells set to null, per column (a cell hit by several rules counts once). */
-  cells_suppressed: Record<string, number>;
-  /** Person counts rounded to a multiple of `base` after suppression (optional). */
-  rounding: { base: number; columns: string[] } | null;
-}
-
-export interface DisclosureReport {
-  threshold: number;
-  round_counts_to: number | null;
-  conventions: string;
-  /** How often the tables were disclosed until no table suppressed a new linked count. */
-  rounds: number;
-  tables: TableDisclosure[];
-  /** Small differences the rules cannot hide, for a person to review before release. */
-  warnings: string[];
-}
-
-/** A count below the threshold hides itself and the statistics computed from it. */
-export function minPersonsRule(threshold: number, count: string, alsoSuppress: readonly string[] = []): SuppressionRule {
-  return {
-    id: `min_persons:${count}`,
-    description: `${count} below ${threshold} persons: suppress ${[count, ...alsoSuppress].join(', ')}`,
-    when: `${quoteIdentifier(count)} < ${threshold}`,
-    suppress: [count, ...alsoSuppress],
-    count,
-  };
-}
-
-/** Secondary suppression over the parts of a total (see ComplementRule). */
-export function complementaryPartRule(
-  threshold: number,
-  count: string,
-  group: readonly string[],
-  isPart: string,
-  alsoSuppress: readonly string[] = [],
-): ComplementRule {
-  return {
-    kind: 'complement',
-    id: `complement:${count}`,
-    description:
-      `the smallest visible part of a group with one hidden part, or hidden parts adding up to less than ${threshold}: ` +
-      `suppress ${[count, ...alsoSuppress].join(', ')}`,
-    threshold,
-    count,
-    group,
-    isPart,
-    suppress: [count, ...alsoSuppress],
-  };
-}
-
-/**
- * A count that is part of a larger published count (after matching within
- * before; a later attrition step within an earlier one): when the
- * difference is a count below the threshold, the part is suppressed.
- */
-export function differenceRule(threshold: number, whole: string, part: string, alsoSuppress: readonly string[] = []): SuppressionRule {
-  return {
-    id: `difference:${part}`,
-    description: `${whole} minus ${part} is between 1 and ${threshold - 1} persons: suppress ${[part, ...alsoSuppress].join(', ')}`,
-    when: `(${whole}) - ${quoteIdentifier(part)} between 1 and ${threshold - 1}`,
-    suppress: [part, ...alsoSuppress],
-    count: part,
-  };
-}
-
-/** A series of counts published only in steps of 0 or at least the threshold (see SeriesRule). */
-export function seriesRule(
-  threshold: number,
-  count: string,
-  series: { group: readonly string[]; order: string; backward?: boolean; start?: string; applies?: string },
-  alsoSuppress: readonly string[] = [],
-): SeriesRule {
-  const backward = series.backward ?? false;
-  return {
-    kind: 'series',
-    id: `series:${count}`,
-    description:
-      `in a series of ${count} by ${series.order}${backward ? ' (from the last)' : ''}, a count differing from the last published one by 1 to ${threshold - 1} persons: ` +
-      `suppress ${[count, ...alsoSuppress].join(', ')}`,
-    threshold,
-    count,
-    group: series.group,
-    order: series.order,
-    backward,
-    start: series.start ?? (backward ? quoteIdentifier(count) : '0'),
-    applies: series.applies ?? 'true',
-    suppress: [count, ...alsoSuppress],
-  };
-}
-
-const SUPPRESSED_KEYS = 'disclosure_suppressed_keys';
-
-export async function applyDisclosureControl(
-  db: Database,
-  tables: readonly ExportTable[],
-  threshold: number,
-  roundCountsTo: number | null = null,
-  warnings: readonly string[] = [],
-): Promise<DisclosureReport> {
-  await db.run('disclosure: linked keys', `create or replace temp table ${SUPPRESSED_KEYS} (key varchar primary key)`);
-  // Suppressed keys only accumulate, so a linked count once hidden stays hidden and the rounds end.
-  for (let rounds = 1; ; rounds++) {
-    const before = await db.count(SUPPRESSED_KEYS);
-    const reports: TableDisclosure[] = [];
-    for (const table of tables) reports.push(await discloseTable(db, table, threshold, roundCountsTo));
-    if ((await db.count(SUPPRESSED_KEYS)) === before) {
-      return {
-        threshold,
-        round_counts_to: roundCountsTo,
-        conventions:
-          'a suppressed cell is null; counts of persons below the threshold, or differing from a larger published count ' +
-          'by fewer persons than the threshold, are suppressed with every statistic derived from them; a count several ' +
-          'tables publish is suppressed in all of them or in none. Not protected: the difference between a count before ' +
-          'and after matching (persons left unmatched, per covariate level or bin), and between the persons an estimate ' +
-          'rests on in two months (persons who left observation in between, all reasons together; follow_up splits them ' +
-          'by reason only where each reason\'s count is safe)',
-        rounds,
-        tables: reports,
-        warnings: [...warnings],
-      };
-    }
-  }
-}
-
-async function discloseTable(
-  db: Database,
-  table: ExportTable,
-  threshold: number,
-  roundCountsTo: number | null,
-): Promise<TableDisclosure> {
-  const links = table.links ?? [];
-  const tableRules = table.rules(threshold);
-  const rules: DisclosureRule[] = [...tableRules, ...links.map((link, index) => linkedRule(link, keyColumn(index), tableRules))];
-  const rounded = roundCountsTo ? [...new Set(tableRules.flatMap((rule) => ('kind' in rule || !rule.count ? [] : [rule.count])))] : [];
-  const columns = [...new Set([...rules.flatMap((rule) => rule.suppress), ...rounded])];
-  // Rules are evaluated once into flag columns before anything is replaced or
-  // counted: row rules first, then the complement rules, which look at them.
-  const flag = (index: number) => quoteIdentifier(`__rule_${index}`);
-  const suppressing = (column: string, kinds: 'row' | 'all') =>
-    rules
-      .map((rule, index) => (rule.suppress.includes(column) && (kinds === 'all' || isRowRule(rule)) ? flag(index) : null))
-      .filter((name) => name !== null)
-      .join(' or ') || 'false';
-  const rowFlags = rules
-    .map((rule, index) => {
-      if (!isRowRule(rule)) return null;
-      const when = 'kind' in rule ? `not ${shownColumn(index)}` : rule.when;
-      return `coalesce(${when}, false) as ${flag(index)}`;
-    })
-    .filter((sql) => sql !== null);
-  const complementFlags = rules
-    .map((rule, index) =>
-      'kind' in rule && rule.kind === 'complement' ? `${complementCondition(rule, suppressing(rule.count, 'row'))} as ${flag(index)}` : null,
-    )
-    .filter((sql) => sql !== null);
-  const series = rules.flatMap((rule, index) => ('kind' in rule && rule.kind === 'series' ? [{ rule, index }] : []));
-  for (const { rule, index } of series) {
-    await db.run(`disclosure: ${table.name} ${rule.id}`, seriesWalkSql(rule, table.source, seriesTable(index)));
-  }
-  const withSeries = series.reduce(
-    (sql, { rule, index }) =>
-      `select source.*, coalesce(walk.__shown, true) as ${shownColumn(index)}
-       from (${sql}) as source
-       left join ${seriesTable(index)} as walk using (${[...rule.group, rule.order].map(quoteIdentifier).join(', ')})`,
-    `select * from (${table.source})`,
+async function chooseAttritionSteps(db: Database, study: StudyConfig): Promise<string[]> {
+  const threshold = study.disclosure.min_cell_persons;
+  await db.runFile('disclosure/02_choose_attrition_steps.sql', { threshold });
+  const gaps = await db.query<{ from_step: number; to_step: number; arm: 'treated' | 'control' }>(
+    'disclosure: attrition gaps',
+    'select from_step::integer as from_step, to_step::integer as to_step, arm from attrition_gaps order by from_step, arm',
   );
-  const keys = links.map((link, index) => `${link.key} as ${keyColumn(index)}`);
-  const hidden = [
-    ...(table.hiddenColumns ?? []),
-    ...rules.map((_, index) => `__rule_${index}`),
-    ...series.map(({ index }) => `__shown_${index}`),
-    ...links.map((_, index) => `__key_${index}`),
-  ];
-  const shown = (column: string) =>
-    rounded.includes(column)
-      ? `(round(${quoteIdentifier(column)} / ${roundCountsTo}) * ${roundCountsTo})::bigint`
-      : quoteIdentifier(column);
-  const replacements = columns.map(
-    (column) => `case when ${suppressing(column, 'all')} then null else ${shown(column)} end as ${quoteIdentifier(column)}`,
+  return gaps.map(
+    ({ from_step: from, to_step: to, arm }) =>
+      `attrition steps ${from} to ${to}: between 1 and ${threshold - 1} ${study.arms[arm]} persons drop out, ` +
+      'and both steps are published in other tables too, so the difference shows how many; review before release',
   );
-  const extend = (sql: string, additions: string[]) => (additions.length ? `select *, ${additions.join(', ')} from (${sql})` : sql);
-  await db.run(
-    `disclosure: ${table.name}`,
-    `create or replace temp table undisclosed as
-${extend(extend(extend(withSeries, keys), rowFlags), complementFlags)};
-create or replace table ${quoteIdentifier(`disclosed_${table.name}`)} as
-select * ${hidden.length ? `exclude (${hidden.map(quoteIdentifier).join(', ')})` : ''} ${replacements.length ? `replace (${replacements.join(', ')})` : ''}
-from undisclosed
-order by ${table.orderBy}`,
-  );
-  for (const [index, link] of links.entries()) {
-    await db.run(
-      `disclosure: ${table.name} suppressed keys`,
-      `insert into ${SUPPRESSED_KEYS}
-       select distinct ${keyColumn(index)} from undisclosed where ${keyColumn(index)} is not null and (${suppressing(link.column, 'all')})
-       on conflict do nothing`,
-    );
-  }
-  const tallies = [
-    'count(*)::double as "rows"',
-    ...rules.map((_, index) => `count(*) filter (where ${flag(index)})::double as "rule_${index}"`),
-    ...columns.map((column, index) => `count(*) filter (where ${suppressing(column, 'all')})::double as "column_${index}"`),
-  ];
-  const [row] = await db.query<Record<string, number>>(`disclosure: count ${table.name}`, `select ${tallies.join(', ')} from undisclosed`);
-  return {
-    table: table.name,
-    rows: row!.rows!,
-    checks: rules.map((rule, index) => ({
-      rule: rule.id,
-      description: rule.description,
-      rows_affected: row![`rule_${index}`]!,
-    })),
-    cells_suppressed: Object.fromEntries(columns.map((column, index) => [column, row![`column_${index}`]!])),
-    rounding: roundCountsTo ? { base: roundCountsTo, columns: rounded } : null,
-  };
 }
 
-const keyColumn = (index: number) => quoteIdentifier(`__key_${index}`);
-const shownColumn = (index: number) => quoteIdentifier(`__shown_${index}`);
-const seriesTable = (index: number) => quoteIdentifier(`disclosure_series_${index}`);
-
-/** The walk of a SeriesRule over the source rows: per group and order value, whether its count is published. */
-function seriesWalkSql(rule: SeriesRule, source: string, target: string): string {
-  const group = rule.group.map(quoteIdentifier);
-  const shown = (count: string, last: string) => `(${count} = ${last} or abs(${count} - ${last}) >= ${rule.threshold})`;
-  const sameGroup = group.map((column) => `points.${column} is not distinct from walk.${column}`);
-  return `create or replace temp table ${target} as
-with recursive
-points as (
-    select
-        ${group.map((column) => `${column}, `).join('')}${quoteIdentifier(rule.order)} as __order,
-        ${quoteIdentifier(rule.count)} as __count,
-        ${rule.start} as __start,
-        row_number() over (
-            ${group.length ? `partition by ${group.join(', ')} ` : ''}order by ${quoteIdentifier(rule.order)}${rule.backward ? ' desc' : ''}
-        ) as __step
-    from (${source})
-    where ${rule.applies}
-),
-walk as (
-    select
-        ${group.map((column) => `${column}, `).join('')}__order, __step,
-        ${shown('__count', '__start')} as __shown,
-        case when ${shown('__count', '__start')} then __count else __start end as __last
-    from points
-    where __step = 1
-    union all
-    select
-        ${group.map((column) => `points.${column}, `).join('')}points.__order, points.__step,
-        ${shown('points.__count', 'walk.__last')},
-        case when ${shown('points.__count', 'walk.__last')} then points.__count else walk.__last end
-    from walk
-    join points on ${[...sameGroup, 'points.__step = walk.__step + 1'].join(' and ')}
-)
-select ${group.map((column) => `${column}, `).join('')}__order as ${quoteIdentifier(rule.order)}, __shown from walk`;
+/** Step 01: how much of each money total the largest persons hold, for the dominance rule. */
+export async function measureMoneyDominance(db: Database, topPersons: number): Promise<void> {
+  await db.runFile('disclosure/01_measure_money_dominance.sql', { money_pattern: columnPattern(MONEY_OUTCOMES), top_persons: topPersons });
 }
 
-/** A linked count whose key is suppressed somewhere takes with it what this table's own rules suppress with that count. */
-function linkedRule(link: LinkedCount, key: string, tableRules: readonly DisclosureRule[]): SuppressionRule {
-  const suppress = [...new Set([link.column, ...tableRules.flatMap((rule) => (rule.count === link.column ? rule.suppress : []))])];
-  return {
-    id: `linked:${link.column}`,
-    description: `the same count is suppressed elsewhere in this run (another table, or this one in an earlier round): suppress ${suppress.join(', ')}`,
-    when: `${key} in (select key from ${SUPPRESSED_KEYS})`,
-    suppress,
-  };
+/** The disclosure report a run stored, for disclosure.json. */
+export async function readDisclosureReport(db: Database): Promise<DisclosureReport> {
+  const [row] = await db.query<{ report: string }>('disclosure: read report', `select report from ${REPORT_TABLE}`);
+  return JSON.parse(row!.report) as DisclosureReport;
 }
 
-/** SQL for a complement rule, given the condition under which a row rule hides the count. */
-function complementCondition(rule: ComplementRule, hiddenByRow: string): string {
-  const count = quoteIdentifier(rule.count);
-  const hidden = `(${rule.isPart} and (${hiddenByRow}))`;
-  const visible = `(${rule.isPart} and not (${hiddenByRow}) and ${count} is not null)`;
-  const partition = `partition by ${rule.group.map(quoteIdentifier).join(', ')}`;
-  return `coalesce(${visible}
-        and sum(${hidden}::integer) over (${partition}) >= 1
-        and (sum(${hidden}::integer) over (${partition}) = 1
-             or coalesce(sum(case when ${hidden} then ${count} end) over (${partition}), 0) < ${rule.threshold})
-        and ${count} = min(case when ${visible} then ${count} end) over (${partition}), false)`;
+const MEASURES = ['money_dominance', 'sample_sizes'];
+const SCRATCH = ['attrition_steps_shown', 'attrition_gaps', 'undisclosed', 'disclosure_suppressed_keys', 'disclosure_series_*'];
+
+/** What the export tables' SQL reads (their headers), other than what this stage makes itself. */
+function exportSourceReads(): string[] {
+  const own = new Set([...MEASURES, ...SCRATCH]);
+  const reads = EXPORT_TABLES.flatMap((table) => readSqlContract(table.source).reads);
+  return [...new Set(reads)].filter((table) => !own.has(table)).sort();
 }
+
+export const disclosureStage: Stage = {
+  name: 'disclosure',
+  reads: [...new Set(['observed_person_months', 'attrition', ...exportSourceReads()])],
+  writes: [...MEASURES, ...EXPORT_TABLES.flatMap((table) => [`export_${table.name}`, `disclosed_${table.name}`]), REPORT_TABLE],
+  scratch: SCRATCH,
+  run: async ({ db, study }) => {
+    await measureMoneyDominance(db, study.disclosure.dominance.top_persons);
+    const warnings = await chooseAttritionSteps(db, study);
+    await db.runFile('disclosure/03_read_sample_sizes.sql');
+    const report = await discloseExportTables(db, study, EXPORT_TABLES, warnings);
+    for (const warning of report.warnings) logInfo(`disclosure warning: ${warning}`);
+    await db.run('disclosure: store report', `create or replace table ${REPORT_TABLE} as select $report as report`, { report: JSON.stringify(report) });
+  },
+};

@@ -24,7 +24,9 @@
  * did_coefficients, did_score_products (did_deviation_lists is temporary).
  * SQL: sql/estimate/04_select_did_persons.sql .. 15_write_pretrend_tests.sql
  */
-import type { Database } from '../db/database.js';
+import { type Outcome, OUTCOMES } from '../config/outcomes.js';
+import { NORMAL_QUANTILE_975 } from './estimators.js';
+import { columnPattern, type Database } from '../db/database.js';
 import { fail } from '../errors.js';
 import {
   type ArmMonthPairSum,
@@ -40,11 +42,9 @@ import {
   summariseEventStudy,
 } from './event-study-regression.js';
 
-export const PANEL_OUTCOMES = ['employed_any', 'employed_48h', 'hours', 'wage_eur', 'on_benefit', 'benefit_eur'] as const;
-export type PanelOutcome = (typeof PANEL_OUTCOMES)[number];
 
 export interface EventStudyDidOptions {
-  outcomes: readonly PanelOutcome[];
+  outcomes: readonly Outcome[];
   /** The month every effect is relative to: the last month before the index month. */
   referenceMonth: -1;
   /**
@@ -99,6 +99,7 @@ export async function estimateEventStudyDid(db: Database, options: EventStudyDid
   });
 
   await db.runFile('estimate/14_write_did_effects.sql', {
+    z_975: NORMAL_QUANTILE_975,
     ...effectLists(summaries),
     reference_month: design.referenceMonth,
     persons: sample.persons,
@@ -116,7 +117,7 @@ export async function estimateEventStudyDid(db: Database, options: EventStudyDid
 /** Steps 04-11: the panel reduced to X'WX, X'Wy and the coefficient-free part of the meat. */
 async function sumPanelWithinPersons(
   db: Database,
-  outcomes: PanelOutcome[],
+  outcomes: Outcome[],
   layout: NonNullable<EventStudyDidOptions['layout']>,
 ): Promise<void> {
   await db.runFile('estimate/04_select_did_persons.sql', {
@@ -127,7 +128,7 @@ async function sumPanelWithinPersons(
   await db.runFile('estimate/06_create_did_batch_sums.sql');
   const batches = await countBatches(db);
   for (let batch = 0; batch < batches; batch++) {
-    await db.runFile('estimate/07_collect_did_deviation_lists.sql', { outcomes, score_batch: batch });
+    await db.runFile('estimate/07_collect_did_deviation_lists.sql', { outcome_pattern: columnPattern(outcomes), score_batch: batch });
     await db.runFile('estimate/08_sum_did_batch_products.sql', { score_batch: batch });
     await db.runFile('estimate/09_sum_did_batch_deviations.sql', { score_batch: batch });
   }
@@ -135,14 +136,14 @@ async function sumPanelWithinPersons(
   await db.runFile('estimate/11_sum_did_outcomes.sql');
 }
 
-function checkOutcomes(outcomes: readonly string[]): PanelOutcome[] {
-  const unknown = outcomes.filter((outcome) => !(PANEL_OUTCOMES as readonly string[]).includes(outcome));
+function checkOutcomes(outcomes: readonly string[]): Outcome[] {
+  const unknown = outcomes.filter((outcome) => !(OUTCOMES as readonly string[]).includes(outcome));
   if (!outcomes.length || unknown.length || new Set(outcomes).size !== outcomes.length) {
     throw new Error(
-      `event-study DiD: outcomes must be distinct names from ${PANEL_OUTCOMES.join(', ')}; got [${outcomes.join(', ')}]`,
+      `event-study DiD: outcomes must be distinct names from ${OUTCOMES.join(', ')}; got [${outcomes.join(', ')}]`,
     );
   }
-  return [...outcomes] as PanelOutcome[];
+  return [...outcomes] as Outcome[];
 }
 
 async function countBatches(db: Database): Promise<number> {
@@ -173,7 +174,7 @@ function groupByOutcome<Row extends { outcome: string }>(rows: Row[]): Map<strin
 }
 
 /** Parallel lists for did_coefficients: every slope month, and the reference month with zeros. */
-function coefficientLists(design: EventStudyDesign, coefficients: Map<PanelOutcome, Float64Array>) {
+function coefficientLists(design: EventStudyDesign, coefficients: Map<Outcome, Float64Array>) {
   const { slopeMonths, referenceMonth } = design;
   const months = slopeMonths.length;
   const lists = {

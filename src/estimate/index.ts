@@ -6,13 +6,12 @@
  * with its pre-trend test (event-study-did.ts), whose rows join `effects`.
  * SQL: sql/estimate/
  */
-import { BINARY_OUTCOMES, MONEY_OUTCOMES, OUTCOMES, type StudyConfig } from '../config/study-config.js';
+import { AMOUNT_OUTCOMES, BINARY_OUTCOMES, OUTCOMES, outcomesFor, PRIMARY_OUTCOMES } from '../config/outcomes.js';
+import type { StudyConfig } from '../config/study-config.js';
 import { columnPattern, type Database } from '../db/database.js';
 import type { Stage } from '../stage.js';
+import { NORMAL_QUANTILE_975 } from './estimators.js';
 import { estimateEventStudyDid } from './event-study-did.js';
-
-/** Subgroup levels are estimated for the employment outcomes only. */
-const SUBGROUP_OUTCOMES = ['employed_any', 'employed_48h'] as const;
 
 /** The matched ATT's variance follows the design: strata, matched sets, or single units. */
 export function varianceMethod(matching: StudyConfig['matching']): 'stratified' | 'cluster' | 'hc0' {
@@ -30,16 +29,12 @@ export async function estimateDifferences(db: Database, matching: StudyConfig['m
   await db.runFile('estimate/01_sum_outcomes.sql', {
     outcome_pattern: columnPattern(OUTCOMES),
     binary_pattern: columnPattern(BINARY_OUTCOMES),
-    amount_pattern: columnPattern(OUTCOMES.filter((outcome) => !(BINARY_OUTCOMES as readonly string[]).includes(outcome))),
-    subgroup_pattern: columnPattern(SUBGROUP_OUTCOMES),
+    amount_pattern: columnPattern(AMOUNT_OUTCOMES),
+    // Subgroup levels are estimated for the primary outcomes only.
+    subgroup_pattern: columnPattern(PRIMARY_OUTCOMES),
   });
   await db.runFile('estimate/02_weighted_means.sql');
-  await db.runFile('estimate/03_difference_in_means.sql', { variance_method: varianceMethod(matching) });
-}
-
-/** Step 17: how much of each money total the largest persons hold, for the dominance rule. */
-export async function measureMoneyDominance(db: Database, topPersons: number): Promise<void> {
-  await db.runFile('estimate/17_measure_money_dominance.sql', { money_pattern: columnPattern(MONEY_OUTCOMES), top_persons: topPersons });
+  await db.runFile('estimate/03_difference_in_means.sql', { variance_method: varianceMethod(matching), z_975: NORMAL_QUANTILE_975 });
 }
 
 export const estimateStage: Stage = {
@@ -53,14 +48,14 @@ export const estimateStage: Stage = {
     'subgroup_effects',
     'did_effects',
     'pretrend_tests',
-    'money_dominance',
   ],
   views: ['observed_person_months'],
+  // The DiD's sums and batches (sql/estimate/04-15) and the differences before they join effects.
+  scratch: ['did_*', 'sample_effects'],
   run: async ({ db, study }) => {
     await weightObservedMonths(db);
     await estimateDifferences(db, study.matching);
-    await estimateEventStudyDid(db, { outcomes: ['employed_any', 'employed_48h'], referenceMonth: -1 });
+    await estimateEventStudyDid(db, { outcomes: outcomesFor('did_event_study'), referenceMonth: -1 });
     await db.runFile('estimate/16_append_did_effects.sql');
-    await measureMoneyDominance(db, study.disclosure.dominance.top_persons);
   },
 };

@@ -1,6 +1,7 @@
 /**
- * Ingest stage: verify deliveries, validate their rows in DuckDB and load
- * them into the warehouse, incrementally.
+ * Ingest stage: verify deliveries, read each file's rows as raw text
+ * (read-raw-file.ts), validate them in DuckDB and load them into the
+ * warehouse, incrementally.
  *
  * A delivery is immutable: one already in the warehouse with the same sha256
  * is skipped (so a nightly rerun is idempotent); the same delivery id with a
@@ -18,10 +19,11 @@ import { type DeliveryFile, lastCompleteMonth } from '../contracts/delivery.js';
 import { EXTRACTS, extractByName } from '../contracts/extracts.js';
 import { fail } from '../errors.js';
 import { logInfo } from '../log.js';
+import type { Stage } from '../stage.js';
 import { type Delivery, listDeliveryDirs, readDelivery, verifyDeliveryFiles } from './delivery-manifest.js';
 import {
   applyIncomingSql,
-  classifyStagedSql,
+  classifyRawRowsSql,
   compareIncomingSql,
   countWithdrawnSql,
   createAcceptedTableSql,
@@ -30,7 +32,31 @@ import {
   newerInForceSql,
   recordDataCoverageSql,
 } from './load-sql.js';
-import { stageFile } from './stage-file.js';
+import { readRawFile } from './read-raw-file.js';
+
+export const ingestStage: Stage = {
+  name: 'ingest',
+  reads: [],
+  writes: [
+    'persons',
+    'benefit_spells',
+    'employment_periods',
+    'trajectories',
+    'ingested_files',
+    'rejects',
+    'extract_coverage',
+    'persons_superseded',
+    'benefit_spells_superseded',
+    'employment_periods_superseded',
+    'trajectories_superseded',
+    'warehouse_meta',
+  ],
+  /** Per file: its raw rows (read-raw-file.ts), then `classified` and `incoming` (load-sql.ts). */
+  scratch: ['raw_*', 'classified', 'incoming'],
+  run: async ({ db, study, runId, landing }) => {
+    await ingestDeliveries(db, { landing, deliveries: study.deliveries, runId });
+  },
+};
 
 /** Bumped whenever a warehouse table changes shape; an older warehouse is refused, not misread. */
 export const WAREHOUSE_SCHEMA_VERSION = 2;
@@ -165,12 +191,12 @@ async function loadFile(db: Database, delivery: Delivery, file: DeliveryFile, ru
   const extract = extractByName(file.extract)!;
   const context: RuleContext = { extractDate };
   const started = performance.now();
-  const { rowsRead } = await stageFile(db, { path: join(delivery.dir, file.name), deliveryId, fileName: file.name, extract });
+  const { rowsRead } = await readRawFile(db, { path: join(delivery.dir, file.name), deliveryId, fileName: file.name, extract });
   if (rowsRead !== file.row_count) {
     fail({ code: 'row_count_mismatch', delivery: deliveryId, file: file.name, expected: file.row_count, actual: rowsRead });
   }
   const version = { delivery_id: deliveryId, extract_date: extractDate };
-  await db.run(`ingest: classify ${file.name}`, classifyStagedSql(extract, context), { delivery_id: deliveryId });
+  await db.run(`ingest: classify ${file.name}`, classifyRawRowsSql(extract, context), { delivery_id: deliveryId });
   await db.run(`ingest: reject ${file.name}`, insertRejectsSql(extract), { run_id: runId, delivery_id: deliveryId, file: file.name });
   await db.run(`ingest: compare ${file.name}`, compareIncomingSql(extract), version);
   let withdrawn = 0;
@@ -191,7 +217,7 @@ async function loadFile(db: Database, delivery: Delivery, file: DeliveryFile, ru
     `ingest: count ${file.name}`,
     `select
         count(*)::double as rows_accepted,
-        (select count(*) from classified where rule_id is not null)::double + (select count(*) from staged_malformed)::double as rows_rejected,
+        (select count(*) from classified where rule_id is not null)::double + (select count(*) from raw_malformed)::double as rows_rejected,
         count(*) filter (where status = 'inserted')::double as rows_inserted,
         count(*) filter (where status = 'replaced')::double as rows_replaced,
         count(*) filter (where status = 'unchanged')::double as rows_unchanged,

@@ -1,7 +1,7 @@
 /**
- * Builds the SQL that classifies staged rows and loads them: accepted rows
- * into the extract's table of rows in force (superseding earlier versions
- * of their key), rejected rows into the ledger.
+ * Builds the SQL that classifies a file's raw rows and loads them: accepted
+ * rows into the extract's table of rows in force (superseding earlier
+ * versions of their key), rejected rows into the ledger.
  *
  * A row's rule is the first it fails: column checks and row rules
  * (validation-sql.ts), then the duplicate key rule (the first occurrence in
@@ -16,9 +16,10 @@
  * version moves to `<extract>_superseded` with the delivery that superseded
  * it. A row equal to the version in force leaves it in force. A `full` file
  * also withdraws every row in force that it does not hold.
- * Grain in: `classified`, one row per staged row. Out: the extract table,
- * `<extract>_superseded`, `rejects`, and `incoming` (one row per accepted
- * row of the file with its status: inserted, replaced, unchanged or stale).
+ * Grain in: `classified`, one row per raw row (read-raw-file.ts). Out: the
+ * extract table, `<extract>_superseded`, `rejects`, and `incoming` (one row
+ * per accepted row of the file with its status: inserted, replaced,
+ * unchanged or stale).
  */
 import { quoteIdentifier, quoteLiteral } from '../db/database.js';
 import type { Extract, RuleContext } from '../contracts/define-extract.js';
@@ -46,12 +47,12 @@ export function createSupersededTableSql(extract: Extract): string {
     ${acceptedColumnsSql(extract)}, delivery_id varchar not null, superseded_by varchar not null)`;
 }
 
-export function classifyStagedSql(extract: Extract, context: RuleContext): string {
+export function classifyRawRowsSql(extract: Extract, context: RuleContext): string {
   const table = quoteIdentifier(extract.name);
   const key = quoteIdentifier(extract.key);
   return `create or replace temp table classified as
 with
-checked as (${checkRowsSql(extract, 'staged', context)}),
+checked as (${checkRowsSql(extract, 'raw_rows', context)}),
 ranked as (
     select
         *,
@@ -178,7 +179,7 @@ reasons(rule_id, reason) as (values
 rejected as (
     select line_number, rule_id, row_hash from classified where rule_id is not null
     union all
-    select line_number, ${quoteLiteral(`${extract.name}.${MALFORMED_RULE}`)}, row_hash from staged_malformed
+    select line_number, ${quoteLiteral(`${extract.name}.${MALFORMED_RULE}`)}, row_hash from raw_malformed
 )
 select $run_id, $delivery_id, $file, rejected.line_number, ${quoteLiteral(extract.name)}, rejected.rule_id, reasons.reason, rejected.row_hash
 from rejected join reasons using (rule_id)

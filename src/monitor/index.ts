@@ -6,6 +6,7 @@
  * persons each month's estimates rest on, and why the others are not
  * observed. SQL: sql/monitor/
  */
+import { followUpReportMonths } from '../config/study-config.js';
 import type { Stage } from '../stage.js';
 
 export const monitorStage: Stage = {
@@ -20,7 +21,7 @@ export const monitorStage: Stage = {
     await db.runFile('monitor/02_count_ever_employed.sql', { months_after: study.follow_up.months_after });
     await db.runFile('monitor/03_bin_propensity_scores.sql');
     await db.runFile('monitor/04_count_follow_up.sql', {
-      report_months: [...new Set([...study.follow_up.report_months, study.follow_up.months_after])].sort((a, b) => a - b),
+      report_months: followUpReportMonths(study.follow_up),
       censor_control_at_treatment: study.arms.censor_control_at_treatment,
       treated: study.arms.treated,
     });

@@ -1,28 +1,25 @@
 /**
  * Publishes a run (DESIGN §5): person-level tables to restricted/, the
- * disclosure-controlled aggregates to export/, manifest.json last, all in a
+ * tables the disclosure stage disclosed to export/ (nothing else goes
+ * there), the study tables and report built from those, manifest.json last, all in a
  * hidden partial directory that is renamed into runs/ when complete; then
  * `current` is moved by one atomic rename of a fresh symlink. A failed or
  * killed run leaves `current` where it was.
  */
 import { existsSync, mkdirSync, readdirSync, renameSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
-import { basename, join, relative } from 'node:path';
+import { join, relative } from 'node:path';
 import type { Database } from '../db/database.js';
-import { quoteLiteral } from '../db/database.js';
-import { applyDisclosureControl, type DisclosureReport } from '../disclosure/index.js';
+import { quoteIdentifier, quoteLiteral } from '../db/database.js';
+import type { DisclosureReport } from '../disclosure/disclosure-control.js';
+import { EXPORT_TABLES, type ExportTable } from '../disclosure/export-tables.js';
+import { readDisclosureReport } from '../disclosure/index.js';
 import { sha256OfFile } from '../ingest/delivery-manifest.js';
 import type { StudyConfig } from '../config/study-config.js';
-import { logInfo } from '../log.js';
 import { writeStudyReport } from '../report/study-report.js';
 import { writeArrowFile } from './arrow-file.js';
-import { exportTables } from './export-tables.js';
-import { describeOutput, renderCodebook } from './output-columns.js';
-
-export interface OutputFile {
-  path: string;
-  sha256: string;
-  rows: number | null;
-}
+import { describeExportTable, describeRestrictedTable, type OutputDescription, renderCodebook } from './codebook.js';
+import type { OutputFile, RunManifest } from './manifest.js';
+import { RESTRICTED_TABLES, type RestrictedTable } from './restricted-tables.js';
 
 export interface PublishRequest {
   db: Database;
@@ -30,7 +27,7 @@ export interface PublishRequest {
   runId: string;
   study: StudyConfig;
   /** Everything else manifest.json records (config, inputs, timings, status). */
-  manifest: Record<string, unknown>;
+  manifest: Omit<RunManifest, 'run_id' | 'outputs'>;
 }
 
 export interface PublishedRun {
@@ -38,17 +35,8 @@ export interface PublishedRun {
   disclosure: DisclosureReport;
 }
 
-const RESTRICTED_TABLES = [
-  { file: 'cohort.parquet', source: 'select * from cohort order by person_id' },
-  { file: 'matches.parquet', source: 'select * from matches order by person_id' },
-  { file: 'subgroup_matches.parquet', source: 'select * from subgroup_matches order by subgroup, level, person_id' },
-  { file: 'rejects.parquet', source: 'select * from rejects order by delivery_id, file, line_number' },
-] as const;
-
-/** Writes Parquet with the output's description and column descriptions (output-columns.ts) in its key-value metadata. */
-async function copyParquet(db: Database, source: string, path: string, output = basename(path), options = ''): Promise<void> {
-  const described = describeOutput(output);
-  if (!described) throw new Error(`publish: ${output} has no entry in output-columns.ts`);
+/** Writes Parquet with the output's description and column descriptions (codebook.ts) in its key-value metadata. */
+async function copyParquet(db: Database, source: string, path: string, described: OutputDescription, options = ''): Promise<void> {
   const metadata = `kv_metadata {description: ${quoteLiteral(described.description)}, column_descriptions: ${quoteLiteral(JSON.stringify(described.columns))}}`;
   await db.run(
     `publish: ${path}`,
@@ -62,14 +50,28 @@ async function copyParquet(db: Database, source: string, path: string, output = 
  * and its bytes, could differ from run to run; on one thread it follows the
  * ORDER BY, and takes no longer than several ordered COPYs would.
  */
-async function writePanel(db: Database, dir: string): Promise<void> {
+async function writePanel(db: Database, dir: string, table: RestrictedTable): Promise<void> {
   const [setting] = await db.query<{ threads: number }>('publish: threads', "select current_setting('threads')::integer as threads");
   await db.run('publish: one thread', 'set threads = 1');
   try {
-    await copyParquet(db, 'select * from panel_person_month order by person_id, event_month', dir, 'panel', 'partition_by (event_month)');
+    await copyParquet(db, table.source, dir, describeRestrictedTable(table), 'partition_by (event_month)');
   } finally {
     await db.run('publish: threads again', `set threads = ${setting!.threads}`);
   }
+}
+
+/**
+ * Writes the disclosed rows of the export tables (`disclosed_<name>`, made
+ * by the disclosure stage) to export/, as Parquet and, where the registry
+ * asks, Arrow IPC, with the codebook describing them.
+ */
+export async function writeExportTables(db: Database, exportDir: string, tables: readonly ExportTable[] = EXPORT_TABLES): Promise<void> {
+  for (const table of tables) {
+    const source = `select * from ${quoteIdentifier(`disclosed_${table.name}`)}`;
+    await copyParquet(db, source, join(exportDir, `${table.name}.parquet`), describeExportTable(table));
+    if (table.arrow) await writeArrowFile(db, `publish: ${table.name}.arrow`, source, join(exportDir, `${table.name}.arrow`));
+  }
+  writeFileSync(join(exportDir, 'codebook.md'), renderCodebook(tables));
 }
 
 export async function publishRun(request: PublishRequest): Promise<PublishedRun> {
@@ -81,50 +83,27 @@ export async function publishRun(request: PublishRequest): Promise<PublishedRun>
   mkdirSync(join(partialDir, 'restricted'), { recursive: true });
   mkdirSync(join(partialDir, 'export'), { recursive: true });
 
-  for (const table of RESTRICTED_TABLES) await copyParquet(db, table.source, join(partialDir, 'restricted', table.file));
-  await writePanel(db, join(partialDir, 'restricted', 'panel'));
-
-  const tables = exportTables(request.study);
-  const { min_cell_persons: threshold, round_counts_to: roundCountsTo } = request.study.disclosure;
-  const disclosure = await applyDisclosureControl(db, tables, threshold, roundCountsTo ?? null, await chooseAttritionSteps(db, request.study));
-  for (const warning of disclosure.warnings) logInfo(`disclosure warning: ${warning}`);
-  for (const table of tables) {
-    await copyParquet(db, `select * from disclosed_${table.name}`, join(partialDir, 'export', `${table.name}.parquet`));
+  for (const table of RESTRICTED_TABLES) {
+    const path = join(partialDir, 'restricted', table.file);
+    if (table.file === 'panel') await writePanel(db, path, table);
+    else await copyParquet(db, table.source, path, describeRestrictedTable(table));
   }
-  await writeArrowFile(db, 'publish: effects.arrow', 'select * from disclosed_effects', join(partialDir, 'export', 'effects.arrow'));
+
+  const disclosure = await readDisclosureReport(db);
+  await writeExportTables(db, join(partialDir, 'export'));
   writeFileSync(join(partialDir, 'export', 'disclosure.json'), `${JSON.stringify(disclosure, null, 2)}\n`);
   await writeStudyReport(partialDir, request.study);
-  writeFileSync(join(partialDir, 'export', 'codebook.md'), renderCodebook());
 
   const outputs = await describeOutputs(db, partialDir);
   writeFileSync(
     join(partialDir, 'manifest.json'),
-    `${JSON.stringify({ run_id: runId, ...request.manifest, outputs }, null, 2)}\n`,
+    `${JSON.stringify({ run_id: runId, ...request.manifest, outputs } satisfies RunManifest, null, 2)}\n`,
   );
 
   const runDir = join(runsDir, runId);
   renameSync(partialDir, runDir);
   pointCurrentAt(outputDir, runDir);
   return { runDir, disclosure };
-}
-
-/**
- * Chooses the attrition steps to publish (no small count as the difference
- * of two published ones). Drops between attrition steps that must be
- * published cannot be hidden, and are warned about.
- */
-async function chooseAttritionSteps(db: Database, study: StudyConfig): Promise<string[]> {
-  const threshold = study.disclosure.min_cell_persons;
-  await db.runFile('disclosure/01_choose_attrition_steps.sql', { threshold });
-  const gaps = await db.query<{ from_step: number; to_step: number; arm: 'treated' | 'control' }>(
-    'disclosure: attrition gaps',
-    'select from_step::integer as from_step, to_step::integer as to_step, arm from attrition_gaps order by from_step, arm',
-  );
-  return gaps.map(
-    ({ from_step: from, to_step: to, arm }) =>
-      `attrition steps ${from} to ${to}: between 1 and ${threshold - 1} ${study.arms[arm]} persons drop out, ` +
-      'and both steps are published in other tables too, so the difference shows how many; review before release',
-  );
 }
 
 function removePartialRuns(runsDir: string): void {

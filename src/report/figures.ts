@@ -8,6 +8,7 @@
  */
 import * as vega from 'vega';
 import { compile, type TopLevelSpec } from 'vega-lite';
+import { covariateLabel } from '../match/design-matrix.js';
 
 export type Row = Record<string, unknown>;
 
@@ -74,7 +75,7 @@ export function effectSpec(rows: Row[], outcome: string, title: string): TopLeve
 /** Love plot: |SMD| per covariate (level) before and after matching, with the balance limit. */
 export function lovePlotSpec(rows: Row[], limit: number): TopLevelSpec {
   const points = rows.flatMap((row) => {
-    const name = row.level ? `${String(row.covariate)}=${String(row.level)}` : String(row.covariate);
+    const name = covariateLabel(String(row.covariate), row.level ? String(row.level) : null);
     return (['before', 'after'] as const)
       .filter((sample) => row[`smd_${sample}`] !== null && row[`smd_${sample}`] !== undefined)
       .map((sample) => ({ covariate: name, sample, abs_smd: Math.abs(Number(row[`smd_${sample}`])) }));

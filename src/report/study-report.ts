@@ -8,14 +8,11 @@
  */
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { OUTCOME_DEFINITIONS, PRIMARY_OUTCOMES } from '../config/outcomes.js';
 import type { StudyConfig } from '../config/study-config.js';
+import { sqlList } from '../db/database.js';
 import { atWorkSpec, effectSpec, employmentCurvesSpec, lovePlotSpec, psDistributionSpec, renderSvg, type Row, subgroupForestSpec } from './figures.js';
 import { openExportViews, type RenderedTable, writeStudyTables } from './study-tables.js';
-
-const OUTCOME_TITLES: Record<string, string> = {
-  employed_any: 'in paid competitive work (>= 1 hour a month)',
-  employed_48h: 'in paid competitive work (>= 48 hours a month)',
-};
 
 function escapeHtml(text: string): string {
   return text.replaceAll('&', '&amp;').replaceAll('<', '&lt;').replaceAll('>', '&gt;').replaceAll('"', '&quot;');
@@ -61,7 +58,8 @@ async function renderFigures(db: Awaited<ReturnType<typeof openExportViews>>, st
   const balance = await rows('select covariate, level, smd_before, smd_after from balance order by covariate, level');
   const psBins = await rows('select * from ps_distribution order by sample, arm, ps_from');
   const figures: string[] = [];
-  for (const [outcome, title] of Object.entries(OUTCOME_TITLES)) {
+  for (const outcome of PRIMARY_OUTCOMES) {
+    const title = OUTCOME_DEFINITIONS[outcome].title;
     figures.push(await renderSvg(employmentCurvesSpec(curves, outcome, `Share ${title}, per arm (matched)`)));
     figures.push(await renderSvg(effectSpec(effects, outcome, `Effect on the share ${title}`)));
   }
@@ -71,7 +69,7 @@ async function renderFigures(db: Awaited<ReturnType<typeof openExportViews>>, st
     const month = Math.max(...study.follow_up.report_months);
     const forest = await rows(
       `select '' as subgroup, '' as level, outcome, event_month, estimate, ci_low, ci_high
-       from effects where estimator = 'matched_att' and outcome in ('employed_any', 'employed_48h')
+       from effects where estimator = 'matched_att' and list_contains(${sqlList(PRIMARY_OUTCOMES)}, outcome)
        union all
        select subgroup, level, outcome, event_month, estimate, ci_low, ci_high from subgroup_effects where estimator = 'matched_att'
        order by outcome, subgroup, level`,

@@ -4,11 +4,13 @@
  * than those. Deterministic text: rebuilding them from the same run gives
  * the same bytes.
  */
-import { mkdirSync, readdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { toCsv } from '../csv.js';
-import type { StudyConfig } from '../config/study-config.js';
-import { Database, quoteLiteral } from '../db/database.js';
+import { PRIMARY_OUTCOMES } from '../config/outcomes.js';
+import { EVER_EMPLOYED_REPORT_MONTHS, type StudyConfig } from '../config/study-config.js';
+import { Database, quoteLiteral, sqlList } from '../db/database.js';
+import { EXPORT_TABLES } from '../disclosure/export-tables.js';
 
 export interface StudyTable {
   name: string;
@@ -23,8 +25,6 @@ const pp = (column: string) => `coalesce(format('{:.1f}', round(100 * ${column},
 const integer = (column: string) => `coalesce(${column}::bigint::varchar, 'suppressed')`;
 const decimal3 = (column: string) => `coalesce(format('{:.3f}', round(${column}, 3) + 0.0), '')`;
 
-/** The follow-up months the monitoring table reports the cumulative share ever employed at (IPS programmes report these). */
-const EVER_EMPLOYED_MONTHS = [12, 24, 30, 36];
 
 export function studyTables(study: Pick<StudyConfig, 'follow_up' | 'subgroups'>): StudyTable[] {
   const months = study.follow_up.report_months.join(', ');
@@ -49,12 +49,12 @@ export function studyTables(study: Pick<StudyConfig, 'follow_up' | 'subgroups'>)
       select
           subgroup,
           level,
-          case when matched_treated is null and status like 'not estimated%' then '' else ${integer('matched_treated')} end as matched_treated,
-          case when matched_control is null and status like 'not estimated%' then '' else ${integer('matched_control')} end as matched_control,
+          case when matched_treated is null and status <> 'estimated' then '' else ${integer('matched_treated')} end as matched_treated,
+          case when matched_control is null and status <> 'estimated' then '' else ${integer('matched_control')} end as matched_control,
           ${decimal3('max_abs_smd_after')} as max_abs_smd,
           coalesce(outcome, '') as outcome,
           ${study.follow_up.report_months.map((month) => `coalesce(month_${month}, '') as month_${month}`).join(',\n          ')},
-          status
+          status || coalesce('; ' || status_detail, '') as status
       from subgroups
       left join by_month using (subgroup, level)
       order by subgroup, level, outcome`,
@@ -90,7 +90,7 @@ export function studyTables(study: Pick<StudyConfig, 'follow_up' | 'subgroups'>)
           ${integer('n_treated')} as n_treated,
           ${integer('n_control')} as n_control
         from effects
-        where outcome in ('employed_any', 'employed_48h') and event_month in (${months})
+        where list_contains(${sqlList(PRIMARY_OUTCOMES)}, outcome) and event_month in (${months})
         order by outcome, event_month, estimator`,
     },
     {
@@ -147,7 +147,7 @@ export function studyTables(study: Pick<StudyConfig, 'follow_up' | 'subgroups'>)
       sql: `select
           weighting,
           arm,
-          ${EVER_EMPLOYED_MONTHS.filter((month) => month <= study.follow_up.months_after).map(
+          ${EVER_EMPLOYED_REPORT_MONTHS.filter((month) => month <= study.follow_up.months_after).map(
             (month) =>
               `coalesce(max(case when event_month = ${month} then ${pp('share_ever_employed')} || ' (' || persons_ever_employed::bigint || ')' end), 'suppressed') as month_${month}`,
           ).join(',\n          ')}
@@ -198,12 +198,11 @@ export async function queryStudyTables(db: Database, study: Pick<StudyConfig, 'f
   return rendered;
 }
 
-/** Opens an in-memory database with a view per Parquet file of `export/`. */
+/** Opens an in-memory database with a view per export table (disclosure/export-tables.ts) over its Parquet file in `exportDir`. */
 export async function openExportViews(exportDir: string): Promise<Database> {
   const db = await Database.open(':memory:');
-  for (const name of readdirSync(exportDir).filter((file) => file.endsWith('.parquet')).sort()) {
-    const view = name.replace(/\.parquet$/, '');
-    await db.run(`report: view ${view}`, `create view ${view} as select * from read_parquet(${quoteLiteral(join(exportDir, name))})`);
+  for (const { name } of EXPORT_TABLES) {
+    await db.run(`report: view ${name}`, `create view ${name} as select * from read_parquet(${quoteLiteral(join(exportDir, `${name}.parquet`))})`);
   }
   return db;
 }

@@ -5,6 +5,7 @@
  * and the summary.
  */
 import type { Database } from '../db/database.js';
+import { covariateLabel } from '../match/design-matrix.js';
 
 export interface BalanceGate {
   limit: number;
@@ -26,7 +27,7 @@ export async function checkBalanceGate(db: Database, limit: number): Promise<Bal
     limit,
     passed: failing.length === 0,
     max_abs_smd_after: worst ? Math.abs(worst.smd_after) : null,
-    worst: worst ? (worst.level ? `${worst.covariate}=${worst.level}` : worst.covariate) : null,
+    worst: worst ? covariateLabel(worst.covariate, worst.level || null) : null,
     failing,
   };
 }

@@ -6,9 +6,11 @@
  * (its truth.json). Read from the published, disclosure-controlled export/
  * files.
  */
+import { readManifest } from '../publish/manifest.js';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { StudyConfig } from '../config/study-config.js';
+import { HEADLINE_OUTCOMES } from '../config/outcomes.js';
+import { followUpReportMonths, type StudyConfig } from '../config/study-config.js';
 import { EXTRACTS } from '../contracts/extracts.js';
 import { Database, quoteLiteral } from '../db/database.js';
 import type { BalanceGate } from './balance-gate.js';
@@ -52,8 +54,8 @@ export interface RunSummary {
   disclosureWarnings: number;
 }
 
-export const SUMMARY_OUTCOMES = ['employed_any', 'employed_48h', 'on_benefit'] as const;
-const SUMMARY_MONTHS = [12, 24, 36];
+/** The summary shows the yearly report months. */
+const summaryMonths = (study: StudyConfig) => followUpReportMonths(study.follow_up).filter((month) => month % 12 === 0);
 
 interface Truth {
   att: Record<string, Record<string, number> | undefined>;
@@ -70,7 +72,7 @@ function readTruth(landing: string): Truth | null {
 }
 
 export async function readRunSummary(runDir: string, landing: string, study: StudyConfig): Promise<RunSummary> {
-  const manifest = JSON.parse(readFileSync(join(runDir, 'manifest.json'), 'utf8')) as { balance_gate: BalanceGate; config_warnings: string[] };
+  const manifest = readManifest(runDir);
   const exportDir = join(runDir, 'export');
   const file = (name: string) => `read_parquet(${quoteLiteral(join(exportDir, `${name}.parquet`))})`;
   const db = await Database.open(':memory:');
@@ -102,11 +104,11 @@ export async function readRunSummary(runDir: string, landing: string, study: Stu
       `select outcome, estimator, event_month, estimate, ci_low, ci_high
        from ${file('effects')}
        where list_contains($outcomes, outcome) and list_contains($months, event_month)`,
-      { outcomes: [...SUMMARY_OUTCOMES], months: SUMMARY_MONTHS },
+      { outcomes: HEADLINE_OUTCOMES, months: summaryMonths(study) },
     );
     const [subgroups] = await db.query<{ levels: number; estimated: number }>(
       'summary: subgroups',
-      `select count(*)::double as levels, count(*) filter (where status like 'estimated%')::double as estimated
+      `select count(*)::double as levels, count(*) filter (where status = 'estimated')::double as estimated
        from ${file('subgroups')}`,
     );
     const disclosure = JSON.parse(readFileSync(join(exportDir, 'disclosure.json'), 'utf8')) as { warnings: string[] };
@@ -140,8 +142,8 @@ export async function readRunSummary(runDir: string, landing: string, study: Stu
       balanceGate: manifest.balance_gate,
       subgroups: subgroups!,
       disclosureWarnings: disclosure.warnings.length,
-      effects: SUMMARY_OUTCOMES.flatMap((outcome) =>
-        SUMMARY_MONTHS.map((month) => {
+      effects: HEADLINE_OUTCOMES.flatMap((outcome) =>
+        summaryMonths(study).map((month) => {
           const matched = find(outcome, 'matched_att', month);
           return {
             outcome,

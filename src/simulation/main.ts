@@ -1,8 +1,8 @@
 /**
- * `make validate`: runs the simulation check and writes
+ * `make simulate`: runs the simulation study and writes
  * <out>/simulation-draws.csv and <out>/simulation-summary.csv, then prints
  * the summary table. Options: --seeds N (default 50), --first-seed S,
- * --persons N (default 20000), --out DIR (default out/validation).
+ * --persons N (default 20000), --out DIR (default out/simulation).
  */
 import { mkdirSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -16,7 +16,7 @@ const { values } = parseArgs({
     seeds: { type: 'string', default: '50' },
     'first-seed': { type: 'string', default: '1001' },
     persons: { type: 'string', default: '20000' },
-    out: { type: 'string', default: 'out/validation' },
+    out: { type: 'string', default: 'out/simulation' },
     config: { type: 'string', default: 'config/demo.yaml' },
   },
 });
@@ -26,7 +26,7 @@ const firstSeed = Number(values['first-seed']);
 const persons = Number(values.persons);
 for (const [name, value] of [['seeds', seedCount], ['first-seed', firstSeed], ['persons', persons]] as const) {
   if (!Number.isInteger(value) || value < 1) {
-    process.stderr.write(`validate: --${name} must be a positive whole number\n`);
+    process.stderr.write(`simulate: --${name} must be a positive whole number\n`);
     process.exit(2);
   }
 }

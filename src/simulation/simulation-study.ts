@@ -1,5 +1,5 @@
 /**
- * The simulation check behind `make validate`: the synthetic pipeline over
+ * The simulation study behind `make simulate`: the synthetic pipeline over
  * many seeds, each estimator compared with the planted effect (truth.json).
  *
  * Per estimator, outcome and month: bias (mean of estimate - truth), RMSE,

@@ -68,10 +68,10 @@ async function sqlVerdicts(extract: Extract, rows: RawRow[]): Promise<string[][]
       (row, index) =>
         `(${index}, '', ${extract.columnNames.map((column) => (row[column] === undefined || row[column] === '' ? 'null::varchar' : quoteLiteral(row[column]!))).join(', ')})`,
     );
-    await db.run('staged', `create table staged as select * from (values ${values.join(', ')}) as t(line_number, row_hash, ${columns})`);
+    await db.run('raw rows', `create table raw_rows as select * from (values ${values.join(', ')}) as t(line_number, row_hash, ${columns})`);
     const checked = await db.query<{ line_number: number; failed_rules: string[] }>(
       'check',
-      `select line_number, failed_rules from (${checkRowsSql(extract, 'staged', CONTEXT)}) order by line_number`,
+      `select line_number, failed_rules from (${checkRowsSql(extract, 'raw_rows', CONTEXT)}) order by line_number`,
     );
     return checked.map((row) => row.failed_rules);
   });

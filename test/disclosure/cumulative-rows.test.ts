@@ -1,11 +1,12 @@
 /**
  * Which rows of a cumulative table are published, so that no two published
  * rows differ by a small count of persons: attrition steps
- * (sql/disclosure/01) and series of counts by month (seriesRule).
+ * (sql/disclosure/02) and series of counts by month (seriesRule).
  */
 import { describe, expect, test } from 'vitest';
-import { applyDisclosureControl, seriesRule } from '../../src/disclosure/index.js';
+import { seriesRule } from '../../src/disclosure/disclosure-control.js';
 import { withDatabase } from '../support/delivery.js';
+import { discloseRows } from '../support/disclosure.js';
 
 describe('attrition steps', () => {
   // Anchors: step 4 (first with arms), 9 (cohort) and 10 (matched).
@@ -23,7 +24,7 @@ describe('attrition steps', () => {
   test('a step is left out when it differs from the last published step, or the next anchor, by 1 to 9 persons in an arm', async () => {
     const { shown, gaps } = await withDatabase(async (db) => {
       await db.run('attrition', ATTRITION);
-      await db.runFile('disclosure/01_choose_attrition_steps.sql', { threshold: 10 });
+      await db.runFile('disclosure/02_choose_attrition_steps.sql', { threshold: 10 });
       return {
         shown: await db.query<{ step_no: number; shown: boolean }>('read', 'select step_no::integer as step_no, shown from attrition_steps_shown order by step_no'),
         gaps: await db.query('read', 'select from_step::integer as from_step, to_step::integer as to_step, arm from attrition_gaps'),
@@ -44,7 +45,7 @@ describe('a series of counts by month', () => {
 
   async function hidden(source: string, rule: ReturnType<typeof seriesRule>, columns: string): Promise<string[]> {
     const rows = await withDatabase(async (db) => {
-      await applyDisclosureControl(db, [{ name: 'series', source, orderBy: columns, rules: () => [rule] }], 10);
+      await discloseRows(db, [{ name: 'series', source, orderBy: columns, rules: () => [rule] }], 10);
       return db.query<Record<string, string | number | null>>('read', `select ${columns}, ${rule.count} from disclosed_series order by ${columns}`);
     });
     return rows.filter((row) => row[rule.count] === null).map((row) => columns.split(', ').map((column) => row[column]).join(' '));

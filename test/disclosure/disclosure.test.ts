@@ -1,9 +1,10 @@
 import { describe, expect, test } from 'vitest';
-import { applyDisclosureControl, complementaryPartRule, differenceRule, minPersonsRule, type ExportTable } from '../../src/disclosure/index.js';
+import { complementaryPartRule, differenceRule, minPersonsRule } from '../../src/disclosure/disclosure-control.js';
 import { seededUniform } from '../../src/seeded-random.js';
 import { withDatabase } from '../support/delivery.js';
+import { discloseRows, type RowsToDisclose } from '../support/disclosure.js';
 
-const effects: ExportTable = {
+const effects: RowsToDisclose = {
   name: 'effects',
   source: 'select * from (values (1, 0.1, 9, 50), (2, 0.2, 10, 50), (3, 0.3, 10, 9)) as t(event_month, estimate, n_treated, n_control)',
   orderBy: 'event_month',
@@ -15,7 +16,7 @@ const effects: ExportTable = {
 
 async function disclose(threshold: number) {
   return withDatabase(async (db) => {
-    const report = await applyDisclosureControl(db, [effects], threshold);
+    const report = await discloseRows(db, [effects], threshold);
     const rows = await db.query('read', 'select * from disclosed_effects order by event_month');
     return { report, rows };
   });
@@ -52,7 +53,7 @@ describe('applyDisclosureControl', () => {
 });
 
 describe('secondary suppression of parts that add up to a total', () => {
-  const levels: ExportTable = {
+  const levels: RowsToDisclose = {
     name: 'balance',
     source: `select * from (values
         ('sex', 'F', 500, 0.5), ('sex', 'M', 496, 0.49), ('sex', 'X', 4, 0.004),
@@ -68,7 +69,7 @@ describe('secondary suppression of parts that add up to a total', () => {
 
   test('a single small level takes the smallest other level of its covariate with it', async () => {
     const rows = await withDatabase(async (db) => {
-      await applyDisclosureControl(db, [levels], 10);
+      await discloseRows(db, [levels], 10);
       return db.query<{ covariate: string; level: string; persons: number | null }>(
         'read',
         'select covariate, level, persons from disclosed_balance order by covariate, level',
@@ -80,7 +81,7 @@ describe('secondary suppression of parts that add up to a total', () => {
 
   test('no suppressed level can be recovered as the total minus the published levels', async () => {
     const rows = await withDatabase(async (db) => {
-      await applyDisclosureControl(db, [levels], 10);
+      await discloseRows(db, [levels], 10);
       return db.query<{ covariate: string; level: string; persons: number | null }>('read', "select covariate, level, persons from disclosed_balance where level <> ''");
     });
     for (const covariate of ['sex', 'region']) {
@@ -103,7 +104,7 @@ describe('property: on random tables, no suppressed count can be recovered from 
         cells.push({ covariate: `c${covariate}`, level: `l${level}`, persons: Math.floor(uniform() ** 2 * 40) });
       }
     }
-    const table: ExportTable = {
+    const table: RowsToDisclose = {
       name: 'levels',
       source: `select * from (values ${cells.map((cell) => `('${cell.covariate}', '${cell.level}', ${cell.persons})`).join(', ')})
           as t(covariate, level, persons)`,
@@ -111,7 +112,7 @@ describe('property: on random tables, no suppressed count can be recovered from 
       rules: (limit) => [minPersonsRule(limit, 'persons'), complementaryPartRule(limit, 'persons', ['covariate'], "level <> ''")],
     };
     const published = await withDatabase(async (db) => {
-      await applyDisclosureControl(db, [table], threshold);
+      await discloseRows(db, [table], threshold);
       return db.query<{ covariate: string; level: string; persons: number | null }>('read', 'select * from disclosed_levels');
     });
     for (const covariate of new Set(cells.map((cell) => cell.covariate))) {
@@ -130,14 +131,14 @@ describe('property: on random tables, no suppressed count can be recovered from 
 
 describe('optional rounding', () => {
   test('person counts are rounded to the base after suppression; other values are untouched', async () => {
-    const counts: ExportTable = {
+    const counts: RowsToDisclose = {
       name: 'counts',
       source: 'select * from (values (1, 0.25, 12), (2, 0.5, 13), (3, 0.75, 7)) as t(step, share, persons)',
       orderBy: 'step',
       rules: (threshold) => [minPersonsRule(threshold, 'persons', ['share'])],
     };
     const { report, rows } = await withDatabase(async (db) => {
-      const disclosed = await applyDisclosureControl(db, [counts], 10, 5);
+      const disclosed = await discloseRows(db, [counts], 10, 5);
       return { report: disclosed, rows: await db.query('read', 'select * from disclosed_counts order by step') };
     });
     expect(rows).toEqual([
@@ -151,7 +152,7 @@ describe('optional rounding', () => {
 
 describe('a count that is part of a larger published count', () => {
   test('is suppressed, with what is derived from it, when the difference is 1 to threshold - 1 persons', async () => {
-    const table: ExportTable = {
+    const table: RowsToDisclose = {
       name: 'levels',
       source: `select * from (values ('a', 100, 95, 0.5), ('b', 100, 91, 0.4), ('c', 100, 100, 0.1), ('d', 100, 50, 0.2))
           as t(level, before, after, share_after)`,
@@ -159,7 +160,7 @@ describe('a count that is part of a larger published count', () => {
       rules: (threshold) => [differenceRule(threshold, 'before', 'after', ['share_after'])],
     };
     const rows = await withDatabase(async (db) => {
-      await applyDisclosureControl(db, [table], 10);
+      await discloseRows(db, [table], 10);
       return db.query<{ level: string; after: number | null; share_after: number | null }>('read', 'select level, after, share_after from disclosed_levels');
     });
     // a: 5 unmatched, b: 9; c: none; d: 50.
@@ -172,14 +173,14 @@ describe('a count that is part of a larger published count', () => {
   });
 
   test('one part hidden that way takes a second part of its total with it', async () => {
-    const table: ExportTable = {
+    const table: RowsToDisclose = {
       name: 'levels',
       source: `select * from (values (1, 'a', 100, 95), (1, 'b', 200, 200), (1, 'c', 300, 300)) as t(grp, level, before, after)`,
       orderBy: 'level',
       rules: (threshold) => [differenceRule(threshold, 'before', 'after'), complementaryPartRule(threshold, 'after', ['grp'], 'true')],
     };
     const rows = await withDatabase(async (db) => {
-      await applyDisclosureControl(db, [table], 10);
+      await discloseRows(db, [table], 10);
       return db.query<{ level: string; after: number | null }>('read', 'select level, after from disclosed_levels');
     });
     // a is hidden (5 unmatched) though 95 >= 10: alone, it would be the total after minus b and c.
@@ -189,26 +190,26 @@ describe('a count that is part of a larger published count', () => {
 
 describe('counts published in several tables of a run', () => {
   // Level counts published twice: with their total (balance-like) and alone (subgroups-like).
-  const withTotal = (cells: [string, number][]): ExportTable => ({
+  const withTotal = (cells: [string, number][]): RowsToDisclose => ({
     name: 'with_total',
     source: `select * from (values ${cells.map(([level, persons]) => `('${level}', ${persons})`).join(', ')}) as t(level, persons)`,
     orderBy: 'level',
-    links: [{ column: 'persons', key: "'arm|' || level" }],
+    links: [{ column: 'persons', sample: { column: 'level' }, arm: 'all' }],
     rules: (threshold) => [minPersonsRule(threshold, 'persons'), complementaryPartRule(threshold, 'persons', ['grp'], 'true')],
   });
-  const alone = (cells: [string, number, number][]): ExportTable => ({
+  const alone = (cells: [string, number, number][]): RowsToDisclose => ({
     name: 'alone',
     source: `select * from (values ${cells.map(([level, persons, matched]) => `('${level}', ${persons}, ${matched})`).join(', ')})
         as t(level, persons, matched)`,
     orderBy: 'level',
-    links: [{ column: 'persons', key: "'arm|' || level" }],
+    links: [{ column: 'persons', sample: { column: 'level' }, arm: 'all' }],
     rules: (threshold) => [minPersonsRule(threshold, 'persons', ['matched']), differenceRule(threshold, 'persons', 'matched')],
   });
-  const grouped = (table: ExportTable): ExportTable => ({ ...table, source: `select 1 as grp, * from (${table.source})` });
+  const grouped = (table: RowsToDisclose): RowsToDisclose => ({ ...table, source: `select 1 as grp, * from (${table.source})` });
 
-  async function discloseBoth(tables: ExportTable[]) {
+  async function discloseBoth(tables: RowsToDisclose[]) {
     return withDatabase(async (db) => {
-      const report = await applyDisclosureControl(db, tables, 10);
+      const report = await discloseRows(db, tables, 10);
       const read = (name: string) =>
         db.query<{ level: string; persons: number | null }>('read', `select level, persons from disclosed_${name} order by level`);
       return { report, withTotal: await read('with_total'), alone: await read('alone') };
@@ -228,7 +229,7 @@ describe('counts published in several tables of a run', () => {
 
   test('suppression that starts in the other table comes back with its secondary suppression', async () => {
     // alone hides b for a reason of its own; with_total must hide b and then c, its smallest other level; then alone hides c.
-    const hideB: ExportTable = {
+    const hideB: RowsToDisclose = {
       ...alone([['a', 80, 80], ['b', 30, 30], ['c', 50, 50]]),
       rules: () => [{ id: 'test:hide_b', description: 'hides level b', when: "level = 'b'", suppress: ['persons'] }],
     };
@@ -253,8 +254,8 @@ describe('property: on random linked tables, a hidden count is hidden everywhere
     }
     const values = cells.map((cell) => `('${cell.covariate}', '${cell.level}', ${cell.persons}, ${Math.max(cell.matched, 0)})`).join(', ');
     const source = `select * from (values ${values}) as t(covariate, level, persons, matched)`;
-    const link = { column: 'persons', key: "covariate || '=' || level" };
-    const tables: ExportTable[] = [
+    const link = { column: 'persons', sample: { column: 'covariate' }, arm: 'all', level: { column: 'level' } } as const;
+    const tables: RowsToDisclose[] = [
       {
         name: 'parts',
         source: `select covariate, level, persons from (${source})`,
@@ -271,7 +272,7 @@ describe('property: on random linked tables, a hidden count is hidden everywhere
       },
     ];
     const { parts, nested } = await withDatabase(async (db) => {
-      await applyDisclosureControl(db, tables, threshold);
+      await discloseRows(db, tables, threshold);
       type Row = { covariate: string; level: string; persons: number | null; matched?: number | null };
       return {
         parts: await db.query<Row>('read', 'select * from disclosed_parts order by covariate, level'),

@@ -6,7 +6,8 @@ import { fileURLToPath } from 'node:url';
 import { describe, expect, test } from 'vitest';
 import { Database, quoteLiteral } from '../../src/db/database.js';
 import { chiSquareUpperTail, fUpperTail } from '../../src/estimate/distributions.js';
-import { estimateEventStudyDid, type EventStudyDidOptions, PANEL_OUTCOMES } from '../../src/estimate/event-study-did.js';
+import type { Outcome } from '../../src/config/outcomes.js';
+import { estimateEventStudyDid, type EventStudyDidOptions } from '../../src/estimate/event-study-did.js';
 import { weightObservedMonths } from '../../src/estimate/index.js';
 import { withDatabase } from '../support/delivery.js';
 
@@ -96,6 +97,9 @@ async function createEmptySubgroupMatches(db: Database) {
   );
 }
 
+/** The outcomes of the R fixture's panel (make-fixtures.R). */
+const FIXTURE_OUTCOMES: Outcome[] = ['employed_any', 'employed_48h', 'hours', 'wage_eur', 'on_benefit', 'benefit_eur'];
+
 /** The by-hand persons as panel_person_month (every month observed) and matches without matched sets. */
 async function loadHandPanel(db: Database, panelSql: string, matchRows: string[]) {
   await db.run('panel', panelSql);
@@ -123,7 +127,7 @@ async function estimateReference(
 ) {
   return withDatabase(async (db) => {
     await loadReferencePanel(db, variant, options.order);
-    await estimateEventStudyDid(db, { outcomes: PANEL_OUTCOMES, referenceMonth: -1, layout: options.layout });
+    await estimateEventStudyDid(db, { outcomes: FIXTURE_OUTCOMES, referenceMonth: -1, layout: options.layout });
     return readOutputs(db);
   });
 }
@@ -176,13 +180,13 @@ describe('event-study DiD against R (plm within + vcovHC arellano "sss", test/re
   test('the reference month is a row with estimate 0, null se and CI, and the persons observed', async () => {
     const { effects } = await estimateReference('unbalanced');
     const reference = effects.filter((row) => row.event_month === -1);
-    expect(reference.map((row) => row.outcome)).toEqual([...PANEL_OUTCOMES].sort());
+    expect(reference.map((row) => row.outcome)).toEqual([...FIXTURE_OUTCOMES].sort());
     for (const row of reference) {
       expect([row.estimate, row.se, row.ci_low, row.ci_high]).toEqual([0, null, null, null]);
       // 182 matched persons, 4 of them without month -1 (dropped-person-months.csv).
       expect(row.n_treated + row.n_control).toBe(FIXTURES.variants.unbalanced.persons - 4);
     }
-    expect(effects).toHaveLength(PANEL_OUTCOMES.length * 61);
+    expect(effects).toHaveLength(FIXTURE_OUTCOMES.length * 61);
     expect(new Set(effects.map((row) => row.estimator))).toEqual(new Set(['did_event_study']));
     expect(effects[0]!.ci_method).toContain('G/(G-1) x (N-1)/(N-K), G = 182 persons');
   });

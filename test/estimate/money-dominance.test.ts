@@ -1,6 +1,7 @@
 import { describe, expect, test } from 'vitest';
 import type { Database } from '../../src/db/database.js';
-import { measureMoneyDominance, weightObservedMonths } from '../../src/estimate/index.js';
+import { measureMoneyDominance } from '../../src/disclosure/index.js';
+import { weightObservedMonths } from '../../src/estimate/index.js';
 import { withDatabase } from '../support/delivery.js';
 
 /** matches and panel_person_month from VALUES rows, then the dominance step. */

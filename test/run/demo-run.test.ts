@@ -8,9 +8,11 @@ import { execFileSync, spawnSync } from 'node:child_process';
 import { cpSync, readdirSync, readFileSync, readlinkSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, test } from 'vitest';
-import { loadStudyConfig, OUTCOMES } from '../../src/config/study-config.js';
+import { OUTCOMES } from '../../src/config/outcomes.js';
+import { loadStudyConfig } from '../../src/config/study-config.js';
 import { quoteLiteral } from '../../src/db/database.js';
-import { OUTPUT_FILES } from '../../src/publish/output-columns.js';
+import { EXPORT_TABLES } from '../../src/disclosure/export-tables.js';
+import { RESTRICTED_TABLES } from '../../src/publish/restricted-tables.js';
 import { runStudy } from '../../src/run/run-study.js';
 import { formatRunSummary } from '../../src/run/summary.js';
 import { synthesizeDelivery } from '../../src/synth/index.js';
@@ -246,7 +248,14 @@ describe('the command line', () => {
 
 describe('the codebook', () => {
   test('documents exactly the columns of every Parquet output, and the files carry the descriptions', async () => {
-    for (const output of OUTPUT_FILES) {
+    const outputs = [
+      ...EXPORT_TABLES.map((table) => ({ file: `${table.name}.parquet`, area: 'export', columns: table.columns })),
+      ...RESTRICTED_TABLES.map((table) => ({ ...table, area: 'restricted' })),
+    ];
+    expect(readdirSync(join(firstRunDir, 'export')).filter((file) => file.endsWith('.parquet')).sort()).toEqual(
+      EXPORT_TABLES.map((table) => `${table.name}.parquet`).sort(),
+    );
+    for (const output of outputs) {
       const path = output.file === 'panel' ? join(firstRunDir, output.area, 'panel', '**', '*.parquet') : join(firstRunDir, output.area, output.file);
       const columns = await queryParquet<{ column_name: string }>(path, `describe select * from read_parquet(${quoteLiteral(path)}, hive_partitioning = true)`);
       expect(columns.map((column) => column.column_name).sort(), output.file).toEqual(Object.keys(output.columns).sort());

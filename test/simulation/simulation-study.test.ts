@@ -1,12 +1,12 @@
 /**
- * The quick variant of `make validate`: two seeds on small deliveries. It
+ * The quick variant of `make simulate`: two seeds on small deliveries. It
  * checks the machinery (every estimator, outcome and month summarised, with
  * finite figures), not the coverage, which needs many seeds.
  */
 import { describe, expect, test } from 'vitest';
 import { runSimulation, summariseDraws } from '../../src/simulation/simulation-study.js';
 
-describe('the simulation check', () => {
+describe('the simulation study', () => {
   test('summarises bias, RMSE and coverage per estimator, outcome and month over the seeds', async () => {
     const { summary } = await runSimulation({
       seeds: [11, 12],

@@ -1,13 +1,14 @@
 /**
- * Stages one delivered file as raw VARCHAR columns, one row per data row.
+ * Reads one delivered file into `raw_rows`: its contract columns as raw
+ * VARCHAR, one row per data row.
  *
  * Every field stays text so that nothing is lost to a failed cast: the
  * contract's checks (validation-sql.ts) then decide per row. Rows the CSV
  * reader cannot split into the header's columns are kept apart in
- * `staged_malformed` with their line, so rows read = staged + malformed.
+ * `raw_malformed` with their line, so rows read = raw rows + malformed.
  * `line_number` is the physical line in the file (the header is line 1);
  * for Parquet it is the row number plus one, so it reads the same way.
- * Grain out: staged = one row per parsable data row.
+ * Grain out: raw_rows = one row per parsable data row.
  */
 import { createReadStream } from 'node:fs';
 import { createInterface } from 'node:readline';
@@ -17,25 +18,26 @@ import { quoteIdentifier, quoteLiteral } from '../db/database.js';
 import type { Extract } from '../contracts/define-extract.js';
 import { fail } from '../errors.js';
 
-export interface StagedFile {
+export interface RawFileCounts {
+  /** Parsable rows plus malformed rows: the file's data rows. */
   rowsRead: number;
 }
 
-export interface FileToStage {
+export interface FileToRead {
   path: string;
   deliveryId: string;
   fileName: string;
   extract: Extract;
 }
 
-export async function stageFile(db: Database, file: FileToStage): Promise<StagedFile> {
-  if (file.fileName.endsWith('.parquet')) await stageParquet(db, file);
-  else await stageCsv(db, file);
-  const [row] = await db.query<{ staged: number; malformed: number }>(
-    'ingest: count staged rows',
-    'select (select count(*) from staged)::double as staged, (select count(*) from staged_malformed)::double as malformed',
+export async function readRawFile(db: Database, file: FileToRead): Promise<RawFileCounts> {
+  if (file.fileName.endsWith('.parquet')) await readRawParquet(db, file);
+  else await readRawCsv(db, file);
+  const [row] = await db.query<{ parsed: number; malformed: number }>(
+    'ingest: count raw rows',
+    'select (select count(*) from raw_rows)::double as parsed, (select count(*) from raw_malformed)::double as malformed',
   );
-  return { rowsRead: (row?.staged ?? 0) + (row?.malformed ?? 0) };
+  return { rowsRead: (row?.parsed ?? 0) + (row?.malformed ?? 0) };
 }
 
 async function readCsvHeader(path: string): Promise<string[]> {
@@ -52,7 +54,7 @@ async function readCsvHeader(path: string): Promise<string[]> {
 }
 
 /** Every required contract column once, nothing else; an optional column may be left out (all values missing). */
-function checkHeader(file: FileToStage, header: readonly string[]): void {
+function checkHeader(file: FileToRead, header: readonly string[]): void {
   const expected = new Set(file.extract.columnNames);
   const missing = file.extract.columnNames.filter((name) => !header.includes(name) && !file.extract.columns[name]!.optional);
   const unknown = header.filter((name, index) => !expected.has(name) || header.indexOf(name) !== index);
@@ -61,8 +63,8 @@ function checkHeader(file: FileToStage, header: readonly string[]): void {
   }
 }
 
-/** Contract columns of `staged`, empty strings (and columns the file leaves out) as null, with the row hash. */
-function stagedSelect(extract: Extract, header: readonly string[]): string {
+/** Contract columns of `raw_rows`, empty strings (and columns the file leaves out) as null, with the row hash. */
+function rawColumnsSelect(extract: Extract, header: readonly string[]): string {
   const values = extract.columnNames.map((name) => (header.includes(name) ? quoteIdentifier(name) : 'null::VARCHAR'));
   const hashed = values.map((value) => `coalesce(${value}, '')`).join(', ');
   return [
@@ -71,42 +73,42 @@ function stagedSelect(extract: Extract, header: readonly string[]): string {
   ].join(',\n    ');
 }
 
-async function stageCsv(db: Database, file: FileToStage): Promise<void> {
+async function readRawCsv(db: Database, file: FileToRead): Promise<void> {
   const header = await readCsvHeader(file.path);
   checkHeader(file, header);
   const columns = header.map((name) => `${quoteLiteral(name)}: 'VARCHAR'`).join(', ');
   await db.run(
     `ingest: read ${file.fileName}`,
-    `drop table if exists csv_rejects;
-drop table if exists csv_reject_scans;
-create or replace temp table staged_raw as
+    `drop table if exists raw_csv_rejects;
+drop table if exists raw_csv_reject_scans;
+create or replace temp table raw_csv_records as
 select *
 from read_csv(${quoteLiteral(file.path)}, header = true, auto_detect = false, delim = ',', quote = '"', escape = '"',
-    columns = {${columns}}, store_rejects = true, rejects_table = 'csv_rejects', rejects_scan = 'csv_reject_scans');
-create or replace temp table staged_malformed as
+    columns = {${columns}}, store_rejects = true, rejects_table = 'raw_csv_rejects', rejects_scan = 'raw_csv_reject_scans');
+create or replace temp table raw_malformed as
 select line::bigint as line_number, sha256(any_value(csv_line order by column_idx)) as row_hash,
     any_value(error_type::varchar order by column_idx) as error_type
-from csv_rejects
+from raw_csv_rejects
 group by line;`,
   );
   // The n-th parsable record sits on the n-th line that is neither the header nor malformed.
   // rowid follows insertion (= file) order; inside a transaction it does not start at 0.
   await db.run(
-    `ingest: stage ${file.fileName}`,
-    `create or replace temp table staged as
+    `ingest: line numbers of ${file.fileName}`,
+    `create or replace temp table raw_rows as
 with
 lines as (
     select line as line_number, row_number() over (order by line) as record_index
-    from range(2, 2 + (select count(*) from staged_raw) + (select count(*) from staged_malformed)) as t(line)
-    where line not in (select line_number from staged_malformed)
+    from range(2, 2 + (select count(*) from raw_csv_records) + (select count(*) from raw_malformed)) as t(line)
+    where line not in (select line_number from raw_malformed)
 )
-select lines.line_number, ${stagedSelect(file.extract, header)}
-from (select row_number() over (order by rowid) as record_index, * from staged_raw) as raw
+select lines.line_number, ${rawColumnsSelect(file.extract, header)}
+from (select row_number() over (order by rowid) as record_index, * from raw_csv_records) as records
 join lines using (record_index)`,
   );
 }
 
-async function stageParquet(db: Database, file: FileToStage): Promise<void> {
+async function readRawParquet(db: Database, file: FileToRead): Promise<void> {
   const described = await db.query<{ column_name: string }>(
     `ingest: describe ${file.fileName}`,
     `describe select * from read_parquet(${quoteLiteral(file.path)})`,
@@ -117,13 +119,13 @@ async function stageParquet(db: Database, file: FileToStage): Promise<void> {
     .filter((name) => header.includes(name))
     .map((name) => `${quoteIdentifier(name)}::VARCHAR as ${quoteIdentifier(name)}`);
   await db.run(
-    `ingest: stage ${file.fileName}`,
-    `create or replace temp table staged as
-with raw as (
+    `ingest: read ${file.fileName}`,
+    `create or replace temp table raw_rows as
+with records as (
     select file_row_number + 2 as line_number, ${casts.join(', ')}
     from read_parquet(${quoteLiteral(file.path)}, file_row_number = true)
 )
-select line_number, ${stagedSelect(file.extract, header)} from raw;
-create or replace temp table staged_malformed (line_number bigint, row_hash varchar, error_type varchar);`,
+select line_number, ${rawColumnsSelect(file.extract, header)} from records;
+create or replace temp table raw_malformed (line_number bigint, row_hash varchar, error_type varchar);`,
   );
 }

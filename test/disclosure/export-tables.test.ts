@@ -4,12 +4,11 @@
  */
 import { describe, expect, test } from 'vitest';
 import { loadStudyConfig } from '../../src/config/study-config.js';
-import { applyDisclosureControl } from '../../src/disclosure/index.js';
-import { exportTables } from '../../src/publish/export-tables.js';
+import { exportTable } from '../../src/disclosure/export-tables.js';
+import { discloseExportTables } from '../../src/disclosure/index.js';
 import { withDatabase } from '../support/delivery.js';
 
 const study = loadStudyConfig('config/demo.yaml').config;
-const table = (name: string) => exportTables(study).find((candidate) => candidate.name === name)!;
 
 describe('monitoring', () => {
   test("one small provider in a quarter takes a second provider with it, since the quarter's total is published", async () => {
@@ -20,7 +19,7 @@ describe('monitoring', () => {
             ('2019-Q1', 'all', 95, 30, 30 / 95), ('2019-Q1', 'P1', 5, 1, 0.2), ('2019-Q1', 'P2', 40, 14, 0.35), ('2019-Q1', 'P3', 50, 15, 0.3)
           ) as t(quarter, provider_id, persons_active, persons_at_work, share_at_work)`,
       );
-      await applyDisclosureControl(db, [table('monitoring')], 10);
+      await discloseExportTables(db, study, [exportTable('monitoring')]);
       return db.query<{ provider_id: string; persons_active: number | null }>('read', 'select provider_id, persons_active from disclosed_monitoring order by provider_id');
     });
     expect(rows.filter((row) => row.persons_active === null).map((row) => row.provider_id)).toEqual(['P1', 'P2']);
@@ -33,12 +32,12 @@ describe('subgroups', () => {
       await db.run(
         'subgroups',
         `create table subgroups as select * from (values
-            ('target_group', 'CMD', 'same level', 300, 900, 295, 400, 0.05, 'sex=F', 'estimated'),
-            ('target_group', 'SMI', 'same level', 700, 800, 650, 600, 0.04, 'sex=F', 'estimated')
+            ('target_group', 'CMD', 'same level', 300, 900, 295, 400, 0.05, 'sex=F', 'estimated', null),
+            ('target_group', 'SMI', 'same level', 700, 800, 650, 600, 0.04, 'sex=F', 'estimated', null)
           ) as t(subgroup, level, controls, persons_treated, persons_control, matched_treated, matched_control,
-                 max_abs_smd_after, worst_covariate, status)`,
+                 max_abs_smd_after, worst_covariate, status, status_detail)`,
       );
-      await applyDisclosureControl(db, [table('subgroups')], 10);
+      await discloseExportTables(db, study, [exportTable('subgroups')]);
       return db.query<{ level: string; matched_treated: number | null }>('read', 'select level, matched_treated from disclosed_subgroups order by level');
     });
     expect(rows).toEqual([

@@ -1,0 +1,11 @@
+-- Subgroup effects with their level's matched sample and its size per arm.
+-- Grain: one row per subgroup x level x outcome x estimator x event month.
+-- Reads: subgroup_effects, subgroups. Writes: export_subgroup_effects.
+create or replace table export_subgroup_effects as
+select
+    subgroup_effects.*,
+    subgroups.matched_treated as sample_treated,
+    subgroups.matched_control as sample_control,
+    'subgroup:' || subgroup || '=' || level as matched_sample
+from subgroup_effects
+join subgroups using (subgroup, level);

@@ -1,0 +1,41 @@
+/**
+ * manifest.json (DESIGN §5): what a published run records about itself. The
+ * one type every writer and reader of the file uses.
+ */
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { StudyConfig } from '../config/study-config.js';
+import { fail } from '../errors.js';
+import type { IngestedFile } from '../ingest/index.js';
+import type { BalanceGate } from '../run/balance-gate.js';
+import type { StageReport } from '../stage.js';
+
+export interface OutputFile {
+  path: string;
+  sha256: string;
+  /** Rows of a Parquet file; null for other files. */
+  rows: number | null;
+}
+
+export interface RunManifest {
+  run_id: string;
+  /** 'published', or 'published_failing_balance' when the balance gate failed. */
+  status: 'published' | 'published_failing_balance';
+  study: string;
+  config: { file: string; sha256: string; settings: StudyConfig };
+  config_warnings: string[];
+  code_version: string;
+  started_at: string;
+  finished_at: string;
+  inputs: IngestedFile[];
+  stages: StageReport[];
+  balance_gate: BalanceGate;
+  outputs: OutputFile[];
+}
+
+/** Reads the manifest of the run in `runDir`; a directory without one is not a published run. */
+export function readManifest(runDir: string): RunManifest {
+  const path = join(runDir, 'manifest.json');
+  if (!existsSync(path)) fail({ code: 'run_not_found', dir: runDir });
+  return JSON.parse(readFileSync(path, 'utf8')) as RunManifest;
+}
