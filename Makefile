@@ -6,7 +6,7 @@ PERSONS ?= 20000
 SEED ?= 20261121
 IPSLINK := node --import tsx src/cli/main.ts
 
-.PHONY: demo test tables bench simulate reference clean install
+.PHONY: demo test lint format tables bench simulate reference clean install
 
 install: $(NPM_STAMP)
 
@@ -24,7 +24,15 @@ demo: install
 
 test: install
 	npx tsc --noEmit
+	npx biome ci .
 	NO_COLOR=1 npx vitest run
+
+# Biome (biome.jsonc) formats and lints TypeScript: `make lint` checks, `make format` rewrites.
+lint: install
+	npx biome ci .
+
+format: install
+	npx biome check --write .
 
 tables: install
 	$(IPSLINK) tables --config $(CONFIG)

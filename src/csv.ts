@@ -11,11 +11,14 @@ export function csvCell(value: unknown): string {
 
 /** A header line and one line per row, each ending in a newline. */
 export function toCsv(columns: readonly string[], rows: readonly (readonly unknown[])[]): string {
-  return [columns, ...rows].map((row) => row.map(csvCell).join(',')).join('\n') + '\n';
+  return `${[columns, ...rows].map((row) => row.map(csvCell).join(',')).join('\n')}\n`;
 }
 
 /** Rows given as objects, in the key order of the first row. */
 export function objectsToCsv(rows: readonly object[]): string {
   const columns = Object.keys(rows[0] ?? {});
-  return toCsv(columns, rows.map((row) => columns.map((column) => (row as Record<string, unknown>)[column])));
+  return toCsv(
+    columns,
+    rows.map((row) => columns.map((column) => (row as Record<string, unknown>)[column])),
+  );
 }

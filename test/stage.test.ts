@@ -41,16 +41,24 @@ describe('runStage', () => {
 
   test('fails on a table the stage creates without declaring it', async () => {
     const error = await withDatabase((db) =>
-      failure(() => run(db, { writes: ['result'], run: async ({ db: database }) => database.run('toy', 'create table result as select 1; create table stray as select 1') })),
+      failure(() =>
+        run(db, {
+          writes: ['result'],
+          run: async ({ db: database }) => database.run('toy', 'create table result as select 1; create table stray as select 1'),
+        }),
+      ),
     );
     expect(error).toEqual({ code: 'stage_contract', stage: 'toy', tables: ['stray'] });
   });
 
-  test("fails on a table of another stage it replaces or drops", async () => {
+  test('fails on a table of another stage it replaces or drops', async () => {
     const error = await withDatabase(async (db) => {
       await db.run('earlier stage', 'create table cohort as select 1 as x; create table panel as select 1 as x');
       return failure(() =>
-        run(db, { writes: [], run: async ({ db: database }) => database.run('toy', 'create or replace table cohort as select 2 as x; drop table panel') }),
+        run(db, {
+          writes: [],
+          run: async ({ db: database }) => database.run('toy', 'create or replace table cohort as select 2 as x; drop table panel'),
+        }),
       );
     });
     expect(error).toEqual({ code: 'stage_contract', stage: 'toy', tables: ['cohort', 'panel'] });

@@ -29,7 +29,9 @@ function reportFailure(error: unknown, debug: boolean): number {
 
 /** The global logging flags, read before yargs so that even a usage error is logged as asked. */
 function loggingFlags(argv: readonly string[]): { debug: boolean; format: LogFormat } {
-  const given = argv.flatMap((arg, index) => (arg === '--log-format' ? [argv[index + 1]] : arg.startsWith('--log-format=') ? [arg.slice(13)] : []));
+  const given = argv.flatMap((arg, index) =>
+    arg === '--log-format' ? [argv[index + 1]] : arg.startsWith('--log-format=') ? [arg.slice(13)] : [],
+  );
   const format = LOG_FORMATS.find((name) => name === given.at(-1)) ?? 'text';
   return { debug: argv.includes('--debug'), format };
 }
@@ -40,7 +42,9 @@ export async function main(argv: string[]): Promise<number> {
   try {
     await yargs(argv)
       .scriptName('ipslink')
-      .usage('$0 <command> [options]\n\nLinks UWV benefit and employment extracts with IPS/TVR trajectories and estimates the effect of IPS on paid work.')
+      .usage(
+        '$0 <command> [options]\n\nLinks UWV benefit and employment extracts with IPS/TVR trajectories and estimates the effect of IPS on paid work.',
+      )
       .command(synthCommand)
       .command(runCommand)
       .command(validateCommand)
@@ -49,7 +53,12 @@ export async function main(argv: string[]): Promise<number> {
       .command(queryCommand)
       .command(runsCommand)
       .command(statusCommand)
-      .option('log-format', { choices: LOG_FORMATS, default: 'text', describe: 'stderr lines as text or as one JSON object per line', global: true })
+      .option('log-format', {
+        choices: LOG_FORMATS,
+        default: 'text',
+        describe: 'stderr lines as text or as one JSON object per line',
+        global: true,
+      })
       .option('quiet', { type: 'boolean', describe: 'print only the result', global: true })
       .option('debug', {
         type: 'boolean',

@@ -12,9 +12,9 @@ import { existsSync } from 'node:fs';
 import type { CommandModule } from 'yargs';
 import { Database } from '../db/database.js';
 import { fail } from '../errors.js';
-import { SMD_DENOMINATOR, type BalanceRow } from '../match/balance-statistics.js';
+import { type BalanceRow, SMD_DENOMINATOR } from '../match/balance-statistics.js';
 import { csvMatchInput, readCsvTable, writeCsvWithColumns } from '../match/csv-table.js';
-import { matchTable, type MatchOutput } from '../match/engine.js';
+import { type MatchOutput, matchTable } from '../match/engine.js';
 import type { TreatedOrder } from '../match/nearest-neighbour.js';
 
 export type MatchMethod = 'nearest' | 'exact';
@@ -42,7 +42,8 @@ async function runMatching(settings: MatchSettings, outputPath: string): Promise
   try {
     const table = await readCsvTable(db, settings.input, [settings.treatment, ...settings.covariates, ...settings.exact]);
     const clashing = OUTPUT_COLUMNS.filter((name) => table.columnNames.includes(name));
-    if (clashing.length) fail({ code: 'usage', message: `${settings.input}: already has column(s) ${clashing.join(', ')}, which match writes; rename them` });
+    if (clashing.length)
+      fail({ code: 'usage', message: `${settings.input}: already has column(s) ${clashing.join(', ')}, which match writes; rename them` });
 
     const matched = matchTable(csvMatchInput(table, settings.treatment), {
       method: settings.method,
@@ -54,19 +55,27 @@ async function runMatching(settings: MatchSettings, outputPath: string): Promise
       replace: settings.replace,
       order: settings.order,
     });
-    if (matched.status === 'empty_arm') fail({ code: 'match_empty_arm', file: settings.input, column: settings.treatment, arm: matched.arm });
+    if (matched.status === 'empty_arm')
+      fail({ code: 'match_empty_arm', file: settings.input, column: settings.treatment, arm: matched.arm });
     if (matched.status === 'no_treated_matched') {
       fail({
         code: 'match_none',
         method: settings.method,
-        reason: settings.method === 'exact' ? 'no cell of the covariates holds both arms' : 'no control within the caliper or exact cell of any treated unit',
+        reason:
+          settings.method === 'exact'
+            ? 'no cell of the covariates holds both arms'
+            : 'no control within the caliper or exact cell of any treated unit',
       });
     }
     const { output } = matched;
     await writeCsvWithColumns(db, table, outputPath, [
       { name: 'ps', type: 'DOUBLE', values: output.ps ?? new Array<null>(table.rowCount).fill(null) },
       { name: 'weight', type: 'DOUBLE', values: output.weights },
-      { name: 'subclass', type: 'INTEGER', values: Array.from(output.subclass ?? new Int32Array(table.rowCount), (set) => (set > 0 ? set : null)) },
+      {
+        name: 'subclass',
+        type: 'INTEGER',
+        values: Array.from(output.subclass ?? new Int32Array(table.rowCount), (set) => (set > 0 ? set : null)),
+      },
     ]);
     return output;
   } finally {
@@ -82,17 +91,32 @@ function formatNumber(value: number | null): string {
 
 export function formatBalanceTable(balance: readonly BalanceRow[]): string {
   const header = [
-    'covariate', 'level',
-    'mean_treated_before', 'mean_control_before', 'smd_before', 'var_ratio_before', 'ecdf_max_before',
-    'mean_treated_after', 'mean_control_after', 'smd_after', 'var_ratio_after', 'ecdf_max_after',
+    'covariate',
+    'level',
+    'mean_treated_before',
+    'mean_control_before',
+    'smd_before',
+    'var_ratio_before',
+    'ecdf_max_before',
+    'mean_treated_after',
+    'mean_control_after',
+    'smd_after',
+    'var_ratio_after',
+    'ecdf_max_after',
   ];
   const body = balance.map((row) => [
     row.covariate,
     row.level ?? '',
-    ...[row.before, row.after].flatMap((arms) => [arms.meanTreated, arms.meanControl, arms.smd, arms.varianceRatio, arms.ecdfMax].map(formatNumber)),
+    ...[row.before, row.after].flatMap((arms) =>
+      [arms.meanTreated, arms.meanControl, arms.smd, arms.varianceRatio, arms.ecdfMax].map(formatNumber),
+    ),
   ]);
   const widths = header.map((title, column) => Math.max(title.length, ...body.map((cells) => cells[column]!.length)));
-  const line = (cells: string[]): string => cells.map((cell, column) => (column < 2 ? cell.padEnd(widths[column]!) : cell.padStart(widths[column]!))).join('  ').trimEnd();
+  const line = (cells: string[]): string =>
+    cells
+      .map((cell, column) => (column < 2 ? cell.padEnd(widths[column]!) : cell.padStart(widths[column]!)))
+      .join('  ')
+      .trimEnd();
   return [line(header), ...body.map(line)].join('\n');
 }
 
@@ -127,7 +151,8 @@ interface MatchArgs {
 
 function columnList(option: string, value: string): string[] {
   const names = value.split(',').map((name) => name.trim());
-  if (names.some((name) => name === '')) fail({ code: 'usage', message: `--${option} must be a comma-separated list of column names, got "${value}"` });
+  if (names.some((name) => name === ''))
+    fail({ code: 'usage', message: `--${option} must be a comma-separated list of column names, got "${value}"` });
   const repeated = names.filter((name, index) => names.indexOf(name) !== index);
   if (repeated.length) fail({ code: 'usage', message: `--${option} names ${repeated[0]} twice` });
   return names;
@@ -142,7 +167,10 @@ export function settingsFromArgs(args: MatchArgs): MatchSettings {
   if (args.method === 'exact') {
     const nearestOnly = (['exact', 'ratio', 'caliper', 'replace', 'order'] as const).filter((option) => args[option] !== undefined);
     if (nearestOnly.length) {
-      fail({ code: 'usage', message: `--${nearestOnly.join(', --')} only apply to --method nearest; --method exact matches on the --covariates` });
+      fail({
+        code: 'usage',
+        message: `--${nearestOnly.join(', --')} only apply to --method nearest; --method exact matches on the --covariates`,
+      });
     }
   }
   const ratio = args.ratio ?? 1;
@@ -170,13 +198,24 @@ export const matchCommand: CommandModule<object, MatchArgs> = {
     yargs.options({
       input: { type: 'string', demandOption: true, describe: 'CSV file with a header row' },
       treatment: { type: 'string', demandOption: true, describe: 'treatment column: 1 = treated, 0 = control' },
-      covariates: { type: 'string', demandOption: true, describe: 'comma-separated covariates of the PS model (exact: the matching variables); string columns are dummy-coded' },
-      method: { choices: ['nearest', 'exact'] as const, default: 'nearest' as const, describe: 'nearest neighbour on the logit PS, or exact strata' },
+      covariates: {
+        type: 'string',
+        demandOption: true,
+        describe: 'comma-separated covariates of the PS model (exact: the matching variables); string columns are dummy-coded',
+      },
+      method: {
+        choices: ['nearest', 'exact'] as const,
+        default: 'nearest' as const,
+        describe: 'nearest neighbour on the logit PS, or exact strata',
+      },
       exact: { type: 'string', describe: 'comma-separated columns to match exactly on, PS matching within their cells (nearest only)' },
       ratio: { type: 'number', describe: 'controls per treated unit (1:k); default 1' },
       caliper: { type: 'number', describe: 'caliper in SDs of the logit PS over all units (as MatchIt)' },
       replace: { type: 'boolean', describe: 'match with replacement' },
-      order: { choices: ['largest', 'smallest', 'data'] as const, describe: 'order treated units choose controls: PS largest first (default), smallest first, or canonical row order' },
+      order: {
+        choices: ['largest', 'smallest', 'data'] as const,
+        describe: 'order treated units choose controls: PS largest first (default), smallest first, or canonical row order',
+      },
       out: { type: 'string', demandOption: true, describe: 'output CSV: the input columns plus ps, weight, subclass' },
     }),
   handler: async (args) => {

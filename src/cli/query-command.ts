@@ -46,12 +46,10 @@ export const queryCommand: CommandModule<object, QueryArgs> = {
   command: 'query <sql>',
   describe: 'run a SQL query over a published run, with a view for every output file',
   builder: (yargs) =>
-    yargs
-      .positional('sql', { type: 'string', demandOption: true, describe: 'the query, e.g. "select * from effects"' })
-      .options({
-        run: { type: 'string', demandOption: true, describe: 'published run directory, e.g. out/demo/current' },
-        format: { choices: ['csv', 'json'] as const, default: 'csv' as const, describe: 'output format' },
-      }),
+    yargs.positional('sql', { type: 'string', demandOption: true, describe: 'the query, e.g. "select * from effects"' }).options({
+      run: { type: 'string', demandOption: true, describe: 'published run directory, e.g. out/demo/current' },
+      format: { choices: ['csv', 'json'] as const, default: 'csv' as const, describe: 'output format' },
+    }),
   handler: async (args) => {
     const db = await openRun(resolve(args.run));
     try {

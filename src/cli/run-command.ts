@@ -21,7 +21,8 @@ const studyOptions = {
 
 export const runCommand: CommandModule<object, RunArgs> = {
   command: 'run',
-  describe: 'the whole pipeline: ingest, validate, link, cohort, panel, match, subgroups (when the config asks), estimate (matched ATT, DiD), costs, monitoring, disclosure control, publish',
+  describe:
+    'the whole pipeline: ingest, validate, link, cohort, panel, match, subgroups (when the config asks), estimate (matched ATT, DiD), costs, monitoring, disclosure control, publish',
   builder: (yargs) => yargs.options(studyOptions),
   handler: async (args) => {
     const loaded = loadStudyConfig(args.config);
@@ -44,7 +45,16 @@ export const validateCommand: CommandModule<object, RunArgs> = {
     const names = ['read', 'accepted', 'rejected', 'superseded', 'in force', 'persons', 'orphans', 'dup keys'];
     const lines = [`${'extract'.padEnd(20)}${names.map((name) => name.padStart(11)).join('')}  coverage`];
     for (const row of result.linkage) {
-      const counts = [row.rows_read, row.rows_accepted, row.rows_rejected, row.rows_superseded, row.rows_in_force, row.persons, row.orphan_rows, row.duplicate_key_rows];
+      const counts = [
+        row.rows_read,
+        row.rows_accepted,
+        row.rows_rejected,
+        row.rows_superseded,
+        row.rows_in_force,
+        row.persons,
+        row.orphan_rows,
+        row.duplicate_key_rows,
+      ];
       const coverage = row.coverage_from
         ? `${row.coverage_from}..${row.coverage_to} (${row.coverage_source}${row.coverage_gap_months ? `; ${row.coverage_gap_months} months not covered` : ''})`
         : '';
@@ -54,8 +64,18 @@ export const validateCommand: CommandModule<object, RunArgs> = {
     const width = Math.max('delivery/file'.length, ...result.files.map((file) => `${file.delivery_id}/${file.file}`.length)) + 2;
     lines.push('', `${'delivery/file'.padEnd(width)}${'mode'.padStart(12)}${fileCounts.map((name) => name.padStart(11)).join('')}`);
     for (const file of result.files) {
-      const counts = [file.rows_read, file.rows_accepted, file.rows_inserted, file.rows_replaced, file.rows_unchanged, file.rows_stale, file.rows_withdrawn];
-      lines.push(`${`${file.delivery_id}/${file.file}`.padEnd(width)}${file.mode.padStart(12)}${counts.map((count) => String(count).padStart(11)).join('')}`);
+      const counts = [
+        file.rows_read,
+        file.rows_accepted,
+        file.rows_inserted,
+        file.rows_replaced,
+        file.rows_unchanged,
+        file.rows_stale,
+        file.rows_withdrawn,
+      ];
+      lines.push(
+        `${`${file.delivery_id}/${file.file}`.padEnd(width)}${file.mode.padStart(12)}${counts.map((count) => String(count).padStart(11)).join('')}`,
+      );
     }
     lines.push('', 'rejected rows per rule:');
     for (const row of result.rejectsByRule) lines.push(`  ${row.rule_id.padEnd(50)}${String(row.rows).padStart(8)}`);

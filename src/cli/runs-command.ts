@@ -1,10 +1,11 @@
 /** `ipslink runs` (history) and `ipslink status` (current run, unprocessed deliveries). */
-import { readManifest, type RunManifest } from '../publish/manifest.js';
+
 import { existsSync, readdirSync, realpathSync } from 'node:fs';
 import { basename, join, resolve } from 'node:path';
 import type { CommandModule } from 'yargs';
 import { loadStudyConfig } from '../config/study-config.js';
 import { listDeliveryDirs } from '../ingest/delivery-manifest.js';
+import { type RunManifest, readManifest } from '../publish/manifest.js';
 
 interface StudyArgs {
   config: string;
@@ -72,12 +73,12 @@ export const statusCommand: CommandModule<object, StudyArgs> = {
     const pending = listDeliveryDirs(landing).filter((name) => !processed.has(name));
     const last = manifests.at(-1);
     process.stdout.write(
-      [
+      `${[
         `study: ${config.study}`,
         `last run: ${last ? `${last.run_id} (${last.status})` : 'none'}`,
         `current: ${current ?? 'none'}`,
         `deliveries not yet processed: ${pending.length ? pending.join(', ') : 'none'}`,
-      ].join('\n') + '\n',
+      ].join('\n')}\n`,
     );
   },
 };

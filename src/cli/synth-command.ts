@@ -54,9 +54,7 @@ export const synthCommand: CommandModule<object, SynthArgs> = {
       threads: args.threads,
     });
     for (const delivery of summary.deliveries) {
-      const files = delivery.files
-        .map((file) => `${file.name} ${file.rowCount}${file.mode === 'full' ? ' (full)' : ''}`)
-        .join(', ');
+      const files = delivery.files.map((file) => `${file.name} ${file.rowCount}${file.mode === 'full' ? ' (full)' : ''}`).join(', ');
       process.stdout.write(
         `wrote delivery ${delivery.deliveryId} (extract date ${delivery.extractDate}) to ${delivery.dir}: ${files}; ` +
           `${delivery.badRows} bad rows planted\n`,

@@ -2,11 +2,12 @@
  * `ipslink tables --run DIR`: rebuilds the study tables of a published run
  * from its export/ files and says whether they match the published bytes.
  */
-import { readManifest } from '../publish/manifest.js';
+
 import { join, resolve } from 'node:path';
 import type { CommandModule } from 'yargs';
 import { loadStudyConfig } from '../config/study-config.js';
 import { sha256OfFile } from '../ingest/delivery-manifest.js';
+import { readManifest } from '../publish/manifest.js';
 import { writeStudyReport } from '../report/study-report.js';
 
 interface TablesArgs {
@@ -21,7 +22,7 @@ export const tablesCommand: CommandModule<object, TablesArgs> = {
     yargs
       .options({
         run: { type: 'string', describe: 'published run directory, e.g. out/demo/current' },
-        config: { type: 'string', describe: "study config; uses the current run of its output directory" },
+        config: { type: 'string', describe: 'study config; uses the current run of its output directory' },
       })
       .check((args) => {
         if (Boolean(args.run) === Boolean(args.config)) throw new Error('give exactly one of --run and --config');

@@ -28,8 +28,22 @@ const DIFFERENCES = ['matched_att', 'unadjusted'] as const satisfies readonly Es
  * on_any_benefit / any_benefit_eur every benefit, WW and BIJSTAND included.
  */
 const DEFINITIONS = {
-  employed_any: { kind: 'binary', unit: 'share', estimators: ALL_ESTIMATORS, primary: true, headline: true, title: 'in paid competitive work (>= 1 hour a month)' },
-  employed_48h: { kind: 'binary', unit: 'share', estimators: ALL_ESTIMATORS, primary: true, headline: true, title: 'in paid competitive work (>= 48 hours a month)' },
+  employed_any: {
+    kind: 'binary',
+    unit: 'share',
+    estimators: ALL_ESTIMATORS,
+    primary: true,
+    headline: true,
+    title: 'in paid competitive work (>= 1 hour a month)',
+  },
+  employed_48h: {
+    kind: 'binary',
+    unit: 'share',
+    estimators: ALL_ESTIMATORS,
+    primary: true,
+    headline: true,
+    title: 'in paid competitive work (>= 48 hours a month)',
+  },
   hours: { kind: 'amount', unit: 'hours', estimators: DIFFERENCES, primary: false, headline: false },
   wage_eur: { kind: 'amount', unit: 'EUR', estimators: DIFFERENCES, primary: false, headline: false },
   on_benefit: { kind: 'binary', unit: 'share', estimators: DIFFERENCES, primary: false, headline: true },

@@ -3,14 +3,14 @@
  * with zod. Unknown keys are errors, so a typo cannot silently fall back to
  * a default.
  */
-import { readFileSync, existsSync } from 'node:fs';
+
 import { createHash } from 'node:crypto';
+import { existsSync, readFileSync } from 'node:fs';
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
 import { BENEFIT_TYPES, INCAPACITY_CAUSES, PROGRAMMES, TARGET_GROUPS } from '../contracts/extracts.js';
 import { fail } from '../errors.js';
 import { PRIMARY_OUTCOMES } from './outcomes.js';
-
 
 /** The follow-up months at which the monitoring table reports the cumulative share ever employed (as IPS programmes report it). */
 export const EVER_EMPLOYED_REPORT_MONTHS = [12, 24, 30, 36];
@@ -212,9 +212,7 @@ export function loadStudyConfig(file: string): LoadedStudyConfig {
 export function parseStudyConfig(file: string, raw: unknown): StudyConfig {
   const result = studyConfigSchema.safeParse(raw);
   if (!result.success) {
-    const problems = result.error.issues
-      .map((issue) => `${issue.path.join('.') || '(top level)'}: ${issue.message}`)
-      .join('; ');
+    const problems = result.error.issues.map((issue) => `${issue.path.join('.') || '(top level)'}: ${issue.message}`).join('; ');
     fail({ code: 'config_invalid', file, problems });
   }
   const config = result.data;
@@ -233,7 +231,7 @@ export function configWarnings(config: StudyConfig): string[] {
   const warnings: string[] = [];
   if (config.population.target_groups) {
     warnings.push(
-      'population.target_groups filters both arms on the first trajectory\'s target group, which control trajectories ' +
+      "population.target_groups filters both arms on the first trajectory's target group, which control trajectories " +
         'seldom record; to select people with mental illness in both arms use population.incapacity_causes',
     );
   }

@@ -104,7 +104,7 @@ export const isoDate: ColumnType = {
 export function integerBetween(min: number, max: number): ColumnType {
   return {
     duckdbType: 'INTEGER',
-      description: `integer, ${min}–${max}`,
+    description: `integer, ${min}–${max}`,
     checks: [
       patternCheck('integer', 'must be a whole number', INTEGER_PATTERN),
       {
@@ -142,7 +142,7 @@ export function oneOf(values: readonly [string, ...string[]]): ColumnType {
   const list = values.map((value) => `'${value}'`).join(', ');
   return {
     duckdbType: 'VARCHAR',
-      description: `one of ${values.map((value) => `\`${value}\``).join(', ')}`,
+    description: `one of ${values.map((value) => `\`${value}\``).join(', ')}`,
     checks: [
       {
         id: 'enum',

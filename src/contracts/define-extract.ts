@@ -66,9 +66,7 @@ export interface RowVerdict {
  * SQL. Row rules run only when every column passed, as in the SQL.
  */
 export function checkRawRow(extract: Extract, raw: RawRow, context: RuleContext): RowVerdict {
-  const normalised = Object.fromEntries(
-    Object.entries(raw).map(([name, value]) => [name, value === '' ? undefined : value]),
-  );
+  const normalised = Object.fromEntries(Object.entries(raw).map(([name, value]) => [name, value === '' ? undefined : value]));
   const result = extract.rawSchema.safeParse(normalised);
   const failedRules = result.success
     ? extract.rowRules.filter((rule) => !rule.check(result.data, context)).map((rule) => rule.id)

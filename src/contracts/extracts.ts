@@ -2,8 +2,9 @@
  * The four extract contracts of DESIGN §2: the single source of truth for
  * column names, types, validation rules and docs.
  */
-import { integerBetween, isoDate, nonNegativeAmount, oneOf, optional, pseudonym } from './columns.js';
+
 import { quoteLiteral } from '../db/database.js';
+import { integerBetween, isoDate, nonNegativeAmount, oneOf, optional, pseudonym } from './columns.js';
 import { defineExtract, type RowRule } from './define-extract.js';
 
 export const BENEFIT_TYPES = ['ZW', 'WGA', 'IVA', 'WAJONG', 'WAO', 'WW', 'BIJSTAND'] as const;
@@ -115,9 +116,7 @@ export const employmentPeriods = defineExtract({
       id: 'employment_periods.period_too_long',
       description: `a payroll period must span at most ${MAX_PAYROLL_PERIOD_DAYS} days`,
       sql: () => `period_end is null or period_start is null or period_end - period_start < ${MAX_PAYROLL_PERIOD_DAYS}`,
-      check: (row) =>
-        (Date.parse(String(row.period_end)) - Date.parse(String(row.period_start))) / 86_400_000 <
-        MAX_PAYROLL_PERIOD_DAYS,
+      check: (row) => (Date.parse(String(row.period_end)) - Date.parse(String(row.period_start))) / 86_400_000 < MAX_PAYROLL_PERIOD_DAYS,
     },
   ],
 });

@@ -86,7 +86,5 @@ select * from row_checked`;
 
 /** DuckDB column definitions of the accepted table. */
 export function acceptedColumnsSql(extract: Extract): string {
-  return extract.columnNames
-    .map((column) => `${quoteIdentifier(column)} ${extract.columns[column]!.duckdbType}`)
-    .join(', ');
+  return extract.columnNames.map((column) => `${quoteIdentifier(column)} ${extract.columns[column]!.duckdbType}`).join(', ');
 }

@@ -79,7 +79,8 @@ export function costMeasures(sets: MatchedSets, counts?: Uint32Array): Record<Co
   const field = (name: (typeof ARM_FIELDS)[number]) => ARM_FIELDS.indexOf(name);
   const mean = (arm: 0 | typeof FIELDS, name: (typeof ARM_FIELDS)[number], base: (typeof ARM_FIELDS)[number] = 'sumW') =>
     total[arm + field(name)]! / total[arm + field(base)]!;
-  const difference = (name: (typeof ARM_FIELDS)[number], base?: (typeof ARM_FIELDS)[number]) => mean(0, name, base) - mean(FIELDS, name, base);
+  const difference = (name: (typeof ARM_FIELDS)[number], base?: (typeof ARM_FIELDS)[number]) =>
+    mean(0, name, base) - mean(FIELDS, name, base);
   const intervention = difference('sumWIntervention');
   const benefit = difference('sumWBenefit');
   const healthcare = difference('sumWHealthcare');

@@ -18,16 +18,16 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import {
   DOUBLE,
+  type DuckDBConnection,
   DuckDBInstance,
+  type DuckDBPreparedStatement,
+  type DuckDBResult,
   DuckDBTypeId,
+  type DuckDBValue,
   INTEGER,
   LIST,
   listValue,
   VARCHAR,
-  type DuckDBConnection,
-  type DuckDBPreparedStatement,
-  type DuckDBResult,
-  type DuckDBValue,
 } from '@duckdb/node-api';
 import { fail } from '../errors.js';
 import { isDebugEnabled, logDebug } from '../log.js';
@@ -131,7 +131,7 @@ export class Database {
     for (;;) {
       const chunk = await result.fetchChunk();
       if (!chunk || chunk.rowCount === 0) break;
-      chunk.getColumns().forEach((values, index) => parts[index]!.push(values));
+      for (const [index, values] of chunk.getColumns().entries()) parts[index]!.push(values);
     }
     return Object.fromEntries(
       names.map((name, index) => {
@@ -180,14 +180,20 @@ export class Database {
   private async logFileRun(file: string, sql: string, durationMs: number): Promise<void> {
     const written = tablesWrittenBy(sql);
     const existing = written.length
-      ? await this.execute('debug: tables written', 'select distinct table_name from duckdb_tables() where list_contains($names, table_name)', { names: written })
+      ? await this.execute(
+          'debug: tables written',
+          'select distinct table_name from duckdb_tables() where list_contains($names, table_name)',
+          { names: written },
+        )
       : [];
     const rows: Record<string, number> = {};
     for (const table of written) {
       if (existing.some((row) => row.table_name === table)) rows[table] = await this.count(table);
     }
     const ms = Math.round(durationMs);
-    const counts = Object.entries(rows).map(([table, count]) => `; ${table} ${count} ${count === 1 ? 'row' : 'rows'}`).join('');
+    const counts = Object.entries(rows)
+      .map(([table, count]) => `; ${table} ${count} ${count === 1 ? 'row' : 'rows'}`)
+      .join('');
     logDebug(`${file}: ${ms} ms${counts}`, { file, ms, rows });
   }
 
@@ -198,7 +204,7 @@ export class Database {
     for (let index = 0; index < statements.count; index++) {
       const prepared = await wrapSqlError(label, () => statements.prepare(index));
       const names = parameterNames(prepared);
-      names.forEach((name) => named.add(name));
+      for (const name of names) named.add(name);
       const own = Object.fromEntries(names.filter((name) => name in params).map((name) => [name, params[name]!]));
       if (names.some((name) => !(name in params))) checkParameters(label, names, params);
       bindParams(prepared, own);
@@ -256,7 +262,9 @@ function bindParams(prepared: DuckDBPreparedStatement, params: SqlParams): void 
 function checkParameters(label: string, names: readonly string[], params: SqlParams): void {
   const wanted = new Set(names);
   const missing = [...wanted].filter((name) => !(name in params)).sort();
-  const unexpected = Object.keys(params).filter((name) => !wanted.has(name)).sort();
+  const unexpected = Object.keys(params)
+    .filter((name) => !wanted.has(name))
+    .sort();
   if (missing.length || unexpected.length) fail({ code: 'sql_parameters', file: label, missing, unexpected });
 }
 

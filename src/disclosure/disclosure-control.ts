@@ -249,7 +249,7 @@ export async function applyDisclosureControl(
           'tables publish is suppressed in all of them or in none. Not protected: the difference between a count before ' +
           'and after matching (persons left unmatched, per covariate level or bin), and between the persons an estimate ' +
           'rests on in two months (persons who left observation in between, all reasons together; follow_up splits them ' +
-          'by reason only where each reason\'s count is safe)',
+          "by reason only where each reason's count is safe)",
         rounds,
         tables: reports,
         warnings: [...warnings],
@@ -281,12 +281,17 @@ async function discloseTable(db: Database, table: DisclosedTable, settings: Disc
     .filter((sql) => sql !== null);
   const complementFlags = rules
     .map((rule, index) =>
-      'kind' in rule && rule.kind === 'complement' ? `${complementCondition(rule, suppressing(rule.count, 'row'))} as ${flag(index)}` : null,
+      'kind' in rule && rule.kind === 'complement'
+        ? `${complementCondition(rule, suppressing(rule.count, 'row'))} as ${flag(index)}`
+        : null,
     )
     .filter((sql) => sql !== null);
   const series = rules.flatMap((rule, index) => ('kind' in rule && rule.kind === 'series' ? [{ rule, index }] : []));
   for (const { rule, index } of series) {
-    await db.run(`disclosure: ${table.name} ${rule.id}`, seriesWalkSql(rule, `select * from ${quoteIdentifier(table.source)}`, seriesTable(index)));
+    await db.run(
+      `disclosure: ${table.name} ${rule.id}`,
+      seriesWalkSql(rule, `select * from ${quoteIdentifier(table.source)}`, seriesTable(index)),
+    );
   }
   const withSeries = series.reduce(
     (sql, { rule, index }) =>
@@ -301,7 +306,10 @@ async function discloseTable(db: Database, table: DisclosedTable, settings: Disc
       ? `(round(${quoteIdentifier(column)} / ${roundCountsTo}) * ${roundCountsTo})::bigint`
       : quoteIdentifier(column);
   const replacements = new Map(
-    columns.map((column) => [column, `case when ${suppressing(column, 'all')} then null else ${shown(column)} end as ${quoteIdentifier(column)}`]),
+    columns.map((column) => [
+      column,
+      `case when ${suppressing(column, 'all')} then null else ${shown(column)} end as ${quoteIdentifier(column)}`,
+    ]),
   );
   const extend = (sql: string, additions: string[]) => (additions.length ? `select *, ${additions.join(', ')} from (${sql})` : sql);
   await db.run(

@@ -14,12 +14,12 @@ import type { SqlParams } from '../db/database.js';
 import { NORMAL_QUANTILE_975 } from '../estimate/estimators.js';
 import {
   complementaryPartRule,
-  differenceRule,
   type DisclosureRule,
+  differenceRule,
   type LinkedCount,
   minPersonsRule,
-  seriesRule,
   type SuppressionRule,
+  seriesRule,
 } from './disclosure-control.js';
 
 /** What a column holds: its meaning, and the unit of its values where it has one. */
@@ -71,7 +71,10 @@ const ESTIMATE_COLUMNS = {
 };
 
 /** A mean of euros where a few persons make up most of the total reveals their amounts. */
-function dominanceRule({ max_share: maxShare, top_persons: topPersons }: RuleSettings['dominance'], suppress: readonly string[]): SuppressionRule {
+function dominanceRule(
+  { max_share: maxShare, top_persons: topPersons }: RuleSettings['dominance'],
+  suppress: readonly string[],
+): SuppressionRule {
   return {
     id: 'dominance:money_mean',
     description: `the ${topPersons} largest persons hold more than ${maxShare} of a money total: suppress ${suppress.join(', ')}`,
@@ -142,7 +145,10 @@ export const EXPORT_TABLES: readonly ExportTable[] = [
       rows_in_force: column('rows the study uses (rows_read = rows_rejected + rows_superseded + rows_in_force)', 'rows'),
       persons: persons(`distinct ${PERSON_COUNT} among the rows in force`),
       linked_rows: column('rows in force whose person is in persons', 'rows'),
-      orphan_rows: column('rows in force whose person_id is not in persons (kept: a later delivery may bring the person; the cohort never uses them)', 'rows'),
+      orphan_rows: column(
+        'rows in force whose person_id is not in persons (kept: a later delivery may bring the person; the cohort never uses them)',
+        'rows',
+      ),
       duplicate_key_rows: column('rows rejected because their key repeats an earlier row of the same delivery', 'rows'),
       coverage_from: column('first calendar month (YYYY-MM) the extract covers; null for persons'),
       coverage_to: column('last calendar month covered (never past the last month complete at an extract date)'),
@@ -208,7 +214,10 @@ export const EXPORT_TABLES: readonly ExportTable[] = [
     columns: {
       term: column("design-matrix column: '(Intercept)', a numeric covariate, or covariate=level for a dummy"),
       coefficient: column('log-odds coefficient', 'log-odds'),
-      caliper_logit: column('the caliper in logit units (caliper_sd_logit x SD of the logit PS over all units); null without a caliper', 'logit'),
+      caliper_logit: column(
+        'the caliper in logit units (caliper_sd_logit x SD of the logit PS over all units); null without a caliper',
+        'logit',
+      ),
     },
     orderBy: 'term',
     rules: () => [],
@@ -250,7 +259,9 @@ export const EXPORT_TABLES: readonly ExportTable[] = [
     columns: {
       subgroup: column('target_group, funder or provider'),
       level: column("the subgroup's level among the treated (e.g. SMI; a provider pseudonym)"),
-      controls: column("'same level' (both arms restricted to the level, matched on their own) or 'all controls' (a provider's participants against every control)"),
+      controls: column(
+        "'same level' (both arms restricted to the level, matched on their own) or 'all controls' (a provider's participants against every control)",
+      ),
       persons_treated: persons(`treated cohort ${PERSON_COUNT} at the level`),
       persons_control: persons(`control cohort ${PERSON_COUNT} the level is matched against`),
       matched_treated: persons(`treated ${PERSON_COUNT} with a matching weight above 0; null when not estimated`),
@@ -264,7 +275,7 @@ export const EXPORT_TABLES: readonly ExportTable[] = [
       ),
       status_detail: column(
         "more on the status, in words; null when there is nothing to add: for 'estimated', the covariates constant at the level " +
-          "(dropped from matching); for a PS model failure, the covariate at fault",
+          '(dropped from matching); for a PS model failure, the covariate at fault',
       ),
     },
     orderBy: 'subgroup, level',
@@ -300,7 +311,10 @@ export const EXPORT_TABLES: readonly ExportTable[] = [
     },
     orderBy: 'subgroup, level, outcome, estimator, event_month',
     links: estimateLinks({ column: 'matched_sample' }),
-    rules: ({ threshold }) => [minPersonsRule(threshold, 'n_treated', ESTIMATE_CELLS), minPersonsRule(threshold, 'n_control', ESTIMATE_CELLS)],
+    rules: ({ threshold }) => [
+      minPersonsRule(threshold, 'n_treated', ESTIMATE_CELLS),
+      minPersonsRule(threshold, 'n_control', ESTIMATE_CELLS),
+    ],
     usedBy: ['table4_subgroups', 'figure:subgroup_forest'],
   },
   {
@@ -428,7 +442,9 @@ export const EXPORT_TABLES: readonly ExportTable[] = [
     orderBy: 'sample, arm, event_month, is_status desc, status',
     params: ARM_PARAMS,
     // The persons in the estimate are the n of that month in effects and curves.
-    links: [{ column: 'persons', sample: { column: 'observed_sample' }, arm: { column: 'arm' }, perMonth: { sizeColumn: 'sample_persons' } }],
+    links: [
+      { column: 'persons', sample: { column: 'observed_sample' }, arm: { column: 'arm' }, perMonth: { sizeColumn: 'sample_persons' } },
+    ],
     // The sample's size (attrition) minus that n is every other status together, so it is published: not
     // protected are the persons leaving the estimate, all reasons together (disclosure.json says so). The
     // reasons are protected against each other: one hidden takes the smallest visible one with it, and each
@@ -436,7 +452,12 @@ export const EXPORT_TABLES: readonly ExportTable[] = [
     rules: ({ threshold }) => [
       minPersonsRule(threshold, 'persons'),
       // Walked from the end of the follow-up, so the totals by then are kept and the months before thinned out.
-      seriesRule(threshold, 'persons', { group: ['sample', 'arm', 'status'], order: 'event_month', backward: true, applies: "status <> 'observed'" }),
+      seriesRule(threshold, 'persons', {
+        group: ['sample', 'arm', 'status'],
+        order: 'event_month',
+        backward: true,
+        applies: "status <> 'observed'",
+      }),
       complementaryPartRule(threshold, 'persons', ['sample', 'arm', 'event_month'], "is_status and status <> 'observed'"),
     ],
     usedBy: ['follow_up'],
@@ -454,15 +475,21 @@ export const EXPORT_TABLES: readonly ExportTable[] = [
     },
     orderBy: 'sample, arm, ps_from',
     // The bins add up to the arm's persons.
-    rules: ({ threshold }) => [minPersonsRule(threshold, 'persons'), complementaryPartRule(threshold, 'persons', ['sample', 'arm'], 'true')],
+    rules: ({ threshold }) => [
+      minPersonsRule(threshold, 'persons'),
+      complementaryPartRule(threshold, 'persons', ['sample', 'arm'], 'true'),
+    ],
     usedBy: ['figure:ps_distribution'],
   },
   {
     name: 'curves',
     source: 'export/curves.sql',
-    description: 'Mean outcome per arm and event month over the persons observed in that month, matched-weighted and unweighted, with 95% CI.',
+    description:
+      'Mean outcome per arm and event month over the persons observed in that month, matched-weighted and unweighted, with 95% CI.',
     columns: {
-      weighting: column("'matched' (matching weights taken up per month within matched sets, matched persons) or 'unweighted' (whole cohort)"),
+      weighting: column(
+        "'matched' (matching weights taken up per month within matched sets, matched persons) or 'unweighted' (whole cohort)",
+      ),
       arm: column('programme of the arm'),
       outcome: column('outcome, as in effects'),
       event_month: column('months since the index month', 'months'),

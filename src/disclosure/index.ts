@@ -33,7 +33,12 @@ export async function buildExportSource(db: Database, table: ExportTable, study:
 }
 
 /** Builds the export tables' rows and discloses them together (linked counts agree across them). */
-export async function discloseExportTables(db: Database, study: StudyConfig, tables: readonly ExportTable[], warnings: readonly string[] = []): Promise<DisclosureReport> {
+export async function discloseExportTables(
+  db: Database,
+  study: StudyConfig,
+  tables: readonly ExportTable[],
+  warnings: readonly string[] = [],
+): Promise<DisclosureReport> {
   const sources: DisclosedTable[] = [];
   for (const table of tables) sources.push(await buildExportSource(db, table, study));
   const { min_cell_persons: threshold, round_counts_to: roundCountsTo } = study.disclosure;
@@ -91,6 +96,8 @@ export const disclosureStage: Stage = {
     await db.runFile('disclosure/03_read_sample_sizes.sql');
     const report = await discloseExportTables(db, study, EXPORT_TABLES, warnings);
     for (const warning of report.warnings) logInfo(`disclosure warning: ${warning}`);
-    await db.run('disclosure: store report', `create or replace table ${REPORT_TABLE} as select $report as report`, { report: JSON.stringify(report) });
+    await db.run('disclosure: store report', `create or replace table ${REPORT_TABLE} as select $report as report`, {
+      report: JSON.stringify(report),
+    });
   },
 };

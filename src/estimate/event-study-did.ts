@@ -24,10 +24,10 @@
  * did_coefficients, did_score_products (did_deviation_lists is temporary).
  * SQL: sql/estimate/04_select_did_persons.sql .. 15_write_pretrend_tests.sql
  */
-import { type Outcome, OUTCOMES } from '../config/outcomes.js';
-import { NORMAL_QUANTILE_975 } from './estimators.js';
+import { OUTCOMES, type Outcome } from '../config/outcomes.js';
 import { columnPattern, type Database } from '../db/database.js';
 import { fail } from '../errors.js';
+import { NORMAL_QUANTILE_975 } from './estimators.js';
 import {
   type ArmMonthPairSum,
   type ArmMonthSum,
@@ -41,7 +41,6 @@ import {
   slopeCoefficientCount,
   summariseEventStudy,
 } from './event-study-regression.js';
-
 
 export interface EventStudyDidOptions {
   outcomes: readonly Outcome[];
@@ -80,9 +79,7 @@ export async function estimateEventStudyDid(db: Database, options: EventStudyDid
       'select outcome, treated::integer as treated, event_month, within_sum as value from did_outcome_sums order by all',
     ),
   );
-  const coefficients = new Map(
-    outcomes.map((outcome) => [outcome, fitCoefficients(normal, outcomeSums.get(outcome) ?? [])]),
-  );
+  const coefficients = new Map(outcomes.map((outcome) => [outcome, fitCoefficients(normal, outcomeSums.get(outcome) ?? [])]));
   await db.runFile('estimate/12_store_did_coefficients.sql', coefficientLists(design, coefficients));
 
   await db.runFile('estimate/13_sum_did_score_products.sql');
@@ -139,9 +136,7 @@ async function sumPanelWithinPersons(
 function checkOutcomes(outcomes: readonly string[]): Outcome[] {
   const unknown = outcomes.filter((outcome) => !(OUTCOMES as readonly string[]).includes(outcome));
   if (!outcomes.length || unknown.length || new Set(outcomes).size !== outcomes.length) {
-    throw new Error(
-      `event-study DiD: outcomes must be distinct names from ${OUTCOMES.join(', ')}; got [${outcomes.join(', ')}]`,
-    );
+    throw new Error(`event-study DiD: outcomes must be distinct names from ${OUTCOMES.join(', ')}; got [${outcomes.join(', ')}]`);
   }
   return [...outcomes] as Outcome[];
 }

@@ -175,8 +175,7 @@ export function summariseEventStudy(
   const treatedColumns = design.slopeMonths.map((_, index) => months + index);
   const preIndexColumns = treatedColumns.filter((_, index) => design.slopeMonths[index]! < 0);
   const restrictions = preIndexColumns.length;
-  const chiSquare =
-    restrictions > 0 ? (inverseQuadraticForm(covariance, size, coefficients, preIndexColumns) ?? Number.NaN) : Number.NaN;
+  const chiSquare = restrictions > 0 ? (inverseQuadraticForm(covariance, size, coefficients, preIndexColumns) ?? Number.NaN) : Number.NaN;
   const fStatistic = chiSquare / restrictions;
   const fDenominatorDf = sample.persons - 1;
   return {
@@ -204,7 +203,5 @@ function columnOfMonth(design: EventStudyDesign): Map<number, number> {
 
 function coefficientLabel(design: EventStudyDesign, column: number): string {
   const months = design.slopeMonths.length;
-  return column < months
-    ? `event month ${design.slopeMonths[column]}`
-    : `treated x event month ${design.slopeMonths[column - months]}`;
+  return column < months ? `event month ${design.slopeMonths[column]}` : `treated x event month ${design.slopeMonths[column - months]}`;
 }

@@ -40,15 +40,7 @@ export async function estimateDifferences(db: Database, matching: StudyConfig['m
 export const estimateStage: Stage = {
   name: 'estimate',
   reads: ['panel_person_month', 'matches', 'subgroup_matches'],
-  writes: [
-    'matched_set_months',
-    'outcome_sums',
-    'arm_means',
-    'effects',
-    'subgroup_effects',
-    'did_effects',
-    'pretrend_tests',
-  ],
+  writes: ['matched_set_months', 'outcome_sums', 'arm_means', 'effects', 'subgroup_effects', 'did_effects', 'pretrend_tests'],
   views: ['observed_person_months'],
   // The DiD's sums and batches (sql/estimate/04-15) and the differences before they join effects.
   scratch: ['did_*', 'sample_effects'],

@@ -69,18 +69,13 @@ export function sandwich(bread: Float64Array, meat: Float64Array, n: number): Fl
 }
 
 /** x' A^-1 x for the sub-matrix of `matrix` on `indices`; null when that sub-matrix is singular. */
-export function inverseQuadraticForm(
-  matrix: Float64Array,
-  n: number,
-  vector: Float64Array,
-  indices: readonly number[],
-): number | null {
+export function inverseQuadraticForm(matrix: Float64Array, n: number, vector: Float64Array, indices: readonly number[]): number | null {
   const size = indices.length;
   const sub = new Float64Array(size * size);
   const subVector = new Float64Array(size);
   indices.forEach((row, i) => {
     subVector[i] = vector[row]!;
-    indices.forEach((column, j) => (sub[i * size + j] = matrix[row * n + column]!));
+    for (const [j, column] of indices.entries()) sub[i * size + j] = matrix[row * n + column]!;
   });
   const cholesky = factorCholesky(sub, size);
   if (!cholesky.ok) return null;

@@ -7,7 +7,7 @@
 import { createHash } from 'node:crypto';
 import { createReadStream, existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { deliveryManifest, type DeliveryManifest } from '../contracts/delivery.js';
+import { type DeliveryManifest, deliveryManifest } from '../contracts/delivery.js';
 import { fail } from '../errors.js';
 
 export interface Delivery {

@@ -13,10 +13,10 @@
  * stated in delivery.json or read from its rows.
  */
 import { join } from 'node:path';
-import type { Database } from '../db/database.js';
 import type { RuleContext } from '../contracts/define-extract.js';
 import { type DeliveryFile, lastCompleteMonth } from '../contracts/delivery.js';
 import { EXTRACTS, extractByName } from '../contracts/extracts.js';
+import type { Database } from '../db/database.js';
 import { fail } from '../errors.js';
 import { logInfo } from '../log.js';
 import type { Stage } from '../stage.js';
@@ -89,7 +89,16 @@ export interface IngestReport {
   files: IngestedFile[];
 }
 
-const FILE_COUNTS = ['rows_read', 'rows_accepted', 'rows_rejected', 'rows_inserted', 'rows_replaced', 'rows_unchanged', 'rows_stale', 'rows_withdrawn'] as const;
+const FILE_COUNTS = [
+  'rows_read',
+  'rows_accepted',
+  'rows_rejected',
+  'rows_inserted',
+  'rows_replaced',
+  'rows_unchanged',
+  'rows_stale',
+  'rows_withdrawn',
+] as const;
 
 export async function createWarehouseTables(db: Database): Promise<void> {
   const [existing] = await db.query<{ has_files: boolean; has_meta: boolean }>(
@@ -106,7 +115,8 @@ export async function createWarehouseTables(db: Database): Promise<void> {
     fail({ code: 'warehouse_outdated', path: db.path, found: version, expected: WAREHOUSE_SCHEMA_VERSION });
   }
   await db.runFile('ingest/01_create_warehouse.sql');
-  if (version === null) await db.run('ingest: schema version', 'insert into warehouse_meta values ($version)', { version: WAREHOUSE_SCHEMA_VERSION });
+  if (version === null)
+    await db.run('ingest: schema version', 'insert into warehouse_meta values ($version)', { version: WAREHOUSE_SCHEMA_VERSION });
   for (const extract of EXTRACTS) {
     await db.run(`ingest: create ${extract.name}`, createAcceptedTableSql(extract));
     await db.run(`ingest: create ${extract.name} history`, createSupersededTableSql(extract));
@@ -157,9 +167,7 @@ async function isAlreadyIngested(db: Database, delivery: Delivery): Promise<bool
 
 function loadOrder(delivery: Delivery) {
   const order = EXTRACTS.map((extract) => extract.name as string);
-  return [...delivery.manifest.files].sort(
-    (a, b) => order.indexOf(a.extract) - order.indexOf(b.extract) || a.name.localeCompare(b.name),
-  );
+  return [...delivery.manifest.files].sort((a, b) => order.indexOf(a.extract) - order.indexOf(b.extract) || a.name.localeCompare(b.name));
 }
 
 async function loadDelivery(db: Database, delivery: Delivery, runId: string): Promise<void> {
@@ -201,9 +209,16 @@ async function loadFile(db: Database, delivery: Delivery, file: DeliveryFile, ru
   await db.run(`ingest: compare ${file.name}`, compareIncomingSql(extract), version);
   let withdrawn = 0;
   if (file.mode === 'full') {
-    const [newer] = await db.query<{ delivery_id: string; extract_date: string }>(`ingest: newer than ${file.name}`, newerInForceSql(extract), version);
-    if (newer) fail({ code: 'full_file_outdated', delivery: deliveryId, file: file.name, newer: newer.delivery_id, newerDate: newer.extract_date });
-    [{ withdrawn }] = (await db.query<{ withdrawn: number }>(`ingest: withdrawn by ${file.name}`, countWithdrawnSql(extract))) as [{ withdrawn: number }];
+    const [newer] = await db.query<{ delivery_id: string; extract_date: string }>(
+      `ingest: newer than ${file.name}`,
+      newerInForceSql(extract),
+      version,
+    );
+    if (newer)
+      fail({ code: 'full_file_outdated', delivery: deliveryId, file: file.name, newer: newer.delivery_id, newerDate: newer.extract_date });
+    [{ withdrawn }] = (await db.query<{ withdrawn: number }>(`ingest: withdrawn by ${file.name}`, countWithdrawnSql(extract))) as [
+      { withdrawn: number },
+    ];
   }
   await db.run(`ingest: apply ${file.name}`, applyIncomingSql(extract, file.mode), { delivery_id: deliveryId });
   if (extract.coverage && !coverageStated) {

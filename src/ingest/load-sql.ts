@@ -21,15 +21,11 @@
  * per accepted row of the file with its status: inserted, replaced,
  * unchanged or stale).
  */
-import { quoteIdentifier, quoteLiteral } from '../db/database.js';
+
 import type { Extract, RuleContext } from '../contracts/define-extract.js';
 import type { FileMode } from '../contracts/delivery.js';
-import {
-  acceptedColumnsSql,
-  checkRowsSql,
-  duplicateKeyRuleId,
-  ruleCatalogue,
-} from '../contracts/validation-sql.js';
+import { acceptedColumnsSql, checkRowsSql, duplicateKeyRuleId, ruleCatalogue } from '../contracts/validation-sql.js';
+import { quoteIdentifier, quoteLiteral } from '../db/database.js';
 
 export const MALFORMED_RULE = 'csv_malformed';
 

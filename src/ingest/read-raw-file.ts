@@ -13,9 +13,9 @@
 import { createReadStream } from 'node:fs';
 import { createInterface } from 'node:readline';
 import { createGunzip } from 'node:zlib';
+import type { Extract } from '../contracts/define-extract.js';
 import type { Database } from '../db/database.js';
 import { quoteIdentifier, quoteLiteral } from '../db/database.js';
-import type { Extract } from '../contracts/define-extract.js';
 import { fail } from '../errors.js';
 
 export interface RawFileCounts {
@@ -45,7 +45,11 @@ async function readCsvHeader(path: string): Promise<string[]> {
   const stream = path.endsWith('.gz') ? input.pipe(createGunzip()) : input;
   const lines = createInterface({ input: stream, crlfDelay: Infinity });
   try {
-    for await (const line of lines) return line.replace(/^\uFEFF/, '').split(',').map((name) => name.replace(/^"|"$/g, '').trim());
+    for await (const line of lines)
+      return line
+        .replace(/^\uFEFF/, '')
+        .split(',')
+        .map((name) => name.replace(/^"|"$/g, '').trim());
     return [];
   } finally {
     lines.close();

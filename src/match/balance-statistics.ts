@@ -31,7 +31,7 @@
  * that level. The worst-balanced row is the one with the largest |SMD|
  * after matching, the first of equals.
  */
-import { categoryLevels, covariateLabel, type CovariateColumn } from './design-matrix.js';
+import { type CovariateColumn, categoryLevels, covariateLabel } from './design-matrix.js';
 
 export interface BalanceFeature {
   covariate: string;
@@ -92,7 +92,9 @@ export function computeBalance(features: readonly BalanceFeature[], treated: Uin
     const isBinary = values.every((value) => value === 0 || value === 1);
     const treatedSd = treatedStandardDeviation(values, treated, isBinary);
     // eCDFs need the units in value order; binary variables do not use it
-    const byValue = isBinary ? null : Int32Array.from({ length: values.length }, (_, unit) => unit).sort((a, b) => values[a]! - values[b]! || a - b);
+    const byValue = isBinary
+      ? null
+      : Int32Array.from({ length: values.length }, (_, unit) => unit).sort((a, b) => values[a]! - values[b]! || a - b);
     return {
       covariate: feature.covariate,
       level: feature.level,
@@ -112,7 +114,11 @@ export function worstBalanceAfter(balance: readonly BalanceRow[]): WorstBalance 
   return worst && { label: covariateLabel(worst.covariate, worst.level), absSmd: Math.abs(worst.after.smd!) };
 }
 
-function countPersons(feature: BalanceFeature, treated: Uint8Array, weights: Float64Array): { personsTreated: number; personsControl: number } {
+function countPersons(
+  feature: BalanceFeature,
+  treated: Uint8Array,
+  weights: Float64Array,
+): { personsTreated: number; personsControl: number } {
   let personsTreated = 0;
   let personsControl = 0;
   feature.values.forEach((value, unit) => {

@@ -42,7 +42,7 @@ export async function readCohortUnits(db: Database, names: readonly string[]): P
 
 /** The units for which `keep(unit)` holds, in the same order; each column is subset once, when first asked for. */
 export function selectUnits(units: CohortUnits, keep: (unit: number) => boolean): CohortUnits {
-  const kept = units.treated.reduce<number[]>((list, _, unit) => (keep(unit) ? (list.push(unit), list) : list), []);
+  const kept = Array.from(units.treated.keys()).filter(keep);
   const subsets = new Map<string, CovariateColumn>();
   const subset = (name: string): CovariateColumn => {
     const column = units.covariate(name);

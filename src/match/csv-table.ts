@@ -63,7 +63,10 @@ function canonicalOrderBy(columnNames: readonly string[], isNumeric: readonly bo
  * canonical order. A name the header lacks is `match_columns_missing`.
  */
 export async function readCsvTable(db: Database, file: string, names: readonly string[]): Promise<CsvTable> {
-  await db.run(`match: read ${basename(file)}`, `create table ${TABLE} as select * from read_csv(${quoteLiteral(file)}, header = true, all_varchar = true)`);
+  await db.run(
+    `match: read ${basename(file)}`,
+    `create table ${TABLE} as select * from read_csv(${quoteLiteral(file)}, header = true, all_varchar = true)`,
+  );
   const header = await db.query<{ column_name: string }>(
     'match: columns',
     `select column_name from information_schema.columns where table_name = '${TABLE}' order by ordinal_position`,
@@ -75,7 +78,10 @@ export async function readCsvTable(db: Database, file: string, names: readonly s
   const [nonNumeric] = await db.query<Record<string, number>>(
     'match: column types',
     `select ${columnNames
-      .map((name, index) => `count(*) filter (where ${quoteIdentifier(name)} is not null and try_cast(${quoteIdentifier(name)} as double) is null)::double as c${index}`)
+      .map(
+        (name, index) =>
+          `count(*) filter (where ${quoteIdentifier(name)} is not null and try_cast(${quoteIdentifier(name)} as double) is null)::double as c${index}`,
+      )
       .join(', ')} from ${TABLE}`,
   );
   const isNumeric = columnNames.map((_, index) => nonNumeric?.[`c${index}`] === 0);
@@ -98,7 +104,13 @@ export async function readCsvTable(db: Database, file: string, names: readonly s
       },
     ]),
   );
-  return { file, columnNames, rowCount: records.length, fileRows: Int32Array.from(records, (record) => record.file_row as number), columns };
+  return {
+    file,
+    columnNames,
+    rowCount: records.length,
+    fileRows: Int32Array.from(records, (record) => record.file_row as number),
+    columns,
+  };
 }
 
 /**

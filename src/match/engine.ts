@@ -13,7 +13,7 @@
  * balance-statistics.ts. A PS model that cannot be fitted throws its
  * PipelineFailure (ps_rank_deficient, ps_separation, ps_not_converged).
  */
-import { balanceFeatures, computeBalance, worstBalanceAfter, type BalanceRow, type WorstBalance } from './balance-statistics.js';
+import { type BalanceRow, balanceFeatures, computeBalance, type WorstBalance, worstBalanceAfter } from './balance-statistics.js';
 import type { CovariateColumn } from './design-matrix.js';
 import { matchUnits, type UnitMatching } from './match-units.js';
 import type { TreatedOrder } from './nearest-neighbour.js';

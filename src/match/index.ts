@@ -12,9 +12,9 @@ import { BALANCE_COVARIATES, type StudyConfig } from '../config/study-config.js'
 import type { Database } from '../db/database.js';
 import { fail } from '../errors.js';
 import type { Stage } from '../stage.js';
-import { SMD_DENOMINATOR, type BalanceRow } from './balance-statistics.js';
+import { type BalanceRow, SMD_DENOMINATOR } from './balance-statistics.js';
 import { readCohortUnits } from './cohort-units.js';
-import { type MatchDesign, matchTable, type MatchOutput } from './engine.js';
+import { type MatchDesign, type MatchOutput, matchTable } from './engine.js';
 
 /** The engine's design from the study's matching settings; the covariates may be narrowed (subgroups drop some). */
 export function studyMatchDesign(
@@ -70,10 +70,17 @@ async function matchCohort(db: Database, study: StudyConfig): Promise<void> {
   const matched = matchTable(cohort, studyMatchDesign(matching));
   if (matched.status === 'empty_arm') fail({ code: 'empty_arm', arm: study.arms[matched.arm], step: 'the population rules' });
   if (matched.status === 'no_treated_matched') {
-    fail({ code: 'match_none', method: matching.method, reason: 'no treated person has a control in its exact cell or within the caliper' });
+    fail({
+      code: 'match_none',
+      method: matching.method,
+      reason: 'no treated person has a control in its exact cell or within the caliper',
+    });
   }
   const { output } = matched;
-  await db.run('match: matches table', 'create or replace table matches (person_id varchar, treated integer, subclass integer, weight double, ps double)');
+  await db.run(
+    'match: matches table',
+    'create or replace table matches (person_id varchar, treated integer, subclass integer, weight double, ps double)',
+  );
   await db.appendColumns('matches', [
     { type: 'VARCHAR', values: cohort.personIds },
     { type: 'INTEGER', values: cohort.treated },

@@ -136,7 +136,9 @@ export function matchNearestNeighbour(treated: Uint8Array, logitPs: Float64Array
   const cellOf = (unit: number): number => (exactCells ? exactCells[unit]! : 0);
   const byKey = (a: number, b: number): number => cellOf(a) - cellOf(b) || logitPs[a]! - logitPs[b]! || a - b;
 
-  const controls = Int32Array.from({ length: n }, (_, unit) => unit).filter((unit) => !treated[unit]).sort(byKey);
+  const controls = Int32Array.from({ length: n }, (_, unit) => unit)
+    .filter((unit) => !treated[unit])
+    .sort(byKey);
   const treatedUnits = Int32Array.from({ length: n }, (_, unit) => unit).filter((unit) => treated[unit] === 1);
   const available = new AvailableControls(controls.length);
 
@@ -152,7 +154,7 @@ export function matchNearestNeighbour(treated: Uint8Array, logitPs: Float64Array
     return low;
   };
   const rowOf = new Int32Array(n).fill(-1);
-  treatedUnits.forEach((unit, row) => (rowOf[unit] = row));
+  for (const [row, unit] of treatedUnits.entries()) rowOf[unit] = row;
   const matchMatrix = new Int32Array(treatedUnits.length * ratio).fill(-1);
   const alreadyMatchedTo = (row: number, control: number, round: number): boolean => {
     for (let earlier = 0; earlier < round; earlier++) if (matchMatrix[row * ratio + earlier] === control) return true;

@@ -32,7 +32,7 @@
  * through floating-point summation order, so callers fix a canonical order.
  */
 import { fail } from '../errors.js';
-import { INTERCEPT_COLUMN, type DesignMatrix } from './design-matrix.js';
+import { type DesignMatrix, INTERCEPT_COLUMN } from './design-matrix.js';
 
 /** glm.control(): epsilon and maxit. */
 const CONVERGENCE_EPSILON = 1e-8;
@@ -108,7 +108,13 @@ interface QrSolution {
  * far) is at most `tolerance` times its original norm is set aside as aliased.
  * `matrix` is column-major n x p and `response` has n entries; both are overwritten.
  */
-function solveLeastSquares(matrix: Float64Array, response: Float64Array, rowCount: number, columnCount: number, tolerance: number): QrSolution {
+function solveLeastSquares(
+  matrix: Float64Array,
+  response: Float64Array,
+  rowCount: number,
+  columnCount: number,
+  tolerance: number,
+): QrSolution {
   const kept: number[] = [];
   const diagonal: number[] = [];
   const originalNorms = new Float64Array(columnCount);
@@ -145,12 +151,18 @@ function solveLeastSquares(matrix: Float64Array, response: Float64Array, rowCoun
   }
   const coefficients = new Float64Array(columnCount).fill(Number.NaN);
   const solved = backSubstitute(matrix, rowCount, kept, diagonal, (q) => response[q]!);
-  kept.forEach((column, q) => (coefficients[column] = solved[q]!));
+  for (const [q, column] of kept.entries()) coefficients[column] = solved[q]!;
   return { coefficients, aliased };
 }
 
 /** Solves R x = rhs for the upper-triangular R of the kept columns (R[q][q'] sits in column kept[q'], row q). */
-function backSubstitute(matrix: Float64Array, rowCount: number, kept: readonly number[], diagonal: readonly number[], rhs: (q: number) => number): Float64Array {
+function backSubstitute(
+  matrix: Float64Array,
+  rowCount: number,
+  kept: readonly number[],
+  diagonal: readonly number[],
+  rhs: (q: number) => number,
+): Float64Array {
   const solution = new Float64Array(kept.length);
   for (let q = kept.length - 1; q >= 0; q--) {
     let sum = rhs(q);
@@ -190,7 +202,11 @@ export function checkFullRank(design: DesignMatrix): void {
   const { aliased } = solveLeastSquares(toColumnMajor(design), new Float64Array(rowCount), rowCount, columnCount, RANK_TOLERANCE);
   const [first] = aliased;
   if (first) {
-    fail({ code: 'ps_rank_deficient', column: columnNames[first.column]!, combination: first.combination.map((column) => columnNames[column]!) });
+    fail({
+      code: 'ps_rank_deficient',
+      column: columnNames[first.column]!,
+      combination: first.combination.map((column) => columnNames[column]!),
+    });
   }
 }
 

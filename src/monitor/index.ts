@@ -11,7 +11,16 @@ import type { Stage } from '../stage.js';
 
 export const monitorStage: Stage = {
   name: 'monitor',
-  reads: ['trajectories', 'persons', 'coverage_spans', 'person_month_work', 'panel_person_month', 'observed_person_months', 'matches', 'cohort'],
+  reads: [
+    'trajectories',
+    'persons',
+    'coverage_spans',
+    'person_month_work',
+    'panel_person_month',
+    'observed_person_months',
+    'matches',
+    'cohort',
+  ],
   writes: ['monitoring_quarter_provider', 'ever_employed', 'ps_distribution', 'follow_up'],
   run: async ({ db, study }) => {
     await db.runFile('monitor/01_count_active_at_work.sql', {

@@ -5,18 +5,8 @@
  */
 import { createWriteStream } from 'node:fs';
 import { pipeline } from 'node:stream/promises';
-import { DuckDBTypeId, type DuckDBResult } from '@duckdb/node-api';
-import {
-  Bool,
-  type DataType,
-  Float64,
-  Int32,
-  Int64,
-  RecordBatch,
-  RecordBatchFileWriter,
-  Utf8,
-  vectorFromArray,
-} from 'apache-arrow';
+import { type DuckDBResult, DuckDBTypeId } from '@duckdb/node-api';
+import { Bool, type DataType, Float64, Int32, Int64, RecordBatch, RecordBatchFileWriter, Utf8, vectorFromArray } from 'apache-arrow';
 import type { Database } from '../db/database.js';
 
 function arrowTypeFor(typeId: DuckDBTypeId, column: string): DataType {
@@ -43,9 +33,7 @@ async function* recordBatches(result: DuckDBResult): AsyncGenerator<RecordBatch>
     const chunk = await result.fetchChunk();
     if (!chunk || chunk.rowCount === 0) return;
     const columns = chunk.getColumns();
-    yield new RecordBatch(
-      Object.fromEntries(names.map((name, index) => [name, vectorFromArray(columns[index]!, types[index]!).data[0]!])),
-    );
+    yield new RecordBatch(Object.fromEntries(names.map((name, index) => [name, vectorFromArray(columns[index]!, types[index]!).data[0]!])));
   }
 }
 

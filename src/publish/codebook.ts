@@ -52,7 +52,8 @@ export function renderCodebook(tables: readonly ExportTable[] = EXPORT_TABLES): 
   lines.push('');
   for (const table of tables) {
     lines.push(`### ${table.name}.parquet`, '', table.description, '', '| column | meaning | unit |', '| --- | --- | --- |');
-    for (const [name, column] of Object.entries(table.columns)) lines.push(`| \`${name}\` | ${column.description} | ${column.unit ?? ''} |`);
+    for (const [name, column] of Object.entries(table.columns))
+      lines.push(`| \`${name}\` | ${column.description} | ${column.unit ?? ''} |`);
     lines.push('');
   }
   lines.push('## restricted/', '', 'Person-level files: they never leave the secure area.', '');

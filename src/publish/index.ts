@@ -8,13 +8,13 @@
  */
 import { existsSync, mkdirSync, readdirSync, renameSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
+import type { StudyConfig } from '../config/study-config.js';
 import type { Database } from '../db/database.js';
 import { quoteIdentifier, quoteLiteral } from '../db/database.js';
 import type { DisclosureReport } from '../disclosure/disclosure-control.js';
 import { EXPORT_TABLES, type ExportTable } from '../disclosure/export-tables.js';
 import { readDisclosureReport } from '../disclosure/index.js';
 import { sha256OfFile } from '../ingest/delivery-manifest.js';
-import type { StudyConfig } from '../config/study-config.js';
 import { writeStudyReport } from '../report/study-report.js';
 import { writeArrowFile } from './arrow-file.js';
 import { describeExportTable, describeRestrictedTable, type OutputDescription, renderCodebook } from './codebook.js';

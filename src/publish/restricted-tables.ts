@@ -58,7 +58,7 @@ export const RESTRICTED_TABLES: readonly RestrictedTable[] = [
       calendar_month: 'first day of the calendar month',
       observed:
         'the month lies inside the coverage of the employment and benefit extracts and before death, emigration, state-pension age ' +
-        '(and a control\'s start of the treated programme, when censored); every outcome is null when false',
+        "(and a control's start of the treated programme, when censored); every outcome is null when false",
       employed_any: '>= 1 competitive hour in the month (SHELTERED and INTERN jobs excluded), decided on the exact hours',
       employed_48h: '>= 48 competitive hours in the month, decided on the exact hours',
       hours: 'competitive hours, payroll periods spread over months by days (rounded to 2 decimals)',
@@ -84,7 +84,7 @@ export const RESTRICTED_TABLES: readonly RestrictedTable[] = [
   {
     file: 'subgroup_matches.parquet',
     source: 'select * from subgroup_matches order by subgroup, level, person_id',
-    description: 'Matching result per subgroup level and person of the level\'s sample (see export/subgroups.parquet).',
+    description: "Matching result per subgroup level and person of the level's sample (see export/subgroups.parquet).",
     columns: {
       subgroup: 'target_group, funder or provider',
       level: 'level of the subgroup',

@@ -46,7 +46,13 @@ export function employmentCurvesSpec(rows: Row[], outcome: string, title: string
       color: { field: 'arm', type: 'nominal', title: 'arm', scale: ARM_COLOURS },
     },
     layer: [
-      { mark: { type: 'area', opacity: 0.2 }, encoding: { y: { field: 'ci_low', type: 'quantitative', title: 'share employed', axis: { format: '%' } }, y2: { field: 'ci_high' } } },
+      {
+        mark: { type: 'area', opacity: 0.2 },
+        encoding: {
+          y: { field: 'ci_low', type: 'quantitative', title: 'share employed', axis: { format: '%' } },
+          y2: { field: 'ci_high' },
+        },
+      },
       { mark: { type: 'line' }, encoding: { y: { field: 'mean', type: 'quantitative' } } },
     ],
   };
@@ -65,7 +71,13 @@ export function effectSpec(rows: Row[], outcome: string, title: string): TopLeve
       color: { field: 'estimator', type: 'nominal', title: 'estimator' },
     },
     layer: [
-      { mark: { type: 'area', opacity: 0.2 }, encoding: { y: { field: 'ci_low', type: 'quantitative', title: 'effect (difference in share)', axis: { format: '%' } }, y2: { field: 'ci_high' } } },
+      {
+        mark: { type: 'area', opacity: 0.2 },
+        encoding: {
+          y: { field: 'ci_low', type: 'quantitative', title: 'effect (difference in share)', axis: { format: '%' } },
+          y2: { field: 'ci_high' },
+        },
+      },
       { mark: { type: 'line' }, encoding: { y: { field: 'estimate', type: 'quantitative' } } },
       { mark: { type: 'rule', color: 'black', strokeDash: [4, 4] }, encoding: { y: { datum: 0 } } },
     ],
@@ -136,7 +148,10 @@ export function subgroupForestSpec(rows: Row[], month: number): TopLevelSpec {
       layer: [
         {
           mark: { type: 'rule' },
-          encoding: { x: { field: 'ci_low', type: 'quantitative', title: 'effect (difference in share)', axis: { format: '%' } }, x2: { field: 'ci_high' } },
+          encoding: {
+            x: { field: 'ci_low', type: 'quantitative', title: 'effect (difference in share)', axis: { format: '%' } },
+            x2: { field: 'ci_high' },
+          },
         },
         { mark: { type: 'point', filled: true }, encoding: { x: { field: 'estimate', type: 'quantitative' } } },
         { mark: { type: 'rule', color: 'black', strokeDash: [4, 4] }, encoding: { x: { datum: 0 } } },
@@ -167,4 +182,3 @@ export function atWorkSpec(rows: Row[]): TopLevelSpec {
     ],
   };
 }
-

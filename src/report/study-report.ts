@@ -11,7 +11,16 @@ import { join } from 'node:path';
 import { OUTCOME_DEFINITIONS, PRIMARY_OUTCOMES } from '../config/outcomes.js';
 import type { StudyConfig } from '../config/study-config.js';
 import { sqlList } from '../db/database.js';
-import { atWorkSpec, effectSpec, employmentCurvesSpec, lovePlotSpec, psDistributionSpec, renderSvg, type Row, subgroupForestSpec } from './figures.js';
+import {
+  atWorkSpec,
+  effectSpec,
+  employmentCurvesSpec,
+  lovePlotSpec,
+  psDistributionSpec,
+  type Row,
+  renderSvg,
+  subgroupForestSpec,
+} from './figures.js';
 import { openExportViews, type RenderedTable, writeStudyTables } from './study-tables.js';
 
 function escapeHtml(text: string): string {
@@ -32,16 +41,26 @@ function settingsList(study: StudyConfig): string {
   const items = [
     ['Arms', `${arms.treated} (treated) vs ${arms.control} (control); persons with both: ${arms.both_programmes.replace('_', ' ')}`],
     ['Index date', `start of the first trajectory, ${window.from} to ${window.to}`],
-    ['Population', `age ${population.age_at_index.min}–${population.age_at_index.max} at index, on ${population.qualifying_benefits.join(', ')} at index` +
-      (population.target_groups ? `; target groups ${population.target_groups.join(', ')}` : '')],
-    ['Matching', matching.method === 'exact'
-      ? `exact on ${matching.exact.join(', ')}`
-      : `nearest neighbour 1:${matching.ratio} on the logit PS (${matching.ps_covariates.join(', ')})` +
-        (matching.caliper_sd_logit ? `, caliper ${matching.caliper_sd_logit} SD` : '') + (matching.replace ? ', with replacement' : '') +
-        (matching.exact.length ? `, exact on ${matching.exact.join(', ')}` : '')],
+    [
+      'Population',
+      `age ${population.age_at_index.min}–${population.age_at_index.max} at index, on ${population.qualifying_benefits.join(', ')} at index` +
+        (population.target_groups ? `; target groups ${population.target_groups.join(', ')}` : ''),
+    ],
+    [
+      'Matching',
+      matching.method === 'exact'
+        ? `exact on ${matching.exact.join(', ')}`
+        : `nearest neighbour 1:${matching.ratio} on the logit PS (${matching.ps_covariates.join(', ')})` +
+          (matching.caliper_sd_logit ? `, caliper ${matching.caliper_sd_logit} SD` : '') +
+          (matching.replace ? ', with replacement' : '') +
+          (matching.exact.length ? `, exact on ${matching.exact.join(', ')}` : ''),
+    ],
     ['Balance gate', `max |SMD| ${matching.balance_max_abs_smd} after matching`],
     ['Follow-up', `${followUp.months_before} months before to ${followUp.months_after} months after the index month`],
-    ['Outcomes', `>= ${study.outcomes.min_hours_any} and >= ${study.outcomes.min_hours_48h} competitive hours a month (sheltered and intern jobs excluded)`],
+    [
+      'Outcomes',
+      `>= ${study.outcomes.min_hours_any} and >= ${study.outcomes.min_hours_48h} competitive hours a month (sheltered and intern jobs excluded)`,
+    ],
     ['Disclosure control', `person counts below ${study.disclosure.min_cell_persons} suppressed with everything derived from them`],
   ];
   return `<dl>${items.map(([term, text]) => `<dt>${escapeHtml(term!)}</dt><dd>${escapeHtml(text!)}</dd>`).join('')}</dl>`;
@@ -54,7 +73,9 @@ async function renderFigures(db: Awaited<ReturnType<typeof openExportViews>>, st
       Object.fromEntries(Object.entries(row).map(([key, value]) => [key, typeof value === 'bigint' ? Number(value) : value])),
     );
   const curves = await rows('select * from curves order by weighting, outcome, arm, event_month');
-  const effects = await rows('select outcome, estimator, event_month, estimate, ci_low, ci_high from effects order by outcome, estimator, event_month');
+  const effects = await rows(
+    'select outcome, estimator, event_month, estimate, ci_low, ci_high from effects order by outcome, estimator, event_month',
+  );
   const balance = await rows('select covariate, level, smd_before, smd_after from balance order by covariate, level');
   const psBins = await rows('select * from ps_distribution order by sample, arm, ps_from');
   const figures: string[] = [];

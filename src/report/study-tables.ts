@@ -6,9 +6,9 @@
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { toCsv } from '../csv.js';
 import { PRIMARY_OUTCOMES } from '../config/outcomes.js';
 import { EVER_EMPLOYED_REPORT_MONTHS, type StudyConfig } from '../config/study-config.js';
+import { toCsv } from '../csv.js';
 import { Database, quoteLiteral, sqlList } from '../db/database.js';
 import { EXPORT_TABLES } from '../disclosure/export-tables.js';
 
@@ -24,7 +24,6 @@ export interface StudyTable {
 const pp = (column: string) => `coalesce(format('{:.1f}', round(100 * ${column}, 1) + 0.0), 'suppressed')`;
 const integer = (column: string) => `coalesce(${column}::bigint::varchar, 'suppressed')`;
 const decimal3 = (column: string) => `coalesce(format('{:.3f}', round(${column}, 3) + 0.0), '')`;
-
 
 export function studyTables(study: Pick<StudyConfig, 'follow_up' | 'subgroups'>): StudyTable[] {
   const months = study.follow_up.report_months.join(', ');
@@ -147,10 +146,12 @@ export function studyTables(study: Pick<StudyConfig, 'follow_up' | 'subgroups'>)
       sql: `select
           weighting,
           arm,
-          ${EVER_EMPLOYED_REPORT_MONTHS.filter((month) => month <= study.follow_up.months_after).map(
-            (month) =>
-              `coalesce(max(case when event_month = ${month} then ${pp('share_ever_employed')} || ' (' || persons_ever_employed::bigint || ')' end), 'suppressed') as month_${month}`,
-          ).join(',\n          ')}
+          ${EVER_EMPLOYED_REPORT_MONTHS.filter((month) => month <= study.follow_up.months_after)
+            .map(
+              (month) =>
+                `coalesce(max(case when event_month = ${month} then ${pp('share_ever_employed')} || ' (' || persons_ever_employed::bigint || ')' end), 'suppressed') as month_${month}`,
+            )
+            .join(',\n          ')}
         from ever_employed
         group by weighting, arm
         order by weighting, arm`,
@@ -169,16 +170,7 @@ export function studyTables(study: Pick<StudyConfig, 'follow_up' | 'subgroups'>)
 
 function toMarkdown(table: StudyTable, columns: string[], rows: string[][]): string {
   const line = (cells: string[]) => `| ${cells.map((cell) => cell.replaceAll('|', '\\|')).join(' | ')} |`;
-  return [
-    `# ${table.title}`,
-    '',
-    line(columns),
-    line(columns.map(() => '---')),
-    ...rows.map(line),
-    '',
-    table.note,
-    '',
-  ].join('\n');
+  return [`# ${table.title}`, '', line(columns), line(columns.map(() => '---')), ...rows.map(line), '', table.note, ''].join('\n');
 }
 
 export interface RenderedTable {
@@ -202,7 +194,10 @@ export async function queryStudyTables(db: Database, study: Pick<StudyConfig, 'f
 export async function openExportViews(exportDir: string): Promise<Database> {
   const db = await Database.open(':memory:');
   for (const { name } of EXPORT_TABLES) {
-    await db.run(`report: view ${name}`, `create view ${name} as select * from read_parquet(${quoteLiteral(join(exportDir, `${name}.parquet`))})`);
+    await db.run(
+      `report: view ${name}`,
+      `create view ${name} as select * from read_parquet(${quoteLiteral(join(exportDir, `${name}.parquet`))})`,
+    );
   }
   return db;
 }

@@ -3,10 +3,10 @@
  * the pipeline's stages in order and, for a full run, publishes the result.
  */
 import { execFileSync } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { mkdirSync, readFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { randomBytes } from 'node:crypto';
 import { studyPipeline, validationPipeline } from '../../pipelines/study.js';
 import { configWarnings, type LoadedStudyConfig } from '../config/study-config.js';
 import { Database } from '../db/database.js';
@@ -15,7 +15,7 @@ import { logInfo } from '../log.js';
 import { publishRun } from '../publish/index.js';
 import { runStage, type Stage, type StageContext, type StageReport } from '../stage.js';
 import { type BalanceGate, checkBalanceGate } from './balance-gate.js';
-import { readRunSummary, type RunSummary } from './summary.js';
+import { type RunSummary, readRunSummary } from './summary.js';
 
 export interface RunOptions {
   loaded: LoadedStudyConfig;
@@ -34,7 +34,10 @@ export interface RunResult {
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 
 export function newRunId(now = new Date()): string {
-  return `${now.toISOString().replace(/[-:]/g, '').replace(/\.\d+Z$/, 'Z')}-${randomBytes(3).toString('hex')}`;
+  return `${now
+    .toISOString()
+    .replace(/[-:]/g, '')
+    .replace(/\.\d+Z$/, 'Z')}-${randomBytes(3).toString('hex')}`;
 }
 
 function codeVersion(): string {
@@ -138,7 +141,18 @@ export async function validateStudy(options: RunOptions): Promise<ValidationResu
     await runStages(validationPipeline, { db, study, runId: `validate-${newRunId()}`, landing });
     const linkage = await db.query<LinkageRow>(
       'validate: linkage',
-      `select * replace (${['rows_read', 'rows_accepted', 'rows_rejected', 'rows_superseded', 'rows_in_force', 'persons', 'linked_rows', 'orphan_rows', 'duplicate_key_rows', 'coverage_gap_months']
+      `select * replace (${[
+        'rows_read',
+        'rows_accepted',
+        'rows_rejected',
+        'rows_superseded',
+        'rows_in_force',
+        'persons',
+        'linked_rows',
+        'orphan_rows',
+        'duplicate_key_rows',
+        'coverage_gap_months',
+      ]
         .map((column) => `${column}::double as ${column}`)
         .join(', ')})
        from linkage`,

@@ -6,13 +6,14 @@
  * (its truth.json). Read from the published, disclosure-controlled export/
  * files.
  */
-import { readManifest } from '../publish/manifest.js';
+
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { HEADLINE_OUTCOMES } from '../config/outcomes.js';
 import { followUpReportMonths, type StudyConfig } from '../config/study-config.js';
 import { EXTRACTS } from '../contracts/extracts.js';
 import { Database, quoteLiteral } from '../db/database.js';
+import { readManifest } from '../publish/manifest.js';
 import type { BalanceGate } from './balance-gate.js';
 
 export interface EffectLine {
@@ -77,7 +78,13 @@ export async function readRunSummary(runDir: string, landing: string, study: Stu
   const file = (name: string) => `read_parquet(${quoteLiteral(join(exportDir, `${name}.parquet`))})`;
   const db = await Database.open(':memory:');
   try {
-    const attrition = await db.query<{ step_key: string; n: number | null; n_treated: number | null; n_control: number | null; sample: string | null }>(
+    const attrition = await db.query<{
+      step_key: string;
+      n: number | null;
+      n_treated: number | null;
+      n_control: number | null;
+      sample: string | null;
+    }>(
       'summary: attrition',
       `select step_key, n::double as n, n_treated::double as n_treated, n_control::double as n_control, sample
        from ${file('attrition')} order by step_no`,
@@ -86,7 +93,13 @@ export async function readRunSummary(runDir: string, landing: string, study: Stu
     const matchedRow = attrition.find((row) => row.sample === 'matched');
     const step = (key: string) => attrition.find((row) => row.step_key === key)?.n ?? null;
     const [before, after] = [step('index_window'), step('coverage')];
-    const linkage = await db.query<{ extract: string; rows_superseded: number; coverage_from: string | null; coverage_to: string | null; coverage_source: string | null }>(
+    const linkage = await db.query<{
+      extract: string;
+      rows_superseded: number;
+      coverage_from: string | null;
+      coverage_to: string | null;
+      coverage_source: string | null;
+    }>(
       'summary: linkage',
       `select extract, rows_superseded::double as rows_superseded, coverage_from, coverage_to, coverage_source
        from ${file('linkage')} order by list_position($extracts, extract)`,
@@ -99,7 +112,14 @@ export async function readRunSummary(runDir: string, landing: string, study: Stu
        where sample = 'matched' and event_month = $month order by arm, status`,
       { month: lastMonth },
     );
-    const effects = await db.query<{ outcome: string; estimator: string; event_month: number; estimate: number | null; ci_low: number | null; ci_high: number | null }>(
+    const effects = await db.query<{
+      outcome: string;
+      estimator: string;
+      event_month: number;
+      estimate: number | null;
+      ci_low: number | null;
+      ci_high: number | null;
+    }>(
       'summary: effects',
       `select outcome, estimator, event_month, estimate, ci_low, ci_high
        from ${file('effects')}

@@ -24,7 +24,11 @@ const { values } = parseArgs({
 const seedCount = Number(values.seeds);
 const firstSeed = Number(values['first-seed']);
 const persons = Number(values.persons);
-for (const [name, value] of [['seeds', seedCount], ['first-seed', firstSeed], ['persons', persons]] as const) {
+for (const [name, value] of [
+  ['seeds', seedCount],
+  ['first-seed', firstSeed],
+  ['persons', persons],
+] as const) {
   if (!Number.isInteger(value) || value < 1) {
     process.stderr.write(`simulate: --${name} must be a positive whole number\n`);
     process.exit(2);
@@ -43,7 +47,10 @@ const { draws, summary } = await runSimulation({
 });
 
 mkdirSync(values.out, { recursive: true });
-for (const [name, rows] of [['simulation-draws.csv', draws], ['simulation-summary.csv', summary]] as const) {
+for (const [name, rows] of [
+  ['simulation-draws.csv', draws],
+  ['simulation-summary.csv', summary],
+] as const) {
   writeFileSync(join(values.out, `${name}.partial`), objectsToCsv(rows));
   renameSync(join(values.out, `${name}.partial`), join(values.out, name));
 }

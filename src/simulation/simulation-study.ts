@@ -59,7 +59,12 @@ async function drawsForSeed(seed: number, options: SimulationOptions, loaded: Lo
   const work = mkdtempSync(join(tmpdir(), 'ipslink-simulation-'));
   try {
     // The world as two deliveries, the second correcting the first: every hazard the demo has.
-    const synth = await synthesizeDelivery({ outDir: join(work, 'landing', `synth-${seed}`), persons: options.persons, seed, deliveries: 2 });
+    const synth = await synthesizeDelivery({
+      outDir: join(work, 'landing', `synth-${seed}`),
+      persons: options.persons,
+      seed,
+      deliveries: 2,
+    });
     const truth = JSON.parse(readFileSync(join(synth.deliveries.at(-1)!.dir, 'truth.json'), 'utf8')) as Truth;
     const { runDir } = await runStudy({
       loaded,

@@ -22,7 +22,7 @@ import type { Database } from '../db/database.js';
 import { type PipelineError, PipelineFailure } from '../errors.js';
 import { type CohortUnits, readCohortUnits, selectUnits } from '../match/cohort-units.js';
 import { categoryLevels } from '../match/design-matrix.js';
-import { countArms, matchTable, type MatchOutput } from '../match/engine.js';
+import { countArms, type MatchOutput, matchTable } from '../match/engine.js';
 import { studyMatchDesign, subclassValues } from '../match/index.js';
 import type { Stage } from '../stage.js';
 
@@ -82,7 +82,12 @@ function matchLevel(units: CohortUnits, subgroup: Subgroup, level: string, match
       case 'no_treated_matched':
         return { ...result, status: 'no_treated_matched' };
       case 'matched':
-        return { ...result, output: matched.output, status: 'estimated', statusDetail: constant.length ? `constant at this level: ${constant.join(', ')}` : null };
+        return {
+          ...result,
+          output: matched.output,
+          status: 'estimated',
+          statusDetail: constant.length ? `constant at this level: ${constant.join(', ')}` : null,
+        };
     }
   } catch (error) {
     const failure = error instanceof PipelineFailure ? levelFailure(error.error) : null;
@@ -137,7 +142,10 @@ async function writeSubgroupSummary(db: Database, levels: readonly LevelResult[]
     { type: 'INTEGER', values: persons.map((count) => count.control) },
     { type: 'INTEGER', values: levels.map((row) => row.output?.matched.treated ?? null) },
     { type: 'INTEGER', values: levels.map((row) => row.output?.matched.control ?? null) },
-    { type: 'DOUBLE', values: levels.map((row) => (row.output?.worstAfter ? Math.round(row.output.worstAfter.absSmd * 1e10) / 1e10 : null)) },
+    {
+      type: 'DOUBLE',
+      values: levels.map((row) => (row.output?.worstAfter ? Math.round(row.output.worstAfter.absSmd * 1e10) / 1e10 : null)),
+    },
     { type: 'VARCHAR', values: levels.map((row) => row.output?.worstAfter?.label ?? null) },
     { type: 'VARCHAR', values: levels.map((row) => row.status) },
     { type: 'VARCHAR', values: levels.map((row) => row.statusDetail) },

@@ -115,11 +115,9 @@ export async function synthesizeDelivery(options: SynthOptions): Promise<SynthSu
     },
   };
   const partials = planned.flatMap((delivery) =>
-    [
-      ...EXTRACTS.map((extract) => `${extract.name}.csv.gz`),
-      ...(delivery === last ? ['truth.json'] : []),
-      'delivery.json',
-    ].map((name) => join(delivery.dir, name + PARTIAL_SUFFIX)),
+    [...EXTRACTS.map((extract) => `${extract.name}.csv.gz`), ...(delivery === last ? ['truth.json'] : []), 'delivery.json'].map((name) =>
+      join(delivery.dir, name + PARTIAL_SUFFIX),
+    ),
   );
   const db = await Database.open(':memory:', { threads: options.threads });
   try {
@@ -139,7 +137,7 @@ export async function synthesizeDelivery(options: SynthOptions): Promise<SynthSu
         ),
         files: files.map(({ name, extract, sha256, row_count, mode }) => ({ name, extract, sha256, row_count, mode })),
       });
-      await writeFile(join(delivery.dir, 'delivery.json' + PARTIAL_SUFFIX), `${JSON.stringify(manifest, null, 2)}\n`);
+      await writeFile(join(delivery.dir, `delivery.json${PARTIAL_SUFFIX}`), `${JSON.stringify(manifest, null, 2)}\n`);
       written.push({
         deliveryId: delivery.deliveryId,
         dir: delivery.dir,
@@ -154,7 +152,7 @@ export async function synthesizeDelivery(options: SynthOptions): Promise<SynthSu
       });
     }
     const truth = await readTruth(db, world, truthDeliveries);
-    await writeFile(join(last.dir, 'truth.json' + PARTIAL_SUFFIX), `${JSON.stringify(truth, null, 2)}\n`);
+    await writeFile(join(last.dir, `truth.json${PARTIAL_SUFFIX}`), `${JSON.stringify(truth, null, 2)}\n`);
     for (const partial of partials) await rename(partial, partial.slice(0, -PARTIAL_SUFFIX.length));
     return {
       deliveries: written,

@@ -83,11 +83,7 @@ interface TruthMonthRow {
   [column: string]: number | string | null;
 }
 
-export async function readTruth(
-  db: Database,
-  world: { persons: number; seed: number },
-  deliveries: TruthDelivery[],
-): Promise<Truth> {
+export async function readTruth(db: Database, world: { persons: number; seed: number }, deliveries: TruthDelivery[]): Promise<Truth> {
   const rows = await db.query<TruthMonthRow>('synth truth', 'select * from synth_truth_month order by event_month');
   const subgroupRows = await db.query<TruthMonthRow & { subgroup: string; level: string }>(
     'synth truth per subgroup',
@@ -98,9 +94,7 @@ export async function readTruth(
     Object.fromEntries(monthRows.map((row) => [String(row.event_month), row[column] as number | null]));
   /** Per outcome and month, the column `<prefix>_<outcome>`. */
   const outcomesOf = (monthRows: readonly TruthMonthRow[], prefix: 'att' | 'ips_world' | 'control_world') =>
-    Object.fromEntries(
-      TRUTH_OUTCOMES.map((outcome) => [outcome, byMonth(monthRows, `${prefix}_${outcome}`)]),
-    ) as OutcomeAtt;
+    Object.fromEntries(TRUTH_OUTCOMES.map((outcome) => [outcome, byMonth(monthRows, `${prefix}_${outcome}`)])) as OutcomeAtt;
   const attOf = (monthRows: readonly TruthMonthRow[]): OutcomeAtt => outcomesOf(monthRows, 'att');
   const bySubgroup: Truth['att_by_subgroup'] = {};
   for (const subgroup of new Set(subgroupRows.map((row) => row.subgroup))) {

@@ -15,21 +15,31 @@ async function censoring(persons: Row[], laterTrajectories: Row[] = [], censorCo
     await loadWarehouse(db, {
       persons: persons.map((row) => ({ birth_year: 1975, sex: 'M', ...row })),
       benefit_spells: persons.map((row) => ({
-        spell_id: `S${row.person_id}`, person_id: row.person_id, benefit_type: 'WGA', start_date: '2010-01-01', monthly_amount_eur: 1000,
+        spell_id: `S${row.person_id}`,
+        person_id: row.person_id,
+        benefit_type: 'WGA',
+        start_date: '2010-01-01',
+        monthly_amount_eur: 1000,
       })),
       trajectories: [
         ...persons.map((row) => ({
-          trajectory_id: `T${row.person_id}`, person_id: row.person_id, programme: row.person_id === 'X' ? 'TVR' : 'IPS',
-          start_date: INDEX, provider_id: 'PR1', funder: 'UWV',
+          trajectory_id: `T${row.person_id}`,
+          person_id: row.person_id,
+          programme: row.person_id === 'X' ? 'TVR' : 'IPS',
+          start_date: INDEX,
+          provider_id: 'PR1',
+          funder: 'UWV',
         })),
         ...laterTrajectories,
       ],
     });
     await cohortStage.run({ db, study: demoStudy({ arms: { censor_control_at_treatment: censorControls } }), runId: 'r', landing: '' });
-    return db.query<{ person_id: string; censoring_event_month: number | null; censoring_reason: string | null; crossover_event_month: number | null }>(
-      'cohort',
-      'select person_id, censoring_event_month, censoring_reason, crossover_event_month from cohort order by person_id',
-    );
+    return db.query<{
+      person_id: string;
+      censoring_event_month: number | null;
+      censoring_reason: string | null;
+      crossover_event_month: number | null;
+    }>('cohort', 'select person_id, censoring_event_month, censoring_reason, crossover_event_month from cohort order by person_id');
   });
 }
 

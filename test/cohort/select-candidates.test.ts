@@ -80,12 +80,24 @@ describe('coverage of the look-back, pre-period and follow-up', () => {
 
   test('a month no file covers inside the window keeps the person out', async () => {
     const coverage = (benefits: { from: string; to: string }[]) =>
-      merge(onBenefit('A', '2013-03-10'), { coverage: { employment_periods: { from: '2006-01', to: '2021-05' }, benefit_spells: benefits } });
+      merge(onBenefit('A', '2013-03-10'), {
+        coverage: { employment_periods: { from: '2006-01', to: '2021-05' }, benefit_spells: benefits },
+      });
     const covered = async (benefits: { from: string; to: string }[]) =>
       (await candidates<{ is_in_coverage: boolean }>(coverage(benefits), 'is_in_coverage'))[0]!.is_in_coverage;
     // two deliveries: adjacent ranges join; a missing 2012-04, inside A's window 2011-03 .. 2016-03, does not
-    expect(await covered([{ from: '2006-01', to: '2012-03' }, { from: '2012-04', to: '2021-05' }])).toBe(true);
-    expect(await covered([{ from: '2006-01', to: '2012-03' }, { from: '2012-05', to: '2021-05' }])).toBe(false);
+    expect(
+      await covered([
+        { from: '2006-01', to: '2012-03' },
+        { from: '2012-04', to: '2021-05' },
+      ]),
+    ).toBe(true);
+    expect(
+      await covered([
+        { from: '2006-01', to: '2012-03' },
+        { from: '2012-05', to: '2021-05' },
+      ]),
+    ).toBe(false);
   });
 });
 
@@ -104,7 +116,12 @@ describe('benefit episodes', () => {
       trajectories: [trajectory('T1', 'E1', 'IPS', '2013-03-10'), trajectory('T2', 'E2', 'IPS', '2013-03-10')],
     };
     // E1: 2010-01-01 to 2013-03-10 is 38 months; E2: 2012-02-02 to 2013-03-10 is 13 months.
-    expect(await candidates(rows, "benefit_type, strftime(benefit_episode_start, '%Y-%m-%d') as start, benefit_duration_months::int as benefit_duration_months")).toEqual([
+    expect(
+      await candidates(
+        rows,
+        "benefit_type, strftime(benefit_episode_start, '%Y-%m-%d') as start, benefit_duration_months::int as benefit_duration_months",
+      ),
+    ).toEqual([
       { person_id: 'E1', benefit_type: 'WGA', start: '2010-01-01', benefit_duration_months: 38 },
       { person_id: 'E2', benefit_type: 'WGA', start: '2012-02-02', benefit_duration_months: 13 },
     ]);
@@ -198,8 +215,13 @@ describe('alive, resident and below state-pension age at the index date', () => 
     const rows = onBenefit('P', '2013-01-15');
     rows.persons = [person('P', 1950, { birth_month: 5 })];
     const kept = async (rule: 'censor' | 'exclude') =>
-      (await candidates<{ is_kept_for_state_pension: boolean }>(rows, 'is_kept_for_state_pension', demoStudy({ follow_up: { state_pension_age: rule } })))[0]!
-        .is_kept_for_state_pension;
+      (
+        await candidates<{ is_kept_for_state_pension: boolean }>(
+          rows,
+          'is_kept_for_state_pension',
+          demoStudy({ follow_up: { state_pension_age: rule } }),
+        )
+      )[0]!.is_kept_for_state_pension;
     expect([await kept('censor'), await kept('exclude')]).toEqual([true, false]);
   });
 });

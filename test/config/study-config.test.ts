@@ -61,7 +61,9 @@ describe('loadStudyConfig', () => {
 
   test('a target-group filter runs, with a warning that it selects the control arm too', () => {
     const text = readDemo().replace('  qualifying_benefits:', '  target_groups: [SMI]\n  qualifying_benefits:');
-    expect(configWarnings(loadStudyConfig(writeConfig(text)).config)).toEqual([expect.stringMatching(/^population.target_groups filters both arms/)]);
+    expect(configWarnings(loadStudyConfig(writeConfig(text)).config)).toEqual([
+      expect.stringMatching(/^population.target_groups filters both arms/),
+    ]);
     expect(configWarnings(loadStudyConfig('config/uwv-register-study.yaml').config)).toEqual([]);
   });
 

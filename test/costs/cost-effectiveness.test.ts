@@ -1,7 +1,14 @@
 import { describe, expect, test } from 'vitest';
 import { bootstrapCostMeasures, costMeasures, groupMatchedSets, type MatchedSetSums } from '../../src/costs/cost-effectiveness.js';
 
-function set(matchedSet: string, treated: boolean, persons: number, intervention: number, benefit: number, employed: number): MatchedSetSums {
+function set(
+  matchedSet: string,
+  treated: boolean,
+  persons: number,
+  intervention: number,
+  benefit: number,
+  employed: number,
+): MatchedSetSums {
   return {
     matchedSet,
     treated,

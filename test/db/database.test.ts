@@ -5,7 +5,7 @@
  * The file used, sql/reference/01_create_state_pension_age.sql, writes 13
  * birth-date ranges and one row per birth month of 1900-2100 (201 x 12).
  */
-import { afterEach, beforeEach, describe, expect, test, vi, type MockInstance } from 'vitest';
+import { afterEach, beforeEach, describe, expect, type MockInstance, test, vi } from 'vitest';
 import { tablesWrittenBy } from '../../src/db/database.js';
 import { setLogging } from '../../src/log.js';
 import { withDatabase } from '../support/delivery.js';

@@ -26,7 +26,10 @@ describe('attrition steps', () => {
       await db.run('attrition', ATTRITION);
       await db.runFile('disclosure/02_choose_attrition_steps.sql', { threshold: 10 });
       return {
-        shown: await db.query<{ step_no: number; shown: boolean }>('read', 'select step_no::integer as step_no, shown from attrition_steps_shown order by step_no'),
+        shown: await db.query<{ step_no: number; shown: boolean }>(
+          'read',
+          'select step_no::integer as step_no, shown from attrition_steps_shown order by step_no',
+        ),
         gaps: await db.query('read', 'select from_step::integer as from_step, to_step::integer as to_step, arm from attrition_gaps'),
       };
     });
@@ -46,9 +49,19 @@ describe('a series of counts by month', () => {
   async function hidden(source: string, rule: ReturnType<typeof seriesRule>, columns: string): Promise<string[]> {
     const rows = await withDatabase(async (db) => {
       await discloseRows(db, [{ name: 'series', source, orderBy: columns, rules: () => [rule] }], 10);
-      return db.query<Record<string, string | number | null>>('read', `select ${columns}, ${rule.count} from disclosed_series order by ${columns}`);
+      return db.query<Record<string, string | number | null>>(
+        'read',
+        `select ${columns}, ${rule.count} from disclosed_series order by ${columns}`,
+      );
     });
-    return rows.filter((row) => row[rule.count] === null).map((row) => columns.split(', ').map((column) => row[column]).join(' '));
+    return rows
+      .filter((row) => row[rule.count] === null)
+      .map((row) =>
+        columns
+          .split(', ')
+          .map((column) => row[column])
+          .join(' '),
+      );
   }
 
   test('a cumulative count is left out when it exceeds the last published one by 1 to 9 persons, starting from 0', async () => {
@@ -69,7 +82,12 @@ describe('a series of counts by month', () => {
         ('observed', 0, 100, 100), ('observed', 1, 97, 100), ('observed', 2, 80, 100),
         ('death', 1, 3, 100), ('death', 2, 20, 100)
       ) as t(status, event_month, persons, sample_persons)`;
-    const rule = seriesRule(10, 'persons', { group: ['status'], order: 'event_month', start: 'sample_persons', applies: "status = 'observed'" });
+    const rule = seriesRule(10, 'persons', {
+      group: ['status'],
+      order: 'event_month',
+      start: 'sample_persons',
+      applies: "status = 'observed'",
+    });
     // observed: 100 (= the sample) shown, 97 (-3) hidden, 80 (-20 from 100) shown; deaths are not walked.
     expect(await hidden(source, rule, 'status, event_month')).toEqual(['observed 1']);
   });

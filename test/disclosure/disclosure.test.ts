@@ -8,10 +8,7 @@ const effects: RowsToDisclose = {
   name: 'effects',
   source: 'select * from (values (1, 0.1, 9, 50), (2, 0.2, 10, 50), (3, 0.3, 10, 9)) as t(event_month, estimate, n_treated, n_control)',
   orderBy: 'event_month',
-  rules: (threshold) => [
-    minPersonsRule(threshold, 'n_treated', ['estimate']),
-    minPersonsRule(threshold, 'n_control', ['estimate']),
-  ],
+  rules: (threshold) => [minPersonsRule(threshold, 'n_treated', ['estimate']), minPersonsRule(threshold, 'n_control', ['estimate'])],
 };
 
 async function disclose(threshold: number) {
@@ -82,7 +79,10 @@ describe('secondary suppression of parts that add up to a total', () => {
   test('no suppressed level can be recovered as the total minus the published levels', async () => {
     const rows = await withDatabase(async (db) => {
       await discloseRows(db, [levels], 10);
-      return db.query<{ covariate: string; level: string; persons: number | null }>('read', "select covariate, level, persons from disclosed_balance where level <> ''");
+      return db.query<{ covariate: string; level: string; persons: number | null }>(
+        'read',
+        "select covariate, level, persons from disclosed_balance where level <> ''",
+      );
     });
     for (const covariate of ['sex', 'region']) {
       const group = rows.filter((row) => row.covariate === covariate);
@@ -161,7 +161,10 @@ describe('a count that is part of a larger published count', () => {
     };
     const rows = await withDatabase(async (db) => {
       await discloseRows(db, [table], 10);
-      return db.query<{ level: string; after: number | null; share_after: number | null }>('read', 'select level, after, share_after from disclosed_levels');
+      return db.query<{ level: string; after: number | null; share_after: number | null }>(
+        'read',
+        'select level, after, share_after from disclosed_levels',
+      );
     });
     // a: 5 unmatched, b: 9; c: none; d: 50.
     expect(rows.map((row) => [row.level, row.after, row.share_after])).toEqual([
@@ -217,9 +220,23 @@ describe('counts published in several tables of a run', () => {
   }
 
   test('a level hidden by secondary suppression in one table is hidden in the other too', async () => {
-    const { report, withTotal: first, alone: second } = await discloseBoth([
-      grouped(withTotal([['a', 4], ['b', 30], ['c', 50]])),
-      alone([['a', 4, 4], ['b', 30, 30], ['c', 50, 50]]),
+    const {
+      report,
+      withTotal: first,
+      alone: second,
+    } = await discloseBoth([
+      grouped(
+        withTotal([
+          ['a', 4],
+          ['b', 30],
+          ['c', 50],
+        ]),
+      ),
+      alone([
+        ['a', 4, 4],
+        ['b', 30, 30],
+        ['c', 50, 50],
+      ]),
     ]);
     expect(first.filter((row) => row.persons === null).map((row) => row.level)).toEqual(['a', 'b']);
     expect(second.filter((row) => row.persons === null).map((row) => row.level)).toEqual(['a', 'b']);
@@ -230,10 +247,27 @@ describe('counts published in several tables of a run', () => {
   test('suppression that starts in the other table comes back with its secondary suppression', async () => {
     // alone hides b for a reason of its own; with_total must hide b and then c, its smallest other level; then alone hides c.
     const hideB: RowsToDisclose = {
-      ...alone([['a', 80, 80], ['b', 30, 30], ['c', 50, 50]]),
+      ...alone([
+        ['a', 80, 80],
+        ['b', 30, 30],
+        ['c', 50, 50],
+      ]),
       rules: () => [{ id: 'test:hide_b', description: 'hides level b', when: "level = 'b'", suppress: ['persons'] }],
     };
-    const { report, withTotal: first, alone: second } = await discloseBoth([grouped(withTotal([['a', 80], ['b', 30], ['c', 50]])), hideB]);
+    const {
+      report,
+      withTotal: first,
+      alone: second,
+    } = await discloseBoth([
+      grouped(
+        withTotal([
+          ['a', 80],
+          ['b', 30],
+          ['c', 50],
+        ]),
+      ),
+      hideB,
+    ]);
     expect(first.filter((row) => row.persons === null).map((row) => row.level)).toEqual(['b', 'c']);
     expect(second.filter((row) => row.persons === null).map((row) => row.level)).toEqual(['b', 'c']);
     expect(report.rounds).toBe(3);
@@ -286,7 +320,10 @@ describe('property: on random linked tables, a hidden count is hidden everywhere
       const shown = parts.filter((row) => row.covariate === covariate && row.persons !== null);
       const hiddenCells = group.length - shown.length;
       const hiddenTotal = group.reduce((sum, cell) => sum + cell.persons, 0) - shown.reduce((sum, row) => sum + row.persons!, 0);
-      expect(hiddenCells === 0 || (hiddenCells >= 2 && hiddenTotal >= threshold), `${covariate}: ${hiddenCells} hidden, sum ${hiddenTotal}`).toBe(true);
+      expect(
+        hiddenCells === 0 || (hiddenCells >= 2 && hiddenTotal >= threshold),
+        `${covariate}: ${hiddenCells} hidden, sum ${hiddenTotal}`,
+      ).toBe(true);
     }
     for (const row of nested.filter((candidate) => candidate.matched !== null && candidate.persons !== null)) {
       const difference = row.persons! - row.matched!;

@@ -12,7 +12,7 @@ import { quoteLiteral, SQL_DIR } from '../../src/db/database.js';
 import { readSqlContract } from '../../src/db/sql-contract.js';
 import { minPersonsRule } from '../../src/disclosure/disclosure-control.js';
 import { EXPORT_TABLES, type ExportTable } from '../../src/disclosure/export-tables.js';
-import { disclosureStage, discloseExportTables } from '../../src/disclosure/index.js';
+import { discloseExportTables, disclosureStage } from '../../src/disclosure/index.js';
 import { writeExportTables } from '../../src/publish/index.js';
 import { studyTables } from '../../src/report/study-tables.js';
 import { withDatabase } from '../support/delivery.js';
@@ -22,11 +22,16 @@ const study = loadStudyConfig('config/demo.yaml').config;
 describe('the registry of export tables', () => {
   test('each entry has its own SQL file in sql/export/, which writes export_<name>, and every file there has an entry', () => {
     for (const table of EXPORT_TABLES) expect(readSqlContract(table.source).writes, table.name).toEqual([`export_${table.name}`]);
-    expect(EXPORT_TABLES.map((table) => table.source).sort()).toEqual(readdirSync(join(SQL_DIR, 'export')).map((file) => `export/${file}`).sort());
+    expect(EXPORT_TABLES.map((table) => table.source).sort()).toEqual(
+      readdirSync(join(SQL_DIR, 'export'))
+        .map((file) => `export/${file}`)
+        .sort(),
+    );
   });
 
   test('the disclosure stage declares every export table it builds and discloses', () => {
-    for (const table of EXPORT_TABLES) expect(disclosureStage.writes).toEqual(expect.arrayContaining([`export_${table.name}`, `disclosed_${table.name}`]));
+    for (const table of EXPORT_TABLES)
+      expect(disclosureStage.writes).toEqual(expect.arrayContaining([`export_${table.name}`, `disclosed_${table.name}`]));
   });
 
   test('each study table reads exactly the export tables whose usedBy names it', () => {
@@ -74,7 +79,10 @@ select region, count(*) as persons, count(*) filter (where treated = 1) as perso
       return {
         report,
         rows: await db.query<{ region: string; persons: bigint | null }>('read', `select * from read_parquet(${file}) order by region`),
-        metadata: await db.query<{ value: string }>('read', `select decode(value) as value from parquet_kv_metadata(${file}) where decode(key) = 'column_descriptions'`),
+        metadata: await db.query<{ value: string }>(
+          'read',
+          `select decode(value) as value from parquet_kv_metadata(${file}) where decode(key) = 'column_descriptions'`,
+        ),
       };
     });
     // A has 12 persons, B 6: B is suppressed; persons_treated feeds no column and is not published.

@@ -20,7 +20,10 @@ describe('monitoring', () => {
           ) as t(quarter, provider_id, persons_active, persons_at_work, share_at_work)`,
       );
       await discloseExportTables(db, study, [exportTable('monitoring')]);
-      return db.query<{ provider_id: string; persons_active: number | null }>('read', 'select provider_id, persons_active from disclosed_monitoring order by provider_id');
+      return db.query<{ provider_id: string; persons_active: number | null }>(
+        'read',
+        'select provider_id, persons_active from disclosed_monitoring order by provider_id',
+      );
     });
     expect(rows.filter((row) => row.persons_active === null).map((row) => row.provider_id)).toEqual(['P1', 'P2']);
   });
@@ -38,7 +41,10 @@ describe('subgroups', () => {
                  max_abs_smd_after, worst_covariate, status, status_detail)`,
       );
       await discloseExportTables(db, study, [exportTable('subgroups')]);
-      return db.query<{ level: string; matched_treated: number | null }>('read', 'select level, matched_treated from disclosed_subgroups order by level');
+      return db.query<{ level: string; matched_treated: number | null }>(
+        'read',
+        'select level, matched_treated from disclosed_subgroups order by level',
+      );
     });
     expect(rows).toEqual([
       { level: 'CMD', matched_treated: null },

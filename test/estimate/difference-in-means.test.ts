@@ -1,8 +1,8 @@
 import { describe, expect, test } from 'vitest';
 import { estimateDifferences, weightObservedMonths } from '../../src/estimate/index.js';
 import { withDatabase } from '../support/delivery.js';
-import { demoStudy } from '../support/warehouse.js';
 import { matchSmallCohort } from '../support/small-cohort.js';
+import { demoStudy } from '../support/warehouse.js';
 
 const EMPLOYED: Record<string, number> = { t1: 1, t2: 0, c1: 1, c2: 0, c3: 0, c4: 0, t3: 1, c5: 1, t4: 1, c6: 0, c7: 0, c8: 1 };
 
@@ -30,7 +30,15 @@ async function estimate(varianceMethod: 'stratified' | 'cluster' | 'hc0' = 'hc0'
     const method = (Object.keys(MATCHING) as (keyof typeof MATCHING)[]).find((key) => MATCHING[key] === varianceMethod)!;
     const matching = demoStudy().matching;
     await estimateDifferences(db, method === 'exact' ? matching : { ...matching, method: 'nearest', replace: method === 'replace' });
-    return db.query<{ subgroup: string; level: string; estimator: string; estimate: number; se: number; n_treated: number; n_control: number }>(
+    return db.query<{
+      subgroup: string;
+      level: string;
+      estimator: string;
+      estimate: number;
+      se: number;
+      n_treated: number;
+      n_control: number;
+    }>(
       'read',
       `select '' as subgroup, '' as level, estimator, estimate, se, n_treated::integer as n_treated, n_control::integer as n_control
        from effects where outcome = 'employed_any'
@@ -90,7 +98,8 @@ describe('difference in means', () => {
 
   describe('persons no longer observed', () => {
     // Month 12 with some persons censored: each stratum's controls share its observed treated persons' weight again.
-    const matchedAt = async (unobserved: string[]) => (await estimate('hc0', '', unobserved)).find((row) => row.estimator === 'matched_att')!;
+    const matchedAt = async (unobserved: string[]) =>
+      (await estimate('hc0', '', unobserved)).find((row) => row.estimator === 'matched_att')!;
 
     test('a censored control leaves its stratum for the month, and the other controls take up its weight', async () => {
       // A: treated 1/2, controls c1, c3, c4 = 1/3; B: 1 - 1; weights 2/3 and 1/3.

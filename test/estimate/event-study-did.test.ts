@@ -4,10 +4,10 @@
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, test } from 'vitest';
-import { Database, quoteLiteral } from '../../src/db/database.js';
-import { chiSquareUpperTail, fUpperTail } from '../../src/estimate/distributions.js';
 import type { Outcome } from '../../src/config/outcomes.js';
-import { estimateEventStudyDid, type EventStudyDidOptions } from '../../src/estimate/event-study-did.js';
+import { type Database, quoteLiteral } from '../../src/db/database.js';
+import { chiSquareUpperTail, fUpperTail } from '../../src/estimate/distributions.js';
+import { type EventStudyDidOptions, estimateEventStudyDid } from '../../src/estimate/event-study-did.js';
 import { weightObservedMonths } from '../../src/estimate/index.js';
 import { withDatabase } from '../support/delivery.js';
 
@@ -295,11 +295,11 @@ describe('event-study DiD by hand', () => {
 });
 
 describe('p-values of the pre-trend test', () => {
-  test.each(FIXTURES.distribution_checks.chi2)('chi-square $statistic on $df df has R\'s upper tail $p', ({ statistic, df, p }) => {
+  test.each(FIXTURES.distribution_checks.chi2)("chi-square $statistic on $df df has R's upper tail $p", ({ statistic, df, p }) => {
     expectRelativelyClose(chiSquareUpperTail(statistic, df), p, 'pchisq');
   });
 
-  test.each(FIXTURES.distribution_checks.f)('F $statistic on ($df1, $df2) df has R\'s upper tail $p', ({ statistic, df1, df2, p }) => {
+  test.each(FIXTURES.distribution_checks.f)("F $statistic on ($df1, $df2) df has R's upper tail $p", ({ statistic, df1, df2, p }) => {
     expectRelativelyClose(fUpperTail(statistic, df1, df2), p, 'pf');
   });
 });

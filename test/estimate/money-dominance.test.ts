@@ -43,7 +43,10 @@ describe('money dominance', () => {
   test('a total of zero euros is not dominated', async () => {
     const [row] = await withDatabase(async (db) => {
       await dominance(db, "('a', 1, 1.0)", "('a', 1, true, 0.00, 0.00, 0.00)");
-      return db.query<{ top_share: number }>('read', "select top_share from money_dominance where outcome = 'benefit_eur' and weighting = 'matched'");
+      return db.query<{ top_share: number }>(
+        'read',
+        "select top_share from money_dominance where outcome = 'benefit_eur' and weighting = 'matched'",
+      );
     });
     expect(row!.top_share).toBe(0);
   });

@@ -17,6 +17,7 @@ const SPELLS = {
 };
 
 /** Writes a delivery, then lets `edit` change its delivery.json. */
+// biome-ignore lint/suspicious/noExplicitAny: the edits reach into delivery.json as a broken sender would, type or not
 function deliveryWith(edit: (manifest: Record<string, any>) => void): string {
   const landing = makeTempDir();
   const dir = writeDelivery(landing, 'd1', [PERSONS, SPELLS], '2021-06-15');
@@ -37,10 +38,26 @@ describe('delivery.json', () => {
   });
 
   test.each([
-    ['a coverage that is not a month range', { benefit_spells: { from: '2008', to: '2021-05' } }, /coverage.benefit_spells.from: a month as YYYY-MM/],
-    ['a coverage whose from is after its to', { benefit_spells: { from: '2021-05', to: '2008-01' } }, /coverage.benefit_spells: from must not be after to/],
-    ['a coverage past the last month complete at the extract date', { benefit_spells: { from: '2008-01', to: '2021-06' } }, /coverage.benefit_spells.to: 2021-06 is after 2021-05/],
-    ['a coverage of an extract the delivery has no file of', { employment_periods: { from: '2008-01', to: '2021-05' } }, /coverage.employment_periods: no file of this extract/],
+    [
+      'a coverage that is not a month range',
+      { benefit_spells: { from: '2008', to: '2021-05' } },
+      /coverage.benefit_spells.from: a month as YYYY-MM/,
+    ],
+    [
+      'a coverage whose from is after its to',
+      { benefit_spells: { from: '2021-05', to: '2008-01' } },
+      /coverage.benefit_spells: from must not be after to/,
+    ],
+    [
+      'a coverage past the last month complete at the extract date',
+      { benefit_spells: { from: '2008-01', to: '2021-06' } },
+      /coverage.benefit_spells.to: 2021-06 is after 2021-05/,
+    ],
+    [
+      'a coverage of an extract the delivery has no file of',
+      { employment_periods: { from: '2008-01', to: '2021-05' } },
+      /coverage.employment_periods: no file of this extract/,
+    ],
     ['a coverage of an unknown extract', { payroll: { from: '2008-01', to: '2021-05' } }, /coverage: Unrecognized key: "payroll"/],
   ])('%s is refused', (_case, coverage, message) => {
     const landing = deliveryWith((manifest) => {

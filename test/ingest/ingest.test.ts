@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { describe, expect, test } from 'vitest';
 import { sha256OfFile } from '../../src/ingest/delivery-manifest.js';
 import { ingestDeliveries } from '../../src/ingest/index.js';
-import { makeTempDir, withDatabase, writeDelivery, type TestFile } from '../support/delivery.js';
+import { makeTempDir, type TestFile, withDatabase, writeDelivery } from '../support/delivery.js';
 
 const persons: TestFile = {
   name: 'persons.csv',
@@ -134,7 +134,9 @@ describe('ingestDeliveries', () => {
       await ingestDeliveries(db, { landing, deliveries: 'all', runId: 'r' });
       return {
         accepted: await db.query('read', 'select hours_paid::varchar as hours, wage_eur::varchar as wage from employment_periods'),
-        rejected: await db.query('read', 'select line_number::int as line, rule_id from rejects where extract = $extract', { extract: 'employment_periods' }),
+        rejected: await db.query('read', 'select line_number::int as line, rule_id from rejects where extract = $extract', {
+          extract: 'employment_periods',
+        }),
       };
     });
     expect(rows.accepted).toEqual([{ hours: '47.995000', wage: '1234.567891' }]);

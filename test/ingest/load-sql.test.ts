@@ -5,9 +5,9 @@
  * file's coverage is recorded, stated or read from its rows.
  */
 import { describe, expect, test } from 'vitest';
+import type { Database } from '../../src/db/database.js';
 import { ingestDeliveries } from '../../src/ingest/index.js';
 import { linkStage } from '../../src/link/index.js';
-import type { Database } from '../../src/db/database.js';
 import { makeTempDir, type TestFile, withDatabase, writeDelivery } from '../support/delivery.js';
 import { demoStudy } from '../support/warehouse.js';
 
@@ -31,26 +31,37 @@ const inForce = (db: Database, sql: string) => db.query<Record<string, unknown>>
 describe('a later delivery', () => {
   test('replaces the version of a key in force and keeps the old one with the delivery that superseded it', async () => {
     const landing = makeTempDir();
-    writeDelivery(landing, 'd1', [persons(['P1,1980,F,,,,', 'P2,1970,M,,,,']), spells(['S1,P1,WGA,2014-01-01,,1500.00,MENTAL'])], '2018-06-30');
+    writeDelivery(
+      landing,
+      'd1',
+      [persons(['P1,1980,F,,,,', 'P2,1970,M,,,,']), spells(['S1,P1,WGA,2014-01-01,,1500.00,MENTAL'])],
+      '2018-06-30',
+    );
     writeDelivery(
       landing,
       'd2',
-      [
-        persons(['P1,1980,F,,,2019-03-31,', 'P2,1970,M,,,,', 'P3,1990,X,,,,']),
-        spells(['S1,P1,WGA,2014-01-01,2019-03-31,1500.00,MENTAL']),
-      ],
+      [persons(['P1,1980,F,,,2019-03-31,', 'P2,1970,M,,,,', 'P3,1990,X,,,,']), spells(['S1,P1,WGA,2014-01-01,2019-03-31,1500.00,MENTAL'])],
       '2021-06-30',
     );
     await withDatabase(async (db) => {
       const report = await ingest(db, landing);
-      const counts = report.files.map((file) => [file.delivery_id, file.extract, file.rows_inserted, file.rows_replaced, file.rows_unchanged, file.rows_stale]);
+      const counts = report.files.map((file) => [
+        file.delivery_id,
+        file.extract,
+        file.rows_inserted,
+        file.rows_replaced,
+        file.rows_unchanged,
+        file.rows_stale,
+      ]);
       expect(counts).toEqual([
         ['d1', 'benefit_spells', 1, 0, 0, 0],
         ['d1', 'persons', 2, 0, 0, 0],
         ['d2', 'benefit_spells', 0, 1, 0, 0],
         ['d2', 'persons', 1, 1, 1, 0],
       ]);
-      expect(await inForce(db, "select person_id, strftime(death_date, '%Y-%m-%d') as death, delivery_id from persons order by person_id")).toEqual([
+      expect(
+        await inForce(db, "select person_id, strftime(death_date, '%Y-%m-%d') as death, delivery_id from persons order by person_id"),
+      ).toEqual([
         { person_id: 'P1', death: '2019-03-31', delivery_id: 'd2' },
         { person_id: 'P2', death: null, delivery_id: 'd1' },
         { person_id: 'P3', death: null, delivery_id: 'd2' },
@@ -115,18 +126,29 @@ describe('a later delivery', () => {
 
 describe('rows whose person arrives later', () => {
   test('are kept as orphans, and link once a later delivery brings the person, in whatever order the deliveries load', async () => {
-    for (const [early, late] of [['d1', 'd2'], ['d2', 'd1']]) {
+    for (const [early, late] of [
+      ['d1', 'd2'],
+      ['d2', 'd1'],
+    ]) {
       const landing = makeTempDir();
       // The earlier extract has P2's spell but not yet P2; the later one has P2.
-      writeDelivery(landing, early!, [persons(['P1,1980,F,,,,']), spells(['S1,P1,WGA,2014-01-01,,1500.00,', 'S2,P2,ZW,2015-01-01,,1500.00,'])], '2018-06-30');
+      writeDelivery(
+        landing,
+        early!,
+        [persons(['P1,1980,F,,,,']), spells(['S1,P1,WGA,2014-01-01,,1500.00,', 'S2,P2,ZW,2015-01-01,,1500.00,'])],
+        '2018-06-30',
+      );
       writeDelivery(landing, late!, [persons(['P1,1980,F,,,,', 'P2,1970,M,,,,'], 'full')], '2021-06-30');
       await withDatabase(async (db) => {
         await ingest(db, landing);
         await linkStage.run({ db, study: demoStudy(), runId: 'r', landing });
-        expect(await inForce(db, 'select spell_id from benefit_spells order by spell_id')).toEqual([{ spell_id: 'S1' }, { spell_id: 'S2' }]);
-        expect(await inForce(db, "select orphan_rows::int as orphans, linked_rows::int as linked from linkage where extract = 'benefit_spells'")).toEqual([
-          { orphans: 0, linked: 2 },
+        expect(await inForce(db, 'select spell_id from benefit_spells order by spell_id')).toEqual([
+          { spell_id: 'S1' },
+          { spell_id: 'S2' },
         ]);
+        expect(
+          await inForce(db, "select orphan_rows::int as orphans, linked_rows::int as linked from linkage where extract = 'benefit_spells'"),
+        ).toEqual([{ orphans: 0, linked: 2 }]);
         expect(await db.count('rejects')).toBe(0);
       });
     }
@@ -138,9 +160,9 @@ describe('rows whose person arrives later', () => {
     await withDatabase(async (db) => {
       await ingest(db, landing);
       await linkStage.run({ db, study: demoStudy(), runId: 'r', landing });
-      expect(await inForce(db, "select rows_in_force::int as rows, orphan_rows::int as orphans from linkage where extract = 'benefit_spells'")).toEqual([
-        { rows: 2, orphans: 1 },
-      ]);
+      expect(
+        await inForce(db, "select rows_in_force::int as rows, orphan_rows::int as orphans from linkage where extract = 'benefit_spells'"),
+      ).toEqual([{ rows: 2, orphans: 1 }]);
     });
   });
 });
@@ -154,7 +176,9 @@ describe('a full file', () => {
       const report = await ingest(db, landing);
       expect(report.files.at(-1)).toMatchObject({ mode: 'full', rows_inserted: 1, rows_unchanged: 1, rows_withdrawn: 1 });
       expect(await inForce(db, 'select person_id from persons order by person_id')).toEqual([{ person_id: 'P1' }, { person_id: 'P3' }]);
-      expect(await inForce(db, 'select person_id, superseded_by from persons_superseded')).toEqual([{ person_id: 'P2', superseded_by: 'd2' }]);
+      expect(await inForce(db, 'select person_id, superseded_by from persons_superseded')).toEqual([
+        { person_id: 'P2', superseded_by: 'd2' },
+      ]);
     });
   });
 

@@ -2,7 +2,11 @@ import { describe, expect, test } from 'vitest';
 import { balanceFeatures, computeBalance } from '../../src/match/balance-statistics.js';
 
 const balanceOf = (values: number[], treated: number[], weights = values.map(() => 1)) =>
-  computeBalance([{ covariate: 'x', level: null, values: Float64Array.from(values) }], Uint8Array.from(treated), Float64Array.from(weights))[0]!;
+  computeBalance(
+    [{ covariate: 'x', level: null, values: Float64Array.from(values) }],
+    Uint8Array.from(treated),
+    Float64Array.from(weights),
+  )[0]!;
 
 describe('computeBalance', () => {
   test('a 0/1 variable is standardised by sqrt(p(1-p)) of the treated, has no variance ratio, and eCDF max = |mean difference|', () => {

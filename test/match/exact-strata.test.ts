@@ -18,6 +18,8 @@ test('exact strata: treated weigh 1, controls n_treated/n_controls scaled to sum
   const cells = Int32Array.of(0, 0, 0, 1, 1, 1, 1, 2, 3);
   const { weights, subclass } = matchExactStrata(treated, cells);
   // raw control weights 2 and 1/3 x 3 sum to 3 over 4 matched controls: scale 4/3
-  expect([...weights].map((weight) => Number(weight.toFixed(12)))).toEqual([1, 1, 2.666666666667, 1, 0.444444444444, 0.444444444444, 0.444444444444, 0, 0]);
+  expect([...weights].map((weight) => Number(weight.toFixed(12)))).toEqual([
+    1, 1, 2.666666666667, 1, 0.444444444444, 0.444444444444, 0.444444444444, 0, 0,
+  ]);
   expect([...subclass]).toEqual([1, 1, 1, 2, 2, 2, 2, 0, 0]);
 });

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, test, vi } from 'vitest';
 import yargs from 'yargs';
 import { matchCommand } from '../../src/cli/match-command.js';
-import { PipelineFailure, type PipelineError } from '../../src/errors.js';
+import { type PipelineError, PipelineFailure } from '../../src/errors.js';
 
 const workDir = mkdtempSync(join(tmpdir(), 'ipslink-match-'));
 afterAll(() => rmSync(workDir, { recursive: true, force: true }));
@@ -48,8 +48,14 @@ function writeVariant(source: string, name: string, options: { dropId: boolean; 
   let body = rows.map(keep);
   if (options.shuffleSeed !== undefined) {
     let state = options.shuffleSeed;
-    const random = () => ((state = (state * 1_103_515_245 + 12_345) % 2 ** 31) / 2 ** 31);
-    body = body.map((line) => [random(), line] as const).sort(([a], [b]) => a - b).map(([, line]) => line);
+    const random = () => {
+      state = (state * 1_103_515_245 + 12_345) % 2 ** 31;
+      return state / 2 ** 31;
+    };
+    body = body
+      .map((line) => [random(), line] as const)
+      .sort(([a], [b]) => a - b)
+      .map(([, line]) => line);
   }
   const path = join(workDir, name);
   writeFileSync(path, `${[keep(header!), ...body].join('\n')}\n`);
@@ -58,7 +64,10 @@ function writeVariant(source: string, name: string, options: { dropId: boolean; 
 
 describe('row order never matters', () => {
   test.each([
-    ['lalonde.csv', ['--treatment', 'treat', '--covariates', 'age,educ,race,married,nodegree,re74,re75', '--ratio', '2', '--caliper', '0.2']],
+    [
+      'lalonde.csv',
+      ['--treatment', 'treat', '--covariates', 'age,educ,race,married,nodegree,re74,re75', '--ratio', '2', '--caliper', '0.2'],
+    ],
     ['ties.csv', ['--treatment', 'treated', '--covariates', 'age_band,sex,worked_12m', '--ratio', '2', '--order', 'data']],
     ['synthetic.csv', ['--treatment', 'treated', '--covariates', 'age,region,benefit_months,wage_eur_12m', '--exact', 'sex', '--replace']],
   ])('%s without ids, shuffled: the same output rows and the same printed table', async (source, options) => {
@@ -67,7 +76,10 @@ describe('row order never matters', () => {
     const printedOriginal = await runMatchCli(['--input', original, ...options, '--out', join(workDir, 'a', 'out.csv')]);
     const printedShuffled = await runMatchCli(['--input', shuffled, ...options, '--out', join(workDir, 'b', 'out.csv')]);
     expect(printedShuffled.replace(join(workDir, 'b'), '')).toBe(printedOriginal.replace(join(workDir, 'a'), ''));
-    const lines = (dir: string) => readFileSync(join(workDir, dir, 'out.csv'), 'utf8').trim().split('\n');
+    const lines = (dir: string) =>
+      readFileSync(join(workDir, dir, 'out.csv'), 'utf8')
+        .trim()
+        .split('\n');
     const [headerOriginal, ...rowsOriginal] = lines('a');
     const [headerShuffled, ...rowsShuffled] = lines('b');
     expect(headerShuffled).toBe(headerOriginal);
@@ -90,7 +102,18 @@ test('the output holds the input columns plus ps, weight and subclass, in the in
 
 test('--method exact leaves ps empty and numbers the strata', async () => {
   const out = join(workDir, 'exact.csv');
-  await runMatchCli(['--input', 'test/reference/matching/ties.csv', '--treatment', 'treated', '--covariates', 'sex,age_band', '--method', 'exact', '--out', out]);
+  await runMatchCli([
+    '--input',
+    'test/reference/matching/ties.csv',
+    '--treatment',
+    'treated',
+    '--covariates',
+    'sex,age_band',
+    '--method',
+    'exact',
+    '--out',
+    out,
+  ]);
   const [header, first] = readFileSync(out, 'utf8').split('\n');
   expect(header).toBe('id,treated,age_band,sex,worked_12m,ps,weight,subclass');
   expect(first).toMatch(/^1,0,3,F,0,,[0-9.]+,[0-9]+$/);
@@ -108,10 +131,25 @@ describe('bad input gives one named error and writes nothing', () => {
   const fileName = (name: string) => `${name.replaceAll(/[^a-z0-9]+/g, '-')}.csv`;
 
   test.each([
-    ['a treatment coded 0/1/2/yes', base.map((line, i) => (i === 1 ? '0,2,0,0,x' : i === 2 ? '1,yes,1,3,y' : line)), ['--covariates', 'a,b'], { code: 'match_treatment_not_binary', column: 't', count: 2 }],
-    ['a missing covariate value', base.map((line, i) => (i === 5 ? '4,0,,1,x' : line)), ['--covariates', 'a,b'], { code: 'match_missing_values', column: 'a', count: 1 }],
+    [
+      'a treatment coded 0/1/2/yes',
+      base.map((line, i) => (i === 1 ? '0,2,0,0,x' : i === 2 ? '1,yes,1,3,y' : line)),
+      ['--covariates', 'a,b'],
+      { code: 'match_treatment_not_binary', column: 't', count: 2 },
+    ],
+    [
+      'a missing covariate value',
+      base.map((line, i) => (i === 5 ? '4,0,,1,x' : line)),
+      ['--covariates', 'a,b'],
+      { code: 'match_missing_values', column: 'a', count: 1 },
+    ],
     ['an unknown covariate', base, ['--covariates', 'a,nope'], { code: 'match_columns_missing', columns: ['nope'] }],
-    ['a covariate that is a combination of others', base.map((line, i) => (i === 0 ? `${line},c` : `${line},${2 * Number(line.split(',')[2]) - Number(line.split(',')[3])}`)), ['--covariates', 'a,b,c'], { code: 'ps_rank_deficient', column: 'c', combination: ['a', 'b'] }],
+    [
+      'a covariate that is a combination of others',
+      base.map((line, i) => (i === 0 ? `${line},c` : `${line},${2 * Number(line.split(',')[2]) - Number(line.split(',')[3])}`)),
+      ['--covariates', 'a,b,c'],
+      { code: 'ps_rank_deficient', column: 'c', combination: ['a', 'b'] },
+    ],
     ['a level holding only controls', base, ['--covariates', 'a,g'], { code: 'ps_separation', column: 'g=z' }],
   ])('%s', async (name, lines, options, expected) => {
     const input = csv(fileName(name), lines);
@@ -122,7 +160,20 @@ describe('bad input gives one named error and writes nothing', () => {
   });
 
   test('--ratio with --method exact is a usage error', async () => {
-    const error = await errorOfCli(['--input', 'x.csv', '--treatment', 't', '--covariates', 'a', '--method', 'exact', '--ratio', '2', '--out', 'y.csv']);
+    const error = await errorOfCli([
+      '--input',
+      'x.csv',
+      '--treatment',
+      't',
+      '--covariates',
+      'a',
+      '--method',
+      'exact',
+      '--ratio',
+      '2',
+      '--out',
+      'y.csv',
+    ]);
     expect(error).toMatchObject({ code: 'usage' });
   });
 });

@@ -1,5 +1,5 @@
 import { describe, expect, test } from 'vitest';
-import { PipelineFailure, type PipelineError } from '../../src/errors.js';
+import { type PipelineError, PipelineFailure } from '../../src/errors.js';
 import { buildDesignMatrix, type CovariateColumn } from '../../src/match/design-matrix.js';
 import { checkFullRank, fitPropensityScore, inverseLogit } from '../../src/match/propensity-score.js';
 
@@ -25,7 +25,7 @@ describe('fitPropensityScore', () => {
     const fit = fitPropensityScore(buildDesignMatrix([numeric('x', x), { name: 'group', kind: 'categorical', values: group }]), treated);
     expect(fit.columnNames).toEqual(['(Intercept)', 'x', 'group=b', 'group=c']);
     expect(fit.iterations).toBeLessThanOrEqual(6);
-    fit.probabilities.forEach((probability, unit) => expect(probability).toBe(inverseLogit(fit.linearPredictor[unit]!)));
+    for (const [unit, probability] of fit.probabilities.entries()) expect(probability).toBe(inverseLogit(fit.linearPredictor[unit]!));
   });
 
   test('a level with only controls is quasi-complete separation, named by its dummy column', () => {
@@ -36,7 +36,9 @@ describe('fitPropensityScore', () => {
 
   test('a covariate that splits the arms perfectly is complete separation, named', () => {
     const complete = Uint8Array.from(x, (value) => (value > 0 ? 1 : 0));
-    const error = errorOf(() => fitPropensityScore(buildDesignMatrix([numeric('x', x), { name: 'group', kind: 'categorical', values: group }]), complete));
+    const error = errorOf(() =>
+      fitPropensityScore(buildDesignMatrix([numeric('x', x), { name: 'group', kind: 'categorical', values: group }]), complete),
+    );
     expect(error).toMatchObject({ code: 'ps_separation', column: 'x' });
   });
 
@@ -50,7 +52,11 @@ describe('fitPropensityScore', () => {
 
   test('a constant covariate is aliased with the intercept', () => {
     const design = buildDesignMatrix([numeric('x', x), numeric('year', new Float64Array(UNITS).fill(2019))]);
-    expect(errorOf(() => fitPropensityScore(design, treated))).toEqual({ code: 'ps_rank_deficient', column: 'year', combination: ['(Intercept)'] });
+    expect(errorOf(() => fitPropensityScore(design, treated))).toEqual({
+      code: 'ps_rank_deficient',
+      column: 'year',
+      combination: ['(Intercept)'],
+    });
   });
 });
 

@@ -7,9 +7,9 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, test } from 'vitest';
-import { covariateLabel } from '../../src/match/design-matrix.js';
 import { csvMatchInput, readCsvTable } from '../../src/match/csv-table.js';
-import { matchTable, type MatchOutput } from '../../src/match/engine.js';
+import { covariateLabel } from '../../src/match/design-matrix.js';
+import { type MatchOutput, matchTable } from '../../src/match/engine.js';
 import type { TreatedOrder } from '../../src/match/nearest-neighbour.js';
 import { withDatabase } from '../support/delivery.js';
 
@@ -76,7 +76,9 @@ function subclassPartition(ids: readonly number[], subclass: readonly (number | 
 test('the fixtures cover every setting of the brief', () => {
   const kinds = fixtures.map((fixture) => fixture.case);
   expect(kinds.length).toBeGreaterThanOrEqual(15);
-  expect(fixtures.some((fixture) => fixture.method === 'nearest' && fixture.ratio === 1 && !fixture.replace && fixture.caliper === null)).toBe(true);
+  expect(
+    fixtures.some((fixture) => fixture.method === 'nearest' && fixture.ratio === 1 && !fixture.replace && fixture.caliper === null),
+  ).toBe(true);
   expect(fixtures.some((fixture) => fixture.ratio === 2 && fixture.caliper === 0.2)).toBe(true);
   expect(fixtures.some((fixture) => fixture.replace === true)).toBe(true);
   expect(fixtures.some((fixture) => fixture.method === 'nearest' && fixture.exact.length > 0)).toBe(true);
@@ -111,7 +113,7 @@ async function matchFixture(fixture: Fixture): Promise<FileOrderResult> {
     const { fileRows } = table;
     const inFileOrder = <T extends Float64Array | Int32Array>(values: T, make: (length: number) => T): T => {
       const ordered = make(values.length);
-      fileRows.forEach((row, unit) => (ordered[row] = values[unit]!));
+      for (const [unit, row] of fileRows.entries()) ordered[row] = values[unit]!;
       return ordered;
     };
     let matchedControls: Map<number, number[]> | null = null;
@@ -121,7 +123,11 @@ async function matchFixture(fixture: Fixture): Promise<FileOrderResult> {
       matchedControls = new Map();
       treatedUnits.forEach((unit, index) => {
         const controls = [...matchMatrix.subarray(index * ratio, (index + 1) * ratio)].filter((control) => control >= 0);
-        if (controls.length) matchedControls!.set(fileRows[unit]!, controls.map((control) => fileRows[control]!));
+        if (controls.length)
+          matchedControls!.set(
+            fileRows[unit]!,
+            controls.map((control) => fileRows[control]!),
+          );
       });
     }
     return {
@@ -162,7 +168,8 @@ describe.each(fixtures.map((fixture) => [fixture.case, fixture] as const))('%s a
       expect(result.ps).toBeNull();
       return;
     }
-    fixture.units.ps.forEach((expected, index) => expectRelativelyClose(result.ps![index]!, expected, 1e-6, `ps of id ${ids[index]}`));
+    for (const [index, expected] of fixture.units.ps.entries())
+      expectRelativelyClose(result.ps![index]!, expected, 1e-6, `ps of id ${ids[index]}`);
     expectRelativelyClose(result.output.caliperLogit, fixture.caliper_logit, 1e-9, 'caliper');
   });
 
@@ -177,7 +184,9 @@ describe.each(fixtures.map((fixture) => [fixture.case, fixture] as const))('%s a
       expect(result.matchedControls).toBeNull();
       return;
     }
-    const expected = fixture.matches.filter((match) => match.controls.length > 0).map((match) => `${match.treated}:${match.controls.join(',')}`);
+    const expected = fixture.matches
+      .filter((match) => match.controls.length > 0)
+      .map((match) => `${match.treated}:${match.controls.join(',')}`);
     const actual = [...result.matchedControls!.entries()]
       .sort(([a], [b]) => ids[a]! - ids[b]!)
       .map(([treated, controls]) => `${ids[treated]}:${controls.map((control) => ids[control]).join(',')}`);

@@ -43,7 +43,17 @@ async function panel(rows: WarehouseRows, censoringEventMonth: number | null, mo
 
 /** One payroll period of 60 hours in March 2013 (event month 2). */
 function period(period_id: string, start: string, end: string, hours: number): Record<string, string | number> {
-  return { period_id, person_id: 'P', job_id: 'J', employer_id: 'E', period_start: start, period_end: end, hours_paid: hours, wage_eur: 10 * hours, job_type: 'REGULAR' };
+  return {
+    period_id,
+    person_id: 'P',
+    job_id: 'J',
+    employer_id: 'E',
+    period_start: start,
+    period_end: end,
+    hours_paid: hours,
+    wage_eur: 10 * hours,
+    job_type: 'REGULAR',
+  };
 }
 
 const SPELLS: WarehouseRows = {
@@ -59,10 +69,40 @@ const SPELLS: WarehouseRows = {
 describe('the panel', () => {
   test('on_benefit and benefit_eur count the qualifying benefits; the any_ outcomes count WW too', async () => {
     expect(await panel(SPELLS, null, [2, 5, 6])).toEqual([
-      { event_month: 2, observed: true, employed_any: true, employed_48h: true, hours: 60, on_benefit: true, benefit_eur: 1500, on_any_benefit: true, any_benefit_eur: 1500 },
-      { event_month: 5, observed: true, employed_any: false, employed_48h: false, hours: 0, on_benefit: true, benefit_eur: 1500, on_any_benefit: true, any_benefit_eur: 1500 },
+      {
+        event_month: 2,
+        observed: true,
+        employed_any: true,
+        employed_48h: true,
+        hours: 60,
+        on_benefit: true,
+        benefit_eur: 1500,
+        on_any_benefit: true,
+        any_benefit_eur: 1500,
+      },
+      {
+        event_month: 5,
+        observed: true,
+        employed_any: false,
+        employed_48h: false,
+        hours: 0,
+        on_benefit: true,
+        benefit_eur: 1500,
+        on_any_benefit: true,
+        any_benefit_eur: 1500,
+      },
       // WW for 16 of July's 31 days: 3100 x 16 / 31 = 1600
-      { event_month: 6, observed: true, employed_any: false, employed_48h: false, hours: 0, on_benefit: false, benefit_eur: 0, on_any_benefit: true, any_benefit_eur: 1600 },
+      {
+        event_month: 6,
+        observed: true,
+        employed_any: false,
+        employed_48h: false,
+        hours: 0,
+        on_benefit: false,
+        benefit_eur: 0,
+        on_any_benefit: true,
+        any_benefit_eur: 1600,
+      },
     ]);
   });
 
@@ -88,7 +128,10 @@ describe('the panel', () => {
 
   test('a month outside the coverage of either extract is not observed, never read as zero', async () => {
     const rows = await panel(
-      { ...SPELLS, coverage: { employment_periods: { from: '2000-01', to: '2013-04' }, benefit_spells: { from: '2013-03', to: '2021-05' } } },
+      {
+        ...SPELLS,
+        coverage: { employment_periods: { from: '2000-01', to: '2013-04' }, benefit_spells: { from: '2013-03', to: '2021-05' } },
+      },
       null,
       [1, 2, 3, 4],
     );

@@ -61,7 +61,10 @@ describe('table contracts', () => {
 
   test('a header that names a table its stage does not declare is caught', () => {
     const stage = studyPipeline.find((candidate) => candidate.name === 'link')!;
-    const { reads, writes } = parseSqlContract('-- Counts.\n-- Reads: coverage_spans, cohort. Writes: linkage,\n-- scratch_table (temporary).\nselect 1;', 'x.sql');
+    const { reads, writes } = parseSqlContract(
+      '-- Counts.\n-- Reads: coverage_spans, cohort. Writes: linkage,\n-- scratch_table (temporary).\nselect 1;',
+      'x.sql',
+    );
     expect({ reads, writes }).toEqual({ reads: ['coverage_spans', 'cohort'], writes: ['linkage', 'scratch_table'] });
     expect(reads.filter((table) => !stage.reads.includes(table) && !declares(stage, table))).toEqual(['cohort']);
     expect(writes.filter((table) => !declares(stage, table))).toEqual(['scratch_table']);

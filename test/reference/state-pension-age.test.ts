@@ -10,8 +10,25 @@ import { withDatabase } from '../support/delivery.js';
 
 /** The statutory age per calendar year, in months over 65 years. */
 const MONTHS_OVER_65_BY_YEAR: Record<number, number> = {
-  2012: 0, 2013: 1, 2014: 2, 2015: 3, 2016: 6, 2017: 9, 2018: 12, 2019: 16, 2020: 16, 2021: 16,
-  2022: 19, 2023: 22, 2024: 24, 2025: 24, 2026: 24, 2027: 24, 2028: 27, 2029: 27, 2030: 27,
+  2012: 0,
+  2013: 1,
+  2014: 2,
+  2015: 3,
+  2016: 6,
+  2017: 9,
+  2018: 12,
+  2019: 16,
+  2020: 16,
+  2021: 16,
+  2022: 19,
+  2023: 22,
+  2024: 24,
+  2025: 24,
+  2026: 24,
+  2027: 24,
+  2028: 27,
+  2029: 27,
+  2030: 27,
 };
 
 describe('the state-pension age by birth month', () => {

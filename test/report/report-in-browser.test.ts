@@ -19,7 +19,11 @@ let reportPath: string;
 beforeAll(async () => {
   const work = makeTempDir('ipslink-report-');
   await synthesizeDelivery({ outDir: join(work, 'landing', 'synth-5'), persons: 6000, seed: 5 });
-  const { runDir } = await runStudy({ loaded: loadStudyConfig('config/demo-nearest.yaml'), landing: join(work, 'landing'), output: join(work, 'out') });
+  const { runDir } = await runStudy({
+    loaded: loadStudyConfig('config/demo-nearest.yaml'),
+    landing: join(work, 'landing'),
+    output: join(work, 'out'),
+  });
   reportPath = join(runDir, 'export', 'report.html');
 }, 180_000);
 
@@ -27,7 +31,15 @@ describe.skipIf(!existsSync(CHROMIUM))('report.html in headless Chromium', () =>
   test('renders every section and figure with no console error and no network request', async () => {
     const browser = await chromium.launch({
       executablePath: CHROMIUM,
-      args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+      args: [
+        '--no-sandbox',
+        '--disable-gpu',
+        '--disable-quic',
+        '--no-first-run',
+        '--disable-background-networking',
+        '--disable-component-update',
+        '--disable-sync',
+      ],
     });
     try {
       const page = await browser.newPage({ viewport: { width: 1200, height: 900 } });

@@ -67,7 +67,14 @@ describe('the demo study on a synthetic delivery', () => {
 
   test('the matched 95% CI contains the planted effect at months 12, 24 and 36; the unadjusted difference does not', async () => {
     const truth = JSON.parse(readFileSync(join(truthDir, 'truth.json'), 'utf8'));
-    const effects = await queryParquet<{ outcome: string; estimator: string; event_month: number; estimate: number; ci_low: number; ci_high: number }>(
+    const effects = await queryParquet<{
+      outcome: string;
+      estimator: string;
+      event_month: number;
+      estimate: number;
+      ci_low: number;
+      ci_high: number;
+    }>(
       join(firstRunDir, 'export', 'effects.parquet'),
       "select outcome, estimator, event_month, estimate, ci_low, ci_high from $file where event_month in (12, 24, 36) and outcome in ('employed_any', 'employed_48h')",
     );
@@ -85,7 +92,12 @@ describe('the demo study on a synthetic delivery', () => {
 
   test('the matched 95% CIs of employed_any, employed_48h and on_benefit cover the planted effect among observed persons at months 6 to 36 near the nominal rate', async () => {
     const truth = JSON.parse(readFileSync(join(truthDir, 'truth.json'), 'utf8')) as Truth;
-    const effects = await queryParquet<{ outcome: 'employed_any' | 'employed_48h' | 'on_benefit'; event_month: number; ci_low: number; ci_high: number }>(
+    const effects = await queryParquet<{
+      outcome: 'employed_any' | 'employed_48h' | 'on_benefit';
+      event_month: number;
+      ci_low: number;
+      ci_high: number;
+    }>(
       join(firstRunDir, 'export', 'effects.parquet'),
       "select outcome, event_month, ci_low, ci_high from $file where estimator = 'matched_att' and event_month between 6 and 36 and outcome in ('employed_any', 'employed_48h', 'on_benefit')",
     );
@@ -101,7 +113,14 @@ describe('the demo study on a synthetic delivery', () => {
 
   test("subgroup levels' 95% CIs cover their own planted effects at months 12, 24 and 36 near the nominal rate", async () => {
     const truth = JSON.parse(readFileSync(join(truthDir, 'truth.json'), 'utf8')) as Truth;
-    const levels = await queryParquet<{ subgroup: string; level: string; outcome: 'employed_any' | 'employed_48h'; event_month: number; ci_low: number; ci_high: number }>(
+    const levels = await queryParquet<{
+      subgroup: string;
+      level: string;
+      outcome: 'employed_any' | 'employed_48h';
+      event_month: number;
+      ci_low: number;
+      ci_high: number;
+    }>(
       join(firstRunDir, 'export', 'subgroup_effects.parquet'),
       "select subgroup, level, outcome, event_month, ci_low, ci_high from $file where estimator = 'matched_att' and event_month in (12, 24, 36)",
     );
@@ -118,7 +137,10 @@ describe('the demo study on a synthetic delivery', () => {
       .map((dir) => JSON.parse(readFileSync(join(dir, 'delivery.json'), 'utf8')) as { files: { row_count: number }[] })
       .flatMap((delivery) => delivery.files)
       .reduce((total, file) => total + file.row_count, 0);
-    const [first] = await queryParquet<{ n: number }>(join(firstRunDir, 'export', 'attrition.parquet'), 'select n::double as n from $file order by step_no limit 1');
+    const [first] = await queryParquet<{ n: number }>(
+      join(firstRunDir, 'export', 'attrition.parquet'),
+      'select n::double as n from $file order by step_no limit 1',
+    );
     expect(first!.n).toBe(deliveredRows);
     const [ledger] = await queryParquet<{ rows: number; without_reason: number }>(
       join(firstRunDir, 'restricted', 'rejects.parquet'),
@@ -138,8 +160,12 @@ describe('the demo study on a synthetic delivery', () => {
   });
 
   test('the summary shows the rows superseded, the coverage and the censoring by the end of the follow-up', () => {
-    expect(firstSummary).toMatch(/^rows superseded by later deliveries: persons [\d,]+, benefit_spells [\d,]+, employment_periods [\d,]+, trajectories [\d,]+$/m);
-    expect(firstSummary).toMatch(/^coverage: benefit_spells 2008-01\.\.2021-06 \(delivery\.json\), employment_periods 2010-07\.\.2021-06 \(delivery\.json\)/m);
+    expect(firstSummary).toMatch(
+      /^rows superseded by later deliveries: persons [\d,]+, benefit_spells [\d,]+, employment_periods [\d,]+, trajectories [\d,]+$/m,
+    );
+    expect(firstSummary).toMatch(
+      /^coverage: benefit_spells 2008-01\.\.2021-06 \(delivery\.json\), employment_periods 2010-07\.\.2021-06 \(delivery\.json\)/m,
+    );
     expect(firstSummary).toMatch(/^ {2}IPS: [\d,]+ of [\d,]+ observed; [\d,]+ died, [\d,]+ emigrated, [\d,]+ reached state-pension age/m);
     expect(firstSummary).toMatch(/^ {2}TVR persons who started IPS by then: [\d,]+$/m);
   });
@@ -197,7 +223,11 @@ describe('a bad input stops the run with one line naming the problem, and curren
     const bytes = readFileSync(file);
     bytes.writeUInt8(bytes.readUInt8(bytes.length - 5) ^ 0xff, bytes.length - 5);
     writeFileSync(file, bytes);
-    expectRefused(['--config', 'config/demo.yaml', '--landing', copy], /^ipslink: synth-\d+\.1\/trajectories.csv.gz: sha256 is [0-9a-f]{12}…, delivery.json says/, 4);
+    expectRefused(
+      ['--config', 'config/demo.yaml', '--landing', copy],
+      /^ipslink: synth-\d+\.1\/trajectories.csv.gz: sha256 is [0-9a-f]{12}…, delivery.json says/,
+      4,
+    );
   });
 
   test('a missing file', () => {
@@ -215,7 +245,12 @@ describe('a bad input stops the run with one line naming the problem, and curren
 
 describe('the command line', () => {
   test('query answers SQL over a published run through views', () => {
-    const result = cli(['query', '--run', join(work, 'out', 'current'), "select count(*) as n from effects where estimator = 'matched_att'"]);
+    const result = cli([
+      'query',
+      '--run',
+      join(work, 'out', 'current'),
+      "select count(*) as n from effects where estimator = 'matched_att'",
+    ]);
     expect(result.status).toBe(0);
     expect(result.stdout.trim().split('\n')).toEqual(['n', String(OUTCOMES.length * 61)]);
   });
@@ -252,12 +287,18 @@ describe('the codebook', () => {
       ...EXPORT_TABLES.map((table) => ({ file: `${table.name}.parquet`, area: 'export', columns: table.columns })),
       ...RESTRICTED_TABLES.map((table) => ({ ...table, area: 'restricted' })),
     ];
-    expect(readdirSync(join(firstRunDir, 'export')).filter((file) => file.endsWith('.parquet')).sort()).toEqual(
-      EXPORT_TABLES.map((table) => `${table.name}.parquet`).sort(),
-    );
+    expect(
+      readdirSync(join(firstRunDir, 'export'))
+        .filter((file) => file.endsWith('.parquet'))
+        .sort(),
+    ).toEqual(EXPORT_TABLES.map((table) => `${table.name}.parquet`).sort());
     for (const output of outputs) {
-      const path = output.file === 'panel' ? join(firstRunDir, output.area, 'panel', '**', '*.parquet') : join(firstRunDir, output.area, output.file);
-      const columns = await queryParquet<{ column_name: string }>(path, `describe select * from read_parquet(${quoteLiteral(path)}, hive_partitioning = true)`);
+      const path =
+        output.file === 'panel' ? join(firstRunDir, output.area, 'panel', '**', '*.parquet') : join(firstRunDir, output.area, output.file);
+      const columns = await queryParquet<{ column_name: string }>(
+        path,
+        `describe select * from read_parquet(${quoteLiteral(path)}, hive_partitioning = true)`,
+      );
       expect(columns.map((column) => column.column_name).sort(), output.file).toEqual(Object.keys(output.columns).sort());
     }
     const codebook = readFileSync(join(firstRunDir, 'export', 'codebook.md'), 'utf8');
@@ -272,11 +313,20 @@ describe('the codebook', () => {
 
 describe('the study tables and report', () => {
   test('table 2 shows effects.parquet, in percentage points to one decimal, cell by cell', async () => {
-    const effects = await queryParquet<{ outcome: string; estimator: string; event_month: number; estimate: number; ci_low: number; ci_high: number }>(
+    const effects = await queryParquet<{
+      outcome: string;
+      estimator: string;
+      event_month: number;
+      estimate: number;
+      ci_low: number;
+      ci_high: number;
+    }>(
       join(firstRunDir, 'export', 'effects.parquet'),
       "select outcome, estimator, event_month, estimate, ci_low, ci_high from $file where outcome in ('employed_any', 'employed_48h') and event_month in (6, 12, 18, 24, 30, 36) order by outcome, event_month, estimator",
     );
-    const lines = readFileSync(join(firstRunDir, 'export', 'tables', 'table2_effects.csv'), 'utf8').trim().split('\n');
+    const lines = readFileSync(join(firstRunDir, 'export', 'tables', 'table2_effects.csv'), 'utf8')
+      .trim()
+      .split('\n');
     expect(lines[0]).toBe('outcome,month,estimator,estimate_pp,ci_low_pp,ci_high_pp,n_treated,n_control');
     const pp = (value: number) => (Math.round(100 * value * 10) / 10 + 0).toFixed(1);
     expect(lines.slice(1).map((line) => line.split(',').slice(0, 6).join(','))).toEqual(
@@ -285,17 +335,28 @@ describe('the study tables and report', () => {
   });
 
   test('table 4 shows subgroup_effects.parquet per level and report month', async () => {
-    const effects = await queryParquet<{ subgroup: string; level: string; outcome: string; estimate: number; ci_low: number; ci_high: number }>(
+    const effects = await queryParquet<{
+      subgroup: string;
+      level: string;
+      outcome: string;
+      estimate: number;
+      ci_low: number;
+      ci_high: number;
+    }>(
       join(firstRunDir, 'export', 'subgroup_effects.parquet'),
       "select subgroup, level, outcome, estimate, ci_low, ci_high from $file where estimator = 'matched_att' and event_month = 36 order by subgroup, level, outcome",
     );
-    const lines = readFileSync(join(firstRunDir, 'export', 'tables', 'table4_subgroups.csv'), 'utf8').trim().split('\n');
+    const lines = readFileSync(join(firstRunDir, 'export', 'tables', 'table4_subgroups.csv'), 'utf8')
+      .trim()
+      .split('\n');
     const header = lines[0]!.split(',');
     expect(header.slice(0, 6)).toEqual(['subgroup', 'level', 'matched_treated', 'matched_control', 'max_abs_smd', 'outcome']);
     const pp = (value: number) => (Math.round(100 * value * 10) / 10 + 0).toFixed(1);
     // Cells hold commas inside quotes ("9.5 [7.4, 11.7]"); the 36-month cell is the last quoted one.
     const rows = lines.slice(1).map((line) => [...line.split(',', 6).slice(0, 2), line.split(',')[5], line.match(/"([^"]*)",[^,"]*$/)![1]]);
-    expect(rows).toEqual(effects.map((row) => [row.subgroup, row.level, row.outcome, `${pp(row.estimate)} [${pp(row.ci_low)}, ${pp(row.ci_high)}]`]));
+    expect(rows).toEqual(
+      effects.map((row) => [row.subgroup, row.level, row.outcome, `${pp(row.estimate)} [${pp(row.ci_low)}, ${pp(row.ci_high)}]`]),
+    );
     expect(effects.length).toBe(2 * 11); // target group 3 levels, funder 2, provider 6
   });
 

@@ -26,9 +26,16 @@ async function read<Row>(file: string, sql: string): Promise<Row[]> {
 
 beforeAll(async () => {
   const work = makeTempDir('ipslink-redelivery-');
-  for (const [name, deliveries] of [['one', 1], ['two', 2]] as const) {
+  for (const [name, deliveries] of [
+    ['one', 1],
+    ['two', 2],
+  ] as const) {
     await synthesizeDelivery({ outDir: join(work, name, 'landing', `synth-${SEED}`), persons: PERSONS, seed: SEED, deliveries });
-    const result = await runStudy({ loaded: loadStudyConfig('config/demo.yaml'), landing: join(work, name, 'landing'), output: join(work, name, 'out') });
+    const result = await runStudy({
+      loaded: loadStudyConfig('config/demo.yaml'),
+      landing: join(work, name, 'landing'),
+      output: join(work, name, 'out'),
+    });
     runs[name] = result.runDir;
   }
 }, 300_000);
@@ -36,7 +43,9 @@ beforeAll(async () => {
 describe('two deliveries that add up to one corrected delivery', () => {
   test('give the same person-level tables, byte for byte', () => {
     const files = ['cohort.parquet', 'matches.parquet', 'subgroup_matches.parquet'];
-    const panel = readdirSync(join(runs.one, 'restricted', 'panel'), { recursive: true, encoding: 'utf8' }).filter((name) => name.endsWith('.parquet'));
+    const panel = readdirSync(join(runs.one, 'restricted', 'panel'), { recursive: true, encoding: 'utf8' }).filter((name) =>
+      name.endsWith('.parquet'),
+    );
     expect(panel.length).toBe(61);
     for (const file of [...files, ...panel.map((name) => join('panel', name))]) {
       expect(readFileSync(join(runs.two, 'restricted', file)).equals(readFileSync(join(runs.one, 'restricted', file))), file).toBe(true);
@@ -57,7 +66,9 @@ describe('two deliveries that add up to one corrected delivery', () => {
   test('give the same estimates, balance, costs and follow-up, byte for byte', () => {
     const bookkeeping = new Set(['attrition.parquet', 'linkage.parquet', 'disclosure.json', 'report.html']);
     const exported = readdirSync(join(runs.one, 'export')).filter((name) => /\.(parquet|arrow)$/.test(name) && !bookkeeping.has(name));
-    expect(exported).toEqual(expect.arrayContaining(['effects.parquet', 'effects.arrow', 'balance.parquet', 'costs.parquet', 'follow_up.parquet']));
+    expect(exported).toEqual(
+      expect.arrayContaining(['effects.parquet', 'effects.arrow', 'balance.parquet', 'costs.parquet', 'follow_up.parquet']),
+    );
     for (const file of exported) {
       expect(readFileSync(join(runs.two, 'export', file)).equals(readFileSync(join(runs.one, 'export', file))), file).toBe(true);
     }
@@ -81,7 +92,14 @@ describe('two deliveries that add up to one corrected delivery', () => {
 
   test('linkage shows the superseded rows, and the same linked rows in force', async () => {
     const linkage = (run: string) =>
-      read<{ extract: string; rows_read: number; rows_rejected: number; rows_superseded: number; rows_in_force: number; linked_rows: number }>(
+      read<{
+        extract: string;
+        rows_read: number;
+        rows_rejected: number;
+        rows_superseded: number;
+        rows_in_force: number;
+        linked_rows: number;
+      }>(
         join(run, 'export', 'linkage.parquet'),
         `select extract, rows_read::double as rows_read, rows_rejected::double as rows_rejected, rows_superseded::double as rows_superseded,
              rows_in_force::double as rows_in_force, linked_rows::double as linked_rows

@@ -20,7 +20,10 @@ let exportDir: string;
 
 function readExport<Row>(sql: string): Promise<Row[]> {
   return withDatabase((db) =>
-    db.query<Row>('read', sql.replaceAll(/\$(\w+)/g, (_, file: string) => `read_parquet(${quoteLiteral(join(exportDir, `${file}.parquet`))})`)),
+    db.query<Row>(
+      'read',
+      sql.replaceAll(/\$(\w+)/g, (_, file: string) => `read_parquet(${quoteLiteral(join(exportDir, `${file}.parquet`))})`),
+    ),
   );
 }
 
@@ -42,7 +45,11 @@ let warnings: string[];
 beforeAll(async () => {
   const work = makeTempDir('ipslink-small-');
   await synthesizeDelivery({ outDir: join(work, 'landing', 'synth-3'), persons: 700, seed: 3 });
-  const { runDir } = await runStudy({ loaded: loadStudyConfig('config/demo.yaml'), landing: join(work, 'landing'), output: join(work, 'out') });
+  const { runDir } = await runStudy({
+    loaded: loadStudyConfig('config/demo.yaml'),
+    landing: join(work, 'landing'),
+    output: join(work, 'out'),
+  });
   exportDir = join(runDir, 'export');
   warnings = JSON.parse(readFileSync(join(exportDir, 'disclosure.json'), 'utf8')).warnings;
 }, 120_000);
@@ -70,7 +77,10 @@ describe('a small cohort', () => {
 
   test('suppressed a good share of cells, so the test exercised the rules', async () => {
     const [row] = await withDatabase((db) =>
-      db.query<{ hidden: number }>('hidden', `select count(*)::double as hidden from read_parquet(${quoteLiteral(join(exportDir, 'balance.parquet'))}) where persons_treated_after is null`),
+      db.query<{ hidden: number }>(
+        'hidden',
+        `select count(*)::double as hidden from read_parquet(${quoteLiteral(join(exportDir, 'balance.parquet'))}) where persons_treated_after is null`,
+      ),
     );
     expect(row!.hidden).toBeGreaterThan(5);
   });
@@ -112,14 +122,25 @@ describe('a small cohort', () => {
       'select weighting, arm, event_month, persons_ever_employed::double as persons_ever_employed from $ever_employed order by weighting, arm, event_month',
     );
     const small = smallSteps(
-      months.map((month) => ({ group: `${month.weighting} ${month.arm}`, value: month.persons_ever_employed, label: `${month.weighting} ${month.arm} ${month.event_month}` })),
+      months.map((month) => ({
+        group: `${month.weighting} ${month.arm}`,
+        value: month.persons_ever_employed,
+        label: `${month.weighting} ${month.arm} ${month.event_month}`,
+      })),
     );
     expect(small).toEqual([]);
     expect(months.some((month) => month.persons_ever_employed === null)).toBe(true);
   });
 
   test('a reason for leaving the follow-up is never a small step between report months, nor recoverable from the others', async () => {
-    const rows = await readExport<{ sample: string; arm: string; event_month: number; status: string; persons: number | null; size: number }>(
+    const rows = await readExport<{
+      sample: string;
+      arm: string;
+      event_month: number;
+      status: string;
+      persons: number | null;
+      size: number;
+    }>(
       `select follow_up.sample, follow_up.arm, follow_up.event_month, follow_up.status, follow_up.persons::double as persons,
            (case follow_up.arm when 'IPS' then attrition.n_treated else attrition.n_control end)::double as size
        from $follow_up as follow_up join $attrition as attrition using (sample)
@@ -129,10 +150,20 @@ describe('a small cohort', () => {
     expect(rows.length).toBeGreaterThan(0);
     const reasons = rows.filter((row) => row.status !== 'observed');
     expect(
-      smallSteps(reasons.map((row) => ({ group: `${row.sample} ${row.arm} ${row.status}`, value: row.persons, label: `${row.sample} ${row.arm} ${row.status} ${row.event_month}` }))),
+      smallSteps(
+        reasons.map((row) => ({
+          group: `${row.sample} ${row.arm} ${row.status}`,
+          value: row.persons,
+          label: `${row.sample} ${row.arm} ${row.status} ${row.event_month}`,
+        })),
+      ),
     ).toEqual([]);
     const months = new Map<string, typeof rows>();
-    for (const row of rows) months.set(`${row.sample} ${row.arm} ${row.event_month}`, [...(months.get(`${row.sample} ${row.arm} ${row.event_month}`) ?? []), row]);
+    for (const row of rows)
+      months.set(`${row.sample} ${row.arm} ${row.event_month}`, [
+        ...(months.get(`${row.sample} ${row.arm} ${row.event_month}`) ?? []),
+        row,
+      ]);
     for (const [month, statuses] of months) {
       const observed = statuses.find((row) => row.status === 'observed')?.persons;
       const hidden = statuses.filter((row) => row.status !== 'observed' && row.persons === null);
@@ -143,8 +174,13 @@ describe('a small cohort', () => {
     }
   });
 
-  test('a subgroup level\'s matched persons are hidden in subgroups and subgroup_effects alike, and never a small difference from its persons', async () => {
-    const levels = await readExport<{ level: string; persons_treated: number | null; matched_treated: number | null; effect_n: number | null }>(
+  test("a subgroup level's matched persons are hidden in subgroups and subgroup_effects alike, and never a small difference from its persons", async () => {
+    const levels = await readExport<{
+      level: string;
+      persons_treated: number | null;
+      matched_treated: number | null;
+      effect_n: number | null;
+    }>(
       `select subgroups.level, persons_treated::double as persons_treated, matched_treated::double as matched_treated,
            max(effects.n_treated)::double as effect_n
        from $subgroups as subgroups

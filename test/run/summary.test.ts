@@ -20,7 +20,14 @@ const SUMMARY: RunSummary = {
   cohort: { treated: 3092, control: 10390, matchedTreated: 2909, matchedControl: null },
   balanceGate: { limit: 0.1, passed: true, max_abs_smd_after: 0.076, worst: 'region=AMR02', failing: [] },
   effects: [
-    { outcome: 'employed_48h', month: 36, matched: { estimate: 0.095, ci_low: 0.074, ci_high: 0.117 }, did: 0.095, unadjusted: 0.185, planted: 0.086 },
+    {
+      outcome: 'employed_48h',
+      month: 36,
+      matched: { estimate: 0.095, ci_low: 0.074, ci_high: 0.117 },
+      did: 0.095,
+      unadjusted: 0.185,
+      planted: 0.086,
+    },
   ],
   arms: { treated: 'IPS', control: 'TVR' },
   subgroups: { levels: 0, estimated: 0 },
@@ -44,7 +51,13 @@ describe('the run summary', () => {
   });
 
   test('an outcome without DiD shows n/a there, not a suppression; config warnings lead', () => {
-    const onBenefit = { outcome: 'on_benefit', month: 36, matched: { estimate: -0.04, ci_low: -0.06, ci_high: -0.02 }, unadjusted: -0.08, planted: -0.041 };
+    const onBenefit = {
+      outcome: 'on_benefit',
+      month: 36,
+      matched: { estimate: -0.04, ci_low: -0.06, ci_high: -0.02 },
+      unadjusted: -0.08,
+      planted: -0.041,
+    };
     const text = formatRunSummary({ ...SUMMARY, effects: [onBenefit], configWarnings: ['population.target_groups filters both arms'] });
     expect(text).toContain('on_benefit    month 36:  -4.0 [-6.0, -2.0] |   n/a |  -8.0 | -4.1  (CI covers planted)');
     expect(text.split('\n')[1]).toBe('WARNING: population.target_groups filters both arms');

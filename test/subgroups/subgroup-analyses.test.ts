@@ -34,7 +34,10 @@ async function runWith(name: string, change: (config: StudyConfig) => StudyConfi
 
 function readExport<Row>(exportDir: string, sql: string): Promise<Row[]> {
   return withDatabase((db) =>
-    db.query<Row>('read', sql.replaceAll(/\$(\w+)/g, (_, file: string) => `read_parquet(${quoteLiteral(join(exportDir, `${file}.parquet`))})`)),
+    db.query<Row>(
+      'read',
+      sql.replaceAll(/\$(\w+)/g, (_, file: string) => `read_parquet(${quoteLiteral(join(exportDir, `${file}.parquet`))})`),
+    ),
   );
 }
 
@@ -77,10 +80,12 @@ describe('subgroup analyses', () => {
     );
     const [cohort] = await readExport<{ n_treated: number; n_control: number }>(
       withSubgroups,
-      "select n_treated::double as n_treated, n_control::double as n_control from $attrition where step_no = (select max(step_no) - 1 from $attrition)",
+      'select n_treated::double as n_treated, n_control::double as n_control from $attrition where step_no = (select max(step_no) - 1 from $attrition)',
     );
     expect(levels.length).toBeGreaterThan(1);
-    expect(levels.every((row) => row.controls === 'all controls' && row.persons_control === cohort!.n_control && row.status === 'estimated')).toBe(true);
+    expect(
+      levels.every((row) => row.controls === 'all controls' && row.persons_control === cohort!.n_control && row.status === 'estimated'),
+    ).toBe(true);
     expect(levels.reduce((sum, row) => sum + row.persons_treated, 0)).toBe(cohort!.n_treated);
   });
 

@@ -101,18 +101,36 @@ describe('the subgroup stage', () => {
       expect(status['target_group=CMD']).toEqual(['estimated', 'constant at this level: sex']);
       expect(status['funder=MUNICIPALITY']).toEqual(['ps_separation', 'PS covariate age_at_index separates the arms at this level']);
       expect(status['funder=UWV']).toEqual(['estimated', null]);
-      expect(new Set(samples.map((row) => `${row.subgroup}=${row.level}`))).toEqual(new Set(['target_group=CMD', 'target_group=SMI', 'funder=UWV']));
-      expect(levels.find((row) => row.level === 'unknown')).toMatchObject({ persons_treated: 3, persons_control: 0, matched_treated: null });
+      expect(new Set(samples.map((row) => `${row.subgroup}=${row.level}`))).toEqual(
+        new Set(['target_group=CMD', 'target_group=SMI', 'funder=UWV']),
+      );
+      expect(levels.find((row) => row.level === 'unknown')).toMatchObject({
+        persons_treated: 3,
+        persons_control: 0,
+        matched_treated: null,
+      });
     });
   });
 
   test('a level where no treated person finds a control is no_treated_matched, without a sample', async () => {
     await withDatabase(async (db) => {
       // exact on the benefit: at MUNICIPALITY no cell holds both arms; at UWV it is constant, so dropped
-      const { levels, samples } = await runStage(db, { subgroups: ['funder'], matching: { ...NEAREST, method: 'exact', exact: ['benefit_type'] } });
+      const { levels, samples } = await runStage(db, {
+        subgroups: ['funder'],
+        matching: { ...NEAREST, method: 'exact', exact: ['benefit_type'] },
+      });
       const municipality = levels.find((row) => row.level === 'MUNICIPALITY');
-      expect(municipality).toMatchObject({ status: 'no_treated_matched', status_detail: null, persons_treated: 20, persons_control: 40, matched_treated: null });
-      expect(levels.find((row) => row.level === 'UWV')).toMatchObject({ status: 'estimated', status_detail: 'constant at this level: benefit_type' });
+      expect(municipality).toMatchObject({
+        status: 'no_treated_matched',
+        status_detail: null,
+        persons_treated: 20,
+        persons_control: 40,
+        matched_treated: null,
+      });
+      expect(levels.find((row) => row.level === 'UWV')).toMatchObject({
+        status: 'estimated',
+        status_detail: 'constant at this level: benefit_type',
+      });
       expect(samples.some((row) => row.level === 'MUNICIPALITY')).toBe(false);
     });
   });

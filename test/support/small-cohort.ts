@@ -6,10 +6,18 @@ import type { Database } from '../../src/db/database.js';
 import { matchUnits } from '../../src/match/match-units.js';
 
 export const SMALL_COHORT = [
-  ['t1', 1, 'A'], ['t2', 1, 'A'], ['c1', 0, 'A'], ['c2', 0, 'A'], ['c3', 0, 'A'], ['c4', 0, 'A'],
-  ['t3', 1, 'B'], ['c5', 0, 'B'],
+  ['t1', 1, 'A'],
+  ['t2', 1, 'A'],
+  ['c1', 0, 'A'],
+  ['c2', 0, 'A'],
+  ['c3', 0, 'A'],
+  ['c4', 0, 'A'],
+  ['t3', 1, 'B'],
+  ['c5', 0, 'B'],
   ['t4', 1, 'C'],
-  ['c6', 0, 'D'], ['c7', 0, 'D'], ['c8', 0, 'D'],
+  ['c6', 0, 'D'],
+  ['c7', 0, 'D'],
+  ['c8', 0, 'D'],
 ] as const;
 
 /** Writes `matches` for the small cohort, exactly matched on its stratum, and an empty `subgroup_matches`. */

@@ -37,7 +37,10 @@ async function insertRows(db: Database, table: string, rows: Row[]): Promise<voi
   for (const row of rows) {
     const columns = [...Object.keys(row), 'delivery_id'];
     const values = [...Object.values(row).map(literal), "'d1'"];
-    await db.run(`insert ${table}`, `insert into ${quoteIdentifier(table)} (${columns.map(quoteIdentifier).join(', ')}) values (${values.join(', ')})`);
+    await db.run(
+      `insert ${table}`,
+      `insert into ${quoteIdentifier(table)} (${columns.map(quoteIdentifier).join(', ')}) values (${values.join(', ')})`,
+    );
   }
 }
 
@@ -56,7 +59,10 @@ export async function loadWarehouse(db: Database, rows: WarehouseRows): Promise<
       );
     }
   }
-  await db.run('files', "insert into ingested_files values ('d1', '2021-06-30', 'f', 'persons', 'incremental', 'x', 0, 0, 0, 0, 0, 0, 0, 0, 'r')");
+  await db.run(
+    'files',
+    "insert into ingested_files values ('d1', '2021-06-30', 'f', 'persons', 'incremental', 'x', 0, 0, 0, 0, 0, 0, 0, 0, 'r')",
+  );
   await linkStage.run({ db, study: demoStudy(), runId: 'r', landing: '' });
 }
 

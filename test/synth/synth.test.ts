@@ -14,12 +14,12 @@ import { gunzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { looksLikeBsn } from '../../src/contracts/columns.js';
 import type { Extract } from '../../src/contracts/define-extract.js';
-import { deliveryManifest, lastCompleteMonth, type DeliveryManifest } from '../../src/contracts/delivery.js';
+import { type DeliveryManifest, deliveryManifest, lastCompleteMonth } from '../../src/contracts/delivery.js';
 import { EXTRACTS } from '../../src/contracts/extracts.js';
 import { checkRowsSql } from '../../src/contracts/validation-sql.js';
 import { Database, quoteIdentifier, quoteLiteral } from '../../src/db/database.js';
 import { generateSyntheticTables } from '../../src/synth/generate-tables.js';
-import { synthesizeDelivery, type SynthSummary } from '../../src/synth/index.js';
+import { type SynthSummary, synthesizeDelivery } from '../../src/synth/index.js';
 import { TRUTH_OUTCOMES } from '../../src/synth/truth.js';
 
 const SMALL_PERSONS = 2000;
@@ -44,10 +44,18 @@ beforeAll(async () => {
   summaries.twoThreads = await synthesizeDelivery({ outDir: dirs.twoThreads, persons: SMALL_PERSONS, seed: 11, threads: 2 });
   summaries.otherSeed = await synthesizeDelivery({ outDir: dirs.otherSeed, persons: SMALL_PERSONS, seed: 12 });
   summaries.twoDeliveriesOneThread = await synthesizeDelivery({
-    outDir: dirs.twoDeliveriesOneThread, persons: SMALL_PERSONS, seed: 11, threads: 1, deliveries: 2,
+    outDir: dirs.twoDeliveriesOneThread,
+    persons: SMALL_PERSONS,
+    seed: 11,
+    threads: 1,
+    deliveries: 2,
   });
   summaries.twoDeliveriesTwoThreads = await synthesizeDelivery({
-    outDir: dirs.twoDeliveriesTwoThreads, persons: SMALL_PERSONS, seed: 11, threads: 2, deliveries: 2,
+    outDir: dirs.twoDeliveriesTwoThreads,
+    persons: SMALL_PERSONS,
+    seed: 11,
+    threads: 2,
+    deliveries: 2,
   });
   summaries.large = await synthesizeDelivery({ outDir: dirs.large, persons: LARGE_PERSONS, seed: 1, deliveries: 2 });
   db = await Database.open(':memory:', { threads: 2 });
@@ -79,6 +87,7 @@ function readExtractSql(extract: Extract, dir: string): string {
                   columns = {${columns}})`;
 }
 
+// biome-ignore lint/suspicious/noExplicitAny: the tests read truth.json and delivery.json field by field
 function readJson(dir: string, name: string): any {
   return JSON.parse(readFileSync(join(dir, name), 'utf8'));
 }
@@ -88,7 +97,10 @@ function readManifest(dir: string): DeliveryManifest {
 }
 
 function csvLines(dir: string, name: string): string[] {
-  return gunzipSync(readFileSync(join(dir, name))).toString('utf8').split('\n').filter((line) => line !== '');
+  return gunzipSync(readFileSync(join(dir, name)))
+    .toString('utf8')
+    .split('\n')
+    .filter((line) => line !== '');
 }
 
 /**
@@ -107,9 +119,7 @@ async function loadAccepted(prefix: string, dir: string): Promise<void> {
       `create or replace table ${table(prefix, extract.name, 'checked')} as
        ${checkRowsSql(extract, `${prefix}_${extract.name}_staged`, context)}`,
     );
-    const knownPerson = extract.referencesPerson
-      ? `and person_id in (select person_id from ${table(prefix, 'persons')})`
-      : '';
+    const knownPerson = extract.referencesPerson ? `and person_id in (select person_id from ${table(prefix, 'persons')})` : '';
     await db.run(
       'accept',
       `create or replace table ${table(prefix, extract.name)} as
@@ -178,27 +188,30 @@ describe('synthesizeDelivery', () => {
     ['one delivery', 'oneThread', '', 'synth-11', '2021-06-30'],
     ['delivery 1 of 2', 'twoDeliveriesOneThread', '.1', 'synth-11.1', '2018-06-30'],
     ['delivery 2 of 2', 'twoDeliveriesOneThread', '.2', 'synth-11.2', '2021-06-30'],
-  ] as const)('delivery.json of %s follows the manifest contract, with coverage, modes, row counts and sha256', (_name, key, suffix, id, extractDate) => {
-    const dir = `${dirs[key]}${suffix}`;
-    const manifest = readManifest(dir);
-    expect(manifest.delivery_id).toBe(id);
-    expect(manifest.extract_date).toBe(extractDate);
-    expect(manifest.coverage).toEqual({
-      employment_periods: { from: '2010-07', to: lastCompleteMonth(extractDate) },
-      benefit_spells: { from: '2008-01', to: lastCompleteMonth(extractDate) },
-    });
-    expect(manifest.files.map((file) => file.extract)).toEqual(EXTRACTS.map((extract) => extract.name));
-    expect(manifest.files.map((file) => file.mode)).toEqual(
-      EXTRACTS.map((extract) => (suffix === '.2' && extract.name === 'persons' ? 'full' : 'incremental')),
-    );
-    for (const file of manifest.files) {
-      const bytes = readFileSync(join(dir, file.name));
-      expect(createHash('sha256').update(bytes).digest('hex'), file.name).toBe(file.sha256);
-      expect(csvLines(dir, file.name).length - 1, file.name).toBe(file.row_count);
-    }
-    const summary = summaries[key]!.deliveries.find((delivery) => delivery.deliveryId === id)!;
-    expect(summary.files.map((file) => file.rowCount)).toEqual(manifest.files.map((file) => file.row_count));
-  });
+  ] as const)(
+    'delivery.json of %s follows the manifest contract, with coverage, modes, row counts and sha256',
+    (_name, key, suffix, id, extractDate) => {
+      const dir = `${dirs[key]}${suffix}`;
+      const manifest = readManifest(dir);
+      expect(manifest.delivery_id).toBe(id);
+      expect(manifest.extract_date).toBe(extractDate);
+      expect(manifest.coverage).toEqual({
+        employment_periods: { from: '2010-07', to: lastCompleteMonth(extractDate) },
+        benefit_spells: { from: '2008-01', to: lastCompleteMonth(extractDate) },
+      });
+      expect(manifest.files.map((file) => file.extract)).toEqual(EXTRACTS.map((extract) => extract.name));
+      expect(manifest.files.map((file) => file.mode)).toEqual(
+        EXTRACTS.map((extract) => (suffix === '.2' && extract.name === 'persons' ? 'full' : 'incremental')),
+      );
+      for (const file of manifest.files) {
+        const bytes = readFileSync(join(dir, file.name));
+        expect(createHash('sha256').update(bytes).digest('hex'), file.name).toBe(file.sha256);
+        expect(csvLines(dir, file.name).length - 1, file.name).toBe(file.row_count);
+      }
+      const summary = summaries[key]!.deliveries.find((delivery) => delivery.deliveryId === id)!;
+      expect(summary.files.map((file) => file.rowCount)).toEqual(manifest.files.map((file) => file.row_count));
+    },
+  );
 
   test('every file has the contract columns, in contract order, as its header', () => {
     for (const dir of [dirs.oneThread, `${dirs.twoDeliveriesOneThread}.1`, `${dirs.twoDeliveriesOneThread}.2`]) {
@@ -210,9 +223,7 @@ describe('synthesizeDelivery', () => {
   });
 
   test('refuses a directory that already holds a delivery.json, also as either of two deliveries', async () => {
-    await expect(synthesizeDelivery({ outDir: dirs.oneThread, persons: 10, seed: 11 })).rejects.toThrow(
-      /delivery\.json: already exists/,
-    );
+    await expect(synthesizeDelivery({ outDir: dirs.oneThread, persons: 10, seed: 11 })).rejects.toThrow(/delivery\.json: already exists/);
     await expect(synthesizeDelivery({ outDir: dirs.twoDeliveriesOneThread, persons: 10, seed: 11, deliveries: 2 })).rejects.toThrow(
       /seed-11-two-threads-1\.1\/delivery\.json: already exists/,
     );
@@ -240,10 +251,16 @@ describe('two deliveries', () => {
 
   test('delivery 1 holds the world as known at 2018-06-30: nothing starts, ends or happens after it', async () => {
     const cutoff = `date '2018-06-30'`;
-    expect(await count(`select count(*) from ${table('first', 'benefit_spells')} where start_date > ${cutoff} or end_date > ${cutoff}`)).toBe(0);
-    expect(await count(`select count(*) from ${table('first', 'trajectories')} where start_date > ${cutoff} or end_date > ${cutoff}`)).toBe(0);
+    expect(
+      await count(`select count(*) from ${table('first', 'benefit_spells')} where start_date > ${cutoff} or end_date > ${cutoff}`),
+    ).toBe(0);
+    expect(await count(`select count(*) from ${table('first', 'trajectories')} where start_date > ${cutoff} or end_date > ${cutoff}`)).toBe(
+      0,
+    );
     expect(await count(`select count(*) from ${table('first', 'employment_periods')} where period_end > ${cutoff}`)).toBe(0);
-    expect(await count(`select count(*) from ${table('first', 'persons')} where death_date > ${cutoff} or emigration_date > ${cutoff}`)).toBe(0);
+    expect(
+      await count(`select count(*) from ${table('first', 'persons')} where death_date > ${cutoff} or emigration_date > ${cutoff}`),
+    ).toBe(0);
   });
 
   test('delivery 2 corrects about 2% of the payroll periods of delivery 1 and closes spells and trajectories left open', async () => {
@@ -255,7 +272,10 @@ describe('two deliveries', () => {
     );
     expect(corrected / periods).toBeGreaterThan(0.015);
     expect(corrected / periods).toBeLessThan(0.025);
-    for (const [extract, key] of [['benefit_spells', 'spell_id'], ['trajectories', 'trajectory_id']] as const) {
+    for (const [extract, key] of [
+      ['benefit_spells', 'spell_id'],
+      ['trajectories', 'trajectory_id'],
+    ] as const) {
       const closed = await count(
         `select count(*) from ${table('large_first', extract)} as first
          join ${table('large_second', extract)} as second using (${key})
@@ -277,24 +297,27 @@ describe('bad rows', () => {
     ['one delivery', 'oneThread', ''],
     ['delivery 1 of 2', 'twoDeliveriesOneThread', '.1'],
     ['delivery 2 of 2', 'twoDeliveriesOneThread', '.2'],
-  ] as const)('in %s, the contract rules and duplicate keys reject, and unknown persons leave unlinked, exactly the bad rows', async (_name, key, suffix) => {
-    const dir = `${dirs[key]}${suffix}`;
-    const prefix = { '': 'single', '.1': 'first', '.2': 'second' }[suffix];
-    const badRows = readJson(`${dirs[key]}${suffix === '.1' ? '.2' : suffix}`, 'truth.json').deliveries.find(
-      (delivery: { delivery_id: string }) => delivery.delivery_id === readManifest(dir).delivery_id,
-    ).synth_bad_rows;
-    let total = 0;
-    for (const extract of EXTRACTS) {
-      const rejected = await count(
-        `select (select count(*) from ${table(prefix, extract.name, 'staged')}) - (select count(*) from ${table(prefix, extract.name)})`,
-      );
-      expect(rejected, extract.name).toBe(badRows[extract.name]);
-      expect(rejected, extract.name).toBeGreaterThan(0);
-      total += rejected;
-    }
-    const summary = summaries[key]!.deliveries.find((delivery) => delivery.dir === dir)!;
-    expect(summary.badRows).toBe(total);
-  });
+  ] as const)(
+    'in %s, the contract rules and duplicate keys reject, and unknown persons leave unlinked, exactly the bad rows',
+    async (_name, key, suffix) => {
+      const dir = `${dirs[key]}${suffix}`;
+      const prefix = { '': 'single', '.1': 'first', '.2': 'second' }[suffix];
+      const badRows = readJson(`${dirs[key]}${suffix === '.1' ? '.2' : suffix}`, 'truth.json').deliveries.find(
+        (delivery: { delivery_id: string }) => delivery.delivery_id === readManifest(dir).delivery_id,
+      ).synth_bad_rows;
+      let total = 0;
+      for (const extract of EXTRACTS) {
+        const rejected = await count(
+          `select (select count(*) from ${table(prefix, extract.name, 'staged')}) - (select count(*) from ${table(prefix, extract.name)})`,
+        );
+        expect(rejected, extract.name).toBe(badRows[extract.name]);
+        expect(rejected, extract.name).toBeGreaterThan(0);
+        total += rejected;
+      }
+      const summary = summaries[key]!.deliveries.find((delivery) => delivery.dir === dir)!;
+      expect(summary.badRows).toBe(total);
+    },
+  );
 
   test('each extract file has about 1% bad rows', () => {
     const truth = readJson(`${dirs.large}.2`, 'truth.json');
@@ -329,13 +352,34 @@ describe('bad rows', () => {
     ['programme IPSX', `select count(*) from single_trajectories_staged where programme = 'IPSX'`],
     ['sex Q', `select count(*) from single_persons_staged where sex = 'Q'`],
     ['a DD/MM/YYYY date', `select count(*) from single_employment_periods_staged where period_start like '%/%/%'`],
-    ['an impossible date', `select count(*) from single_benefit_spells_staged where regexp_full_match(start_date, '[0-9]{4}-[0-9]{2}-[0-9]{2}') and try_cast(start_date as date) is null`],
-    ['an end before the start', `select count(*) from single_trajectories_staged where try_cast(end_date as date) < try_cast(start_date as date)`],
-    ['an empty required field', `select count(*) from single_employment_periods_staged where person_id is null or job_id is null or period_start is null`],
-    ['a person_id not in persons', `select count(*) from single_employment_periods_staged where person_id not in (select person_id from single_persons_staged where person_id is not null)`],
-    ['a death_date after the extract date', `select count(*) from single_persons_checked where list_contains(failed_rules, 'persons.death_date_after_extract_date')`],
-    ['a death_date before the birth year', `select count(*) from single_persons_checked where list_contains(failed_rules, 'persons.death_date_before_birth')`],
-    ['in delivery 1, a death_date after its own extract date', `select count(*) from first_persons_checked where list_contains(failed_rules, 'persons.death_date_after_extract_date')`],
+    [
+      'an impossible date',
+      `select count(*) from single_benefit_spells_staged where regexp_full_match(start_date, '[0-9]{4}-[0-9]{2}-[0-9]{2}') and try_cast(start_date as date) is null`,
+    ],
+    [
+      'an end before the start',
+      `select count(*) from single_trajectories_staged where try_cast(end_date as date) < try_cast(start_date as date)`,
+    ],
+    [
+      'an empty required field',
+      `select count(*) from single_employment_periods_staged where person_id is null or job_id is null or period_start is null`,
+    ],
+    [
+      'a person_id not in persons',
+      `select count(*) from single_employment_periods_staged where person_id not in (select person_id from single_persons_staged where person_id is not null)`,
+    ],
+    [
+      'a death_date after the extract date',
+      `select count(*) from single_persons_checked where list_contains(failed_rules, 'persons.death_date_after_extract_date')`,
+    ],
+    [
+      'a death_date before the birth year',
+      `select count(*) from single_persons_checked where list_contains(failed_rules, 'persons.death_date_before_birth')`,
+    ],
+    [
+      'in delivery 1, a death_date after its own extract date',
+      `select count(*) from first_persons_checked where list_contains(failed_rules, 'persons.death_date_after_extract_date')`,
+    ],
   ])('the files hold %s', async (_kind, sql) => {
     expect(await count(sql)).toBeGreaterThan(0);
   });
@@ -380,9 +424,13 @@ describe('register hazards at 20,000 persons', () => {
   });
 
   test('death and emigration dates fall on every day, also the first and the last day of a month', async () => {
-    expect(await count(`select count(*) from large_persons_accepted where day(death_date) = 1 or day(emigration_date) = 1`)).toBeGreaterThan(5);
     expect(
-      await count(`select count(*) from large_persons_accepted where death_date = last_day(death_date) or emigration_date = last_day(emigration_date)`),
+      await count(`select count(*) from large_persons_accepted where day(death_date) = 1 or day(emigration_date) = 1`),
+    ).toBeGreaterThan(5);
+    expect(
+      await count(
+        `select count(*) from large_persons_accepted where death_date = last_day(death_date) or emigration_date = last_day(emigration_date)`,
+      ),
     ).toBeGreaterThan(5);
   });
 
@@ -403,7 +451,9 @@ describe('register hazards at 20,000 persons', () => {
         and year(first.start_date) - persons.birth_year between 18 and 66
         and first.person_id in (select person_id from ${spellAtIndex}))`;
     expect(
-      await count(`select count(*) from ${pension} where state_pension_month > index_date and state_pension_month <= index_month + interval 36 month`),
+      await count(
+        `select count(*) from ${pension} where state_pension_month > index_date and state_pension_month <= index_month + interval 36 month`,
+      ),
     ).toBeGreaterThan(300);
     expect(await count(`select count(*) from ${pension} where state_pension_month <= index_date`)).toBeGreaterThan(50);
   });
@@ -481,11 +531,24 @@ describe('register hazards at 20,000 persons', () => {
   test('truth.json counts every hazard', () => {
     const { hazards } = readJson(`${dirs.large}.2`, 'truth.json');
     for (const name of [
-      'deaths_ips_first', 'deaths_tvr_first', 'emigrations_ips_first', 'emigrations_tvr_first',
-      'cohort_reaching_state_pension_age_in_follow_up', 'excluded_past_state_pension_age_at_index', 'excluded_outside_coverage',
-      'same_day_pairs', 'chained_episodes_before_index', 'chain_gap_31_days', 'separate_episode_gap_32_days',
-      'zw_continued_as_wga_after_index', 'ww_spells_after_index', 'bijstand_spells_after_index', 'tvr_first_starting_ips_later',
-      'payroll_periods_corrected_in_delivery_2', 'spells_closed_by_delivery_2', 'trajectories_closed_by_delivery_2',
+      'deaths_ips_first',
+      'deaths_tvr_first',
+      'emigrations_ips_first',
+      'emigrations_tvr_first',
+      'cohort_reaching_state_pension_age_in_follow_up',
+      'excluded_past_state_pension_age_at_index',
+      'excluded_outside_coverage',
+      'same_day_pairs',
+      'chained_episodes_before_index',
+      'chain_gap_31_days',
+      'separate_episode_gap_32_days',
+      'zw_continued_as_wga_after_index',
+      'ww_spells_after_index',
+      'bijstand_spells_after_index',
+      'tvr_first_starting_ips_later',
+      'payroll_periods_corrected_in_delivery_2',
+      'spells_closed_by_delivery_2',
+      'trajectories_closed_by_delivery_2',
     ]) {
       expect(hazards[name], name).toBeGreaterThan(0);
     }
@@ -499,7 +562,11 @@ describe('benefit episodes', () => {
     try {
       const coverage = { from: '2010-07-01', to: '2021-06-01' };
       await generateSyntheticTables(own, {
-        persons: SMALL_PERSONS, seed: 11, extractDate: '2021-06-30', deliveries: 1, firstExtractDate: '2021-06-30',
+        persons: SMALL_PERSONS,
+        seed: 11,
+        extractDate: '2021-06-30',
+        deliveries: 1,
+        firstExtractDate: '2021-06-30',
         coverage: { employmentPeriods: coverage, benefitSpells: { ...coverage, from: '2008-01-01' } },
       });
       const [row] = await own.query<{ persons: number; episode_band_differs: number; last_spell_band_differs: number }>(
@@ -597,14 +664,16 @@ describe('truth.json', () => {
   test.each([
     ['the single delivery of 2,000 persons', 'single', dirs.oneThread],
     ['two deliveries of 20,000 persons, merged', 'large', `${dirs.large}.2`],
-  ])("the IPS world means, persons and observed persons equal the pipeline's measurement of the IPS arm from the files: %s", async (_name, prefix, dir) => {
-    const truth = readJson(dir, 'truth.json');
-    const coverage = readManifest(dir).coverage!;
-    const coveredFrom = [coverage.employment_periods!.from, coverage.benefit_spells!.from].sort().at(-1);
-    const coveredTo = [coverage.employment_periods!.to, coverage.benefit_spells!.to].sort()[0];
-    await db.run(
-      'cohort',
-      `create or replace table ${prefix}_ips_cohort as
+  ])(
+    "the IPS world means, persons and observed persons equal the pipeline's measurement of the IPS arm from the files: %s",
+    async (_name, prefix, dir) => {
+      const truth = readJson(dir, 'truth.json');
+      const coverage = readManifest(dir).coverage!;
+      const coveredFrom = [coverage.employment_periods!.from, coverage.benefit_spells!.from].sort().at(-1);
+      const coveredTo = [coverage.employment_periods!.to, coverage.benefit_spells!.to].sort()[0];
+      await db.run(
+        'cohort',
+        `create or replace table ${prefix}_ips_cohort as
        with
        ranked as (
          select *, row_number() over (partition by person_id order by start_date, trajectory_id) as trajectory_rank
@@ -643,10 +712,16 @@ describe('truth.json', () => {
          and state_pension_month > index_date
          and date '${coveredFrom}-01' <= index_month - interval 24 month
          and date '${coveredTo}-01' >= index_month + interval 36 month`,
-    );
-    const rows = await db.query<{ event_month: number; observed: number; employed_any: number; employed_48h: number; on_benefit: number }>(
-      'ips arm',
-      `with
+      );
+      const rows = await db.query<{
+        event_month: number;
+        observed: number;
+        employed_any: number;
+        employed_48h: number;
+        on_benefit: number;
+      }>(
+        'ips arm',
+        `with
        observed as (
          select person_id, event_month, calendar_month
          from (
@@ -690,17 +765,18 @@ describe('truth.json', () => {
        select event_month, observed::double as observed, round(employed_any / observed, 6) as employed_any,
               round(employed_48h / observed, 6) as employed_48h, round(on_benefit / observed, 6) as on_benefit
        from counted order by event_month`,
-    );
-    expect(await count(`select count(*) from ${prefix}_ips_cohort`)).toBe(truth.ips_persons);
-    expect(rows.length).toBe(36);
-    for (const row of rows) {
-      const month = String(row.event_month);
-      expect(row.observed, `observed ${month}`).toBe(truth.ips_persons_observed[month]);
-      for (const outcome of TRUTH_OUTCOMES) {
-        expect(row[outcome], `${outcome} ${month}`).toBe(truth.world_means.ips_world[outcome][month]);
+      );
+      expect(await count(`select count(*) from ${prefix}_ips_cohort`)).toBe(truth.ips_persons);
+      expect(rows.length).toBe(36);
+      for (const row of rows) {
+        const month = String(row.event_month);
+        expect(row.observed, `observed ${month}`).toBe(truth.ips_persons_observed[month]);
+        for (const outcome of TRUTH_OUTCOMES) {
+          expect(row[outcome], `${outcome} ${month}`).toBe(truth.world_means.ips_world[outcome][month]);
+        }
       }
-    }
-  });
+    },
+  );
 
   test('the planted employed_48h effect at month 36 is about 8 percentage points at 20,000 persons; IPS lowers benefit receipt', () => {
     const truth = readJson(`${dirs.large}.2`, 'truth.json');
