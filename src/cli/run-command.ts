@@ -32,6 +32,11 @@ export const runCommand: CommandModule<object, RunArgs> = {
   },
 };
 
+/** A line of validate's tables: the label padded to `width`, then cells right-aligned in 11 columns each, then any note. */
+function countsLine(label: string, width: number, cells: readonly (string | number | null)[], note?: string): string {
+  return `${label.padEnd(width)}${cells.map((cell) => String(cell).padStart(11)).join('')}${note === undefined ? '' : `  ${note}`}`;
+}
+
 export const validateCommand: CommandModule<object, RunArgs> = {
   command: 'validate',
   describe:
@@ -42,40 +47,27 @@ export const validateCommand: CommandModule<object, RunArgs> = {
   handler: async (args) => {
     const loaded = loadStudyConfig(args.config);
     const result = await validateStudy({ loaded, landing: args.landing, output: args.out, threads: args.threads });
-    const names = ['read', 'accepted', 'rejected', 'superseded', 'in force', 'persons', 'orphans', 'dup keys'];
-    const lines = [`${'extract'.padEnd(20)}${names.map((name) => name.padStart(11)).join('')}  coverage`];
+    const lines = [
+      countsLine('extract', 20, ['read', 'accepted', 'rejected', 'superseded', 'in force', 'persons', 'orphans', 'dup keys'], 'coverage'),
+    ];
     for (const row of result.linkage) {
-      const counts = [
-        row.rows_read,
-        row.rows_accepted,
-        row.rows_rejected,
-        row.rows_superseded,
-        row.rows_in_force,
-        row.persons,
-        row.orphan_rows,
-        row.duplicate_key_rows,
-      ];
+      const { rows_read, rows_accepted, rows_rejected, rows_superseded, rows_in_force, persons, orphan_rows, duplicate_key_rows } = row;
       const coverage = row.coverage_from
         ? `${row.coverage_from}..${row.coverage_to} (${row.coverage_source}${row.coverage_gap_months ? `; ${row.coverage_gap_months} months not covered` : ''})`
         : '';
-      lines.push(`${row.extract.padEnd(20)}${counts.map((count) => String(count).padStart(11)).join('')}  ${coverage}`);
+      const counts = [rows_read, rows_accepted, rows_rejected, rows_superseded, rows_in_force, persons, orphan_rows, duplicate_key_rows];
+      lines.push(countsLine(row.extract, 20, counts, coverage));
     }
-    const fileCounts = ['read', 'accepted', 'new', 'replacing', 'unchanged', 'older', 'withdrawn'];
     const width = Math.max('delivery/file'.length, ...result.files.map((file) => `${file.delivery_id}/${file.file}`.length)) + 2;
-    lines.push('', `${'delivery/file'.padEnd(width)}${'mode'.padStart(12)}${fileCounts.map((name) => name.padStart(11)).join('')}`);
+    const withMode = (label: string, mode: string) => `${label.padEnd(width)}${mode.padStart(12)}`;
+    lines.push(
+      '',
+      countsLine(withMode('delivery/file', 'mode'), 0, ['read', 'accepted', 'new', 'replacing', 'unchanged', 'older', 'withdrawn']),
+    );
     for (const file of result.files) {
-      const counts = [
-        file.rows_read,
-        file.rows_accepted,
-        file.rows_inserted,
-        file.rows_replaced,
-        file.rows_unchanged,
-        file.rows_stale,
-        file.rows_withdrawn,
-      ];
-      lines.push(
-        `${`${file.delivery_id}/${file.file}`.padEnd(width)}${file.mode.padStart(12)}${counts.map((count) => String(count).padStart(11)).join('')}`,
-      );
+      const { rows_read, rows_accepted, rows_inserted, rows_replaced, rows_unchanged, rows_stale, rows_withdrawn } = file;
+      const counts = [rows_read, rows_accepted, rows_inserted, rows_replaced, rows_unchanged, rows_stale, rows_withdrawn];
+      lines.push(countsLine(withMode(`${file.delivery_id}/${file.file}`, file.mode), 0, counts));
     }
     lines.push('', 'rejected rows per rule:');
     for (const row of result.rejectsByRule) lines.push(`  ${row.rule_id.padEnd(50)}${String(row.rows).padStart(8)}`);

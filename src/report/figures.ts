@@ -33,55 +33,54 @@ export async function renderSvg(spec: TopLevelSpec): Promise<string> {
   }
 }
 
-/** Share employed per arm and event month (matched), with 95% CI bands. */
-export function employmentCurvesSpec(rows: Row[], outcome: string, title: string): TopLevelSpec {
+/** A line per colour over the event months, with its 95% CI (ci_low, ci_high) as a band. */
+function linesWithBands(
+  title: string,
+  values: Row[],
+  colour: { field: string; title: string; scale?: typeof ARM_COLOURS },
+  line: { field: string; title: string },
+  extraLayers: object[] = [],
+): TopLevelSpec {
   return {
     $schema: 'https://vega.github.io/schema/vega-lite/v5.json',
     title,
     width: WIDTH,
     height: HEIGHT,
-    data: { values: rows.filter((row) => row.outcome === outcome && row.weighting === 'matched' && row.mean !== null) },
+    data: { values },
     encoding: {
       x: { field: 'event_month', type: 'quantitative', title: 'months since start of trajectory' },
-      color: { field: 'arm', type: 'nominal', title: 'arm', scale: ARM_COLOURS },
+      color: { field: colour.field, type: 'nominal', title: colour.title, ...(colour.scale ? { scale: colour.scale } : {}) },
     },
     layer: [
       {
         mark: { type: 'area', opacity: 0.2 },
         encoding: {
-          y: { field: 'ci_low', type: 'quantitative', title: 'share employed', axis: { format: '%' } },
+          y: { field: 'ci_low', type: 'quantitative', title: line.title, axis: { format: '%' } },
           y2: { field: 'ci_high' },
         },
       },
-      { mark: { type: 'line' }, encoding: { y: { field: 'mean', type: 'quantitative' } } },
+      { mark: { type: 'line' }, encoding: { y: { field: line.field, type: 'quantitative' } } },
+      ...extraLayers,
     ],
-  };
+  } as TopLevelSpec;
+}
+
+/** Share employed per arm and event month (matched), with 95% CI bands. */
+export function employmentCurvesSpec(rows: Row[], outcome: string, title: string): TopLevelSpec {
+  const values = rows.filter((row) => row.outcome === outcome && row.weighting === 'matched' && row.mean !== null);
+  return linesWithBands(title, values, { field: 'arm', title: 'arm', scale: ARM_COLOURS }, { field: 'mean', title: 'share employed' });
 }
 
 /** Effect per event month with its 95% CI, one colour per estimator. */
 export function effectSpec(rows: Row[], outcome: string, title: string): TopLevelSpec {
-  return {
-    $schema: 'https://vega.github.io/schema/vega-lite/v5.json',
+  const values = rows.filter((row) => row.outcome === outcome && row.estimator !== 'unadjusted' && row.estimate !== null);
+  return linesWithBands(
     title,
-    width: WIDTH,
-    height: HEIGHT,
-    data: { values: rows.filter((row) => row.outcome === outcome && row.estimator !== 'unadjusted' && row.estimate !== null) },
-    encoding: {
-      x: { field: 'event_month', type: 'quantitative', title: 'months since start of trajectory' },
-      color: { field: 'estimator', type: 'nominal', title: 'estimator' },
-    },
-    layer: [
-      {
-        mark: { type: 'area', opacity: 0.2 },
-        encoding: {
-          y: { field: 'ci_low', type: 'quantitative', title: 'effect (difference in share)', axis: { format: '%' } },
-          y2: { field: 'ci_high' },
-        },
-      },
-      { mark: { type: 'line' }, encoding: { y: { field: 'estimate', type: 'quantitative' } } },
-      { mark: { type: 'rule', color: 'black', strokeDash: [4, 4] }, encoding: { y: { datum: 0 } } },
-    ],
-  };
+    values,
+    { field: 'estimator', title: 'estimator' },
+    { field: 'estimate', title: 'effect (difference in share)' },
+    [{ mark: { type: 'rule', color: 'black', strokeDash: [4, 4] }, encoding: { y: { datum: 0 } } }],
+  );
 }
 
 /** Love plot: |SMD| per covariate (level) before and after matching, with the balance limit. */
