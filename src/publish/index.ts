@@ -69,7 +69,8 @@ export async function writeExportTables(db: Database, exportDir: string, tables:
   for (const table of tables) {
     const source = `select * from ${quoteIdentifier(`disclosed_${table.name}`)}`;
     await copyParquet(db, source, join(exportDir, `${table.name}.parquet`), describeExportTable(table));
-    if (table.arrow) await writeArrowFile(db, `publish: ${table.name}.arrow`, source, join(exportDir, `${table.name}.arrow`));
+    if (table.arrow)
+      await writeArrowFile(db, `publish: ${table.name}.arrow`, source, join(exportDir, `${table.name}.arrow`), describeExportTable(table));
   }
   writeFileSync(join(exportDir, 'codebook.md'), renderCodebook(tables));
 }

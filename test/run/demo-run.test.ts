@@ -7,6 +7,7 @@
 import { execFileSync, spawnSync } from 'node:child_process';
 import { cpSync, readdirSync, readFileSync, readlinkSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { tableFromIPC } from 'apache-arrow';
 import { beforeAll, describe, expect, test } from 'vitest';
 import { OUTCOMES } from '../../src/config/outcomes.js';
 import { loadStudyConfig } from '../../src/config/study-config.js';
@@ -308,6 +309,20 @@ describe('the codebook', () => {
       `select decode(value) as value from parquet_kv_metadata(${quoteLiteral(join(firstRunDir, 'export', 'effects.parquet'))}) where decode(key) = 'column_descriptions'`,
     );
     expect(JSON.parse(metadata!.value)).toHaveProperty('ci_method');
+  });
+
+  test('effects.arrow holds the rows of effects.parquet, with the same descriptions in its schema', async () => {
+    const table = tableFromIPC(readFileSync(join(firstRunDir, 'export', 'effects.arrow')));
+    const parquet = join(firstRunDir, 'export', 'effects.parquet');
+    const rows = await queryParquet<{ outcome: string; estimate: number | null }>(parquet, 'select outcome, estimate from $file');
+    expect(table.numRows).toBe(rows.length);
+    expect([...table.getChild('outcome')!]).toEqual(rows.map((row) => row.outcome));
+    expect([...table.getChild('estimate')!]).toEqual(rows.map((row) => row.estimate));
+    const effects = EXPORT_TABLES.find((entry) => entry.name === 'effects')!;
+    expect(table.schema.metadata.get('description')).toBe(effects.description);
+    expect(table.schema.fields.map((field) => field.metadata.get('description'))).toEqual(
+      Object.values(effects.columns).map((column) => column.description),
+    );
   });
 });
 
