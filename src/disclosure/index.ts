@@ -19,7 +19,7 @@ import { EXPORT_TABLES, type ExportTable } from './export-tables.js';
 const REPORT_TABLE = 'disclosure_report';
 
 /** Runs an export table's SQL, which writes its undisclosed rows to `export_<name>`. */
-export async function buildExportSource(db: Database, table: ExportTable, study: StudyConfig): Promise<DisclosedTable> {
+async function buildExportSource(db: Database, table: ExportTable, study: StudyConfig): Promise<DisclosedTable> {
   await db.runFile(table.source, table.params?.(study) ?? {});
   const { min_cell_persons: threshold, dominance } = study.disclosure;
   return {

@@ -45,16 +45,17 @@ async function copyParquet(db: Database, source: string, path: string, described
 }
 
 /**
- * The panel, hive-partitioned by event month, each file in person_id order.
- * A partitioned COPY fills a directory from every thread, so its row order,
- * and its bytes, could differ from run to run; on one thread it follows the
- * ORDER BY, and takes no longer than several ordered COPYs would.
+ * A hive-partitioned table (the panel, by event month), each file in the
+ * source's order. A partitioned COPY fills a directory from every thread,
+ * so its row order, and its bytes, could differ from run to run; on one
+ * thread it follows the ORDER BY, and takes no longer than several ordered
+ * COPYs would.
  */
-async function writePanel(db: Database, dir: string, table: RestrictedTable): Promise<void> {
+async function writePartitioned(db: Database, dir: string, table: RestrictedTable & { partitionBy: string }): Promise<void> {
   const [setting] = await db.query<{ threads: number }>('publish: threads', "select current_setting('threads')::integer as threads");
   await db.run('publish: one thread', 'set threads = 1');
   try {
-    await copyParquet(db, table.source, dir, describeRestrictedTable(table), 'partition_by (event_month)');
+    await copyParquet(db, table.source, dir, describeRestrictedTable(table), `partition_by (${quoteIdentifier(table.partitionBy)})`);
   } finally {
     await db.run('publish: threads again', `set threads = ${setting!.threads}`);
   }
@@ -86,7 +87,7 @@ export async function publishRun(request: PublishRequest): Promise<PublishedRun>
 
   for (const table of RESTRICTED_TABLES) {
     const path = join(partialDir, 'restricted', table.file);
-    if (table.file === 'panel') await writePanel(db, path, table);
+    if (table.partitionBy) await writePartitioned(db, path, { ...table, partitionBy: table.partitionBy });
     else await copyParquet(db, table.source, path, describeRestrictedTable(table));
   }
 

@@ -9,6 +9,8 @@ export interface RestrictedTable {
   file: string;
   /** The rows, in the order written. */
   source: string;
+  /** A directory of Parquet files, hive-partitioned by this column. */
+  partitionBy?: string;
   description: string;
   columns: Readonly<Record<string, string>>;
 }
@@ -51,6 +53,7 @@ export const RESTRICTED_TABLES: readonly RestrictedTable[] = [
   {
     file: 'panel',
     source: 'select * from panel_person_month order by person_id, event_month',
+    partitionBy: 'event_month',
     description: 'Person x event-month outcomes, Parquet files hive-partitioned by event_month.',
     columns: {
       person_id: 'pseudonym',
