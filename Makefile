@@ -54,4 +54,5 @@ clean:
 reference:
 	Rscript test/reference/matching/make-fixtures.R
 	Rscript test/reference/did/make-fixtures.R
+	Rscript test/reference/matched-att/make-fixtures.R
 	git diff --exit-code test/reference

@@ -2,16 +2,20 @@
 -- mean. 'matched_att' uses the matching weights; 'unadjusted' is the raw
 -- difference over the whole cohort, reported beside it for contrast.
 -- The variance of the matched ATT follows the matching design ($variance_method):
---   stratified: exact matching; the variance for the sample ATT of the
---     matched treated, conditional on the strata: the error is the treated
---     persons' unobserved mean outcome without treatment minus the control
---     mean, so per stratum the control-outcome variance v0_s enters twice:
---     sum over strata of (T_s/T)^2 v0_s (1/T_s + 1/C_s); a stratum with one
---     control takes the pooled within-stratum control variance;
---   cluster: nearest neighbour without replacement; cluster-robust by matched
---     set (MatchIt's advice), CR1 factor G/(G-1);
+--   cluster: exact matching and nearest neighbour without replacement; the
+--     cluster-robust variance of the treated coefficient of the weighted
+--     regression outcome ~ treated, clustered by matched set (the stratum;
+--     the pair or set), as MatchIt's "Estimating effects" guidance and
+--     sandwich::vcovCL(fit, cluster = ~subclass) with its lm default HC1:
+--     G/(G-1) x (n-1)/(n-2) x the sum over sets of the squared set scores;
 --   hc0: with replacement, and for 'unadjusted'; HC0 sandwich of the weighted
 --     regression of the outcome on treatment (the arms' variances of the mean).
+-- Exact matching also reports se_conditional, the variance for the sample
+-- ATT of the matched treated conditional on the strata: the error is the
+-- treated persons' unobserved mean outcome without treatment minus the
+-- control mean, so per stratum the control-outcome variance v0_s enters
+-- twice: sum over strata of (T_s/T)^2 v0_s (1/T_s + 1/C_s); a stratum with
+-- one control takes the pooled within-stratum control variance.
 -- 95% CI: normal. Weighted products are rounded to DECIMAL(38,10) before
 -- summing so results do not depend on the thread count.
 -- Computed per sample (subgroup, level): the study's matched cohort goes to
@@ -71,6 +75,7 @@ design_variances as (
         sum(((treated_n * treated_n) * (control_variance / treated_n + control_variance / control_n))::decimal(38, 10))::double
             / (sum(treated_n) * sum(treated_n)) as stratified,
         count(*)::double / nullif(count(*) - 1, 0)
+            * (sum(treated_n + control_n) - 1) / nullif(sum(treated_n + control_n) - 2, 0)
             * sum(((treated_residual_sum / tm.persons - control_residual_sum / cm.sum_w) ** 2)::decimal(38, 18))::double as cluster
     from strata
     join treated as tm using (subgroup, level, outcome, event_month)
@@ -87,17 +92,21 @@ differences as (
         treated.event_month,
         treated.mean - control.mean as estimate,
         case
-            when treated.weighting = 'matched' and $variance_method = 'stratified' then design_variances.stratified
             when treated.weighting = 'matched' and $variance_method = 'cluster' then design_variances.cluster
             else treated.variance_of_mean + control.variance_of_mean
         end as variance,
+        case when treated.weighting = 'matched' and $exact_strata then design_variances.stratified end as conditional_variance,
         case
-            when treated.weighting = 'matched' and $variance_method = 'stratified'
-                then 'variance of the sample ATT within exact-matching strata: sum (T_s/T)^2 v0_s (1/T_s + 1/C_s); normal 95% CI'
             when treated.weighting = 'matched' and $variance_method = 'cluster'
-                then 'cluster-robust SE by matched set, CR1 factor G/(G-1); normal 95% CI'
+                then 'cluster-robust SE of WLS outcome ~ treated, clustered by matched set ('
+                    || case when $exact_strata then 'exact-matching stratum' else 'pair or set' end
+                    || '), HC1: G/(G-1) x (n-1)/(n-2), as sandwich::vcovCL; normal 95% CI'
             else 'HC0 robust SE of WLS outcome ~ treated; normal 95% CI'
         end as ci_method,
+        case treated.weighting
+            when 'matched' then 'ATT: the mean effect on the matched treated persons observed in the month'
+            else 'none: the difference between the arms, not an effect'
+        end as estimand,
         treated.persons as n_treated,
         control.persons as n_control
     from treated
@@ -121,7 +130,9 @@ intervals as (
             when 'matched_att' then 'weighted difference in means with matching weights (ATT)'
             else 'unadjusted difference in means, whole cohort (biased by selection; for contrast only)'
         end as method,
-        ci_method
+        ci_method,
+        round(sqrt(conditional_variance), 10) as se_conditional,
+        estimand
     from differences
 )
 select * from intervals;

@@ -53,7 +53,12 @@ intervals as (
         format(
             'CR1 SE clustered by person: G/(G-1) x (N-1)/(N-K), G = {} persons, N = {} person-months, K = {} slope coefficients (person effects not counted; = plm vcovHC arellano type sss); normal 95% CI',
             $persons::bigint, $person_months::bigint, $slope_coefficients::integer
-        ) as ci_method
+        ) as ci_method,
+        null::double as se_conditional,
+        format(
+            'ATT: the change since month {} of the matched treated persons, less that of their matched controls (parallel trends)',
+            $reference_month::integer
+        ) as estimand
     from estimates
     join arm_counts using (event_month)
 )

@@ -68,6 +68,12 @@ const ESTIMATE_COLUMNS = {
   n_control: persons(`control ${PERSON_COUNT} in the estimate`),
   method: column('the estimator in words'),
   ci_method: column('how the standard error and interval were computed'),
+  se_conditional: column(
+    'exact matching only: the standard error for the sample ATT conditional on the strata (the treated persons held fixed); ' +
+      'a secondary, narrower interval than se, which also counts the sampling of the treated',
+    'as estimate',
+  ),
+  estimand: column('what the estimate and its interval target'),
 };
 
 /** A mean of euros where a few persons make up most of the total reveals their amounts. */
@@ -88,7 +94,7 @@ function estimateLinks(sample: LinkedCount['sample']): LinkedCount[] {
   return (['treated', 'control'] as const).map((arm) => ({ column: `n_${arm}`, sample, arm, perMonth: { sizeColumn: `sample_${arm}` } }));
 }
 
-const ESTIMATE_CELLS = ['estimate', 'se', 'ci_low', 'ci_high'];
+const ESTIMATE_CELLS = ['estimate', 'se', 'ci_low', 'ci_high', 'se_conditional'];
 
 export const EXPORT_TABLES: readonly ExportTable[] = [
   {

@@ -13,10 +13,9 @@ import type { Stage } from '../stage.js';
 import { NORMAL_QUANTILE_975 } from './estimators.js';
 import { estimateEventStudyDid } from './event-study-did.js';
 
-/** The matched ATT's variance follows the design: strata, matched sets, or single units. */
-export function varianceMethod(matching: StudyConfig['matching']): 'stratified' | 'cluster' | 'hc0' {
-  if (matching.method === 'exact') return 'stratified';
-  return matching.replace ? 'hc0' : 'cluster';
+/** The matched ATT's variance follows the design: clustered by matched set (strata, pairs or sets), or by unit with replacement. */
+export function varianceMethod(matching: StudyConfig['matching']): 'cluster' | 'hc0' {
+  return matching.method === 'nearest' && matching.replace ? 'hc0' : 'cluster';
 }
 
 /** Step 00: which person-months enter the estimates, with their weights (the view observed_person_months). */
@@ -34,7 +33,11 @@ export async function estimateDifferences(db: Database, matching: StudyConfig['m
     subgroup_pattern: columnPattern(PRIMARY_OUTCOMES),
   });
   await db.runFile('estimate/02_weighted_means.sql');
-  await db.runFile('estimate/03_difference_in_means.sql', { variance_method: varianceMethod(matching), z_975: NORMAL_QUANTILE_975 });
+  await db.runFile('estimate/03_difference_in_means.sql', {
+    variance_method: varianceMethod(matching),
+    exact_strata: matching.method === 'exact',
+    z_975: NORMAL_QUANTILE_975,
+  });
 }
 
 export const estimateStage: Stage = {

@@ -6,10 +6,12 @@ import { demoStudy } from '../support/warehouse.js';
 
 const EMPLOYED: Record<string, number> = { t1: 1, t2: 0, c1: 1, c2: 0, c3: 0, c4: 0, t3: 1, c5: 1, t4: 1, c6: 0, c7: 0, c8: 1 };
 
-const MATCHING = { exact: 'stratified', nearest: 'cluster', replace: 'hc0' } as const;
-
-/** The small cohort at month 12, exactly matched on its strata; `unobserved` persons are censored by then. */
-async function estimate(varianceMethod: 'stratified' | 'cluster' | 'hc0' = 'hc0', subgroupSql = '', unobserved: string[] = []) {
+/**
+ * The small cohort at month 12, exactly matched on its strata; `unobserved` persons are censored by then.
+ * The matching design the estimate is told of sets its variance: exact (clustered by stratum, with the
+ * conditional variance beside it), nearest without replacement (clustered by set) or with replacement (HC0).
+ */
+async function estimate(design: 'exact' | 'nearest' | 'replace' = 'replace', subgroupSql = '', unobserved: string[] = []) {
   return withDatabase(async (db) => {
     await matchSmallCohort(db);
     if (subgroupSql) await db.run('subgroup', subgroupSql);
@@ -26,24 +28,25 @@ async function estimate(varianceMethod: 'stratified' | 'cluster' | 'hc0' = 'hc0'
        as t(person_id, event_month, observed, employed_any, employed_48h, hours, wage_eur, on_benefit, benefit_eur, on_any_benefit, any_benefit_eur)`,
     );
     await weightObservedMonths(db);
-    // The variance method follows the matching design: exact (strata), nearest without (sets) or with replacement.
-    const method = (Object.keys(MATCHING) as (keyof typeof MATCHING)[]).find((key) => MATCHING[key] === varianceMethod)!;
     const matching = demoStudy().matching;
-    await estimateDifferences(db, method === 'exact' ? matching : { ...matching, method: 'nearest', replace: method === 'replace' });
+    await estimateDifferences(db, design === 'exact' ? matching : { ...matching, method: 'nearest', replace: design === 'replace' });
     return db.query<{
       subgroup: string;
       level: string;
       estimator: string;
       estimate: number;
       se: number;
+      se_conditional: number | null;
+      estimand: string;
       n_treated: number;
       n_control: number;
     }>(
       'read',
-      `select '' as subgroup, '' as level, estimator, estimate, se, n_treated::integer as n_treated, n_control::integer as n_control
+      `select '' as subgroup, '' as level, estimator, estimate, se, se_conditional, estimand,
+           n_treated::integer as n_treated, n_control::integer as n_control
        from effects where outcome = 'employed_any'
        union all
-       select subgroup, level, estimator, estimate, se, n_treated::integer, n_control::integer
+       select subgroup, level, estimator, estimate, se, se_conditional, estimand, n_treated::integer, n_control::integer
        from subgroup_effects where outcome = 'employed_any'
        order by all`,
     );
@@ -60,18 +63,23 @@ describe('difference in means', () => {
     expect([matched.n_treated, matched.n_control]).toEqual([3, 5]);
   });
 
-  test('the stratified variance uses each stratum control variance for both arms; one control takes the pooled variance', async () => {
-    const matched = (await estimate('stratified')).find((row) => row.estimator === 'matched_att')!;
+  test('the conditional variance of exact matching uses each stratum control variance for both arms; one control takes the pooled variance', async () => {
+    const matched = (await estimate('exact')).find((row) => row.estimator === 'matched_att')!;
     // A: control variance 1/4 (n 4), 2 treated; B: one control, pooled control variance 1/4, 1 treated.
     // [2^2 x 1/4 (1/2 + 1/4) + 1^2 x 1/4 (1 + 1)] / 3^2 = 1.25/9
-    expect(matched.se).toBeCloseTo(Math.sqrt(1.25 / 9), 9);
+    expect(matched.se_conditional).toBeCloseTo(Math.sqrt(1.25 / 9), 9);
+    expect(matched.estimand).toBe('ATT: the mean effect on the matched treated persons observed in the month');
   });
 
-  test('the cluster-robust variance sums squared matched-set scores with the factor G/(G-1)', async () => {
-    const matched = (await estimate('cluster')).find((row) => row.estimator === 'matched_att')!;
-    // Set scores: A (-1/3)/3 - (-5/6)/5 = 1/18; B (1/3)/3 - (5/6)/5 = -1/18; 2/1 x 2/324.
-    expect(matched.se).toBeCloseTo(1 / 9, 9);
-  });
+  test.each(['exact', 'nearest'] as const)(
+    'the primary variance (%s) sums squared matched-set scores with the factors G/(G-1) and (n-1)/(n-2)',
+    async (design) => {
+      const matched = (await estimate(design)).find((row) => row.estimator === 'matched_att')!;
+      // Set scores: A (-1/3)/3 - (-5/6)/5 = 1/18; B (1/3)/3 - (5/6)/5 = -1/18; 2/1 x 7/6 x 2/324 (n = 3 + 5).
+      expect(matched.se).toBeCloseTo(Math.sqrt((2 * 7 * 2) / (6 * 324)), 9);
+      expect(matched.se_conditional === null).toBe(design === 'nearest');
+    },
+  );
 
   test('the unadjusted difference uses everyone, unweighted', async () => {
     const naive = (await estimate()).find((row) => row.estimator === 'unadjusted')!;
@@ -82,7 +90,7 @@ describe('difference in means', () => {
   test('a subgroup level is estimated from its own matched sample, beside the study effects and not in them', async () => {
     // Level "A": stratum A only, with its own weights (2 treated, 4 controls of weight 1/2).
     const rows = await estimate(
-      'hc0',
+      'replace',
       `insert into subgroup_matches
        select 'target_group', 'A', person_id, treated, 1, case treated when 1 then 1 else 0.5 end
        from matches where person_id in ('t1', 't2', 'c1', 'c2', 'c3', 'c4')`,
@@ -99,7 +107,7 @@ describe('difference in means', () => {
   describe('persons no longer observed', () => {
     // Month 12 with some persons censored: each stratum's controls share its observed treated persons' weight again.
     const matchedAt = async (unobserved: string[]) =>
-      (await estimate('hc0', '', unobserved)).find((row) => row.estimator === 'matched_att')!;
+      (await estimate('replace', '', unobserved)).find((row) => row.estimator === 'matched_att')!;
 
     test('a censored control leaves its stratum for the month, and the other controls take up its weight', async () => {
       // A: treated 1/2, controls c1, c3, c4 = 1/3; B: 1 - 1; weights 2/3 and 1/3.
@@ -121,7 +129,7 @@ describe('difference in means', () => {
     });
 
     test('the unadjusted difference leaves them out too', async () => {
-      const naive = (await estimate('hc0', '', ['c2'])).find((row) => row.estimator === 'unadjusted')!;
+      const naive = (await estimate('replace', '', ['c2'])).find((row) => row.estimator === 'unadjusted')!;
       expect(naive.estimate).toBeCloseTo(3 / 4 - 3 / 7, 9);
       expect([naive.n_treated, naive.n_control]).toEqual([4, 7]);
     });

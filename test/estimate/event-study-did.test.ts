@@ -212,6 +212,8 @@ describe('event-study DiD against R (plm within + vcovHC arellano "sss", test/re
       'n_control BIGINT',
       'method VARCHAR',
       'ci_method VARCHAR',
+      'se_conditional DOUBLE',
+      'estimand VARCHAR',
     ]);
   });
 
