@@ -2,24 +2,36 @@
 -- can union them: treated x event-month coefficients with their
 -- person-clustered (CR1) standard errors and normal 95% CIs ($z_975). The reference
 -- month is a row of its own: estimate 0 by construction, se and CI null.
+-- The sensitivity estimator did_pre_period_mean measures each month against
+-- the mean of the pre-index months instead ($pre_mean_*: b_m less the mean
+-- of the pre-index b_k, with its SE), every event month a row.
 -- n_treated / n_control: matched persons observed in that month.
 -- Values come from TypeScript as parallel lists (one element per outcome x
--- non-reference month); every sum behind them is exact or added in a fixed
--- order, so they do not depend on the thread count.
--- Grain: one row per outcome x event_month.
+-- month); every sum behind them is exact or added in a fixed order, so they
+-- do not depend on the thread count.
+-- Grain: one row per outcome x estimator x event_month.
 -- Reads: did_design_sums. Writes: did_effects.
 create or replace table did_effects as
 with
 fitted as (
     select
+        'did_event_study' as estimator,
         unnest($outcome)::varchar as outcome,
         unnest($event_month)::integer as event_month,
         unnest($estimate)::double as estimate,
         unnest($se)::double as se
 ),
 reference as (
-    select distinct outcome, $reference_month::integer as event_month, 0.0::double as estimate, null::double as se
+    select distinct estimator, outcome, $reference_month::integer as event_month, 0.0::double as estimate, null::double as se
     from fitted
+),
+pre_period_mean as (
+    select
+        'did_pre_period_mean' as estimator,
+        unnest($pre_mean_outcome)::varchar as outcome,
+        unnest($pre_mean_event_month)::integer as event_month,
+        unnest($pre_mean_estimate)::double as estimate,
+        unnest($pre_mean_se)::double as se
 ),
 arm_counts as (
     select
@@ -34,11 +46,13 @@ estimates as (
     select * from fitted
     union all
     select * from reference
+    union all
+    select * from pre_period_mean
 ),
 intervals as (
     select
         estimates.outcome,
-        'did_event_study' as estimator,
+        estimates.estimator,
         estimates.event_month,
         estimates.estimate,
         estimates.se,
@@ -46,21 +60,27 @@ intervals as (
         estimates.estimate + $z_975 * estimates.se as ci_high,
         arm_counts.n_treated,
         arm_counts.n_control,
-        format(
-            'event-study DiD: WLS with matching weights, person and event-month fixed effects, treated x event-month effects relative to month {} (that row: 0 by construction, no SE)',
-            $reference_month::integer
-        ) as method,
+        case estimates.estimator
+            when 'did_event_study' then format(
+                'event-study DiD: WLS with matching weights, person and event-month fixed effects, treated x event-month effects relative to month {} (that row: 0 by construction, no SE)',
+                $reference_month::integer
+            )
+            else 'sensitivity of the event-study DiD: its effect at the month less the mean of its pre-index effects (the reference month counting 0)'
+        end as method,
         format(
             'CR1 SE clustered by person: G/(G-1) x (N-1)/(N-K), G = {} persons, N = {} person-months, K = {} slope coefficients (person effects not counted; = plm vcovHC arellano type sss); normal 95% CI',
             $persons::bigint, $person_months::bigint, $slope_coefficients::integer
         ) as ci_method,
         null::double as se_conditional,
-        format(
-            'ATT: the change since month {} of the matched treated persons, less that of their matched controls (parallel trends)',
-            $reference_month::integer
-        ) as estimand
+        case estimates.estimator
+            when 'did_event_study' then format(
+                'ATT: the change since month {} of the matched treated persons, less that of their matched controls (parallel trends)',
+                $reference_month::integer
+            )
+            else 'ATT: the change since the pre-index mean of the matched treated persons, less that of their matched controls (parallel trends on average before the index)'
+        end as estimand
     from estimates
     join arm_counts using (event_month)
 )
 select * from intervals
-order by outcome, event_month
+order by outcome, estimator, event_month

@@ -5,7 +5,7 @@
 
 import { join, resolve } from 'node:path';
 import type { CommandModule } from 'yargs';
-import { loadStudyConfig } from '../config/study-config.js';
+import { loadStudyConfig, parseStudyConfig } from '../config/study-config.js';
 import { sha256OfFile } from '../ingest/delivery-manifest.js';
 import { readManifest } from '../publish/manifest.js';
 import { writeStudyReport } from '../report/study-report.js';
@@ -31,7 +31,8 @@ export const tablesCommand: CommandModule<object, TablesArgs> = {
   handler: async (args) => {
     const runDir = resolve(args.run ?? join(loadStudyConfig(args.config!).config.output, 'current'));
     const manifest = readManifest(runDir);
-    const written = await writeStudyReport(runDir, manifest.config.settings);
+    // Parsed again, so a run published before a setting existed gets its default.
+    const written = await writeStudyReport(runDir, parseStudyConfig(join(runDir, 'manifest.json'), manifest.config.settings));
     const changed: string[] = [];
     for (const name of written) {
       const path = `export/${name}`;

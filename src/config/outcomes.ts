@@ -21,7 +21,6 @@ export interface OutcomeDefinition {
 }
 
 const ALL_ESTIMATORS = ['matched_att', 'did_event_study', 'unadjusted'] as const satisfies readonly Estimator[];
-const DIFFERENCES = ['matched_att', 'unadjusted'] as const satisfies readonly Estimator[];
 
 /*
  * on_benefit / benefit_eur count the study's qualifying benefits only,
@@ -44,12 +43,12 @@ const DEFINITIONS = {
     headline: true,
     title: 'in paid competitive work (>= 48 hours a month)',
   },
-  hours: { kind: 'amount', unit: 'hours', estimators: DIFFERENCES, primary: false, headline: false },
-  wage_eur: { kind: 'amount', unit: 'EUR', estimators: DIFFERENCES, primary: false, headline: false },
-  on_benefit: { kind: 'binary', unit: 'share', estimators: DIFFERENCES, primary: false, headline: true },
-  benefit_eur: { kind: 'amount', unit: 'EUR', estimators: DIFFERENCES, primary: false, headline: false },
-  on_any_benefit: { kind: 'binary', unit: 'share', estimators: DIFFERENCES, primary: false, headline: false },
-  any_benefit_eur: { kind: 'amount', unit: 'EUR', estimators: DIFFERENCES, primary: false, headline: false },
+  hours: { kind: 'amount', unit: 'hours', estimators: ALL_ESTIMATORS, primary: false, headline: false },
+  wage_eur: { kind: 'amount', unit: 'EUR', estimators: ALL_ESTIMATORS, primary: false, headline: false },
+  on_benefit: { kind: 'binary', unit: 'share', estimators: ALL_ESTIMATORS, primary: false, headline: true },
+  benefit_eur: { kind: 'amount', unit: 'EUR', estimators: ALL_ESTIMATORS, primary: false, headline: false },
+  on_any_benefit: { kind: 'binary', unit: 'share', estimators: ALL_ESTIMATORS, primary: false, headline: false },
+  any_benefit_eur: { kind: 'amount', unit: 'EUR', estimators: ALL_ESTIMATORS, primary: false, headline: false },
 } as const satisfies Record<string, OutcomeDefinition>;
 
 export type Outcome = keyof typeof DEFINITIONS;

@@ -161,6 +161,12 @@ const studyConfigSchema = z.strictObject({
     /** Persons who reach state-pension (AOW) age during the follow-up: months from then on unobserved, or left out of the cohort. */
     state_pension_age: z.enum(['censor', 'exclude']).default('censor'),
   }),
+  estimators: z
+    .strictObject({
+      /** The event-study DiD: effects relative to this pre-index event month (-1: the month before the index month). */
+      did: z.strictObject({ reference_month: z.int().max(-1).default(-1) }).default({ reference_month: -1 }),
+    })
+    .default({ did: { reference_month: -1 } }),
   costs: z.strictObject({
     /** Used where a trajectory has no cost_eur (UWV paid about EUR 8,000 per IPS trajectory). */
     default_trajectory_cost_eur: z.strictObject({ treated: z.number().nonnegative(), control: z.number().nonnegative() }),
@@ -218,6 +224,13 @@ export function parseStudyConfig(file: string, raw: unknown): StudyConfig {
   const config = result.data;
   if (config.costs.effect.month > config.follow_up.months_after) {
     fail({ code: 'config_invalid', file, problems: `costs.effect.month: ${config.costs.effect.month} is beyond months_after` });
+  }
+  if (config.estimators.did.reference_month < -config.follow_up.months_before) {
+    fail({
+      code: 'config_invalid',
+      file,
+      problems: `estimators.did.reference_month: ${config.estimators.did.reference_month} is before the follow-up's first month (-${config.follow_up.months_before})`,
+    });
   }
   const lastReport = Math.max(...config.follow_up.report_months);
   if (lastReport > config.follow_up.months_after) {

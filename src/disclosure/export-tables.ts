@@ -236,7 +236,8 @@ export const EXPORT_TABLES: readonly ExportTable[] = [
     columns: {
       outcome: column(OUTCOMES.join(', ')),
       estimator: column(
-        'matched_att (matched difference in means), did_event_study (event-study DiD, reference month -1) or unadjusted (raw difference, biased by selection)',
+        'matched_att (matched difference in means), did_event_study (event-study DiD, relative to estimators.did.reference_month, -1 by default), ' +
+          'did_pre_period_mean (the same DiD relative to the mean of the pre-index months: a sensitivity analysis) or unadjusted (raw difference, biased by selection)',
       ),
       event_month: column('months since the index month (0 = month of the first trajectory start)', 'months'),
       estimate: column(

@@ -44,8 +44,8 @@ import {
 
 export interface EventStudyDidOptions {
   outcomes: readonly Outcome[];
-  /** The month every effect is relative to: the last month before the index month. */
-  referenceMonth: -1;
+  /** The pre-index month every effect is relative to (study config estimators.did.reference_month, -1 by default). */
+  referenceMonth: number;
   /**
    * Tuning, not statistics. Persons per score list (default 4096) and per
    * batch (default 32768; memory grows with batch x months x outcomes).
@@ -194,11 +194,16 @@ function coefficientLists(design: EventStudyDesign, coefficients: Map<Outcome, F
 }
 
 function effectLists(summaries: { outcome: string; summary: EventStudySummary }[]) {
+  const pre = summaries.map(({ outcome, summary }) => ({ outcome, ...summary.prePeriodMean }));
   return {
     outcome: summaries.flatMap(({ outcome, summary }) => summary.eventMonths.map(() => outcome)),
     event_month: summaries.flatMap(({ summary }) => [...summary.eventMonths]),
     estimate: summaries.flatMap(({ summary }) => summary.estimates),
     se: summaries.flatMap(({ summary }) => summary.standardErrors),
+    pre_mean_outcome: pre.flatMap(({ outcome, eventMonths }) => eventMonths.map(() => outcome)),
+    pre_mean_event_month: pre.flatMap(({ eventMonths }) => eventMonths),
+    pre_mean_estimate: pre.flatMap(({ estimates }) => estimates),
+    pre_mean_se: pre.flatMap(({ standardErrors }) => standardErrors),
   };
 }
 

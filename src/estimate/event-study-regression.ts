@@ -71,6 +71,8 @@ export interface EventStudySummary {
   eventMonths: readonly number[];
   estimates: number[];
   standardErrors: number[];
+  /** Every event month (the reference too), with b_m less the mean of the pre-index b_k (b_ref = 0) and its SE. */
+  prePeriodMean: { eventMonths: number[]; estimates: number[]; standardErrors: number[] };
   pretrend: PretrendTest;
 }
 
@@ -182,6 +184,7 @@ export function summariseEventStudy(
     eventMonths: design.slopeMonths,
     estimates: treatedColumns.map((column) => coefficients[column]!),
     standardErrors: treatedColumns.map((column) => Math.sqrt(covariance[column * size + column]!)),
+    prePeriodMean: contrastWithPrePeriodMean(design, coefficients, covariance),
     pretrend: {
       restrictions,
       chiSquare,
@@ -191,6 +194,34 @@ export function summariseEventStudy(
       fPValue: Number.isNaN(fStatistic) ? Number.NaN : fUpperTail(fStatistic, restrictions, fDenominatorDf),
     },
   };
+}
+
+/**
+ * The sensitivity analysis against the whole pre-period: per event month m,
+ * b_m - (1/P) sum of b_k over the P pre-index months (the reference month's
+ * b is 0), a linear contrast L'b of the coefficients with variance L'VL.
+ */
+function contrastWithPrePeriodMean(design: EventStudyDesign, coefficients: Float64Array, covariance: Float64Array) {
+  const months = design.slopeMonths.length;
+  const size = 2 * months;
+  const preColumns = design.slopeMonths.flatMap((month, index) => (month < 0 ? [months + index] : []));
+  const prePeriodMonths = preColumns.length + (design.referenceMonth < 0 ? 1 : 0);
+  const eventMonths = [...design.slopeMonths, design.referenceMonth].sort((a, b) => a - b);
+  const contrasts = eventMonths.map((month) => {
+    const weights = new Float64Array(size);
+    for (const column of preColumns) weights[column] = -1 / prePeriodMonths;
+    const own = design.slopeMonths.indexOf(month);
+    if (own >= 0) addAt(weights, months + own, 1);
+    let estimate = 0;
+    let variance = 0;
+    for (let i = 0; i < size; i++) {
+      if (weights[i] === 0) continue;
+      estimate += weights[i]! * coefficients[i]!;
+      for (let j = 0; j < size; j++) if (weights[j] !== 0) variance += weights[i]! * weights[j]! * covariance[i * size + j]!;
+    }
+    return { estimate, se: Math.sqrt(variance) };
+  });
+  return { eventMonths, estimates: contrasts.map((c) => c.estimate), standardErrors: contrasts.map((c) => c.se) };
 }
 
 function addAt(array: Float64Array, index: number, value: number): void {

@@ -50,7 +50,7 @@ export const estimateStage: Stage = {
   run: async ({ db, study }) => {
     await weightObservedMonths(db);
     await estimateDifferences(db, study.matching);
-    await estimateEventStudyDid(db, { outcomes: outcomesFor('did_event_study'), referenceMonth: -1 });
+    await estimateEventStudyDid(db, { outcomes: outcomesFor('did_event_study'), referenceMonth: study.estimators.did.reference_month });
     await db.runFile('estimate/16_append_did_effects.sql');
   },
 };

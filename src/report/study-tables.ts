@@ -25,7 +25,7 @@ const pp = (column: string) => `coalesce(format('{:.1f}', round(100 * ${column},
 const integer = (column: string) => `coalesce(${column}::bigint::varchar, 'suppressed')`;
 const decimal3 = (column: string) => `coalesce(format('{:.3f}', round(${column}, 3) + 0.0), '')`;
 
-export function studyTables(study: Pick<StudyConfig, 'follow_up' | 'subgroups'>): StudyTable[] {
+export function studyTables(study: Pick<StudyConfig, 'follow_up' | 'subgroups' | 'estimators'>): StudyTable[] {
   const months = study.follow_up.report_months.join(', ');
   const subgroupTable: StudyTable = {
     name: 'table4_subgroups',
@@ -78,7 +78,11 @@ export function studyTables(study: Pick<StudyConfig, 'follow_up' | 'subgroups'>)
     {
       name: 'table2_effects',
       title: 'Table 2. Effect of IPS on paid competitive work, percentage points (95% CI)',
-      note: 'matched_att: weighted difference in means with matching weights (ATT), SE as in effects.ci_method. did_event_study: event-study difference-in-differences with person and month fixed effects, relative to month -1, SE clustered by person (CR1). unadjusted: raw difference over the whole cohort, biased by selection, shown for contrast.',
+      note:
+        'matched_att: weighted difference in means with matching weights (ATT), SE clustered by matched set as in effects.ci_method. ' +
+        `did_event_study: event-study difference-in-differences with person and month fixed effects, relative to month ${study.estimators.did.reference_month}, SE clustered by person (CR1). ` +
+        'did_pre_period_mean: the same, relative to the mean of the months before the start (sensitivity to the choice of reference month). ' +
+        'unadjusted: raw difference over the whole cohort, biased by selection, shown for contrast.',
       sql: `select
           outcome,
           event_month as month,
@@ -180,7 +184,10 @@ export interface RenderedTable {
 }
 
 /** Runs every study table's query over a database with views of the run's export files. */
-export async function queryStudyTables(db: Database, study: Pick<StudyConfig, 'follow_up' | 'subgroups'>): Promise<RenderedTable[]> {
+export async function queryStudyTables(
+  db: Database,
+  study: Pick<StudyConfig, 'follow_up' | 'subgroups' | 'estimators'>,
+): Promise<RenderedTable[]> {
   const rendered: RenderedTable[] = [];
   for (const table of studyTables(study)) {
     const rows = await db.query<Record<string, string>>(`tables: ${table.name}`, table.sql);
@@ -206,7 +213,7 @@ export async function openExportViews(exportDir: string): Promise<Database> {
 export async function writeStudyTables(
   db: Database,
   runDir: string,
-  study: Pick<StudyConfig, 'follow_up' | 'subgroups'>,
+  study: Pick<StudyConfig, 'follow_up' | 'subgroups' | 'estimators'>,
 ): Promise<RenderedTable[]> {
   const tablesDir = join(runDir, 'export', 'tables');
   mkdirSync(tablesDir, { recursive: true });

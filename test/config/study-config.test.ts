@@ -71,6 +71,16 @@ describe('loadStudyConfig', () => {
     const text = readDemo().replace('report_months: [6, 12, 18, 24, 30, 36]', 'report_months: [6, 48]');
     expect(() => loadStudyConfig(writeConfig(text))).toThrow(/report_months: 48 is beyond months_after/);
   });
+
+  test('the DiD reference month is -1 unless set, and must be a pre-index month of the follow-up', () => {
+    expect(loadStudyConfig('config/demo.yaml').config.estimators.did.reference_month).toBe(-1);
+    const withReference = (month: number) => `${readDemo()}\nestimators:\n  did: { reference_month: ${month} }\n`;
+    expect(loadStudyConfig(writeConfig(withReference(-12))).config.estimators.did.reference_month).toBe(-12);
+    expect(() => loadStudyConfig(writeConfig(withReference(-25)))).toThrow(
+      /estimators.did.reference_month: -25 is before the follow-up's first month \(-24\)/,
+    );
+    expect(() => loadStudyConfig(writeConfig(withReference(0)))).toThrow(/estimators.did.reference_month/);
+  });
 });
 
 function readDemo(): string {

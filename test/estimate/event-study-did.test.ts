@@ -23,6 +23,9 @@ interface OutcomeFixture {
   wald_f: number;
   wald_f_df2: number;
   wald_f_p: number;
+  pre_mean_event_month: number[];
+  pre_mean_estimate: number[];
+  pre_mean_se: number[];
 }
 interface Fixtures {
   distribution_checks: {
@@ -115,10 +118,15 @@ async function loadHandPanel(db: Database, panelSql: string, matchRows: string[]
 async function readOutputs(db: Database) {
   const effects = await db.query<EffectRow>(
     'read did_effects',
-    'select * replace (n_treated::integer as n_treated, n_control::integer as n_control) from did_effects order by outcome, event_month',
+    `select * replace (n_treated::integer as n_treated, n_control::integer as n_control) from did_effects
+     where estimator = 'did_event_study' order by outcome, event_month`,
+  );
+  const preMean = await db.query<EffectRow>(
+    'read did_effects',
+    "select * from did_effects where estimator = 'did_pre_period_mean' order by outcome, event_month",
   );
   const pretrend = await db.query<PretrendRow>('read pretrend_tests', 'select * from pretrend_tests order by outcome, test');
-  return { effects, pretrend };
+  return { effects, preMean, pretrend };
 }
 
 async function estimateReference(
@@ -155,6 +163,16 @@ function expectAgreementWithR(outputs: Awaited<ReturnType<typeof readOutputs>>, 
     expectRelativelyClose(f?.statistic, reference.wald_f, `${variant} ${outcome} F`);
     expectRelativelyClose(f?.p_value, reference.wald_f_p, `${variant} ${outcome} F p`);
     expect([chiSquare?.df, f?.df]).toEqual([reference.wald_df, reference.wald_df]);
+    const preMean = outputs.preMean.filter((row) => row.outcome === outcome);
+    expect(preMean.map((row) => row.event_month)).toEqual(reference.pre_mean_event_month);
+    for (const [index, row] of preMean.entries()) {
+      expectRelativelyClose(
+        row.estimate,
+        reference.pre_mean_estimate[index]!,
+        `${variant} ${outcome} month ${row.event_month} pre-mean estimate`,
+      );
+      expectRelativelyClose(row.se, reference.pre_mean_se[index]!, `${variant} ${outcome} month ${row.event_month} pre-mean se`);
+    }
     expect(f?.test).toContain(`(23, ${reference.wald_f_df2})`);
   }
 }
@@ -240,42 +258,64 @@ describe('event-study DiD by hand', () => {
   type Person = (typeof PERSONS)[number];
 
   /** (weighted treated change from month -1) minus (weighted control change from month -1). */
-  function differenceInDifferences(values: (person: Person) => number[], month: number): number {
+  /** The weighted treated change from the reference (a month, or the mean of the pre-index months) minus the control change. */
+  function differenceInDifferences(values: (person: Person) => number[], month: number, reference: number | 'pre_mean'): number {
+    const baseline = (person: Person) =>
+      reference === 'pre_mean'
+        ? MONTHS.filter((m) => m < 0).reduce((sum, m) => sum + values(person)[MONTHS.indexOf(m)]!, 0) / MONTHS.filter((m) => m < 0).length
+        : values(person)[MONTHS.indexOf(reference)]!;
     const change = (treated: number) => {
       const arm = PERSONS.filter((person) => person.treated === treated && person.weight > 0);
       const total = arm.reduce((sum, person) => sum + person.weight, 0);
-      const changeFromReference = (person: Person) => values(person)[MONTHS.indexOf(month)]! - values(person)[MONTHS.indexOf(-1)]!;
-      return arm.reduce((sum, person) => sum + person.weight * changeFromReference(person), 0) / total;
+      return arm.reduce((sum, person) => sum + person.weight * (values(person)[MONTHS.indexOf(month)]! - baseline(person)), 0) / total;
     };
     return change(1) - change(0);
   }
 
-  test('on a balanced panel each effect is the weighted treated change from month -1 minus the control change', async () => {
-    const effects = await withDatabase(async (db) => {
-      const panelRows = PERSONS.flatMap((person) =>
-        MONTHS.map((month, index) => `('${person.id}', ${month}, ${person.employed[index] === 1}, ${person.hours[index]})`),
-      );
-      await loadHandPanel(
-        db,
-        `create table panel_person_month as
+  test.each([-1, -2])(
+    'on a balanced panel, with reference month %i, each effect is the weighted treated change from it minus the control change, and from the pre-index mean for did_pre_period_mean',
+    async (referenceMonth) => {
+      const effects = await withDatabase(async (db) => {
+        const panelRows = PERSONS.flatMap((person) =>
+          MONTHS.map((month, index) => `('${person.id}', ${month}, ${person.employed[index] === 1}, ${person.hours[index]})`),
+        );
+        await loadHandPanel(
+          db,
+          `create table panel_person_month as
          select person_id, event_month::integer as event_month, true as observed, employed_any, employed_any as employed_48h,
                 hours::decimal(18, 2) as hours, 0::decimal(18, 2) as wage_eur, false as on_benefit, 0::decimal(18, 2) as benefit_eur
          from (values ${panelRows.join(', ')}) as t(person_id, event_month, employed_any, hours)`,
-        PERSONS.map((person) => `('${person.id}', ${person.treated}, ${person.weight})`),
+          PERSONS.map((person) => `('${person.id}', ${person.treated}, ${person.weight})`),
+        );
+        await estimateEventStudyDid(db, { outcomes: ['employed_any', 'hours'], referenceMonth });
+        return db.query<{
+          outcome: string;
+          estimator: string;
+          event_month: number;
+          estimate: number;
+          n_treated: number;
+          n_control: number;
+        }>(
+          'read',
+          'select outcome, estimator, event_month, estimate, n_treated::integer as n_treated, n_control::integer as n_control from did_effects order by all',
+        );
+      });
+      for (const row of effects) {
+        const values = row.outcome === 'hours' ? (person: Person) => person.hours : (person: Person) => person.employed;
+        const reference = row.estimator === 'did_pre_period_mean' ? 'pre_mean' : referenceMonth;
+        expect(row.estimate, `${row.outcome} ${row.estimator} ${row.event_month}`).toBeCloseTo(
+          differenceInDifferences(values, row.event_month, reference),
+          12,
+        );
+        expect([row.n_treated, row.n_control]).toEqual([2, 3]);
+      }
+      expect(effects.map((row) => `${row.estimator} ${row.event_month}`)).toEqual(
+        ['employed_any', 'hours'].flatMap(() =>
+          ['did_event_study', 'did_pre_period_mean'].flatMap((estimator) => MONTHS.map((month) => `${estimator} ${month}`)),
+        ),
       );
-      await estimateEventStudyDid(db, { outcomes: ['employed_any', 'hours'], referenceMonth: -1 });
-      return db.query<{ outcome: string; event_month: number; estimate: number; n_treated: number; n_control: number }>(
-        'read',
-        'select outcome, event_month, estimate, n_treated::integer as n_treated, n_control::integer as n_control from did_effects order by all',
-      );
-    });
-    for (const row of effects) {
-      const values = row.outcome === 'hours' ? (person: Person) => person.hours : (person: Person) => person.employed;
-      expect(row.estimate).toBeCloseTo(differenceInDifferences(values, row.event_month), 12);
-      expect([row.n_treated, row.n_control]).toEqual([2, 3]);
-    }
-    expect(effects.map((row) => row.event_month)).toEqual([-2, -1, 0, 1, -2, -1, 0, 1]);
-  });
+    },
+  );
 
   test('a month no treated person is observed in is named as not identified', async () => {
     const estimate = withDatabase(async (db) => {

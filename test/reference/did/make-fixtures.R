@@ -15,7 +15,8 @@
 # sandwich::vcovCL(lm(y ~ 0 + factor(person_id) + ..., weights = weight),
 # cluster = ~person_id, type = "HC0") x (N-1)/(N-K) gives the same covariance.
 # Pre-trend test: Wald chi-square that b_m = 0 for m = -24..-2 (23 df), and
-# F = chi-square / 23 on (23, G - 1) df.
+# F = chi-square / 23 on (23, G - 1) df. The pre-period-mean sensitivity: per
+# event month, b_m less the mean of the pre-index b_k (b_{-1} = 0) and sqrt(l'Vl).
 #
 # Run: Rscript test/reference/did/make-fixtures.R   (needs plm, sandwich, data.table, jsonlite)
 suppressPackageStartupMessages({
@@ -77,6 +78,17 @@ fit_event_study <- function(data, outcome) {
   b_pre <- coef(fe)[pre]
   chi2 <- drop(t(b_pre) %*% solve(vcov_cr1[pre, pre], b_pre))
   persons <- length(unique(data$person_id))
+  # The sensitivity estimator: b_m less the mean of the pre-index b_k (the reference month's b is 0),
+  # for every event month, with the SE of that linear contrast.
+  all_months <- sort(c(slope_months, REFERENCE_MONTH))
+  pre_months <- sum(all_months < 0)
+  contrasts <- t(sapply(all_months, function(m) {
+    l <- setNames(numeric(length(coef(fe))), names(coef(fe)))
+    l[pre] <- -1 / pre_months
+    own <- treated_index[slope_months == m]
+    if (length(own)) l[own] <- l[own] + 1
+    c(estimate = sum(l * coef(fe)), se = sqrt(drop(t(l) %*% vcov_cr1 %*% l)))
+  }))
   list(
     event_month = slope_months,
     estimate = unname(coef(fe)[treated_index]),
@@ -87,7 +99,10 @@ fit_event_study <- function(data, outcome) {
     wald_p = pchisq(chi2, length(pre), lower.tail = FALSE),
     wald_f = chi2 / length(pre),
     wald_f_df2 = persons - 1,
-    wald_f_p = pf(chi2 / length(pre), length(pre), persons - 1, lower.tail = FALSE)
+    wald_f_p = pf(chi2 / length(pre), length(pre), persons - 1, lower.tail = FALSE),
+    pre_mean_event_month = all_months,
+    pre_mean_estimate = unname(contrasts[, "estimate"]),
+    pre_mean_se = unname(contrasts[, "se"])
   )
 }
 
