@@ -9,13 +9,18 @@
  * quantity. Each seed's world comes as two deliveries, the second correcting
  * the first, with every hazard of the synthetic world.
  * Subgroup estimates (`matched_att by <subgroup>`) pool the levels, each
- * compared with the sample ATT of the level's IPS persons.
+ * compared with the sample ATT of the level's IPS persons. Every interval
+ * is checked: the matched ATT's primary (cluster-robust) one as
+ * `matched_att`, its conditional one (exact matching: se_conditional, which
+ * targets the sample ATT given the strata) as `matched_att conditional`,
+ * and each DiD estimator's.
  */
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type LoadedStudyConfig, loadStudyConfig } from '../config/study-config.js';
 import { Database, quoteLiteral } from '../db/database.js';
+import { NORMAL_QUANTILE_975 } from '../estimate/estimators.js';
 import { runStudy } from '../run/run-study.js';
 import { synthesizeDelivery } from '../synth/index.js';
 import type { OutcomeAtt, Truth } from '../synth/truth.js';
@@ -78,8 +83,13 @@ async function drawsForSeed(seed: number, options: SimulationOptions, loaded: Lo
         `select estimator, outcome, event_month as month, estimate, ci_low, ci_high
          from read_parquet(${quoteLiteral(join(runDir, 'export', 'effects.parquet'))})
          where list_contains($outcomes, outcome) and list_contains($months, event_month) and estimate is not null
-         order by estimator, outcome, event_month`,
-        { outcomes: [...options.outcomes], months: [...options.months] },
+         union all
+         select estimator || ' conditional', outcome, event_month, estimate,
+             estimate - $z_975 * se_conditional, estimate + $z_975 * se_conditional
+         from read_parquet(${quoteLiteral(join(runDir, 'export', 'effects.parquet'))})
+         where list_contains($outcomes, outcome) and list_contains($months, event_month) and se_conditional is not null
+         order by estimator, outcome, month`,
+        { outcomes: [...options.outcomes], months: [...options.months], z_975: NORMAL_QUANTILE_975 },
       );
       // Subgroup levels are pooled per subgroup, each against its own level's planted effect.
       const levels = await db.query<Omit<SimulationDraw, 'seed' | 'truth'> & { subgroup: string; level: string }>(
