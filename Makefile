@@ -49,10 +49,13 @@ bench: install
 clean:
 	rm -rf data out .tmp test/output
 
-# Regenerates the committed R fixtures (needs R, MatchIt, plm, sandwich from Debian);
-# CI compares against the committed files without R.
+# Regenerates the committed R fixtures (needs R, plm, sandwich from Debian, and MatchIt 4.7.2
+# from ../shared/r-reference/install.sh in MATCHIT_LIB); CI compares against the committed files without R.
+reference: MATCHIT_LIB ?= $(HOME)/.local/lib/R-matchit
 reference:
-	Rscript test/reference/matching/make-fixtures.R
+	@R_LIBS_USER='$(MATCHIT_LIB)' Rscript -e 'quit(status = !(requireNamespace("MatchIt", quietly = TRUE) && packageVersion("MatchIt") == "4.7.2"))' 2>/dev/null \
+		|| { echo 'MatchIt 4.7.2 not found in $(MATCHIT_LIB); run ../shared/r-reference/install.sh' >&2; exit 1; }
+	R_LIBS_USER='$(MATCHIT_LIB)' Rscript test/reference/matching/make-fixtures.R
 	Rscript test/reference/did/make-fixtures.R
 	Rscript test/reference/matched-att/make-fixtures.R
 	git diff --exit-code test/reference

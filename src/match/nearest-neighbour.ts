@@ -34,10 +34,10 @@
  * matched treated units 1.. in canonical order, each control taking its
  * treated unit's subclass; with replacement there are none, as in MatchIt.
  *
- * Two bugs of MatchIt 4.5.1's matcher are deliberately not reproduced
- * (integer abs() on distance gaps; an off-by-one "already matched to this
- * treated unit" test when ratio > 1); test/reference/matching/README.md
- * shows how the R fixtures avoid them.
+ * Checked against MatchIt 4.7.2 (test/reference/matching). One convention
+ * differs: controls at the same distance (within 1e-10 logit) are a tie the
+ * lower control, in canonical order, wins; MatchIt takes the one its outward
+ * search meets first, or settles a near-tie by rounding.
  *
  * Nearest available controls are found with union-find "next available"
  * pointers over the sorted controls: O(n log n) for n units.

