@@ -1,6 +1,8 @@
 -- Costs per person over the follow-up, summed per matched set and arm.
--- Intervention cost: the first trajectory's cost_eur, or the study's default
--- for the programme where it is missing. Benefit cost: benefit_eur (the
+-- Intervention cost: every trajectory the person started from the index date
+-- to the end of the follow-up (month $months_after), its cost_eur or, where
+-- missing, the study's default for its programme ($treated_programme or the
+-- other). Benefit cost: benefit_eur (the
 -- study's qualifying benefits) over the observed event months
 -- 1..$months_after: no sickness or disability benefit is paid after death or
 -- state-pension age, and none is seen after emigration. Healthcare cost: an
@@ -11,18 +13,30 @@
 -- Weighted sums are rounded to DECIMAL(38,10) before summing (thread-independent).
 -- Grain: one row per matched set (subclass, or the person when matching used
 -- replacement) x treated.
--- Reads: cohort, matches, panel_person_month, observed_person_months. Writes: matched_set_costs.
+-- Reads: cohort, matches, trajectories, panel_person_month, observed_person_months. Writes: matched_set_costs.
 create or replace table matched_set_costs as
 with
+interventions as (
+    select
+        cohort.person_id,
+        sum(coalesce(trajectories.cost_eur,
+            case trajectories.programme when $treated_programme then $default_cost_treated_eur else $default_cost_control_eur end
+        )) as intervention_eur
+    from cohort
+    join trajectories using (person_id)
+    where trajectories.start_date >= cohort.index_date
+        and trajectories.start_date < cohort.index_month + to_months($months_after + 1)
+    group by cohort.person_id
+),
 matched as (
     select cohort.person_id, matches.treated, matches.weight,
         coalesce(matches.subclass::varchar, cohort.person_id) as matched_set,
-        coalesce(cohort.trajectory_cost_eur,
-            case matches.treated when 1 then $default_cost_treated_eur else $default_cost_control_eur end) as intervention_eur,
+        interventions.intervention_eur,
         case matches.treated when 1 then $healthcare_treated_eur_per_month else $healthcare_control_eur_per_month end
             as healthcare_eur_per_month
     from cohort
     join matches using (person_id)
+    join interventions using (person_id)
     where matches.weight > 0
 ),
 follow_up as (

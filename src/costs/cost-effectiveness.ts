@@ -6,7 +6,8 @@
  * - intervention, benefit, healthcare: differences in mean cost over the follow-up;
  * - effect: difference in the share in work at the effect month (ATT) among
  *   the persons observed then, with the month's weights (`sumWEffectBase`);
- * - payer incremental cost = intervention + benefit (the benefit agency pays both);
+ * - payer incremental cost = benefit: the sickness and disability benefits
+ *   the payer (UWV) pays out, as in the register study's payer view;
  * - societal incremental cost = intervention + benefit + healthcare;
  * - ICER = incremental cost / effect: euros per extra person in work;
  * - ROI = (savings on benefits [+ healthcare]) / extra intervention cost - 1:
@@ -85,8 +86,8 @@ export function costMeasures(sets: MatchedSets, counts?: Uint32Array): Record<Co
   const benefit = difference('sumWBenefit');
   const healthcare = difference('sumWHealthcare');
   const effect = difference('sumWEffect', 'sumWEffectBase');
-  const payer = intervention + benefit;
-  const societal = payer + healthcare;
+  const payer = benefit;
+  const societal = intervention + benefit + healthcare;
   return {
     intervention_cost_difference_eur: intervention,
     benefit_cost_difference_eur: benefit,
@@ -107,6 +108,25 @@ export interface CostEstimate {
   ci_low: number;
   ci_high: number;
   replicates: number;
+  /** Why a measure has no estimate (an ICER whose effect may be zero); null otherwise. */
+  note: string | null;
+}
+
+const ICERS: readonly CostMeasure[] = ['payer_icer_eur_per_person_in_work', 'societal_icer_eur_per_person_in_work'];
+
+/**
+ * An ICER divides by the effect: when the effect's interval includes zero
+ * the ratio's bootstrap distribution has no bounded interval, so the ICER is
+ * reported as not estimable, with the reason, instead of a misleading one.
+ */
+function withEstimableIcers(estimates: CostEstimate[]): CostEstimate[] {
+  const effect = estimates.find((estimate) => estimate.measure === 'effect_difference')!;
+  const excludesZero = effect.ci_low > 0 || effect.ci_high < 0;
+  if (excludesZero) return estimates;
+  const note = 'not estimable: the 95% CI of effect_difference includes 0, so the ratio has no bounded interval';
+  return estimates.map((estimate) =>
+    ICERS.includes(estimate.measure) ? { ...estimate, estimate: Number.NaN, ci_low: Number.NaN, ci_high: Number.NaN, note } : estimate,
+  );
 }
 
 function percentile(sorted: Float64Array, probability: number): number {
@@ -131,14 +151,17 @@ export function bootstrapCostMeasures(sets: MatchedSets, replicates: number, see
     });
   }
   const point = costMeasures(sets);
-  return COST_MEASURES.map((measure, position) => {
-    const sorted = draws[position]!.filter(Number.isFinite).sort();
-    return {
-      measure,
-      estimate: point[measure],
-      ci_low: sorted.length ? percentile(sorted, 0.025) : Number.NaN,
-      ci_high: sorted.length ? percentile(sorted, 0.975) : Number.NaN,
-      replicates: sorted.length,
-    };
-  });
+  return withEstimableIcers(
+    COST_MEASURES.map((measure, position) => {
+      const sorted = draws[position]!.filter(Number.isFinite).sort();
+      return {
+        measure,
+        estimate: point[measure],
+        ci_low: sorted.length ? percentile(sorted, 0.025) : Number.NaN,
+        ci_high: sorted.length ? percentile(sorted, 0.975) : Number.NaN,
+        replicates: sorted.length,
+        note: null,
+      };
+    }),
+  );
 }

@@ -15,11 +15,12 @@ const UNITS: Record<string, string> = {
 
 export const costsStage: Stage = {
   name: 'costs',
-  reads: ['cohort', 'matches', 'panel_person_month', 'observed_person_months'],
+  reads: ['cohort', 'matches', 'trajectories', 'panel_person_month', 'observed_person_months'],
   writes: ['matched_set_costs', 'costs'],
   run: async ({ db, study }) => {
     const { costs } = study;
     await db.runFile('costs/01_sum_matched_set_costs.sql', {
+      treated_programme: study.arms.treated,
       default_cost_treated_eur: costs.default_trajectory_cost_eur.treated,
       default_cost_control_eur: costs.default_trajectory_cost_eur.control,
       healthcare_treated_eur_per_month: costs.healthcare_eur_per_person_month.treated,
@@ -59,15 +60,16 @@ export const costsStage: Stage = {
     const values = estimates.map(
       (estimate) =>
         `(${quoteLiteral(estimate.measure)}, ${round(estimate.estimate)}, ${round(estimate.ci_low)}, ${round(estimate.ci_high)}, ` +
-        `${estimate.replicates}, ${quoteLiteral(UNITS[estimate.measure] ?? (estimate.measure.includes('icer') ? 'euros per extra person in work' : 'euros per treated person'))})`,
+        `${estimate.replicates}, ${quoteLiteral(UNITS[estimate.measure] ?? (estimate.measure.includes('icer') ? 'euros per extra person in work' : 'euros per treated person'))}, ` +
+        `${estimate.note === null ? 'null' : quoteLiteral(estimate.note)})`,
     );
     await db.run(
       'costs: write',
       `create or replace table costs as
        select measure, estimate::double as estimate, ci_low::double as ci_low, ci_high::double as ci_high,
            replicates::integer as replicates, unit, $n_treated::bigint as n_treated, $n_control::bigint as n_control,
-           $effect as effect, 'percentile bootstrap over matched sets, seed ' || $seed || ', 95%' as ci_method
-       from (values ${values.join(', ')}) as t(measure, estimate, ci_low, ci_high, replicates, unit)`,
+           $effect as effect, 'percentile bootstrap over matched sets, seed ' || $seed || ', 95%' as ci_method, note::varchar as note
+       from (values ${values.join(', ')}) as t(measure, estimate, ci_low, ci_high, replicates, unit, note)`,
       {
         n_treated: persons(1),
         n_control: persons(0),

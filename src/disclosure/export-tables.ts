@@ -354,6 +354,7 @@ export const EXPORT_TABLES: readonly ExportTable[] = [
       n_control: persons(`control ${PERSON_COUNT}`),
       effect: column('the effect the ICER is expressed per'),
       ci_method: column('how the interval was computed'),
+      note: column('why a measure has no estimate (an ICER while the 95% CI of the effect includes 0); null otherwise'),
     },
     orderBy: 'measure',
     links: [

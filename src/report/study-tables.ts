@@ -99,11 +99,12 @@ export function studyTables(study: Pick<StudyConfig, 'follow_up' | 'subgroups' |
     {
       name: 'table3_costs',
       title: 'Table 3. Costs, cost-effectiveness and return on investment (IPS - TVR, per treated person)',
-      note: 'Payer view: intervention + benefit costs; societal view: + healthcare. ICER: incremental cost per extra person in work. ROI: benefit (and healthcare) savings per extra euro of intervention, net. 95% CI: percentile bootstrap over matched sets.',
+      note: 'Payer view: sickness and disability benefit costs; societal view: intervention + benefit + healthcare costs. Intervention: every trajectory started within the follow-up. ICER: incremental cost per extra person in work. ROI: benefit (and healthcare) savings per extra euro of intervention, net. Not estimable: an ICER while the 95% CI of the effect includes 0. 95% CI: percentile bootstrap over matched sets.',
       sql: `select
           measure,
           unit,
-          coalesce(format('{:.2f}', round(estimate, 2) + 0.0), 'suppressed') as estimate,
+          case when note is not null then 'not estimable'
+              else coalesce(format('{:.2f}', round(estimate, 2) + 0.0), 'suppressed') end as estimate,
           coalesce(format('{:.2f}', round(ci_low, 2) + 0.0), '') as ci_low,
           coalesce(format('{:.2f}', round(ci_high, 2) + 0.0), '') as ci_high,
           effect

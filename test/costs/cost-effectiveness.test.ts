@@ -32,15 +32,17 @@ const ROWS = [
 describe('cost measures', () => {
   const measures = costMeasures(groupMatchedSets(ROWS));
 
-  test('incremental costs are matched differences in mean cost per treated person', () => {
+  test('incremental costs are matched differences in mean cost per treated person: the payer counts benefits, society everything', () => {
     expect(measures.intervention_cost_difference_eur).toBe(3000);
     expect(measures.benefit_cost_difference_eur).toBe(-3000);
-    expect(measures.payer_incremental_cost_eur).toBe(0);
+    expect(measures.payer_incremental_cost_eur).toBe(-3000);
+    expect(measures.societal_incremental_cost_eur).toBe(0);
   });
 
   test('the ICER divides the incremental cost by the extra share in work', () => {
     expect(measures.effect_difference).toBe(0.25);
-    expect(measures.payer_icer_eur_per_person_in_work).toBe(0);
+    expect(measures.payer_icer_eur_per_person_in_work).toBe(-12_000);
+    expect(measures.societal_icer_eur_per_person_in_work).toBe(0);
   });
 
   test('ROI is benefit savings per extra intervention euro, net: 3000 saved on 3000 spent is 0', () => {
@@ -65,5 +67,21 @@ describe('bootstrapCostMeasures', () => {
     const intervention = first.find((estimate) => estimate.measure === 'intervention_cost_difference_eur')!;
     expect(intervention.ci_low).toBeLessThanOrEqual(intervention.estimate);
     expect(intervention.ci_high).toBeGreaterThanOrEqual(intervention.estimate);
+  });
+
+  test('an ICER is estimated only when the interval of the effect excludes zero, and otherwise says why', () => {
+    // Ten sets in which IPS always adds one person in work out of two: the effect's interval is [0.5, 0.5].
+    const clear = Array.from({ length: 10 }, (_, index) => [
+      set(`s${index}`, true, 2, 8000, 20_000, 1),
+      set(`s${index}`, false, 2, 5000, 23_000, 0),
+    ]).flat();
+    const icer = (estimates: ReturnType<typeof bootstrapCostMeasures>) =>
+      estimates.find((estimate) => estimate.measure === 'societal_icer_eur_per_person_in_work')!;
+    expect(icer(bootstrapCostMeasures(groupMatchedSets(clear), 199, 3))).toMatchObject({ estimate: 0, note: null });
+    // Half the sets turn the effect around: the interval includes zero.
+    const mixed = clear.map((row, index) => (index % 4 === 3 ? { ...row, sumWEffect: 2 } : row));
+    const unclear = icer(bootstrapCostMeasures(groupMatchedSets(mixed), 199, 3));
+    expect([unclear.estimate, unclear.ci_low, unclear.ci_high]).toEqual([Number.NaN, Number.NaN, Number.NaN]);
+    expect(unclear.note).toMatch(/^not estimable: the 95% CI of effect_difference includes 0/);
   });
 });
