@@ -3,10 +3,10 @@
 -- person-clustered (CR1) standard errors and normal 95% CIs ($z_975). The reference
 -- month is a row of its own: estimate 0 by construction, se and CI null.
 -- The sensitivity estimator did_pre_period_mean measures each month against
--- the mean of the pre-index months instead ($pre_mean_*: b_m less the mean
--- of the pre-index b_k, with its SE), every event month a row.
+-- the mean of the pre-index months instead (b_m less the mean of the
+-- pre-index b_k, with its SE), every event month a row.
 -- n_treated / n_control: matched persons observed in that month.
--- Values come from TypeScript as parallel lists (one element per outcome x
+-- Values come from TypeScript as parallel lists (one element per estimator x outcome x
 -- month); every sum behind them is exact or added in a fixed order, so they
 -- do not depend on the thread count.
 -- Grain: one row per outcome x estimator x event_month.
@@ -15,7 +15,7 @@ create or replace table did_effects as
 with
 fitted as (
     select
-        'did_event_study' as estimator,
+        unnest($estimator)::varchar as estimator,
         unnest($outcome)::varchar as outcome,
         unnest($event_month)::integer as event_month,
         unnest($estimate)::double as estimate,
@@ -24,14 +24,7 @@ fitted as (
 reference as (
     select distinct estimator, outcome, $reference_month::integer as event_month, 0.0::double as estimate, null::double as se
     from fitted
-),
-pre_period_mean as (
-    select
-        'did_pre_period_mean' as estimator,
-        unnest($pre_mean_outcome)::varchar as outcome,
-        unnest($pre_mean_event_month)::integer as event_month,
-        unnest($pre_mean_estimate)::double as estimate,
-        unnest($pre_mean_se)::double as se
+    where estimator = 'did_event_study'
 ),
 arm_counts as (
     select
@@ -46,8 +39,6 @@ estimates as (
     select * from fitted
     union all
     select * from reference
-    union all
-    select * from pre_period_mean
 ),
 intervals as (
     select

@@ -193,17 +193,18 @@ function coefficientLists(design: EventStudyDesign, coefficients: Map<Outcome, F
   return lists;
 }
 
+/** The effects as parallel lists, one element per estimator x outcome x month: the event study's, then the pre-period mean's. */
 function effectLists(summaries: { outcome: string; summary: EventStudySummary }[]) {
-  const pre = summaries.map(({ outcome, summary }) => ({ outcome, ...summary.prePeriodMean }));
+  const series = [
+    ...summaries.map(({ outcome, summary }) => ({ estimator: 'did_event_study', outcome, ...summary })),
+    ...summaries.map(({ outcome, summary }) => ({ estimator: 'did_pre_period_mean', outcome, ...summary.prePeriodMean })),
+  ];
   return {
-    outcome: summaries.flatMap(({ outcome, summary }) => summary.eventMonths.map(() => outcome)),
-    event_month: summaries.flatMap(({ summary }) => [...summary.eventMonths]),
-    estimate: summaries.flatMap(({ summary }) => summary.estimates),
-    se: summaries.flatMap(({ summary }) => summary.standardErrors),
-    pre_mean_outcome: pre.flatMap(({ outcome, eventMonths }) => eventMonths.map(() => outcome)),
-    pre_mean_event_month: pre.flatMap(({ eventMonths }) => eventMonths),
-    pre_mean_estimate: pre.flatMap(({ estimates }) => estimates),
-    pre_mean_se: pre.flatMap(({ standardErrors }) => standardErrors),
+    estimator: series.flatMap(({ estimator, eventMonths }) => eventMonths.map(() => estimator)),
+    outcome: series.flatMap(({ outcome, eventMonths }) => eventMonths.map(() => outcome)),
+    event_month: series.flatMap(({ eventMonths }) => [...eventMonths]),
+    estimate: series.flatMap(({ estimates }) => estimates),
+    se: series.flatMap(({ standardErrors }) => standardErrors),
   };
 }
 
