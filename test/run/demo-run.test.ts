@@ -39,6 +39,16 @@ async function run(output: string, runLanding = landing) {
   return runStudy({ loaded: loadStudyConfig('config/demo.yaml'), landing: runLanding, output });
 }
 
+/** The cells of effects.parquet the tests compare. */
+interface EffectCells {
+  outcome: string;
+  estimator: string;
+  event_month: number;
+  estimate: number;
+  ci_low: number;
+  ci_high: number;
+}
+
 async function queryParquet<Row>(path: string, sql: string): Promise<Row[]> {
   return withDatabase((db) => db.query<Row>('test', sql.replace('$file', `read_parquet(${quoteLiteral(path)})`)));
 }
@@ -68,14 +78,7 @@ describe('the demo study on a synthetic delivery', () => {
 
   test('the matched 95% CI contains the planted effect at months 12, 24 and 36; the unadjusted difference does not', async () => {
     const truth = JSON.parse(readFileSync(join(truthDir, 'truth.json'), 'utf8'));
-    const effects = await queryParquet<{
-      outcome: string;
-      estimator: string;
-      event_month: number;
-      estimate: number;
-      ci_low: number;
-      ci_high: number;
-    }>(
+    const effects = await queryParquet<EffectCells>(
       join(firstRunDir, 'export', 'effects.parquet'),
       "select outcome, estimator, event_month, estimate, ci_low, ci_high from $file where event_month in (12, 24, 36) and outcome in ('employed_any', 'employed_48h')",
     );
@@ -328,14 +331,7 @@ describe('the codebook', () => {
 
 describe('the study tables and report', () => {
   test('table 2 shows effects.parquet, in percentage points to one decimal, cell by cell', async () => {
-    const effects = await queryParquet<{
-      outcome: string;
-      estimator: string;
-      event_month: number;
-      estimate: number;
-      ci_low: number;
-      ci_high: number;
-    }>(
+    const effects = await queryParquet<EffectCells>(
       join(firstRunDir, 'export', 'effects.parquet'),
       "select outcome, estimator, event_month, estimate, ci_low, ci_high from $file where outcome in ('employed_any', 'employed_48h') and event_month in (6, 12, 18, 24, 30, 36) order by outcome, event_month, estimator",
     );
