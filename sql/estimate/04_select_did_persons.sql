@@ -1,5 +1,7 @@
--- Persons in the event-study DiD: matched (weight > 0), with the event
--- months they are in the estimate (observed_person_months: observed, in a
+-- Persons in the event-study DiD of one matched sample: the study's
+-- ($subgroup and $level '', from matches) or a subgroup level's (from
+-- subgroup_matches). Matched (weight > 0), with the event months they are
+-- in the estimate (observed_person_months of the sample: observed, in a
 -- matched set with an observed treated and control that month); the
 -- matching weight is the person's baseline one.
 -- Batches: $persons_per_batch consecutive person_ids, processed one at a
@@ -11,14 +13,22 @@
 -- pattern, so everyone in a block is observed in the same months; later
 -- steps keep one list of values per block and month, in score_position order.
 -- Batch, pattern, block and position follow person_id, never the row order.
--- Grain: one row per matched person_id with at least one panel month.
--- Reads: observed_person_months, matches. Writes: did_persons.
+-- Grain: one row per matched person_id of the sample with at least one panel month.
+-- Reads: observed_person_months, matches, subgroup_matches. Writes: did_persons.
 create or replace table did_persons as
 with
 panel as (
-    select person_id, event_month from observed_person_months where subgroup = '' and weighting = 'matched'
+    select person_id, event_month
+    from observed_person_months
+    where subgroup = $subgroup and level = $level and weighting = 'matched'
 ),
-matched as (select person_id, treated, weight from matches where weight > 0),
+matched as (
+    select person_id, treated, weight from matches where weight > 0 and $subgroup = ''
+    union all
+    select person_id, treated, weight
+    from subgroup_matches
+    where weight > 0 and subgroup = $subgroup and level = $level
+),
 observed as (
     select
         matched.person_id,

@@ -67,3 +67,6 @@ export const MONEY_OUTCOMES = outcomesWhere((definition) => definition.unit === 
 export const PRIMARY_OUTCOMES = outcomesWhere((definition) => definition.primary);
 export const HEADLINE_OUTCOMES = outcomesWhere((definition) => definition.headline);
 export const outcomesFor = (estimator: Estimator): Outcome[] => outcomesWhere((definition) => definition.estimators.includes(estimator));
+/** Per subgroup level an estimator is run for the primary outcomes it applies to. */
+export const subgroupOutcomesFor = (estimator: Estimator): Outcome[] =>
+  outcomesWhere((definition) => definition.primary && definition.estimators.includes(estimator));

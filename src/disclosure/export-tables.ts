@@ -8,7 +8,7 @@
  * Parquet and Arrow metadata and the study tables' views all read this list.
  * Person-level tables never appear here (see publish/restricted-tables.ts).
  */
-import { BINARY_OUTCOMES, OUTCOMES } from '../config/outcomes.js';
+import { BINARY_OUTCOMES, OUTCOMES, subgroupOutcomesFor } from '../config/outcomes.js';
 import type { StudyConfig } from '../config/study-config.js';
 import type { SqlParams } from '../db/database.js';
 import { NORMAL_QUANTILE_975 } from '../estimate/estimators.js';
@@ -306,17 +306,28 @@ export const EXPORT_TABLES: readonly ExportTable[] = [
   {
     name: 'subgroup_effects',
     source: 'export/subgroup_effects.sql',
-    description: 'Matched ATT per subgroup level, for employed_any and employed_48h; columns as in effects.',
+    description:
+      'Per subgroup level (status estimated in subgroups), on its own matched sample: the matched ATT and the event-study DiD ' +
+      'with its sensitivity estimator, for the primary outcomes; columns as in effects.',
     columns: {
       subgroup: column('as in subgroups'),
       level: column('as in subgroups'),
-      outcome: column('employed_any or employed_48h'),
-      estimator: column('matched_att (matched within the level as in subgroups.controls)'),
+      outcome: column(subgroupOutcomesFor('matched_att').join(' or ')),
+      estimator: column(
+        'matched_att (matched within the level as in subgroups.controls), did_event_study (event-study DiD on the same matched persons, ' +
+          'relative to estimators.did.reference_month, -1 by default; ci_method names no count of persons) or did_pre_period_mean ' +
+          '(the same DiD relative to the mean of the pre-index months: a sensitivity analysis); a level whose DiD is not identified ' +
+          'has its DiD rows with null estimates, and method says why',
+      ),
       event_month: column('months since the index month', 'months'),
-      estimate: column('difference in share, treated minus control', 'share'),
+      estimate: column(
+        'difference in share, treated minus control, among the persons observed in that month (the DiD: in the change since its reference)',
+        'share',
+      ),
       ...ESTIMATE_COLUMNS,
     },
     orderBy: 'subgroup, level, outcome, estimator, event_month',
+    // Every estimator's n_treated / n_control are the level's matched persons observed in the month.
     links: estimateLinks({ column: 'matched_sample' }),
     rules: ({ threshold }) => [
       minPersonsRule(threshold, 'n_treated', ESTIMATE_CELLS),

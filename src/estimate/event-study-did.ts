@@ -1,8 +1,12 @@
 /**
- * Event-study difference-in-differences on the matched panel (DESIGN §3):
+ * Event-study difference-in-differences on a matched panel (DESIGN §3):
  * person and event-month fixed effects, treated x event-month effects
  * relative to a reference month, WLS with the matching weights, standard
  * errors clustered by person (CR1), and a pre-trend Wald test.
+ *
+ * One matched sample per call: the study's (matches), or a subgroup level's
+ * (subgroup_matches), the same SQL filtered by subgroup and level; the
+ * estimate stage calls it for the study and then for each level.
  *
  * No person dummies and no per-person work in JavaScript. Persons sharing a
  * pattern of observed months give X'WX (05). One pass over the panel, in
@@ -16,9 +20,16 @@
  * panel. Every sum that leaves SQL is exact (DECIMAL) or added in a fixed
  * order, so the output is the same whatever the thread count or row order.
  *
- * Reads panel_person_month and matches; writes did_effects (the columns of
- * `effects`, one row per outcome x event month, the reference month with
- * estimate 0 and null se/CI) and pretrend_tests (two rows per outcome).
+ * Reads panel_person_month, observed_person_months, matches and
+ * subgroup_matches; replaces did_effects with the sample's rows (the
+ * columns of subgroup_effects, one row per outcome x estimator x event
+ * month, the reference month with estimate 0 and null se/CI), which
+ * 16_append_did_effects.sql adds to effects or subgroup_effects. The study
+ * also gets pretrend_tests (two rows per outcome); a level does not (that
+ * table and its export have no subgroup columns, and the F test's degrees
+ * of freedom name the persons). The study's DiD must be identified; a
+ * level's that is not gets its rows with null estimates and the reason in
+ * `method`.
  * Working tables, all small: did_persons, did_design_sums,
  * did_batch_products, did_batch_deviations, did_outcome_sums,
  * did_coefficients, did_score_products (did_deviation_lists is temporary).
@@ -26,7 +37,7 @@
  */
 import { OUTCOMES, type Outcome } from '../config/outcomes.js';
 import { columnPattern, type Database } from '../db/database.js';
-import { fail } from '../errors.js';
+import { fail, PipelineFailure } from '../errors.js';
 import { NORMAL_QUANTILE_975 } from './estimators.js';
 import {
   type ArmMonthPairSum,
@@ -42,10 +53,20 @@ import {
   summariseEventStudy,
 } from './event-study-regression.js';
 
+/** A matched sample: a subgroup level (subgroup_matches), or the study's (matches) with subgroup and level ''. */
+export interface DidSample {
+  subgroup: string;
+  level: string;
+}
+
+export const STUDY_SAMPLE: DidSample = { subgroup: '', level: '' };
+
 export interface EventStudyDidOptions {
   outcomes: readonly Outcome[];
   /** The pre-index month every effect is relative to (study config estimators.did.reference_month, -1 by default). */
   referenceMonth: number;
+  /** Whose DiD: the study's (default) or a subgroup level's. */
+  sample?: DidSample;
   /**
    * Tuning, not statistics. Persons per score list (default 4096) and per
    * batch (default 32768; memory grows with batch x months x outcomes).
@@ -58,18 +79,66 @@ export interface EventStudyDidOptions {
 const DEFAULT_PERSONS_PER_SCORE_BLOCK = 4096;
 const DEFAULT_PERSONS_PER_BATCH = 32_768;
 
+interface FittedEventStudy {
+  design: EventStudyDesign;
+  summaries: { outcome: Outcome; summary: EventStudySummary }[];
+}
+
 export async function estimateEventStudyDid(db: Database, options: EventStudyDidOptions): Promise<void> {
   const outcomes = checkOutcomes(options.outcomes);
-  await sumPanelWithinPersons(db, outcomes, options.layout ?? {});
-  const sample = await readClusterSample(db);
+  const sample = options.sample ?? STUDY_SAMPLE;
+  const isStudy = sample.subgroup === '';
+  await sumPanelWithinPersons(db, outcomes, sample, options.layout ?? {});
+  const clusters = await countClusterSample(db);
   const designSums = await db.query<ArmMonthPairSum>(
     'estimate: read did_design_sums',
     `select treated::integer as treated, event_month, other_event_month, cross_product as value
      from did_design_sums order by all`,
   );
+  let fitted: FittedEventStudy;
+  let notIdentified = '';
+  try {
+    fitted = await fitEventStudy(db, outcomes, options.referenceMonth, clusters, designSums);
+  } catch (error) {
+    // The study's DiD must be identified; a subgroup level's may not be (too few persons, a month without variation).
+    if (isStudy || !(error instanceof PipelineFailure && error.error.code === 'did_not_identified')) throw error;
+    notIdentified = error.error.reason;
+    fitted = unestimated(outcomes, options.referenceMonth, designSums);
+  }
+  const { design, summaries } = fitted;
+
+  await db.runFile('estimate/14_write_did_effects.sql', {
+    subgroup: sample.subgroup,
+    level: sample.level,
+    not_identified: notIdentified,
+    z_975: NORMAL_QUANTILE_975,
+    ...effectLists(summaries),
+    reference_month: design.referenceMonth,
+    persons: clusters.persons,
+    person_months: clusters.personMonths,
+    slope_coefficients: slopeCoefficientCount(design),
+  });
+  if (!isStudy) return;
+  await db.runFile('estimate/15_write_pretrend_tests.sql', {
+    ...pretrendLists(summaries),
+    restrictions: summaries[0]!.summary.pretrend.restrictions,
+    reference_month: design.referenceMonth,
+    persons: clusters.persons,
+  });
+}
+
+/** Steps 12-13 and the K x K algebra; fails with did_not_identified when the sample cannot identify the effects. */
+async function fitEventStudy(
+  db: Database,
+  outcomes: Outcome[],
+  referenceMonth: number,
+  clusters: ClusterSample,
+  designSums: ArmMonthPairSum[],
+): Promise<FittedEventStudy> {
+  if (clusters.persons < 2) fail({ code: 'did_not_identified', reason: 'fewer than two matched persons in the panel' });
   const design = designEventStudy(
     designSums.map((sum) => sum.event_month),
-    options.referenceMonth,
+    referenceMonth,
   );
   const normal = factorNormalEquations(design, designSums);
 
@@ -91,33 +160,44 @@ export async function estimateEventStudyDid(db: Database, options: EventStudyDid
     ),
   );
   const summaries = outcomes.map((outcome) => {
-    const covariance = clusterRobustCovariance(normal, scoreProducts.get(outcome) ?? [], sample);
-    return { outcome, summary: summariseEventStudy(design, coefficients.get(outcome)!, covariance, sample) };
+    const covariance = clusterRobustCovariance(normal, scoreProducts.get(outcome) ?? [], clusters);
+    return { outcome, summary: summariseEventStudy(design, coefficients.get(outcome)!, covariance, clusters) };
   });
+  return { design, summaries };
+}
 
-  await db.runFile('estimate/14_write_did_effects.sql', {
-    z_975: NORMAL_QUANTILE_975,
-    ...effectLists(summaries),
-    reference_month: design.referenceMonth,
-    persons: sample.persons,
-    person_months: sample.personMonths,
-    slope_coefficients: slopeCoefficientCount(design),
-  });
-  await db.runFile('estimate/15_write_pretrend_tests.sql', {
-    ...pretrendLists(summaries),
-    restrictions: summaries[0]!.summary.pretrend.restrictions,
-    reference_month: design.referenceMonth,
-    persons: sample.persons,
-  });
+/** A sample whose DiD is not identified: every month its persons are observed in, with NaN for each estimate (null in SQL). */
+function unestimated(outcomes: Outcome[], referenceMonth: number, designSums: readonly ArmMonthPairSum[]): FittedEventStudy {
+  const months = [...new Set(designSums.map((sum) => sum.event_month))].sort((a, b) => a - b);
+  const design = { referenceMonth, slopeMonths: months.filter((month) => month !== referenceMonth) };
+  const missing = (count: number) => new Array<number>(count).fill(Number.NaN);
+  const summary: EventStudySummary = {
+    eventMonths: design.slopeMonths,
+    estimates: missing(design.slopeMonths.length),
+    standardErrors: missing(design.slopeMonths.length),
+    prePeriodMean: { eventMonths: months, estimates: missing(months.length), standardErrors: missing(months.length) },
+    pretrend: {
+      restrictions: 0,
+      chiSquare: Number.NaN,
+      chiSquarePValue: Number.NaN,
+      fStatistic: Number.NaN,
+      fDenominatorDf: Number.NaN,
+      fPValue: Number.NaN,
+    },
+  };
+  return { design, summaries: outcomes.map((outcome) => ({ outcome, summary })) };
 }
 
 /** Steps 04-11: the panel reduced to X'WX, X'Wy and the coefficient-free part of the meat. */
 async function sumPanelWithinPersons(
   db: Database,
   outcomes: Outcome[],
+  sample: DidSample,
   layout: NonNullable<EventStudyDidOptions['layout']>,
 ): Promise<void> {
   await db.runFile('estimate/04_select_did_persons.sql', {
+    subgroup: sample.subgroup,
+    level: sample.level,
     persons_per_score_block: layout.personsPerScoreBlock ?? DEFAULT_PERSONS_PER_SCORE_BLOCK,
     persons_per_batch: layout.personsPerBatch ?? DEFAULT_PERSONS_PER_BATCH,
   });
@@ -149,13 +229,12 @@ async function countBatches(db: Database): Promise<number> {
   return row?.batches ?? 0;
 }
 
-async function readClusterSample(db: Database): Promise<ClusterSample> {
+async function countClusterSample(db: Database): Promise<ClusterSample> {
   const [row] = await db.query<ClusterSample>(
     'estimate: count did_persons',
     'select count(*)::double as persons, coalesce(sum(months_observed), 0)::double as personMonths from did_persons',
   );
-  if (!row || row.persons < 2) fail({ code: 'did_not_identified', reason: 'fewer than two matched persons in the panel' });
-  return row;
+  return row ?? { persons: 0, personMonths: 0 };
 }
 
 function groupByOutcome<Row extends { outcome: string }>(rows: Row[]): Map<string, Row[]> {

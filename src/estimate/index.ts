@@ -3,15 +3,17 @@
  * person-months, with matching weights taken up per month within matched
  * sets (sql/estimate/00); the matched ATT with the unadjusted difference
  * beside it, for the study and for each subgroup level; the event-study DiD
- * with its pre-trend test (event-study-did.ts), whose rows join `effects`.
+ * (event-study-did.ts), for the study with its pre-trend test, its rows
+ * joining `effects`, and for each subgroup level estimated (the subgroup
+ * outcomes, one level at a time), its rows joining `subgroup_effects`.
  * SQL: sql/estimate/
  */
-import { AMOUNT_OUTCOMES, BINARY_OUTCOMES, OUTCOMES, outcomesFor, PRIMARY_OUTCOMES } from '../config/outcomes.js';
+import { AMOUNT_OUTCOMES, BINARY_OUTCOMES, OUTCOMES, outcomesFor, PRIMARY_OUTCOMES, subgroupOutcomesFor } from '../config/outcomes.js';
 import type { StudyConfig } from '../config/study-config.js';
 import { columnPattern, type Database } from '../db/database.js';
 import type { Stage } from '../stage.js';
 import { NORMAL_QUANTILE_975 } from './estimators.js';
-import { estimateEventStudyDid } from './event-study-did.js';
+import { type DidSample, estimateEventStudyDid } from './event-study-did.js';
 
 /** The matched ATT's variance follows the design: clustered by matched set (strata, pairs or sets), or by unit with replacement. */
 export function varianceMethod(matching: StudyConfig['matching']): 'cluster' | 'hc0' {
@@ -40,17 +42,38 @@ export async function estimateDifferences(db: Database, matching: StudyConfig['m
   });
 }
 
+/**
+ * Steps 04-16: the event-study DiD of the study's matched sample (every
+ * outcome it applies to), then of each subgroup level with status
+ * 'estimated' (the subgroup outcomes), in subgroup and level order; each
+ * sample's rows join effects or subgroup_effects before the next replaces
+ * did_effects.
+ */
+export async function estimateEventStudies(db: Database, did: StudyConfig['estimators']['did']): Promise<void> {
+  const referenceMonth = did.reference_month;
+  await estimateEventStudyDid(db, { outcomes: outcomesFor('did_event_study'), referenceMonth });
+  await db.runFile('estimate/16_append_did_effects.sql');
+  const levels = await db.query<DidSample>(
+    'estimate: subgroup levels estimated',
+    "select subgroup, level from subgroups where status = 'estimated' order by subgroup, level",
+  );
+  for (const sample of levels) {
+    await estimateEventStudyDid(db, { outcomes: subgroupOutcomesFor('did_event_study'), referenceMonth, sample });
+    await db.runFile('estimate/16_append_did_effects.sql');
+  }
+}
+
 export const estimateStage: Stage = {
   name: 'estimate',
-  reads: ['panel_person_month', 'matches', 'subgroup_matches'],
-  writes: ['matched_set_months', 'outcome_sums', 'arm_means', 'effects', 'subgroup_effects', 'did_effects', 'pretrend_tests'],
+  reads: ['panel_person_month', 'matches', 'subgroup_matches', 'subgroups'],
+  writes: ['matched_set_months', 'outcome_sums', 'arm_means', 'effects', 'subgroup_effects', 'pretrend_tests'],
   views: ['observed_person_months'],
-  // The DiD's sums and batches (sql/estimate/04-15) and the differences before they join effects.
+  // The DiD's sums and batches (sql/estimate/04-15), each sample's DiD rows (did_effects) and the
+  // differences (sample_effects) before they join effects or subgroup_effects.
   scratch: ['did_*', 'sample_effects'],
   run: async ({ db, study }) => {
     await weightObservedMonths(db);
     await estimateDifferences(db, study.matching);
-    await estimateEventStudyDid(db, { outcomes: outcomesFor('did_event_study'), referenceMonth: study.estimators.did.reference_month });
-    await db.runFile('estimate/16_append_did_effects.sql');
+    await estimateEventStudies(db, study.estimators.did);
   },
 };

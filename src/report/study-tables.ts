@@ -30,7 +30,7 @@ export function studyTables(study: Pick<StudyConfig, 'follow_up' | 'subgroups' |
   const subgroupTable: StudyTable = {
     name: 'table4_subgroups',
     title: 'Table 4. Effect of IPS per subgroup: matched ATT, percentage points [95% CI]',
-    note: 'Target group and funder: each level matched on its own (both arms at that level). Provider: its IPS participants matched against the controls of every provider. Matching as for the whole study; DiD and costs are not estimated per subgroup. max |SMD|: worst covariate balance after matching within the subgroup.',
+    note: 'Target group and funder: each level matched on its own (both arms at that level). Provider: its IPS participants matched against the controls of every provider. Matching as for the whole study; the event-study DiD per level is in subgroup_effects.parquet, costs are not estimated per subgroup. max |SMD|: worst covariate balance after matching within the subgroup.',
     sql: `with
       cells as (
           select subgroup, level, outcome, event_month,

@@ -1,15 +1,19 @@
 // The event-study DiD (src/estimate/event-study-did.ts) against R: the panel,
 // matches and fixtures in test/reference/did/ come from make-panel.R and
 // make-fixtures.R there (plm within + vcovHC "sss"); R does not run here.
+// Per subgroup level (the estimate stage's estimateEventStudies): a level's DiD
+// is the study's DiD on a cohort of only that level's matched persons.
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, test } from 'vitest';
-import type { Outcome } from '../../src/config/outcomes.js';
+import { type Outcome, subgroupOutcomesFor } from '../../src/config/outcomes.js';
 import { type Database, quoteLiteral } from '../../src/db/database.js';
 import { chiSquareUpperTail, fUpperTail } from '../../src/estimate/distributions.js';
 import { type EventStudyDidOptions, estimateEventStudyDid } from '../../src/estimate/event-study-did.js';
-import { weightObservedMonths } from '../../src/estimate/index.js';
+import { estimateDifferences, estimateStage, weightObservedMonths } from '../../src/estimate/index.js';
+import { runStage } from '../../src/stage.js';
 import { withDatabase } from '../support/delivery.js';
+import { demoStudy } from '../support/warehouse.js';
 
 const REFERENCE_DIR = fileURLToPath(new URL('../reference/did/', import.meta.url));
 
@@ -61,7 +65,8 @@ interface PretrendRow {
  * The committed reference panel as panel_person_month + matches, in file
  * order or shuffled. 'unobserved': the unbalanced panel's dropped
  * person-months are rows with observed = false and null outcomes, as the
- * panel stage writes months after death or outside coverage.
+ * panel stage writes months after death or outside coverage. The panel's
+ * any-benefit outcomes repeat its qualifying-benefit ones.
  */
 async function loadReferencePanel(db: Database, variant: 'balanced' | 'unbalanced' | 'unobserved', order: 'file' | 'shuffled' = 'file') {
   const csv = (name: string) => quoteLiteral(`${REFERENCE_DIR}${name}`);
@@ -79,6 +84,7 @@ async function loadReferencePanel(db: Database, variant: 'balanced' | 'unbalance
             ${outcome('employed_any::boolean')} as employed_any, ${outcome('employed_48h::boolean')} as employed_48h,
             ${outcome('hours::decimal(18, 2)')} as hours, ${outcome('wage_eur::decimal(18, 2)')} as wage_eur,
             ${outcome('on_benefit::boolean')} as on_benefit, ${outcome('benefit_eur::decimal(18, 2)')} as benefit_eur,
+            ${outcome('on_benefit::boolean')} as on_any_benefit, ${outcome('benefit_eur::decimal(18, 2)')} as any_benefit_eur,
             ${observed} as observed
      from panel ${kept} ${shuffle}`,
   );
@@ -98,6 +104,8 @@ async function createEmptySubgroupMatches(db: Database) {
     'subgroup matches',
     'create table subgroup_matches (subgroup varchar, level varchar, person_id varchar, treated integer, subclass integer, weight double)',
   );
+  await db.run('match pairs', 'create table match_pairs (subclass integer, person_id varchar, treated integer, pair_weight double); create table subgroup_match_pairs (subgroup varchar, level varchar, subclass integer, person_id varchar, treated integer, pair_weight double)');
+  await db.run('subgroups', 'create table subgroups (subgroup varchar, level varchar, status varchar)');
 }
 
 /** The outcomes of the R fixture's panel (make-fixtures.R). */
@@ -209,16 +217,27 @@ describe('event-study DiD against R (plm within + vcovHC arellano "sss", test/re
     expect(effects[0]!.ci_method).toContain('G/(G-1) x (N-1)/(N-K), G = 182 persons');
   });
 
-  test('did_effects has the columns and types of effects (03_difference_in_means.sql), so the two can be unioned', async () => {
-    const columns = await withDatabase(async (db) => {
+  test('did_effects has the columns and types of subgroup_effects (03_difference_in_means.sql), and effects those after subgroup and level', async () => {
+    const describe = (db: Database, table: string) =>
+      db
+        .query<{ column_name: string; column_type: string }>(
+          `describe ${table}`,
+          `select column_name, column_type from (describe ${table})`,
+        )
+        .then((columns) => columns.map((column) => `${column.column_name} ${column.column_type}`));
+    const tables = await withDatabase(async (db) => {
       await loadReferencePanel(db, 'balanced');
+      await estimateDifferences(db, demoStudy().matching);
       await estimateEventStudyDid(db, { outcomes: ['employed_any'], referenceMonth: -1 });
-      return db.query<{ column_name: string; column_type: string }>(
-        'describe did_effects',
-        'select column_name, column_type from (describe did_effects)',
-      );
+      return {
+        did: await describe(db, 'did_effects'),
+        subgroups: await describe(db, 'subgroup_effects'),
+        effects: await describe(db, 'effects'),
+      };
     });
-    expect(columns.map((column) => `${column.column_name} ${column.column_type}`)).toEqual([
+    expect(tables.did).toEqual(tables.subgroups);
+    expect(tables.did).toEqual(['subgroup VARCHAR', 'level VARCHAR', ...tables.effects]);
+    expect(tables.effects).toEqual([
       'outcome VARCHAR',
       'estimator VARCHAR',
       'event_month INTEGER',
@@ -333,6 +352,164 @@ describe('event-study DiD by hand', () => {
       await estimateEventStudyDid(db, { outcomes: ['employed_any'], referenceMonth: -1 });
     });
     await expect(estimate).rejects.toThrow('the treated x event month 1 effect is not identified');
+  });
+});
+
+interface SubgroupLevel {
+  subgroup: string;
+  level: string;
+  status: string;
+  /** Its matched sample: person_id, treated, subclass, weight from matches. */
+  matched?: string;
+}
+
+/** subgroups and subgroup_matches for the levels, as the subgroups stage writes them. */
+async function addSubgroupLevels(db: Database, levels: readonly SubgroupLevel[]) {
+  for (const { subgroup, level, status, matched } of levels) {
+    await db.run('subgroups', `insert into subgroups values (${quoteLiteral(subgroup)}, ${quoteLiteral(level)}, ${quoteLiteral(status)})`);
+    if (matched) {
+      await db.run(
+        'subgroup matches',
+        `insert into subgroup_matches select ${quoteLiteral(subgroup)}, ${quoteLiteral(level)}, person_id, treated, subclass, weight from (${matched})`,
+      );
+    }
+  }
+}
+
+/** The estimate stage as the pipeline runs it (its table contract checked), on the demo study's settings. */
+async function runEstimateStage(db: Database) {
+  await runStage(estimateStage, { db, study: demoStudy(), runId: 'test', landing: '' });
+}
+
+interface LevelEffectRow extends EffectRow {
+  subgroup: string;
+  level: string;
+  estimand: string;
+}
+
+const DID_COLUMNS = `outcome, estimator, event_month, estimate, se, ci_low, ci_high,
+    n_treated::integer as n_treated, n_control::integer as n_control, method, ci_method, estimand`;
+
+const readLevelDid = (db: Database) =>
+  db.query<LevelEffectRow>(
+    'read subgroup_effects',
+    `select subgroup, level, ${DID_COLUMNS} from subgroup_effects where estimator <> 'matched_att' order by subgroup, level, outcome, estimator, event_month`,
+  );
+
+const readStudyDid = (db: Database, outcomes: readonly string[]) =>
+  db.query<EffectRow & { estimand: string }>(
+    'read effects',
+    `select ${DID_COLUMNS} from effects
+     where estimator in ('did_event_study', 'did_pre_period_mean') and list_contains(${quoteLiteral(`[${outcomes.join(',')}]`)}::varchar[], outcome)
+     order by outcome, estimator, event_month`,
+  );
+
+/**
+ * Matched sets 1 and 2 of the reference matches as a level, its controls
+ * weighted as its own matching might (unlike the study's); sets 3 and 4 as
+ * another level.
+ */
+const SMI_MATCHES = `select person_id, treated, subclass,
+    case when treated = 1 then weight when subclass = 1 then weight / 2 else weight * 1.5 end as weight
+    from matches where subclass in (1, 2)`;
+const TARGET_GROUP_LEVELS: SubgroupLevel[] = [
+  { subgroup: 'target_group', level: 'SMI', status: 'estimated', matched: SMI_MATCHES },
+  { subgroup: 'target_group', level: 'CMD', status: 'estimated', matched: 'select * from matches where subclass in (3, 4)' },
+  { subgroup: 'funder', level: 'UWV', status: 'no_controls' },
+];
+
+describe('event-study DiD per subgroup level', () => {
+  const SUBGROUP_OUTCOMES = subgroupOutcomesFor('did_event_study');
+
+  test("a level's DiD (both estimators) is the study's DiD on a cohort of only the level's matched persons, bit for bit", async () => {
+    const levels = await withDatabase(async (db) => {
+      await loadReferencePanel(db, 'unbalanced');
+      await addSubgroupLevels(db, TARGET_GROUP_LEVELS);
+      await runEstimateStage(db);
+      return readLevelDid(db);
+    });
+    const restricted = await withDatabase(async (db) => {
+      await loadReferencePanel(db, 'unbalanced');
+      await db.run('restrict matches', `create or replace table matches as select *, null::double as ps from (${SMI_MATCHES})`);
+      await runEstimateStage(db);
+      return readStudyDid(db, SUBGROUP_OUTCOMES);
+    });
+    const smi = levels.filter((row) => row.level === 'SMI');
+    expect(SUBGROUP_OUTCOMES).toEqual(['employed_any', 'employed_48h']);
+    // 2 outcomes x 2 estimators x 61 months (the event study's reference month a row of its own).
+    expect(smi).toHaveLength(2 * 2 * 61);
+    expect(smi.map(({ subgroup, level, ci_method, ...row }) => row)).toEqual(restricted.map(({ ci_method, ...row }) => row));
+    expect(smi.filter((row) => row.estimate !== null && row.se !== null).length).toBe(2 * 2 * 61 - 2);
+    // A level's persons are disclosed in subgroups: its ci_method names no count, the study's does.
+    expect(restricted[0]!.ci_method).toMatch(/G = \d+ persons, N = \d+ person-months/);
+    expect(new Set(smi.map((row) => row.ci_method))).toEqual(
+      new Set([
+        restricted[0]!.ci_method.replace(/G = \d+ persons, N = \d+ person-months/, 'G the persons and N the person-months of the level'),
+      ]),
+    );
+    expect([...new Set(levels.map((row) => `${row.subgroup}=${row.level}`))]).toEqual(['target_group=CMD', 'target_group=SMI']);
+  });
+
+  test('adding subgroup levels changes no bit of the study effects or pre-trend tests', async () => {
+    const read = async (db: Database) => ({
+      effects: await db.query('read effects', 'select * from effects order by outcome, estimator, event_month'),
+      pretrend: await db.query('read pretrend_tests', 'select * from pretrend_tests order by outcome, test'),
+    });
+    const withLevels = await withDatabase(async (db) => {
+      await loadReferencePanel(db, 'unbalanced');
+      await addSubgroupLevels(db, TARGET_GROUP_LEVELS);
+      await runEstimateStage(db);
+      return read(db);
+    });
+    const without = await withDatabase(async (db) => {
+      await loadReferencePanel(db, 'unbalanced');
+      await runEstimateStage(db);
+      return read(db);
+    });
+    expect(withLevels.pretrend).toHaveLength(8 * 2);
+    expect(withLevels).toEqual(without);
+  });
+
+  test('a level nobody is observed in at the reference month gets its rows with null estimates and why; one without persons in the panel gets none; the run goes on', async () => {
+    const rows = await withDatabase(async (db) => {
+      await loadReferencePanel(db, 'unbalanced');
+      await addSubgroupLevels(db, [
+        // p042 (treated, set 1) is not observed in month -1; with one control of its set, the level has no month -1.
+        {
+          subgroup: 'provider',
+          level: 'P1',
+          status: 'estimated',
+          matched:
+            "select * from matches where person_id in ('p042', (select min(person_id) from matches where treated = 0 and subclass = 1))",
+        },
+        // Its one control has weight 0: no month has both arms.
+        {
+          subgroup: 'provider',
+          level: 'P2',
+          status: 'estimated',
+          matched: `select person_id, treated, subclass, case when treated = 1 then weight else 0 end as weight
+                    from matches where person_id in ('p001', (select min(person_id) from matches where treated = 0 and subclass = 2))`,
+        },
+        ...TARGET_GROUP_LEVELS,
+      ]);
+      await runEstimateStage(db);
+      return readLevelDid(db);
+    });
+    const p1 = rows.filter((row) => row.level === 'P1');
+    expect(p1.length).toBeGreaterThan(0);
+    expect(p1.some((row) => row.event_month === -1)).toBe(false);
+    for (const row of p1) {
+      expect([row.estimate, row.se, row.ci_low, row.ci_high, row.ci_method]).toEqual([null, null, null, null, null]);
+      expect([row.n_treated, row.n_control]).toEqual([1, 1]);
+      expect(row.method).toContain(
+        'not identified for this subgroup level, no estimate: no matched person is observed in the reference month -1',
+      );
+    }
+    expect(new Set(p1.map((row) => `${row.outcome} ${row.estimator}`))).toEqual(
+      new Set(SUBGROUP_OUTCOMES.flatMap((outcome) => [`${outcome} did_event_study`, `${outcome} did_pre_period_mean`])),
+    );
+    expect(rows.filter((row) => row.level === 'P2')).toEqual([]);
+    expect(rows.filter((row) => row.level === 'SMI' && row.se !== null)).toHaveLength(2 * 2 * 61 - 2);
   });
 });
 
