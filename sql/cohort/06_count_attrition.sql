@@ -1,5 +1,6 @@
 -- Attrition: how many rows and persons survive each step, from the raw input
--- rows to the cohort. Row 1 equals the sum of the deliveries' row counts;
+-- rows to the cohort. Row 1 equals the sum of the deliveries' row counts
+-- (every extract's, the optional healthcare_costs too, as in rows 2 and 3);
 -- row 3 drops the accepted rows no longer in force (earlier versions of
 -- re-delivered rows), so one clean delivery and several that describe the
 -- same data differ in rows 1-3 only.
@@ -9,7 +10,7 @@
 -- says so).
 -- Grain: one row per step. Matching adds its own step (sql/match/).
 -- Reads: ingested_files, persons, benefit_spells, employment_periods,
--- trajectories, cohort_candidates. Writes: attrition.
+-- trajectories, healthcare_costs, cohort_candidates. Writes: attrition.
 create or replace table attrition as
 with
 input_rows as (
@@ -18,7 +19,8 @@ input_rows as (
 rows_in_force as (
     select
         (select count(*) from persons) + (select count(*) from benefit_spells)
-        + (select count(*) from employment_periods) + (select count(*) from trajectories) as rows_in_force
+        + (select count(*) from employment_periods) + (select count(*) from trajectories)
+        + (select count(*) from healthcare_costs) as rows_in_force
 ),
 -- The population rules in the order attrition reports them: the last step
 -- each candidate reaches is the one before the first rule it fails. Until

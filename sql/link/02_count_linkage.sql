@@ -9,9 +9,11 @@
 -- file that left it out).
 -- Coverage: the first and last month of coverage_spans; the months between
 -- them no file covers; where it comes from (delivery.json or the data).
--- Grain: one row per extract.
+-- An extract no delivery has a file of (the optional healthcare_costs) has
+-- no row.
+-- Grain: one row per delivered extract.
 -- Reads: ingested_files, rejects, coverage_spans, persons, benefit_spells,
--- employment_periods, trajectories. Writes: linkage.
+-- employment_periods, trajectories, healthcare_costs. Writes: linkage.
 create or replace table linkage as
 with
 files as (
@@ -40,6 +42,9 @@ in_force as (
     union all
     select 'trajectories', count(*), count(distinct person_id), count(*) filter (where person_id in (select person_id from persons))
     from trajectories
+    union all
+    select 'healthcare_costs', count(*), count(distinct person_id), count(*) filter (where person_id in (select person_id from persons))
+    from healthcare_costs
 ),
 coverage as (
     select
@@ -74,4 +79,6 @@ report as (
     left join coverage using (extract)
 )
 select * from report
-order by case extract when 'persons' then 1 when 'benefit_spells' then 2 when 'employment_periods' then 3 else 4 end
+order by case extract
+    when 'persons' then 1 when 'benefit_spells' then 2 when 'employment_periods' then 3 when 'trajectories' then 4 else 5
+end

@@ -88,7 +88,7 @@ create or replace macro synth_incapacity_cause(u) as
         when u < 0.92 then 'OTHER'
     end;
 
--- The fields of a bad row (sql/synth/12..15), as written. A bad row has one
+-- The fields of a bad row (sql/synth/13..17), as written. A bad row has one
 -- bad_kind; a required_empty row empties its emptied_column.
 
 -- The key of a bad row: the clean row's own for a duplicate, else fresh.

@@ -8,13 +8,15 @@ interface SynthArgs {
   persons: number;
   seed: number;
   deliveries: number;
+  /** `--no-healthcare-costs` sets it false. */
+  'healthcare-costs': boolean;
   threads?: number;
 }
 
 export const synthCommand: CommandModule<object, SynthArgs> = {
   command: 'synth',
   describe:
-    'write a synthetic delivery (four extracts + delivery.json) and truth.json with the planted effects; ' +
+    'write a synthetic delivery (five extracts, healthcare_costs optional, + delivery.json) and truth.json with the planted effects; ' +
     'the extracts carry register hazards (deaths, emigration, state-pension age, coverage, benefit chains, ' +
     'crossover trajectories, bad rows); --deliveries 2 writes the same world as an initial delivery and a correcting one',
   builder: (yargs) =>
@@ -34,6 +36,13 @@ export const synthCommand: CommandModule<object, SynthArgs> = {
           'row new or changed by 2021-06-30 (delivery <id>.2, persons as a full file); applied in order they equal ' +
           'the single delivery of the same seed',
       },
+      'healthcare-costs': {
+        type: 'boolean',
+        default: true,
+        describe:
+          'write the optional healthcare_costs extract (yearly Zvw claims costs per person and category) in every delivery; ' +
+          '--no-healthcare-costs leaves it out, and every other file is the same bytes',
+      },
       threads: { type: 'number', describe: 'DuckDB threads (output does not depend on it)' },
     }),
   handler: async (args) => {
@@ -51,6 +60,7 @@ export const synthCommand: CommandModule<object, SynthArgs> = {
       persons: args.persons,
       seed: args.seed,
       deliveries: args.deliveries,
+      healthcareCosts: args['healthcare-costs'],
       threads: args.threads,
     });
     for (const delivery of summary.deliveries) {

@@ -15,7 +15,7 @@ import type { Stage } from '../stage.js';
 
 export const cohortStage: Stage = {
   name: 'cohort',
-  reads: ['persons', 'benefit_spells', 'employment_periods', 'trajectories', 'ingested_files', 'coverage_spans'],
+  reads: ['persons', 'benefit_spells', 'employment_periods', 'trajectories', 'healthcare_costs', 'ingested_files', 'coverage_spans'],
   writes: ['state_pension_month', 'person_month_work', 'qualifying_spell_episodes', 'cohort_candidates', 'cohort', 'attrition'],
   // The statutory table behind state_pension_month (sql/reference/01).
   scratch: ['state_pension_age'],

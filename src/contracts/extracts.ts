@@ -1,6 +1,7 @@
 /**
- * The four extract contracts of DESIGN §2: the single source of truth for
- * column names, types, validation rules and docs.
+ * The extract contracts of DESIGN §2 (four always delivered, and the
+ * optional healthcare_costs): the single source of truth for column names,
+ * types, validation rules and docs.
  */
 
 import { quoteLiteral } from '../db/database.js';
@@ -16,6 +17,10 @@ export const PROGRAMMES = ['IPS', 'TVR'] as const;
 export const FUNDERS = ['UWV', 'MUNICIPALITY'] as const;
 export const TARGET_GROUPS = ['SMI', 'CMD'] as const;
 export const SEXES = ['M', 'F', 'X'] as const;
+/** Claim categories of the Zvw claims register (DESIGN §2). */
+export const HEALTHCARE_CATEGORIES = ['MENTAL_HEALTH', 'GP', 'HOSPITAL', 'PHARMACY', 'OTHER'] as const;
+/** The Health Insurance Act (Zvw), whose claims register the healthcare costs come from, took effect on 1 January 2006. */
+export const FIRST_HEALTHCARE_COST_YEAR = 2006;
 
 /** Payroll periods are a month or four weeks (Polis); anything longer is a delivery error. */
 export const MAX_PAYROLL_PERIOD_DAYS = 31;
@@ -141,8 +146,32 @@ export const trajectories = defineExtract({
   rowRules: [endNotBeforeStart('trajectories', 'start_date', 'end_date')],
 });
 
+export const healthcareCosts = defineExtract({
+  name: 'healthcare_costs',
+  description:
+    'Yearly healthcare costs per person and claim category, as in the Zvw claims register; optional: a study without it runs, its table stays empty.',
+  key: ['person_id', 'year', 'category'],
+  optional: true,
+  referencesPerson: true,
+  // Calendar years, not dated rows: a file covers the months delivery.json states, if any.
+  columns: {
+    person_id: pseudonym,
+    year: integerBetween(FIRST_HEALTHCARE_COST_YEAR, 2100),
+    category: oneOf(HEALTHCARE_CATEGORIES),
+    cost_eur: nonNegativeAmount('euros per year'),
+  },
+  rowRules: [
+    {
+      id: 'healthcare_costs.year_after_extract_date',
+      description: "year must not be after the year of the delivery's extract_date",
+      sql: ({ extractDate }) => `year <= year(${quoteLiteral(extractDate)}::DATE)`,
+      check: (row, { extractDate }) => (row.year as number) <= Number(extractDate.slice(0, 4)),
+    },
+  ],
+});
+
 /** In load order: persons first, so the others can be checked against it. */
-export const EXTRACTS = [persons, benefitSpells, employmentPeriods, trajectories] as const;
+export const EXTRACTS = [persons, benefitSpells, employmentPeriods, trajectories, healthcareCosts] as const;
 export type ExtractName = (typeof EXTRACTS)[number]['name'];
 
 export function extractByName(name: string) {

@@ -16,8 +16,24 @@ export interface RuleDescription {
   reason: string;
 }
 
+/** `<extract>.<key column>.duplicate`, or `<extract>.key.duplicate` for a composite key. */
 export function duplicateKeyRuleId(extract: Extract): string {
-  return `${extract.name}.${extract.key}.duplicate`;
+  const [single] = extract.keyColumns;
+  return `${extract.name}.${extract.keyColumns.length === 1 ? single : 'key'}.duplicate`;
+}
+
+/** The key columns as a SQL list (`"a", "b"`), each prefixed with `qualifier.` when given: for `partition by`, `order by`, `select`. */
+export function keyColumnsSql(extract: Extract, qualifier?: string): string {
+  return extract.keyColumns.map((column) => (qualifier ? `${qualifier}.` : '') + quoteIdentifier(column)).join(', ');
+}
+
+/**
+ * The key as one SQL value: the column itself, or a row of the columns of a
+ * composite key (`("a", "b")`), which DuckDB compares with `in (select a, b ...)`.
+ */
+export function keyValueSql(extract: Extract, qualifier?: string): string {
+  const columns = keyColumnsSql(extract, qualifier);
+  return extract.keyColumns.length === 1 ? columns : `(${columns})`;
 }
 
 /** Every rule an extract's rows can fail, with the reason written to the ledger. */
@@ -30,10 +46,8 @@ export function ruleCatalogue(extract: Extract): RuleDescription[] {
     }
   }
   for (const rule of extract.rowRules) rules.push({ id: rule.id, reason: rule.description });
-  rules.push({
-    id: duplicateKeyRuleId(extract),
-    reason: `${extract.key} must be unique within a delivery; the first occurrence is kept`,
-  });
+  const key = extract.keyColumns.length === 1 ? extract.keyColumns[0] : `the key (${extract.keyColumns.join(', ')})`;
+  rules.push({ id: duplicateKeyRuleId(extract), reason: `${key} must be unique within a delivery; the first occurrence is kept` });
   return rules;
 }
 

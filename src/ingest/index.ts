@@ -10,7 +10,9 @@
  * rejected, and a delivery whose file does not hold `row_count` rows is
  * refused whole. Accepted rows supersede earlier versions of their key
  * (load-sql.ts); each file's coverage of calendar months is recorded, as
- * stated in delivery.json or read from its rows.
+ * stated in delivery.json or read from its rows. Every extract's tables are
+ * created whether or not a delivery holds it, so the optional one
+ * (healthcare_costs) is an empty table in a study without it.
  */
 import { join } from 'node:path';
 import type { RuleContext } from '../contracts/define-extract.js';
@@ -42,6 +44,7 @@ export const ingestStage: Stage = {
     'benefit_spells',
     'employment_periods',
     'trajectories',
+    'healthcare_costs',
     'ingested_files',
     'rejects',
     'extract_coverage',
@@ -49,6 +52,7 @@ export const ingestStage: Stage = {
     'benefit_spells_superseded',
     'employment_periods_superseded',
     'trajectories_superseded',
+    'healthcare_costs_superseded',
     'warehouse_meta',
   ],
   /** Per file: its raw rows (read-raw-file.ts), then `classified` and `incoming` (load-sql.ts). */

@@ -24,7 +24,14 @@
 
 import type { Extract, RuleContext } from '../contracts/define-extract.js';
 import type { FileMode } from '../contracts/delivery.js';
-import { acceptedColumnsSql, checkRowsSql, duplicateKeyRuleId, ruleCatalogue } from '../contracts/validation-sql.js';
+import {
+  acceptedColumnsSql,
+  checkRowsSql,
+  duplicateKeyRuleId,
+  keyColumnsSql,
+  keyValueSql,
+  ruleCatalogue,
+} from '../contracts/validation-sql.js';
 import { quoteIdentifier, quoteLiteral } from '../db/database.js';
 
 export const MALFORMED_RULE = 'csv_malformed';
@@ -45,14 +52,15 @@ export function createSupersededTableSql(extract: Extract): string {
 
 export function classifyRawRowsSql(extract: Extract, context: RuleContext): string {
   const table = quoteIdentifier(extract.name);
-  const key = quoteIdentifier(extract.key);
+  const key = keyValueSql(extract);
+  const keyColumns = keyColumnsSql(extract);
   return `create or replace temp table classified as
 with
 checked as (${checkRowsSql(extract, 'raw_rows', context)}),
 ranked as (
     select
         *,
-        row_number() over (partition by ${key}, len(failed_rules) = 0 order by line_number) as key_rank
+        row_number() over (partition by ${keyColumns}, len(failed_rules) = 0 order by line_number) as key_rank
     from checked
 )
 select
@@ -60,8 +68,8 @@ select
     case
         when len(failed_rules) > 0 then failed_rules[1]
         when key_rank > 1
-            or ${key} in (select ${key} from ${table} where delivery_id = $delivery_id)
-            or ${key} in (select ${key} from ${quoteIdentifier(supersededTable(extract))} where delivery_id = $delivery_id)
+            or ${key} in (select ${keyColumns} from ${table} where delivery_id = $delivery_id)
+            or ${key} in (select ${keyColumns} from ${quoteIdentifier(supersededTable(extract))} where delivery_id = $delivery_id)
             then ${quoteLiteral(duplicateKeyRuleId(extract))}
     end as rule_id
 from ranked as checked`;
@@ -73,7 +81,10 @@ from ranked as checked`;
  * stale) and that version's delivery.
  */
 export function compareIncomingSql(extract: Extract): string {
-  const key = quoteIdentifier(extract.key);
+  const keyColumns = keyColumnsSql(extract);
+  const sameKey = extract.keyColumns
+    .map((column) => `in_force.${quoteIdentifier(column)} = accepted.${quoteIdentifier(column)}`)
+    .join(' and ');
   const columns = extract.columnNames.map(quoteIdentifier);
   const equal = columns.map((column) => `accepted.${column} is not distinct from in_force.${column}`).join(' and ');
   return `create or replace temp table incoming as
@@ -84,7 +95,7 @@ in_force as (
     select current.*, deliveries.extract_date
     from ${quoteIdentifier(extract.name)} as current
     join deliveries using (delivery_id)
-    where current.${key} in (select ${key} from accepted)
+    where ${keyValueSql(extract, 'current')} in (select ${keyColumns} from accepted)
 )
 select
     accepted.*,
@@ -97,7 +108,7 @@ select
         else 'replaced'
     end as status
 from accepted
-left join in_force on in_force.${key} = accepted.${key}`;
+left join in_force on ${sameKey}`;
 }
 
 /** The newest delivery whose rows are in force for this extract, if it is newer than this one (a full file may not replace it). */
@@ -112,22 +123,23 @@ limit 1`;
 
 /** Rows in force from earlier deliveries that a full file does not hold. */
 export function countWithdrawnSql(extract: Extract): string {
-  const key = quoteIdentifier(extract.key);
-  return `select count(*)::double as withdrawn from ${quoteIdentifier(extract.name)} where ${key} not in (select ${key} from incoming)`;
+  const table = quoteIdentifier(extract.name);
+  return `select count(*)::double as withdrawn from ${table} where ${keyValueSql(extract)} not in (select ${keyColumnsSql(extract)} from incoming)`;
 }
 
 /** Moves superseded versions to history and puts the winning incoming rows in force. */
 export function applyIncomingSql(extract: Extract, mode: FileMode): string {
   const table = quoteIdentifier(extract.name);
   const history = quoteIdentifier(supersededTable(extract));
-  const key = quoteIdentifier(extract.key);
+  const key = keyValueSql(extract);
+  const keyColumns = keyColumnsSql(extract);
   const columns = extract.columnNames.map(quoteIdentifier).join(', ');
-  const replaced = `${key} in (select ${key} from incoming where status = 'replaced')`;
-  const leaving = mode === 'full' ? `(${replaced} or ${key} not in (select ${key} from incoming))` : replaced;
+  const replaced = `${key} in (select ${keyColumns} from incoming where status = 'replaced')`;
+  const leaving = mode === 'full' ? `(${replaced} or ${key} not in (select ${keyColumns} from incoming))` : replaced;
   return `insert into ${history}
 select ${columns}, $delivery_id, in_force_delivery_id from incoming where status = 'stale' order by line_number;
 insert into ${history}
-select ${columns}, delivery_id, $delivery_id from ${table} where ${leaving} order by ${key};
+select ${columns}, delivery_id, $delivery_id from ${table} where ${leaving} order by ${keyColumns};
 delete from ${table} where ${leaving};
 insert into ${table}
 select ${columns}, $delivery_id from incoming where status in ('inserted', 'replaced') order by line_number;`;

@@ -11,7 +11,7 @@
  * synth_<extract>_bad_row (one row per bad line), synth_truth_month (one row
  * per event month), synth_hazard_count (one row).
  * SQL: sql/reference/01_create_state_pension_age.sql,
- * sql/synth/00_define_macros.sql .. 16_count_hazards.sql
+ * sql/synth/00_define_macros.sql .. 18_count_hazards.sql
  */
 import { listValue } from '@duckdb/node-api';
 import { NON_COMPETITIVE_JOB_TYPES } from '../contracts/extracts.js';
@@ -73,20 +73,20 @@ export async function generateSyntheticTables(db: Database, world: WorldParamete
   });
   const split = { deliveries, first_extract_date: firstExtractDate, extract_date: extractDate };
   await db.runFile('synth/10_split_deliveries.sql', { seed, ...split });
-  await db.runFile('synth/11_choose_bad_rows.sql', { seed, bad_row_share: BAD_ROW_SHARE });
-  await db.runFile('synth/12_create_persons_bad_rows.sql', {
-    seed,
-    first_extract_date: firstExtractDate,
-    extract_date: extractDate,
-  });
+  // Generated whether or not the deliveries hold the file (12 reads it); its draws are its own, so no other file depends on it.
+  await db.runFile('synth/11_create_healthcare_costs.sql', { seed, ...split });
+  await db.runFile('synth/12_choose_bad_rows.sql', { seed, bad_row_share: BAD_ROW_SHARE });
+  const extractDates = { first_extract_date: firstExtractDate, extract_date: extractDate };
+  await db.runFile('synth/13_create_persons_bad_rows.sql', { seed, ...extractDates });
   for (const file of [
-    'synth/13_create_benefit_spells_bad_rows.sql',
-    'synth/14_create_employment_periods_bad_rows.sql',
-    'synth/15_create_trajectories_bad_rows.sql',
+    'synth/14_create_benefit_spells_bad_rows.sql',
+    'synth/15_create_employment_periods_bad_rows.sql',
+    'synth/16_create_trajectories_bad_rows.sql',
   ]) {
     await db.runFile(file, { seed });
   }
-  await db.runFile('synth/16_count_hazards.sql', {
+  await db.runFile('synth/17_create_healthcare_costs_bad_rows.sql', { seed, ...extractDates });
+  await db.runFile('synth/18_count_hazards.sql', {
     extract_date: extractDate,
     follow_up_months: TRUTH_POPULATION.followUpMonths,
     employment_coverage_from: coverage.employmentPeriods.from,

@@ -1,25 +1,28 @@
 /**
  * `ipslink synth`: a synthetic delivery with a planted IPS effect (DESIGN §4).
  *
- * Writes the four extracts (gzipped CSV), `delivery.json` and `truth.json`
- * into one directory, or one world as two deliveries (`deliveries: 2`): the
- * world as known at 2018-06-30 into `<out>.1`, and every row new or changed
- * since, at the extract date, into `<out>.2` (with truth.json). Selection into
- * IPS and job finding depend on the same coarse cells, so a naive comparison
- * is biased and exact matching on the cells recovers the planted effect; the
- * extracts carry the hazards of real register extracts (deaths, emigration,
- * state-pension age, coverage, benefit chains, non-qualifying spells,
- * crossover trajectories, corrections) and about 1% bad rows per file.
+ * Writes the extracts (gzipped CSV: the four of every delivery and, unless
+ * `healthcareCosts` is false, the optional healthcare_costs), `delivery.json`
+ * and `truth.json` into one directory, or one world as two deliveries
+ * (`deliveries: 2`): the world as known at 2018-06-30 into `<out>.1`, and
+ * every row new or changed since, at the extract date, into `<out>.2` (with
+ * truth.json). Selection into IPS and job finding depend on the same coarse
+ * cells, so a naive comparison is biased and exact matching on the cells
+ * recovers the planted effect; the extracts carry the hazards of real
+ * register extracts (deaths, emigration, state-pension age, coverage,
+ * benefit chains, non-qualifying spells, crossover trajectories,
+ * corrections) and about 1% bad rows per file.
  * Everything is generated in DuckDB from hashes of the seed: the same seed
- * gives byte-identical files whatever the thread count. Files are written
- * under `.partial` names and renamed at the end, each `delivery.json` last.
+ * gives byte-identical files whatever the thread count, and the same other
+ * files with and without healthcare_costs. Files are written under
+ * `.partial` names and renamed at the end, each `delivery.json` last.
  * SQL: sql/synth/
  */
 import { existsSync } from 'node:fs';
 import { mkdir, rename, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { deliveryManifest, type FileMode, lastCompleteMonth } from '../contracts/delivery.js';
-import { EXTRACTS, type ExtractName } from '../contracts/extracts.js';
+import { EXTRACTS, type ExtractName, healthcareCosts } from '../contracts/extracts.js';
 import { Database } from '../db/database.js';
 import { fail } from '../errors.js';
 import { type CoveredMonths, generateSyntheticTables, type WorldParameters } from './generate-tables.js';
@@ -37,6 +40,8 @@ export interface SynthOptions {
   extractDate?: string;
   /** 1 (default): one delivery; 2: the same world as two deliveries, the first at 2018-06-30. */
   deliveries?: 1 | 2;
+  /** Whether every delivery holds the optional healthcare_costs file (default true); the other files are the same either way. */
+  healthcareCosts?: boolean;
   threads?: number;
 }
 
@@ -102,6 +107,7 @@ export async function synthesizeDelivery(options: SynthOptions): Promise<SynthSu
   }
   for (const delivery of planned) await mkdir(delivery.dir, { recursive: true });
 
+  const extracts = EXTRACTS.filter((extract) => extract !== healthcareCosts || (options.healthcareCosts ?? true));
   const last = planned.at(-1)!;
   const world: WorldParameters = {
     persons: options.persons,
@@ -115,7 +121,7 @@ export async function synthesizeDelivery(options: SynthOptions): Promise<SynthSu
     },
   };
   const partials = planned.flatMap((delivery) =>
-    [...EXTRACTS.map((extract) => `${extract.name}.csv.gz`), ...(delivery === last ? ['truth.json'] : []), 'delivery.json'].map((name) =>
+    [...extracts.map((extract) => `${extract.name}.csv.gz`), ...(delivery === last ? ['truth.json'] : []), 'delivery.json'].map((name) =>
       join(delivery.dir, name + PARTIAL_SUFFIX),
     ),
   );
@@ -125,7 +131,7 @@ export async function synthesizeDelivery(options: SynthOptions): Promise<SynthSu
     const written: SynthDeliverySummary[] = [];
     const truthDeliveries: TruthDelivery[] = [];
     for (const delivery of planned) {
-      const files = await writeExtractFiles(db, delivery.dir, delivery.deliveryNo, delivery.modes);
+      const files = await writeExtractFiles(db, delivery.dir, delivery.deliveryNo, delivery.modes, extracts);
       const manifest = deliveryManifest.parse({
         delivery_id: delivery.deliveryId,
         extract_date: delivery.extractDate,

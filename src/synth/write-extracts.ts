@@ -1,6 +1,7 @@
 /**
- * Writes the four synthetic extract files of one delivery and describes them
- * for its delivery.json.
+ * Writes the synthetic extract files of one delivery (every extract, or
+ * every one but the optional healthcare_costs) and describes them for its
+ * delivery.json.
  *
  * An extract file is its clean rows as delivered, every contract column
  * rendered as text (dates YYYY-MM-DD, amounts with 2 decimals, null = empty
@@ -11,8 +12,8 @@
  * finished; the caller renames. The sha256 is taken in Node over the file as
  * stored.
  * Grain in: synth_delivered_<entity> (one row per delivery x clean row,
- * sql/synth/10) and synth_<extract>_bad_row (one row per bad line,
- * sql/synth/12..15).
+ * sql/synth/10 and 11) and synth_<extract>_bad_row (one row per bad line,
+ * sql/synth/13..17).
  */
 import { join } from 'node:path';
 import type { Extract } from '../contracts/define-extract.js';
@@ -34,20 +35,23 @@ const CLEAN_ROWS: Record<ExtractName, { table: string; rowNo: string }> = {
   benefit_spells: { table: 'synth_delivered_spell', rowNo: 'spell_no' },
   employment_periods: { table: 'synth_delivered_period', rowNo: 'period_key' },
   trajectories: { table: 'synth_delivered_trajectory', rowNo: 'trajectory_no' },
+  healthcare_costs: { table: 'synth_delivered_healthcare_cost', rowNo: 'cost_row_no' },
 };
 
 /**
- * Writes delivery `deliveryNo`'s files into `outDir`; `modes` says which
- * extracts are `full` files (every other one is incremental).
+ * Writes delivery `deliveryNo`'s files of `extracts` (default: every one)
+ * into `outDir`; `modes` says which extracts are `full` files (every other
+ * one is incremental).
  */
 export async function writeExtractFiles(
   db: Database,
   outDir: string,
   deliveryNo: number,
   modes: Partial<Record<ExtractName, FileMode>> = {},
+  extracts: readonly Extract[] = EXTRACTS,
 ): Promise<WrittenExtract[]> {
   const written: WrittenExtract[] = [];
-  for (const extract of EXTRACTS) {
+  for (const extract of extracts) {
     const name = `${extract.name}.csv.gz`;
     const partialPath = join(outDir, name + PARTIAL_SUFFIX);
     const lines = fileLinesSql(extract);

@@ -8,8 +8,8 @@ import { checkRawRow, type Extract, type RawRow, type RuleContext } from '../../
 import { EXTRACTS } from '../../src/contracts/extracts.js';
 import { checkRowsSql } from '../../src/contracts/validation-sql.js';
 import { quoteIdentifier, quoteLiteral } from '../../src/db/database.js';
-import { seededUniform } from '../../src/seeded-random.js';
 import { withDatabase } from '../support/delivery.js';
+import { seededUniform } from '../support/seeded-random.js';
 
 /** Row rules may depend on the delivery: deaths and emigrations after its extract date are errors. */
 const CONTEXT: RuleContext = { extractDate: '2021-06-30' };
@@ -54,6 +54,12 @@ const GOOD: Record<string, RawRow> = {
     funder: 'UWV',
     target_group: 'SMI',
     cost_eur: '8000',
+  },
+  healthcare_costs: {
+    person_id: 'P0001',
+    year: '2020',
+    category: 'MENTAL_HEALTH',
+    cost_eur: '4500.50',
   },
 };
 
@@ -116,6 +122,13 @@ const CANDIDATE_VALUES = [
   'F',
   'X',
   'Q',
+  '2005',
+  '2006',
+  '2021',
+  '2022',
+  'GP',
+  'MENTAL_HEALTH',
+  'DENTAL',
 ];
 
 function generateRows(extract: Extract, count: number): RawRow[] {

@@ -159,6 +159,60 @@ describe('ingestDeliveries', () => {
   });
 });
 
+describe('the optional healthcare_costs extract', () => {
+  test('a delivery without it loads, and the warehouse has its tables, empty, with the contract columns', async () => {
+    const landing = makeTempDir();
+    writeDelivery(landing, 'd1', [persons, spells]);
+    const tables = await withDatabase(async (db) => {
+      await ingestDeliveries(db, { landing, deliveries: 'all', runId: 'r' });
+      return db.query<{ table_name: string; columns: string; rows: number }>(
+        'healthcare tables',
+        `select table_name, string_agg(column_name || ' ' || data_type, ', ' order by column_index) as columns,
+            (select count(*) from healthcare_costs)::double + (select count(*) from healthcare_costs_superseded)::double as rows
+         from duckdb_columns() where table_name like 'healthcare_costs%' group by table_name order by table_name`,
+      );
+    });
+    expect(tables).toEqual([
+      {
+        table_name: 'healthcare_costs',
+        columns: 'person_id VARCHAR, year INTEGER, category VARCHAR, cost_eur DECIMAL(18,6), delivery_id VARCHAR',
+        rows: 0,
+      },
+      {
+        table_name: 'healthcare_costs_superseded',
+        columns: 'person_id VARCHAR, year INTEGER, category VARCHAR, cost_eur DECIMAL(18,6), delivery_id VARCHAR, superseded_by VARCHAR',
+        rows: 0,
+      },
+    ]);
+  });
+
+  test("a delivery with it validates every row: a year after the extract date's, a category outside the list and a negative cost are rejected", async () => {
+    const landing = makeTempDir();
+    const csv = [
+      'category,person_id,year,cost_eur',
+      'GP,P001,2021,312.40',
+      'GP,P001,2022,10.00',
+      'DENTAL,P001,2020,10.00',
+      'PHARMACY,P001,2020,-1.00',
+      'MENTAL_HEALTH,P002,2005,10.00',
+      '',
+    ].join('\n');
+    writeDelivery(landing, 'd1', [persons, { name: 'healthcare_costs.csv.gz', extract: 'healthcare_costs', csv }], '2021-06-30');
+    const { report, rejects } = await ingest(landing);
+    expect(report.files.find((file) => file.extract === 'healthcare_costs')).toMatchObject({
+      rows_read: 5,
+      rows_accepted: 1,
+      rows_rejected: 4,
+    });
+    expect(rejects.filter((row) => row.file === 'healthcare_costs.csv.gz').map((row) => [row.line_number, row.rule_id])).toEqual([
+      [3, 'healthcare_costs.year_after_extract_date'],
+      [4, 'healthcare_costs.category.enum'],
+      [5, 'healthcare_costs.cost_eur.negative'],
+      [6, 'healthcare_costs.year.range'],
+    ]);
+  });
+});
+
 describe('ingesting Parquet', () => {
   test('a Parquet extract is validated with the same rules and line numbers read as row + 1', async () => {
     const landing = makeTempDir();

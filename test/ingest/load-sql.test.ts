@@ -13,6 +13,7 @@ import { demoStudy } from '../support/warehouse.js';
 
 const PERSONS_HEADER = 'person_id,birth_year,sex,region,birth_month,death_date,emigration_date';
 const SPELLS_HEADER = 'spell_id,person_id,benefit_type,start_date,end_date,monthly_amount_eur,incapacity_cause';
+const COSTS_HEADER = 'person_id,year,category,cost_eur';
 
 function persons(rows: string[], mode?: 'incremental' | 'full'): TestFile {
   return { name: 'persons.csv', extract: 'persons', csv: [PERSONS_HEADER, ...rows, ''].join('\n'), mode };
@@ -20,6 +21,10 @@ function persons(rows: string[], mode?: 'incremental' | 'full'): TestFile {
 
 function spells(rows: string[], name = 'benefit_spells.csv'): TestFile {
   return { name, extract: 'benefit_spells', csv: [SPELLS_HEADER, ...rows, ''].join('\n') };
+}
+
+function costs(rows: string[], mode?: 'incremental' | 'full'): TestFile {
+  return { name: 'healthcare_costs.csv', extract: 'healthcare_costs', csv: [COSTS_HEADER, ...rows, ''].join('\n'), mode };
 }
 
 async function ingest(db: Database, landing: string) {
@@ -212,6 +217,111 @@ describe('keys within one delivery', () => {
       expect(await inForce(db, 'select spell_id, end_date from benefit_spells order by spell_id')).toEqual([
         { spell_id: 'S1', end_date: null },
         { spell_id: 'S2', end_date: expect.anything() },
+      ]);
+    });
+  });
+});
+
+describe('the composite key of healthcare_costs (person_id, year, category)', () => {
+  test('a later delivery replaces the row of a person, year and category; other years and categories stay', async () => {
+    const landing = makeTempDir();
+    writeDelivery(
+      landing,
+      'd1',
+      [persons(['P1,1980,F,,,,']), costs(['P1,2017,GP,100.00', 'P1,2017,MENTAL_HEALTH,4000.00', 'P1,2016,GP,90.00'])],
+      '2018-06-30',
+    );
+    writeDelivery(
+      landing,
+      'd2',
+      [persons(['P1,1980,F,,,,']), costs(['P1,2017,GP,120.00', 'P1,2017,MENTAL_HEALTH,4000.00', 'P1,2018,GP,50.00'])],
+      '2021-06-30',
+    );
+    await withDatabase(async (db) => {
+      const report = await ingest(db, landing);
+      expect(
+        report.files
+          .filter((file) => file.extract === 'healthcare_costs')
+          .map((file) => [file.delivery_id, file.rows_inserted, file.rows_replaced, file.rows_unchanged, file.rows_stale]),
+      ).toEqual([
+        ['d1', 3, 0, 0, 0],
+        ['d2', 1, 1, 1, 0],
+      ]);
+      expect(
+        await inForce(db, 'select year, category, cost_eur::varchar as cost, delivery_id from healthcare_costs order by year, category'),
+      ).toEqual([
+        { year: 2016, category: 'GP', cost: '90.000000', delivery_id: 'd1' },
+        { year: 2017, category: 'GP', cost: '120.000000', delivery_id: 'd2' },
+        { year: 2017, category: 'MENTAL_HEALTH', cost: '4000.000000', delivery_id: 'd1' },
+        { year: 2018, category: 'GP', cost: '50.000000', delivery_id: 'd2' },
+      ]);
+      expect(
+        await inForce(db, 'select year, category, cost_eur::varchar as cost, delivery_id, superseded_by from healthcare_costs_superseded'),
+      ).toEqual([{ year: 2017, category: 'GP', cost: '100.000000', delivery_id: 'd1', superseded_by: 'd2' }]);
+    });
+  });
+
+  test('an older delivery arriving later is kept in history, not in force', async () => {
+    const landing = makeTempDir();
+    writeDelivery(landing, 'a-late', [costs(['P1,2017,GP,120.00'])], '2021-06-30');
+    writeDelivery(landing, 'b-early', [costs(['P1,2017,GP,100.00', 'P1,2017,HOSPITAL,900.00'])], '2018-06-30');
+    await withDatabase(async (db) => {
+      const report = await ingest(db, landing);
+      expect(report.files.map((file) => [file.delivery_id, file.rows_inserted, file.rows_stale])).toEqual([
+        ['a-late', 1, 0],
+        ['b-early', 1, 1],
+      ]);
+      expect(await inForce(db, 'select category, cost_eur::double as cost from healthcare_costs order by category')).toEqual([
+        { category: 'GP', cost: 120 },
+        { category: 'HOSPITAL', cost: 900 },
+      ]);
+      expect(await inForce(db, 'select category, delivery_id, superseded_by from healthcare_costs_superseded')).toEqual([
+        { category: 'GP', delivery_id: 'b-early', superseded_by: 'a-late' },
+      ]);
+    });
+  });
+
+  test('within one delivery, a repeated person, year and category is rejected as healthcare_costs.key.duplicate; another category or year is not', async () => {
+    const landing = makeTempDir();
+    writeDelivery(landing, 'd1', [
+      persons(['P1,1980,F,,,,']),
+      costs(['P1,2017,GP,100.00', 'P1,2017,GP,120.00', 'P1,2017,HOSPITAL,100.00', 'P1,2016,GP,100.00', 'P2,2017,GP,100.00']),
+    ]);
+    await withDatabase(async (db) => {
+      await ingest(db, landing);
+      expect(await inForce(db, "select line_number::int as line, rule_id, reason from rejects where extract = 'healthcare_costs'")).toEqual(
+        [
+          {
+            line: 3,
+            rule_id: 'healthcare_costs.key.duplicate',
+            reason: 'the key (person_id, year, category) must be unique within a delivery; the first occurrence is kept',
+          },
+        ],
+      );
+      expect(
+        await inForce(
+          db,
+          "select cost_eur::double as cost from healthcare_costs where year = 2017 and category = 'GP' and person_id = 'P1'",
+        ),
+      ).toEqual([{ cost: 100 }]);
+      expect(await db.count('healthcare_costs')).toBe(4);
+    });
+  });
+
+  test('a full file withdraws every person, year and category in force that it does not hold', async () => {
+    const landing = makeTempDir();
+    writeDelivery(landing, 'd1', [costs(['P1,2016,GP,90.00', 'P1,2017,GP,100.00', 'P2,2017,GP,80.00'])], '2018-06-30');
+    writeDelivery(landing, 'd2', [costs(['P1,2017,GP,110.00', 'P2,2017,GP,80.00'], 'full')], '2021-06-30');
+    await withDatabase(async (db) => {
+      const report = await ingest(db, landing);
+      expect(report.files.at(-1)).toMatchObject({ mode: 'full', rows_replaced: 1, rows_unchanged: 1, rows_withdrawn: 1 });
+      expect(await inForce(db, 'select person_id, year, cost_eur::double as cost from healthcare_costs order by person_id')).toEqual([
+        { person_id: 'P1', year: 2017, cost: 110 },
+        { person_id: 'P2', year: 2017, cost: 80 },
+      ]);
+      expect(await inForce(db, 'select person_id, year, superseded_by from healthcare_costs_superseded order by person_id, year')).toEqual([
+        { person_id: 'P1', year: 2016, superseded_by: 'd2' },
+        { person_id: 'P1', year: 2017, superseded_by: 'd2' },
       ]);
     });
   });

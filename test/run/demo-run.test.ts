@@ -165,7 +165,7 @@ describe('the demo study on a synthetic delivery', () => {
 
   test('the summary shows the rows superseded, the coverage and the censoring by the end of the follow-up', () => {
     expect(firstSummary).toMatch(
-      /^rows superseded by later deliveries: persons [\d,]+, benefit_spells [\d,]+, employment_periods [\d,]+, trajectories [\d,]+$/m,
+      /^rows superseded by later deliveries: persons [\d,]+, benefit_spells [\d,]+, employment_periods [\d,]+, trajectories [\d,]+, healthcare_costs [\d,]+$/m,
     );
     expect(firstSummary).toMatch(
       /^coverage: benefit_spells 2008-01\.\.2021-06 \(delivery\.json\), employment_periods 2010-07\.\.2021-06 \(delivery\.json\)/m,
@@ -266,7 +266,8 @@ describe('the command line', () => {
     expect(lines[0]).toMatch(/^extract +read +accepted +rejected +superseded +in force +persons +orphans +dup keys +coverage$/);
     expect(lines.find((line) => line.startsWith('employment_periods'))).toMatch(/2010-07\.\.2021-06 \(delivery\.json\)$/);
     const files = lines.filter((line) => /^synth-\d+\.\d\//.test(line)).map((line) => line.trim().split(/ +/));
-    expect(files).toHaveLength(8);
+    // Five extracts (healthcare_costs included) in each of the two deliveries.
+    expect(files).toHaveLength(10);
     for (const [name, , , accepted, inserted, replacing, unchanged, older] of files) {
       expect(Number(inserted) + Number(replacing) + Number(unchanged) + Number(older), name).toBe(Number(accepted));
     }

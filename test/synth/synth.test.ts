@@ -16,7 +16,7 @@ import { looksLikeBsn } from '../../src/contracts/columns.js';
 import type { Extract } from '../../src/contracts/define-extract.js';
 import { type DeliveryManifest, deliveryManifest, lastCompleteMonth } from '../../src/contracts/delivery.js';
 import { EXTRACTS } from '../../src/contracts/extracts.js';
-import { checkRowsSql } from '../../src/contracts/validation-sql.js';
+import { checkRowsSql, keyColumnsSql, keyValueSql } from '../../src/contracts/validation-sql.js';
 import { Database, quoteIdentifier, quoteLiteral } from '../../src/db/database.js';
 import { generateSyntheticTables } from '../../src/synth/generate-tables.js';
 import { type SynthSummary, synthesizeDelivery } from '../../src/synth/index.js';
@@ -34,6 +34,7 @@ const dirs = {
   otherSeed: join(root, 'seed-12'),
   twoDeliveriesOneThread: join(root, 'seed-11-two-threads-1'),
   twoDeliveriesTwoThreads: join(root, 'seed-11-two-threads-2'),
+  withoutHealthcareCosts: join(root, 'seed-11-two-without-healthcare-costs'),
   large: join(root, 'seed-1-large'),
 };
 const summaries: Partial<Record<keyof typeof dirs, SynthSummary>> = {};
@@ -56,6 +57,13 @@ beforeAll(async () => {
     seed: 11,
     threads: 2,
     deliveries: 2,
+  });
+  summaries.withoutHealthcareCosts = await synthesizeDelivery({
+    outDir: dirs.withoutHealthcareCosts,
+    persons: SMALL_PERSONS,
+    seed: 11,
+    deliveries: 2,
+    healthcareCosts: false,
   });
   summaries.large = await synthesizeDelivery({ outDir: dirs.large, persons: LARGE_PERSONS, seed: 1, deliveries: 2 });
   db = await Database.open(':memory:', { threads: 2 });
@@ -104,7 +112,7 @@ function csvLines(dir: string, name: string): string[] {
 }
 
 /**
- * Stages a delivery's four files and keeps what a study can use: rows
+ * Stages a delivery's files (every extract's) and keeps what a study can use: rows
  * passing the contract rules (with the delivery's extract date), the first
  * occurrence of each key, of persons known to the delivery's persons file
  * (ingest keeps rows of unknown persons too, as orphans that never link).
@@ -126,7 +134,7 @@ async function loadAccepted(prefix: string, dir: string): Promise<void> {
        select ${extract.columnNames.map(quoteIdentifier).join(', ')}
        from ${table(prefix, extract.name, 'checked')}
        where len(failed_rules) = 0 ${knownPerson}
-       qualify row_number() over (partition by ${quoteIdentifier(extract.key)} order by line_number) = 1`,
+       qualify row_number() over (partition by ${keyColumnsSql(extract)} order by line_number) = 1`,
     );
   }
 }
@@ -134,12 +142,11 @@ async function loadAccepted(prefix: string, dir: string): Promise<void> {
 /** The later delivery's rows replace the earlier's by key; its full persons file replaces all persons. */
 async function mergeDeliveries(prefix: string, first: string, second: string): Promise<void> {
   for (const extract of EXTRACTS) {
-    const key = quoteIdentifier(extract.key);
     const earlier =
       extract.name === 'persons'
         ? ''
         : `union all select * from ${table(first, extract.name)}
-           where ${key} not in (select ${key} from ${table(second, extract.name)})`;
+           where ${keyValueSql(extract)} not in (select ${keyColumnsSql(extract)} from ${table(second, extract.name)})`;
     await db.run(
       'merge',
       `create or replace table ${table(prefix, extract.name)} as select * from ${table(second, extract.name)} ${earlier}`,
@@ -175,7 +182,8 @@ describe('synthesizeDelivery', () => {
     }
   });
 
-  test('writes exactly the four extracts, delivery.json and truth.json; with two deliveries truth.json only in the second', () => {
+  test('writes exactly the five extracts, delivery.json and truth.json; with two deliveries truth.json only in the second', () => {
+    expect(EXTRACTS.map((extract) => extract.name)).toContain('healthcare_costs');
     const extractFiles = EXTRACTS.map((extract) => `${extract.name}.csv.gz`);
     expect(readdirSync(dirs.oneThread).sort()).toEqual([...extractFiles, 'delivery.json', 'truth.json'].sort());
     expect(readdirSync(`${dirs.twoDeliveriesOneThread}.1`).sort()).toEqual([...extractFiles, 'delivery.json'].sort());
@@ -376,6 +384,15 @@ describe('bad rows', () => {
       'a death_date before the birth year',
       `select count(*) from single_persons_checked where list_contains(failed_rules, 'persons.death_date_before_birth')`,
     ],
+    ['category DENTAL', `select count(*) from single_healthcare_costs_staged where category = 'DENTAL'`],
+    [
+      'a healthcare cost of the year after the extract date',
+      `select count(*) from single_healthcare_costs_checked where list_contains(failed_rules, 'healthcare_costs.year_after_extract_date')`,
+    ],
+    [
+      'an exact copy of a healthcare_costs row (a duplicate key)',
+      `select count(*) - count(distinct (person_id, year, category, cost_eur)) from single_healthcare_costs_staged`,
+    ],
     [
       'in delivery 1, a death_date after its own extract date',
       `select count(*) from first_persons_checked where list_contains(failed_rules, 'persons.death_date_after_extract_date')`,
@@ -553,6 +570,118 @@ describe('register hazards at 20,000 persons', () => {
       expect(hazards[name], name).toBeGreaterThan(0);
     }
     expect(hazards.cohort_reaching_state_pension_age_in_follow_up).toBeGreaterThan(300);
+  });
+});
+
+/**
+ * The optional healthcare_costs extract: the same world without it, the
+ * years and magnitudes of the costs (from the merged 20,000-person
+ * deliveries), and the provisional last year that delivery 2 corrects.
+ */
+describe('healthcare costs', () => {
+  const firstTrajectories = `(
+    select * from large_trajectories_accepted
+    qualify row_number() over (partition by person_id order by start_date, trajectory_id) = 1)`;
+
+  test('without healthcare costs, the same seed writes every other file byte for byte, and delivery.json without its entry', () => {
+    for (const suffix of ['.1', '.2']) {
+      const withCosts = `${dirs.twoDeliveriesOneThread}${suffix}`;
+      const withoutCosts = `${dirs.withoutHealthcareCosts}${suffix}`;
+      const names = readdirSync(withoutCosts).sort();
+      expect(names).toEqual(
+        readdirSync(withCosts)
+          .filter((name) => name !== 'healthcare_costs.csv.gz')
+          .sort(),
+      );
+      for (const name of names.filter((file) => file.endsWith('.csv.gz'))) {
+        expect(readFileSync(join(withoutCosts, name)).equals(readFileSync(join(withCosts, name))), `${withoutCosts}/${name}`).toBe(true);
+      }
+      const manifest = readManifest(withCosts);
+      expect(manifest.files.map((file) => file.extract)).toContain('healthcare_costs');
+      expect(readManifest(withoutCosts)).toEqual({
+        ...manifest,
+        files: manifest.files.filter((file) => file.extract !== 'healthcare_costs'),
+      });
+    }
+    const truth = readJson(`${dirs.twoDeliveriesOneThread}.2`, 'truth.json');
+    const truthWithout = readJson(`${dirs.withoutHealthcareCosts}.2`, 'truth.json');
+    for (const key of ['att', 'world_means', 'att_by_subgroup', 'ips_persons', 'hazards'])
+      expect(truthWithout[key], key).toEqual(truth[key]);
+    expect(truth.synth_bad_rows.healthcare_costs).toBeGreaterThan(0);
+    expect(truthWithout.synth_bad_rows).toEqual({ ...truth.synth_bad_rows, healthcare_costs: undefined });
+    expect(summaries.withoutHealthcareCosts!.files.map((file) => file.extract)).not.toContain('healthcare_costs');
+  });
+
+  test('trajectory persons have costs from two years before to three after the index year, up to the year they die or emigrate and the last complete year', async () => {
+    expect(await count('select count(*) from large_healthcare_costs_accepted')).toBeGreaterThan(100_000);
+    expect(
+      await count(
+        `select count(*) from large_healthcare_costs_accepted as costs
+         join ${firstTrajectories} as first using (person_id)
+         join large_persons_accepted as persons using (person_id)
+         where costs.year not between year(first.start_date) - 2 and year(first.start_date) + 3
+            or costs.year > year(least(persons.death_date, persons.emigration_date))
+            or costs.year > 2020`,
+      ),
+    ).toBe(0);
+    expect(
+      await count(
+        `select count(*) from large_healthcare_costs_accepted where person_id not in (select person_id from large_trajectories_accepted)`,
+      ),
+    ).toBe(0);
+    expect(await count('select count(distinct category) from large_healthcare_costs_accepted')).toBe(5);
+  });
+
+  test('mental-health costs with SMI are thousands of euros a year, GP costs a few hundred', async () => {
+    const means = await db.query<{ category: string; mean_eur: number }>(
+      'healthcare means',
+      `select category, avg(costs.cost_eur)::double as mean_eur
+       from large_healthcare_costs_accepted as costs
+       join ${firstTrajectories} as first using (person_id)
+       where first.target_group = 'SMI'
+       group by category order by category`,
+    );
+    const mean = (category: string) => means.find((row) => row.category === category)?.mean_eur ?? Number.NaN;
+    expect(mean('MENTAL_HEALTH')).toBeGreaterThan(3000);
+    expect(mean('MENTAL_HEALTH')).toBeLessThan(15_000);
+    expect(mean('GP')).toBeGreaterThan(150);
+    expect(mean('GP')).toBeLessThan(800);
+  });
+
+  test('after the index year, the mental-health costs of persons whose first programme is IPS fall relative to TVR', async () => {
+    const ratios = await db.query<{ programme: string; after_to_before: number }>(
+      'mental-health costs after the index year',
+      `select first.programme,
+              (avg(costs.cost_eur) filter (where costs.year > year(first.start_date))
+               / avg(costs.cost_eur) filter (where costs.year < year(first.start_date)))::double as after_to_before
+       from large_healthcare_costs_accepted as costs
+       join ${firstTrajectories} as first using (person_id)
+       where costs.category = 'MENTAL_HEALTH'
+       group by first.programme order by first.programme`,
+    );
+    const [ips, tvr] = ratios;
+    expect(ips?.programme).toBe('IPS');
+    expect(ips!.after_to_before / tvr!.after_to_before).toBeGreaterThan(0.8);
+    expect(ips!.after_to_before / tvr!.after_to_before).toBeLessThan(0.97);
+  });
+
+  test('delivery 1 holds the years up to 2017, the last one provisional; delivery 2 re-sends 2017 with the final costs, about 75% of them 3-20% higher', async () => {
+    expect(await count('select max(year) from large_first_healthcare_costs_accepted')).toBe(2017);
+    expect(await count('select min(year) from large_second_healthcare_costs_accepted')).toBe(2017);
+    const [resent] = await db.query<{ rows: number; resent: number; corrected: number; outside: number }>(
+      'provisional costs',
+      `select
+         (select count(*) from large_first_healthcare_costs_accepted where year = 2017)::double as rows,
+         count(*)::double as resent,
+         count(*) filter (where first.cost_eur < second.cost_eur)::double as corrected,
+         count(*) filter (where first.cost_eur > second.cost_eur or first.cost_eur < 0.79 * second.cost_eur)::double as outside
+       from large_first_healthcare_costs_accepted as first
+       join large_second_healthcare_costs_accepted as second using (person_id, year, category)`,
+    );
+    expect(resent!.resent).toBe(resent!.rows);
+    expect(resent!.corrected / resent!.resent).toBeGreaterThan(0.7);
+    expect(resent!.corrected / resent!.resent).toBeLessThan(0.8);
+    expect(resent!.outside).toBe(0);
   });
 });
 

@@ -1,7 +1,7 @@
 -- Which clean rows get a bad copy, and how it is corrupted. In each delivery,
 -- about $bad_row_share of the rows of each extract, chosen by hash of their
 -- row number, get an extra corrupted copy written right after them
--- (sql/synth/12..15 build it, one file per extract, so the clean rows stay
+-- (sql/synth/13..17 build it, one file per extract, so the clean rows stay
 -- intact and the accepted data equals the generated data). Per extract: the
 -- kinds of corruption, drawn uniformly, and the columns a required_empty copy
 -- may leave empty; date_invalid writes one of three impossible month-days.
@@ -9,8 +9,8 @@
 -- Grain: synth_bad_row_choice, one row per extract x delivery x chosen clean
 -- row.
 -- Reads: synth_delivered_person, synth_delivered_spell, synth_delivered_period,
--- synth_delivered_trajectory. Writes: synth_bad_row_choice, macro
--- synth_chosen_rows.
+-- synth_delivered_trajectory, synth_delivered_healthcare_cost.
+-- Writes: synth_bad_row_choice, macro synth_chosen_rows.
 create or replace table synth_bad_row_choice as
 with
 extracts (extract, stream, kinds, emptied_columns) as (
@@ -30,7 +30,11 @@ extracts (extract, stream, kinds, emptied_columns) as (
         ('trajectories', 'trajectory',
          ['date_format', 'date_invalid', 'programme_enum', 'cost_negative', 'required_empty', 'duplicate',
           'unknown_person', 'end_before_start', 'bsn_person_id'],
-         ['person_id', 'programme', 'start_date', 'provider_id', 'funder'])
+         ['person_id', 'programme', 'start_date', 'provider_id', 'funder']),
+        ('healthcare_costs', 'healthcare-cost',
+         ['year_range', 'year_after_extract_date', 'category_enum', 'cost_negative', 'required_empty', 'duplicate',
+          'unknown_person', 'bsn_person_id'],
+         ['person_id', 'year', 'category', 'cost_eur'])
 ),
 clean_rows as (
     select 'persons' as extract, delivery_no, person_no as row_no from synth_delivered_person
@@ -40,6 +44,8 @@ clean_rows as (
     select 'employment_periods', delivery_no, period_key from synth_delivered_period
     union all
     select 'trajectories', delivery_no, trajectory_no from synth_delivered_trajectory
+    union all
+    select 'healthcare_costs', delivery_no, cost_row_no from synth_delivered_healthcare_cost
 ),
 streams as (
     select clean_rows.*, extracts.kinds, extracts.emptied_columns, 'bad-' || extracts.stream as stream
