@@ -6,21 +6,36 @@
 -- of its observed treated, T_s,m / C_s,m, as exact and 1:k matching weight a
 -- set at baseline. The estimand at month m is then the ATT among the treated
 -- observed at m; a set with no observed treated or no observed control at m
--- drops out of that month ("without comparator"). Matching with replacement
--- has no sets: its baseline weights stay.
+-- drops out of that month ("without comparator").
+-- Matching with replacement has no sets but pairs (match_pairs,
+-- subgroup_match_pairs: one row per person per pair, as MatchIt's
+-- get_matches()), and the same rule holds per pair: a pair enters month m when
+-- its treated person and at least one of its controls are observed, each
+-- observed control weighing 1 / C_p,m in it. observed_pair_months holds those
+-- rows (a control once per pair it serves); in observed_person_months a
+-- person weighs the sum of its weights in the pairs that enter the month
+-- (summed as DECIMAL(38,18), so thread-independent), which makes the
+-- weighted difference in means the get_matches regression's coefficient.
+-- Weights given without sets or pairs (a sample with neither) stay as given.
 -- Samples: the study ('' subgroup and level), matched and unweighted (every
 -- cohort person, weight 1), and each subgroup level's matched sample.
--- Grain: matched_set_months, one row per subgroup x level x matched set x
--- event_month with an observed person; observed_person_months (a view), one
--- row per subgroup x level x weighting x person x event_month in the estimate.
--- Reads: panel_person_month, matches, subgroup_matches.
--- Writes: matched_set_months, observed_person_months.
+-- Grain: matched_set_months, one row per subgroup x level x matched set (or
+-- pair) x event_month with an observed person; observed_pair_months (a view),
+-- one row per subgroup x level x pair x person x event_month of a pair in the
+-- estimate; observed_person_months (a view), one row per subgroup x level x
+-- weighting x person x event_month in the estimate.
+-- Reads: panel_person_month, matches, subgroup_matches, match_pairs, subgroup_match_pairs.
+-- Writes: matched_set_months, observed_pair_months, observed_person_months.
 create or replace table matched_set_months as
 with
 matched as (
     select '' as subgroup, '' as level, person_id, treated, subclass from matches where weight > 0 and subclass is not null
     union all
     select subgroup, level, person_id, treated, subclass from subgroup_matches where weight > 0 and subclass is not null
+    union all
+    select '', '', person_id, treated, subclass from match_pairs
+    union all
+    select subgroup, level, person_id, treated, subclass from subgroup_match_pairs
 ),
 observed as (select person_id, event_month from panel_person_month where observed)
 select
@@ -34,6 +49,41 @@ from matched
 join observed using (person_id)
 group by matched.subgroup, matched.level, matched.subclass, observed.event_month;
 
+create or replace view observed_pair_months as
+with
+pairs as (
+    select '' as subgroup, '' as level, subclass, person_id, treated from match_pairs
+    union all
+    select subgroup, level, subclass, person_id, treated from subgroup_match_pairs
+),
+pair_months as materialized (
+    -- each pair's members in the months the pair enters, with their weight in it; materialized, so the
+    -- panel is joined on (person_id, event_month) after, not first on the month alone
+    select
+        pairs.subgroup,
+        pairs.level,
+        pairs.subclass,
+        pairs.person_id,
+        pairs.treated,
+        sets.event_month,
+        case when pairs.treated = 1 then 1.0 else sets.treated_observed / sets.control_observed end as weight
+    from pairs
+    join matched_set_months as sets
+        on sets.subgroup = pairs.subgroup
+        and sets.level = pairs.level
+        and sets.subclass = pairs.subclass
+    where sets.treated_observed > 0 and sets.control_observed > 0
+),
+weighted as (
+    select pair_months.* exclude (person_id, event_month), panel.*
+    from pair_months
+    join panel_person_month as panel
+        on panel.person_id = pair_months.person_id
+        and panel.event_month = pair_months.event_month
+    where panel.observed
+)
+select * from weighted;
+
 create or replace view observed_person_months as
 with
 samples as (
@@ -43,6 +93,30 @@ samples as (
     union all
     select subgroup, level, 'matched', person_id, treated, subclass, weight from subgroup_matches where weight > 0
 ),
+paired_samples as (
+    select distinct '' as subgroup, '' as level from match_pairs
+    union
+    select distinct subgroup, level from subgroup_match_pairs
+),
+weightings as (
+    -- how a person's weight in a month is found: 'given', 'set' (taken up in its matched set) or 'pairs'
+    select
+        samples.*,
+        case
+            when samples.weighting = 'unweighted' then 'given'
+            when samples.subclass is not null then 'set'
+            when paired_samples.subgroup is not null then 'pairs'
+            else 'given'
+        end as weight_source
+    from samples
+    left join paired_samples using (subgroup, level)
+),
+pair_weights as (
+    -- matching with replacement: a person's weight in the month over the pairs that enter it
+    select subgroup, level, person_id, event_month, sum(weight::decimal(38, 18))::double as weight
+    from observed_pair_months
+    group by subgroup, level, person_id, event_month
+),
 weighted as (
     select
         samples.subgroup,
@@ -50,21 +124,29 @@ weighted as (
         samples.weighting,
         samples.treated,
         samples.subclass,
-        case
-            when samples.weighting = 'unweighted' or samples.subclass is null then samples.weight
-            when samples.treated = 1 then 1.0
-            else sets.treated_observed / sets.control_observed
+        case samples.weight_source
+            when 'given' then samples.weight
+            when 'pairs' then pairs.weight
+            else case when samples.treated = 1 then 1.0 else sets.treated_observed / sets.control_observed end
         end as weight,
         panel.*
-    from samples
+    from weightings as samples
     join panel_person_month as panel using (person_id)
     left join matched_set_months as sets
         on sets.subgroup = samples.subgroup
         and sets.level = samples.level
         and sets.subclass = samples.subclass
         and sets.event_month = panel.event_month
+    left join pair_weights as pairs
+        on pairs.subgroup = samples.subgroup
+        and pairs.level = samples.level
+        and pairs.person_id = samples.person_id
+        and pairs.event_month = panel.event_month
     where panel.observed
-        and (samples.weighting = 'unweighted' or samples.subclass is null
-            or (sets.treated_observed > 0 and sets.control_observed > 0))
+        and case samples.weight_source
+            when 'given' then true
+            when 'pairs' then pairs.weight > 0
+            else sets.treated_observed > 0 and sets.control_observed > 0
+        end
 )
 select * from weighted

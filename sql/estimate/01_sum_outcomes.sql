@@ -4,22 +4,32 @@
 -- exact (DECIMAL), so results are the same whatever the thread count.
 -- Two weightings: 'matched' (matching weights taken up per month within
 -- matched sets) and 'unweighted' (every observed cohort person, weight 1, no
--- sets). Samples: the study's cohort (subgroup and level '') with every
+-- sets); with replacement also 'pairs', the pairs' rows as MatchIt's
+-- get_matches() gives them (observed_pair_months: a control once per pair it
+-- serves, subclass the pair), which only the matched ATT's variance reads
+-- (sql/estimate/03). Samples: the study's cohort (subgroup and level '') with every
 -- outcome (the columns matching $outcome_pattern: 0/1 ones $binary_pattern,
 -- amounts $amount_pattern), and each subgroup level's own matching with the
 -- 0/1 outcomes matching $subgroup_pattern.
 -- The person-months are summed with one column per outcome first and
 -- unpivoted after, so they are read once, not once per outcome.
 -- Grain: one row per subgroup x level x weighting x outcome x event_month x treated x subclass x weight.
--- Reads: observed_person_months. Writes: outcome_sums.
+-- Reads: observed_person_months, observed_pair_months. Writes: outcome_sums.
 create or replace table outcome_sums as
 with
+months as (
+    select subgroup, level, weighting, treated, subclass, weight, event_month, columns($outcome_pattern)
+    from observed_person_months
+    union all by name
+    select subgroup, level, 'pairs' as weighting, treated, subclass, weight, event_month, columns($outcome_pattern)
+    from observed_pair_months
+),
 study_months as (
     select
         subgroup, level, weighting, treated, subclass, weight, event_month,
         columns($binary_pattern)::integer::decimal(18, 4) as "\0",
         columns($amount_pattern)::decimal(18, 4) as "\0"
-    from observed_person_months
+    from months
     where subgroup = ''
 ),
 study_sums as (
@@ -45,7 +55,7 @@ subgroup_sums as (
             sum_y := count_if(columns($subgroup_pattern))::decimal(38, 4),
             sum_y2 := count_if(columns($subgroup_pattern))::decimal(38, 12)
         ) as "\0"
-    from observed_person_months
+    from months
     where subgroup <> ''
     group by subgroup, level, weighting, treated, subclass, weight, event_month
 ),

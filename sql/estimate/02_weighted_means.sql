@@ -1,12 +1,14 @@
 -- Weighted mean of each outcome per arm and month, with the variance of that
 -- mean (HC0 sandwich: sum of w^2 (y - mean)^2 / (sum of w)^2).
 -- Weighted cross-products are rounded to DECIMAL(38,10) before summing, so
--- the result does not depend on the order DuckDB adds them in.
+-- the result does not depend on the order DuckDB adds them in. The 'pairs'
+-- rows of matching with replacement are left out: its persons are its
+-- 'matched' rows, each once with its weight summed over its pairs.
 -- Grain: one row per subgroup x level x weighting x outcome x event_month x treated.
 -- Reads: outcome_sums. Writes: arm_means.
 create or replace table arm_means as
 with
-sums as (select * from outcome_sums),
+sums as (select * from outcome_sums where weighting <> 'pairs'),
 arm_totals as (
     select
         subgroup,

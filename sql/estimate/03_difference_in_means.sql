@@ -8,8 +8,26 @@
 --     the pair or set), as MatchIt's "Estimating effects" guidance and
 --     sandwich::vcovCL(fit, cluster = ~subclass) with its lm default HC1:
 --     G/(G-1) x (n-1)/(n-2) x the sum over sets of the squared set scores;
---   hc0: with replacement, and for 'unadjusted'; HC0 sandwich of the weighted
---     regression of the outcome on treatment (the arms' variances of the mean).
+--   pair_and_person: nearest neighbour with replacement, as MatchIt 4.7.2's
+--     vignette "Estimating effects" (section "Matching with replacement")
+--     describes for pair membership and control reuse (Austin & Cafri
+--     2020): the same regression on get_matches() rows (the 'pairs' sums of
+--     sql/estimate/01: one row per person per pair, n rows in the month),
+--     two-way cluster-robust by pair (subclass, P pairs) and by person (id,
+--     N persons), as sandwich::vcovCL(fit, cluster = ~subclass + id) with
+--     HC1 and multi0 = FALSE: the pair term plus the person term minus the
+--     term of their intersection (every row its own cluster, n of them),
+--     each with its G/(G-1), all times (n-1)/(n-2):
+--       (n-1)/(n-2) x [P/(P-1) V_pair + N/(N-1) V_person - n/(n-1) V_row],
+--     V_pair the sum over pairs of the squared pair scores, V_person over
+--     persons (a control's score summed over its pairs: the HC0 variance of
+--     the 'matched' arm means, weights summed over pairs), V_row over rows.
+--     A negative sum (possible in two-way clustering) gives no SE;
+--   for 'unadjusted': HC0 sandwich of the weighted regression of the outcome
+--     on treatment (the arms' variances of the mean).
+-- A row's score for the treated coefficient is w (y - m1) / W1 for a treated
+-- row and -w (y - m0) / W0 for a control row (m the arm's weighted mean, W
+-- its sum of weights); a cluster's score is the sum over its rows.
 -- Exact matching also reports se_conditional, the variance for the sample
 -- ATT of the matched treated conditional on the strata: the error is the
 -- treated persons' unobserved mean outcome without treatment minus the
@@ -29,7 +47,8 @@ arm as (select * from arm_means),
 treated as (select * from arm where treated = 1),
 control as (select * from arm where treated = 0),
 cells as (
-    -- per matched set and arm; weights are constant within a stratum and arm under exact matching
+    -- per matched set and arm: the strata or sets of 'matched', or with replacement the pairs of 'pairs'
+    -- (a sample has one or the other); weights are constant within a set and arm
     select
         subgroup, level, outcome, event_month, subclass, treated,
         sum(persons)::double as n,
@@ -38,7 +57,7 @@ cells as (
         sum((weight * persons)::decimal(38, 10))::double as sum_w,
         sum((weight * sum_y)::decimal(38, 10))::double as sum_wy
     from outcome_sums
-    where weighting = 'matched'
+    where weighting in ('matched', 'pairs') and subclass is not null
     group by subgroup, level, outcome, event_month, subclass, treated
 ),
 cell_variances as (
@@ -66,7 +85,7 @@ strata as (
     join control as cm using (subgroup, level, outcome, event_month)
     where t.treated = 1 and c.treated = 0 and cp.treated = 0 and tm.weighting = 'matched' and cm.weighting = 'matched'
 ),
-design_variances as (
+set_variances as (
     select
         subgroup,
         level,
@@ -74,14 +93,53 @@ design_variances as (
         event_month,
         sum(((treated_n * treated_n) * (control_variance / treated_n + control_variance / control_n))::decimal(38, 10))::double
             / (sum(treated_n) * sum(treated_n)) as stratified,
-        count(*)::double / nullif(count(*) - 1, 0)
-            * (sum(treated_n + control_n) - 1) / nullif(sum(treated_n + control_n) - 2, 0)
-            * sum(((treated_residual_sum / tm.persons - control_residual_sum / cm.sum_w) ** 2)::decimal(38, 18))::double as cluster
+        count(*)::double as sets,
+        sum(treated_n + control_n) as set_rows,
+        sum(((treated_residual_sum / tm.persons - control_residual_sum / cm.sum_w) ** 2)::decimal(38, 18))::double as set_scores
     from strata
     join treated as tm using (subgroup, level, outcome, event_month)
     join control as cm using (subgroup, level, outcome, event_month)
     where tm.weighting = 'matched' and cm.weighting = 'matched'
     group by subgroup, level, outcome, event_month
+),
+pair_arms as (
+    -- with replacement: per arm, the sums over the pairs' rows that their own squared scores need
+    select
+        subgroup, level, outcome, event_month, treated,
+        sum((weight * persons)::decimal(38, 10))::double as sum_w,
+        sum((weight * weight * persons)::decimal(38, 10))::double as sum_w2,
+        sum((weight * weight * sum_y)::decimal(38, 10))::double as sum_w2y,
+        sum((weight * weight * sum_y2)::decimal(38, 10))::double as sum_w2y2
+    from outcome_sums
+    where weighting = 'pairs'
+    group by subgroup, level, outcome, event_month, treated
+),
+row_scores as (
+    -- V_row: the sum over the pairs' rows of w^2 (y - m)^2 / W^2, both arms (m the 'matched' arm mean)
+    select
+        subgroup, level, outcome, event_month,
+        sum(greatest(pair_arms.sum_w2y2 - 2 * arm.mean * pair_arms.sum_w2y + arm.mean * arm.mean * pair_arms.sum_w2, 0)
+            / (pair_arms.sum_w * pair_arms.sum_w)) as row_scores
+    from pair_arms
+    join arm using (subgroup, level, outcome, event_month, treated)
+    where arm.weighting = 'matched'
+    group by subgroup, level, outcome, event_month
+),
+design_variances as (
+    -- cluster: G/(G-1) x (n-1)/(n-2) x V_set; pair_and_person: (n-1)/(n-2) x [P/(P-1) V_pair + N/(N-1) V_person - n/(n-1) V_row]
+    select
+        set_variances.*,
+        sets / nullif(sets - 1, 0) * (set_rows - 1) / nullif(set_rows - 2, 0) * set_scores as cluster,
+        (set_rows - 1) / nullif(set_rows - 2, 0) * (
+            sets / nullif(sets - 1, 0) * set_scores
+            + (tm.persons + cm.persons) / nullif(tm.persons + cm.persons - 1, 0) * (tm.variance_of_mean + cm.variance_of_mean)
+            - set_rows / (set_rows - 1) * row_scores.row_scores
+        ) as pair_and_person
+    from set_variances
+    join treated as tm using (subgroup, level, outcome, event_month)
+    join control as cm using (subgroup, level, outcome, event_month)
+    left join row_scores using (subgroup, level, outcome, event_month)
+    where tm.weighting = 'matched' and cm.weighting = 'matched'
 ),
 differences as (
     select
@@ -92,16 +150,21 @@ differences as (
         treated.event_month,
         treated.mean - control.mean as estimate,
         case
-            when treated.weighting = 'matched' and $variance_method = 'cluster' then design_variances.cluster
-            else treated.variance_of_mean + control.variance_of_mean
+            when treated.weighting = 'unweighted' then treated.variance_of_mean + control.variance_of_mean
+            when $variance_method = 'cluster' then design_variances.cluster
+            when $variance_method = 'pair_and_person' and design_variances.pair_and_person >= 0 then design_variances.pair_and_person
         end as variance,
         case when treated.weighting = 'matched' and $exact_strata then design_variances.stratified end as conditional_variance,
         case
-            when treated.weighting = 'matched' and $variance_method = 'cluster'
+            when treated.weighting = 'unweighted' then 'HC0 robust SE of WLS outcome ~ treated; normal 95% CI'
+            when $variance_method = 'cluster'
                 then 'cluster-robust SE of WLS outcome ~ treated, clustered by matched set ('
                     || case when $exact_strata then 'exact-matching stratum' else 'pair or set' end
                     || '), HC1: G/(G-1) x (n-1)/(n-2), as sandwich::vcovCL; normal 95% CI'
-            else 'HC0 robust SE of WLS outcome ~ treated; normal 95% CI'
+            else 'two-way cluster-robust SE of WLS outcome ~ treated on the pairs'' rows (get_matches: a control once per '
+                || 'pair it serves), clustered by pair and by person, for matching with replacement as in MatchIt''s '
+                || 'vignette "Estimating effects" (Austin & Cafri 2020): HC1 as sandwich::vcovCL(cluster = ~subclass + id), '
+                || '(n-1)/(n-2) x [P/(P-1) V_pair + N/(N-1) V_person - n/(n-1) V_row]; normal 95% CI'
         end as ci_method,
         case treated.weighting
             when 'matched' then 'ATT: the mean effect on the matched treated persons observed in the month'

@@ -15,9 +15,13 @@ import type { Stage } from '../stage.js';
 import { NORMAL_QUANTILE_975 } from './estimators.js';
 import { type DidSample, estimateEventStudyDid } from './event-study-did.js';
 
-/** The matched ATT's variance follows the design: clustered by matched set (strata, pairs or sets), or by unit with replacement. */
-export function varianceMethod(matching: StudyConfig['matching']): 'cluster' | 'hc0' {
-  return matching.method === 'nearest' && matching.replace ? 'hc0' : 'cluster';
+/**
+ * The matched ATT's variance follows the design (sql/estimate/03): clustered by matched set (exact strata, nearest
+ * neighbour's pairs or sets), or, with replacement, two-way clustered by pair and by person on the pairs' rows
+ * (MatchIt's get_matches() with vcov = ~subclass + id, after Austin & Cafri 2020).
+ */
+export function varianceMethod(matching: StudyConfig['matching']): 'cluster' | 'pair_and_person' {
+  return matching.method === 'nearest' && matching.replace ? 'pair_and_person' : 'cluster';
 }
 
 /** Step 00: which person-months enter the estimates, with their weights (the view observed_person_months). */
@@ -65,9 +69,9 @@ export async function estimateEventStudies(db: Database, did: StudyConfig['estim
 
 export const estimateStage: Stage = {
   name: 'estimate',
-  reads: ['panel_person_month', 'matches', 'subgroup_matches', 'subgroups'],
+  reads: ['panel_person_month', 'matches', 'subgroup_matches', 'match_pairs', 'subgroup_match_pairs', 'subgroups'],
   writes: ['matched_set_months', 'outcome_sums', 'arm_means', 'effects', 'subgroup_effects', 'pretrend_tests'],
-  views: ['observed_person_months'],
+  views: ['observed_person_months', 'observed_pair_months'],
   // The DiD's sums and batches (sql/estimate/04-15), each sample's DiD rows (did_effects) and the
   // differences (sample_effects) before they join effects or subgroup_effects.
   scratch: ['did_*', 'sample_effects'],

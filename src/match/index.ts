@@ -2,18 +2,21 @@
  * Match stage: matches the cohort with the engine (engine.ts: exact strata,
  * or nearest neighbour on the logit of a logistic PS), writes `matches`, the
  * PS model, the covariate balance before and after (MatchIt's conventions)
- * and the matched step of the attrition table.
+ * and the matched step of the attrition table. Matching with replacement has
+ * no matched set per person, so it also writes `match_pairs`: one row per
+ * person per pair, as MatchIt's get_matches() (empty for other matching),
+ * which the matched ATT's SE is clustered on (sql/estimate/00, 03).
  *
  * The cohort is read in person_id order: that is the canonical order every
  * tie-break follows, so the result never depends on row order. One row per
  * person crosses into JS, as typed arrays.
  */
 import { BALANCE_COVARIATES, type StudyConfig } from '../config/study-config.js';
-import type { Database } from '../db/database.js';
+import type { AppendColumn, Database } from '../db/database.js';
 import { fail } from '../errors.js';
 import type { Stage } from '../stage.js';
 import { type BalanceRow, SMD_DENOMINATOR } from './balance-statistics.js';
-import { readCohortUnits } from './cohort-units.js';
+import { type CohortUnits, readCohortUnits } from './cohort-units.js';
 import { type MatchDesign, type MatchOutput, matchTable } from './engine.js';
 
 /** The engine's design from the study's matching settings; the covariates may be narrowed (subgroups drop some). */
@@ -88,6 +91,8 @@ async function matchCohort(db: Database, study: StudyConfig): Promise<void> {
     { type: 'DOUBLE', values: output.weights },
     { type: 'DOUBLE', values: output.ps ?? new Array(cohort.treated.length).fill(null) },
   ]);
+  await db.run('match: pairs table', `create or replace table match_pairs (${PAIR_MEMBER_COLUMNS})`);
+  await db.appendColumns('match_pairs', pairMemberColumns(cohort, output));
   await db.run('match: ps model table', 'create or replace table ps_model (term varchar, coefficient double, caliper_logit double)');
   const terms = [...(output.coefficients ?? new Map<string, number>())];
   await db.appendColumns('ps_model', [
@@ -103,10 +108,32 @@ export function subclassValues(result: Pick<MatchOutput, 'subclass' | 'weights'>
   return result.subclass ? Array.from(result.subclass, (set) => (set > 0 ? set : null)) : new Array(result.weights.length).fill(null);
 }
 
+/**
+ * The columns of `match_pairs` (`subgroup_match_pairs` has the subgroup and level before them): the pair (its
+ * treated person's subclass, numbered 1.. in person_id order), a member and its arm, and the member's weight in
+ * the pair as get_matches() gives it (1 for the treated person, 1 / the pair's controls for each control).
+ */
+export const PAIR_MEMBER_COLUMNS = 'subclass integer, person_id varchar, treated integer, pair_weight double';
+
+/** The rows of PAIR_MEMBER_COLUMNS for a matching: its pair members with replacement, none otherwise. */
+export function pairMemberColumns(
+  units: Pick<CohortUnits, 'personIds' | 'treated'>,
+  output: Pick<MatchOutput, 'pairMembers'>,
+): AppendColumn[] {
+  const members = output.pairMembers;
+  const memberUnits = members ? Array.from(members.unit) : [];
+  return [
+    { type: 'INTEGER', values: members?.subclass ?? [] },
+    { type: 'VARCHAR', values: memberUnits.map((unit) => units.personIds[unit]!) },
+    { type: 'INTEGER', values: memberUnits.map((unit) => units.treated[unit]!) },
+    { type: 'DOUBLE', values: members?.pairWeight ?? [] },
+  ];
+}
+
 export const matchStage: Stage = {
   name: 'match',
   reads: ['cohort', 'attrition'],
-  writes: ['matches', 'ps_model', 'balance', 'attrition'],
+  writes: ['matches', 'match_pairs', 'ps_model', 'balance', 'attrition'],
   run: async ({ db, study }) => {
     await matchCohort(db, study);
     await db.runFile('match/01_count_matched.sql');

@@ -7,7 +7,7 @@
  */
 import { buildDesignMatrix, type CovariateColumn } from './design-matrix.js';
 import { assignExactCells, matchExactStrata } from './exact-strata.js';
-import { caliperInLogitUnits, matchNearestNeighbour, type TreatedOrder } from './nearest-neighbour.js';
+import { caliperInLogitUnits, matchNearestNeighbour, type PairMembers, pairMembers, type TreatedOrder } from './nearest-neighbour.js';
 import { fitPropensityScore } from './propensity-score.js';
 
 export interface MatchingDesign {
@@ -35,13 +35,19 @@ export interface UnitMatching {
   caliperLogit: number | null;
   /** Nearest neighbour: the treated units and, per treated unit, `ratio` controls (-1 = none). */
   pairs: { treatedUnits: Int32Array; matchMatrix: Int32Array } | null;
+  /**
+   * Nearest neighbour with replacement: one row per unit per pair, as MatchIt's get_matches() (a control once for
+   * every treated unit it serves), for the matched ATT's SE clustered by pair and by unit; null otherwise, where
+   * `subclass` is each unit's one set.
+   */
+  pairMembers: PairMembers | null;
 }
 
 export function matchUnits(treated: Uint8Array, design: MatchingDesign): UnitMatching {
   const unitCount = treated.length;
   if (design.method === 'exact') {
     const { weights, subclass } = matchExactStrata(treated, assignExactCells(design.exactCovariates, unitCount));
-    return { weights, subclass, ps: null, coefficients: null, caliperLogit: null, pairs: null };
+    return { weights, subclass, ps: null, coefficients: null, caliperLogit: null, pairs: null, pairMembers: null };
   }
   const fit = fitPropensityScore(buildDesignMatrix(design.psCovariates), treated);
   const caliperLogit = design.caliperSd === undefined ? null : caliperInLogitUnits(fit.linearPredictor, design.caliperSd);
@@ -59,5 +65,6 @@ export function matchUnits(treated: Uint8Array, design: MatchingDesign): UnitMat
     coefficients: new Map(fit.columnNames.map((name, column) => [name, fit.coefficients[column]!])),
     caliperLogit,
     pairs: { treatedUnits: match.treatedUnits, matchMatrix: match.matchMatrix },
+    pairMembers: design.replace ? pairMembers(match.treatedUnits, match.matchMatrix, design.ratio) : null,
   };
 }

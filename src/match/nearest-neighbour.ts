@@ -34,6 +34,12 @@
  * matched treated units 1.. in canonical order, each control taking its
  * treated unit's subclass; with replacement there are none, as in MatchIt.
  *
+ * Pair members (`pairMembers`), as MatchIt's `get_matches()`: one row per
+ * unit per pair, the pair numbered as its treated unit's subclass would be;
+ * the treated unit weighs 1 and each of its controls 1 / (its controls). With
+ * replacement a control is a member of every pair it serves, so these rows
+ * carry the pair membership and control reuse that `subclass` cannot.
+ *
  * Checked against MatchIt 4.7.2 (test/reference/matching). One convention
  * differs: controls at the same distance (within 1e-10 logit) are a tie the
  * lower control, in canonical order, wins; MatchIt takes the one its outward
@@ -68,6 +74,15 @@ export interface NearestNeighbourMatch {
   weights: Float64Array;
   /** Per unit: pair/set id 1.., 0 = unmatched; null with replacement. */
   subclass: Int32Array | null;
+}
+
+/** MatchIt's get_matches() rows, in its order: by pair, the treated unit first, then its controls by round. */
+export interface PairMembers {
+  /** Pair id 1..: the matched treated units numbered in canonical order. */
+  subclass: Int32Array;
+  unit: Int32Array;
+  /** 1 for the treated unit, 1 / (controls matched to it) for each of its controls. */
+  pairWeight: Float64Array;
 }
 
 /** MatchIt's standardised caliper: caliperSd times the SD (n - 1) of the logit PS over all units. */
@@ -233,15 +248,33 @@ export function nearestNeighbourWeights(unitCount: number, treatedUnits: Int32Ar
   return weights;
 }
 
-function pairSubclasses(unitCount: number, treatedUnits: Int32Array, matchMatrix: Int32Array, ratio: number): Int32Array {
-  const subclass = new Int32Array(unitCount);
+/** One row per unit per pair (MatchIt's get_matches()); a control matched with replacement is in several pairs. */
+export function pairMembers(treatedUnits: Int32Array, matchMatrix: Int32Array, ratio: number): PairMembers {
+  const subclass: number[] = [];
+  const units: number[] = [];
+  const pairWeight: number[] = [];
   let next = 1;
   treatedUnits.forEach((unit, row) => {
     const controls = matchMatrix.subarray(row * ratio, (row + 1) * ratio).filter((control) => control >= 0);
     if (controls.length === 0) return;
-    subclass[unit] = next;
-    for (const control of controls) subclass[control] = next;
+    const add = (member: number, weight: number) => {
+      subclass.push(next);
+      units.push(member);
+      pairWeight.push(weight);
+    };
+    add(unit, 1);
+    for (const control of controls) add(control, 1 / controls.length);
     next++;
+  });
+  return { subclass: Int32Array.from(subclass), unit: Int32Array.from(units), pairWeight: Float64Array.from(pairWeight) };
+}
+
+/** Without replacement every unit is in at most one pair: its subclass. */
+function pairSubclasses(unitCount: number, treatedUnits: Int32Array, matchMatrix: Int32Array, ratio: number): Int32Array {
+  const subclass = new Int32Array(unitCount);
+  const members = pairMembers(treatedUnits, matchMatrix, ratio);
+  members.unit.forEach((unit, row) => {
+    subclass[unit] = members.subclass[row]!;
   });
   return subclass;
 }

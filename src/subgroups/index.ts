@@ -2,10 +2,12 @@
  * Subgroup stage: for each subgroup the study asks for (config `subgroups`)
  * and each of its levels among the treated, matches a subset of the cohort
  * with the study's own matching settings and writes the matched sample to
- * `subgroup_matches`; the estimate stage computes the matched ATT per level
- * from it. `subgroups` has one row per level: persons, matched persons, the
- * worst |SMD| after matching, a `status` code (`LevelStatus`: estimated, or
- * why not) and a `status_detail` in words. Matching is the engine's
+ * `subgroup_matches` (with replacement, its pairs' members to
+ * `subgroup_match_pairs`, as the match stage's `match_pairs`); the estimate
+ * stage computes the matched ATT per level from them. `subgroups` has one
+ * row per level: persons, matched persons, the worst |SMD| after matching, a
+ * `status` code (`LevelStatus`: estimated, or why not) and a
+ * `status_detail` in words. Matching is the engine's
  * (match/engine.ts), as for the whole study; a level whose PS model fails is
  * recorded with the failure's code, not fatal.
  *
@@ -18,12 +20,12 @@
  * them.
  */
 import { BALANCE_COVARIATES, type StudyConfig, SUBGROUPS, type Subgroup } from '../config/study-config.js';
-import type { Database } from '../db/database.js';
+import type { AppendColumn, Database } from '../db/database.js';
 import { type PipelineError, PipelineFailure } from '../errors.js';
 import { type CohortUnits, readCohortUnits, selectUnits } from '../match/cohort-units.js';
 import { categoryLevels } from '../match/design-matrix.js';
 import { countArms, type MatchOutput, matchTable } from '../match/engine.js';
-import { studyMatchDesign, subclassValues } from '../match/index.js';
+import { PAIR_MEMBER_COLUMNS, pairMemberColumns, studyMatchDesign, subclassValues } from '../match/index.js';
 import type { Stage } from '../stage.js';
 
 /** `subgroups.status`: estimated, or why the level was not. */
@@ -111,17 +113,26 @@ async function writeSubgroupMatches(db: Database, levels: readonly LevelResult[]
     'subgroups: matches table',
     'create or replace table subgroup_matches (subgroup varchar, level varchar, person_id varchar, treated integer, subclass integer, weight double)',
   );
+  await db.run(
+    'subgroups: pairs table',
+    `create or replace table subgroup_match_pairs (subgroup varchar, level varchar, ${PAIR_MEMBER_COLUMNS})`,
+  );
   for (const { subgroup, level, units, output } of levels) {
     if (!output) continue;
-    const constant = <T>(value: T) => new Array<T>(units.treated.length).fill(value);
+    // the subgroup and level columns for `rows` rows
+    const levelColumns = (rows: number): AppendColumn[] => [
+      { type: 'VARCHAR', values: new Array<string>(rows).fill(subgroup) },
+      { type: 'VARCHAR', values: new Array<string>(rows).fill(level) },
+    ];
     await db.appendColumns('subgroup_matches', [
-      { type: 'VARCHAR', values: constant(subgroup) },
-      { type: 'VARCHAR', values: constant(level) },
+      ...levelColumns(units.treated.length),
       { type: 'VARCHAR', values: units.personIds },
       { type: 'INTEGER', values: units.treated },
       { type: 'INTEGER', values: subclassValues(output) },
       { type: 'DOUBLE', values: output.weights },
     ]);
+    const pairs = pairMemberColumns(units, output);
+    await db.appendColumns('subgroup_match_pairs', [...levelColumns(pairs[0]!.values.length), ...pairs]);
   }
 }
 
@@ -155,7 +166,7 @@ async function writeSubgroupSummary(db: Database, levels: readonly LevelResult[]
 export const subgroupsStage: Stage = {
   name: 'subgroups',
   reads: ['cohort'],
-  writes: ['subgroups', 'subgroup_matches'],
+  writes: ['subgroups', 'subgroup_matches', 'subgroup_match_pairs'],
   run: async ({ db, study }) => {
     const { matching } = study;
     const columns = study.subgroups.map((subgroup) => SUBGROUPS[subgroup].column);

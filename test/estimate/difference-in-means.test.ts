@@ -9,12 +9,13 @@ const EMPLOYED: Record<string, number> = { t1: 1, t2: 0, c1: 1, c2: 0, c3: 0, c4
 /**
  * The small cohort at month 12, exactly matched on its strata; `unobserved` persons are censored by then.
  * The matching design the estimate is told of sets its variance: exact (clustered by stratum, with the
- * conditional variance beside it), nearest without replacement (clustered by set) or with replacement (HC0).
+ * conditional variance beside it), nearest without replacement (clustered by set), or with replacement
+ * (clustered by pair and person), for which `matchesSql` turns the strata into pairs.
  */
-async function estimate(design: 'exact' | 'nearest' | 'replace' = 'replace', subgroupSql = '', unobserved: string[] = []) {
+async function estimate(design: 'exact' | 'nearest' | 'replace' = 'exact', matchesSql = '', unobserved: string[] = []) {
   return withDatabase(async (db) => {
     await matchSmallCohort(db);
-    if (subgroupSql) await db.run('subgroup', subgroupSql);
+    if (matchesSql) await db.run('matches', matchesSql);
     const values = Object.entries(EMPLOYED)
       .map(([id, employed]) =>
         unobserved.includes(id)
@@ -54,13 +55,31 @@ async function estimate(design: 'exact' | 'nearest' | 'replace' = 'replace', sub
 }
 
 describe('difference in means', () => {
-  test('matched ATT equals the stratum-weighted difference, with the HC0 standard error', async () => {
+  test('matched ATT equals the stratum-weighted difference', async () => {
     const matched = (await estimate()).find((row) => row.estimator === 'matched_att')!;
     // Stratum A: 2/3 x (1/2 - 1/4); stratum B: 1/3 x (1 - 1).
     expect(matched.estimate).toBeCloseTo(1 / 6, 9);
-    // Treated: sum (y - 2/3)^2 / 3^2 = 6/81. Controls (weights 5/6 and 5/3, mean 1/2): (50/36) / 5^2.
-    expect(matched.se).toBeCloseTo(Math.sqrt(6 / 81 + 50 / 36 / 25), 9);
     expect([matched.n_treated, matched.n_control]).toEqual([3, 5]);
+  });
+
+  test('with replacement a pair enters the month with its treated person and an observed control; the SE is clustered by pair and person', async () => {
+    // Pairs t1: c1, c2; t2: c2, c3; t3: c5 (c2 serves two). At month 12 c1 is censored: t1's pair keeps c2 (weight 1),
+    // t2's has c2 and c3 (1/2 each), so c2 weighs 3/2. Treated mean 2/3, control mean (0 + 0 + 1) / 3: ATT 1/3.
+    const rows = await estimate(
+      'replace',
+      `update matches set subclass = null,
+           weight = case when person_id in ('t1', 't2', 't3', 'c1', 'c2', 'c3', 'c5') then 1 else 0 end;
+       insert into match_pairs values
+           (1, 't1', 1, 1), (1, 'c1', 0, 0.5), (1, 'c2', 0, 0.5), (2, 't2', 1, 1), (2, 'c2', 0, 0.5), (2, 'c3', 0, 0.5),
+           (3, 't3', 1, 1), (3, 'c5', 0, 1)`,
+      ['c1'],
+    );
+    const matched = rows.find((row) => row.estimator === 'matched_att')!;
+    expect(matched.estimate).toBeCloseTo(1 / 3, 9);
+    expect([matched.n_treated, matched.n_control]).toEqual([3, 3]);
+    // Scores x 324: pairs 72, -36, -36; persons 36, -72, 36, 54, 18, -72; rows 36, -72, 36, 36, 18, 18, -72.
+    // n = 7 rows, P = 3 pairs, N = 6 persons: 6/5 x [3/2 x 24 + 6/5 x 50 - 7/6 x 46] / 324 (R's vcovCL agrees).
+    expect(matched.se).toBeCloseTo(Math.sqrt(((6 / 5) * ((3 / 2) * 24 + (6 / 5) * 50 - (7 / 6) * 46)) / 324), 9);
   });
 
   test('the conditional variance of exact matching uses each stratum control variance for both arms; one control takes the pooled variance', async () => {
@@ -90,7 +109,7 @@ describe('difference in means', () => {
   test('a subgroup level is estimated from its own matched sample, beside the study effects and not in them', async () => {
     // Level "A": stratum A only, with its own weights (2 treated, 4 controls of weight 1/2).
     const rows = await estimate(
-      'replace',
+      'exact',
       `insert into subgroup_matches
        select 'target_group', 'A', person_id, treated, 1, case treated when 1 then 1 else 0.5 end
        from matches where person_id in ('t1', 't2', 'c1', 'c2', 'c3', 'c4')`,
@@ -107,7 +126,7 @@ describe('difference in means', () => {
   describe('persons no longer observed', () => {
     // Month 12 with some persons censored: each stratum's controls share its observed treated persons' weight again.
     const matchedAt = async (unobserved: string[]) =>
-      (await estimate('replace', '', unobserved)).find((row) => row.estimator === 'matched_att')!;
+      (await estimate('exact', '', unobserved)).find((row) => row.estimator === 'matched_att')!;
 
     test('a censored control leaves its stratum for the month, and the other controls take up its weight', async () => {
       // A: treated 1/2, controls c1, c3, c4 = 1/3; B: 1 - 1; weights 2/3 and 1/3.
@@ -129,7 +148,7 @@ describe('difference in means', () => {
     });
 
     test('the unadjusted difference leaves them out too', async () => {
-      const naive = (await estimate('replace', '', ['c2'])).find((row) => row.estimator === 'unadjusted')!;
+      const naive = (await estimate('exact', '', ['c2'])).find((row) => row.estimator === 'unadjusted')!;
       expect(naive.estimate).toBeCloseTo(3 / 4 - 3 / 7, 9);
       expect([naive.n_treated, naive.n_control]).toEqual([4, 7]);
     });

@@ -104,7 +104,10 @@ async function createEmptySubgroupMatches(db: Database) {
     'subgroup matches',
     'create table subgroup_matches (subgroup varchar, level varchar, person_id varchar, treated integer, subclass integer, weight double)',
   );
-  await db.run('match pairs', 'create table match_pairs (subclass integer, person_id varchar, treated integer, pair_weight double); create table subgroup_match_pairs (subgroup varchar, level varchar, subclass integer, person_id varchar, treated integer, pair_weight double)');
+  await db.run(
+    'match pairs',
+    'create table match_pairs (subclass integer, person_id varchar, treated integer, pair_weight double); create table subgroup_match_pairs (subgroup varchar, level varchar, subclass integer, person_id varchar, treated integer, pair_weight double)',
+  );
   await db.run('subgroups', 'create table subgroups (subgroup varchar, level varchar, status varchar)');
 }
 

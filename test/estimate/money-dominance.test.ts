@@ -10,6 +10,8 @@ async function dominance(db: Database, matches: string, panel: string): Promise<
     'inputs',
     `create table matches as select person_id, treated, null::integer as subclass, weight from (values ${matches}) as t(person_id, treated, weight);
      create table subgroup_matches (subgroup varchar, level varchar, person_id varchar, treated integer, subclass integer, weight double);
+     create table match_pairs (subclass integer, person_id varchar, treated integer, pair_weight double);
+     create table subgroup_match_pairs (subgroup varchar, level varchar, subclass integer, person_id varchar, treated integer, pair_weight double);
      create table panel_person_month as select * from (values ${panel})
          as t(person_id, event_month, observed, wage_eur, benefit_eur, any_benefit_eur)`,
   );

@@ -1,5 +1,10 @@
 import { describe, expect, test } from 'vitest';
-import { caliperInLogitUnits, matchNearestNeighbour, type NearestNeighbourOptions } from '../../src/match/nearest-neighbour.js';
+import {
+  caliperInLogitUnits,
+  matchNearestNeighbour,
+  type NearestNeighbourOptions,
+  pairMembers,
+} from '../../src/match/nearest-neighbour.js';
 
 const ONE_TO_ONE: NearestNeighbourOptions = { ratio: 1, replace: false, order: 'largest' };
 
@@ -173,6 +178,44 @@ describe('weights and subclasses', () => {
     expect(controlsOf(1)).toEqual([3, 4]);
     expect(match.subclass).toBeNull();
     expect([...match.weights]).toEqual([1, 1, 0.75, 1.5, 0.75]);
+  });
+
+  test("with replacement the pair members are get_matches' rows: a control once per pair it serves, weighing 1/k in it", () => {
+    // T0 at 0 takes -0.1 then 0.2; T1 at 0.3 takes 0.2 then 0.45; T2 at 9 has no control within the caliper.
+    const { match } = matchUnits(
+      [
+        [1, 0],
+        [1, 0.3],
+        [0, -0.1],
+        [0, 0.2],
+        [0, 0.45],
+        [1, 9],
+      ],
+      { ratio: 2, replace: true, order: 'largest', caliperLogit: 1 },
+    );
+    const members = pairMembers(match.treatedUnits, match.matchMatrix, 2);
+    expect([...members.subclass]).toEqual([1, 1, 1, 2, 2, 2]);
+    expect([...members.unit]).toEqual([0, 2, 3, 1, 3, 4]);
+    expect([...members.pairWeight]).toEqual([1, 0.5, 0.5, 1, 0.5, 0.5]);
+  });
+
+  test('a pair with fewer controls than the ratio spreads its weight over those it has; pairs number the matched treated in order', () => {
+    // Without replacement: T0 (visited first, largest PS) takes 1.0, then T1 at 0 takes 0.1; round 2 finds nothing within 0.5.
+    const { match } = matchUnits(
+      [
+        [1, 0],
+        [1, 1],
+        [0, 0.1],
+        [0, 1.0],
+        [0, 5],
+      ],
+      { ratio: 2, replace: false, order: 'largest', caliperLogit: 0.5 },
+    );
+    const members = pairMembers(match.treatedUnits, match.matchMatrix, 2);
+    expect([...members.subclass]).toEqual([1, 1, 2, 2]);
+    expect([...members.unit]).toEqual([0, 2, 1, 3]);
+    expect([...members.pairWeight]).toEqual([1, 1, 1, 1]);
+    expect([...match.subclass!]).toEqual([1, 2, 1, 2, 0]);
   });
 
   test('with replacement a treated unit never gets the same control twice', () => {

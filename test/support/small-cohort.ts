@@ -20,7 +20,7 @@ export const SMALL_COHORT = [
   ['c8', 0, 'D'],
 ] as const;
 
-/** Writes `matches` for the small cohort, exactly matched on its stratum, and an empty `subgroup_matches`. */
+/** Writes `matches` for the small cohort, exactly matched on its stratum, and empty `subgroup_matches` and pair tables. */
 export async function matchSmallCohort(db: Database): Promise<void> {
   const treated = Uint8Array.from(SMALL_COHORT, ([, isTreated]) => isTreated);
   const { weights, subclass } = matchUnits(treated, {
@@ -42,5 +42,9 @@ export async function matchSmallCohort(db: Database): Promise<void> {
   await db.run(
     'subgroup matches',
     'create table subgroup_matches (subgroup varchar, level varchar, person_id varchar, treated integer, subclass integer, weight double)',
+  );
+  await db.run(
+    'match pairs',
+    'create table match_pairs (subclass integer, person_id varchar, treated integer, pair_weight double); create table subgroup_match_pairs (subgroup varchar, level varchar, subclass integer, person_id varchar, treated integer, pair_weight double)',
   );
 }
