@@ -6,7 +6,7 @@ PERSONS ?= 20000
 SEED ?= 20261121
 IPSLINK := node --import tsx src/cli/main.ts
 
-.PHONY: demo test lint format tables bench simulate reference clean install
+.PHONY: demo test lint format tables bench simulate validate reference clean install
 
 install: $(NPM_STAMP)
 
@@ -42,6 +42,9 @@ tables: install
 SEEDS ?= 50
 simulate: install
 	$(IPSLINK:src/cli/main.ts=src/simulation/main.ts) --seeds $(SEEDS) --persons $(PERSONS)
+
+# The same simulation study under the name issue reports use; `ipslink validate` checks deliveries.
+validate: simulate
 
 bench: install
 	node --import tsx bench/run.ts

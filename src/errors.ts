@@ -25,6 +25,7 @@ export type PipelineError =
   | { code: 'warehouse_locked'; path: string }
   | { code: 'empty_arm'; arm: string; step: string }
   | { code: 'did_not_identified'; reason: string }
+  | { code: 'price_index_missing'; years: number[]; from: number; to: number }
   | { code: 'run_not_found'; dir: string }
   | { code: 'output_exists'; path: string }
   | { code: 'match_columns_missing'; file: string; columns: string[] }
@@ -113,6 +114,11 @@ export function messageFor(error: PipelineError): string {
       return `${error.path}: the warehouse is in use by another ipslink process; wait for it to finish`;
     case 'did_not_identified':
       return `event-study DiD cannot be estimated: ${error.reason}`;
+    case 'price_index_missing':
+      return (
+        `costs: no consumer price index for ${error.years.join(', ')} (the table covers ${error.from}-${error.to}); ` +
+        'extend src/costs/consumer-price-index.ts from CBS StatLine 83131NED'
+      );
     case 'empty_arm':
       return `no ${error.arm} persons left after ${error.step}; check the population rules and the deliveries`;
     case 'run_not_found':
@@ -169,6 +175,7 @@ export const exitCodes: Record<PipelineError['code'], number> = {
   warehouse_locked: 75,
   empty_arm: 5,
   did_not_identified: 5,
+  price_index_missing: 5,
   run_not_found: 2,
   output_exists: 2,
   match_columns_missing: 2,

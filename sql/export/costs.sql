@@ -1,5 +1,5 @@
--- Costs, ICER and return on investment.
--- Grain: one row per measure.
+-- Costs, cost-effectiveness and return on investment per perspective.
+-- Grain: one row per perspective x measure.
 -- Reads: costs. Writes: export_costs.
 create or replace table export_costs as
 select * from costs;

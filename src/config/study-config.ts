@@ -9,6 +9,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
 import { BENEFIT_TYPES, INCAPACITY_CAUSES, PROGRAMMES, TARGET_GROUPS } from '../contracts/extracts.js';
+import { CPI_YEARS, DUTCH_GUIDELINE_DISCOUNT_RATES } from '../costs/consumer-price-index.js';
 import { fail } from '../errors.js';
 import { PRIMARY_OUTCOMES } from './outcomes.js';
 
@@ -170,10 +171,21 @@ const studyConfigSchema = z.strictObject({
   costs: z.strictObject({
     /** Used where a trajectory has no cost_eur (UWV paid about EUR 8,000 per IPS trajectory). */
     default_trajectory_cost_eur: z.strictObject({ treated: z.number().nonnegative(), control: z.number().nonnegative() }),
-    /** Assumed healthcare cost per person-month of follow-up, societal view only. */
+    /** ASSUMPTION used only when no delivery brought a healthcare_costs extract: healthcare cost per observed person-month, societal view only. */
     healthcare_eur_per_person_month: z
       .strictObject({ treated: z.number().nonnegative(), control: z.number().nonnegative() })
       .default({ treated: 0, control: 0 }),
+    /** Annual discount rates, applied per follow-up year (year 1 undiscounted); see config/demo.yaml for the source. */
+    discount_rates: z
+      .strictObject({ costs: z.number().min(0).max(0.2), effects: z.number().min(0).max(0.2) })
+      .default(DUTCH_GUIDELINE_DISCOUNT_RATES),
+    /** Every euro is expressed in prices of this year through the consumer price index (sql/reference/02). */
+    price_year: z.int().min(CPI_YEARS.from).max(CPI_YEARS.to),
+    /** Willingness to pay per extra person in work: the net monetary benefit and the acceptability curve run over 0..max in steps. */
+    willingness_to_pay_eur: z
+      .strictObject({ max: z.number().positive(), step: z.number().positive() })
+      .refine(({ max, step }) => max / step <= 200, 'at most 200 steps (max / step)')
+      .default({ max: 100_000, step: 5_000 }),
     /** The effect an ICER is expressed per: the share in work at this month. */
     effect: z.strictObject({
       outcome: z.enum(PRIMARY_OUTCOMES),

@@ -1,81 +1,221 @@
 /**
- * Costs stage: intervention, benefit and healthcare cost differences, ICER
- * and return on investment with bootstrap CIs (see cost-effectiveness.ts).
- * SQL: sql/costs/01_sum_matched_set_costs.sql; writes table `costs`.
+ * Costs stage: intervention, benefit and healthcare cost differences,
+ * cost-effectiveness (ICER, plane, net monetary benefit, acceptability
+ * curve) and return on investment per perspective, with bootstrap CIs.
+ * Euros are in the prices of `costs.price_year` (consumer-price-index.ts)
+ * and costs and the effect are discounted per follow-up year at
+ * `costs.discount_rates`. Healthcare costs come from the healthcare_costs
+ * extract when any delivery brought one, else from the config's labelled
+ * assumption.
+ * SQL: sql/costs/01 (per person), 02 (bootstrap arm means, in SQL);
+ * cost-effectiveness.ts turns the replicates' means into the measures.
+ * Writes `costs`, `cost_plane` and `cost_acceptability`.
  */
-import { quoteLiteral } from '../db/database.js';
+import type { StudyConfig } from '../config/study-config.js';
+import type { Database } from '../db/database.js';
+import { fail } from '../errors.js';
 import type { Stage } from '../stage.js';
-import { bootstrapCostMeasures, groupMatchedSets, type MatchedSetSums } from './cost-effectiveness.js';
+import { CPI_YEARS, consumerPriceIndex } from './consumer-price-index.js';
+import {
+  type ArmMeans,
+  analyseCostEffectiveness,
+  COST_MEASURES,
+  type CostEffectiveness,
+  planeShareMeasure,
+  QUADRANTS,
+  willingnessToPayGrid,
+} from './cost-effectiveness.js';
 
-const UNITS: Record<string, string> = {
-  effect_difference: 'share of persons in work',
-  payer_roi: 'euros returned per extra euro of intervention, net',
-  societal_roi: 'euros returned per extra euro of intervention, net',
-};
+type Costs = StudyConfig['costs'];
+
+/** How the bootstrap resamples, following the matching design (sql/costs/02). */
+export function bootstrapDesign(matching: StudyConfig['matching']): 'persons_within_sets' | 'sets' | 'persons_within_arms' {
+  if (matching.method === 'exact') return 'persons_within_sets';
+  return matching.replace ? 'persons_within_arms' : 'sets';
+}
+
+const RESAMPLED = {
+  persons_within_sets: 'persons resampled within their stratum and arm (exact matching), the effect re-estimated in each replicate',
+  sets: 'whole matched sets resampled (nearest neighbour without replacement), the effect re-estimated in each replicate',
+  persons_within_arms:
+    'persons resampled within their arm with their matching weights fixed (nearest neighbour with replacement; ' +
+    "MatchIt's guidance prefers re-matching in each replicate, which is not done)",
+} as const;
+
+/** Follow-up year k of event month m >= 1: months 1-12 are year 0. */
+export function followUpYear(month: number): number {
+  return Math.floor((Math.max(month, 1) - 1) / 12);
+}
+
+async function writePriceIndex(db: Database): Promise<void> {
+  const rows = [...consumerPriceIndex()].map(([year, value]) => `(${year}, ${value})`);
+  await db.run(
+    'costs: consumer price index',
+    `create or replace table consumer_price_index as
+     select year::integer as year, index_value::double as index_value from (values ${rows.join(', ')}) as t(year, index_value)`,
+  );
+}
+
+/** Every calendar year a cost is counted in must have a price index: a missing one would drop euros silently. */
+async function checkPriceYears(db: Database, monthsAfter: number): Promise<void> {
+  const [row] = await db.query<{ years: number[] }>(
+    'costs: years without a price index',
+    `select coalesce(list(distinct year order by year), []) as years from (
+         select year(calendar_month) as year from panel_person_month
+         where observed and event_month between 1 and $months_after and person_id in (select person_id from matches where weight > 0)
+         union all
+         select year(trajectories.start_date) from trajectories join cohort using (person_id)
+         where trajectories.start_date >= cohort.index_date and trajectories.start_date < cohort.index_month + to_months($months_after + 1)
+     ) where year not in (select year from consumer_price_index)`,
+    { months_after: monthsAfter },
+  );
+  if (row!.years.length) fail({ code: 'price_index_missing', years: row!.years.map(Number), from: CPI_YEARS.from, to: CPI_YEARS.to });
+}
+
+/** What the healthcare costs rest on: the extract (with its years) or the config's assumption. */
+async function healthcareBasis(db: Database, costs: Costs): Promise<{ fromExtract: boolean; basis: string }> {
+  const [row] = await db.query<{ rows: number; first: number | null; last: number | null }>(
+    'costs: healthcare extract',
+    'select count(*)::double as rows, min(year) as first, max(year) as last from healthcare_costs',
+  );
+  if (row!.rows > 0) {
+    return {
+      fromExtract: true,
+      basis: `healthcare: Zvw claims in the healthcare_costs extract (${row!.first}-${row!.last}), a twelfth of a year's claims per observed month; a year without claims counts 0`,
+    };
+  }
+  const { treated, control } = costs.healthcare_eur_per_person_month;
+  return {
+    fromExtract: false,
+    basis: `healthcare: ASSUMPTION, no healthcare_costs extract delivered; EUR ${treated} (treated) and ${control} (control) per observed person-month from the study config`,
+  };
+}
+
+async function writeCostTables(
+  db: Database,
+  analysis: CostEffectiveness,
+  labels: { nTreated: number; nControl: number; effect: string; ciMethod: string; basis: Record<string, string> },
+): Promise<void> {
+  const counts = (rows: number) => [
+    { type: 'INTEGER' as const, values: new Array<number>(rows).fill(labels.nTreated) },
+    { type: 'INTEGER' as const, values: new Array<number>(rows).fill(labels.nControl) },
+  ];
+  const round = (value: number, digits = 6) => (Number.isFinite(value) ? Math.round(value * 10 ** digits) / 10 ** digits : null);
+  await db.run(
+    'costs: tables',
+    `create or replace table costs (perspective varchar, measure varchar, label varchar, estimate double, ci_low double, ci_high double,
+         replicates integer, unit varchar, n_treated integer, n_control integer, effect varchar, ci_method varchar, basis varchar, note varchar);
+     create or replace table cost_plane (perspective varchar, replicate integer, incremental_effect double, incremental_cost_eur double,
+         quadrant varchar, n_treated integer, n_control integer);
+     create or replace table cost_acceptability (perspective varchar, willingness_to_pay_eur double, nmb_eur double, ci_low double,
+         ci_high double, probability_cost_effective double, n_treated integer, n_control integer)`,
+  );
+  const rows = [
+    ...analysis.estimates.map((estimate) => {
+      const definition = COST_MEASURES[estimate.measure];
+      return { ...estimate, perspective: definition.perspective, label: definition.label, unit: definition.unit, kind: estimate.measure };
+    }),
+    ...analysis.quadrantShares.map(({ perspective, quadrant, share }) => ({
+      perspective,
+      measure: planeShareMeasure(perspective, quadrant),
+      label: `Share of replicates ${QUADRANTS[quadrant]}`,
+      unit: 'share of bootstrap replicates',
+      estimate: share,
+      ci_low: Number.NaN,
+      ci_high: Number.NaN,
+      replicates: analysis.plane.filter((point) => point.perspective === perspective).length,
+      note: null,
+      kind: 'plane_share',
+    })),
+  ];
+  await db.appendColumns('costs', [
+    { type: 'VARCHAR', values: rows.map((row) => row.perspective) },
+    { type: 'VARCHAR', values: rows.map((row) => row.measure) },
+    { type: 'VARCHAR', values: rows.map((row) => row.label) },
+    ...(['estimate', 'ci_low', 'ci_high'] as const).map((field) => ({
+      type: 'DOUBLE' as const,
+      values: rows.map((row) => round(row[field])),
+    })),
+    { type: 'INTEGER', values: rows.map((row) => row.replicates) },
+    { type: 'VARCHAR', values: rows.map((row) => row.unit) },
+    ...counts(rows.length),
+    { type: 'VARCHAR', values: rows.map(() => labels.effect) },
+    { type: 'VARCHAR', values: rows.map(() => labels.ciMethod) },
+    { type: 'VARCHAR', values: rows.map((row) => labels.basis[row.kind] ?? labels.basis[row.perspective] ?? labels.basis.default!) },
+    { type: 'VARCHAR', values: rows.map((row) => row.note) },
+  ]);
+  // Plane points are rounded (effect to 1e-4, cost to whole euros): a figure needs no more, and a replicate shows no one's euros.
+  const { plane, netBenefit } = analysis;
+  await db.appendColumns('cost_plane', [
+    { type: 'VARCHAR', values: plane.map((point) => point.perspective) },
+    { type: 'INTEGER', values: plane.map((point) => point.replicate) },
+    { type: 'DOUBLE', values: plane.map((point) => round(point.incremental_effect, 4)) },
+    { type: 'DOUBLE', values: plane.map((point) => round(point.incremental_cost_eur, 0)) },
+    { type: 'VARCHAR', values: plane.map((point) => point.quadrant) },
+    ...counts(plane.length),
+  ]);
+  await db.appendColumns('cost_acceptability', [
+    { type: 'VARCHAR', values: netBenefit.map((row) => row.perspective) },
+    { type: 'DOUBLE', values: netBenefit.map((row) => row.willingness_to_pay_eur) },
+    ...(['nmb_eur', 'ci_low', 'ci_high', 'probability_cost_effective'] as const).map((field) => ({
+      type: 'DOUBLE' as const,
+      values: netBenefit.map((row) => round(row[field])),
+    })),
+    ...counts(netBenefit.length),
+  ]);
+}
 
 export const costsStage: Stage = {
   name: 'costs',
-  reads: ['cohort', 'matches', 'trajectories', 'panel_person_month', 'observed_person_months'],
-  writes: ['matched_set_costs', 'costs'],
+  reads: ['cohort', 'matches', 'trajectories', 'panel_person_month', 'observed_person_months', 'healthcare_costs'],
+  writes: ['consumer_price_index', 'cost_persons', 'cost_replicate_means', 'costs', 'cost_plane', 'cost_acceptability'],
   run: async ({ db, study }) => {
     const { costs } = study;
-    await db.runFile('costs/01_sum_matched_set_costs.sql', {
+    const monthsAfter = study.follow_up.months_after;
+    await writePriceIndex(db);
+    await checkPriceYears(db, monthsAfter);
+    const healthcare = await healthcareBasis(db, costs);
+    await db.runFile('costs/01_price_person_costs.sql', {
       treated_programme: study.arms.treated,
       default_cost_treated_eur: costs.default_trajectory_cost_eur.treated,
       default_cost_control_eur: costs.default_trajectory_cost_eur.control,
+      healthcare_from_extract: healthcare.fromExtract,
       healthcare_treated_eur_per_month: costs.healthcare_eur_per_person_month.treated,
       healthcare_control_eur_per_month: costs.healthcare_eur_per_person_month.control,
-      months_after: study.follow_up.months_after,
+      months_after: monthsAfter,
+      price_year: costs.price_year,
+      discount_costs: costs.discount_rates.costs,
       effect_outcome: costs.effect.outcome,
       effect_month: costs.effect.month,
     });
-    const rows = await db.query<{
-      matched_set: string;
-      treated: number;
-      persons: number;
-      sum_w: number;
-      sum_w_intervention_eur: number;
-      sum_w_benefit_eur: number;
-      sum_w_healthcare_eur: number;
-      sum_w_effect: number;
-      sum_w_effect_base: number;
-    }>('costs: matched sets', 'select * exclude (persons), persons::double as persons from matched_set_costs');
-    const sets = groupMatchedSets(
-      rows.map(
-        (row): MatchedSetSums => ({
-          treated: row.treated === 1,
-          matchedSet: row.matched_set,
-          sumW: row.sum_w,
-          sumWIntervention: row.sum_w_intervention_eur,
-          sumWBenefit: row.sum_w_benefit_eur,
-          sumWHealthcare: row.sum_w_healthcare_eur,
-          sumWEffect: row.sum_w_effect,
-          sumWEffectBase: row.sum_w_effect_base,
-        }),
-      ),
+    const design = bootstrapDesign(study.matching);
+    await db.runFile('costs/02_bootstrap_arm_means.sql', { design, replicates: costs.bootstrap.replicates, seed: costs.bootstrap.seed });
+    const [sample, ...replicates] = await db.query<ArmMeans>('costs: arm means', 'select * from cost_replicate_means order by replicate');
+    const [persons] = await db.query<{ treated: number; control: number }>(
+      'costs: persons',
+      'select count(*) filter (where treated = 1)::double as treated, count(*) filter (where treated = 0)::double as control from cost_persons',
     );
-    const persons = (treated: number) => rows.filter((row) => row.treated === treated).reduce((sum, row) => sum + row.persons, 0);
-    const estimates = bootstrapCostMeasures(sets, costs.bootstrap.replicates, costs.bootstrap.seed);
-    const round = (value: number) => (Number.isFinite(value) ? String(Math.round(value * 1e6) / 1e6) : 'null');
-    const values = estimates.map(
-      (estimate) =>
-        `(${quoteLiteral(estimate.measure)}, ${round(estimate.estimate)}, ${round(estimate.ci_low)}, ${round(estimate.ci_high)}, ` +
-        `${estimate.replicates}, ${quoteLiteral(UNITS[estimate.measure] ?? (estimate.measure.includes('icer') ? 'euros per extra person in work' : 'euros per treated person'))}, ` +
-        `${estimate.note === null ? 'null' : quoteLiteral(estimate.note)})`,
-    );
-    await db.run(
-      'costs: write',
-      `create or replace table costs as
-       select measure, estimate::double as estimate, ci_low::double as ci_low, ci_high::double as ci_high,
-           replicates::integer as replicates, unit, $n_treated::bigint as n_treated, $n_control::bigint as n_control,
-           $effect as effect, 'percentile bootstrap over matched sets, seed ' || $seed || ', 95%' as ci_method, note::varchar as note
-       from (values ${values.join(', ')}) as t(measure, estimate, ci_low, ci_high, replicates, unit, note)`,
-      {
-        n_treated: persons(1),
-        n_control: persons(0),
-        effect: `${costs.effect.outcome} at month ${costs.effect.month}, among the persons observed then`,
-        seed: costs.bootstrap.seed,
+    const effectYear = followUpYear(costs.effect.month);
+    const analysis = analyseCostEffectiveness(sample!, replicates, {
+      effectDiscount: (1 + costs.discount_rates.effects) ** -effectYear,
+      willingnessToPay: willingnessToPayGrid(costs.willingness_to_pay_eur),
+    });
+    const rates = `costs discounted ${100 * costs.discount_rates.costs}% a year from the second follow-up year`;
+    const prices = `euros in prices of ${costs.price_year} (CBS consumer price index)`;
+    await writeCostTables(db, analysis, {
+      nTreated: persons!.treated,
+      nControl: persons!.control,
+      effect: `${costs.effect.outcome} at month ${costs.effect.month}, among the persons observed then`,
+      ciMethod: `95% percentile bootstrap, ${costs.bootstrap.replicates} replicates, seed ${costs.bootstrap.seed}: ${RESAMPLED[design]}`,
+      basis: {
+        default: `${prices}; ${rates}`,
+        societal: `${prices}; ${rates}; ${healthcare.basis}`,
+        healthcare_cost_difference_eur: `${prices}; ${rates}; ${healthcare.basis}`,
+        effect_difference: 'undiscounted',
+        payer_incremental_effect: `discounted ${100 * costs.discount_rates.effects}% a year: month ${costs.effect.month} lies in follow-up year ${effectYear + 1}`,
+        societal_incremental_effect: `discounted ${100 * costs.discount_rates.effects}% a year: month ${costs.effect.month} lies in follow-up year ${effectYear + 1}`,
+        plane_share: 'bootstrap replicates with a finite effect; see cost_plane',
       },
-    );
+    });
   },
 };

@@ -10,6 +10,7 @@
  */
 import { BINARY_OUTCOMES, OUTCOMES, subgroupOutcomesFor } from '../config/outcomes.js';
 import type { StudyConfig } from '../config/study-config.js';
+import { EXTRACTS } from '../contracts/extracts.js';
 import type { SqlParams } from '../db/database.js';
 import { NORMAL_QUANTILE_975 } from '../estimate/estimators.js';
 import {
@@ -96,6 +97,16 @@ function estimateLinks(sample: LinkedCount['sample']): LinkedCount[] {
 
 const ESTIMATE_CELLS = ['estimate', 'se', 'ci_low', 'ci_high', 'se_conditional'];
 
+/** Tables of the cost analysis: every row rests on the matched sample's persons per arm. */
+const MATCHED_ARM_LINKS: LinkedCount[] = [
+  { column: 'n_treated', sample: 'matched', arm: 'treated' },
+  { column: 'n_control', sample: 'matched', arm: 'control' },
+];
+
+function matchedArmRules(threshold: number, columns: string[]): DisclosureRule[] {
+  return [minPersonsRule(threshold, 'n_treated', columns), minPersonsRule(threshold, 'n_control', columns)];
+}
+
 export const EXPORT_TABLES: readonly ExportTable[] = [
   {
     name: 'attrition',
@@ -140,7 +151,7 @@ export const EXPORT_TABLES: readonly ExportTable[] = [
     source: 'export/linkage.sql',
     description: 'Per extract: how its rows link to persons, how many later deliveries superseded, and the calendar months it covers.',
     columns: {
-      extract: column('persons, benefit_spells, employment_periods or trajectories'),
+      extract: column(`the extract: ${EXTRACTS.map(({ name }) => name).join(', ')} (an optional one only when delivered)`),
       rows_read: column('data rows read from the delivered files, over all deliveries', 'rows'),
       rows_accepted: column('rows that passed validation', 'rows'),
       rows_rejected: column('rows in the rejects ledger (rows_read = rows_accepted + rows_rejected)', 'rows'),
@@ -353,10 +364,13 @@ export const EXPORT_TABLES: readonly ExportTable[] = [
   {
     name: 'costs',
     source: 'export/costs.sql',
-    description: 'Cost differences, ICER and return on investment, treated minus control per treated person, with bootstrap CIs.',
+    description:
+      'Costs, cost-effectiveness and return on investment per perspective (payer: benefits; societal: intervention + benefits + healthcare), IPS minus TVR per treated person, discounted and in one price year, with bootstrap CIs.',
     columns: {
-      measure: column('what is measured (see unit)'),
-      estimate: column('point estimate', 'as unit'),
+      perspective: column("'payer', 'societal', or 'both' for the parts and the undiscounted effect"),
+      measure: column('what is measured (see label and unit)'),
+      label: column('the measure in words, as in table 3'),
+      estimate: column('point estimate (null: not estimable, see note)', 'as unit'),
       ci_low: column('lower bound of the 95% percentile bootstrap interval', 'as unit'),
       ci_high: column('upper bound of the 95% percentile bootstrap interval', 'as unit'),
       replicates: column('bootstrap replicates with a finite value'),
@@ -364,19 +378,53 @@ export const EXPORT_TABLES: readonly ExportTable[] = [
       n_treated: persons(`treated ${PERSON_COUNT}`),
       n_control: persons(`control ${PERSON_COUNT}`),
       effect: column('the effect the ICER is expressed per'),
-      ci_method: column('how the interval was computed'),
+      ci_method: column('how the interval was computed: replicates, seed, resampled units'),
+      basis: column('price year, discounting and the source of healthcare costs behind the row'),
       note: column('why a measure has no estimate (an ICER while the 95% CI of the effect includes 0); null otherwise'),
     },
-    orderBy: 'measure',
-    links: [
-      { column: 'n_treated', sample: 'matched', arm: 'treated' },
-      { column: 'n_control', sample: 'matched', arm: 'control' },
-    ],
-    rules: ({ threshold }) => [
-      minPersonsRule(threshold, 'n_treated', ['estimate', 'ci_low', 'ci_high']),
-      minPersonsRule(threshold, 'n_control', ['estimate', 'ci_low', 'ci_high']),
-    ],
+    orderBy: 'perspective, measure',
+    links: MATCHED_ARM_LINKS,
+    rules: ({ threshold }) => matchedArmRules(threshold, ['estimate', 'ci_low', 'ci_high']),
     usedBy: ['table3_costs'],
+  },
+  {
+    name: 'cost_plane',
+    source: 'export/cost_plane.sql',
+    description:
+      'The cost-effectiveness plane: incremental effect and cost of each bootstrap replicate per perspective (as in costs), rounded.',
+    columns: {
+      perspective: column("'payer' or 'societal'"),
+      replicate: column('bootstrap replicate, 1..R'),
+      incremental_effect: column('incremental effect, discounted, rounded to 1e-4', 'persons in work per treated person'),
+      incremental_cost_eur: column('incremental cost, rounded to whole euros', 'euros per treated person'),
+      quadrant: column('north_east (more effective, more costly), south_east (dominant), south_west, north_west (dominated)'),
+      n_treated: persons(`treated ${PERSON_COUNT}`),
+      n_control: persons(`control ${PERSON_COUNT}`),
+    },
+    orderBy: 'perspective, replicate',
+    links: MATCHED_ARM_LINKS,
+    rules: ({ threshold }) => matchedArmRules(threshold, ['incremental_effect', 'incremental_cost_eur', 'quadrant']),
+    usedBy: ['figure:cost_plane'],
+  },
+  {
+    name: 'cost_acceptability',
+    source: 'export/cost_acceptability.sql',
+    description:
+      'Net monetary benefit (willingness to pay x incremental effect - incremental cost) and the cost-effectiveness acceptability curve, per perspective and willingness to pay per extra person in work.',
+    columns: {
+      perspective: column("'payer' or 'societal'"),
+      willingness_to_pay_eur: column('willingness to pay per extra person in work', 'euros'),
+      nmb_eur: column('net monetary benefit', 'euros per treated person'),
+      ci_low: column('lower bound of the 95% percentile bootstrap interval of the NMB', 'euros per treated person'),
+      ci_high: column('upper bound of the 95% percentile bootstrap interval of the NMB', 'euros per treated person'),
+      probability_cost_effective: column('share of bootstrap replicates with a positive NMB (the acceptability curve)', 'probability'),
+      n_treated: persons(`treated ${PERSON_COUNT}`),
+      n_control: persons(`control ${PERSON_COUNT}`),
+    },
+    orderBy: 'perspective, willingness_to_pay_eur',
+    links: MATCHED_ARM_LINKS,
+    rules: ({ threshold }) => matchedArmRules(threshold, ['nmb_eur', 'ci_low', 'ci_high', 'probability_cost_effective']),
+    usedBy: ['table3_costs', 'figure:cost_acceptability'],
   },
   {
     name: 'monitoring',

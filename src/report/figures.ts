@@ -181,3 +181,51 @@ export function atWorkSpec(rows: Row[]): TopLevelSpec {
     ],
   };
 }
+
+/** The cost-effectiveness plane: each bootstrap replicate's incremental effect and cost, one panel per perspective. */
+export function costPlaneSpec(rows: Row[]): TopLevelSpec {
+  return {
+    $schema: 'https://vega.github.io/schema/vega-lite/v5.json',
+    title: 'Cost-effectiveness plane: bootstrap replicates of the incremental effect and cost (IPS - TVR)',
+    data: { values: rows.filter((row) => row.incremental_effect !== null && row.incremental_cost_eur !== null) },
+    facet: { column: { field: 'perspective', type: 'nominal', title: null } },
+    spec: {
+      width: WIDTH / 2,
+      height: HEIGHT,
+      layer: [
+        {
+          mark: { type: 'point', size: 8, opacity: 0.4, filled: true },
+          encoding: {
+            x: { field: 'incremental_effect', type: 'quantitative', title: 'extra persons in work per treated person' },
+            y: { field: 'incremental_cost_eur', type: 'quantitative', title: 'incremental cost (EUR per treated person)' },
+          },
+        },
+        { mark: { type: 'rule', color: 'black' }, encoding: { x: { datum: 0 } } },
+        { mark: { type: 'rule', color: 'black' }, encoding: { y: { datum: 0 } } },
+      ],
+    },
+  } as TopLevelSpec;
+}
+
+/** The cost-effectiveness acceptability curve: probability that IPS is cost-effective per willingness to pay, one line per perspective. */
+export function acceptabilityCurveSpec(rows: Row[]): TopLevelSpec {
+  return {
+    $schema: 'https://vega.github.io/schema/vega-lite/v5.json',
+    title: 'Cost-effectiveness acceptability curve',
+    width: WIDTH,
+    height: HEIGHT,
+    data: { values: rows.filter((row) => row.probability_cost_effective !== null) },
+    mark: { type: 'line', point: true },
+    encoding: {
+      x: { field: 'willingness_to_pay_eur', type: 'quantitative', title: 'willingness to pay per extra person in work (EUR)' },
+      y: {
+        field: 'probability_cost_effective',
+        type: 'quantitative',
+        title: 'probability cost-effective',
+        axis: { format: '%' },
+        scale: { domain: [0, 1] },
+      },
+      color: { field: 'perspective', type: 'nominal', title: 'perspective' },
+    },
+  };
+}

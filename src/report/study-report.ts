@@ -12,7 +12,9 @@ import { OUTCOME_DEFINITIONS, PRIMARY_OUTCOMES } from '../config/outcomes.js';
 import type { StudyConfig } from '../config/study-config.js';
 import { sqlList } from '../db/database.js';
 import {
+  acceptabilityCurveSpec,
   atWorkSpec,
+  costPlaneSpec,
   effectSpec,
   employmentCurvesSpec,
   lovePlotSpec,
@@ -61,6 +63,11 @@ function settingsList(study: StudyConfig): string {
       'Outcomes',
       `>= ${study.outcomes.min_hours_any} and >= ${study.outcomes.min_hours_48h} competitive hours a month (sheltered and intern jobs excluded)`,
     ],
+    [
+      'Costs',
+      `euros in prices of ${study.costs.price_year}; discounted ${100 * study.costs.discount_rates.costs}% (costs) and ` +
+        `${100 * study.costs.discount_rates.effects}% (effects) a year; percentile bootstrap with ${study.costs.bootstrap.replicates} replicates`,
+    ],
     ['Disclosure control', `person counts below ${study.disclosure.min_cell_persons} suppressed with everything derived from them`],
   ];
   return `<dl>${items.map(([term, text]) => `<dt>${escapeHtml(term!)}</dt><dd>${escapeHtml(text!)}</dd>`).join('')}</dl>`;
@@ -97,6 +104,10 @@ async function renderFigures(db: Awaited<ReturnType<typeof openExportViews>>, st
     );
     figures.push(await renderSvg(subgroupForestSpec(forest, month)));
   }
+  figures.push(await renderSvg(costPlaneSpec(await rows('select * from cost_plane order by perspective, replicate'))));
+  figures.push(
+    await renderSvg(acceptabilityCurveSpec(await rows('select * from cost_acceptability order by perspective, willingness_to_pay_eur'))),
+  );
   const atWork = await rows(
     `select make_date(left(quarter, 4)::integer, (right(quarter, 1)::integer - 1) * 3 + 1, 1) as quarter_start, provider_id, share_at_work
      from monitoring order by provider_id, quarter`,

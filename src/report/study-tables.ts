@@ -8,6 +8,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { PRIMARY_OUTCOMES } from '../config/outcomes.js';
 import { EVER_EMPLOYED_REPORT_MONTHS, type StudyConfig } from '../config/study-config.js';
+import { COST_MEASURES, PERSPECTIVES, planeShareMeasure, QUADRANTS, type Quadrant } from '../costs/cost-effectiveness.js';
 import { toCsv } from '../csv.js';
 import { Database, quoteLiteral, sqlList } from '../db/database.js';
 import { EXPORT_TABLES } from '../disclosure/export-tables.js';
@@ -25,7 +26,13 @@ const pp = (column: string) => `coalesce(format('{:.1f}', round(100 * ${column},
 const integer = (column: string) => `coalesce(${column}::bigint::varchar, 'suppressed')`;
 const decimal3 = (column: string) => `coalesce(format('{:.3f}', round(${column}, 3) + 0.0), '')`;
 
-export function studyTables(study: Pick<StudyConfig, 'follow_up' | 'subgroups' | 'estimators'>): StudyTable[] {
+/** Table 3's rows: the measures in their registry order, then the plane's quadrants, clockwise from north-east. */
+const COST_ROW_ORDER = [
+  ...Object.keys(COST_MEASURES),
+  ...PERSPECTIVES.flatMap((perspective) => (Object.keys(QUADRANTS) as Quadrant[]).map((name) => planeShareMeasure(perspective, name))),
+];
+
+export function studyTables(study: Pick<StudyConfig, 'follow_up' | 'subgroups' | 'estimators' | 'costs'>): StudyTable[] {
   const months = study.follow_up.report_months.join(', ');
   const subgroupTable: StudyTable = {
     name: 'table4_subgroups',
@@ -98,17 +105,48 @@ export function studyTables(study: Pick<StudyConfig, 'follow_up' | 'subgroups' |
     },
     {
       name: 'table3_costs',
-      title: 'Table 3. Costs, cost-effectiveness and return on investment (IPS - TVR, per treated person)',
-      note: 'Payer view: sickness and disability benefit costs; societal view: intervention + benefit + healthcare costs. Intervention: every trajectory started within the follow-up. ICER: incremental cost per extra person in work. ROI: benefit (and healthcare) savings per extra euro of intervention, net. Not estimable: an ICER while the 95% CI of the effect includes 0. 95% CI: percentile bootstrap over matched sets.',
-      sql: `select
-          measure,
-          unit,
-          case when note is not null then 'not estimable'
-              else coalesce(format('{:.2f}', round(estimate, 2) + 0.0), 'suppressed') end as estimate,
-          coalesce(format('{:.2f}', round(ci_low, 2) + 0.0), '') as ci_low,
-          coalesce(format('{:.2f}', round(ci_high, 2) + 0.0), '') as ci_high,
-          effect
-        from costs order by measure`,
+      title: 'Table 3. Costs, cost-effectiveness and return on investment of IPS vs TVR, per treated person',
+      note:
+        'Payer view: sickness and disability benefit costs (UWV). Societal view: intervention + benefit + healthcare costs. ' +
+        'Intervention: every trajectory started within the follow-up, its cost or the default per programme. ' +
+        `Euros in prices of ${study.costs.price_year} (CBS consumer price index); costs discounted ${100 * study.costs.discount_rates.costs}% and effects ${100 * study.costs.discount_rates.effects}% a year from the second follow-up year. ` +
+        'Effect: the matched ATT on the effect outcome at the effect month (see basis). ICER: incremental cost per extra person in work; not estimable while the 95% CI of the effect includes 0. ' +
+        'ROI: savings per extra euro of intervention, net (0 = break-even). Quadrants: shares of bootstrap replicates on the cost-effectiveness plane. ' +
+        'Probability cost-effective: share of replicates with a positive net monetary benefit at that willingness to pay per extra person in work. ' +
+        '95% CI: percentile bootstrap (ci_method in costs.parquet says what was resampled).',
+      sql: `with
+        measures as (
+          select perspective, list_position(${sqlList(COST_ROW_ORDER)}, measure) as row_order, label as item, unit,
+              case when note is not null then 'not estimable'
+                  when estimate is null then 'suppressed'
+                  when unit like 'share of bootstrap%' then format('{:.1f}%', round(100 * estimate, 1) + 0.0)
+                  when unit like 'euros per%' and unit not like 'euros returned%' then format('{:.0f}', round(estimate, 0) + 0.0)
+                  when unit like 'euros returned%' then format('{:.2f}', round(estimate, 2) + 0.0)
+                  else format('{:.4f}', round(estimate, 4) + 0.0) end as estimate,
+              case when note is not null or estimate is null or ci_low is null then ''
+                  when unit like 'euros per%' and unit not like 'euros returned%'
+                      then format('{:.0f} to {:.0f}', round(ci_low, 0) + 0.0, round(ci_high, 0) + 0.0)
+                  when unit like 'euros returned%' then format('{:.2f} to {:.2f}', round(ci_low, 2) + 0.0, round(ci_high, 2) + 0.0)
+                  else format('{:.4f} to {:.4f}', round(ci_low, 4) + 0.0, round(ci_high, 4) + 0.0) end as ci_95,
+              coalesce(note, basis) as basis
+          from costs
+        ),
+        thresholds as (
+          select quantile_disc(willingness_to_pay_eur, [0, 0.25, 0.5, 1]) as shown from cost_acceptability
+        ),
+        acceptability as (
+          select perspective, 200 + row_number() over (partition by perspective order by willingness_to_pay_eur) as row_order,
+              format('Probability cost-effective at EUR {:,.0f} per extra person in work', willingness_to_pay_eur) as item,
+              'probability' as unit,
+              coalesce(format('{:.1f}%', round(100 * probability_cost_effective, 1) + 0.0), 'suppressed') as estimate,
+              '' as ci_95,
+              'net monetary benefit ' || coalesce(format('{:.0f} ({:.0f} to {:.0f})', round(nmb_eur, 0) + 0.0, round(ci_low, 0) + 0.0, round(ci_high, 0) + 0.0), 'suppressed') as basis
+          from cost_acceptability
+          where list_contains((select shown from thresholds), willingness_to_pay_eur)
+        )
+        select perspective, item, estimate, ci_95, unit, basis
+        from (select * from measures union all select * from acceptability)
+        order by case perspective when 'both' then 0 when 'payer' then 1 else 2 end, row_order, item`,
     },
     {
       name: 'attrition',
@@ -187,7 +225,7 @@ export interface RenderedTable {
 /** Runs every study table's query over a database with views of the run's export files. */
 export async function queryStudyTables(
   db: Database,
-  study: Pick<StudyConfig, 'follow_up' | 'subgroups' | 'estimators'>,
+  study: Pick<StudyConfig, 'follow_up' | 'subgroups' | 'estimators' | 'costs'>,
 ): Promise<RenderedTable[]> {
   const rendered: RenderedTable[] = [];
   for (const table of studyTables(study)) {
@@ -214,7 +252,7 @@ export async function openExportViews(exportDir: string): Promise<Database> {
 export async function writeStudyTables(
   db: Database,
   runDir: string,
-  study: Pick<StudyConfig, 'follow_up' | 'subgroups' | 'estimators'>,
+  study: Pick<StudyConfig, 'follow_up' | 'subgroups' | 'estimators' | 'costs'>,
 ): Promise<RenderedTable[]> {
   const tablesDir = join(runDir, 'export', 'tables');
   mkdirSync(tablesDir, { recursive: true });

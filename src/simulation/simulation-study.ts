@@ -13,7 +13,10 @@
  * is checked: the matched ATT's primary (cluster-robust) one as
  * `matched_att`, its conditional one (exact matching: se_conditional, which
  * targets the sample ATT given the strata) as `matched_att conditional`,
- * and each DiD estimator's.
+ * each DiD estimator's, and the cost bootstrap's percentile interval for
+ * the effect the costs are expressed per (`cost bootstrap`, costs.effect).
+ * Coverage is also pooled over outcomes and months per estimator (month
+ * 'all'), the figure to hold against 95% with 50 seeds.
  */
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -47,8 +50,9 @@ export interface SimulationDraw {
 
 export interface SimulationSummary {
   estimator: string;
+  /** 'all' (and month 'all'): pooled over the estimator's outcomes and months. */
   outcome: string;
-  month: number;
+  month: number | 'all';
   seeds: number;
   mean_truth: number;
   bias: number;
@@ -101,8 +105,18 @@ async function drawsForSeed(seed: number, options: SimulationOptions, loaded: Lo
          order by subgroup, level, outcome, event_month`,
         { outcomes: [...options.outcomes], months: [...options.months] },
       );
+      // The cost bootstrap's interval for the same ATT (the effect outcome at the effect month).
+      const { outcome, month } = loaded.config.costs.effect;
+      const bootstrap = await db.query<Omit<SimulationDraw, 'seed' | 'truth'>>(
+        'simulation: cost bootstrap',
+        `select 'cost bootstrap' as estimator, $outcome as outcome, $month::integer as month, estimate, ci_low, ci_high
+         from read_parquet(${quoteLiteral(join(runDir, 'export', 'costs.parquet'))})
+         where measure = 'effect_difference' and estimate is not null`,
+        { outcome, month },
+      );
       return [
         ...rows.map((row) => ({ ...row, seed, truth: planted(truth.att, row) })),
+        ...bootstrap.map((row) => ({ ...row, seed, truth: planted(truth.att, row) })),
         ...levels.map(({ subgroup, level, ...row }) => ({ ...row, seed, truth: planted(truth.att_by_subgroup[subgroup]![level]!, row) })),
       ];
     } finally {
@@ -126,18 +140,21 @@ export async function runSimulation(options: SimulationOptions): Promise<{ draws
 
 export function summariseDraws(draws: readonly SimulationDraw[]): SimulationSummary[] {
   const groups = new Map<string, SimulationDraw[]>();
+  const add = (key: string, draw: SimulationDraw) => groups.set(key, [...(groups.get(key) ?? []), draw]);
   for (const draw of draws) {
-    const key = `${draw.estimator}\u0000${draw.outcome}\u0000${String(draw.month).padStart(3, '0')}`;
-    groups.set(key, [...(groups.get(key) ?? []), draw]);
+    add(`${draw.estimator}\u0000${draw.outcome}\u0000${String(draw.month).padStart(3, '0')}`, draw);
+    // pooled over outcomes and months: sorts after every month of the estimator
+    add(`${draw.estimator}\u0001all`, draw);
   }
   return [...groups.keys()].sort().map((key) => {
     const group = groups.get(key)!;
+    const pooled = key.endsWith('\u0001all');
     const errors = group.map((draw) => draw.estimate - draw.truth);
     const mean = (values: number[]) => values.reduce((sum, value) => sum + value, 0) / values.length;
     return {
       estimator: group[0]!.estimator,
-      outcome: group[0]!.outcome,
-      month: group[0]!.month,
+      outcome: pooled ? 'all' : group[0]!.outcome,
+      month: pooled ? 'all' : group[0]!.month,
       seeds: new Set(group.map((draw) => draw.seed)).size,
       mean_truth: mean(group.map((draw) => draw.truth)),
       bias: mean(errors),

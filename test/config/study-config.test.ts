@@ -81,6 +81,13 @@ describe('loadStudyConfig', () => {
     );
     expect(() => loadStudyConfig(writeConfig(withReference(0)))).toThrow(/estimators.did.reference_month/);
   });
+
+  test('costs: the price year must lie in the price index; discounting defaults to the Dutch guideline', () => {
+    const withoutRates = readDemo().replace(/\n {2}discount_rates: .*\n/, '\n');
+    expect(loadStudyConfig(writeConfig(withoutRates)).config.costs.discount_rates).toEqual({ costs: 0.04, effects: 0.015 });
+    expect(() => loadStudyConfig(writeConfig(readDemo().replace('price_year: 2019', 'price_year: 1990')))).toThrow(/costs\.price_year/);
+    expect(() => loadStudyConfig(writeConfig(readDemo().replace('price_year: 2019\n', '')))).toThrow(/costs\.price_year/);
+  });
 });
 
 function readDemo(): string {

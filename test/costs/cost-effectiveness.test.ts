@@ -1,87 +1,141 @@
 import { describe, expect, test } from 'vitest';
-import { bootstrapCostMeasures, costMeasures, groupMatchedSets, type MatchedSetSums } from '../../src/costs/cost-effectiveness.js';
+import {
+  type ArmMeans,
+  analyseCostEffectiveness,
+  costMeasures,
+  quadrant,
+  willingnessToPayGrid,
+} from '../../src/costs/cost-effectiveness.js';
 
-function set(
-  matchedSet: string,
-  treated: boolean,
-  persons: number,
-  intervention: number,
-  benefit: number,
-  employed: number,
-): MatchedSetSums {
-  return {
-    matchedSet,
-    treated,
-    sumW: persons,
-    sumWIntervention: persons * intervention,
-    sumWBenefit: persons * benefit,
-    sumWHealthcare: 0,
-    sumWEffect: employed,
-    sumWEffectBase: persons,
-  };
+// IPS costs 8000 against 5000 and saves 3000 in benefits and 500 in healthcare; 1 more in 4 persons works.
+const SAMPLE: ArmMeans = {
+  replicate: 0,
+  treated_intervention_eur: 8000,
+  control_intervention_eur: 5000,
+  treated_benefit_eur: 20_000,
+  control_benefit_eur: 23_000,
+  treated_healthcare_eur: 1000,
+  control_healthcare_eur: 1500,
+  treated_effect: 0.5,
+  control_effect: 0.25,
+};
+
+/** Replicates around the sample: the effect and the benefit saving shifted by the given amounts. */
+function replicates(shifts: readonly [effect: number, benefit: number][]): ArmMeans[] {
+  return shifts.map(([effect, benefit], index) => ({
+    ...SAMPLE,
+    replicate: index + 1,
+    treated_effect: SAMPLE.treated_effect! + effect,
+    treated_benefit_eur: SAMPLE.treated_benefit_eur + benefit,
+  }));
 }
 
-// Two pairs of strata: IPS costs 8000 and saves 3000 in benefits; 1 more in 4 persons works.
-const ROWS = [
-  set('a', true, 2, 8000, 20_000, 1),
-  set('a', false, 2, 5000, 23_000, 0),
-  set('b', true, 2, 8000, 20_000, 1),
-  set('b', false, 2, 5000, 23_000, 1),
-];
-
 describe('cost measures', () => {
-  const measures = costMeasures(groupMatchedSets(ROWS));
+  const measures = costMeasures(SAMPLE, 1);
 
-  test('incremental costs are matched differences in mean cost per treated person: the payer counts benefits, society everything', () => {
+  test('the payer counts benefits; society intervention, benefits and healthcare', () => {
     expect(measures.intervention_cost_difference_eur).toBe(3000);
     expect(measures.benefit_cost_difference_eur).toBe(-3000);
+    expect(measures.healthcare_cost_difference_eur).toBe(-500);
     expect(measures.payer_incremental_cost_eur).toBe(-3000);
-    expect(measures.societal_incremental_cost_eur).toBe(0);
+    expect(measures.societal_incremental_cost_eur).toBe(-500);
   });
 
-  test('the ICER divides the incremental cost by the extra share in work', () => {
+  test('the ICER divides the incremental cost by the discounted extra share in work', () => {
     expect(measures.effect_difference).toBe(0.25);
     expect(measures.payer_icer_eur_per_person_in_work).toBe(-12_000);
-    expect(measures.societal_icer_eur_per_person_in_work).toBe(0);
+    const discounted = costMeasures(SAMPLE, 0.5);
+    expect(discounted.effect_difference).toBe(0.25);
+    expect(discounted.payer_incremental_effect).toBe(0.125);
+    expect(discounted.societal_icer_eur_per_person_in_work).toBe(-4000);
   });
 
-  test('ROI is benefit savings per extra intervention euro, net: 3000 saved on 3000 spent is 0', () => {
+  test('ROI is the savings per extra intervention euro, net: 3000 saved on 3000 spent is 0', () => {
     expect(measures.payer_roi).toBe(0);
+    expect(measures.societal_roi).toBeCloseTo(3500 / 3000 - 1, 12);
+  });
+
+  test('no one in the effect month: the effect and the ratios are not numbers', () => {
+    const empty = costMeasures({ ...SAMPLE, control_effect: null }, 1);
+    expect(empty.effect_difference).toBeNaN();
+    expect(empty.payer_icer_eur_per_person_in_work).toBeNaN();
   });
 });
 
-describe('the effect among the persons observed at the effect month', () => {
-  test('a control censored before the effect month leaves its denominator', () => {
-    // Set a as above; in set b one of the two controls (the one not in work) is no longer observed:
-    // treated 2/4 in work, controls (0 + 1) / (2 + 1) = 1/3, so the effect is 1/2 - 1/3.
-    const censored = [...ROWS.slice(0, 3), { ...ROWS[3]!, sumWEffectBase: 1 }];
-    expect(costMeasures(groupMatchedSets(censored)).effect_difference).toBeCloseTo(1 / 2 - 1 / 3, 12);
+describe('quadrants and willingness to pay', () => {
+  test('the plane is split by the signs of effect and cost', () => {
+    expect([quadrant(0.1, 10), quadrant(0.1, -10), quadrant(-0.1, -10), quadrant(-0.1, 10)]).toEqual([
+      'north_east',
+      'south_east',
+      'south_west',
+      'north_west',
+    ]);
+  });
+
+  test('the grid runs from 0 to max in steps', () => {
+    expect(willingnessToPayGrid({ max: 20_000, step: 5000 })).toEqual([0, 5000, 10_000, 15_000, 20_000]);
+    expect(willingnessToPayGrid({ max: 0.3, step: 0.1 })).toHaveLength(4);
   });
 });
 
-describe('bootstrapCostMeasures', () => {
-  test('the same seed gives the same intervals, and they contain the estimate', () => {
-    const sets = groupMatchedSets([...ROWS, set('c', true, 3, 9000, 10_000, 2), set('c', false, 1, 4000, 15_000, 0)]);
-    const first = bootstrapCostMeasures(sets, 499, 7);
-    expect(bootstrapCostMeasures(sets, 499, 7)).toEqual(first);
-    const intervention = first.find((estimate) => estimate.measure === 'intervention_cost_difference_eur')!;
-    expect(intervention.ci_low).toBeLessThanOrEqual(intervention.estimate);
-    expect(intervention.ci_high).toBeGreaterThanOrEqual(intervention.estimate);
+describe('analyseCostEffectiveness', () => {
+  const clear = replicates([
+    [0.05, 100],
+    [-0.05, -100],
+    [0.02, 50],
+    [-0.02, 0],
+  ]);
+
+  test('intervals are percentiles of the replicates and contain the estimate', () => {
+    const { estimates } = analyseCostEffectiveness(SAMPLE, clear, { effectDiscount: 1, willingnessToPay: [0] });
+    const effect = estimates.find((estimate) => estimate.measure === 'effect_difference')!;
+    expect(effect.estimate).toBe(0.25);
+    // Type 7 quantiles of 0.20, 0.23, 0.27, 0.30.
+    expect(effect.ci_low).toBeCloseTo(0.2 + 0.075 * 0.03, 12);
+    expect(effect.ci_high).toBeCloseTo(0.27 + 0.925 * 0.03, 12);
+    expect(effect.replicates).toBe(4);
   });
 
   test('an ICER is estimated only when the interval of the effect excludes zero, and otherwise says why', () => {
-    // Ten sets in which IPS always adds one person in work out of two: the effect's interval is [0.5, 0.5].
-    const clear = Array.from({ length: 10 }, (_, index) => [
-      set(`s${index}`, true, 2, 8000, 20_000, 1),
-      set(`s${index}`, false, 2, 5000, 23_000, 0),
-    ]).flat();
-    const icer = (estimates: ReturnType<typeof bootstrapCostMeasures>) =>
-      estimates.find((estimate) => estimate.measure === 'societal_icer_eur_per_person_in_work')!;
-    expect(icer(bootstrapCostMeasures(groupMatchedSets(clear), 199, 3))).toMatchObject({ estimate: 0, note: null });
-    // Half the sets turn the effect around: the interval includes zero.
-    const mixed = clear.map((row, index) => (index % 4 === 3 ? { ...row, sumWEffect: 2 } : row));
-    const unclear = icer(bootstrapCostMeasures(groupMatchedSets(mixed), 199, 3));
+    const icer = (means: ArmMeans[]) =>
+      analyseCostEffectiveness(SAMPLE, means, { effectDiscount: 1, willingnessToPay: [0] }).estimates.find(
+        (estimate) => estimate.measure === 'societal_icer_eur_per_person_in_work',
+      )!;
+    expect(icer(clear)).toMatchObject({ estimate: -2000, note: null });
+    const unclear = icer(
+      replicates([
+        [0, 0],
+        [-0.3, 0],
+        [0.1, 0],
+      ]),
+    );
     expect([unclear.estimate, unclear.ci_low, unclear.ci_high]).toEqual([Number.NaN, Number.NaN, Number.NaN]);
-    expect(unclear.note).toMatch(/^not estimable: the 95% CI of effect_difference includes 0/);
+    expect(unclear.note).toMatch(/^not estimable: the 95% CI of societal_incremental_effect includes 0/);
+  });
+
+  test('net monetary benefit and the acceptability curve follow the replicates', () => {
+    // Payer: cost -3000 + benefit shift; effect 0.25 + shift. At 0 the NMB is the saving; at 40000 work counts too.
+    const { netBenefit, plane, quadrantShares } = analyseCostEffectiveness(
+      SAMPLE,
+      replicates([
+        [0, 4000],
+        [-0.2, 2000],
+        [0, 0],
+      ]),
+      {
+        effectDiscount: 1,
+        willingnessToPay: [0, 40_000],
+      },
+    );
+    const payer = netBenefit.filter((row) => row.perspective === 'payer');
+    expect(payer.map((row) => row.nmb_eur)).toEqual([3000, 13_000]);
+    // NMB at 0 of the replicates: -1000, 1000, 3000; at 40000: 9000, 3000, 13000.
+    expect(payer.map((row) => row.probability_cost_effective)).toEqual([2 / 3, 1]);
+    expect(plane.filter((point) => point.perspective === 'payer').map((point) => point.quadrant)).toEqual([
+      'north_east',
+      'south_east',
+      'south_east',
+    ]);
+    expect(quadrantShares.find((share) => share.perspective === 'payer' && share.quadrant === 'south_east')!.share).toBeCloseTo(2 / 3, 12);
   });
 });

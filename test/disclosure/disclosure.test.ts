@@ -1,8 +1,8 @@
 import { describe, expect, test } from 'vitest';
 import { complementaryPartRule, differenceRule, minPersonsRule } from '../../src/disclosure/disclosure-control.js';
-import { seededUniform } from '../../src/seeded-random.js';
 import { withDatabase } from '../support/delivery.js';
 import { discloseRows, type RowsToDisclose } from '../support/disclosure.js';
+import { seededUniform } from '../support/seeded-random.js';
 
 const effects: RowsToDisclose = {
   name: 'effects',

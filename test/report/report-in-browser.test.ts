@@ -58,7 +58,16 @@ describe.skipIf(!existsSync(CHROMIUM))('report.html in headless Chromium', () =>
       for (const section of ['settings', 'table1_baseline', 'table2_effects', 'table3_costs', 'attrition', 'table4_subgroups', 'figures']) {
         expect(await page.locator(`section#${section}`).count(), section).toBe(1);
       }
-      expect(await page.locator('figure svg').count()).toBe(8); // with the PS distributions, the subgroup forest plot and monitoring
+      // with the PS distributions, the subgroup forest plot, the cost-effectiveness plane and acceptability curve, and monitoring
+      expect(await page.locator('figure svg').count()).toBe(10);
+      for (const title of ['Cost-effectiveness plane', 'Cost-effectiveness acceptability curve']) {
+        const figure = page.locator('figure', { hasText: title });
+        expect(await figure.count(), title).toBe(1);
+        const box = await figure.locator('svg').boundingBox();
+        expect(box!.width * box!.height, title).toBeGreaterThan(10_000);
+      }
+      // every bootstrap replicate is a point on the plane (Vega draws points as paths)
+      expect(await page.locator('figure', { hasText: 'Cost-effectiveness plane' }).locator('path').count()).toBeGreaterThan(99);
       mkdirSync('test/output', { recursive: true });
       await page.screenshot({ path: 'test/output/report.png', fullPage: true });
     } finally {

@@ -372,12 +372,41 @@ describe('the study tables and report', () => {
     expect(effects.length).toBe(2 * 11); // target group 3 levels, funder 2, provider 6
   });
 
-  test('report.html holds every study table and a figure per outcome, effect, balance, subgroups and monitoring', () => {
+  test('report.html holds every study table and a figure per outcome, effect, balance, subgroups, costs and monitoring', () => {
     const html = readFileSync(join(firstRunDir, 'export', 'report.html'), 'utf8');
     const sections = ['settings', 'table1_baseline', 'table2_effects', 'table3_costs', 'attrition', 'linkage', 'table4_subgroups'];
     for (const id of [...sections, 'monitoring_ever_employed', 'monitoring_at_work', 'figures']) {
       expect(html).toContain(`<section id="${id}">`);
     }
-    expect(html.match(/<figure><svg/g)?.length).toBe(7); // exact matching: no PS distribution figure
+    expect(html.match(/<figure><svg/g)?.length).toBe(9); // exact matching: no PS distribution figure
+    expect(html).toContain('Cost-effectiveness plane');
+    expect(html).toContain('Cost-effectiveness acceptability curve');
+  });
+
+  test('table 3 reads per perspective, with healthcare costs from the delivered extract', async () => {
+    const rows = await withDatabase((db) =>
+      db.query<{ perspective: string; item: string; estimate: string; basis: string }>(
+        'table 3',
+        `select perspective, item, estimate, basis from read_csv(${quoteLiteral(join(firstRunDir, 'export', 'tables', 'table3_costs.csv'))}, all_varchar = true)`,
+      ),
+    );
+    const items = (perspective: string) => rows.filter((row) => row.perspective === perspective).map((row) => row.item);
+    for (const perspective of ['payer', 'societal']) {
+      expect(items(perspective)).toEqual(
+        expect.arrayContaining(['Incremental cost', 'Incremental effect (discounted)', 'ICER', 'Return on investment']),
+      );
+      expect(items(perspective).filter((item) => item.startsWith('Probability cost-effective at EUR'))).toHaveLength(4);
+    }
+    const healthcare = rows.find((row) => row.item === 'Healthcare cost')!;
+    expect(healthcare.basis).toMatch(/healthcare_costs extract/);
+    expect(Number(healthcare.estimate)).not.toBe(0);
+    const plane = await queryParquet<{ perspective: string; replicates: number }>(
+      join(firstRunDir, 'export', 'cost_plane.parquet'),
+      'select perspective, count(*)::integer as replicates from $file group by perspective order by perspective',
+    );
+    expect(plane).toEqual([
+      { perspective: 'payer', replicates: 999 },
+      { perspective: 'societal', replicates: 999 },
+    ]);
   });
 });

@@ -19,9 +19,10 @@ describe('the simulation study', () => {
     expect(estimators).toContain('matched_att');
     expect(estimators).toContain('unadjusted');
     expect(estimators).toContain('matched_att by target_group');
+    expect(estimators).toContain('cost bootstrap');
     for (const row of summary) {
       expect(row.seeds).toBe(2);
-      expect([12, 36]).toContain(row.month);
+      expect([12, 36, 'all']).toContain(row.month);
       expect(Number.isFinite(row.bias) && Number.isFinite(row.rmse)).toBe(true);
       expect(row.coverage).toBeGreaterThanOrEqual(0);
     }
@@ -36,5 +37,20 @@ describe('the simulation study', () => {
     expect(row!.bias).toBeCloseTo(-0.02, 12);
     expect(row!.rmse).toBeCloseTo(Math.sqrt((0.02 ** 2 + 0.06 ** 2) / 2), 12);
     expect(row!.coverage).toBe(0.5);
+  });
+
+  test('coverage is also pooled over outcomes and months per estimator', () => {
+    const draw = { estimator: 'e', seed: 1, estimate: 0.1, ci_low: 0, ci_high: 0.2 };
+    const summary = summariseDraws([
+      { ...draw, outcome: 'a', month: 1, truth: 0.1 },
+      { ...draw, outcome: 'b', month: 2, truth: 0.5 },
+      { ...draw, outcome: 'b', month: 3, truth: 0.1 },
+    ]);
+    expect(summary.map((row) => [row.outcome, row.month, row.coverage])).toEqual([
+      ['a', 1, 1],
+      ['b', 2, 0],
+      ['b', 3, 1],
+      ['all', 'all', 2 / 3],
+    ]);
   });
 });

@@ -53,7 +53,7 @@ beforeAll(async () => {
 }, 300_000);
 
 describe('subgroup analyses', () => {
-  test('the SMI level equals a study of SMI persons only: same matched persons, same estimates and SEs', async () => {
+  test('the SMI level equals a study of SMI persons only: same matched persons, same estimates and SEs, for the DiD too', async () => {
     const columns = 'outcome, estimator, event_month, estimate, se, n_treated::double as n_treated, n_control::double as n_control';
     const level = await readExport<Effect>(
       withSubgroups,
@@ -62,10 +62,11 @@ describe('subgroup analyses', () => {
     const study = await readExport<Effect>(
       smiOnly,
       `select ${columns} from $effects
-       where outcome in ('employed_any', 'employed_48h') and estimator = 'matched_att'
+       where outcome in ('employed_any', 'employed_48h') and estimator in ('matched_att', 'did_event_study', 'did_pre_period_mean')
        order by outcome, estimator, event_month`,
     );
-    expect(level.length).toBe(2 * 61);
+    // The matched ATT and both DiD estimators, for two outcomes over 61 event months.
+    expect(level.length).toBe(3 * 2 * 61);
     expect(level.map(({ estimate, se, ...rest }) => rest)).toEqual(study.map(({ estimate, se, ...rest }) => rest));
     level.forEach((row, index) => {
       expect(row.estimate).toBeCloseTo(study[index]!.estimate, 9);

@@ -1,7 +1,6 @@
 /**
- * A small seedable PRNG (mulberry32): the same seed gives the same stream on
- * any machine, so bootstrap replicates and generated test rows are
- * reproducible. Not for anything secret.
+ * A small seedable PRNG (mulberry32) for generated test rows: the same seed
+ * gives the same stream on any machine. Not for anything secret.
  */
 export function seededUniform(seed: number): () => number {
   let state = seed >>> 0;

@@ -1,0 +1,115 @@
+-- The cost analysis's arm means in the sample (replicate 0) and in each of
+-- $replicates seeded bootstrap replicates, all in one pass in SQL.
+-- Resampling units ($design), each drawn with replacement within its cell:
+--   persons_within_sets: exact matching; persons within their stratum and
+--     arm (each stratum keeps its persons per arm, so its weight stays);
+--   sets: nearest neighbour without replacement; whole matched sets (pairs
+--     or 1:k sets) over the sample;
+--   persons_within_arms: nearest neighbour with replacement; persons within
+--     their arm, with their matching weights fixed (and, for the effect,
+--     their weights in the effect month's matched ATT).
+-- Draw d of replicate r in a cell of n units takes the unit at position
+-- hash($seed, r, cell, d) mod n (positions follow the unit ids), so the
+-- replicates depend on the seed and the data only, never on threads.
+-- Each replicate is estimated as the sample is: per matched set, treated
+-- persons weigh 1 and controls share the set's treated weight (T_s / C_s),
+-- the ATT weights of sql/estimate/00; the effect takes them up again among
+-- the persons in the effect month's estimate (a set with none of one arm
+-- then drops out). With replacement, the fixed weights instead.
+-- Means per arm: intervention, benefit and healthcare euros per person, and
+-- the share with the effect outcome. Every term is rounded to
+-- DECIMAL(38, 10) before it is summed.
+-- Grain: one row per replicate (0 = the sample).
+-- Reads: cost_persons. Writes: cost_replicate_means.
+create or replace table cost_replicate_means as
+with
+persons as (
+    select
+        *,
+        case $design when 'sets' then matched_set else person_id end as unit,
+        case $design
+            when 'sets' then 'all'
+            when 'persons_within_arms' then treated::varchar
+            else matched_set || ':' || treated
+        end as cell,
+        -- how much a drawn person counts: once, or (with replacement) its matching weight
+        case $design when 'persons_within_arms' then weight else 1 end::decimal(38, 10) as mass,
+        case $design when 'persons_within_arms' then effect_weight else in_effect end::decimal(38, 10) as effect_mass
+    from cost_persons
+),
+units as (
+    select cell, unit, row_number() over (partition by cell order by unit) - 1 as position, count(*) over (partition by cell) as cell_units
+    from (select distinct cell, unit from persons)
+),
+cells as (select distinct cell, cell_units from units),
+draws as (
+    select 0 as replicate, cell, position from units
+    union all
+    select replicates.replicate, cell_draws.cell, (hash($seed, replicates.replicate, cell_draws.cell, cell_draws.draw) % cell_draws.cell_units::ubigint)::bigint
+    from range(1, $replicates + 1) as replicates(replicate)
+    cross join (select cell, cell_units, unnest(range(cell_units)) as draw from cells) as cell_draws
+),
+drawn as (
+    select draws.replicate, persons.*
+    from draws
+    join units using (cell, position)
+    join persons using (cell, unit)
+),
+-- per replicate, matched set and arm (with replacement a person is its own set)
+set_sums as (
+    select
+        replicate,
+        matched_set,
+        sum(mass) filter (where treated = 1) as n1,
+        sum(mass) filter (where treated = 0) as n0,
+        sum(mass * intervention_eur) filter (where treated = 1) as intervention1,
+        sum(mass * intervention_eur) filter (where treated = 0) as intervention0,
+        sum(mass * benefit_eur) filter (where treated = 1) as benefit1,
+        sum(mass * benefit_eur) filter (where treated = 0) as benefit0,
+        sum(mass * healthcare_eur) filter (where treated = 1) as healthcare1,
+        sum(mass * healthcare_eur) filter (where treated = 0) as healthcare0,
+        sum(effect_mass) filter (where treated = 1) as observed1,
+        sum(effect_mass) filter (where treated = 0) as observed0,
+        sum(effect_mass * effect) filter (where treated = 1) as effect1,
+        sum(effect_mass * effect) filter (where treated = 0) as effect0
+    from drawn
+    group by replicate, matched_set
+),
+-- a set's control sum, weighted as the ATT weighs it: n1 / n0 per control, or the fixed weights
+terms as (
+    select
+        replicate,
+        coalesce(n1, 0) as treated_w,
+        coalesce(intervention1, 0) as treated_intervention,
+        coalesce(benefit1, 0) as treated_benefit,
+        coalesce(healthcare1, 0) as treated_healthcare,
+        case when $design = 'persons_within_arms' then coalesce(n0, 0) when n1 > 0 and n0 > 0 then n1 else 0 end as control_w,
+        case when $design = 'persons_within_arms' then coalesce(intervention0, 0)
+            when n1 > 0 and n0 > 0 then (n1 * intervention0 / n0)::decimal(38, 10) else 0 end as control_intervention,
+        case when $design = 'persons_within_arms' then coalesce(benefit0, 0)
+            when n1 > 0 and n0 > 0 then (n1 * benefit0 / n0)::decimal(38, 10) else 0 end as control_benefit,
+        case when $design = 'persons_within_arms' then coalesce(healthcare0, 0)
+            when n1 > 0 and n0 > 0 then (n1 * healthcare0 / n0)::decimal(38, 10) else 0 end as control_healthcare,
+        case when $design = 'persons_within_arms' or (observed1 > 0 and observed0 > 0) then coalesce(observed1, 0) else 0 end
+            as treated_effect_w,
+        case when $design = 'persons_within_arms' or (observed1 > 0 and observed0 > 0) then coalesce(effect1, 0) else 0 end
+            as treated_effect,
+        case when $design = 'persons_within_arms' then coalesce(observed0, 0) when observed1 > 0 and observed0 > 0 then observed1 else 0 end
+            as control_effect_w,
+        case when $design = 'persons_within_arms' then coalesce(effect0, 0)
+            when observed1 > 0 and observed0 > 0 then (observed1 * effect0 / observed0)::decimal(38, 10) else 0 end as control_effect
+    from set_sums
+)
+select
+    replicate::integer as replicate,
+    (sum(treated_intervention) / sum(treated_w))::double as treated_intervention_eur,
+    (sum(control_intervention) / sum(control_w))::double as control_intervention_eur,
+    (sum(treated_benefit) / sum(treated_w))::double as treated_benefit_eur,
+    (sum(control_benefit) / sum(control_w))::double as control_benefit_eur,
+    (sum(treated_healthcare) / sum(treated_w))::double as treated_healthcare_eur,
+    (sum(control_healthcare) / sum(control_w))::double as control_healthcare_eur,
+    (sum(treated_effect) / nullif(sum(treated_effect_w), 0))::double as treated_effect,
+    (sum(control_effect) / nullif(sum(control_effect_w), 0))::double as control_effect
+from terms
+group by replicate
+order by replicate

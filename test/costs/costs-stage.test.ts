@@ -1,0 +1,184 @@
+import { describe, expect, test } from 'vitest';
+import type { StudyConfig } from '../../src/config/study-config.js';
+import { consumerPriceIndex } from '../../src/costs/consumer-price-index.js';
+import { costsStage } from '../../src/costs/index.js';
+import type { Database } from '../../src/db/database.js';
+import { PipelineFailure } from '../../src/errors.js';
+import { weightObservedMonths } from '../../src/estimate/index.js';
+import { withDatabase } from '../support/delivery.js';
+import { matchSmallCohort, SMALL_COHORT } from '../support/small-cohort.js';
+import { demoStudy } from '../support/warehouse.js';
+
+/**
+ * The small cohort (strata A: t1 t2 vs c1-c4, B: t3 vs c5; t4 and c6-c8 unmatched), index month 2015-12,
+ * so follow-up months 1-12 are calendar 2016 (follow-up year 1, undiscounted, price year 2016).
+ * Intervention: one trajectory at the index date each (IPS at the default 8000, TVR 5000 as delivered),
+ * and t1 a second one of 1000 in 2017-01 (follow-up month 13: year 2, one year of discounting).
+ * Benefits in 2016: treated 500 a month; controls 1000 (A) and 2000 (B).
+ * Employed at month 36: t1, c1, t3.
+ */
+const BENEFIT: Record<string, number> = { t1: 500, t2: 500, t3: 500, c1: 1000, c2: 1000, c3: 1000, c4: 1000, c5: 2000 };
+const EMPLOYED = new Set(['t1', 'c1', 't3']);
+
+const CPI = consumerPriceIndex();
+const SECOND_TRAJECTORY = (1000 * CPI.get(2016)!) / CPI.get(2017)! / 1.04;
+
+function study(overrides: Partial<StudyConfig['costs']> = {}, matching: Partial<StudyConfig['matching']> = {}): StudyConfig {
+  const base = demoStudy();
+  return {
+    ...base,
+    matching: { ...base.matching, ...matching },
+    costs: { ...base.costs, price_year: 2016, bootstrap: { replicates: 99, seed: 11 }, ...overrides },
+  };
+}
+
+async function loadCohort(db: Database, healthcare: string[] = []): Promise<void> {
+  await matchSmallCohort(db);
+  const ids = SMALL_COHORT.map(([id]) => id);
+  await db.run(
+    'cohort',
+    `create table cohort as select unnest($ids) as person_id, date '2015-12-10' as index_date, date '2015-12-01' as index_month`,
+    { ids },
+  );
+  await db.run(
+    'trajectories',
+    `create table trajectories as
+     select person_id, case when person_id like 't%' then 'IPS' else 'TVR' end as programme, date '2015-12-10' as start_date,
+         case when person_id like 'c%' then 5000 end::decimal(18, 2) as cost_eur
+     from cohort
+     union all select 't1', 'IPS', date '2017-01-15', 1000`,
+  );
+  await db.run(
+    'panel',
+    `create table panel_person_month as
+     select person_id, month as event_month, (date '2015-12-01' + to_months(month))::date as calendar_month, true as observed,
+         (person_id in $employed) as employed_any, (person_id in $employed) as employed_48h,
+         case when month between 1 and 12 then case person_id ${Object.entries(BENEFIT)
+           .map(([id, eur]) => `when '${id}' then ${eur}`)
+           .join(' ')} else 0 end else 0 end::decimal(18, 2) as benefit_eur
+     from cohort, range(0, 37) as months(month)`,
+    { employed: [...EMPLOYED] },
+  );
+  await db.run(
+    'healthcare',
+    `create table healthcare_costs as
+     select split_part(row, ':', 1) as person_id, split_part(row, ':', 2)::integer as year, split_part(row, ':', 3) as category,
+         split_part(row, ':', 4)::decimal(18, 2) as cost_eur
+     from (select unnest($rows::varchar[]) as row)`,
+    { rows: healthcare },
+  );
+  await weightObservedMonths(db);
+}
+
+interface CostRow {
+  perspective: string;
+  measure: string;
+  estimate: number | null;
+  ci_low: number | null;
+  ci_high: number | null;
+  ci_method: string;
+  basis: string;
+  note: string | null;
+}
+
+async function runCosts(config: StudyConfig, healthcare: string[] = []) {
+  return withDatabase(async (db) => {
+    await loadCohort(db, healthcare);
+    await costsStage.run({ db, study: config, runId: 'r', landing: '' });
+    const rows = await db.query<CostRow>('costs', 'select * from costs order by perspective, measure');
+    const measure = (name: string) => rows.find((row) => row.measure === name)!;
+    const plane = await db.query<{ perspective: string; replicate: number }>('plane', 'select * from cost_plane order by all');
+    const curve = await db.query<{ perspective: string; willingness_to_pay_eur: number; probability_cost_effective: number }>(
+      'curve',
+      'select * from cost_acceptability order by all',
+    );
+    return { rows, measure, plane, curve };
+  });
+}
+
+describe('costs stage', () => {
+  test('differences per treated person follow the ATT weights, prices and discounting', async () => {
+    const { measure } = await runCosts(study());
+    // A: 2 x (8000 + second/2 - 5000); B: 3000; over 3 treated; the first trajectories in 2015 prices.
+    expect(measure('intervention_cost_difference_eur').estimate).toBeCloseTo(
+      (3000 * CPI.get(2016)!) / CPI.get(2015)! + SECOND_TRAJECTORY / 3,
+      5,
+    );
+    // A: 12 x (500 - 1000) for 2 treated, B: 12 x (500 - 2000).
+    expect(measure('benefit_cost_difference_eur').estimate).toBeCloseTo((2 * -6000 + -18000) / 3, 6);
+    expect(measure('payer_incremental_cost_eur').estimate).toBeCloseTo(-10000, 6);
+    // Employed at 36: A 1/2 vs 1/4, B 1 vs 0.
+    expect(measure('effect_difference').estimate).toBeCloseTo(0.5, 9);
+    // Month 36 is in follow-up year 3: two years at 1.5%.
+    expect(measure('payer_incremental_effect').estimate).toBeCloseTo(0.5 / 1.015 ** 2, 6);
+    expect(measure('healthcare_cost_difference_eur').estimate).toBe(0);
+    expect(measure('healthcare_cost_difference_eur').basis).toMatch(/ASSUMPTION, no healthcare_costs extract/);
+  });
+
+  test('a healthcare_costs extract changes the societal view and not the payer view', async () => {
+    const without = await runCosts(study());
+    // 2016 claims: t1 1200 (100 a month), c1 3600 (300 a month); A: 600 vs 900, B: 0 vs 0.
+    const withClaims = await runCosts(study(), ['t1:2016:MENTAL_HEALTH:1200', 'c1:2016:GP:2400', 'c1:2016:PHARMACY:1200']);
+    expect(withClaims.measure('healthcare_cost_difference_eur').estimate).toBeCloseTo((2 * -300) / 3, 6);
+    expect(withClaims.measure('healthcare_cost_difference_eur').basis).toMatch(/healthcare_costs extract \(2016-2016\)/);
+    expect(withClaims.measure('societal_incremental_cost_eur').estimate).toBeCloseTo(
+      without.measure('societal_incremental_cost_eur').estimate! - 200,
+      6,
+    );
+    for (const name of ['payer_incremental_cost_eur', 'payer_roi', 'payer_incremental_effect']) {
+      expect(withClaims.measure(name)).toEqual(without.measure(name));
+    }
+  });
+
+  test('exact matching resamples persons within stratum and arm: a difference constant within every cell has no spread', async () => {
+    const { measure } = await runCosts(study());
+    // Benefits are the same for everyone in a stratum and arm, so every replicate has the same difference;
+    // resampling whole strata would mix A (-6000) and B (-18000).
+    const benefit = measure('benefit_cost_difference_eur');
+    expect([benefit.ci_low, benefit.ci_high]).toEqual([benefit.estimate, benefit.estimate]);
+    expect(measure('intervention_cost_difference_eur').ci_high).toBeGreaterThan(measure('intervention_cost_difference_eur').ci_low!);
+    expect(benefit.ci_method).toMatch(/persons resampled within their stratum and arm/);
+  });
+
+  test('every matching design gives the same costs and effects; the bootstrap is seeded', async () => {
+    const exact = await runCosts(study());
+    const sets = await runCosts(study({}, { method: 'nearest', replace: false }));
+    const persons = await runCosts(study({}, { method: 'nearest', replace: true }));
+    // ICERs (reported only when the effect's interval excludes 0) and the quadrant shares depend on the replicates.
+    const points = (result: typeof exact) =>
+      result.rows.filter((row) => !/icer|plane_share/.test(row.measure)).map((row) => [row.measure, row.estimate]);
+    expect(points(sets)).toEqual(points(exact));
+    expect(points(persons)).toEqual(points(exact));
+    expect(sets.measure('benefit_cost_difference_eur').ci_method).toMatch(/whole matched sets/);
+    expect(persons.measure('benefit_cost_difference_eur').ci_method).toMatch(/within their arm/);
+    const { rows, plane, curve } = await runCosts(study());
+    expect({ rows, plane, curve }).toEqual({ rows: exact.rows, plane: exact.plane, curve: exact.curve });
+    const reseeded = await runCosts(study({ bootstrap: { replicates: 99, seed: 12 } }));
+    expect(reseeded.plane).not.toEqual(exact.plane);
+  });
+
+  test('the plane has a point per replicate and perspective; the acceptability curve rises with willingness to pay', async () => {
+    const { plane, curve, measure } = await runCosts(study());
+    expect(plane.filter((point) => point.perspective === 'payer')).toHaveLength(99);
+    const payer = curve.filter((row) => row.perspective === 'payer');
+    expect(payer.map((row) => row.willingness_to_pay_eur)).toEqual(Array.from({ length: 21 }, (_, index) => index * 5000));
+    // The payer saves on benefits and gains work in (nearly) every replicate: cost-effective at any price.
+    expect(payer[0]!.probability_cost_effective).toBeGreaterThan(0.9);
+    const societal = curve.filter((row) => row.perspective === 'societal').map((row) => row.probability_cost_effective);
+    expect(societal).toEqual([...societal].sort((a, b) => a - b));
+    const shares = ['north_east', 'south_east', 'south_west', 'north_west'].map(
+      (quadrant) => measure(`payer_plane_share_${quadrant}`).estimate!,
+    );
+    expect(shares.reduce((sum, share) => sum + share, 0)).toBeCloseTo(1, 12);
+  });
+
+  test('a cost in a year without a price index stops the stage, naming the year', async () => {
+    await withDatabase(async (db) => {
+      await loadCohort(db);
+      await db.run('a month beyond the index', "update panel_person_month set calendar_month = date '2031-01-01' where event_month = 5");
+      const error = await costsStage.run({ db, study: study(), runId: 'r', landing: '' }).catch((caught: unknown) => caught);
+      expect(error).toBeInstanceOf(PipelineFailure);
+      expect((error as PipelineFailure).error).toMatchObject({ code: 'price_index_missing', years: [2031] });
+    });
+  });
+});
