@@ -17,24 +17,32 @@
 -- the persons in the effect month's estimate (a set with none of one arm
 -- then drops out). With replacement, the fixed weights instead.
 -- Means per arm: intervention, benefit and healthcare euros per person, and
--- the share with the effect outcome. Every term is rounded to
--- DECIMAL(38, 10) before it is summed.
+-- the share with the effect outcome. Every term is rounded (DECIMAL) before
+-- it is summed.
 -- Grain: one row per replicate (0 = the sample).
 -- Reads: cost_persons. Writes: cost_replicate_means.
 create or replace table cost_replicate_means as
 with
 persons as (
     select
-        *,
+        person_id,
+        treated,
+        matched_set,
         case $design when 'sets' then matched_set else person_id end as unit,
         case $design
             when 'sets' then 'all'
             when 'persons_within_arms' then treated::varchar
             else matched_set || ':' || treated
         end as cell,
-        -- how much a drawn person counts: once, or (with replacement) its matching weight
-        case $design when 'persons_within_arms' then weight else 1 end::decimal(38, 10) as mass,
-        case $design when 'persons_within_arms' then effect_weight else in_effect end::decimal(38, 10) as effect_mass
+        -- how much a drawn person counts: once, or (with replacement) its matching weight;
+        -- its euros and effect so weighted, rounded to DECIMAL(18, 6) (int64 sums: exact and fast)
+        case $design when 'persons_within_arms' then weight else 1 end::decimal(18, 6) as mass,
+        case $design when 'persons_within_arms' then weight * intervention_eur else intervention_eur end::decimal(18, 6) as intervention,
+        case $design when 'persons_within_arms' then weight * benefit_eur else benefit_eur end::decimal(18, 6) as benefit,
+        case $design when 'persons_within_arms' then weight * healthcare_eur else healthcare_eur end::decimal(18, 6) as healthcare,
+        case $design when 'persons_within_arms' then effect_weight else in_effect end::decimal(18, 6) as effect_mass,
+        case when effect = 1 then case $design when 'persons_within_arms' then effect_weight else in_effect end else 0 end::decimal(18, 6)
+            as effect_in_work
     from cost_persons
 ),
 units as (
@@ -62,20 +70,21 @@ set_sums as (
         matched_set,
         sum(mass) filter (where treated = 1) as n1,
         sum(mass) filter (where treated = 0) as n0,
-        sum(mass * intervention_eur) filter (where treated = 1) as intervention1,
-        sum(mass * intervention_eur) filter (where treated = 0) as intervention0,
-        sum(mass * benefit_eur) filter (where treated = 1) as benefit1,
-        sum(mass * benefit_eur) filter (where treated = 0) as benefit0,
-        sum(mass * healthcare_eur) filter (where treated = 1) as healthcare1,
-        sum(mass * healthcare_eur) filter (where treated = 0) as healthcare0,
+        sum(intervention) filter (where treated = 1) as intervention1,
+        sum(intervention) filter (where treated = 0) as intervention0,
+        sum(benefit) filter (where treated = 1) as benefit1,
+        sum(benefit) filter (where treated = 0) as benefit0,
+        sum(healthcare) filter (where treated = 1) as healthcare1,
+        sum(healthcare) filter (where treated = 0) as healthcare0,
         sum(effect_mass) filter (where treated = 1) as observed1,
         sum(effect_mass) filter (where treated = 0) as observed0,
-        sum(effect_mass * effect) filter (where treated = 1) as effect1,
-        sum(effect_mass * effect) filter (where treated = 0) as effect0
+        sum(effect_in_work) filter (where treated = 1) as effect1,
+        sum(effect_in_work) filter (where treated = 0) as effect0
     from drawn
     group by replicate, matched_set
 ),
 -- a set's control sum, weighted as the ATT weighs it: n1 / n0 per control, or the fixed weights
+-- (the ratio in double from exact sums, then rounded: the same bits on any thread count, and fast)
 terms as (
     select
         replicate,
@@ -85,11 +94,11 @@ terms as (
         coalesce(healthcare1, 0) as treated_healthcare,
         case when $design = 'persons_within_arms' then coalesce(n0, 0) when n1 > 0 and n0 > 0 then n1 else 0 end as control_w,
         case when $design = 'persons_within_arms' then coalesce(intervention0, 0)
-            when n1 > 0 and n0 > 0 then (n1 * intervention0 / n0)::decimal(38, 10) else 0 end as control_intervention,
+            when n1 > 0 and n0 > 0 then (n1::double * intervention0::double / n0::double)::decimal(18, 6) else 0 end as control_intervention,
         case when $design = 'persons_within_arms' then coalesce(benefit0, 0)
-            when n1 > 0 and n0 > 0 then (n1 * benefit0 / n0)::decimal(38, 10) else 0 end as control_benefit,
+            when n1 > 0 and n0 > 0 then (n1::double * benefit0::double / n0::double)::decimal(18, 6) else 0 end as control_benefit,
         case when $design = 'persons_within_arms' then coalesce(healthcare0, 0)
-            when n1 > 0 and n0 > 0 then (n1 * healthcare0 / n0)::decimal(38, 10) else 0 end as control_healthcare,
+            when n1 > 0 and n0 > 0 then (n1::double * healthcare0::double / n0::double)::decimal(18, 6) else 0 end as control_healthcare,
         case when $design = 'persons_within_arms' or (observed1 > 0 and observed0 > 0) then coalesce(observed1, 0) else 0 end
             as treated_effect_w,
         case when $design = 'persons_within_arms' or (observed1 > 0 and observed0 > 0) then coalesce(effect1, 0) else 0 end
@@ -97,7 +106,7 @@ terms as (
         case when $design = 'persons_within_arms' then coalesce(observed0, 0) when observed1 > 0 and observed0 > 0 then observed1 else 0 end
             as control_effect_w,
         case when $design = 'persons_within_arms' then coalesce(effect0, 0)
-            when observed1 > 0 and observed0 > 0 then (observed1 * effect0 / observed0)::decimal(38, 10) else 0 end as control_effect
+            when observed1 > 0 and observed0 > 0 then (observed1::double * effect0::double / observed0::double)::decimal(18, 6) else 0 end as control_effect
     from set_sums
 )
 select

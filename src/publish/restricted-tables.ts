@@ -98,6 +98,31 @@ export const RESTRICTED_TABLES: readonly RestrictedTable[] = [
     },
   },
   {
+    file: 'match_pairs.parquet',
+    source: 'select * from match_pairs order by subclass, treated desc, person_id',
+    description:
+      "Nearest-neighbour matching with replacement: one row per pair and member, as MatchIt get_matches() (empty for other matching); the matched ATT's SE is clustered by pair and person on these rows.",
+    columns: {
+      subclass: "pair: the treated person's, numbered 1.. in person_id order",
+      person_id: 'pseudonym',
+      treated: '1 treated, 0 control',
+      pair_weight: "the member's weight in the pair: 1 for the treated person, 1 / the pair's controls for each control",
+    },
+  },
+  {
+    file: 'subgroup_match_pairs.parquet',
+    source: 'select * from subgroup_match_pairs order by subgroup, level, subclass, treated desc, person_id',
+    description: 'As match_pairs, per subgroup level (empty unless the study matches with replacement).',
+    columns: {
+      subgroup: 'target_group, funder or provider',
+      level: 'level of the subgroup',
+      subclass: 'pair within the level, as in match_pairs',
+      person_id: 'pseudonym',
+      treated: '1 treated, 0 control',
+      pair_weight: 'as in match_pairs',
+    },
+  },
+  {
     file: 'rejects.parquet',
     source: 'select * from rejects order by delivery_id, file, line_number',
     description: 'The rejects ledger: one row per rejected input row. The raw row itself is never stored.',

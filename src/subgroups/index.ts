@@ -4,7 +4,7 @@
  * with the study's own matching settings and writes the matched sample to
  * `subgroup_matches` (with replacement, its pairs' members to
  * `subgroup_match_pairs`, as the match stage's `match_pairs`); the estimate
- * stage computes the matched ATT per level from them. `subgroups` has one
+ * stage computes the matched ATT and the event-study DiD per level from them. `subgroups` has one
  * row per level: persons, matched persons, the worst |SMD| after matching, a
  * `status` code (`LevelStatus`: estimated, or why not) and a
  * `status_detail` in words. Matching is the engine's
