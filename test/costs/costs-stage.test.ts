@@ -186,4 +186,24 @@ describe('costs stage', () => {
       expect((error as PipelineFailure).error).toMatchObject({ code: 'price_index_missing', years: [2031] });
     });
   });
+
+  test('the replicates are the same bits whatever the thread count', async () => {
+    const means = (threads: number) =>
+      withDatabase(async (db) => {
+        // 20,000 persons in 300 strata, with euros that need every decimal
+        await db.run(
+          'persons',
+          `create table cost_persons as
+           select 'p' || i as person_id, (i % 4 = 0)::integer as treated, 's' || (i % 300) as matched_set, 1.0 as weight,
+               (hash(i, 1) % 1000000 / 97.0)::decimal(38, 10) as intervention_eur, (hash(i, 2) % 10000000 / 13.0)::decimal(38, 10) as benefit_eur,
+               (hash(i, 3) % 100000 / 7.0)::decimal(38, 10) as healthcare_eur, (hash(i, 4) % 5 > 0)::integer as in_effect,
+               (hash(i, 5) % 3 = 0)::integer as effect, 1.0::decimal(38, 10) as effect_weight
+           from range(20000) as t(i)`,
+        );
+        await db.run('threads', `set threads = ${threads}`);
+        await db.runFile('costs/02_bootstrap_arm_means.sql', { design: 'persons_within_sets', replicates: 199, seed: 5 });
+        return db.query('means', 'select * from cost_replicate_means order by replicate');
+      });
+    expect(await means(4)).toEqual(await means(1));
+  });
 });
