@@ -29,15 +29,16 @@ import {
 type Costs = StudyConfig['costs'];
 
 /** How the bootstrap resamples, following the matching design (sql/costs/02). */
-export function bootstrapDesign(matching: StudyConfig['matching']): 'persons_within_sets' | 'sets' | 'persons_within_arms' {
-  if (matching.method === 'exact') return 'persons_within_sets';
-  return matching.replace ? 'persons_within_arms' : 'sets';
+export function bootstrapDesign(matching: StudyConfig['matching']): 'rematched_within_arms' | 'sets' | 'fixed_weights_within_arms' {
+  if (matching.method === 'exact') return 'rematched_within_arms';
+  return matching.replace ? 'fixed_weights_within_arms' : 'sets';
 }
 
 const RESAMPLED = {
-  persons_within_sets: 'persons resampled within their stratum and arm (exact matching), the effect re-estimated in each replicate',
+  rematched_within_arms:
+    'persons resampled within their arm and exactly matched again in each replicate (strata weights re-taken; a stratum without both arms drops out), the effect re-estimated',
   sets: 'whole matched sets resampled (nearest neighbour without replacement), the effect re-estimated in each replicate',
-  persons_within_arms:
+  fixed_weights_within_arms:
     'persons resampled within their arm with their matching weights fixed (nearest neighbour with replacement; ' +
     "MatchIt's guidance prefers re-matching in each replicate, which is not done)",
 } as const;
@@ -144,7 +145,7 @@ async function writeCostTables(
     { type: 'VARCHAR', values: rows.map((row) => labels.basis[row.kind] ?? labels.basis[row.perspective] ?? labels.basis.default!) },
     { type: 'VARCHAR', values: rows.map((row) => row.note) },
   ]);
-  // Plane points are rounded (effect to 1e-4, cost to whole euros): a figure needs no more, and a replicate shows no one's euros.
+  // Plane points are rounded (effect to 1e-4, cost to whole euros): a figure needs no more, and exact replicate means are not published.
   const { plane, netBenefit } = analysis;
   await db.appendColumns('cost_plane', [
     { type: 'VARCHAR', values: plane.map((point) => point.perspective) },

@@ -87,7 +87,10 @@ async function runCosts(config: StudyConfig, healthcare: string[] = []) {
     await costsStage.run({ db, study: config, runId: 'r', landing: '' });
     const rows = await db.query<CostRow>('costs', 'select * from costs order by perspective, measure');
     const measure = (name: string) => rows.find((row) => row.measure === name)!;
-    const plane = await db.query<{ perspective: string; replicate: number }>('plane', 'select * from cost_plane order by all');
+    const plane = await db.query<{ perspective: string; replicate: number; incremental_cost_eur: number; quadrant: string }>(
+      'plane',
+      'select * from cost_plane order by all',
+    );
     const curve = await db.query<{ perspective: string; willingness_to_pay_eur: number; probability_cost_effective: number }>(
       'curve',
       'select * from cost_acceptability order by all',
@@ -130,14 +133,16 @@ describe('costs stage', () => {
     }
   });
 
-  test('exact matching resamples persons within stratum and arm: a difference constant within every cell has no spread', async () => {
-    const { measure } = await runCosts(study());
-    // Benefits are the same for everyone in a stratum and arm, so every replicate has the same difference;
-    // resampling whole strata would mix A (-6000) and B (-18000).
-    const benefit = measure('benefit_cost_difference_eur');
-    expect([benefit.ci_low, benefit.ci_high]).toEqual([benefit.estimate, benefit.estimate]);
-    expect(measure('intervention_cost_difference_eur').ci_high).toBeGreaterThan(measure('intervention_cost_difference_eur').ci_low!);
-    expect(benefit.ci_method).toMatch(/persons resampled within their stratum and arm/);
+  test('exact matching re-matches each replicate: persons drawn within arm, strata weighted again, a one-arm stratum dropped', async () => {
+    const { measure, plane } = await runCosts(study());
+    // Benefits are the same for everyone in a stratum and arm (A -6000, B -18000 per treated person), so a
+    // replicate's payer cost is the average over its drawn treated (T_A x -6000 + T_B x -18000) / (T_A + T_B),
+    // or -6000 when B's one treated person or its one control is not drawn.
+    const costs = new Set(plane.filter((point) => point.perspective === 'payer').map((point) => point.incremental_cost_eur));
+    expect([...costs].every((cost) => [-6000, -10000, -14000, -18000].includes(cost))).toBe(true);
+    expect(costs).toContain(-6000);
+    expect(costs.size).toBeGreaterThan(2);
+    expect(measure('benefit_cost_difference_eur').ci_method).toMatch(/persons resampled within their arm and exactly matched again/);
   });
 
   test('every matching design gives the same costs and effects; the bootstrap is seeded', async () => {
@@ -162,19 +167,23 @@ describe('costs stage', () => {
     expect(reseeded.plane).not.toEqual(exact.plane);
   });
 
-  test('the plane has a point per replicate and perspective; the acceptability curve rises with willingness to pay', async () => {
+  test('the plane has a point per replicate and perspective; the acceptability curve starts at the share of cost-saving replicates', async () => {
     const { plane, curve, measure } = await runCosts(study());
     expect(plane.filter((point) => point.perspective === 'payer')).toHaveLength(99);
-    const payer = curve.filter((row) => row.perspective === 'payer');
-    expect(payer.map((row) => row.willingness_to_pay_eur)).toEqual(Array.from({ length: 21 }, (_, index) => index * 5000));
-    // The payer saves on benefits and gains work in (nearly) every replicate: cost-effective at any price.
-    expect(payer[0]!.probability_cost_effective).toBeGreaterThan(0.9);
-    const societal = curve.filter((row) => row.perspective === 'societal').map((row) => row.probability_cost_effective);
-    expect(societal).toEqual([...societal].sort((a, b) => a - b));
-    const shares = ['north_east', 'south_east', 'south_west', 'north_west'].map(
-      (quadrant) => measure(`payer_plane_share_${quadrant}`).estimate!,
-    );
-    expect(shares.reduce((sum, share) => sum + share, 0)).toBeCloseTo(1, 12);
+    for (const perspective of ['payer', 'societal']) {
+      const points = plane.filter((point) => point.perspective === perspective);
+      const rows = curve.filter((row) => row.perspective === perspective);
+      expect(rows.map((row) => row.willingness_to_pay_eur)).toEqual(Array.from({ length: 21 }, (_, index) => index * 5000));
+      // At a willingness to pay of 0 the net monetary benefit is the saving: positive exactly in the southern quadrants.
+      const southern = points.filter((point) => point.quadrant.startsWith('south')).length / points.length;
+      expect(rows[0]!.probability_cost_effective).toBeCloseTo(southern, 6);
+      const shares = ['north_east', 'south_east', 'south_west', 'north_west'].map(
+        (quadrant) => measure(`${perspective}_plane_share_${quadrant}`).estimate!,
+      );
+      expect(shares.reduce((sum, share) => sum + share, 0)).toBeCloseTo(1, 12);
+    }
+    // The payer saves on benefits in every replicate.
+    expect(curve[0]!.probability_cost_effective).toBe(1);
   });
 
   test('a cost in a year without a price index stops the stage, naming the year', async () => {
@@ -201,7 +210,7 @@ describe('costs stage', () => {
            from range(20000) as t(i)`,
         );
         await db.run('threads', `set threads = ${threads}`);
-        await db.runFile('costs/02_bootstrap_arm_means.sql', { design: 'persons_within_sets', replicates: 199, seed: 5 });
+        await db.runFile('costs/02_bootstrap_arm_means.sql', { design: 'rematched_within_arms', replicates: 199, seed: 5 });
         return db.query('means', 'select * from cost_replicate_means order by replicate');
       });
     expect(await means(4)).toEqual(await means(1));
