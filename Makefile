@@ -41,7 +41,7 @@ tables: install
 # (not `ipslink validate`, which checks deliveries).
 SEEDS ?= 50
 simulate: install
-	$(IPSLINK:src/cli/main.ts=src/simulation/main.ts) --seeds $(SEEDS) --persons $(PERSONS)
+	$(IPSLINK:src/cli/main.ts=src/simulation/main.ts) --seeds $(SEEDS) --persons $(PERSONS) --config $(CONFIG)
 
 # The same simulation study under the name issue reports use; `ipslink validate` checks deliveries.
 validate: simulate
