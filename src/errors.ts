@@ -2,9 +2,11 @@
  * Pipeline errors: a closed set of codes, each with a message for people.
  *
  * Stages throw `PipelineFailure`; only `src/cli/` catches it, prints
- * `messageFor(error)` on one line and exits with `exitCodes[error.code]`.
+ * `messageFor(error)` on one line and exits with `exitCodeFor(error)`.
  * Messages name files, rules and counts, never a value from a data row.
  */
+import { EXIT_CODES, type ExitCodeName } from './exit-codes.js';
+
 export type PipelineError =
   | { code: 'usage'; message: string }
   | { code: 'config_invalid'; file: string; problems: string }
@@ -35,7 +37,14 @@ export type PipelineError =
   | { code: 'match_none'; method: string; reason: string }
   | { code: 'ps_rank_deficient'; column: string; combination: string[] }
   | { code: 'ps_separation'; column: string; units: number }
-  | { code: 'ps_not_converged'; iterations: number; deviance: number };
+  | { code: 'ps_not_converged'; iterations: number; deviance: number }
+  | { code: 'pull_token_missing'; variable: string }
+  | { code: 'pull_source_unavailable'; source: string; detail: string }
+  | { code: 'pull_delivery_refused'; delivery: string; file: string; reason: string }
+  | { code: 'data_quality_breach'; runId: string; breaches: string[] }
+  | { code: 'balance_gate_failed'; runId: string; maxAbsSmd: number; threshold: number }
+  | { code: 'disclosure_audit_failed'; runId: string; problems: string[] }
+  | { code: 'no_op_after_failed_audit'; runId: string; exitAs: 'data_quality_breach' | 'balance_gate_failed' };
 
 export class PipelineFailure extends Error {
   constructor(readonly error: PipelineError) {
@@ -150,43 +159,73 @@ export function messageFor(error: PipelineError): string {
         `propensity-score model did not converge in ${error.iterations} iterations (deviance ${error.deviance.toPrecision(8)}); ` +
         'rescale or simplify the covariates'
       );
+    case 'pull_token_missing':
+      return `pull: the config's token_env names ${error.variable}, which is not set; export it with the source's bearer token`;
+    case 'pull_source_unavailable':
+      return `pull: ${error.source}: ${error.detail}; nothing partial was kept, rerun later`;
+    case 'pull_delivery_refused':
+      return `pull: ${error.delivery}/${error.file}: ${error.reason}; the delivery was not placed in the landing directory`;
+    case 'data_quality_breach':
+      return `run ${error.runId} failed its data-quality audit and was not published: ${error.breaches.join('; ')}`;
+    case 'balance_gate_failed':
+      return (
+        `run ${error.runId} failed the balance gate and was not published: max |SMD| after matching ${error.maxAbsSmd.toFixed(3)} ` +
+        `> ${error.threshold} (matching.balance_max_abs_smd); see its export/balance.parquet`
+      );
+    case 'disclosure_audit_failed':
+      return `run ${error.runId} failed its disclosure audit and was not published: ${error.problems.join('; ')}`;
+    case 'no_op_after_failed_audit':
+      return `nothing new since run ${error.runId}, which failed its audit; fix the delivery or the config, or rerun with --force`;
     default:
       return assertNever(error);
   }
 }
 
-export const exitCodes: Record<PipelineError['code'], number> = {
-  usage: 2,
-  config_invalid: 3,
-  config_not_found: 3,
-  delivery_not_found: 4,
-  delivery_manifest_invalid: 4,
-  delivery_file_missing: 4,
-  delivery_file_unlisted: 4,
-  checksum_mismatch: 4,
-  row_count_mismatch: 4,
-  header_invalid: 4,
-  delivery_changed: 4,
-  full_file_outdated: 4,
-  warehouse_outdated: 4,
-  sql_parameters: 70,
-  sql_failed: 70,
-  stage_contract: 70,
-  warehouse_locked: 75,
-  empty_arm: 5,
-  did_not_identified: 5,
-  price_index_missing: 5,
-  run_not_found: 2,
-  output_exists: 2,
-  match_columns_missing: 2,
-  match_missing_values: 2,
-  match_treatment_not_binary: 2,
-  match_empty_arm: 2,
-  match_none: 6,
-  ps_rank_deficient: 6,
-  ps_separation: 6,
-  ps_not_converged: 6,
+const EXIT_CODE_OF: Record<PipelineError['code'], ExitCodeName> = {
+  usage: 'usage',
+  config_invalid: 'config',
+  config_not_found: 'config',
+  delivery_not_found: 'delivery_refused',
+  delivery_manifest_invalid: 'delivery_refused',
+  delivery_file_missing: 'delivery_refused',
+  delivery_file_unlisted: 'delivery_refused',
+  checksum_mismatch: 'delivery_refused',
+  row_count_mismatch: 'delivery_refused',
+  header_invalid: 'delivery_refused',
+  delivery_changed: 'delivery_refused',
+  full_file_outdated: 'delivery_refused',
+  warehouse_outdated: 'delivery_refused',
+  sql_parameters: 'internal',
+  sql_failed: 'internal',
+  stage_contract: 'internal',
+  warehouse_locked: 'locked',
+  empty_arm: 'not_estimable',
+  did_not_identified: 'not_estimable',
+  price_index_missing: 'not_estimable',
+  run_not_found: 'usage',
+  output_exists: 'usage',
+  match_columns_missing: 'usage',
+  match_missing_values: 'usage',
+  match_treatment_not_binary: 'usage',
+  match_empty_arm: 'usage',
+  match_none: 'matching_failed',
+  ps_rank_deficient: 'matching_failed',
+  ps_separation: 'matching_failed',
+  ps_not_converged: 'matching_failed',
+  pull_token_missing: 'config',
+  pull_source_unavailable: 'source_unavailable',
+  pull_delivery_refused: 'delivery_refused',
+  data_quality_breach: 'data_quality',
+  balance_gate_failed: 'balance_gate',
+  disclosure_audit_failed: 'internal',
+  no_op_after_failed_audit: 'data_quality',
 };
+
+/** The process exit code of each error (src/exit-codes.ts holds the table). */
+export function exitCodeFor(error: PipelineError): number {
+  if (error.code === 'no_op_after_failed_audit') return EXIT_CODES[EXIT_CODE_OF[error.exitAs]].code;
+  return EXIT_CODES[EXIT_CODE_OF[error.code]].code;
+}
 
 export function assertNever(value: never): never {
   throw new Error(`unhandled case: ${JSON.stringify(value)}`);

@@ -1,22 +1,43 @@
 /**
- * Progress and debug logging on stderr, as text lines or (`--log-format
- * json`) one JSON object per line with its `level`.
+ * Logging on stderr, for people (text lines) or for log shippers
+ * (`--log-format json`: one JSON object per line).
  *
- * Log lines carry stage names, counts, file names, table names and timings,
- * never a value from a data row (DESIGN §2: raw rows never appear in a log).
- * Debug lines (`--debug`) are off by default; callers that would do work
- * only for a debug line (counting rows) ask `isDebugEnabled()` first.
+ * Every JSON line has `time`, `level`, `event` and `message`, the run id and
+ * stage when there is one (`setLogContext`), and where they apply `counts`
+ * and `duration_ms`. Log lines carry stage names, counts, file names, table
+ * names and timings, never a value from a data row (DESIGN §2). Debug lines
+ * (`--debug`) are off by default; callers that would do work only for a
+ * debug line (counting rows) ask `isDebugEnabled()` first.
  */
 export type LogFormat = 'text' | 'json';
 
 export const LOG_FORMATS: readonly LogFormat[] = ['text', 'json'];
 
+export type LogLevel = 'info' | 'warn' | 'debug' | 'error';
+
 /** Structured fields of a log line: names, counts and durations only. */
-export type LogFields = Record<string, string | number | Record<string, number>>;
+export interface LogFields {
+  /** What happened, as a stable snake_case name (stage_finished, run_published, ...). */
+  event?: string;
+  counts?: Record<string, number>;
+  duration_ms?: number;
+  [field: string]: string | number | boolean | Record<string, number> | undefined;
+}
+
+/** Where the process is: added to every JSON line. */
+export interface LogContext {
+  run_id?: string;
+  stage?: string;
+}
+
+/** Where text lines go while a progress display owns the terminal (src/progress.ts). */
+type TextSink = (line: string) => void;
 
 let debugEnabled = process.env.IPSLINK_DEBUG === '1';
 let quiet = false;
 let format: LogFormat = 'text';
+let context: LogContext = {};
+let textSink: TextSink | null = null;
 
 export function setLogging(options: { debug?: boolean; quiet?: boolean; format?: LogFormat }): void {
   if (options.debug !== undefined) debugEnabled = options.debug;
@@ -24,12 +45,31 @@ export function setLogging(options: { debug?: boolean; quiet?: boolean; format?:
   if (options.format !== undefined) format = options.format;
 }
 
+export function loggingSettings(): { quiet: boolean; format: LogFormat } {
+  return { quiet, format };
+}
+
+/** Sets (or, with undefined, clears) fields of the context every following line carries. */
+export function setLogContext(fields: LogContext): void {
+  context = { ...context, ...fields };
+  for (const key of Object.keys(context) as (keyof LogContext)[]) if (context[key] === undefined) delete context[key];
+}
+
+export function setTextSink(sink: TextSink | null): void {
+  textSink = sink;
+}
+
 export function isDebugEnabled(): boolean {
   return debugEnabled;
 }
 
-export function logInfo(message: string): void {
-  if (!quiet) write('info', message);
+export function logInfo(message: string, fields: LogFields = {}): void {
+  if (!quiet) write('info', message, fields);
+}
+
+/** Something an operator should read even with --quiet. */
+export function logWarning(message: string, fields: LogFields = {}): void {
+  write('warn', message, fields);
 }
 
 /** `fields` go into the JSON object; in text they are expected to be in `message` already. */
@@ -42,12 +82,14 @@ export function logError(message: string, fields: LogFields = {}): void {
   write('error', message, fields);
 }
 
-function write(level: 'info' | 'debug' | 'error', message: string, fields: LogFields = {}): void {
+function write(level: LogLevel, message: string, fields: LogFields): void {
   if (format === 'json') {
-    process.stderr.write(`${JSON.stringify({ level, message: message.trim(), ...fields })}\n`);
-  } else if (level === 'debug') {
-    process.stderr.write(`[debug] ${message}\n`);
-  } else {
-    process.stderr.write(`${message}\n`);
+    const { event = level === 'debug' ? 'debug' : 'message', ...rest } = fields;
+    const line = { time: new Date().toISOString(), level, ...context, event, message: message.trim(), ...rest };
+    process.stderr.write(`${JSON.stringify(line)}\n`);
+    return;
   }
+  const text = level === 'debug' ? `[debug] ${message}` : level === 'warn' ? `warning: ${message}` : message;
+  if (textSink) textSink(text);
+  else process.stderr.write(`${text}\n`);
 }

@@ -4,7 +4,8 @@
  */
 import yargs from 'yargs';
 import { hideBin } from 'yargs/helpers';
-import { exitCodes, messageFor, PipelineFailure } from '../errors.js';
+import { exitCodeFor, messageFor, PipelineFailure } from '../errors.js';
+import { EXIT_CODES, exitCodeText } from '../exit-codes.js';
 import { LOG_FORMATS, type LogFormat, logError, setLogging } from '../log.js';
 import { matchCommand } from './match-command.js';
 import { queryCommand } from './query-command.js';
@@ -13,11 +14,11 @@ import { runsCommand, statusCommand } from './runs-command.js';
 import { synthCommand } from './synth-command.js';
 import { tablesCommand } from './tables-command.js';
 
-const INTERNAL_ERROR_EXIT = 70;
+const INTERNAL_ERROR_EXIT = EXIT_CODES.internal.code;
 
 function reportFailure(error: unknown, debug: boolean): number {
   if (error instanceof PipelineFailure) {
-    const exitCode = exitCodes[error.error.code];
+    const exitCode = exitCodeFor(error.error);
     logError(`ipslink: ${messageFor(error.error)}`, { code: error.error.code, exit_code: exitCode });
     return exitCode;
   }
@@ -72,6 +73,7 @@ export async function main(argv: string[]): Promise<number> {
         if (error) throw error;
         throw new PipelineFailure({ code: 'usage', message: `${message} (see --help)` });
       })
+      .epilogue(exitCodeText())
       .help()
       .version(false)
       .wrap(Math.min(100, process.stdout.columns ?? 100))

@@ -8,7 +8,7 @@ import { createHash } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
-import { BENEFIT_TYPES, INCAPACITY_CAUSES, PROGRAMMES, TARGET_GROUPS } from '../contracts/extracts.js';
+import { BENEFIT_TYPES, EXTRACTS, INCAPACITY_CAUSES, PROGRAMMES, TARGET_GROUPS } from '../contracts/extracts.js';
 import { CPI_YEARS, DUTCH_GUIDELINE_DISCOUNT_RATES } from '../costs/consumer-price-index.js';
 import { fail } from '../errors.js';
 import { PRIMARY_OUTCOMES } from './outcomes.js';
@@ -81,6 +81,16 @@ export const SUBGROUPS = {
 export type Subgroup = keyof typeof SUBGROUPS;
 
 const isoDate = z.iso.date();
+
+const EXTRACT_NAMES = EXTRACTS.map((extract) => extract.name) as [string, ...string[]];
+
+const LOOPBACK_HOSTS = new Set(['127.0.0.1', '[::1]', 'localhost']);
+
+/** Pulls go over TLS; plain HTTP only to this machine (test servers). */
+function isHttpsOrLoopback(url: string): boolean {
+  const parsed = new URL(url);
+  return parsed.protocol === 'https:' || LOOPBACK_HOSTS.has(parsed.hostname);
+}
 const ascending = (values: number[]) => values.every((value, index) => index === 0 || value > values[index - 1]!);
 
 const studyConfigSchema = z.strictObject({
@@ -196,6 +206,47 @@ const studyConfigSchema = z.strictObject({
       seed: z.int().nonnegative(),
     }),
   }),
+  /** Where `ipslink pull` (and `run`, first) fetches deliveries from; absent: deliveries arrive in the landing directory by other means. */
+  pull: z
+    .strictObject({
+      /** Base URL serving index.json (delivery ids) and <id>/delivery.json and files; HTTPS, or HTTP on loopback for tests. */
+      url: z
+        .url({ protocol: /^https?$/ })
+        .refine(isHttpsOrLoopback, 'https://, or http:// on 127.0.0.1, ::1 or localhost only')
+        .refine((url) => !new URL(url).username && !new URL(url).password, 'no credentials in the URL: use token_env'),
+      /** Name of the environment variable holding the bearer token; the token itself is never in the config or a log. */
+      token_env: z
+        .string()
+        .regex(/^[A-Z_][A-Z0-9_]*$/, 'an environment variable name (A-Z, 0-9, _)')
+        .optional(),
+      /** Files downloaded at once. */
+      concurrency: z.int().min(1).max(16).default(4),
+      /** A request fails when no response, or no further byte of its body, arrives for this long. */
+      timeout_seconds: z.number().positive().max(3600).default(60),
+      /** Retries of a request after a network error, a timeout or a 5xx, with exponential backoff and jitter. */
+      retries: z.int().min(0).max(20).default(5),
+    })
+    .optional(),
+  /**
+   * Data-quality audit between staging and publishing (with the balance gate and disclosure control):
+   * a run that breaches a threshold is kept as failed_audit and `current` does not move.
+   */
+  audit: z
+    .strictObject({
+      /** Per extract: rejected rows / rows read, over every loaded delivery. */
+      max_rejected_share: z.number().min(0).max(1).default(0.05),
+      /** Overrides of max_rejected_share for named extracts. */
+      max_rejected_share_by_extract: z.partialRecord(z.enum(EXTRACT_NAMES), z.number().min(0).max(1)).default({}),
+      /** Per extract other than persons: rows in force whose person is in persons / rows in force. */
+      min_linkage_rate: z.number().min(0).max(1).default(0.95),
+      /** Persons in the study cohort (before matching), in each arm. */
+      min_cohort_persons_per_arm: z.int().min(0).default(50),
+    })
+    .default({ max_rejected_share: 0.05, max_rejected_share_by_extract: {}, min_linkage_rate: 0.95, min_cohort_persons_per_arm: 50 }),
+  /** Published runs kept under runs/ (the one `current` points at always stays), and failed_audit runs kept apart. */
+  retention: z
+    .strictObject({ keep: z.int().min(1).default(10), keep_failed: z.int().min(0).default(5) })
+    .default({ keep: 10, keep_failed: 5 }),
   disclosure: z.strictObject({
     min_cell_persons: z.int().min(1).default(10),
     /** Optional: person counts rounded to a multiple of this after suppression (e.g. 5). */
