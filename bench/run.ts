@@ -25,6 +25,7 @@ try {
     loaded: loadStudyConfig('config/demo.yaml'),
     landing: join(work, 'landing'),
     output: join(work, 'out'),
+    force: true,
   });
   const runSeconds = (performance.now() - started) / 1000;
 

@@ -44,7 +44,7 @@ export type PipelineError =
   | { code: 'data_quality_breach'; runId: string; breaches: string[] }
   | { code: 'balance_gate_failed'; runId: string; maxAbsSmd: number; threshold: number }
   | { code: 'disclosure_audit_failed'; runId: string; problems: string[] }
-  | { code: 'no_op_after_failed_audit'; runId: string; exitAs: 'data_quality_breach' | 'balance_gate_failed' };
+  | { code: 'no_op_after_failed_audit'; runId: string; exitAs: 'data_quality_breach' | 'balance_gate_failed' | 'disclosure_audit_failed' };
 
 export class PipelineFailure extends Error {
   constructor(readonly error: PipelineError) {

@@ -10,7 +10,7 @@ import { LOG_FORMATS, type LogFormat, logError, setLogging } from '../log.js';
 import { matchCommand } from './match-command.js';
 import { queryCommand } from './query-command.js';
 import { runCommand, validateCommand } from './run-command.js';
-import { runsCommand, statusCommand } from './runs-command.js';
+import { publishCommand, runsCommand, statusCommand } from './runs-command.js';
 import { synthCommand } from './synth-command.js';
 import { tablesCommand } from './tables-command.js';
 
@@ -19,11 +19,11 @@ const INTERNAL_ERROR_EXIT = EXIT_CODES.internal.code;
 function reportFailure(error: unknown, debug: boolean): number {
   if (error instanceof PipelineFailure) {
     const exitCode = exitCodeFor(error.error);
-    logError(`ipslink: ${messageFor(error.error)}`, { code: error.error.code, exit_code: exitCode });
+    logError(`ipslink: ${messageFor(error.error)}`, { event: 'command_failed', code: error.error.code, exit_code: exitCode });
     return exitCode;
   }
   const text = error instanceof Error ? error.message : String(error);
-  logError(`ipslink: internal error: ${text.split('\n')[0]}`, { code: 'internal', exit_code: INTERNAL_ERROR_EXIT });
+  logError(`ipslink: internal error: ${text.split('\n')[0]}`, { event: 'command_failed', code: 'internal', exit_code: INTERNAL_ERROR_EXIT });
   if (debug && error instanceof Error && error.stack) process.stderr.write(`${error.stack}\n`);
   return INTERNAL_ERROR_EXIT;
 }
@@ -54,6 +54,7 @@ export async function main(argv: string[]): Promise<number> {
       .command(queryCommand)
       .command(runsCommand)
       .command(statusCommand)
+      .command(publishCommand)
       .option('log-format', {
         choices: LOG_FORMATS,
         default: 'text',

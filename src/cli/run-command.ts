@@ -1,8 +1,10 @@
 /** `ipslink run` and `ipslink validate`. */
 import type { CommandModule } from 'yargs';
 import { loadStudyConfig } from '../config/study-config.js';
+import { fail, PipelineFailure } from '../errors.js';
 import { logInfo } from '../log.js';
-import { runStudy, validateStudy } from '../run/run-study.js';
+import type { RunRecord } from '../run/history.js';
+import { auditFailure, runStudy, validateStudy } from '../run/run-study.js';
 import { formatRunSummary } from '../run/summary.js';
 
 interface RunArgs {
@@ -10,6 +12,7 @@ interface RunArgs {
   landing?: string;
   out?: string;
   threads?: number;
+  force?: boolean;
 }
 
 const studyOptions = {
@@ -22,15 +25,35 @@ const studyOptions = {
 export const runCommand: CommandModule<object, RunArgs> = {
   command: 'run',
   describe:
-    'the whole pipeline: ingest, validate, link, cohort, panel, match, subgroups (when the config asks), estimate (matched ATT, DiD), costs, monitoring, disclosure control, publish',
-  builder: (yargs) => yargs.options(studyOptions),
+    'the whole pipeline: ingest, validate, link, cohort, panel, match, subgroups (when the config asks), estimate (matched ATT, DiD), ' +
+    'costs, monitoring, disclosure control; then the audit (data quality, balance gate, disclosure) and, if it passes, publish. ' +
+    'With nothing new since the last run (same deliveries, config and code) it publishes nothing and exits 0 (a no-op).',
+  builder: (yargs) =>
+    yargs.options({
+      ...studyOptions,
+      force: { type: 'boolean', describe: 'recompute and publish even when nothing changed since the last run' },
+    }),
   handler: async (args) => {
     const loaded = loadStudyConfig(args.config);
     logInfo(`ipslink run: study ${loaded.config.study}`);
-    const result = await runStudy({ loaded, landing: args.landing, output: args.out, threads: args.threads });
+    const result = await runStudy({ loaded, landing: args.landing, output: args.out, threads: args.threads, force: args.force });
+    if (result.status === 'no_op') {
+      process.stdout.write(`no-op: nothing new since run ${result.sameAs.run_id} (${result.sameAs.status}); published nothing\n`);
+      if (result.sameAs.status === 'failed_audit') {
+        fail({ code: 'no_op_after_failed_audit', runId: result.sameAs.run_id, exitAs: failedAuditError(result.sameAs) });
+      }
+      return;
+    }
     process.stdout.write(`${formatRunSummary(result.summary)}\n`);
+    if (result.status === 'failed_audit') throw new PipelineFailure(auditFailure(result.runId, result.audit));
   },
 };
+
+/** The error code a failed audit ended with, from its history record. */
+function failedAuditError(record: RunRecord): 'data_quality_breach' | 'balance_gate_failed' | 'disclosure_audit_failed' {
+  if (record.failed_gate === 'balance') return 'balance_gate_failed';
+  return record.failed_gate === 'disclosure' ? 'disclosure_audit_failed' : 'data_quality_breach';
+}
 
 /** A line of validate's tables: the label padded to `width`, then cells right-aligned in 11 columns each, then any note. */
 function countsLine(label: string, width: number, cells: readonly (string | number | null)[], note?: string): string {

@@ -25,6 +25,11 @@ export function listDeliveryDirs(landing: string): string[] {
     .sort();
 }
 
+/** The delivery directories a run loads: every one in the landing directory, or the config's list. */
+export function selectedDeliveries(landing: string, selection: 'all' | readonly string[]): string[] {
+  return selection === 'all' ? listDeliveryDirs(landing) : [...selection];
+}
+
 export function readDelivery(landing: string, name: string): Delivery {
   const dir = join(landing, name);
   const manifestPath = join(dir, 'delivery.json');

@@ -22,7 +22,7 @@ import type { Database } from '../db/database.js';
 import { fail } from '../errors.js';
 import { logInfo } from '../log.js';
 import type { Stage } from '../stage.js';
-import { type Delivery, listDeliveryDirs, readDelivery, verifyDeliveryFiles } from './delivery-manifest.js';
+import { type Delivery, readDelivery, selectedDeliveries, verifyDeliveryFiles } from './delivery-manifest.js';
 import {
   applyIncomingSql,
   classifyRawRowsSql,
@@ -129,7 +129,7 @@ export async function createWarehouseTables(db: Database): Promise<void> {
 
 export async function ingestDeliveries(db: Database, options: IngestOptions): Promise<IngestReport> {
   await createWarehouseTables(db);
-  const names = options.deliveries === 'all' ? listDeliveryDirs(options.landing) : [...options.deliveries];
+  const names = selectedDeliveries(options.landing, options.deliveries);
   if (names.length === 0) fail({ code: 'delivery_not_found', landing: options.landing, delivery: '(any)' });
   const deliveries = names.map((name) => readDelivery(options.landing, name));
   for (const delivery of deliveries) await verifyDeliveryFiles(delivery);

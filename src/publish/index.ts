@@ -1,13 +1,14 @@
 /**
- * Publishes a run (DESIGN §5): person-level tables to restricted/, the
- * tables the disclosure stage disclosed to export/ (nothing else goes
- * there), the study tables and report built from those, manifest.json last, all in a
- * hidden partial directory that is renamed into runs/ when complete; then
- * `current` is moved by one atomic rename of a fresh symlink. A failed or
- * killed run leaves `current` where it was.
+ * Writes a run (DESIGN §5), write-audit-publish: person-level tables to
+ * restricted/, the tables the disclosure stage disclosed to export/ (nothing
+ * else goes there), the study tables and report built from those, all in a
+ * hidden partial directory (stageRun); after the audit, manifest.json last
+ * and one rename into runs/ (finishRun); if the audit passed, `current` is
+ * moved by one atomic rename of a fresh symlink (pointCurrentAt). A failed,
+ * failing or killed run leaves `current` where it was.
  */
 import { existsSync, mkdirSync, readdirSync, renameSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
-import { join, relative } from 'node:path';
+import { dirname, join, relative } from 'node:path';
 import type { StudyConfig } from '../config/study-config.js';
 import type { Database } from '../db/database.js';
 import { quoteIdentifier, quoteLiteral } from '../db/database.js';
@@ -21,18 +22,19 @@ import { describeExportTable, describeRestrictedTable, type OutputDescription, r
 import type { OutputFile, RunManifest } from './manifest.js';
 import { RESTRICTED_TABLES, type RestrictedTable } from './restricted-tables.js';
 
-export interface PublishRequest {
+export interface StageRunRequest {
   db: Database;
   outputDir: string;
   runId: string;
   study: StudyConfig;
-  /** Everything else manifest.json records (config, inputs, timings, status). */
-  manifest: Omit<RunManifest, 'run_id' | 'outputs'>;
 }
 
-export interface PublishedRun {
-  runDir: string;
+export interface StagedRun {
+  /** `runs/.partial-<id>`, renamed to `runs/<id>` by finishRun. */
+  partialDir: string;
+  exportDir: string;
   disclosure: DisclosureReport;
+  outputs: OutputFile[];
 }
 
 /** Writes Parquet with the output's description and column descriptions (codebook.ts) in its key-value metadata. */
@@ -76,11 +78,16 @@ export async function writeExportTables(db: Database, exportDir: string, tables:
   writeFileSync(join(exportDir, 'codebook.md'), renderCodebook(tables));
 }
 
-export async function publishRun(request: PublishRequest): Promise<PublishedRun> {
+/**
+ * Writes everything of a run but its manifest into `runs/.partial-<id>`:
+ * what the audit reads before the run is kept (finishRun) and published
+ * (pointCurrentAt).
+ */
+export async function stageRun(request: StageRunRequest): Promise<StagedRun> {
   const { db, outputDir, runId } = request;
   const runsDir = join(outputDir, 'runs');
   const partialDir = join(runsDir, `.partial-${runId}`);
-  // Leftovers of killed runs; the warehouse lock means no other run is publishing now.
+  // Leftovers of killed runs and prunings; the warehouse lock means no other run is publishing now.
   removePartialRuns(runsDir);
   mkdirSync(join(partialDir, 'restricted'), { recursive: true });
   mkdirSync(join(partialDir, 'export'), { recursive: true });
@@ -95,30 +102,29 @@ export async function publishRun(request: PublishRequest): Promise<PublishedRun>
   await writeExportTables(db, join(partialDir, 'export'));
   writeFileSync(join(partialDir, 'export', 'disclosure.json'), `${JSON.stringify(disclosure, null, 2)}\n`);
   await writeStudyReport(partialDir, request.study);
+  return { partialDir, exportDir: join(partialDir, 'export'), disclosure, outputs: await describeOutputs(db, partialDir) };
+}
 
-  const outputs = await describeOutputs(db, partialDir);
-  writeFileSync(
-    join(partialDir, 'manifest.json'),
-    `${JSON.stringify({ run_id: runId, ...request.manifest, outputs } satisfies RunManifest, null, 2)}\n`,
-  );
-
-  const runDir = join(runsDir, runId);
-  renameSync(partialDir, runDir);
-  pointCurrentAt(outputDir, runDir);
-  return { runDir, disclosure };
+/** Writes manifest.json last and renames the staged directory to `runs/<id>`: a run directory is complete or absent. */
+export function finishRun(staged: StagedRun, manifest: RunManifest): string {
+  writeFileSync(join(staged.partialDir, 'manifest.json'), `${JSON.stringify(manifest, null, 2)}\n`);
+  const runDir = join(dirname(staged.partialDir), manifest.run_id);
+  renameSync(staged.partialDir, runDir);
+  return runDir;
 }
 
 function removePartialRuns(runsDir: string): void {
   if (!existsSync(runsDir)) return;
   for (const name of readdirSync(runsDir)) {
-    if (name.startsWith('.partial-')) rmSync(join(runsDir, name), { recursive: true, force: true });
+    if (name.startsWith('.partial-') || name.startsWith('.pruning-')) rmSync(join(runsDir, name), { recursive: true, force: true });
   }
 }
 
 /** Replaces `<out>/current` with a symlink to the run in one rename. */
-function pointCurrentAt(outputDir: string, runDir: string): void {
+export function pointCurrentAt(outputDir: string, runDir: string): void {
+  // Leftover temporary links of killed processes too; the warehouse lock is held.
+  for (const name of readdirSync(outputDir)) if (name.startsWith('.current-')) rmSync(join(outputDir, name), { force: true });
   const next = join(outputDir, `.current-${process.pid}`);
-  rmSync(next, { force: true });
   symlinkSync(relative(outputDir, runDir), next);
   renameSync(next, join(outputDir, 'current'));
 }

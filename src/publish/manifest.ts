@@ -7,7 +7,9 @@ import { join } from 'node:path';
 import type { StudyConfig } from '../config/study-config.js';
 import { fail } from '../errors.js';
 import type { IngestedFile } from '../ingest/index.js';
+import type { Audit } from '../run/audit.js';
 import type { BalanceGate } from '../run/balance-gate.js';
+import type { RunFingerprint } from '../run/fingerprint.js';
 import type { StageReport } from '../stage.js';
 
 export interface OutputFile {
@@ -19,8 +21,8 @@ export interface OutputFile {
 
 export interface RunManifest {
   run_id: string;
-  /** 'published', or 'published_failing_balance' when the balance gate failed. */
-  status: 'published' | 'published_failing_balance';
+  /** 'published' (the audit passed; `current` moved here), or 'failed_audit' (kept for inspection, never current). */
+  status: 'published' | 'failed_audit';
   study: string;
   config: { file: string; sha256: string; settings: StudyConfig };
   config_warnings: string[];
@@ -30,6 +32,10 @@ export interface RunManifest {
   inputs: IngestedFile[];
   stages: StageReport[];
   balance_gate: BalanceGate;
+  /** What the results depend on; a later run with the same fingerprint is a no-op. */
+  fingerprint: RunFingerprint;
+  /** Data quality, balance gate and disclosure, checked before publishing. */
+  audit: Audit;
   outputs: OutputFile[];
 }
 

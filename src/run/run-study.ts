@@ -1,20 +1,29 @@
 /**
- * `ipslink run` and `ipslink validate`: opens the study's warehouse, runs
- * the pipeline's stages in order and, for a full run, publishes the result.
+ * `ipslink run` and `ipslink validate`: opens the study's warehouse (its
+ * lock keeps a second writer out), and for a run: compares what the results
+ * depend on with the last staged run and stops when nothing changed (a
+ * no-op); otherwise runs the pipeline's stages in order, stages the run's
+ * files, audits them (audit.ts), keeps the run (published or failed_audit),
+ * moves `current` when the audit passed, prunes old runs, and records the
+ * outcome in the run history.
  */
-import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdirSync, readFileSync } from 'node:fs';
-import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { mkdirSync } from 'node:fs';
+import { join, resolve } from 'node:path';
 import { studyPipeline, validationPipeline } from '../../pipelines/study.js';
-import { configWarnings, type LoadedStudyConfig } from '../config/study-config.js';
+import { configWarnings, type LoadedStudyConfig, type StudyConfig } from '../config/study-config.js';
 import { Database } from '../db/database.js';
+import { exitCodeFor, type PipelineError, PipelineFailure } from '../errors.js';
+import { EXIT_CODES } from '../exit-codes.js';
 import { type IngestedFile, readIngestedFiles } from '../ingest/index.js';
-import { logInfo } from '../log.js';
-import { publishRun } from '../publish/index.js';
+import { logInfo, logWarning, setLogContext } from '../log.js';
+import { progressEnabled, startProgress } from '../progress.js';
+import { finishRun, pointCurrentAt, stageRun } from '../publish/index.js';
+import { pruneRuns } from '../publish/retention.js';
 import { runStage, type Stage, type StageContext, type StageReport } from '../stage.js';
-import { type BalanceGate, checkBalanceGate } from './balance-gate.js';
+import { type Audit, type AuditGate, auditRun, describeFailedChecks } from './audit.js';
+import { fingerprintChanges, type RunFingerprint, runFingerprint, sameFingerprint } from './fingerprint.js';
+import { appendRunRecord, lastStagedRun, type RunRecord, readRunHistory } from './history.js';
 import { type RunSummary, readRunSummary } from './summary.js';
 
 export interface RunOptions {
@@ -22,16 +31,27 @@ export interface RunOptions {
   landing?: string;
   output?: string;
   threads?: number;
+  /** Recompute even when nothing changed since the last staged run. */
+  force?: boolean;
 }
 
-export interface RunResult {
+/** A run that computed and was kept: published, or failed_audit. */
+export interface StagedRunResult {
+  status: 'published' | 'failed_audit';
   runId: string;
   runDir: string;
-  balanceGate: BalanceGate;
+  audit: Audit;
   summary: RunSummary;
 }
 
-const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
+export interface NoOpRunResult {
+  status: 'no_op';
+  runId: string;
+  /** The staged run with the same fingerprint, and how it ended. */
+  sameAs: RunRecord;
+}
+
+export type RunResult = StagedRunResult | NoOpRunResult;
 
 export function newRunId(now = new Date()): string {
   return `${now
@@ -40,71 +60,143 @@ export function newRunId(now = new Date()): string {
     .replace(/\.\d+Z$/, 'Z')}-${randomBytes(3).toString('hex')}`;
 }
 
-function codeVersion(): string {
-  const { version } = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { version: string };
-  try {
-    const commit = execFileSync('git', ['rev-parse', '--short=12', 'HEAD'], { cwd: ROOT, stdio: ['ignore', 'pipe', 'ignore'] })
-      .toString()
-      .trim();
-    return `${version}+${commit}`;
-  } catch {
-    return version;
-  }
-}
-
 async function openWarehouse(output: string, threads?: number): Promise<Database> {
   mkdirSync(output, { recursive: true });
   return Database.open(join(output, 'warehouse.duckdb'), { threads, tempDirectory: join(output, '.tmp') });
 }
 
-async function runStages(stages: readonly Stage[], context: StageContext): Promise<StageReport[]> {
+async function runStages(stages: readonly Stage[], context: StageContext, extraSteps = 0): Promise<StageReport[]> {
   const reports: StageReport[] = [];
-  for (const stage of stages) {
-    logInfo(`[${stage.name}]`);
-    const report = await runStage(stage, context);
-    logInfo(`[${stage.name}] done in ${(report.durationMs / 1000).toFixed(1)} s`);
-    reports.push(report);
+  const progress = startProgress('run', stages.length + extraSteps, 'steps');
+  try {
+    for (const [index, stage] of stages.entries()) {
+      setLogContext({ stage: stage.name });
+      progress.update(index, stage.name);
+      if (!progressEnabled()) logInfo(`[${stage.name}]`, { event: 'stage_started' });
+      const report = await runStage(stage, context);
+      logInfo(`[${stage.name}] done in ${(report.durationMs / 1000).toFixed(1)} s`, {
+        event: 'stage_finished',
+        counts: report.rowsOut,
+        duration_ms: report.durationMs,
+      });
+      reports.push(report);
+    }
+    progress.update(stages.length, 'publish');
+  } finally {
+    progress.stop();
+    setLogContext({ stage: undefined });
   }
   return reports;
 }
 
+/** The error a failed audit ends the command with. */
+export function auditFailure(runId: string, audit: Audit): PipelineError {
+  const gate = audit.failed_gate as AuditGate;
+  if (gate === 'balance') {
+    const smd = audit.balance_gate.max_abs_smd_after ?? 0;
+    return { code: 'balance_gate_failed', runId, maxAbsSmd: smd, threshold: audit.balance_gate.limit };
+  }
+  const problems = describeFailedChecks(audit, gate);
+  return gate === 'data_quality'
+    ? { code: 'data_quality_breach', runId, breaches: problems }
+    : { code: 'disclosure_audit_failed', runId, problems };
+}
+
+/** Row and person counts for the run history. */
+function runCounts(inputs: readonly IngestedFile[], audit: Audit, study: StudyConfig): Record<string, number> {
+  const sum = (key: 'rows_read' | 'rows_accepted' | 'rows_rejected') => inputs.reduce((total, file) => total + file[key], 0);
+  const cohort = (arm: string) => audit.checks.find((item) => item.check === 'cohort_persons' && item.subject === arm)?.value ?? 0;
+  return {
+    deliveries: new Set(inputs.map((file) => file.delivery_id)).size,
+    rows_read: sum('rows_read'),
+    rows_accepted: sum('rows_accepted'),
+    rows_rejected: sum('rows_rejected'),
+    cohort_treated: cohort(study.arms.treated),
+    cohort_control: cohort(study.arms.control),
+  };
+}
+
+/** With `force`, the run always computes. */
+export async function runStudy(options: RunOptions & { force: true }): Promise<StagedRunResult>;
+export async function runStudy(options: RunOptions): Promise<RunResult>;
 export async function runStudy(options: RunOptions): Promise<RunResult> {
   const { config: study, file, sha256 } = options.loaded;
   const landing = resolve(options.landing ?? study.landing);
   const output = resolve(options.output ?? study.output);
   const runId = newRunId();
   const started = new Date();
-  const warnings = configWarnings(study);
-  for (const warning of warnings) logInfo(`warning: ${warning}`);
+  setLogContext({ run_id: runId });
   const db = await openWarehouse(output, options.threads);
-  try {
-    const context: StageContext = { db, study, runId, landing };
-    const stages = await runStages(studyPipeline, context);
-    const balanceGate = await checkBalanceGate(db, study.matching.balance_max_abs_smd);
-    const inputs = await readIngestedFiles(db);
-    logInfo('[publish]');
-    const { runDir } = await publishRun({
-      db,
-      outputDir: output,
-      runId,
-      study,
-      manifest: {
-        status: balanceGate.passed ? 'published' : 'published_failing_balance',
-        study: study.study,
-        config: { file, sha256, settings: study },
-        config_warnings: warnings,
-        code_version: codeVersion(),
-        started_at: started.toISOString(),
-        finished_at: new Date().toISOString(),
-        inputs,
-        stages,
-        balance_gate: balanceGate,
-      },
+  let fingerprint: RunFingerprint | undefined;
+  const record = (fields: Omit<RunRecord, 'run_id' | 'started_at' | 'finished_at' | 'duration_ms' | 'fingerprint'>) => {
+    const finished = new Date();
+    appendRunRecord(output, {
+      run_id: runId,
+      started_at: started.toISOString(),
+      finished_at: finished.toISOString(),
+      duration_ms: finished.getTime() - started.getTime(),
+      fingerprint: fingerprint as RunFingerprint,
+      ...fields,
     });
-    const summary = await readRunSummary(runDir, landing, study);
-    return { runId, runDir, balanceGate, summary };
+  };
+  try {
+    fingerprint = runFingerprint(landing, study.deliveries, sha256);
+    const previous = lastStagedRun(readRunHistory(output));
+    if (!options.force && previous && sameFingerprint(fingerprint, previous.fingerprint)) {
+      // Nothing new after a failed audit fails again, with the same exit code.
+      const exitCode = previous.status === 'failed_audit' ? previous.exit_code : EXIT_CODES.no_op.code;
+      record({ status: 'no_op', same_as: previous.run_id, exit_code: exitCode });
+      logInfo(`nothing new since run ${previous.run_id} (${previous.status}): same deliveries, config and code; published nothing`, {
+        event: 'run_no_op',
+        same_as: previous.run_id,
+      });
+      return { status: 'no_op', runId, sameAs: previous };
+    }
+    logInfo(`ipslink run ${runId}: ${fingerprintChanges(fingerprint, previous?.fingerprint).join(', ')}`, { event: 'run_started' });
+    const warnings = configWarnings(study);
+    for (const warning of warnings) logWarning(warning, { event: 'config_warning' });
+    const context: StageContext = { db, study, runId, landing };
+    const stages = await runStages(studyPipeline, context, 1);
+    const inputs = await readIngestedFiles(db);
+    const staged = await stageRun({ db, outputDir: output, runId, study });
+    const audit = await auditRun(db, study, staged.exportDir);
+    const status = audit.passed ? 'published' : 'failed_audit';
+    const runDir = finishRun(staged, {
+      run_id: runId,
+      status,
+      study: study.study,
+      config: { file, sha256, settings: study },
+      config_warnings: warnings,
+      code_version: fingerprint.code_version,
+      started_at: started.toISOString(),
+      finished_at: new Date().toISOString(),
+      inputs,
+      stages,
+      balance_gate: audit.balance_gate,
+      fingerprint,
+      audit,
+      outputs: staged.outputs,
+    });
+    if (audit.passed) pointCurrentAt(output, runDir);
+    pruneRuns(output, study.retention);
+    const counts = runCounts(inputs, audit, study);
+    if (audit.passed) {
+      record({ status, exit_code: EXIT_CODES.success.code, counts });
+      logInfo(`published run ${runId}`, { event: 'run_published', counts });
+    } else {
+      const error = auditFailure(runId, audit);
+      record({ status, exit_code: exitCodeFor(error), failed_gate: audit.failed_gate ?? undefined, counts });
+      logWarning(`run ${runId} kept as failed_audit (${audit.failed_gate}); current not moved`, { event: 'run_failed_audit', counts });
+    }
+    return { status, runId, runDir, audit, summary: await readRunSummary(runDir, landing, study) };
+  } catch (error) {
+    const code = error instanceof PipelineFailure ? error.error.code : 'internal';
+    const exitCode = error instanceof PipelineFailure ? exitCodeFor(error.error) : EXIT_CODES.internal.code;
+    if (fingerprint) record({ status: 'failed', exit_code: exitCode, error_code: code });
+    throw error;
   } finally {
     db.close();
+    setLogContext({ run_id: undefined });
   }
 }
 

@@ -79,6 +79,7 @@ async function drawsForSeed(seed: number, options: SimulationOptions, loaded: Lo
       loaded,
       landing: join(work, 'landing'),
       output: join(work, 'out'),
+      force: true,
     });
     const db = await Database.open(':memory:');
     try {

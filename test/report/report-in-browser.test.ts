@@ -23,6 +23,7 @@ beforeAll(async () => {
     loaded: loadStudyConfig('config/demo-nearest.yaml'),
     landing: join(work, 'landing'),
     output: join(work, 'out'),
+    force: true,
   });
   reportPath = join(runDir, 'export', 'report.html');
 }, 180_000);

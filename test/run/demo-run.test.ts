@@ -14,6 +14,7 @@ import { loadStudyConfig } from '../../src/config/study-config.js';
 import { quoteLiteral } from '../../src/db/database.js';
 import { EXPORT_TABLES } from '../../src/disclosure/export-tables.js';
 import { RESTRICTED_TABLES } from '../../src/publish/restricted-tables.js';
+import { readRunHistory } from '../../src/run/history.js';
 import { runStudy } from '../../src/run/run-study.js';
 import { formatRunSummary } from '../../src/run/summary.js';
 import { synthesizeDelivery } from '../../src/synth/index.js';
@@ -36,7 +37,7 @@ function cli(args: string[]) {
 }
 
 async function run(output: string, runLanding = landing) {
-  return runStudy({ loaded: loadStudyConfig('config/demo.yaml'), landing: runLanding, output });
+  return runStudy({ loaded: loadStudyConfig('config/demo.yaml'), landing: runLanding, output, force: true });
 }
 
 /** The cells of effects.parquet the tests compare. */
@@ -184,7 +185,17 @@ describe('the demo study on a synthetic delivery', () => {
     }
   });
 
-  test('a nightly rerun into the same output loads nothing again and publishes the same export bytes', async () => {
+  test('a nightly rerun with nothing new is a no-op: no run, current unchanged, the history says so', async () => {
+    const before = readdirSync(join(work, 'out', 'runs'));
+    const again = await runStudy({ loaded: loadStudyConfig('config/demo.yaml'), landing, output: join(work, 'out') });
+    expect(again.status).toBe('no_op');
+    expect(readdirSync(join(work, 'out', 'runs'))).toEqual(before);
+    expect(readlinkSync(join(work, 'out', 'current'))).toBe(join('runs', firstRunDir.split('/').at(-1)!));
+    const history = readRunHistory(join(work, 'out'));
+    expect(history.at(-1)).toMatchObject({ status: 'no_op', same_as: firstRunDir.split('/').at(-1), exit_code: 0 });
+  });
+
+  test('a forced rerun into the same output loads nothing again and publishes the same export bytes', async () => {
     const rerun = await run(join(work, 'out'));
     expect(rerun.runDir).not.toBe(firstRunDir);
     expect(readlinkSync(join(work, 'out', 'current'))).toBe(join('runs', rerun.runId));

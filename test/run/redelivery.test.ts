@@ -35,6 +35,7 @@ beforeAll(async () => {
       loaded: loadStudyConfig('config/demo.yaml'),
       landing: join(work, name, 'landing'),
       output: join(work, name, 'out'),
+      force: true,
     });
     runs[name] = result.runDir;
   }

@@ -49,6 +49,7 @@ beforeAll(async () => {
     loaded: loadStudyConfig('config/demo.yaml'),
     landing: join(work, 'landing'),
     output: join(work, 'out'),
+    force: true,
   });
   exportDir = join(runDir, 'export');
   warnings = JSON.parse(readFileSync(join(exportDir, 'disclosure.json'), 'utf8')).warnings;

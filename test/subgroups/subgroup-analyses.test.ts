@@ -28,7 +28,12 @@ let smiOnly: string;
 async function runWith(name: string, change: (config: StudyConfig) => StudyConfig): Promise<string> {
   const loaded = loadStudyConfig('config/demo.yaml');
   const config = parseStudyConfig('test', change(structuredClone(loaded.config)));
-  const { runDir } = await runStudy({ loaded: { ...loaded, config }, landing: join(work, 'landing'), output: join(work, name) });
+  const { runDir } = await runStudy({
+    loaded: { ...loaded, config },
+    landing: join(work, 'landing'),
+    output: join(work, name),
+    force: true,
+  });
   return join(runDir, 'export');
 }
 
