@@ -18,7 +18,7 @@ import { selectedDeliveries } from '../ingest/delivery-manifest.js';
 export interface RunFingerprint {
   /** The delivery directories the run loads, in load order. */
   deliveries: string[];
-  /** sha256 over each of those delivery names, its delivery.json and the name, size and mtime of each of its files. */
+  /** sha256 over each of those delivery names, its delivery.json and the name, size and mtime (to the second: copies keep no finer) of each of its files. */
   deliveries_sha256: string;
   config_sha256: string;
   /** package version + git commit, for people. */
@@ -81,7 +81,7 @@ export function runFingerprint(landing: string, selection: 'all' | readonly stri
       .update('\0');
     for (const file of existsSync(dir) ? readdirSync(dir).sort() : []) {
       const stats = lstatSync(join(dir, file));
-      hash.update(`${file}\0${stats.size}\0${stats.mtimeMs}\0`);
+      hash.update(`${file}\0${stats.size}\0${Math.round(stats.mtimeMs / 1000)}\0`);
     }
   }
   return {

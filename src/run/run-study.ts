@@ -17,8 +17,8 @@ import { exitCodeFor, type PipelineError, PipelineFailure } from '../errors.js';
 import { EXIT_CODES } from '../exit-codes.js';
 import { type IngestedFile, readIngestedFiles } from '../ingest/index.js';
 import { logInfo, logWarning, setLogContext } from '../log.js';
-import { progressEnabled, startProgress } from '../progress.js';
-import { finishRun, pointCurrentAt, stageRun } from '../publish/index.js';
+import { type Progress, progressEnabled, startProgress } from '../progress.js';
+import { finishRun, pointCurrentAt, type StagedRun, stageRun } from '../publish/index.js';
 import { pruneRuns } from '../publish/retention.js';
 import { runStage, type Stage, type StageContext, type StageReport } from '../stage.js';
 import { type Audit, type AuditGate, auditRun, describeFailedChecks } from './audit.js';
@@ -65,9 +65,9 @@ async function openWarehouse(output: string, threads?: number): Promise<Database
   return Database.open(join(output, 'warehouse.duckdb'), { threads, tempDirectory: join(output, '.tmp') });
 }
 
-async function runStages(stages: readonly Stage[], context: StageContext, extraSteps = 0): Promise<StageReport[]> {
+/** Runs the stages in order, each shown in `progress` as the step with its index. */
+async function runStages(stages: readonly Stage[], context: StageContext, progress: Progress): Promise<StageReport[]> {
   const reports: StageReport[] = [];
-  const progress = startProgress('run', stages.length + extraSteps, 'steps');
   try {
     for (const [index, stage] of stages.entries()) {
       setLogContext({ stage: stage.name });
@@ -81,9 +81,7 @@ async function runStages(stages: readonly Stage[], context: StageContext, extraS
       });
       reports.push(report);
     }
-    progress.update(stages.length, 'publish');
   } finally {
-    progress.stop();
     setLogContext({ stage: undefined });
   }
   return reports;
@@ -156,10 +154,19 @@ export async function runStudy(options: RunOptions): Promise<RunResult> {
     const warnings = configWarnings(study);
     for (const warning of warnings) logWarning(warning, { event: 'config_warning' });
     const context: StageContext = { db, study, runId, landing };
-    const stages = await runStages(studyPipeline, context, 1);
+    const progress = startProgress('run', studyPipeline.length + 1, 'steps');
+    let stages: StageReport[];
+    let staged: StagedRun;
+    let audit: Audit;
+    try {
+      stages = await runStages(studyPipeline, context, progress);
+      progress.update(studyPipeline.length, 'audit and publish');
+      staged = await stageRun({ db, outputDir: output, runId, study });
+      audit = await auditRun(db, study, staged.exportDir);
+    } finally {
+      progress.stop();
+    }
     const inputs = await readIngestedFiles(db);
-    const staged = await stageRun({ db, outputDir: output, runId, study });
-    const audit = await auditRun(db, study, staged.exportDir);
     const status = audit.passed ? 'published' : 'failed_audit';
     const runDir = finishRun(staged, {
       run_id: runId,
@@ -230,7 +237,12 @@ export async function validateStudy(options: RunOptions): Promise<ValidationResu
   const output = resolve(options.output ?? study.output);
   const db = await openWarehouse(output, options.threads);
   try {
-    await runStages(validationPipeline, { db, study, runId: `validate-${newRunId()}`, landing });
+    const progress = startProgress('validate', validationPipeline.length, 'stages');
+    try {
+      await runStages(validationPipeline, { db, study, runId: `validate-${newRunId()}`, landing }, progress);
+    } finally {
+      progress.stop();
+    }
     const linkage = await db.query<LinkageRow>(
       'validate: linkage',
       `select * replace (${[
