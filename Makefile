@@ -15,8 +15,8 @@ $(NPM_STAMP): package.json package-lock.json
 	@touch $(NPM_STAMP)
 
 # The synthetic world is made once, as two deliveries (the second corrects
-# the first); the run is incremental, so a second `make demo` skips the
-# loaded deliveries and publishes a new run.
+# the first); with nothing new, a second `make demo` is a no-op (publishes
+# nothing; `ipslink run --force` recomputes).
 demo: install
 	@if [ ! -f data/demo/landing/synth-$(SEED).2/delivery.json ]; then \
 		$(IPSLINK) synth --out data/demo/landing/synth-$(SEED) --persons $(PERSONS) --seed $(SEED) --deliveries 2; fi
