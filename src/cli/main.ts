@@ -8,6 +8,7 @@ import { exitCodeFor, messageFor, PipelineFailure } from '../errors.js';
 import { EXIT_CODES, exitCodeText } from '../exit-codes.js';
 import { LOG_FORMATS, type LogFormat, logError, setLogging } from '../log.js';
 import { matchCommand } from './match-command.js';
+import { pullCommand } from './pull-command.js';
 import { queryCommand } from './query-command.js';
 import { runCommand, validateCommand } from './run-command.js';
 import { publishCommand, runsCommand, statusCommand } from './runs-command.js';
@@ -49,6 +50,7 @@ export async function main(argv: string[]): Promise<number> {
       .command(synthCommand)
       .command(runCommand)
       .command(validateCommand)
+      .command(pullCommand)
       .command(matchCommand)
       .command(tablesCommand)
       .command(queryCommand)
