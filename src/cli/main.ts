@@ -24,7 +24,11 @@ function reportFailure(error: unknown, debug: boolean): number {
     return exitCode;
   }
   const text = error instanceof Error ? error.message : String(error);
-  logError(`ipslink: internal error: ${text.split('\n')[0]}`, { event: 'command_failed', code: 'internal', exit_code: INTERNAL_ERROR_EXIT });
+  logError(`ipslink: internal error: ${text.split('\n')[0]}`, {
+    event: 'command_failed',
+    code: 'internal',
+    exit_code: INTERNAL_ERROR_EXIT,
+  });
   if (debug && error instanceof Error && error.stack) process.stderr.write(`${error.stack}\n`);
   return INTERNAL_ERROR_EXIT;
 }

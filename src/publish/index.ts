@@ -85,10 +85,7 @@ export async function writeExportTables(db: Database, exportDir: string, tables:
  */
 export async function stageRun(request: StageRunRequest): Promise<StagedRun> {
   const { db, outputDir, runId } = request;
-  const runsDir = join(outputDir, 'runs');
-  const partialDir = join(runsDir, `.partial-${runId}`);
-  // Leftovers of killed runs and prunings; the warehouse lock means no other run is publishing now.
-  removePartialRuns(runsDir);
+  const partialDir = join(outputDir, 'runs', `.partial-${runId}`);
   mkdirSync(join(partialDir, 'restricted'), { recursive: true });
   mkdirSync(join(partialDir, 'export'), { recursive: true });
 
@@ -113,18 +110,23 @@ export function finishRun(staged: StagedRun, manifest: RunManifest): string {
   return runDir;
 }
 
-function removePartialRuns(runsDir: string): void {
-  if (!existsSync(runsDir)) return;
-  for (const name of readdirSync(runsDir)) {
+/**
+ * Removes what killed processes left: partial and half-pruned runs under
+ * runs/, temporary `current` links. Called under the warehouse lock, so no
+ * other process is writing them now.
+ */
+export function removeRunLeftovers(outputDir: string): void {
+  const runsDir = join(outputDir, 'runs');
+  for (const name of existsSync(runsDir) ? readdirSync(runsDir) : []) {
     if (name.startsWith('.partial-') || name.startsWith('.pruning-')) rmSync(join(runsDir, name), { recursive: true, force: true });
   }
+  for (const name of readdirSync(outputDir)) if (name.startsWith('.current-')) rmSync(join(outputDir, name), { force: true });
 }
 
 /** Replaces `<out>/current` with a symlink to the run in one rename. */
 export function pointCurrentAt(outputDir: string, runDir: string): void {
-  // Leftover temporary links of killed processes too; the warehouse lock is held.
-  for (const name of readdirSync(outputDir)) if (name.startsWith('.current-')) rmSync(join(outputDir, name), { force: true });
   const next = join(outputDir, `.current-${process.pid}`);
+  rmSync(next, { force: true });
   symlinkSync(relative(outputDir, runDir), next);
   renameSync(next, join(outputDir, 'current'));
 }

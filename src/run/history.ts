@@ -20,7 +20,8 @@ export interface RunRecord {
   started_at: string;
   finished_at: string;
   duration_ms: number;
-  fingerprint: RunFingerprint;
+  /** Absent when the run failed before its inputs were known (a pull that could not reach its source). */
+  fingerprint?: RunFingerprint;
   exit_code: number;
   /** no_op: the staged run whose fingerprint it matched. */
   same_as?: string;

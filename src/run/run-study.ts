@@ -1,6 +1,7 @@
 /**
  * `ipslink run` and `ipslink validate`: opens the study's warehouse (its
- * lock keeps a second writer out), and for a run: compares what the results
+ * lock keeps a second writer out), and for a run: pulls new deliveries when
+ * the config names a source, compares what the results
  * depend on with the last staged run and stops when nothing changed (a
  * no-op); otherwise runs the pipeline's stages in order, stages the run's
  * files, audits them (audit.ts), keeps the run (published or failed_audit),
@@ -18,8 +19,9 @@ import { EXIT_CODES } from '../exit-codes.js';
 import { type IngestedFile, readIngestedFiles } from '../ingest/index.js';
 import { logInfo, logWarning, setLogContext } from '../log.js';
 import { type Progress, progressEnabled, startProgress } from '../progress.js';
-import { finishRun, pointCurrentAt, type StagedRun, stageRun } from '../publish/index.js';
+import { finishRun, pointCurrentAt, removeRunLeftovers, type StagedRun, stageRun } from '../publish/index.js';
 import { pruneRuns } from '../publish/retention.js';
+import { pullDeliveries } from '../pull/index.js';
 import { runStage, type Stage, type StageContext, type StageReport } from '../stage.js';
 import { type Audit, type AuditGate, auditRun, describeFailedChecks } from './audit.js';
 import { fingerprintChanges, type RunFingerprint, runFingerprint, sameFingerprint } from './fingerprint.js';
@@ -133,11 +135,14 @@ export async function runStudy(options: RunOptions): Promise<RunResult> {
       started_at: started.toISOString(),
       finished_at: finished.toISOString(),
       duration_ms: finished.getTime() - started.getTime(),
-      fingerprint: fingerprint as RunFingerprint,
+      ...(fingerprint ? { fingerprint } : {}),
       ...fields,
     });
   };
   try {
+    removeRunLeftovers(output);
+    // Under the warehouse lock, so that two runs never pull into one landing directory at once.
+    if (study.pull) await pullDeliveries({ pull: study.pull, landing, deliveries: study.deliveries });
     fingerprint = runFingerprint(landing, study.deliveries, sha256);
     const previous = lastStagedRun(readRunHistory(output));
     if (!options.force && previous && sameFingerprint(fingerprint, previous.fingerprint)) {
@@ -199,7 +204,7 @@ export async function runStudy(options: RunOptions): Promise<RunResult> {
   } catch (error) {
     const code = error instanceof PipelineFailure ? error.error.code : 'internal';
     const exitCode = error instanceof PipelineFailure ? exitCodeFor(error.error) : EXIT_CODES.internal.code;
-    if (fingerprint) record({ status: 'failed', exit_code: exitCode, error_code: code });
+    record({ status: 'failed', exit_code: exitCode, error_code: code });
     throw error;
   } finally {
     db.close();
