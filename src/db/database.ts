@@ -194,7 +194,7 @@ export class Database {
     const counts = Object.entries(rows)
       .map(([table, count]) => `; ${table} ${count} ${count === 1 ? 'row' : 'rows'}`)
       .join('');
-    logDebug(`${file}: ${ms} ms${counts}`, { file, ms, rows });
+    logDebug(`${file}: ${ms} ms${counts}`, { event: 'sql_file', file, duration_ms: ms, counts: rows });
   }
 
   private async execute(label: string, sql: string, params: SqlParams): Promise<Record<string, unknown>[]> {
@@ -218,7 +218,7 @@ export class Database {
 
 function logStatement(label: string, started: number): void {
   const ms = Math.round(performance.now() - started);
-  logDebug(`${label}: ${ms} ms`, { statement: label, ms });
+  logDebug(`${label}: ${ms} ms`, { event: 'sql_statement', statement: label, duration_ms: ms });
 }
 
 const WRITES_TABLE =

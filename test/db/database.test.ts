@@ -44,11 +44,13 @@ describe('runFile with --debug', () => {
     const [line, ...rest] = logged();
     expect(rest).toEqual([]);
     expect(JSON.parse(line!)).toEqual({
+      time: expect.stringMatching(/^\d{4}-\d\d-\d\dT/),
       level: 'debug',
+      event: 'sql_file',
       message: expect.stringMatching(/^sql\/reference\/01_create_state_pension_age\.sql: \d+ ms; /),
       file: 'sql/reference/01_create_state_pension_age.sql',
-      ms: expect.any(Number),
-      rows: { state_pension_age: 13, state_pension_month: 2412 },
+      duration_ms: expect.any(Number),
+      counts: { state_pension_age: 13, state_pension_month: 2412 },
     });
   });
 
