@@ -35,7 +35,7 @@ export const runCommand: CommandModule<object, RunArgs> = {
     }),
   handler: async (args) => {
     const loaded = loadStudyConfig(args.config);
-    logInfo(`ipslink run: study ${loaded.config.study}`);
+    logInfo(`ipslink run: study ${loaded.config.study}`, { event: 'command_started', study: loaded.config.study });
     const result = await runStudy({ loaded, landing: args.landing, output: args.out, threads: args.threads, force: args.force });
     if (result.status === 'no_op') {
       process.stdout.write(`no-op: nothing new since run ${result.sameAs.run_id} (${result.sameAs.status}); published nothing\n`);

@@ -11,7 +11,7 @@ import { MONEY_OUTCOMES } from '../config/outcomes.js';
 import type { StudyConfig } from '../config/study-config.js';
 import { columnPattern, type Database } from '../db/database.js';
 import { readSqlContract } from '../db/sql-contract.js';
-import { logInfo } from '../log.js';
+import { logWarning } from '../log.js';
 import type { Stage } from '../stage.js';
 import { applyDisclosureControl, type DisclosedTable, type DisclosureReport } from './disclosure-control.js';
 import { EXPORT_TABLES, type ExportTable } from './export-tables.js';
@@ -95,7 +95,7 @@ export const disclosureStage: Stage = {
     const warnings = await chooseAttritionSteps(db, study);
     await db.runFile('disclosure/03_read_sample_sizes.sql');
     const report = await discloseExportTables(db, study, EXPORT_TABLES, warnings);
-    for (const warning of report.warnings) logInfo(`disclosure warning: ${warning}`);
+    for (const warning of report.warnings) logWarning(`disclosure: ${warning}`, { event: 'disclosure_warning' });
     await db.run('disclosure: store report', `create or replace table ${REPORT_TABLE} as select $report as report`, {
       report: JSON.stringify(report),
     });

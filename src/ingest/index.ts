@@ -256,5 +256,6 @@ async function loadFile(db: Database, delivery: Delivery, file: DeliveryFile, ru
       `${recorded.rows_stale} older than the version in force), ${recorded.rows_rejected} rejected` +
       (file.mode === 'full' ? `; full file: ${withdrawn} earlier rows withdrawn` : '') +
       ` (${Math.round(performance.now() - started)} ms)`,
+    { event: 'file_loaded', delivery: deliveryId, file: file.name, counts: recorded, duration_ms: Math.round(performance.now() - started) },
   );
 }
