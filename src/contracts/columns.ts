@@ -119,7 +119,7 @@ export function integerBetween(min: number, max: number): ColumnType {
   };
 }
 
-/** Non-negative amount (euros or hours), stored exactly as DECIMAL(18,6), so nothing is rounded and sums are exact. */
+/** Non-negative amount (euros or hours), stored exactly as DECIMAL(18,6), so nothing is rounded and sums are exact; never BSN-like. */
 export function nonNegativeAmount(unit: string): ColumnType {
   return {
     duckdbType: 'DECIMAL(18,6)',
@@ -132,6 +132,9 @@ export function nonNegativeAmount(unit: string): ColumnType {
         sql: (field) => `try_cast(${field} as DOUBLE) >= 0`,
         test: (raw) => Number(raw) >= 0,
       },
+      // No person's monthly hours or euros reach nine digits; a value that does and passes the 11-test is a
+      // citizen service number in the wrong column (a shifted field), so it is rejected as a leak, not loaded as money.
+      bsnCheck,
     ],
     optional: false,
     parse: Number,
