@@ -44,7 +44,8 @@ export type PipelineError =
   | { code: 'data_quality_breach'; runId: string; breaches: string[] }
   | { code: 'balance_gate_failed'; runId: string; maxAbsSmd: number; threshold: number }
   | { code: 'disclosure_audit_failed'; runId: string; problems: string[] }
-  | { code: 'no_op_after_failed_audit'; runId: string; exitAs: 'data_quality_breach' | 'balance_gate_failed' | 'disclosure_audit_failed' };
+  | { code: 'no_op_after_failed_audit'; runId: string; exitAs: 'data_quality_breach' | 'balance_gate_failed' | 'disclosure_audit_failed' }
+  | { code: 'output_path_unsafe'; path: string; found: string; expected: string };
 
 export class PipelineFailure extends Error {
   constructor(readonly error: PipelineError) {
@@ -176,6 +177,11 @@ export function messageFor(error: PipelineError): string {
       return `run ${error.runId} failed its disclosure audit and was not published: ${error.problems.join('; ')}`;
     case 'no_op_after_failed_audit':
       return `nothing new since run ${error.runId}, which failed its audit; fix the delivery or the config, or rerun with --force`;
+    case 'output_path_unsafe':
+      return (
+        `${error.path} is ${error.found}, not ${error.expected}; ipslink writes person-level data only to real files ` +
+        'and directories in its output directory and wrote nothing; move it aside or choose another output directory'
+      );
     default:
       return assertNever(error);
   }
@@ -219,6 +225,7 @@ const EXIT_CODE_OF: Record<PipelineError['code'], ExitCodeName> = {
   balance_gate_failed: 'balance_gate',
   disclosure_audit_failed: 'internal',
   no_op_after_failed_audit: 'data_quality',
+  output_path_unsafe: 'usage',
 };
 
 /** The process exit code of each error (src/exit-codes.ts holds the table). */

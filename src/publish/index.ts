@@ -5,7 +5,9 @@
  * hidden partial directory (stageRun); after the audit, manifest.json last
  * and one rename into runs/ (finishRun); if the audit passed, `current` is
  * moved by one atomic rename of a fresh symlink (pointCurrentAt). A failed,
- * failing or killed run leaves `current` where it was.
+ * failing or killed run leaves `current` where it was. A run directory is
+ * owner-only (0700/0600) but for its export/ (0755/0644); src/file-modes.ts
+ * says why.
  */
 import { existsSync, mkdirSync, readdirSync, renameSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { dirname, join, relative } from 'node:path';
@@ -15,6 +17,7 @@ import { quoteIdentifier, quoteLiteral } from '../db/database.js';
 import type { DisclosureReport } from '../disclosure/disclosure-control.js';
 import { EXPORT_TABLES, type ExportTable } from '../disclosure/export-tables.js';
 import { readDisclosureReport } from '../disclosure/index.js';
+import { ensurePrivateDir, makeExportReadable, makePrivate, PRIVATE_FILE_MODE } from '../file-modes.js';
 import { sha256OfFile } from '../ingest/delivery-manifest.js';
 import { writeStudyReport } from '../report/study-report.js';
 import { writeArrowFile } from './arrow-file.js';
@@ -86,25 +89,34 @@ export async function writeExportTables(db: Database, exportDir: string, tables:
 export async function stageRun(request: StageRunRequest): Promise<StagedRun> {
   const { db, outputDir, runId } = request;
   const partialDir = join(outputDir, 'runs', `.partial-${runId}`);
-  mkdirSync(join(partialDir, 'restricted'), { recursive: true });
-  mkdirSync(join(partialDir, 'export'), { recursive: true });
+  const restrictedDir = join(partialDir, 'restricted');
+  const exportDir = join(partialDir, 'export');
+  // Owner-only before anything is written in them: what DuckDB's COPY creates inside is out of reach until its chmod.
+  ensurePrivateDir(join(outputDir, 'runs'));
+  ensurePrivateDir(restrictedDir);
+  mkdirSync(exportDir, { recursive: true });
 
   for (const table of RESTRICTED_TABLES) {
-    const path = join(partialDir, 'restricted', table.file);
+    const path = join(restrictedDir, table.file);
     if (table.partitionBy) await writePartitioned(db, path, { ...table, partitionBy: table.partitionBy });
     else await copyParquet(db, table.source, path, describeRestrictedTable(table));
   }
 
   const disclosure = await readDisclosureReport(db);
-  await writeExportTables(db, join(partialDir, 'export'));
-  writeFileSync(join(partialDir, 'export', 'disclosure.json'), `${JSON.stringify(disclosure, null, 2)}\n`);
+  await writeExportTables(db, exportDir);
+  writeFileSync(join(exportDir, 'disclosure.json'), `${JSON.stringify(disclosure, null, 2)}\n`);
   await writeStudyReport(partialDir, request.study);
-  return { partialDir, exportDir: join(partialDir, 'export'), disclosure, outputs: await describeOutputs(db, partialDir) };
+  // Everything in the run is owner-only but export/, which holds aggregates only (file-modes.ts says why).
+  makePrivate(partialDir, { except: [exportDir] });
+  makeExportReadable(exportDir);
+  return { partialDir, exportDir, disclosure, outputs: await describeOutputs(db, partialDir) };
 }
 
 /** Writes manifest.json last and renames the staged directory to `runs/<id>`: a run directory is complete or absent. */
 export function finishRun(staged: StagedRun, manifest: RunManifest): string {
-  writeFileSync(join(staged.partialDir, 'manifest.json'), `${JSON.stringify(manifest, null, 2)}\n`);
+  const manifestPath = join(staged.partialDir, 'manifest.json');
+  writeFileSync(manifestPath, `${JSON.stringify(manifest, null, 2)}\n`, { mode: PRIVATE_FILE_MODE });
+  makePrivate(manifestPath);
   const runDir = join(dirname(staged.partialDir), manifest.run_id);
   renameSync(staged.partialDir, runDir);
   return runDir;

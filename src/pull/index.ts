@@ -15,7 +15,9 @@
  * dot directories): each file under a `.partial` name, streamed to disk while
  * its sha256 and data rows are computed in the same pass, and renamed only
  * when both match delivery.json; delivery.json is written last, then the
- * staging directory is renamed to `<landing>/<id>` in one step. A delivery
+ * staging directory is renamed to `<landing>/<id>` in one step. The staging
+ * directory is owner-only (0700) from its creation and its files are made
+ * 0600 before the rename (src/file-modes.ts). A delivery
  * already in the landing directory is never fetched again; staging
  * directories of processes that are gone are removed at start.
  *
@@ -44,6 +46,7 @@ import type { StudyConfig } from '../config/study-config.js';
 import { type DeliveryFile, type DeliveryManifest, deliveryManifest } from '../contracts/delivery.js';
 import { Database } from '../db/database.js';
 import { fail, PipelineFailure } from '../errors.js';
+import { ensurePrivateDir, makePrivate, PRIVATE_FILE_MODE } from '../file-modes.js';
 import { CsvRecordCounter } from '../ingest/count-csv-records.js';
 import { logInfo, logWarning } from '../log.js';
 import { startProgress } from '../progress.js';
@@ -351,10 +354,12 @@ async function pullDelivery(source: Source, landing: string, id: string): Promis
   const manifest = parseManifest(id, manifestText);
   const staging = join(landing, `${STAGING_PREFIX}${id}-${process.pid}`);
   await rm(staging, { recursive: true, force: true });
-  await mkdir(staging);
+  // Person-level data: owner-only from the start (0700), and every file in it 0600 before it is placed.
+  ensurePrivateDir(staging);
   try {
     const counts = await fetchDeliveryFiles(source, manifest, staging);
-    await writeFile(join(staging, 'delivery.json'), manifestText);
+    await writeFile(join(staging, 'delivery.json'), manifestText, { mode: PRIVATE_FILE_MODE });
+    makePrivate(staging);
     if (!(await placeDelivery(staging, landing, id))) {
       logInfo(`pull: ${id}: placed by another pull meanwhile; this copy was discarded`, { event: 'delivery_present' });
       return false;
@@ -490,7 +495,7 @@ async function downloadFile(source: Source, download: Download): Promise<FileDig
         throw new TransientError('the source answered with a byte range not asked for; starting the file over');
       }
       const digest = isAppending ? resumed : new FileDigest(kind);
-      const output = await open(partial, isAppending ? 'a' : 'w');
+      const output = await open(partial, isAppending ? 'a' : 'w', PRIVATE_FILE_MODE);
       try {
         // Written before the next chunk is read, so a cut-off body leaves all it brought for the retry to resume.
         await receive(async (chunk) => {

@@ -9,6 +9,7 @@
  */
 import { appendFileSync, existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { makePrivate, PRIVATE_FILE_MODE } from '../file-modes.js';
 import type { AuditGate } from './audit.js';
 import type { RunFingerprint } from './fingerprint.js';
 
@@ -36,8 +37,11 @@ export function historyPath(output: string): string {
   return join(output, 'history.jsonl');
 }
 
+/** Appends a line; the file is owner-only (it holds no person data, but names runs and counts). */
 export function appendRunRecord(output: string, record: RunRecord): void {
-  appendFileSync(historyPath(output), `${JSON.stringify(record)}\n`);
+  const path = historyPath(output);
+  appendFileSync(path, `${JSON.stringify(record)}\n`, { mode: PRIVATE_FILE_MODE });
+  makePrivate(path);
 }
 
 /** Every record, oldest first; a torn last line (a full disk) is skipped. */

@@ -9,13 +9,13 @@
  * outcome in the run history.
  */
 import { randomBytes } from 'node:crypto';
-import { mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { studyPipeline, validationPipeline } from '../../pipelines/study.js';
 import { configWarnings, type LoadedStudyConfig, type StudyConfig } from '../config/study-config.js';
 import { Database } from '../db/database.js';
 import { exitCodeFor, type PipelineError, PipelineFailure } from '../errors.js';
 import { EXIT_CODES } from '../exit-codes.js';
+import { holdOwnerOnlyUmask, makePrivate } from '../file-modes.js';
 import { type IngestedFile, readIngestedFiles } from '../ingest/index.js';
 import { logInfo, logWarning, setLogContext } from '../log.js';
 import { type Progress, progressEnabled, startProgress } from '../progress.js';
@@ -26,6 +26,7 @@ import { runStage, type Stage, type StageContext, type StageReport } from '../st
 import { type Audit, type AuditGate, auditRun, describeFailedChecks } from './audit.js';
 import { fingerprintChanges, type RunFingerprint, runFingerprint, sameFingerprint } from './fingerprint.js';
 import { appendRunRecord, lastStagedRun, type RunRecord, readRunHistory } from './history.js';
+import { prepareOutputDirectory, SPILL_DIRECTORY, WAREHOUSE_FILE } from './output-directory.js';
 import { type RunSummary, readRunSummary } from './summary.js';
 
 export interface RunOptions {
@@ -62,9 +63,40 @@ export function newRunId(now = new Date()): string {
     .replace(/\.\d+Z$/, 'Z')}-${randomBytes(3).toString('hex')}`;
 }
 
-async function openWarehouse(output: string, threads?: number): Promise<Database> {
-  mkdirSync(output, { recursive: true });
-  return Database.open(join(output, 'warehouse.duckdb'), { threads, tempDirectory: join(output, '.tmp') });
+/** The open warehouse; close() also gives the process its umask back. */
+interface Warehouse {
+  db: Database;
+  close(): void;
+}
+
+/**
+ * Opens `<out>/warehouse.duckdb` after checking the output directory
+ * (output-directory.ts). Until close(), files are created owner-only
+ * (file-modes.ts): DuckDB writes its WAL and spill files at any time.
+ */
+async function openWarehouse(output: string, threads?: number): Promise<Warehouse> {
+  prepareOutputDirectory(output);
+  const releaseUmask = holdOwnerOnlyUmask();
+  try {
+    const path = join(output, WAREHOUSE_FILE);
+    const db = await Database.open(path, { threads, tempDirectory: join(output, SPILL_DIRECTORY) });
+    // A warehouse made by an earlier version, under a looser umask.
+    makePrivate(path);
+    makePrivate(`${path}.wal`);
+    return {
+      db,
+      close: () => {
+        try {
+          db.close();
+        } finally {
+          releaseUmask();
+        }
+      },
+    };
+  } catch (error) {
+    releaseUmask();
+    throw error;
+  }
 }
 
 /** Runs the stages in order, each shown in `progress` as the step with its index. */
@@ -126,7 +158,7 @@ export async function runStudy(options: RunOptions): Promise<RunResult> {
   const runId = newRunId();
   const started = new Date();
   setLogContext({ run_id: runId });
-  const db = await openWarehouse(output, options.threads);
+  const { db, close: closeWarehouse } = await openWarehouse(output, options.threads);
   let fingerprint: RunFingerprint | undefined;
   const record = (fields: Omit<RunRecord, 'run_id' | 'started_at' | 'finished_at' | 'duration_ms' | 'fingerprint'>) => {
     const finished = new Date();
@@ -207,7 +239,7 @@ export async function runStudy(options: RunOptions): Promise<RunResult> {
     record({ status: 'failed', exit_code: exitCode, error_code: code });
     throw error;
   } finally {
-    db.close();
+    closeWarehouse();
     setLogContext({ run_id: undefined });
   }
 }
@@ -240,7 +272,7 @@ export async function validateStudy(options: RunOptions): Promise<ValidationResu
   const { config: study } = options.loaded;
   const landing = resolve(options.landing ?? study.landing);
   const output = resolve(options.output ?? study.output);
-  const db = await openWarehouse(output, options.threads);
+  const { db, close: closeWarehouse } = await openWarehouse(output, options.threads);
   try {
     const progress = startProgress('validate', validationPipeline.length, 'stages');
     try {
@@ -272,6 +304,6 @@ export async function validateStudy(options: RunOptions): Promise<ValidationResu
     );
     return { files: await readIngestedFiles(db), linkage, rejectsByRule };
   } finally {
-    db.close();
+    closeWarehouse();
   }
 }
