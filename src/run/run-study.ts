@@ -157,8 +157,8 @@ export async function runStudy(options: RunOptions): Promise<RunResult> {
   const output = resolve(options.output ?? study.output);
   const runId = newRunId();
   const started = new Date();
-  setLogContext({ run_id: runId });
   const { db, close: closeWarehouse } = await openWarehouse(output, options.threads);
+  setLogContext({ run_id: runId });
   let fingerprint: RunFingerprint | undefined;
   const record = (fields: Omit<RunRecord, 'run_id' | 'started_at' | 'finished_at' | 'duration_ms' | 'fingerprint'>) => {
     const finished = new Date();
