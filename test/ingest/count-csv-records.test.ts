@@ -25,6 +25,9 @@ const CASES: [string, string, number][] = [
   ['a quoted comma and an empty quoted field', 'a,b\n"1,5",""\n', 1],
   ['blank lines, which are no records', 'a,b\n\n1,2\r\n\r\n3,4\n\n', 2],
   ['an unterminated quote, which runs to the end', 'a,b\n1,"2\n3,4\n', 1],
+  ['a quote inside an unquoted value, which is a literal', 'a,b\n1,2"x\n3,4\n', 2],
+  ['a quote after a closed quoted value, a literal too', 'a,b\n1,"2"x\n3,4\n', 2],
+  ['spaces between the comma and an opening quote', 'a,b\n1, "2\n3"\n5,6\n', 2],
 ];
 
 function countInChunks(text: string, chunkBytes: number): number {
@@ -65,6 +68,31 @@ describe('countCsvRecords', () => {
   });
 });
 
+describe('CsvRecordCounter.longestRecord', () => {
+  test.each([
+    ['LF', 'a,b\n1,2345\n12,3\n', { bytes: 6, number: 2 }],
+    ['CRLF, whose CR is no part of the record', 'a,b\r\n1,2345\r\n12,3\r\n', { bytes: 6, number: 2 }],
+    ['a newline inside quotes, which joins two lines into one record', 'a,b\n1,"23\n45"\n6,7\n', { bytes: 9, number: 2 }],
+    ['the last record without a final newline', 'a,b\n1,2\n123456,7', { bytes: 8, number: 3 }],
+    ['the header', 'abcdef,b\n1,2\n', { bytes: 8, number: 1 }],
+    ['a blank line after the header, numbered as the record after it', 'a,b\n          \n1,2\n', { bytes: 10, number: 2 }],
+  ])('%s', (_label, text, expected) => {
+    for (let chunkBytes = 1; chunkBytes <= 7; chunkBytes++) {
+      const counter = new CsvRecordCounter();
+      const bytes = Buffer.from(text);
+      for (let start = 0; start < bytes.length; start += chunkBytes) counter.push(bytes.subarray(start, start + chunkBytes));
+      expect([chunkBytes, counter.longestRecord]).toEqual([chunkBytes, expected]);
+    }
+  });
+
+  test('a record still open counts while it streams in, so a file without a newline is caught early', () => {
+    const counter = new CsvRecordCounter();
+    counter.push(Buffer.from('a,b\n1,'));
+    counter.push(Buffer.alloc(5000, 'x'));
+    expect(counter.longestRecord).toEqual({ bytes: 5002, number: 2 });
+  });
+});
+
 /** Rows of random fields with commas, quotes, CR, LF and CRLF inside quotes, CRLF line ends and blank lines. */
 function trickyCsv(rows: number, seed: number): string {
   const uniform = seededUniform(seed);
@@ -99,6 +127,32 @@ describe('countCsvRecords agrees with DuckDB read_csv', () => {
     writeFileSync(path, trickyCsv(2000, 11));
     expect(await countCsvRecords(path)).toBe(2000);
     expect(await countWithDuckDb(path, ['a', 'b', 'c'])).toBe(2000);
+  });
+
+  test.each([
+    ['a quote inside an unquoted value', 'a,b\n1,2"x\n3,4\n'],
+    ['text after a closing quote', 'a,b\n1,"2"x\n3,4\n'],
+    ['quotes inside values over two lines', 'a,b\n1,x"2\n3"\n5,6\n'],
+    ['spaces before an opening quote', 'a,b\n1, "2\n3"\n5,6\n'],
+    ['an escaped quote before a newline inside quotes', 'a,b\n1,"say ""hi""\nthere"\n5,6\n'],
+    ['an unterminated quote', 'a,b\n1,"2\n3,4\n'],
+    ['a row with too many fields and one with too few', 'a,b\n1,2,3\n4\n5,6\n'],
+  ])('on %s, counting rejected lines: parsed + rejected = the count', async (_label, text) => {
+    const path = join(makeTempDir(), 'malformed.csv');
+    writeFileSync(path, text);
+    const read = await withDatabase(async (db) => {
+      const [row] = await db.query<{ rows: number }>(
+        'count rows and rejects',
+        `select count(*)::double as rows from read_csv(${quoteLiteral(path)}, header = true, auto_detect = false,
+           delim = ',', quote = '"', escape = '"', columns = {'a': 'VARCHAR', 'b': 'VARCHAR'}, store_rejects = true)`,
+      );
+      const [rejected] = await db.query<{ lines: number }>(
+        'rejected lines',
+        'select count(distinct line)::double as lines from reject_errors',
+      );
+      return row!.rows + rejected!.lines;
+    });
+    expect(await countCsvRecords(path)).toBe(read);
   });
 
   test('on every file of a synthesized delivery, and both equal its delivery.json row counts', async () => {
