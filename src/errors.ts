@@ -4,6 +4,9 @@
  * Stages throw `PipelineFailure`; only `src/cli/` catches it, prints
  * `messageFor(error)` on one line and exits with `exitCodeFor(error)`.
  * Messages name files, rules and counts, never a value from a data row.
+ * Every file, delivery and directory name goes through `printableName`
+ * (names come from a directory listing a sender controls), and the message
+ * as a whole has its control characters escaped, so it stays one line.
  */
 import { EXIT_CODES, type ExitCodeName } from './exit-codes.js';
 
@@ -11,13 +14,40 @@ export type PipelineError =
   | { code: 'usage'; message: string }
   | { code: 'config_invalid'; file: string; problems: string }
   | { code: 'config_not_found'; file: string }
+  | { code: 'config_not_regular'; file: string; found: EntryKind }
   | { code: 'delivery_not_found'; landing: string; delivery: string }
   | { code: 'delivery_manifest_invalid'; delivery: string; problems: string }
   | { code: 'delivery_file_missing'; delivery: string; file: string }
   | { code: 'delivery_file_unlisted'; delivery: string; file: string }
   | { code: 'checksum_mismatch'; delivery: string; file: string; expected: string; actual: string }
   | { code: 'row_count_mismatch'; delivery: string; file: string; expected: number; actual: number }
-  | { code: 'header_invalid'; delivery: string; file: string; missing: string[]; unknown: string[] }
+  | {
+      code: 'header_invalid';
+      delivery: string;
+      file: string;
+      /** Contract columns (our names, safe to print). */
+      missing: string[];
+      duplicated: string[];
+      /** Fields that are no contract column: never their text (the first line may be a data row), only where and a hash. */
+      unknown: UnknownHeaderField[];
+      isUtf8: boolean;
+    }
+  | { code: 'delivery_entry_not_regular'; delivery: string; file: string | null; found: EntryKind }
+  | { code: 'delivery_file_outside'; delivery: string; file: string }
+  | { code: 'delivery_file_replaced'; delivery: string; file: string }
+  | { code: 'file_unreadable'; delivery: string; file: string; reason: string }
+  | {
+      code: 'file_too_large';
+      delivery: string;
+      file: string;
+      limitBytes: number;
+      /** Which cap: limits.max_file_mib, or (row_count + 1) records of limits.max_line_kib. */
+      basis: { limit: 'max_file_mib'; maxFileMib: number } | { limit: 'stated_rows'; rowCount: number; maxLineKib: number };
+    }
+  | { code: 'line_too_long'; delivery: string; file: string; record: number; maxLineKib: number }
+  | { code: 'row_count_exceeded'; delivery: string; file: string; expected: number }
+  | { code: 'record_count_mismatch'; delivery: string; file: string; counted: number; parsed: number; malformed: number }
+  | { code: 'ingest_memory_exceeded'; delivery: string; file: string; memoryLimit: string }
   | { code: 'delivery_changed'; delivery: string; file: string }
   | { code: 'full_file_outdated'; delivery: string; file: string; newer: string; newerDate: string }
   | { code: 'warehouse_outdated'; path: string; found: number; expected: number }
@@ -47,6 +77,24 @@ export type PipelineError =
   | { code: 'no_op_after_failed_audit'; runId: string; exitAs: 'data_quality_breach' | 'balance_gate_failed' | 'disclosure_audit_failed' }
   | { code: 'output_path_unsafe'; path: string; found: string; expected: string };
 
+/** What a path turned out to be, from lstat (links are not followed). */
+export type EntryKind =
+  | 'regular file'
+  | 'directory'
+  | 'symbolic link'
+  | 'FIFO'
+  | 'socket'
+  | 'character device'
+  | 'block device'
+  | 'unknown';
+
+export interface UnknownHeaderField {
+  /** 1-based position in the header line. */
+  position: number;
+  /** The first hex digits of the field's sha256 (HEADER_FIELD_HASH_DIGITS). */
+  sha256: string;
+}
+
 export class PipelineFailure extends Error {
   constructor(readonly error: PipelineError) {
     super(messageFor(error));
@@ -62,7 +110,73 @@ function short(hex: string): string {
   return `${hex.slice(0, 12)}…`;
 }
 
+/**
+ * A file, delivery or directory name as it may be printed: backslash, control
+ * characters, line and paragraph separators, format characters (bidi
+ * overrides, zero-width) and unassigned or private code points become JSON-style
+ * \uXXXX escapes (`\\` for a backslash), so a name from a directory listing
+ * can neither break a one-line message nor disguise itself.
+ */
+export function printableName(name: string): string {
+  return name.replace(NON_PRINTABLE, escapeCodeUnits);
+}
+
+const NON_PRINTABLE = /[\\\p{C}\p{Zl}\p{Zp}]/gu;
+/** Control characters and line breaks only: the last guard over a whole message. */
+const LINE_BREAKING = /[\p{Cc}\p{Zl}\p{Zp}]/gu;
+
+function escapeCodeUnits(character: string): string {
+  if (character === '\\') return '\\\\';
+  let escaped = '';
+  for (let index = 0; index < character.length; index++) {
+    escaped += `\\u${character.charCodeAt(index).toString(16).padStart(4, '0')}`;
+  }
+  return escaped;
+}
+
+/** Fields that hold a file, delivery or directory name (or a path) in some error. */
+const NAME_FIELDS = ['delivery', 'file', 'landing', 'path', 'dir', 'newer', 'source'] as const;
+
+function withPrintableNames(error: PipelineError): PipelineError {
+  const escaped: Record<string, unknown> = { ...error };
+  for (const field of NAME_FIELDS) {
+    const value = escaped[field];
+    if (typeof value === 'string') escaped[field] = printableName(value);
+  }
+  return escaped as unknown as PipelineError;
+}
+
+/** The one line printed for an error: names escaped, and no control character anywhere in it. */
 export function messageFor(error: PipelineError): string {
+  return describe(withPrintableNames(error)).replace(LINE_BREAKING, escapeCodeUnits);
+}
+
+/** At most this many unknown header fields are listed by position and hash; the count covers all. */
+const UNKNOWN_FIELDS_LISTED = 5;
+
+function describeHeaderProblems(error: Extract<PipelineError, { code: 'header_invalid' }>): string {
+  const problems: string[] = [];
+  if (!error.isUtf8) problems.push('the first line is not valid UTF-8');
+  if (error.missing.length) problems.push(`missing column(s) ${error.missing.join(', ')}`);
+  if (error.duplicated.length) problems.push(`column(s) given more than once: ${error.duplicated.join(', ')}`);
+  if (error.unknown.length) {
+    const listed = error.unknown.slice(0, UNKNOWN_FIELDS_LISTED).map((field) => `${field.position} (sha256 ${field.sha256}…)`);
+    const more = error.unknown.length > UNKNOWN_FIELDS_LISTED ? `, and ${error.unknown.length - UNKNOWN_FIELDS_LISTED} more` : '';
+    problems.push(`${error.unknown.length} field(s) that are no contract column, at position ${listed.join(', ')}${more}`);
+  }
+  return problems.join('; ');
+}
+
+function describeSizeLimit(error: Extract<PipelineError, { code: 'file_too_large' }>): string {
+  const { basis } = error;
+  if (basis.limit === 'max_file_mib') return `the cap of limits.max_file_mib (${basis.maxFileMib} MiB)`;
+  return (
+    `more than its ${basis.rowCount} stated rows can hold ((row_count + 1) records of ` +
+    `limits.max_line_kib (${basis.maxLineKib} KiB) plus a CRLF)`
+  );
+}
+
+function describe(error: PipelineError): string {
   switch (error.code) {
     case 'usage':
       return error.message;
@@ -70,6 +184,8 @@ export function messageFor(error: PipelineError): string {
       return `${error.file}: invalid study config: ${error.problems}`;
     case 'config_not_found':
       return `${error.file}: study config not found`;
+    case 'config_not_regular':
+      return `${error.file}: the study config is a ${error.found}, not a regular file; give the path of the YAML file`;
     case 'delivery_not_found':
       return `delivery ${error.delivery} not found in landing directory ${error.landing}`;
     case 'delivery_manifest_invalid':
@@ -90,9 +206,47 @@ export function messageFor(error: PipelineError): string {
       );
     case 'header_invalid':
       return (
-        `${error.delivery}/${error.file}: header does not match the contract` +
-        (error.missing.length ? `; missing column(s) ${error.missing.join(', ')}` : '') +
-        (error.unknown.length ? `; unknown column(s) ${error.unknown.join(', ')}` : '')
+        `${error.delivery}/${error.file}: header does not match the contract: ${describeHeaderProblems(error)}; ` +
+        "the first line must name the extract's columns (src/contracts/extracts.ts)"
+      );
+    case 'delivery_entry_not_regular':
+      return error.file === null
+        ? `${error.delivery}: a ${error.found} where a delivery directory is expected; a delivery is a plain directory, never a link`
+        : `${error.delivery}/${error.file}: a ${error.found} where a regular file is expected; ` +
+            'a delivery holds plain files only (no links, devices, FIFOs or directories), ask for the file itself';
+    case 'delivery_file_outside':
+      return `${error.delivery}/${error.file}: resolves to a path outside its delivery directory; refused`;
+    case 'delivery_file_replaced':
+      return (
+        `${error.delivery}/${error.file}: the file was replaced or changed while the delivery was being read; ` +
+        'nothing was loaded from it, run again once the landing directory is quiet'
+      );
+    case 'file_unreadable':
+      return `${error.delivery}/${error.file}: cannot be read: ${error.reason}; ask for a fresh copy`;
+    case 'file_too_large':
+      return (
+        `${error.delivery}/${error.file}: holds more than ${error.limitBytes} bytes after decompression, ${describeSizeLimit(error)}; ` +
+        'refused while reading it, nothing was loaded'
+      );
+    case 'line_too_long':
+      return (
+        `${error.delivery}/${error.file}: ${error.record === 1 ? 'the first line (the header)' : `record ${error.record} (the header is record 1)`} ` +
+        `is longer than limits.max_line_kib (${error.maxLineKib} KiB); a quote left open joins lines, or the file is not this extract`
+      );
+    case 'row_count_exceeded':
+      return (
+        `${error.delivery}/${error.file}: holds more than the ${error.expected} data rows delivery.json states; ` +
+        'refused while reading it, nothing was loaded; the file is not the one described or the manifest is wrong'
+      );
+    case 'record_count_mismatch':
+      return (
+        `${error.delivery}/${error.file}: counted ${error.counted} data records, the CSV reader read ` +
+        `${error.parsed + error.malformed} (${error.parsed} parsed + ${error.malformed} malformed); rows would be lost without trace, refused`
+      );
+    case 'ingest_memory_exceeded':
+      return (
+        `${error.delivery}/${error.file}: loading it needs more memory than limits.ingest_memory_limit (${error.memoryLimit}); ` +
+        'nothing of the delivery was loaded, raise the limit if the machine has the memory'
       );
     case 'delivery_changed':
       return (
@@ -191,6 +345,7 @@ const EXIT_CODE_OF: Record<PipelineError['code'], ExitCodeName> = {
   usage: 'usage',
   config_invalid: 'config',
   config_not_found: 'config',
+  config_not_regular: 'config',
   delivery_not_found: 'delivery_refused',
   delivery_manifest_invalid: 'delivery_refused',
   delivery_file_missing: 'delivery_refused',
@@ -198,6 +353,15 @@ const EXIT_CODE_OF: Record<PipelineError['code'], ExitCodeName> = {
   checksum_mismatch: 'delivery_refused',
   row_count_mismatch: 'delivery_refused',
   header_invalid: 'delivery_refused',
+  delivery_entry_not_regular: 'delivery_refused',
+  delivery_file_outside: 'delivery_refused',
+  delivery_file_replaced: 'delivery_refused',
+  file_unreadable: 'delivery_refused',
+  file_too_large: 'delivery_refused',
+  line_too_long: 'delivery_refused',
+  row_count_exceeded: 'delivery_refused',
+  record_count_mismatch: 'delivery_refused',
+  ingest_memory_exceeded: 'delivery_refused',
   delivery_changed: 'delivery_refused',
   full_file_outdated: 'delivery_refused',
   warehouse_outdated: 'delivery_refused',

@@ -5,12 +5,12 @@
  */
 
 import { createHash } from 'node:crypto';
-import { existsSync, readFileSync } from 'node:fs';
+import { closeSync, constants, fstatSync, openSync, readFileSync, type Stats, statSync } from 'node:fs';
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
 import { BENEFIT_TYPES, EXTRACTS, INCAPACITY_CAUSES, PROGRAMMES, TARGET_GROUPS } from '../contracts/extracts.js';
 import { CPI_YEARS, DUTCH_GUIDELINE_DISCOUNT_RATES } from '../costs/consumer-price-index.js';
-import { fail } from '../errors.js';
+import { type EntryKind, fail, PipelineFailure } from '../errors.js';
 import { PRIMARY_OUTCOMES } from './outcomes.js';
 
 /** The follow-up months at which the monitoring table reports the cumulative share ever employed (as IPS programmes report it). */
@@ -98,7 +98,19 @@ const studyConfigSchema = z.strictObject({
   title: z.string().min(1),
   landing: z.string().min(1).describe('directory holding one subdirectory per delivery'),
   output: z.string().min(1).describe('output directory: warehouse, runs/ and current'),
-  deliveries: z.union([z.literal('all'), z.array(z.string().min(1)).min(1)]).default('all'),
+  deliveries: z
+    .union([
+      z.literal('all'),
+      z
+        .array(
+          z
+            .string()
+            .regex(/^[A-Za-z0-9_.-]+$/, 'a delivery directory name ([A-Za-z0-9_.-])')
+            .refine((name) => name !== '.' && name !== '..', 'a delivery directory name, not . or ..'),
+        )
+        .min(1),
+    ])
+    .default('all'),
   index_window: z.strictObject({ from: isoDate, to: isoDate }).refine((window) => window.from <= window.to, {
     message: 'from must not be after to',
   }),
@@ -243,6 +255,37 @@ const studyConfigSchema = z.strictObject({
       min_cohort_persons_per_arm: z.int().min(0).default(50),
     })
     .default({ max_rejected_share: 0.05, max_rejected_share_by_extract: {}, min_linkage_rate: 0.95, min_cohort_persons_per_arm: 50 }),
+  /**
+   * Bounds on what ingest reads, so a hostile or broken delivery is refused while it is read (one line naming the
+   * file and the limit), never by the system's OOM killer. Checked on the stream, before DuckDB sees a byte.
+   */
+  limits: z
+    .strictObject({
+      /**
+       * Absolute cap on a file's bytes after decompression (a .csv.gz counts what it inflates to; Parquet, its own
+       * bytes). 64 GiB: ten times a register extract of every Dutch person's employment history. A file is also
+       * refused past (row_count + 1) records of max_line_kib (plus a CRLF each): no file can hold more than its
+       * stated rows, which stops a gzip bomb within its first MiBs.
+       */
+      max_file_mib: z
+        .int()
+        .min(1)
+        .max(1 << 24)
+        .default(65_536),
+      /**
+       * Longest record (line, or lines joined by a quoted newline) accepted, without its line ending. 1 MiB: a
+       * register row is under 1 KiB, so a longer record is a quote left open or not this extract. Also DuckDB's
+       * read_csv max_line_size (plus 2 for a CRLF), so the reader and this limit agree. At most 16 MiB: DuckDB
+       * drops a longer line without a trace in some buffer configurations.
+       */
+      max_line_kib: z.int().min(1).max(16_384).default(1024),
+      /** DuckDB's memory_limit while ingesting (restored afterwards); DuckDB spills to its temp directory beyond it. */
+      ingest_memory_limit: z
+        .string()
+        .regex(/^[0-9]+(\.[0-9]+)? ?(B|KB|MB|GB|TB|KiB|MiB|GiB|TiB)$/, 'a size such as 4GB or 512MiB')
+        .default('4GB'),
+    })
+    .default({ max_file_mib: 65_536, max_line_kib: 1024, ingest_memory_limit: '4GB' }),
   /** Published runs kept under runs/ (the one `current` points at always stays), and failed_audit runs kept apart. */
   retention: z
     .strictObject({ keep: z.int().min(1).default(10), keep_failed: z.int().min(0).default(5) })
@@ -267,8 +310,7 @@ export interface LoadedStudyConfig {
 }
 
 export function loadStudyConfig(file: string): LoadedStudyConfig {
-  if (!existsSync(file)) fail({ code: 'config_not_found', file });
-  const text = readFileSync(file, 'utf8');
+  const text = readConfigText(file);
   let raw: unknown;
   try {
     raw = parseYaml(text);
@@ -312,6 +354,45 @@ export function configWarnings(config: StudyConfig): string[] {
     );
   }
   return warnings;
+}
+
+/** What a path is, following links, for the config_not_regular message. */
+function kindOf(stats: Stats): EntryKind {
+  if (stats.isDirectory()) return 'directory';
+  if (stats.isFIFO()) return 'FIFO';
+  if (stats.isSocket()) return 'socket';
+  if (stats.isCharacterDevice()) return 'character device';
+  if (stats.isBlockDevice()) return 'block device';
+  return stats.isFile() ? 'regular file' : 'unknown';
+}
+
+/**
+ * The config file's text. A symbolic link to a regular file is followed:
+ * admins keep configs under version control and link them into place, and
+ * the config is theirs, not a sender's. Anything else that is not a regular
+ * file (a directory, FIFO, device or socket) is refused; it is opened with
+ * O_NONBLOCK so that a FIFO swapped in after the check cannot hang the read.
+ */
+function readConfigText(file: string): string {
+  let stats: Stats;
+  let descriptor: number;
+  try {
+    stats = statSync(file);
+    if (!stats.isFile()) fail({ code: 'config_not_regular', file, found: kindOf(stats) });
+    descriptor = openSync(file, constants.O_RDONLY | constants.O_NONBLOCK);
+  } catch (error) {
+    if (error instanceof PipelineFailure) throw error;
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT') fail({ code: 'config_not_found', file });
+    fail({ code: 'config_invalid', file, problems: `cannot be read (${code ?? 'unknown error'})` });
+  }
+  try {
+    const opened = fstatSync(descriptor);
+    if (!opened.isFile()) fail({ code: 'config_not_regular', file, found: kindOf(opened) });
+    return readFileSync(descriptor, 'utf8');
+  } finally {
+    closeSync(descriptor);
+  }
 }
 
 function firstLine(error: unknown): string {

@@ -1,14 +1,18 @@
 /**
  * Finds deliveries in a landing directory and verifies them against their
- * `delivery.json` before anything is loaded: every listed file present, no
- * unlisted extract file, sha256 as stated. Row counts are checked while
- * loading (they need the parsed file).
+ * `delivery.json` before anything is loaded: every listed file present and a
+ * regular file inside its delivery (no link, device, FIFO or directory), no
+ * unlisted extract file, sha256 as stated. Each CSV file of a delivery not
+ * yet loaded is read once here (scan-file.ts): hash, size and line caps,
+ * record count and header; the counts are compared while loading.
  */
 import { createHash } from 'node:crypto';
-import { createReadStream, existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { createReadStream, existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { type DeliveryManifest, deliveryManifest } from '../contracts/delivery.js';
 import { fail } from '../errors.js';
+import { entryKind, lstatOrNull, readSmallDeliveryFile } from './regular-file.js';
+import { type HashedFile, hashDeliveryFile, type IngestLimits, type ScannedCsvFile, scanCsvFile } from './scan-file.js';
 
 export interface Delivery {
   dir: string;
@@ -17,12 +21,25 @@ export interface Delivery {
 
 const EXTRACT_FILE = /\.(csv|csv\.gz|parquet)$/;
 
-/** Delivery directories in the landing directory, in name order. */
+/** delivery.json is a short list of files; anything bigger is not one. */
+const MAX_MANIFEST_BYTES = 1024 * 1024;
+
+/**
+ * Delivery directories in the landing directory, in name order. Hidden
+ * entries (pull's staging) and regular files are passed over; a link, device,
+ * FIFO or socket is refused, never followed.
+ */
 export function listDeliveryDirs(landing: string): string[] {
   if (!existsSync(landing)) return [];
-  return readdirSync(landing)
-    .filter((name) => !name.startsWith('.') && statSync(join(landing, name)).isDirectory())
-    .sort();
+  const names = readdirSync(landing).filter((name) => !name.startsWith('.'));
+  const dirs: string[] = [];
+  for (const name of names.sort()) {
+    const stats = lstatOrNull(join(landing, name));
+    if (stats === null || stats.isFile()) continue;
+    if (!stats.isDirectory()) fail({ code: 'delivery_entry_not_regular', delivery: name, file: null, found: entryKind(stats) });
+    dirs.push(name);
+  }
+  return dirs;
 }
 
 /** The delivery directories a run loads: every one in the landing directory, or the config's list. */
@@ -30,13 +47,31 @@ export function selectedDeliveries(landing: string, selection: 'all' | readonly 
   return selection === 'all' ? listDeliveryDirs(landing) : [...selection];
 }
 
-export function readDelivery(landing: string, name: string): Delivery {
+/**
+ * The bytes of a delivery's delivery.json, read without following a link or
+ * blocking on a FIFO (a delivery directory that is not a plain directory is
+ * refused); null when there is no delivery.json. For anything that reads
+ * manifests before ingest does (the run fingerprint).
+ */
+export function readManifestBytes(landing: string, name: string): Buffer | null {
+  const isPlainName = name.length > 0 && name !== '.' && name !== '..' && !/[/\\\0]/.test(name);
+  if (!isPlainName) return null;
   const dir = join(landing, name);
-  const manifestPath = join(dir, 'delivery.json');
-  if (!existsSync(manifestPath)) fail({ code: 'delivery_not_found', landing, delivery: name });
+  const stats = lstatOrNull(dir);
+  if (stats === null) return null;
+  if (!stats.isDirectory()) fail({ code: 'delivery_entry_not_regular', delivery: name, file: null, found: entryKind(stats) });
+  return readSmallDeliveryFile({ dir, delivery: name, file: 'delivery.json' }, MAX_MANIFEST_BYTES, () =>
+    fail({ code: 'delivery_manifest_invalid', delivery: name, problems: `larger than ${MAX_MANIFEST_BYTES} bytes` }),
+  );
+}
+
+export function readDelivery(landing: string, name: string): Delivery {
+  const bytes = readManifestBytes(landing, name);
+  if (bytes === null) fail({ code: 'delivery_not_found', landing, delivery: name });
+  const dir = join(landing, name);
   let raw: unknown;
   try {
-    raw = JSON.parse(readFileSync(manifestPath, 'utf8'));
+    raw = JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(bytes));
   } catch {
     fail({ code: 'delivery_manifest_invalid', delivery: name, problems: 'not valid JSON' });
   }
@@ -48,25 +83,43 @@ export function readDelivery(landing: string, name: string): Delivery {
   return { dir, manifest: parsed.data };
 }
 
+/** The sha256 of a file ipslink wrote itself (exports, synthetic deliveries); delivered files are read by scan-file.ts. */
 export async function sha256OfFile(path: string): Promise<string> {
   const hash = createHash('sha256');
   for await (const chunk of createReadStream(path)) hash.update(chunk as Buffer);
   return hash.digest('hex');
 }
 
-/** Throws on a missing, unlisted or changed file. */
-export async function verifyDeliveryFiles(delivery: Delivery): Promise<void> {
+/** What verifying a file found: its hash and identity, and for a scanned CSV file its record count and header line. */
+export type VerifiedFile = HashedFile | ScannedCsvFile;
+
+export interface VerifyOptions {
+  limits: IngestLimits;
+  /**
+   * A delivery already in the warehouse is only hashed (is it still the
+   * delivery that was loaded?); a new one has its CSV files scanned.
+   */
+  isLoaded: boolean;
+}
+
+/** Throws on a missing, unlisted, irregular, oversized or changed file; returns each listed file's scan by name. */
+export async function verifyDeliveryFiles(delivery: Delivery, options: VerifyOptions): Promise<Map<string, VerifiedFile>> {
   const { delivery_id: id, files } = delivery.manifest;
   const listed = new Set(files.map((file) => file.name));
   for (const name of readdirSync(delivery.dir).sort()) {
     if (EXTRACT_FILE.test(name) && !listed.has(name)) fail({ code: 'delivery_file_unlisted', delivery: id, file: name });
   }
+  const verified = new Map<string, VerifiedFile>();
   for (const file of files) {
-    const path = join(delivery.dir, file.name);
-    if (!existsSync(path)) fail({ code: 'delivery_file_missing', delivery: id, file: file.name });
-    const actual = await sha256OfFile(path);
-    if (actual !== file.sha256) {
-      fail({ code: 'checksum_mismatch', delivery: id, file: file.name, expected: file.sha256, actual });
+    const ref = { dir: delivery.dir, delivery: id, file: file.name };
+    const isScanned = !options.isLoaded && !file.name.endsWith('.parquet');
+    const result = isScanned
+      ? await scanCsvFile(ref, file.row_count, options.limits)
+      : await hashDeliveryFile(ref, options.isLoaded ? undefined : options.limits);
+    if (result.sha256 !== file.sha256) {
+      fail({ code: 'checksum_mismatch', delivery: id, file: file.name, expected: file.sha256, actual: result.sha256 });
     }
+    verified.set(file.name, result);
   }
+  return verified;
 }

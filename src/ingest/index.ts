@@ -13,16 +13,23 @@
  * stated in delivery.json or read from its rows. Every extract's tables are
  * created whether or not a delivery holds it, so the optional one
  * (healthcare_costs) is an empty table in a study without it.
+ *
+ * Hostile or broken files are refused before DuckDB reads them: each CSV file
+ * of a new delivery is read once in a stream (scan-file.ts) with the config's
+ * `limits:` (bytes after decompression, record length), and its quote-aware
+ * record count must equal both delivery.json's row_count and what DuckDB
+ * parsed plus rejected, so no row is lost without trace. DuckDB runs the
+ * stage under limits.ingest_memory_limit, restored afterwards.
  */
 import { join } from 'node:path';
 import type { RuleContext } from '../contracts/define-extract.js';
 import { type DeliveryFile, lastCompleteMonth } from '../contracts/delivery.js';
 import { EXTRACTS, extractByName } from '../contracts/extracts.js';
-import type { Database } from '../db/database.js';
-import { fail } from '../errors.js';
+import { type Database, quoteLiteral } from '../db/database.js';
+import { fail, PipelineFailure } from '../errors.js';
 import { logInfo } from '../log.js';
 import type { Stage } from '../stage.js';
-import { type Delivery, readDelivery, selectedDeliveries, verifyDeliveryFiles } from './delivery-manifest.js';
+import { type Delivery, readDelivery, selectedDeliveries, type VerifiedFile, verifyDeliveryFiles } from './delivery-manifest.js';
 import {
   applyIncomingSql,
   classifyRawRowsSql,
@@ -35,6 +42,8 @@ import {
   recordDataCoverageSql,
 } from './load-sql.js';
 import { readRawFile } from './read-raw-file.js';
+import { checkUnchanged } from './regular-file.js';
+import { type IngestLimits, maxLineSizeOf } from './scan-file.js';
 
 export const ingestStage: Stage = {
   name: 'ingest',
@@ -58,7 +67,8 @@ export const ingestStage: Stage = {
   /** Per file: its raw rows (read-raw-file.ts), then `classified` and `incoming` (load-sql.ts). */
   scratch: ['raw_*', 'classified', 'incoming'],
   run: async ({ db, study, runId, landing }) => {
-    await ingestDeliveries(db, { landing, deliveries: study.deliveries, runId });
+    const { max_file_mib: maxFileMib, max_line_kib: maxLineKib, ingest_memory_limit: memoryLimit } = study.limits;
+    await ingestDeliveries(db, { landing, deliveries: study.deliveries, runId, limits: { maxFileMib, maxLineKib, memoryLimit } });
   },
 };
 
@@ -69,7 +79,12 @@ export interface IngestOptions {
   landing: string;
   deliveries: 'all' | readonly string[];
   runId: string;
+  /** The study config's `limits:`; the config's defaults when left out. */
+  limits?: IngestLimits & { memoryLimit: string };
 }
+
+/** The defaults of the study config's `limits:` section (src/config/study-config.ts says why). */
+export const DEFAULT_INGEST_LIMITS = { maxFileMib: 65536, maxLineKib: 1024, memoryLimit: '4GB' } as const;
 
 export interface IngestedFile {
   delivery_id: string;
@@ -128,20 +143,65 @@ export async function createWarehouseTables(db: Database): Promise<void> {
 }
 
 export async function ingestDeliveries(db: Database, options: IngestOptions): Promise<IngestReport> {
+  const limits = options.limits ?? DEFAULT_INGEST_LIMITS;
   await createWarehouseTables(db);
   const names = selectedDeliveries(options.landing, options.deliveries);
   if (names.length === 0) fail({ code: 'delivery_not_found', landing: options.landing, delivery: '(any)' });
   const deliveries = names.map((name) => readDelivery(options.landing, name));
-  for (const delivery of deliveries) await verifyDeliveryFiles(delivery);
+  const states = [];
+  for (const delivery of deliveries) states.push(await loadedState(db, delivery));
+  // Every delivery is verified before any is loaded; a loaded one is only hashed.
+  const verified: Map<string, VerifiedFile>[] = [];
+  for (const [index, delivery] of deliveries.entries()) {
+    verified.push(await verifyDeliveryFiles(delivery, { limits, isLoaded: states[index]!.state !== 'new' }));
+  }
+  for (const { state, file } of states) {
+    if (state === 'changed') fail({ code: 'delivery_changed', delivery: file.delivery, file: file.name });
+  }
 
   const newDeliveryIds: string[] = [];
-  for (const delivery of deliveries) {
-    if (await isAlreadyIngested(db, delivery)) continue;
-    await loadDelivery(db, delivery, options.runId);
-    newDeliveryIds.push(delivery.manifest.delivery_id);
+  const previousMemoryLimit = await setMemoryLimit(db, limits.memoryLimit);
+  try {
+    for (const [index, delivery] of deliveries.entries()) {
+      // Asked again: two directories may hold the same delivery id, and the first may have just been loaded.
+      const now = states[index]!.state === 'new' ? await loadedState(db, delivery) : states[index]!;
+      if (now.state === 'changed') fail({ code: 'delivery_changed', delivery: now.file.delivery, file: now.file.name });
+      if (now.state !== 'new') continue;
+      await loadDelivery(db, delivery, verified[index]!, { runId: options.runId, limits });
+      newDeliveryIds.push(delivery.manifest.delivery_id);
+    }
+  } finally {
+    await restoreMemoryLimit(db, previousMemoryLimit);
   }
   const deliveryIds = deliveries.map((delivery) => delivery.manifest.delivery_id);
   return { deliveryIds, newDeliveryIds, files: await readIngestedFiles(db, deliveryIds) };
+}
+
+/** DuckDB's memory_limit as it reports it (rounded, e.g. '18.8 GiB'). */
+async function currentMemoryLimit(db: Database): Promise<string> {
+  const [current] = await db.query<{ limit: string }>('ingest: memory limit', "select current_setting('memory_limit') as limit");
+  return current!.limit;
+}
+
+/** Sets DuckDB's memory_limit for ingest and returns the one it replaces. */
+async function setMemoryLimit(db: Database, memoryLimit: string): Promise<string> {
+  const previous = await currentMemoryLimit(db);
+  // SET takes no parameter; the value is checked by the config schema (a size such as 4GB) and quoted.
+  await db.run('ingest: set memory limit', `set memory_limit = ${quoteLiteral(memoryLimit)}`);
+  return previous;
+}
+
+/**
+ * Puts back the memory_limit ingest replaced: RESET restores DuckDB's default
+ * exactly; a limit set when the database was opened is set again from its
+ * reported value, which DuckDB rounds to a tenth of its unit (2GB comes back
+ * as 1.7 GiB): the exact number is not to be had from DuckDB.
+ */
+async function restoreMemoryLimit(db: Database, previous: string): Promise<void> {
+  await db.run('ingest: reset memory limit', 'reset memory_limit');
+  if ((await currentMemoryLimit(db)) !== previous) {
+    await db.run('ingest: restore memory limit', `set memory_limit = ${quoteLiteral(previous)}`);
+  }
 }
 
 /** Every file in the warehouse (or of the given deliveries) with its counts, in delivery and file order. */
@@ -154,19 +214,22 @@ export async function readIngestedFiles(db: Database, deliveryIds?: readonly str
   );
 }
 
-async function isAlreadyIngested(db: Database, delivery: Delivery): Promise<boolean> {
+type LoadedState = { state: 'new' | 'loaded'; file?: undefined } | { state: 'changed'; file: { delivery: string; name: string } };
+
+/** Whether the delivery is new, in the warehouse as delivery.json lists it, or in the warehouse with other files. */
+async function loadedState(db: Database, delivery: Delivery): Promise<LoadedState> {
   const { delivery_id: id, files } = delivery.manifest;
   const known = await db.query<{ file: string; sha256: string }>(
     'ingest: known files',
     'select file, sha256 from ingested_files where delivery_id = $id',
     { id },
   );
-  if (known.length === 0) return false;
+  if (known.length === 0) return { state: 'new' };
   for (const file of files) {
     const match = known.find((row) => row.file === file.name);
-    if (!match || match.sha256 !== file.sha256) fail({ code: 'delivery_changed', delivery: id, file: file.name });
+    if (!match || match.sha256 !== file.sha256) return { state: 'changed', file: { delivery: id, name: file.name } };
   }
-  return true;
+  return { state: 'loaded' };
 }
 
 function loadOrder(delivery: Delivery) {
@@ -174,7 +237,12 @@ function loadOrder(delivery: Delivery) {
   return [...delivery.manifest.files].sort((a, b) => order.indexOf(a.extract) - order.indexOf(b.extract) || a.name.localeCompare(b.name));
 }
 
-async function loadDelivery(db: Database, delivery: Delivery, runId: string): Promise<void> {
+interface LoadOptions {
+  runId: string;
+  limits: IngestLimits & { memoryLimit: string };
+}
+
+async function loadDelivery(db: Database, delivery: Delivery, verified: Map<string, VerifiedFile>, options: LoadOptions): Promise<void> {
   const { delivery_id: deliveryId, extract_date: extractDate, coverage = {} } = delivery.manifest;
   await db.run('ingest: begin', 'begin transaction');
   try {
@@ -189,7 +257,7 @@ async function loadDelivery(db: Database, delivery: Delivery, runId: string): Pr
       );
     }
     for (const file of loadOrder(delivery)) {
-      await loadFile(db, delivery, file, runId, file.extract in coverage);
+      await loadFile(db, delivery, { file, verified: verified.get(file.name)!, coverageStated: file.extract in coverage }, options);
     }
     await db.run('ingest: commit', 'commit');
   } catch (error) {
@@ -198,15 +266,71 @@ async function loadDelivery(db: Database, delivery: Delivery, runId: string): Pr
   }
 }
 
-async function loadFile(db: Database, delivery: Delivery, file: DeliveryFile, runId: string, coverageStated: boolean): Promise<void> {
+interface FileToLoad {
+  file: DeliveryFile;
+  verified: VerifiedFile;
+  coverageStated: boolean;
+}
+
+async function loadFile(db: Database, delivery: Delivery, toLoad: FileToLoad, options: LoadOptions): Promise<void> {
+  try {
+    await loadCheckedFile(db, delivery, toLoad, options.runId, maxLineSizeOf(options.limits));
+  } catch (error) {
+    // DuckDB past its memory_limit: the file's fault or the limit's, either way a refusal that names both.
+    const isOutOfMemory =
+      error instanceof PipelineFailure && error.error.code === 'sql_failed' && /Out of Memory/i.test(error.error.detail);
+    if (!isOutOfMemory) throw error;
+    fail({
+      code: 'ingest_memory_exceeded',
+      delivery: delivery.manifest.delivery_id,
+      file: toLoad.file.name,
+      memoryLimit: options.limits.memoryLimit,
+    });
+  }
+}
+
+/** The file's data rows as DuckDB reads them, checked against the scan's count and delivery.json's row_count. */
+async function readCountedRows(db: Database, delivery: Delivery, toLoad: FileToLoad, maxLineSize: number): Promise<number> {
+  const { file, verified } = toLoad;
+  const deliveryId = delivery.manifest.delivery_id;
+  const isScanned = 'dataRecords' in verified;
+  // The scan's count settles a wrong row_count before DuckDB reads a byte.
+  if (isScanned && verified.dataRecords !== file.row_count) {
+    fail({ code: 'row_count_mismatch', delivery: deliveryId, file: file.name, expected: file.row_count, actual: verified.dataRecords });
+  }
+  const ref = { dir: delivery.dir, delivery: deliveryId, file: file.name };
+  checkUnchanged(ref, verified.identity);
+  const extract = extractByName(file.extract)!;
+  const path = join(delivery.dir, file.name);
+  const csv = isScanned ? { headerLine: verified.headerLine, maxLineSize } : undefined;
+  const { parsed, malformed } = await readRawFile(db, { path, deliveryId, fileName: file.name, extract, csv }).catch((error: unknown) => {
+    // DuckDB refusing the file's content (mixed line endings, not Parquet): a refusal naming only DuckDB's error class.
+    const errorClass = error instanceof PipelineFailure && error.error.code === 'sql_failed' ? inputErrorClass(error.error.detail) : null;
+    if (errorClass === null) throw error;
+    fail({ code: 'file_unreadable', delivery: deliveryId, file: file.name, reason: `DuckDB's reader refuses its content (${errorClass})` });
+  });
+  if (isScanned && parsed + malformed !== verified.dataRecords) {
+    fail({ code: 'record_count_mismatch', delivery: deliveryId, file: file.name, counted: verified.dataRecords, parsed, malformed });
+  }
+  const rowsRead = parsed + malformed;
+  if (rowsRead !== file.row_count) {
+    fail({ code: 'row_count_mismatch', delivery: deliveryId, file: file.name, expected: file.row_count, actual: rowsRead });
+  }
+  return rowsRead;
+}
+
+/** DuckDB's error class when the error is about the input it read, else null; the rest of its message may quote the file. */
+function inputErrorClass(detail: string): string | null {
+  return /^(?:Error: )?((?:Invalid Input|Conversion|IO) Error):/.exec(detail)?.[1] ?? null;
+}
+
+async function loadCheckedFile(db: Database, delivery: Delivery, toLoad: FileToLoad, runId: string, maxLineSize: number): Promise<void> {
+  const { file, coverageStated } = toLoad;
   const { delivery_id: deliveryId, extract_date: extractDate } = delivery.manifest;
   const extract = extractByName(file.extract)!;
   const context: RuleContext = { extractDate };
   const started = performance.now();
-  const { rowsRead } = await readRawFile(db, { path: join(delivery.dir, file.name), deliveryId, fileName: file.name, extract });
-  if (rowsRead !== file.row_count) {
-    fail({ code: 'row_count_mismatch', delivery: deliveryId, file: file.name, expected: file.row_count, actual: rowsRead });
-  }
+  const rowsRead = await readCountedRows(db, delivery, toLoad, maxLineSize);
   const version = { delivery_id: deliveryId, extract_date: extractDate };
   await db.run(`ingest: classify ${file.name}`, classifyRawRowsSql(extract, context), { delivery_id: deliveryId });
   await db.run(`ingest: reject ${file.name}`, insertRejectsSql(extract), { run_id: runId, delivery_id: deliveryId, file: file.name });
@@ -248,7 +372,7 @@ async function loadFile(db: Database, delivery: Delivery, file: DeliveryFile, ru
     `ingest: record ${file.name}`,
     `insert into ingested_files values ($delivery_id, $extract_date::DATE, $file, $extract, $mode, $sha256,
         ${FILE_COUNTS.map((count) => `$${count}`).join(', ')}, $run_id)`,
-    { ...version, file: file.name, extract: extract.name, mode: file.mode, sha256: file.sha256, ...recorded, run_id: runId },
+    { ...version, file: file.name, extract: extract.name, mode: file.mode, sha256: toLoad.verified.sha256, ...recorded, run_id: runId },
   );
   logInfo(
     `  ${deliveryId}/${file.name}: ${rowsRead} read, ${recorded.rows_accepted} accepted ` +

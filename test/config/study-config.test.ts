@@ -1,5 +1,6 @@
-import { readFileSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { execFileSync } from 'node:child_process';
+import { readFileSync, symlinkSync, writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
 import { describe, expect, test } from 'vitest';
 import { configWarnings, loadStudyConfig } from '../../src/config/study-config.js';
 import { makeTempDir } from '../support/delivery.js';
@@ -87,6 +88,50 @@ describe('loadStudyConfig', () => {
     expect(loadStudyConfig(writeConfig(withoutRates)).config.costs.discount_rates).toEqual({ costs: 0.04, effects: 0.015 });
     expect(() => loadStudyConfig(writeConfig(readDemo().replace('price_year: 2019', 'price_year: 1990')))).toThrow(/costs\.price_year/);
     expect(() => loadStudyConfig(writeConfig(readDemo().replace('price_year: 2019\n', '')))).toThrow(/costs\.price_year/);
+  });
+
+  test('limits default to 64 GiB per file, 1 MiB per line and a 4GB memory limit for ingest', () => {
+    expect(loadStudyConfig('config/demo.yaml').config.limits).toEqual({
+      max_file_mib: 65536,
+      max_line_kib: 1024,
+      ingest_memory_limit: '4GB',
+    });
+    const text = `${readDemo()}\nlimits:\n  max_line_kib: 64\n  ingest_memory_limit: 512MiB\n`;
+    expect(loadStudyConfig(writeConfig(text)).config.limits).toEqual({
+      max_file_mib: 65536,
+      max_line_kib: 64,
+      ingest_memory_limit: '512MiB',
+    });
+  });
+
+  test.each([
+    ['max_line_kib: 16385', /limits.max_line_kib/],
+    ['max_file_mib: 0', /limits.max_file_mib/],
+    ["ingest_memory_limit: '4GB; pragma x'", /limits.ingest_memory_limit: a size such as 4GB or 512MiB/],
+    ['max_lines: 3', /limits: Unrecognized key: "max_lines"/],
+  ])('limits with %s are refused', (setting, message) => {
+    expect(() => loadStudyConfig(writeConfig(`${readDemo()}\nlimits:\n  ${setting}\n`))).toThrow(message);
+  });
+
+  test.each(['../elsewhere', '.', 'a/b'])(
+    'a delivery named %j in the config is refused: deliveries are directories of the landing directory',
+    (name) => {
+      const text = readDemo().replace('deliveries: all', `deliveries: [${JSON.stringify(name)}]`);
+      expect(() => loadStudyConfig(writeConfig(text))).toThrow(/deliveries/);
+    },
+  );
+
+  test('a config path that is a directory or a FIFO is refused in one line; a link to a regular file is followed', () => {
+    const dir = makeTempDir();
+    expect(() => loadStudyConfig(dir)).toThrow(
+      `${dir}: the study config is a directory, not a regular file; give the path of the YAML file`,
+    );
+    const fifo = join(dir, 'study.yaml');
+    execFileSync('mkfifo', [fifo]);
+    expect(() => loadStudyConfig(fifo)).toThrow(/study\.yaml: the study config is a FIFO, not a regular file/);
+    const link = join(dir, 'linked.yaml');
+    symlinkSync(resolve('config/demo.yaml'), link);
+    expect(loadStudyConfig(link).config.study).toBe('demo');
   });
 });
 

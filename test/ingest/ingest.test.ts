@@ -1,9 +1,11 @@
+import { createHash } from 'node:crypto';
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, test } from 'vitest';
 import { sha256OfFile } from '../../src/ingest/delivery-manifest.js';
 import { ingestDeliveries } from '../../src/ingest/index.js';
 import { makeTempDir, type TestFile, withDatabase, writeDelivery } from '../support/delivery.js';
+import { rewriteFile } from './delivery-bytes.js';
 
 const persons: TestFile = {
   name: 'persons.csv',
@@ -92,8 +94,16 @@ describe('ingestDeliveries', () => {
   test('a file whose sha256 differs from delivery.json stops the run', async () => {
     const landing = makeTempDir();
     const dir = writeDelivery(landing, 'd1', [persons]);
-    writeFileSync(join(dir, 'persons.csv'), `${readFileSync(join(dir, 'persons.csv'), 'utf8')}P009,1980,F,\n`);
+    writeFileSync(join(dir, 'persons.csv'), readFileSync(join(dir, 'persons.csv'), 'utf8').replace('AMR01', 'AMR09'));
     await expect(ingest(landing)).rejects.toThrow(/d1\/persons.csv: sha256 is [0-9a-f]{12}…, delivery.json says/);
+  });
+
+  test('a file with rows added after delivery is refused while it is read, before its sha256 is known', async () => {
+    // A row more than stated ends the read at once (a bomb of short lines stops the same way), so the count speaks first.
+    const landing = makeTempDir();
+    const dir = writeDelivery(landing, 'd1', [persons]);
+    writeFileSync(join(dir, 'persons.csv'), `${readFileSync(join(dir, 'persons.csv'), 'utf8')}P009,1980,F,\n`);
+    await expect(ingest(landing)).rejects.toThrow('d1/persons.csv: holds more than the 5 data rows delivery.json states');
   });
 
   test('a listed file that is missing stops the run', async () => {
@@ -143,12 +153,42 @@ describe('ingestDeliveries', () => {
     expect(rows.rejected).toEqual([{ line: 3, rule_id: 'employment_periods.hours_paid.number' }]);
   });
 
-  test('a header without a contract column names it', async () => {
+  test('a header without a contract column names it, and an unknown field only by position and hash', async () => {
     const landing = makeTempDir();
     writeDelivery(landing, 'd1', [{ name: 'persons.csv', extract: 'persons', csv: 'person_id,sex,region,age\nP1,F,,30\n' }]);
+    const ageHash = createHash('sha256').update('age').digest('hex').slice(0, 4);
     await expect(ingest(landing)).rejects.toThrow(
-      'd1/persons.csv: header does not match the contract; missing column(s) birth_year; unknown column(s) age',
+      `d1/persons.csv: header does not match the contract: missing column(s) birth_year; ` +
+        `1 field(s) that are no contract column, at position 4 (sha256 ${ageHash}…)`,
     );
+  });
+
+  test('a data row where the header belongs is refused without echoing its fields', async () => {
+    const landing = makeTempDir();
+    writeDelivery(landing, 'd1', [
+      { name: 'persons.csv', extract: 'persons', csv: 'P0012345,1980,F,AMR01\nP0067890,1975,M,\n', rowCount: 1 },
+    ]);
+    const error = await ingest(landing).catch((caught: unknown) => String(caught));
+    expect(error).toContain('missing column(s) person_id, birth_year, sex; 4 field(s) that are no contract column, at position 1 (sha256');
+    expect(error).not.toMatch(/P00\d|AMR01|1980/);
+  });
+
+  test('a contract column given twice is named', async () => {
+    const landing = makeTempDir();
+    writeDelivery(landing, 'd1', [{ name: 'persons.csv', extract: 'persons', csv: 'person_id,birth_year,sex,sex\nP1,1980,F,F\n' }]);
+    await expect(ingest(landing)).rejects.toThrow('column(s) given more than once: sex');
+  });
+
+  test('a header that is not UTF-8 is refused without printing its bytes', async () => {
+    const landing = makeTempDir();
+    const dir = writeDelivery(landing, 'd1', [
+      { name: 'persons.csv', extract: 'persons', csv: 'person_id,birth_year,sex,XX\nP1,1980,F,\n' },
+    ]);
+    const bytes = Buffer.from('person_id,birth_year,sex,re\xffgion\nP1,1980,F,\n', 'latin1');
+    rewriteFile(dir, 'persons.csv', bytes);
+    const error = await ingest(landing).catch((caught: unknown) => String(caught));
+    expect(error).toContain('d1/persons.csv: header does not match the contract: the first line is not valid UTF-8;');
+    expect(error).not.toMatch(/re.?gion|\ufffd|\xff/);
   });
 
   test('error messages never contain a value from a row', async () => {
