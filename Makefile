@@ -6,7 +6,7 @@ PERSONS ?= 20000
 SEED ?= 20261121
 IPSLINK := node --import tsx src/cli/main.ts
 
-.PHONY: demo test lint format tables bench simulate validate reference clean install
+.PHONY: demo test lint format tables bench simulate validate reference clean install fuzz
 
 install: $(NPM_STAMP)
 
@@ -45,6 +45,12 @@ simulate: install
 
 # The same simulation study under the name issue reports use; `ipslink validate` checks deliveries.
 validate: simulate
+
+# Property-based fuzzing of ingest at length (make test runs a few cases per property);
+# a counterexample found goes into test/ingest/fuzz-regressions.json. FUZZ_SEED replays a run.
+FUZZ_RUNS ?= 2000
+fuzz: install
+	FUZZ_RUNS=$(FUZZ_RUNS) NO_COLOR=1 npx vitest run test/ingest/ingest-fuzz.test.ts
 
 bench: install
 	node --import tsx bench/run.ts

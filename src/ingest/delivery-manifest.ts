@@ -9,7 +9,9 @@
 import { createHash } from 'node:crypto';
 import { createReadStream, existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { type DeliveryManifest, deliveryManifest } from '../contracts/delivery.js';
+import type { z } from 'zod';
+import { type DeliveryManifest, deliveryFile, deliveryManifest } from '../contracts/delivery.js';
+import { EXTRACTS } from '../contracts/extracts.js';
 import { fail } from '../errors.js';
 import { entryKind, lstatOrNull, readSmallDeliveryFile } from './regular-file.js';
 import { type HashedFile, hashDeliveryFile, type IngestLimits, type ScannedCsvFile, scanCsvFile } from './scan-file.js';
@@ -76,11 +78,32 @@ export function readDelivery(landing: string, name: string): Delivery {
     fail({ code: 'delivery_manifest_invalid', delivery: name, problems: 'not valid JSON' });
   }
   const parsed = deliveryManifest.safeParse(raw);
-  if (!parsed.success) {
-    const problems = parsed.error.issues.map((issue) => `${issue.path.join('.') || '(top level)'}: ${issue.message}`);
-    fail({ code: 'delivery_manifest_invalid', delivery: name, problems: problems.join('; ') });
-  }
+  if (!parsed.success) fail({ code: 'delivery_manifest_invalid', delivery: name, problems: describeManifestIssues(parsed.error.issues) });
   return { dir, manifest: parsed.data };
+}
+
+/** Keys delivery.json may hold, at any depth: the only sender text a problem may name. */
+const MANIFEST_KEYS = new Set([
+  ...Object.keys(deliveryManifest.shape),
+  ...Object.keys(deliveryFile.shape),
+  ...EXTRACTS.map((extract) => extract.name),
+  'from',
+  'to',
+]);
+
+/**
+ * zod's issues without sender text: a key outside the schema (in a path or
+ * unrecognised) is counted, never printed, since delivery.json could carry
+ * anything there, a pseudonym included. zod's own messages never echo a value.
+ */
+function describeManifestIssues(issues: readonly z.core.$ZodIssue[]): string {
+  return issues
+    .map((issue) => {
+      const path = issue.path.map((key) => (typeof key === 'number' || MANIFEST_KEYS.has(String(key)) ? String(key) : '(key)')).join('.');
+      const message = issue.code === 'unrecognized_keys' ? `${issue.keys.length} unrecognized key(s)` : issue.message;
+      return `${path || '(top level)'}: ${message}`;
+    })
+    .join('; ');
 }
 
 /** The sha256 of a file ipslink wrote itself (exports, synthetic deliveries); delivered files are read by scan-file.ts. */

@@ -13,7 +13,7 @@ import { createHash } from 'node:crypto';
 import { existsSync, lstatSync, readdirSync, readFileSync } from 'node:fs';
 import { dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { selectedDeliveries } from '../ingest/delivery-manifest.js';
+import { readManifestBytes, selectedDeliveries } from '../ingest/delivery-manifest.js';
 
 export interface RunFingerprint {
   /** The delivery directories the run loads, in load order. */
