@@ -71,6 +71,7 @@ export type PipelineError =
   | { code: 'pull_token_missing'; variable: string }
   | { code: 'pull_source_unavailable'; source: string; detail: string }
   | { code: 'pull_delivery_refused'; delivery: string; file: string; reason: string }
+  | { code: 'deliveries_refused'; refused: number; total: number }
   | { code: 'data_quality_breach'; runId: string; breaches: string[] }
   | { code: 'balance_gate_failed'; runId: string; maxAbsSmd: number; threshold: number }
   | { code: 'disclosure_audit_failed'; runId: string; problems: string[] }
@@ -320,6 +321,8 @@ function describe(error: PipelineError): string {
       return `pull: ${error.source}: ${error.detail}; nothing partial was kept, rerun later`;
     case 'pull_delivery_refused':
       return `pull: ${error.delivery}/${error.file}: ${error.reason}; the delivery was not placed in the landing directory`;
+    case 'deliveries_refused':
+      return `validate: ${error.refused} of ${error.total} deliveries refused, each named on its own line above; the others were loaded and are reported`;
     case 'data_quality_breach':
       return `run ${error.runId} failed its data-quality audit and was not published: ${error.breaches.join('; ')}`;
     case 'balance_gate_failed':
@@ -385,6 +388,7 @@ const EXIT_CODE_OF: Record<PipelineError['code'], ExitCodeName> = {
   pull_token_missing: 'config',
   pull_source_unavailable: 'source_unavailable',
   pull_delivery_refused: 'delivery_refused',
+  deliveries_refused: 'delivery_refused',
   data_quality_breach: 'data_quality',
   balance_gate_failed: 'balance_gate',
   disclosure_audit_failed: 'internal',

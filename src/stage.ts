@@ -7,13 +7,15 @@
  */
 import type { StudyConfig } from './config/study-config.js';
 import type { Database } from './db/database.js';
-import { fail } from './errors.js';
+import { fail, type PipelineFailure } from './errors.js';
 
 export interface StageContext {
   db: Database;
   study: StudyConfig;
   runId: string;
   landing: string;
+  /** `ipslink validate` only: ingest reports a refused delivery here and goes on with the others. */
+  onRefusedDelivery?: (delivery: string, failure: PipelineFailure) => void;
 }
 
 export interface StageReport {

@@ -1,8 +1,8 @@
 /** `ipslink run` and `ipslink validate`. */
 import type { CommandModule } from 'yargs';
 import { loadStudyConfig } from '../config/study-config.js';
-import { fail, PipelineFailure } from '../errors.js';
-import { logInfo } from '../log.js';
+import { exitCodeFor, fail, messageFor, PipelineFailure } from '../errors.js';
+import { logError, logInfo } from '../log.js';
 import type { RunRecord } from '../run/history.js';
 import { auditFailure, runStudy, validateStudy } from '../run/run-study.js';
 import { formatRunSummary } from '../run/summary.js';
@@ -65,7 +65,8 @@ export const validateCommand: CommandModule<object, RunArgs> = {
   describe:
     'ingest and data-quality checks only: loads new deliveries into the warehouse, reports linkage and coverage per extract, ' +
     'what each file added or corrected (new, replacing, unchanged, older than the version in force, withdrawn by a full file) ' +
-    'and rejects per rule; publishes nothing',
+    'and rejects per rule; publishes nothing. A refused delivery is named on its own line and left out, the others are ' +
+    'still checked and loaded; any refusal exits 4',
   builder: (yargs) => yargs.options(studyOptions),
   handler: async (args) => {
     const loaded = loadStudyConfig(args.config);
@@ -95,5 +96,11 @@ export const validateCommand: CommandModule<object, RunArgs> = {
     lines.push('', 'rejected rows per rule:');
     for (const row of result.rejectsByRule) lines.push(`  ${row.rule_id.padEnd(50)}${String(row.rows).padStart(8)}`);
     process.stdout.write(`${lines.join('\n')}\n`);
+    // A single refusal ends the command as its own error; several get a line each, then one line counting them.
+    if (result.refused.length === 1) throw new PipelineFailure(result.refused[0]!.error);
+    for (const { error } of result.refused) {
+      logError(`ipslink: ${messageFor(error)}`, { event: 'delivery_refused', code: error.code, exit_code: exitCodeFor(error) });
+    }
+    if (result.refused.length) fail({ code: 'deliveries_refused', refused: result.refused.length, total: result.deliveries });
   },
 };

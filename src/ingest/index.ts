@@ -21,7 +21,7 @@
  * parsed plus rejected, so no row is lost without trace. DuckDB runs the
  * stage under limits.ingest_memory_limit, restored afterwards.
  */
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import type { RuleContext } from '../contracts/define-extract.js';
 import { type DeliveryFile, lastCompleteMonth } from '../contracts/delivery.js';
 import { EXTRACTS, extractByName } from '../contracts/extracts.js';
@@ -66,9 +66,10 @@ export const ingestStage: Stage = {
   ],
   /** Per file: its raw rows (read-raw-file.ts), then `classified` and `incoming` (load-sql.ts). */
   scratch: ['raw_*', 'classified', 'incoming'],
-  run: async ({ db, study, runId, landing }) => {
+  run: async ({ db, study, runId, landing, onRefusedDelivery }) => {
     const { max_file_mib: maxFileMib, max_line_kib: maxLineKib, ingest_memory_limit: memoryLimit } = study.limits;
-    await ingestDeliveries(db, { landing, deliveries: study.deliveries, runId, limits: { maxFileMib, maxLineKib, memoryLimit } });
+    const limits = { maxFileMib, maxLineKib, memoryLimit };
+    await ingestDeliveries(db, { landing, deliveries: study.deliveries, runId, limits, onRefused: onRefusedDelivery });
   },
 };
 
@@ -81,6 +82,11 @@ export interface IngestOptions {
   runId: string;
   /** The study config's `limits:`; the config's defaults when left out. */
   limits?: IngestLimits & { memoryLimit: string };
+  /**
+   * `ipslink validate`: a delivery refused (read, verified or loaded) is reported here and the others
+   * go on. Absent (`run`): the first refusal stops ingest, before anything is loaded when it can.
+   */
+  onRefused?: (delivery: string, failure: PipelineFailure) => void;
 }
 
 /** The defaults of the study config's `limits:` section (src/config/study-config.ts says why). */
@@ -147,28 +153,44 @@ export async function ingestDeliveries(db: Database, options: IngestOptions): Pr
   await createWarehouseTables(db);
   const names = selectedDeliveries(options.landing, options.deliveries);
   if (names.length === 0) fail({ code: 'delivery_not_found', landing: options.landing, delivery: '(any)' });
-  const deliveries = names.map((name) => readDelivery(options.landing, name));
-  const states = [];
-  for (const delivery of deliveries) states.push(await loadedState(db, delivery));
-  // Every delivery is verified before any is loaded; a loaded one is only hashed.
+  /** Runs a step of one delivery; with onRefused, its refusal is reported and the delivery left out. */
+  const refusable = async <T>(name: string, step: () => Promise<T>): Promise<T | null> => {
+    try {
+      return await step();
+    } catch (error) {
+      if (!(options.onRefused && error instanceof PipelineFailure)) throw error;
+      options.onRefused(name, error);
+      return null;
+    }
+  };
+  const deliveries: Delivery[] = [];
   const verified: Map<string, VerifiedFile>[] = [];
-  for (const [index, delivery] of deliveries.entries()) {
-    verified.push(await verifyDeliveryFiles(delivery, { limits, isLoaded: states[index]!.state !== 'new' }));
-  }
-  for (const { state, file } of states) {
-    if (state === 'changed') fail({ code: 'delivery_changed', delivery: file.delivery, file: file.name });
+  // Every delivery is verified before any is loaded; a loaded one is only hashed.
+  for (const name of names) {
+    const checked = await refusable(name, async () => {
+      const delivery = readDelivery(options.landing, name);
+      const { state, file } = await loadedState(db, delivery);
+      if (state === 'changed') fail({ code: 'delivery_changed', delivery: file.delivery, file: file.name });
+      return { delivery, files: await verifyDeliveryFiles(delivery, { limits, isLoaded: state !== 'new' }) };
+    });
+    if (checked) {
+      deliveries.push(checked.delivery);
+      verified.push(checked.files);
+    }
   }
 
   const newDeliveryIds: string[] = [];
   const previousMemoryLimit = await setMemoryLimit(db, limits.memoryLimit);
   try {
     for (const [index, delivery] of deliveries.entries()) {
-      // Asked again: two directories may hold the same delivery id, and the first may have just been loaded.
-      const now = states[index]!.state === 'new' ? await loadedState(db, delivery) : states[index]!;
-      if (now.state === 'changed') fail({ code: 'delivery_changed', delivery: now.file.delivery, file: now.file.name });
-      if (now.state !== 'new') continue;
-      await loadDelivery(db, delivery, verified[index]!, { runId: options.runId, limits });
-      newDeliveryIds.push(delivery.manifest.delivery_id);
+      await refusable(basename(delivery.dir), async () => {
+        // Asked again: two directories may hold the same delivery id, and the first may have just been loaded.
+        const now = await loadedState(db, delivery);
+        if (now.state === 'changed') fail({ code: 'delivery_changed', delivery: now.file.delivery, file: now.file.name });
+        if (now.state !== 'new') return;
+        await loadDelivery(db, delivery, verified[index]!, { runId: options.runId, limits });
+        newDeliveryIds.push(delivery.manifest.delivery_id);
+      });
     }
   } finally {
     await restoreMemoryLimit(db, previousMemoryLimit);

@@ -16,6 +16,7 @@ import { Database } from '../db/database.js';
 import { exitCodeFor, type PipelineError, PipelineFailure } from '../errors.js';
 import { EXIT_CODES } from '../exit-codes.js';
 import { holdOwnerOnlyUmask, makePrivate } from '../file-modes.js';
+import { selectedDeliveries } from '../ingest/delivery-manifest.js';
 import { type IngestedFile, readIngestedFiles } from '../ingest/index.js';
 import { logInfo, logWarning, setLogContext } from '../log.js';
 import { type Progress, progressEnabled, startProgress } from '../progress.js';
@@ -265,6 +266,9 @@ export interface ValidationResult {
   files: IngestedFile[];
   linkage: LinkageRow[];
   rejectsByRule: { extract: string; rule_id: string; rows: number }[];
+  /** Deliveries refused (each left out, the others loaded), and how many were looked at. */
+  refused: { delivery: string; error: PipelineError }[];
+  deliveries: number;
 }
 
 /** Ingest and data-quality checks only; publishes nothing. */
@@ -274,9 +278,17 @@ export async function validateStudy(options: RunOptions): Promise<ValidationResu
   const output = resolve(options.output ?? study.output);
   const { db, close: closeWarehouse } = await openWarehouse(output, options.threads);
   try {
+    const refused: ValidationResult['refused'] = [];
+    const context: StageContext = {
+      db,
+      study,
+      runId: `validate-${newRunId()}`,
+      landing,
+      onRefusedDelivery: (delivery, failure) => refused.push({ delivery, error: failure.error }),
+    };
     const progress = startProgress('validate', validationPipeline.length, 'stages');
     try {
-      await runStages(validationPipeline, { db, study, runId: `validate-${newRunId()}`, landing }, progress);
+      await runStages(validationPipeline, context, progress);
     } finally {
       progress.stop();
     }
@@ -302,7 +314,8 @@ export async function validateStudy(options: RunOptions): Promise<ValidationResu
       'validate: rejects by rule',
       'select extract, rule_id, count(*)::double as rows from rejects group by extract, rule_id order by extract, rule_id',
     );
-    return { files: await readIngestedFiles(db), linkage, rejectsByRule };
+    const deliveries = selectedDeliveries(landing, study.deliveries).length;
+    return { files: await readIngestedFiles(db), linkage, rejectsByRule, refused, deliveries };
   } finally {
     closeWarehouse();
   }

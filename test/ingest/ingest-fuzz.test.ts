@@ -198,7 +198,8 @@ describe('ingest under fuzzing', () => {
               target = target[key] as Record<string, unknown>;
             }
             if (replacement === null) delete target[keys.at(-1)!];
-            else target[keys.at(-1)!] = replacement;
+            // A copy: fast-check may hand the same array or object to two edits, which would make a cycle.
+            else target[keys.at(-1)!] = structuredClone(replacement);
           }
           return json;
         });
