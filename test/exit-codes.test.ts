@@ -4,6 +4,7 @@ import { readFileSync } from 'node:fs';
 import { describe, expect, test } from 'vitest';
 import { exitCodeFor } from '../src/errors.js';
 import { EXIT_CODES, exitCodeMarkdown, exitCodeText } from '../src/exit-codes.js';
+import { makeTempDir } from './support/delivery.js';
 
 function between(text: string, start: string, end: string): string {
   return text.slice(text.indexOf(start) + start.length, text.indexOf(end)).trim();
@@ -36,5 +37,26 @@ describe('exit codes', () => {
     const lines = json.stderr.trim().split('\n');
     expect(lines).toHaveLength(1);
     expect(JSON.parse(lines[0]!)).toMatchObject({ level: 'error', event: 'command_failed', code: 'usage', exit_code: 2 });
+  });
+
+  test('an error no await catches still ends as one line and exit 70, without a stack trace', () => {
+    const result = spawnSync(
+      process.execPath,
+      [
+        '--import',
+        'tsx',
+        '--import',
+        './test/support/throw-outside-await.mjs',
+        'src/cli/main.ts',
+        'runs',
+        '--config',
+        'config/demo.yaml',
+        '--out',
+        makeTempDir(),
+      ],
+      { encoding: 'utf8' },
+    );
+    expect(result.status).toBe(EXIT_CODES.internal.code);
+    expect(result.stderr).toBe('ipslink: internal error: thrown outside any await\n');
   });
 });

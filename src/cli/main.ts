@@ -45,6 +45,10 @@ function loggingFlags(argv: readonly string[]): { debug: boolean; format: LogFor
 export async function main(argv: string[]): Promise<number> {
   const { debug, format } = loggingFlags(argv);
   setLogging({ debug, format });
+  // An error no await catches (a stream's 'error' event with no listener) still ends as one line and an exit code.
+  const lastResort = (error: unknown) => process.exit(reportFailure(error, debug));
+  process.on('uncaughtException', lastResort);
+  process.on('unhandledRejection', lastResort);
   try {
     await yargs(argv)
       .scriptName('ipslink')
