@@ -82,6 +82,9 @@ export type Subgroup = keyof typeof SUBGROUPS;
 
 const isoDate = z.iso.date();
 
+/** The defaults of `limits:` (the schema below says why each). */
+export const DEFAULT_LIMITS = { max_file_mib: 65_536, max_line_kib: 1024, ingest_memory_limit: '3GB' };
+
 const EXTRACT_NAMES = EXTRACTS.map((extract) => extract.name) as [string, ...string[]];
 
 const LOOPBACK_HOSTS = new Set(['127.0.0.1', '[::1]', 'localhost']);
@@ -271,21 +274,24 @@ const studyConfigSchema = z.strictObject({
         .int()
         .min(1)
         .max(1 << 24)
-        .default(65_536),
+        .default(DEFAULT_LIMITS.max_file_mib),
       /**
        * Longest record (line, or lines joined by a quoted newline) accepted, without its line ending. 1 MiB: a
        * register row is under 1 KiB, so a longer record is a quote left open or not this extract. Also DuckDB's
        * read_csv max_line_size (plus 2 for a CRLF), so the reader and this limit agree. At most 16 MiB: DuckDB
        * drops a longer line without a trace in some buffer configurations.
        */
-      max_line_kib: z.int().min(1).max(16_384).default(1024),
-      /** DuckDB's memory_limit while ingesting (restored afterwards); DuckDB spills to its temp directory beyond it. */
+      max_line_kib: z.int().min(1).max(16_384).default(DEFAULT_LIMITS.max_line_kib),
+      /**
+       * DuckDB's memory_limit while ingesting (restored afterwards); DuckDB spills to its temp directory beyond it.
+       * 3GB: with the Node process around it, ingest stays within 4 GB whatever arrives.
+       */
       ingest_memory_limit: z
         .string()
         .regex(/^[0-9]+(\.[0-9]+)? ?(B|KB|MB|GB|TB|KiB|MiB|GiB|TiB)$/, 'a size such as 4GB or 512MiB')
-        .default('4GB'),
+        .default(DEFAULT_LIMITS.ingest_memory_limit),
     })
-    .default({ max_file_mib: 65_536, max_line_kib: 1024, ingest_memory_limit: '4GB' }),
+    .default(DEFAULT_LIMITS),
   /** Published runs kept under runs/ (the one `current` points at always stays), and failed_audit runs kept apart. */
   retention: z
     .strictObject({ keep: z.int().min(1).default(10), keep_failed: z.int().min(0).default(5) })

@@ -22,6 +22,7 @@
  * stage under limits.ingest_memory_limit, restored afterwards.
  */
 import { basename, join } from 'node:path';
+import { DEFAULT_LIMITS, type StudyConfig } from '../config/study-config.js';
 import type { RuleContext } from '../contracts/define-extract.js';
 import { type DeliveryFile, lastCompleteMonth } from '../contracts/delivery.js';
 import { EXTRACTS, extractByName } from '../contracts/extracts.js';
@@ -67,8 +68,7 @@ export const ingestStage: Stage = {
   /** Per file: its raw rows (read-raw-file.ts), then `classified` and `incoming` (load-sql.ts). */
   scratch: ['raw_*', 'classified', 'incoming'],
   run: async ({ db, study, runId, landing, onRefusedDelivery }) => {
-    const { max_file_mib: maxFileMib, max_line_kib: maxLineKib, ingest_memory_limit: memoryLimit } = study.limits;
-    const limits = { maxFileMib, maxLineKib, memoryLimit };
+    const limits = ingestLimitsOf(study.limits);
     await ingestDeliveries(db, { landing, deliveries: study.deliveries, runId, limits, onRefused: onRefusedDelivery });
   },
 };
@@ -90,7 +90,12 @@ export interface IngestOptions {
 }
 
 /** The defaults of the study config's `limits:` section (src/config/study-config.ts says why). */
-export const DEFAULT_INGEST_LIMITS = { maxFileMib: 65536, maxLineKib: 1024, memoryLimit: '4GB' } as const;
+export const DEFAULT_INGEST_LIMITS = ingestLimitsOf(DEFAULT_LIMITS);
+
+/** The study config's `limits:` as ingest takes them. */
+export function ingestLimitsOf(limits: StudyConfig['limits']): NonNullable<IngestOptions['limits']> {
+  return { maxFileMib: limits.max_file_mib, maxLineKib: limits.max_line_kib, memoryLimit: limits.ingest_memory_limit };
+}
 
 export interface IngestedFile {
   delivery_id: string;

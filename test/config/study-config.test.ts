@@ -90,11 +90,11 @@ describe('loadStudyConfig', () => {
     expect(() => loadStudyConfig(writeConfig(readDemo().replace('price_year: 2019\n', '')))).toThrow(/costs\.price_year/);
   });
 
-  test('limits default to 64 GiB per file, 1 MiB per line and a 4GB memory limit for ingest', () => {
+  test('limits default to 64 GiB per file, 1 MiB per line and a 3GB memory limit for ingest', () => {
     expect(loadStudyConfig('config/demo.yaml').config.limits).toEqual({
       max_file_mib: 65536,
       max_line_kib: 1024,
-      ingest_memory_limit: '4GB',
+      ingest_memory_limit: '3GB',
     });
     const text = `${readDemo()}\nlimits:\n  max_line_kib: 64\n  ingest_memory_limit: 512MiB\n`;
     expect(loadStudyConfig(writeConfig(text)).config.limits).toEqual({
