@@ -74,10 +74,10 @@ export function runFingerprint(landing: string, selection: 'all' | readonly stri
   const hash = createHash('sha256');
   for (const name of deliveries) {
     const dir = join(landing, name);
-    const manifest = join(dir, 'delivery.json');
+    // Read as ingest reads it: never through a link, never blocking on a FIFO.
     hash
       .update(`${name}\0`)
-      .update(existsSync(manifest) ? readFileSync(manifest) : 'missing')
+      .update(readManifestBytes(landing, name) ?? 'missing')
       .update('\0');
     for (const file of existsSync(dir) ? readdirSync(dir).sort() : []) {
       const stats = lstatSync(join(dir, file));
