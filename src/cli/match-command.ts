@@ -10,11 +10,9 @@
  */
 import { existsSync } from 'node:fs';
 import type { CommandModule } from 'yargs';
-import { Database } from '../db/database.js';
 import { fail } from '../errors.js';
 import { type BalanceRow, SMD_DENOMINATOR } from '../match/balance-statistics.js';
-import { csvMatchInput, readCsvTable, writeCsvWithColumns } from '../match/csv-table.js';
-import { type MatchOutput, matchTable } from '../match/engine.js';
+import type { MatchOutput } from '../match/engine.js';
 import type { TreatedOrder } from '../match/nearest-neighbour.js';
 
 export type MatchMethod = 'nearest' | 'exact';
@@ -38,6 +36,12 @@ const OUTPUT_COLUMNS = ['ps', 'weight', 'subclass'];
 /** Matches the rows of settings.input and writes the matched CSV to `outputPath` (temp file + rename). */
 async function runMatching(settings: MatchSettings, outputPath: string): Promise<MatchOutput> {
   if (!existsSync(settings.input)) fail({ code: 'usage', message: `--input ${settings.input}: no such file` });
+  // Loaded here, not at start-up, so that --help and the other commands do not load DuckDB.
+  const [{ Database }, { csvMatchInput, readCsvTable, writeCsvWithColumns }, { matchTable }] = await Promise.all([
+    import('../db/database.js'),
+    import('../match/csv-table.js'),
+    import('../match/engine.js'),
+  ]);
   const db = await Database.open(':memory:');
   try {
     const table = await readCsvTable(db, settings.input, [settings.treatment, ...settings.covariates, ...settings.exact]);

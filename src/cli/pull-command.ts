@@ -1,9 +1,7 @@
 /** `ipslink pull`: fetches new deliveries from the config's pull source into the landing directory. */
 import { resolve } from 'node:path';
 import type { CommandModule } from 'yargs';
-import { loadStudyConfig } from '../config/study-config.js';
 import { fail } from '../errors.js';
-import { pullDeliveries } from '../pull/index.js';
 
 interface PullArgs {
   config: string;
@@ -25,6 +23,8 @@ export const pullCommand: CommandModule<object, PullArgs> = {
       landing: { type: 'string', describe: "landing directory with one subdirectory per delivery (overrides the config's)" },
     }),
   handler: async (args) => {
+    // Loaded when the command runs, so that --help stays fast.
+    const [{ loadStudyConfig }, { pullDeliveries }] = await Promise.all([import('../config/study-config.js'), import('../pull/index.js')]);
     const { config } = loadStudyConfig(args.config);
     if (!config.pull) {
       fail({

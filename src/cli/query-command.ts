@@ -7,7 +7,7 @@ import { existsSync, readdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { CommandModule } from 'yargs';
 import { objectsToCsv } from '../csv.js';
-import { Database, quoteIdentifier, quoteLiteral } from '../db/database.js';
+import type { Database } from '../db/database.js';
 import { fail } from '../errors.js';
 
 interface QueryArgs {
@@ -32,6 +32,8 @@ export function runViews(runDir: string): Record<string, string> {
 
 export async function openRun(runDir: string): Promise<Database> {
   if (!existsSync(join(runDir, 'manifest.json'))) fail({ code: 'run_not_found', dir: runDir });
+  // Loaded here, not at start-up, so that --help and the other commands do not load DuckDB.
+  const { Database, quoteIdentifier, quoteLiteral } = await import('../db/database.js');
   const db = await Database.open(':memory:');
   for (const [view, path] of Object.entries(runViews(runDir))) {
     await db.run(

@@ -1,11 +1,18 @@
 /** `ipslink run` and `ipslink validate`. */
 import type { CommandModule } from 'yargs';
-import { loadStudyConfig } from '../config/study-config.js';
 import { exitCodeFor, fail, messageFor, PipelineFailure } from '../errors.js';
 import { logError, logInfo } from '../log.js';
 import type { RunRecord } from '../run/history.js';
-import { auditFailure, runStudy, validateStudy } from '../run/run-study.js';
-import { formatRunSummary } from '../run/summary.js';
+
+/** The pipeline, loaded when a command runs rather than at start-up, so that --help does not load DuckDB, Arrow or Vega. */
+async function loadPipeline() {
+  const [{ loadStudyConfig }, { auditFailure, runStudy, validateStudy }, { formatRunSummary }] = await Promise.all([
+    import('../config/study-config.js'),
+    import('../run/run-study.js'),
+    import('../run/summary.js'),
+  ]);
+  return { loadStudyConfig, auditFailure, runStudy, validateStudy, formatRunSummary };
+}
 
 interface RunArgs {
   config: string;
@@ -34,6 +41,7 @@ export const runCommand: CommandModule<object, RunArgs> = {
       force: { type: 'boolean', describe: 'recompute and publish even when nothing changed since the last run' },
     }),
   handler: async (args) => {
+    const { loadStudyConfig, auditFailure, runStudy, formatRunSummary } = await loadPipeline();
     const loaded = loadStudyConfig(args.config);
     logInfo(`ipslink run: study ${loaded.config.study}`, { event: 'command_started', study: loaded.config.study });
     const result = await runStudy({ loaded, landing: args.landing, output: args.out, threads: args.threads, force: args.force });
@@ -69,6 +77,7 @@ export const validateCommand: CommandModule<object, RunArgs> = {
     'still checked and loaded; any refusal exits 4',
   builder: (yargs) => yargs.options(studyOptions),
   handler: async (args) => {
+    const { loadStudyConfig, validateStudy } = await loadPipeline();
     const loaded = loadStudyConfig(args.config);
     const result = await validateStudy({ loaded, landing: args.landing, output: args.out, threads: args.threads });
     const lines = [

@@ -4,14 +4,9 @@
  * published run: a roll-back).
  */
 import { join, resolve } from 'node:path';
-import Table from 'cli-table3';
 import type { CommandModule } from 'yargs';
-import { loadStudyConfig } from '../config/study-config.js';
-import { Database } from '../db/database.js';
 import { fail } from '../errors.js';
-import { listDeliveryDirs } from '../ingest/delivery-manifest.js';
 import { logInfo } from '../log.js';
-import { pointCurrentAt } from '../publish/index.js';
 import { readManifest } from '../publish/manifest.js';
 import { currentRunId, readRunManifests } from '../publish/retention.js';
 import { lastStagedRun, type RunRecord, readRunHistory } from '../run/history.js';
@@ -71,7 +66,8 @@ function auditCell(record: RunRecord): string {
 
 const count = (value: number | undefined) => (value === undefined ? '' : value.toLocaleString('en-GB'));
 
-function renderRuns(runs: readonly RunListing[]): string {
+async function renderRuns(runs: readonly RunListing[]): Promise<string> {
+  const { default: Table } = await import('cli-table3');
   const table = new Table({
     head: ['run', 'status', 'started (UTC)', 'seconds', 'rows read', 'rejected', 'cohort T/C', 'audit', 'exit', 'kept', 'current'],
     style: { head: [], border: [] },
@@ -96,7 +92,9 @@ function renderRuns(runs: readonly RunListing[]): string {
   return runs.length ? table.toString() : 'no runs yet';
 }
 
-function studyPaths(args: StudyArgs) {
+// Modules beyond the history and manifests are loaded when a command needs them, so that --help stays fast.
+async function studyPaths(args: StudyArgs) {
+  const { loadStudyConfig } = await import('../config/study-config.js');
   const { config } = loadStudyConfig(args.config);
   return { config, output: resolve(args.out ?? config.output), landing: resolve(args.landing ?? config.landing) };
 }
@@ -107,9 +105,9 @@ export const runsCommand: CommandModule<object, StudyArgs> = {
     'run history of a study, oldest first: status (published, failed_audit, no_op, failed), start, duration, rows read and rejected, ' +
     'cohort persons per arm, audit result, exit code, whether the run directory is kept and which run is current',
   builder: (yargs) => yargs.options(studyOptions),
-  handler: (args) => {
-    const runs = listRuns(studyPaths(args).output);
-    process.stdout.write(args.json ? `${JSON.stringify(runs, null, 2)}\n` : `${renderRuns(runs)}\n`);
+  handler: async (args) => {
+    const runs = listRuns((await studyPaths(args)).output);
+    process.stdout.write(args.json ? `${JSON.stringify(runs, null, 2)}\n` : `${await renderRuns(runs)}\n`);
   },
 };
 
@@ -125,8 +123,9 @@ export const statusCommand: CommandModule<object, StudyArgs> = {
   command: 'status',
   describe: 'where a study stands: the last run and how it ended, the run current points at, and deliveries not yet processed',
   builder: (yargs) => yargs.options(studyOptions),
-  handler: (args) => {
-    const { config, output, landing } = studyPaths(args);
+  handler: async (args) => {
+    const { config, output, landing } = await studyPaths(args);
+    const { listDeliveryDirs } = await import('../ingest/delivery-manifest.js');
     const runs = listRuns(output);
     const staged = lastStagedRun(runs);
     const loaded = new Set(staged?.fingerprint?.deliveries ?? []);
@@ -170,7 +169,7 @@ export const publishCommand: CommandModule<object, PublishArgs> = {
       run: { type: 'string', demandOption: true, describe: 'the run id (see ipslink runs)' },
     }),
   handler: async (args) => {
-    const { output } = studyPaths({ config: args.config, out: args.out });
+    const { output } = await studyPaths({ config: args.config, out: args.out });
     if (!/^[0-9TZ]+-[0-9a-f]+$/.test(args.run))
       fail({ code: 'usage', message: `--run ${JSON.stringify(args.run)} is not a run id (see ipslink runs)` });
     const runDir = join(output, 'runs', args.run);
@@ -178,6 +177,7 @@ export const publishCommand: CommandModule<object, PublishArgs> = {
     if (manifest.status !== 'published') {
       fail({ code: 'usage', message: `run ${args.run} is ${manifest.status}; only a run that passed its audit can be current` });
     }
+    const [{ Database }, { pointCurrentAt }] = await Promise.all([import('../db/database.js'), import('../publish/index.js')]);
     // The warehouse lock: no run is publishing or pruning while current moves.
     const db = await Database.open(join(output, 'warehouse.duckdb'));
     try {

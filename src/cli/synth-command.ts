@@ -1,7 +1,6 @@
 /** `ipslink synth`: writes a synthetic delivery (or two) with a planted IPS effect. */
 import type { CommandModule } from 'yargs';
 import { fail } from '../errors.js';
-import { synthesizeDelivery } from '../synth/index.js';
 
 interface SynthArgs {
   out: string;
@@ -55,6 +54,8 @@ export const synthCommand: CommandModule<object, SynthArgs> = {
     if (args.deliveries !== 1 && args.deliveries !== 2) {
       fail({ code: 'usage', message: `--deliveries must be 1 or 2, got ${args.deliveries}` });
     }
+    // Loaded when the command runs, so that --help does not load DuckDB.
+    const { synthesizeDelivery } = await import('../synth/index.js');
     const summary = await synthesizeDelivery({
       outDir: args.out,
       persons: args.persons,

@@ -5,10 +5,7 @@
 
 import { join, resolve } from 'node:path';
 import type { CommandModule } from 'yargs';
-import { loadStudyConfig, parseStudyConfig } from '../config/study-config.js';
-import { sha256OfFile } from '../ingest/delivery-manifest.js';
 import { readManifest } from '../publish/manifest.js';
-import { writeStudyReport } from '../report/study-report.js';
 
 interface TablesArgs {
   run?: string;
@@ -29,6 +26,12 @@ export const tablesCommand: CommandModule<object, TablesArgs> = {
         return true;
       }),
   handler: async (args) => {
+    // Loaded when the command runs, so that --help does not load DuckDB or Vega.
+    const [{ loadStudyConfig, parseStudyConfig }, { sha256OfFile }, { writeStudyReport }] = await Promise.all([
+      import('../config/study-config.js'),
+      import('../ingest/delivery-manifest.js'),
+      import('../report/study-report.js'),
+    ]);
     const runDir = resolve(args.run ?? join(loadStudyConfig(args.config!).config.output, 'current'));
     const manifest = readManifest(runDir);
     // Parsed again, so a run published before a setting existed gets its default.

@@ -14,8 +14,7 @@
  * nothing is counted.
  */
 import { readFileSync } from 'node:fs';
-import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join, resolve } from 'node:path';
 import {
   DOUBLE,
   type DuckDBConnection,
@@ -31,8 +30,9 @@ import {
 } from '@duckdb/node-api';
 import { fail } from '../errors.js';
 import { isDebugEnabled, logDebug } from '../log.js';
+import { PACKAGE_ROOT } from '../package-root.js';
 
-export const SQL_DIR = join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'sql');
+export const SQL_DIR = join(PACKAGE_ROOT, 'sql');
 
 /** Values for `$named` parameters; arrays bind as typed lists (an empty one as VARCHAR[]). */
 export interface AppendColumn {

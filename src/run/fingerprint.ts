@@ -11,9 +11,9 @@
 import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { existsSync, lstatSync, readdirSync, readFileSync } from 'node:fs';
-import { dirname, join, relative } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join, relative } from 'node:path';
 import { readManifestBytes, selectedDeliveries } from '../ingest/delivery-manifest.js';
+import { CODE_ROOT, PACKAGE_ROOT } from '../package-root.js';
 
 export interface RunFingerprint {
   /** The delivery directories the run loads, in load order. */
@@ -23,12 +23,18 @@ export interface RunFingerprint {
   config_sha256: string;
   /** package version + git commit, for people. */
   code_version: string;
-  /** sha256 over the files under src/, sql/ and pipelines/ and package-lock.json: what decides "the code changed". */
+  /** sha256 over the files under src/, sql/ and pipelines/ (dist/src/ and dist/pipelines/ when the build runs) and package-lock.json: what decides "the code changed". */
   code_sha256: string;
 }
 
-const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
-const CODE_PATHS = ['src', 'sql', 'pipelines', 'package-lock.json'];
+const ROOT = PACKAGE_ROOT;
+// The code that runs (the sources, or their build under dist/: hashing the build keeps runs of one build equal) and what it reads.
+const CODE_PATHS = [
+  join(CODE_ROOT, 'src'),
+  join(CODE_ROOT, 'pipelines'),
+  join(PACKAGE_ROOT, 'sql'),
+  join(PACKAGE_ROOT, 'package-lock.json'),
+];
 
 export function codeVersion(): string {
   const { version } = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { version: string };
@@ -43,8 +49,7 @@ export function codeVersion(): string {
 }
 
 function codeFiles(): string[] {
-  return CODE_PATHS.map((path) => join(ROOT, path))
-    .filter((path) => existsSync(path))
+  return CODE_PATHS.filter((path) => existsSync(path))
     .flatMap((path) =>
       path.endsWith('.json')
         ? [path]
