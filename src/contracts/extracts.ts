@@ -4,7 +4,7 @@
  * types, validation rules and docs.
  */
 
-import { quoteLiteral } from '../db/database.js';
+import { quoteLiteral } from '../db/quote.js';
 import { integerBetween, isoDate, nonNegativeAmount, oneOf, optional, pseudonym } from './columns.js';
 import { defineExtract, type RowRule } from './define-extract.js';
 

@@ -8,7 +8,7 @@
  * exactly as the zod parser does. The first failed rule is the row's reason
  * in the rejects ledger.
  */
-import { quoteIdentifier, quoteLiteral } from '../db/database.js';
+import { quoteIdentifier, quoteLiteral } from '../db/quote.js';
 import type { Extract, RuleContext } from './define-extract.js';
 
 export interface RuleDescription {

@@ -29,6 +29,10 @@ import {
   VARCHAR,
 } from '@duckdb/node-api';
 import { fail } from '../errors.js';
+import { quoteIdentifier, quoteLiteral } from './quote.js';
+
+export { quoteIdentifier, quoteLiteral } from './quote.js';
+
 import { isDebugEnabled, logDebug } from '../log.js';
 import { PACKAGE_ROOT } from '../package-root.js';
 
@@ -300,14 +304,6 @@ export function readSqlFile(file: string): string {
 export function columnPattern(names: readonly string[]): string {
   if (names.some((name) => !/^[a-z_][a-z0-9_]*$/.test(name))) throw new Error(`not plain column names: ${names.join(', ')}`);
   return `^(${names.join('|')})$`;
-}
-
-export function quoteIdentifier(name: string): string {
-  return `"${name.replaceAll('"', '""')}"`;
-}
-
-export function quoteLiteral(value: string): string {
-  return `'${value.replaceAll("'", "''")}'`;
 }
 
 /** A SQL list literal of strings, for SQL that is generated rather than read from sql/ (which takes lists as `$named` values). */

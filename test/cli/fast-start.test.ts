@@ -112,6 +112,11 @@ describe('bin/ipslink.js', () => {
     expect(loads.filter((line) => HEAVY_OR_TSX.test(line))).toEqual([]);
   });
 
+  test('after a build, runs loads neither DuckDB, Arrow nor Vega: the contracts build SQL without the database', async () => {
+    const { loads } = await installed(['runs', '--config', 'config/demo.yaml', '--out', join(work, 'out')], { recordLoads: true });
+    expect(loads.filter((line) => HEAVY_OR_TSX.test(line))).toEqual([]);
+  });
+
   test('after a build, a command loads what it needs when it runs: runs and status print what they print from the sources', async () => {
     const out = join(work, 'out');
     const landing = join(work, 'landing');
