@@ -183,7 +183,7 @@ describe('the demo study on a synthetic delivery', () => {
     for (const file of exported) {
       expect(readFileSync(join(second.runDir, 'export', file)), file).toEqual(readFileSync(join(firstRunDir, 'export', file)));
     }
-  });
+  }, 300_000);
 
   test('a nightly rerun with nothing new is a no-op: no run, current unchanged, the history says so', async () => {
     const before = readdirSync(join(work, 'out', 'runs'));
@@ -203,7 +203,7 @@ describe('the demo study on a synthetic delivery', () => {
     for (const file of readdirSync(join(firstRunDir, 'export')).filter((name) => name.endsWith('.parquet'))) {
       expect(readFileSync(join(rerun.runDir, 'export', file)), file).toEqual(readFileSync(join(firstRunDir, 'export', file)));
     }
-  });
+  }, 300_000);
 
   test('no exported count is below the disclosure threshold', async () => {
     const rows = await queryParquet<{ small: number }>(
