@@ -1,8 +1,8 @@
 /**
  * The balance gate: after matching, every covariate (level) must have
- * |SMD| at or below the study's limit (default 0.1). A failing gate does not
- * stop the run, but marks its results as failing balance in the manifest
- * and the summary.
+ * |SMD| at or below the study's limit (default 0.1). A failing gate fails
+ * the run's audit (audit.ts): the run is kept as failed_audit, never
+ * published, and the summary says which covariate failed.
  */
 import type { Database } from '../db/database.js';
 import { covariateLabel } from '../match/design-matrix.js';
