@@ -96,7 +96,7 @@ const MANIFEST_KEYS = new Set([
  * unrecognised) is counted, never printed, since delivery.json could carry
  * anything there, a pseudonym included. zod's own messages never echo a value.
  */
-function describeManifestIssues(issues: readonly z.core.$ZodIssue[]): string {
+export function describeManifestIssues(issues: readonly z.core.$ZodIssue[]): string {
   return issues
     .map((issue) => {
       const path = issue.path.map((key) => (typeof key === 'number' || MANIFEST_KEYS.has(String(key)) ? String(key) : '(key)')).join('.');

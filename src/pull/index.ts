@@ -48,6 +48,7 @@ import { Database } from '../db/database.js';
 import { fail, PipelineFailure } from '../errors.js';
 import { ensurePrivateDir, makePrivate, PRIVATE_FILE_MODE } from '../file-modes.js';
 import { CsvRecordCounter } from '../ingest/count-csv-records.js';
+import { describeManifestIssues } from '../ingest/delivery-manifest.js';
 import { logInfo, logWarning } from '../log.js';
 import { startProgress } from '../progress.js';
 
@@ -307,10 +308,7 @@ function parseManifest(id: string, text: string): DeliveryManifest {
   const raw = parseJson(text);
   if (raw === undefined) refuse(id, 'delivery.json', 'not valid JSON');
   const parsed = deliveryManifest.safeParse(raw);
-  if (!parsed.success) {
-    const problems = parsed.error.issues.map((issue) => `${issue.path.join('.') || '(top level)'}: ${issue.message}`);
-    refuse(id, 'delivery.json', problems.join('; '));
-  }
+  if (!parsed.success) refuse(id, 'delivery.json', describeManifestIssues(parsed.error.issues));
   if (parsed.data.delivery_id !== id) {
     refuse(id, 'delivery.json', `its delivery_id is ${parsed.data.delivery_id}, but index.json lists it as ${id}`);
   }

@@ -268,6 +268,15 @@ describe('pullDeliveries', () => {
     expect(messageFor(error)).toContain(`its delivery_id is ${SECOND}`);
   });
 
+  test('a delivery.json with a key outside the schema is refused without printing the key', async () => {
+    const source = await startSource();
+    const planted = 'P5ec7e7c0de';
+    source.misbehave(`${FIRST}/delivery.json`, { body: Buffer.from(JSON.stringify({ ...manifestOf(FIRST), [planted]: 1 })) });
+    const error = await failureOf(pull(source, makeTempDir()));
+    expect(messageFor(error)).toContain('(top level): 1 unrecognized key(s)');
+    expect(messageFor(error)).not.toContain(planted);
+  });
+
   test('a listed file the source does not have (404) refuses the delivery at once, without retries', async () => {
     const source = await startSource();
     source.misbehave(PERSONS, { status: 404 });
