@@ -39,6 +39,7 @@ import {
   startCli,
   startCommand,
 } from '../support/run-cli.js';
+import { replaceOnce } from '../support/small-world.js';
 
 const SEED = 20261121;
 const PERSONS = 1_500;
@@ -77,11 +78,6 @@ interface Ledger {
     rows_in_rejects: number;
   }[];
   extracts: { extract: string; rows_in_force: number; keys_in_force: number; rows_superseded: number }[];
-}
-
-function replaceOnce(text: string, from: string, to: string): string {
-  if (!text.includes(from)) throw new Error(`config/demo.yaml no longer holds ${JSON.stringify(from)}`);
-  return text.replace(from, to);
 }
 
 /** config/demo.yaml, relaxed and trimmed for a small world (see the header). */

@@ -19,6 +19,12 @@ export interface SmallWorld {
   deliveryDirs: string[];
 }
 
+/** Replaces a setting of config/demo.yaml, failing loudly when the file no longer holds it (a silent no-op would test the wrong study). */
+export function replaceOnce(text: string, from: string, to: string): string {
+  if (!text.includes(from)) throw new Error(`config/demo.yaml no longer holds ${JSON.stringify(from)}`);
+  return text.replace(from, to);
+}
+
 export interface SmallWorldOptions {
   persons?: number;
   seed?: number;
@@ -43,10 +49,10 @@ export async function makeSmallWorld(options: SmallWorldOptions = {}): Promise<S
             deliveries: 2,
           })
         ).deliveries.map((delivery) => delivery.dir);
-  const text = readFileSync('config/demo.yaml', 'utf8')
-    .replace('landing: data/demo/landing', `landing: ${landing}`)
-    .replace('output: out/demo', `output: ${output}`)
-    .replace('balance_max_abs_smd: 0.1', 'balance_max_abs_smd: 1.5');
+  let text = readFileSync('config/demo.yaml', 'utf8');
+  text = replaceOnce(text, 'landing: data/demo/landing', `landing: ${landing}`);
+  text = replaceOnce(text, 'output: out/demo', `output: ${output}`);
+  text = replaceOnce(text, 'balance_max_abs_smd: 0.1', 'balance_max_abs_smd: 1.5');
   const config = join(work, 'study.yaml');
   writeFileSync(config, options.configText ? options.configText(text) : text);
   return { work, landing, output, config, deliveryDirs };
