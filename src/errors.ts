@@ -246,8 +246,8 @@ function describe(error: PipelineError): string {
       );
     case 'ingest_memory_exceeded':
       return (
-        `${error.delivery}/${error.file}: loading it needs more memory than limits.ingest_memory_limit (${error.memoryLimit}); ` +
-        'nothing of the delivery was loaded, raise the limit if the machine has the memory'
+        `${error.delivery}/${error.file}: loading it needs more memory than DuckDB has (${error.memoryLimit}, its share of resources.memory_limit); ` +
+        'nothing of the delivery was loaded, raise resources.memory_limit if the machine has the memory'
       );
     case 'delivery_changed':
       return (

@@ -12,6 +12,7 @@ import { BENEFIT_TYPES, EXTRACTS, INCAPACITY_CAUSES, PROGRAMMES, TARGET_GROUPS }
 import { CPI_YEARS, DUTCH_GUIDELINE_DISCOUNT_RATES } from '../costs/consumer-price-index.js';
 import { type EntryKind, fail, PipelineFailure } from '../errors.js';
 import { PRIMARY_OUTCOMES } from './outcomes.js';
+import { resourcesSchema } from './resources.js';
 
 /** The follow-up months at which the monitoring table reports the cumulative share ever employed (as IPS programmes report it). */
 export const EVER_EMPLOYED_REPORT_MONTHS = [12, 24, 30, 36];
@@ -83,7 +84,7 @@ export type Subgroup = keyof typeof SUBGROUPS;
 const isoDate = z.iso.date();
 
 /** The defaults of `limits:` (the schema below says why each). */
-export const DEFAULT_LIMITS = { max_file_mib: 65_536, max_line_kib: 1024, ingest_memory_limit: '3GB' };
+export const DEFAULT_LIMITS = { max_file_mib: 65_536, max_line_kib: 1024 };
 
 const EXTRACT_NAMES = EXTRACTS.map((extract) => extract.name) as [string, ...string[]];
 
@@ -282,16 +283,10 @@ const studyConfigSchema = z.strictObject({
        * drops a longer line without a trace in some buffer configurations.
        */
       max_line_kib: z.int().min(1).max(16_384).default(DEFAULT_LIMITS.max_line_kib),
-      /**
-       * DuckDB's memory_limit while ingesting (restored afterwards); DuckDB spills to its temp directory beyond it.
-       * 3GB: with the Node process around it, ingest stays within 4 GB whatever arrives.
-       */
-      ingest_memory_limit: z
-        .string()
-        .regex(/^[0-9]+(\.[0-9]+)? ?(B|KB|MB|GB|TB|KiB|MiB|GiB|TiB)$/, 'a size such as 4GB or 512MiB')
-        .default(DEFAULT_LIMITS.ingest_memory_limit),
     })
     .default(DEFAULT_LIMITS),
+  /** Memory, threads, spill directory and DiD batch size (src/config/resources.ts); no setting changes the output. */
+  resources: resourcesSchema,
   /** Published runs kept under runs/ (the one `current` points at always stays), and failed_audit runs kept apart. */
   retention: z
     .strictObject({ keep: z.int().min(1).default(10), keep_failed: z.int().min(0).default(5) })

@@ -36,6 +36,7 @@
  * SQL: sql/estimate/04_select_did_persons.sql .. 15_write_pretrend_tests.sql
  */
 import { OUTCOMES, type Outcome } from '../config/outcomes.js';
+import { DEFAULT_BATCH_PERSONS } from '../config/resources.js';
 import { columnPattern, type Database } from '../db/database.js';
 import { fail, PipelineFailure } from '../errors.js';
 import { NORMAL_QUANTILE_975 } from './estimators.js';
@@ -69,7 +70,7 @@ export interface EventStudyDidOptions {
   sample?: DidSample;
   /**
    * Tuning, not statistics. Persons per score list (default 4096) and per
-   * batch (default 32768; memory grows with batch x months x outcomes).
+   * batch (resources.batch_persons, default 32768; memory grows with batch x months x outcomes).
    * Output is identical across thread counts and batch sizes for a given
    * block size; another block size changes only the last bits.
    */
@@ -77,7 +78,6 @@ export interface EventStudyDidOptions {
 }
 
 const DEFAULT_PERSONS_PER_SCORE_BLOCK = 4096;
-const DEFAULT_PERSONS_PER_BATCH = 32_768;
 
 interface FittedEventStudy {
   design: EventStudyDesign;
@@ -199,7 +199,7 @@ async function sumPanelWithinPersons(
     subgroup: sample.subgroup,
     level: sample.level,
     persons_per_score_block: layout.personsPerScoreBlock ?? DEFAULT_PERSONS_PER_SCORE_BLOCK,
-    persons_per_batch: layout.personsPerBatch ?? DEFAULT_PERSONS_PER_BATCH,
+    persons_per_batch: layout.personsPerBatch ?? DEFAULT_BATCH_PERSONS,
   });
   await db.runFile('estimate/05_sum_did_design.sql');
   await db.runFile('estimate/06_create_did_batch_sums.sql');

@@ -49,20 +49,22 @@ export async function estimateDifferences(db: Database, matching: StudyConfig['m
 /**
  * Steps 04-16: the event-study DiD of the study's matched sample (every
  * outcome it applies to), then of each subgroup level with status
- * 'estimated' (the subgroup outcomes), in subgroup and level order; each
+ * 'estimated' (the subgroup outcomes), in subgroup and level order, in
+ * batches of `personsPerBatch` persons (resources.batch_persons); each
  * sample's rows join effects or subgroup_effects before the next replaces
  * did_effects.
  */
-export async function estimateEventStudies(db: Database, did: StudyConfig['estimators']['did']): Promise<void> {
+export async function estimateEventStudies(db: Database, did: StudyConfig['estimators']['did'], personsPerBatch?: number): Promise<void> {
   const referenceMonth = did.reference_month;
-  await estimateEventStudyDid(db, { outcomes: outcomesFor('did_event_study'), referenceMonth });
+  const layout = { personsPerBatch };
+  await estimateEventStudyDid(db, { outcomes: outcomesFor('did_event_study'), referenceMonth, layout });
   await db.runFile('estimate/16_append_did_effects.sql');
   const levels = await db.query<DidSample>(
     'estimate: subgroup levels estimated',
     "select subgroup, level from subgroups where status = 'estimated' order by subgroup, level",
   );
   for (const sample of levels) {
-    await estimateEventStudyDid(db, { outcomes: subgroupOutcomesFor('did_event_study'), referenceMonth, sample });
+    await estimateEventStudyDid(db, { outcomes: subgroupOutcomesFor('did_event_study'), referenceMonth, sample, layout });
     await db.runFile('estimate/16_append_did_effects.sql');
   }
 }
@@ -78,6 +80,6 @@ export const estimateStage: Stage = {
   run: async ({ db, study }) => {
     await weightObservedMonths(db);
     await estimateDifferences(db, study.matching);
-    await estimateEventStudies(db, study.estimators.did);
+    await estimateEventStudies(db, study.estimators.did, study.resources.batch_persons);
   },
 };

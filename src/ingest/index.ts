@@ -18,15 +18,15 @@
  * of a new delivery is read once in a stream (scan-file.ts) with the config's
  * `limits:` (bytes after decompression, record length), and its quote-aware
  * record count must equal both delivery.json's row_count and what DuckDB
- * parsed plus rejected, so no row is lost without trace. DuckDB runs the
- * stage under limits.ingest_memory_limit, restored afterwards.
+ * parsed plus rejected, so no row is lost without trace. DuckDB loads
+ * them within the run's memory (resources.memory_limit), spilling beyond it.
  */
 import { basename, join } from 'node:path';
 import { DEFAULT_LIMITS, type StudyConfig } from '../config/study-config.js';
 import type { RuleContext } from '../contracts/define-extract.js';
 import { type DeliveryFile, lastCompleteMonth } from '../contracts/delivery.js';
 import { EXTRACTS, extractByName } from '../contracts/extracts.js';
-import { type Database, quoteLiteral } from '../db/database.js';
+import type { Database } from '../db/database.js';
 import { fail, PipelineFailure } from '../errors.js';
 import { logInfo } from '../log.js';
 import type { Stage } from '../stage.js';
@@ -81,7 +81,7 @@ export interface IngestOptions {
   deliveries: 'all' | readonly string[];
   runId: string;
   /** The study config's `limits:`; the config's defaults when left out. */
-  limits?: IngestLimits & { memoryLimit: string };
+  limits?: IngestLimits;
   /**
    * `ipslink validate`: a delivery refused (read, verified or loaded) is reported here and the others
    * go on. Absent (`run`): the first refusal stops ingest, before anything is loaded when it can.
@@ -93,8 +93,8 @@ export interface IngestOptions {
 export const DEFAULT_INGEST_LIMITS = ingestLimitsOf(DEFAULT_LIMITS);
 
 /** The study config's `limits:` as ingest takes them. */
-export function ingestLimitsOf(limits: StudyConfig['limits']): NonNullable<IngestOptions['limits']> {
-  return { maxFileMib: limits.max_file_mib, maxLineKib: limits.max_line_kib, memoryLimit: limits.ingest_memory_limit };
+export function ingestLimitsOf(limits: StudyConfig['limits']): IngestLimits {
+  return { maxFileMib: limits.max_file_mib, maxLineKib: limits.max_line_kib };
 }
 
 export interface IngestedFile {
@@ -185,20 +185,17 @@ export async function ingestDeliveries(db: Database, options: IngestOptions): Pr
   }
 
   const newDeliveryIds: string[] = [];
-  const previousMemoryLimit = await setMemoryLimit(db, limits.memoryLimit);
-  try {
-    for (const [index, delivery] of deliveries.entries()) {
-      await refusable(basename(delivery.dir), async () => {
-        // Asked again: two directories may hold the same delivery id, and the first may have just been loaded.
-        const now = await loadedState(db, delivery);
-        if (now.state === 'changed') fail({ code: 'delivery_changed', delivery: now.file.delivery, file: now.file.name });
-        if (now.state !== 'new') return;
-        await loadDelivery(db, delivery, verified[index]!, { runId: options.runId, limits });
-        newDeliveryIds.push(delivery.manifest.delivery_id);
-      });
-    }
-  } finally {
-    await restoreMemoryLimit(db, previousMemoryLimit);
+  // Named when a file needs more: the run's resources.memory_limit gave DuckDB this much.
+  const memoryLimit = await currentMemoryLimit(db);
+  for (const [index, delivery] of deliveries.entries()) {
+    await refusable(basename(delivery.dir), async () => {
+      // Asked again: two directories may hold the same delivery id, and the first may have just been loaded.
+      const now = await loadedState(db, delivery);
+      if (now.state === 'changed') fail({ code: 'delivery_changed', delivery: now.file.delivery, file: now.file.name });
+      if (now.state !== 'new') return;
+      await loadDelivery(db, delivery, verified[index]!, { runId: options.runId, limits, memoryLimit });
+      newDeliveryIds.push(delivery.manifest.delivery_id);
+    });
   }
   const deliveryIds = deliveries.map((delivery) => delivery.manifest.delivery_id);
   return { deliveryIds, newDeliveryIds, files: await readIngestedFiles(db, deliveryIds) };
@@ -208,27 +205,6 @@ export async function ingestDeliveries(db: Database, options: IngestOptions): Pr
 async function currentMemoryLimit(db: Database): Promise<string> {
   const [current] = await db.query<{ limit: string }>('ingest: memory limit', "select current_setting('memory_limit') as limit");
   return current!.limit;
-}
-
-/** Sets DuckDB's memory_limit for ingest and returns the one it replaces. */
-async function setMemoryLimit(db: Database, memoryLimit: string): Promise<string> {
-  const previous = await currentMemoryLimit(db);
-  // SET takes no parameter; the value is checked by the config schema (a size such as 4GB) and quoted.
-  await db.run('ingest: set memory limit', `set memory_limit = ${quoteLiteral(memoryLimit)}`);
-  return previous;
-}
-
-/**
- * Puts back the memory_limit ingest replaced: RESET restores DuckDB's default
- * exactly; a limit set when the database was opened is set again from its
- * reported value, which DuckDB rounds to a tenth of its unit (2GB comes back
- * as 1.7 GiB): the exact number is not to be had from DuckDB.
- */
-async function restoreMemoryLimit(db: Database, previous: string): Promise<void> {
-  await db.run('ingest: reset memory limit', 'reset memory_limit');
-  if ((await currentMemoryLimit(db)) !== previous) {
-    await db.run('ingest: restore memory limit', `set memory_limit = ${quoteLiteral(previous)}`);
-  }
 }
 
 /** Every file in the warehouse (or of the given deliveries) with its counts, in delivery and file order. */
@@ -266,7 +242,9 @@ function loadOrder(delivery: Delivery) {
 
 interface LoadOptions {
   runId: string;
-  limits: IngestLimits & { memoryLimit: string };
+  limits: IngestLimits;
+  /** DuckDB's memory_limit as it reports it, for the refusal of a file that needs more. */
+  memoryLimit: string;
 }
 
 async function loadDelivery(db: Database, delivery: Delivery, verified: Map<string, VerifiedFile>, options: LoadOptions): Promise<void> {
@@ -311,7 +289,7 @@ async function loadFile(db: Database, delivery: Delivery, toLoad: FileToLoad, op
       code: 'ingest_memory_exceeded',
       delivery: delivery.manifest.delivery_id,
       file: toLoad.file.name,
-      memoryLimit: options.limits.memoryLimit,
+      memoryLimit: options.memoryLimit,
     });
   }
 }

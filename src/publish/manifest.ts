@@ -37,6 +37,15 @@ export interface RunManifest {
   /** Data quality, balance gate and disclosure, checked before publishing. */
   audit: Audit;
   outputs: OutputFile[];
+  /** resources: as resolved (src/config/resources.ts), and the process's peak resident memory when the run was kept. */
+  resources: {
+    memory_limit_bytes: number;
+    memory_limit_from: 'config' | 'machine';
+    duckdb_memory_limit: string;
+    threads: number;
+    batch_persons: number;
+    peak_rss_bytes: number;
+  };
 }
 
 /** Reads the manifest of the run in `runDir`; a directory without one is not a published run. */

@@ -11,23 +11,25 @@
 import { randomBytes } from 'node:crypto';
 import { join, resolve } from 'node:path';
 import { studyPipeline, validationPipeline } from '../../pipelines/study.js';
+import { type Resources, resolveResources } from '../config/resources.js';
 import { configWarnings, type LoadedStudyConfig, type StudyConfig } from '../config/study-config.js';
 import { Database } from '../db/database.js';
 import { exitCodeFor, type PipelineError, PipelineFailure } from '../errors.js';
 import { EXIT_CODES } from '../exit-codes.js';
-import { holdOwnerOnlyUmask, makePrivate } from '../file-modes.js';
+import { ensurePrivateDir, holdOwnerOnlyUmask, makePrivate } from '../file-modes.js';
 import { selectedDeliveries } from '../ingest/delivery-manifest.js';
 import { type IngestedFile, readIngestedFiles } from '../ingest/index.js';
 import { logInfo, logWarning, setLogContext } from '../log.js';
 import { type Progress, progressEnabled, startProgress } from '../progress.js';
 import { finishRun, pointCurrentAt, removeRunLeftovers, type StagedRun, stageRun } from '../publish/index.js';
+import type { RunManifest } from '../publish/manifest.js';
 import { pruneRuns } from '../publish/retention.js';
 import { pullDeliveries } from '../pull/index.js';
 import { runStage, type Stage, type StageContext, type StageReport } from '../stage.js';
 import { type Audit, type AuditGate, auditRun, describeFailedChecks } from './audit.js';
 import { fingerprintChanges, type RunFingerprint, runFingerprint, sameFingerprint } from './fingerprint.js';
 import { appendRunRecord, lastStagedRun, type RunRecord, readRunHistory } from './history.js';
-import { prepareOutputDirectory, SPILL_DIRECTORY, WAREHOUSE_FILE } from './output-directory.js';
+import { prepareOutputDirectory, WAREHOUSE_FILE } from './output-directory.js';
 import { type RunSummary, readRunSummary } from './summary.js';
 
 export interface RunOptions {
@@ -75,12 +77,18 @@ interface Warehouse {
  * (output-directory.ts). Until close(), files are created owner-only
  * (file-modes.ts): DuckDB writes its WAL and spill files at any time.
  */
-async function openWarehouse(output: string, threads?: number): Promise<Warehouse> {
+async function openWarehouse(output: string, resources: Resources): Promise<Warehouse> {
   prepareOutputDirectory(output);
+  // Spill files hold person-level rows.
+  ensurePrivateDir(resources.tempDirectory);
   const releaseUmask = holdOwnerOnlyUmask();
   try {
     const path = join(output, WAREHOUSE_FILE);
-    const db = await Database.open(path, { threads, tempDirectory: join(output, SPILL_DIRECTORY) });
+    const db = await Database.open(path, {
+      threads: resources.threads,
+      memoryLimit: resources.duckdbMemoryLimit,
+      tempDirectory: resources.tempDirectory,
+    });
     // A warehouse made by an earlier version, under a looser umask.
     makePrivate(path);
     makePrivate(`${path}.wal`);
@@ -135,6 +143,18 @@ export function auditFailure(runId: string, audit: Audit): PipelineError {
     : { code: 'disclosure_audit_failed', runId, problems };
 }
 
+/** What the run had of the machine, and the most memory the process held (its peak resident set so far). */
+function resourcesUsed(resources: Resources): RunManifest['resources'] {
+  return {
+    memory_limit_bytes: resources.memoryLimitBytes,
+    memory_limit_from: resources.memoryLimitFrom,
+    duckdb_memory_limit: resources.duckdbMemoryLimit,
+    threads: resources.threads,
+    batch_persons: resources.batchPersons,
+    peak_rss_bytes: process.resourceUsage().maxRSS * 1024,
+  };
+}
+
 /** Row and person counts for the run history. */
 function runCounts(inputs: readonly IngestedFile[], audit: Audit, study: StudyConfig): Record<string, number> {
   const sum = (key: 'rows_read' | 'rows_accepted' | 'rows_rejected') => inputs.reduce((total, file) => total + file[key], 0);
@@ -158,7 +178,8 @@ export async function runStudy(options: RunOptions): Promise<RunResult> {
   const output = resolve(options.output ?? study.output);
   const runId = newRunId();
   const started = new Date();
-  const { db, close: closeWarehouse } = await openWarehouse(output, options.threads);
+  const resources = resolveResources(study.resources, output, { threads: options.threads });
+  const { db, close: closeWarehouse } = await openWarehouse(output, resources);
   setLogContext({ run_id: runId });
   let fingerprint: RunFingerprint | undefined;
   const record = (fields: Omit<RunRecord, 'run_id' | 'started_at' | 'finished_at' | 'duration_ms' | 'fingerprint'>) => {
@@ -221,6 +242,7 @@ export async function runStudy(options: RunOptions): Promise<RunResult> {
       fingerprint,
       audit,
       outputs: staged.outputs,
+      resources: resourcesUsed(resources),
     });
     if (audit.passed) pointCurrentAt(output, runDir);
     pruneRuns(output, study.retention);
@@ -276,7 +298,10 @@ export async function validateStudy(options: RunOptions): Promise<ValidationResu
   const { config: study } = options.loaded;
   const landing = resolve(options.landing ?? study.landing);
   const output = resolve(options.output ?? study.output);
-  const { db, close: closeWarehouse } = await openWarehouse(output, options.threads);
+  const { db, close: closeWarehouse } = await openWarehouse(
+    output,
+    resolveResources(study.resources, output, { threads: options.threads }),
+  );
   try {
     const refused: ValidationResult['refused'] = [];
     const context: StageContext = {

@@ -90,27 +90,40 @@ describe('loadStudyConfig', () => {
     expect(() => loadStudyConfig(writeConfig(readDemo().replace('price_year: 2019\n', '')))).toThrow(/costs\.price_year/);
   });
 
-  test('limits default to 64 GiB per file, 1 MiB per line and a 3GB memory limit for ingest', () => {
-    expect(loadStudyConfig('config/demo.yaml').config.limits).toEqual({
-      max_file_mib: 65536,
-      max_line_kib: 1024,
-      ingest_memory_limit: '3GB',
-    });
-    const text = `${readDemo()}\nlimits:\n  max_line_kib: 64\n  ingest_memory_limit: 512MiB\n`;
-    expect(loadStudyConfig(writeConfig(text)).config.limits).toEqual({
-      max_file_mib: 65536,
-      max_line_kib: 64,
-      ingest_memory_limit: '512MiB',
-    });
+  test('limits default to 64 GiB per file and 1 MiB per line', () => {
+    expect(loadStudyConfig('config/demo.yaml').config.limits).toEqual({ max_file_mib: 65536, max_line_kib: 1024 });
+    const text = `${readDemo()}\nlimits:\n  max_line_kib: 64\n`;
+    expect(loadStudyConfig(writeConfig(text)).config.limits).toEqual({ max_file_mib: 65536, max_line_kib: 64 });
   });
 
   test.each([
     ['max_line_kib: 16385', /limits.max_line_kib/],
     ['max_file_mib: 0', /limits.max_file_mib/],
-    ["ingest_memory_limit: '4GB; pragma x'", /limits.ingest_memory_limit: a size such as 4GB or 512MiB/],
+    ['ingest_memory_limit: 3GB', /limits: Unrecognized key: "ingest_memory_limit"/],
     ['max_lines: 3', /limits: Unrecognized key: "max_lines"/],
   ])('limits with %s are refused', (setting, message) => {
     expect(() => loadStudyConfig(writeConfig(`${readDemo()}\nlimits:\n  ${setting}\n`))).toThrow(message);
+  });
+
+  test('resources: machine-sized unless given; the DiD batch defaults to 32768 persons', () => {
+    expect(loadStudyConfig('config/demo.yaml').config.resources).toEqual({ batch_persons: 32768 });
+    const text = `${readDemo()}\nresources:\n  memory_limit: 1GB\n  threads: 1\n  temp_directory: /tmp/spill\n  batch_persons: 500\n`;
+    expect(loadStudyConfig(writeConfig(text)).config.resources).toEqual({
+      memory_limit: '1GB',
+      threads: 1,
+      temp_directory: '/tmp/spill',
+      batch_persons: 500,
+    });
+  });
+
+  test.each([
+    ["memory_limit: '4GB; pragma x'", /resources.memory_limit: a size such as 4GB or 512MiB/],
+    ['memory_limit: 256MB', /resources.memory_limit: at least 512MiB/],
+    ['threads: 0', /resources.threads/],
+    ['batch_persons: 10', /resources.batch_persons/],
+    ['cpus: 3', /resources: Unrecognized key: "cpus"/],
+  ])('resources with %s are refused', (setting, message) => {
+    expect(() => loadStudyConfig(writeConfig(`${readDemo()}\nresources:\n  ${setting}\n`))).toThrow(message);
   });
 
   test.each(['../elsewhere', '.', 'a/b'])(

@@ -206,6 +206,13 @@ describe('event-study DiD against R (plm within + vcovHC arellano "sss", test/re
     expectAgreementWithR(await estimateReference('unbalanced', { layout }), 'unbalanced');
   });
 
+  test('the batch size changes no bit of the output: batches hold whole blocks', async () => {
+    const inBatchesOf = (personsPerBatch: number) =>
+      estimateReference('unbalanced', { layout: { personsPerScoreBlock: 7, personsPerBatch } }).then(({ effects }) => effects);
+    const [small, one] = [await inBatchesOf(20), await inBatchesOf(10_000)];
+    expect(small).toEqual(one);
+  });
+
   test('the reference month is a row with estimate 0, null se and CI, and the persons observed', async () => {
     const { effects } = await estimateReference('unbalanced');
     const reference = effects.filter((row) => row.event_month === -1);

@@ -10,7 +10,6 @@ import { mkdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { describe, expect, test } from 'vitest';
-import { Database } from '../../src/db/database.js';
 import { messageFor, PipelineFailure, printableName } from '../../src/errors.js';
 import { DEFAULT_INGEST_LIMITS, type IngestOptions, ingestDeliveries } from '../../src/ingest/index.js';
 import { makeTempDir, withDatabase, writeDelivery } from '../support/delivery.js';
@@ -97,41 +96,22 @@ describe('nothing is lost without trace', () => {
   });
 });
 
-describe('limits.ingest_memory_limit', () => {
-  test('is DuckDB memory_limit while ingesting and restored afterwards', async () => {
-    const landing = makeTempDir();
-    writeDelivery(landing, 'd1', [{ name: 'persons.csv', extract: 'persons', csv: `${HEADER}\n${ROW}\n` }]);
-    const limits = await withDatabase(async (db) => {
-      const setting = async () => (await db.query<{ limit: string }>('limit', "select current_setting('memory_limit') as limit"))[0]!.limit;
-      const before = await setting();
-      await ingestDeliveries(db, { landing, deliveries: 'all', runId: 'r', limits: { ...DEFAULT_INGEST_LIMITS, memoryLimit: '123MB' } });
-      return { before, after: await setting() };
-    });
-    expect(limits.after).toBe(limits.before);
-  });
-
-  test('a memory_limit given when the database was opened is put back, to within the rounding DuckDB reports it with', async () => {
-    const landing = makeTempDir();
-    writeDelivery(landing, 'd1', [{ name: 'persons.csv', extract: 'persons', csv: `${HEADER}\n${ROW}\n` }]);
-    const db = await Database.open(':memory:', { memoryLimit: '2GB' });
-    try {
-      const setting = async () => (await db.query<{ limit: string }>('limit', "select current_setting('memory_limit') as limit"))[0]!.limit;
-      const before = await setting();
-      await ingestDeliveries(db, { landing, deliveries: 'all', runId: 'r', limits: { ...DEFAULT_INGEST_LIMITS, memoryLimit: '123MB' } });
-      const gibibytes = (text: string) => Number.parseFloat(text) * (text.endsWith('MiB') ? 1 / 1024 : 1);
-      expect(Math.abs(gibibytes(await setting()) - gibibytes(before))).toBeLessThan(0.11);
-    } finally {
-      db.close();
-    }
-  });
-
-  test('a file that needs more is refused with the file and the limit named', async () => {
+describe("DuckDB's memory (its share of resources.memory_limit)", () => {
+  test('a file that needs more is refused with the file and the limit named, nothing loaded', async () => {
     const landing = makeTempDir();
     const rows = Array.from({ length: 50_000 }, (_, index) => `P${String(index).padStart(10, '0')},1980,F,AMR01`);
     writeDelivery(landing, 'd1', [{ name: 'persons.csv', extract: 'persons', csv: [HEADER, ...rows, ''].join('\n') }]);
-    const { code, message } = await refusalOf(ingest(landing, { memoryLimit: '1MB' }));
-    expect(code).toBe('ingest_memory_exceeded');
-    expect(message).toContain('d1/persons.csv: loading it needs more memory than limits.ingest_memory_limit (1MB)');
+    const { refusal, loaded } = await withDatabase(async (db) => {
+      await db.run('test: tiny memory', "set memory_limit = '1MB'");
+      const refusal = await refusalOf(ingestDeliveries(db, { landing, deliveries: 'all', runId: 'r', limits: DEFAULT_INGEST_LIMITS }));
+      await db.run('test: memory back', 'reset memory_limit');
+      return { refusal, loaded: await db.query<{ rows: number }>('test: loaded', 'select count(*)::integer as rows from persons') };
+    });
+    expect(refusal.code).toBe('ingest_memory_exceeded');
+    expect(refusal.message).toContain(
+      'd1/persons.csv: loading it needs more memory than DuckDB has (976.5 KiB, its share of resources.memory_limit)',
+    );
+    expect(loaded).toEqual([{ rows: 0 }]);
   });
 });
 
