@@ -62,11 +62,13 @@ function columnFailureSql(extract: Extract, column: string): string {
 }
 
 /**
- * Per raw row: `line_number`, `row_hash`, the typed columns (null where a
- * value is invalid) and `failed_rules`, the rules it fails in order. Row
- * rules may depend on the delivery (`context`).
+ * Per raw row: `line_number`, the typed columns (null where a value is
+ * invalid) and the rules it fails: every one in order as `failed_rules`, or
+ * (`first`, what ingest needs, without building a list per row) only the
+ * first as `failed_rule`, null when it passes. Row rules may depend on the
+ * delivery (`context`).
  */
-export function checkRowsSql(extract: Extract, rawTable: string, context: RuleContext): string {
+export function checkRowsSql(extract: Extract, rawTable: string, context: RuleContext, rules: 'all' | 'first' = 'all'): string {
   const columns = extract.columnNames.map(quoteIdentifier);
   const typed = extract.columnNames.map(
     (column) => `try_cast(${quoteIdentifier(column)} as ${extract.columns[column]!.duckdbType}) as ${quoteIdentifier(column)}`,
@@ -75,13 +77,25 @@ export function checkRowsSql(extract: Extract, rawTable: string, context: RuleCo
   const rowFailures = extract.rowRules.map(
     (rule) => `case when not coalesce(${rule.sql(context)}, true) then ${quoteLiteral(rule.id)} end`,
   );
+  const raw = `raw as (select line_number, ${columns.join(', ')} from ${quoteIdentifier(rawTable)})`;
+  if (rules === 'first') {
+    // Row rules see the typed values, so they are evaluated on the typed row; the first column failure comes first.
+    return `
+with
+${raw},
+column_checked as (
+    select line_number, ${typed.join(',\n        ')}, ${firstOf(columnFailures)} as column_failure
+    from raw
+)
+select * exclude (column_failure), coalesce(column_failure, ${firstOf(rowFailures)}) as failed_rule
+from column_checked`;
+  }
   return `
 with
-raw as (select line_number, row_hash, ${columns.join(', ')} from ${quoteIdentifier(rawTable)}),
+${raw},
 column_checked as (
     select
         line_number,
-        row_hash,
         ${typed.join(',\n        ')},
         list_filter([${columnFailures.join(',\n            ')}]::VARCHAR[], rule -> rule is not null) as column_failures
     from raw
@@ -96,6 +110,11 @@ row_checked as (
     from column_checked
 )
 select * from row_checked`;
+}
+
+/** The first non-null of rule ids (null when there are none). */
+function firstOf(failures: readonly string[]): string {
+  return failures.length === 0 ? 'null::VARCHAR' : failures.length === 1 ? failures[0]! : `coalesce(${failures.join(',\n            ')})`;
 }
 
 /** DuckDB column definitions of the accepted table. */

@@ -33,6 +33,7 @@ import {
   ruleCatalogue,
 } from '../contracts/validation-sql.js';
 import { quoteIdentifier, quoteLiteral } from '../db/database.js';
+import { rawRowHashSql } from './read-raw-file.js';
 
 export const MALFORMED_RULE = 'csv_malformed';
 
@@ -54,25 +55,28 @@ export function classifyRawRowsSql(extract: Extract, context: RuleContext): stri
   const table = quoteIdentifier(extract.name);
   const key = keyValueSql(extract);
   const keyColumns = keyColumnsSql(extract);
+  // Keys held more than once among the rows that pass, with the first line holding each (an aggregate: no sort).
   return `create or replace temp table classified as
 with
-checked as (${checkRowsSql(extract, 'raw_rows', context)}),
-ranked as (
-    select
-        *,
-        row_number() over (partition by ${keyColumns}, len(failed_rules) = 0 order by line_number) as key_rank
+checked as (${checkRowsSql(extract, 'raw_rows', context, 'first')}),
+repeated_keys as (
+    select ${keyColumns}, min(line_number) as first_line
     from checked
+    where failed_rule is null
+    group by ${keyColumns}
+    having count(*) > 1
 )
 select
-    checked.* exclude (failed_rules, key_rank),
+    checked.* exclude (failed_rule),
     case
-        when len(failed_rules) > 0 then failed_rules[1]
-        when key_rank > 1
+        when failed_rule is not null then failed_rule
+        when checked.line_number > repeated_keys.first_line
             or ${key} in (select ${keyColumns} from ${table} where delivery_id = $delivery_id)
             or ${key} in (select ${keyColumns} from ${quoteIdentifier(supersededTable(extract))} where delivery_id = $delivery_id)
             then ${quoteLiteral(duplicateKeyRuleId(extract))}
     end as rule_id
-from ranked as checked`;
+from checked
+left join repeated_keys using (${keyColumns})`;
 }
 
 /**
@@ -185,7 +189,11 @@ reasons(rule_id, reason) as (values
     ${reasons}
 ),
 rejected as (
-    select line_number, rule_id, row_hash from classified where rule_id is not null
+    -- the row hash from the raw fields, for the rejected rows only
+    select classified.line_number, classified.rule_id, ${rawRowHashSql(extract, 'raw')} as row_hash
+    from classified
+    join raw_rows as raw using (line_number)
+    where classified.rule_id is not null
     union all
     select line_number, ${quoteLiteral(`${extract.name}.${MALFORMED_RULE}`)}, row_hash from raw_malformed
 )

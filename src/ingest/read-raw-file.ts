@@ -1,6 +1,7 @@
 /**
- * Reads one delivered file into `raw_rows`: its contract columns as raw
- * VARCHAR, one row per data row.
+ * Reads one delivered file into DuckDB and gives `raw_rows`, a view of its
+ * contract columns as raw VARCHAR with their line numbers, one row per data
+ * row (a view over what was read: the rows are not copied again).
  *
  * Every field stays text so that nothing is lost to a failed cast: the
  * contract's checks (validation-sql.ts) then decide per row. Rows the CSV
@@ -93,14 +94,17 @@ function checkHeader(file: FileToRead, header: HeaderFields): void {
   }
 }
 
-/** Contract columns of `raw_rows`, empty strings (and columns the file leaves out) as null, with the row hash. */
+/** Contract columns of `raw_rows`: empty strings, and columns the file leaves out, as null. */
 function rawColumnsSelect(extract: Extract, header: readonly string[]): string {
-  const values = extract.columnNames.map((name) => (header.includes(name) ? quoteIdentifier(name) : 'null::VARCHAR'));
-  const hashed = values.map((value) => `coalesce(${value}, '')`).join(', ');
-  return [
-    `sha256(concat_ws(chr(31), ${hashed})) as row_hash`,
-    ...values.map((value, index) => `nullif(${value}, '') as ${quoteIdentifier(extract.columnNames[index]!)}`),
-  ].join(',\n    ');
+  return extract.columnNames
+    .map((name) => `nullif(${header.includes(name) ? quoteIdentifier(name) : 'null::VARCHAR'}, '') as ${quoteIdentifier(name)}`)
+    .join(',\n    ');
+}
+
+/** A raw row's hash for the rejects ledger: sha256 of its contract fields (empty for null) joined by the unit separator. */
+export function rawRowHashSql(extract: Extract, qualifier: string): string {
+  const fields = extract.columnNames.map((name) => `coalesce(${qualifier}.${quoteIdentifier(name)}, '')`);
+  return `sha256(concat_ws(chr(31), ${fields.join(', ')}))`;
 }
 
 async function readRawCsv(db: Database, file: FileToRead): Promise<void> {
@@ -124,20 +128,35 @@ select line::bigint as line_number, sha256(any_value(csv_line order by column_id
 from raw_csv_rejects
 group by line;`,
   );
-  // The n-th parsable record sits on the n-th line that is neither the header nor malformed.
   // rowid follows insertion (= file) order; inside a transaction it does not start at 0.
+  const [records] = await db.query<{ records: number; first_rowid: number; last_rowid: number; malformed: number }>(
+    `ingest: rows of ${file.fileName}`,
+    `select count(*)::double as records, coalesce(min(rowid), 0)::double as first_rowid, coalesce(max(rowid), -1)::double as last_rowid,
+        (select count(*) from raw_malformed)::double as malformed
+     from raw_csv_records`,
+  );
+  const { records: count, first_rowid: first, last_rowid: last, malformed } = records!;
+  if (malformed === 0 && last - first + 1 === count) {
+    // Every record on its own line, numbered as read: the n-th record is on line n + 1. A view, not a copy.
+    await db.run(
+      `ingest: line numbers of ${file.fileName}`,
+      `create or replace temp view raw_rows as
+select (rowid - ${first} + 2)::bigint as line_number, ${rawColumnsSelect(file.extract, header)}
+from raw_csv_records`,
+    );
+    return;
+  }
+  // The n-th parsable record sits on the n-th line that is neither the header nor malformed.
   await db.run(
     `ingest: line numbers of ${file.fileName}`,
-    `create or replace temp table raw_rows as
-with
-lines as (
-    select line as line_number, row_number() over (order by line) as record_index
-    from range(2, 2 + (select count(*) from raw_csv_records) + (select count(*) from raw_malformed)) as t(line)
-    where line not in (select line_number from raw_malformed)
-)
+    `create or replace temp table raw_record_lines as
+select line as line_number, row_number() over (order by line) as record_index
+from range(2, 2 + ${count + malformed}) as t(line)
+where line not in (select line_number from raw_malformed);
+create or replace temp view raw_rows as
 select lines.line_number, ${rawColumnsSelect(file.extract, header)}
 from (select row_number() over (order by rowid) as record_index, * from raw_csv_records) as records
-join lines using (record_index)`,
+join raw_record_lines as lines using (record_index)`,
   );
 }
 
@@ -153,12 +172,11 @@ async function readRawParquet(db: Database, file: FileToRead): Promise<void> {
     .map((name) => `${quoteIdentifier(name)}::VARCHAR as ${quoteIdentifier(name)}`);
   await db.run(
     `ingest: read ${file.fileName}`,
-    `create or replace temp table raw_rows as
-with records as (
-    select file_row_number + 2 as line_number, ${casts.join(', ')}
-    from read_parquet(${quoteLiteral(file.path)}, file_row_number = true)
-)
-select line_number, ${rawColumnsSelect(file.extract, header)} from records;
+    `create or replace temp table raw_parquet_records as
+select file_row_number + 2 as line_number, ${casts.join(', ')}
+from read_parquet(${quoteLiteral(file.path)}, file_row_number = true);
+create or replace temp view raw_rows as
+select line_number, ${rawColumnsSelect(file.extract, header)} from raw_parquet_records;
 create or replace temp table raw_malformed (line_number bigint, row_hash varchar, error_type varchar);`,
   );
 }
