@@ -65,7 +65,7 @@ FUZZ_RUNS ?= 2000
 fuzz: install
 	FUZZ_RUNS=$(FUZZ_RUNS) NO_COLOR=1 npx vitest run test/ingest/ingest-fuzz.test.ts
 
-bench: install
+bench: build
 	node --import tsx bench/run.ts
 
 clean:

@@ -1,47 +1,56 @@
 /**
- * One size of `make bench`, in its own process so that its peak memory is
- * its own: synthesises `persons` persons (two deliveries), times a plain
- * DuckDB scan-and-aggregate of the same files (the floor), runs the demo
- * study on them and prints one JSON object on stdout.
+ * One size of `make bench`: synthesises `persons` persons (two deliveries)
+ * in a child process, runs the demo study on them in this process under
+ * `resources.memory_limit` = BENCH_MEMORY_LIMIT (default 4GB), so that the
+ * peak memory measured is the run's alone, then times a plain DuckDB
+ * scan-and-aggregate of the same files (the floor) in another child, and
+ * prints one JSON object on stdout.
  * Usage: node --import tsx bench/one-size.ts PERSONS WORK_DIR
  */
+import { execFileSync } from 'node:child_process';
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { loadStudyConfig } from '../src/config/study-config.js';
-import { Database, quoteLiteral } from '../src/db/database.js';
 import { setLogging } from '../src/log.js';
 import { SPILL_DIRECTORY } from '../src/run/output-directory.js';
 import { runStudy } from '../src/run/run-study.js';
-import { synthesizeDelivery } from '../src/synth/index.js';
 
 const [personsArg, work] = process.argv.slice(2);
 const persons = Number(personsArg);
 if (!Number.isInteger(persons) || persons <= 0 || !work) throw new Error('usage: bench/one-size.ts PERSONS WORK_DIR');
+const memoryLimit = process.env.BENCH_MEMORY_LIMIT ?? '4GB';
 setLogging({ quiet: true });
 
 const seconds = (since: number) => (performance.now() - since) / 1000;
+/** Runs a command to its end, its output on this process's stderr; returns its wall seconds. */
+const timed = (command: string, args: string[]): number => {
+  const started = performance.now();
+  execFileSync(command, args, { stdio: ['ignore', 2, 2] });
+  return seconds(started);
+};
 
-let started = performance.now();
-const synth = await synthesizeDelivery({ outDir: join(work, 'landing', 'bench'), persons, seed: 7, deliveries: 2 });
-const synthSeconds = seconds(started);
-const files = synth.deliveries.flatMap((delivery) =>
-  (JSON.parse(readFileSync(join(delivery.dir, 'delivery.json'), 'utf8')) as { files: { name: string; row_count: number }[] }).files.map(
-    (file) => ({ path: join(delivery.dir, file.name), rows: file.row_count }),
-  ),
-);
-const inputRows = files.reduce((total, file) => total + file.rows, 0);
-
-// The floor: DuckDB alone reads every file and aggregates it per person, nothing validated or linked.
-started = performance.now();
-const floorDb = await Database.open(':memory:');
-for (const file of files) {
-  await floorDb.query(
-    'bench: floor',
-    `select count(*), count(distinct person_id) from read_csv(${quoteLiteral(file.path)}, header = true, all_varchar = true)`,
+const landing = join(work, 'landing');
+const synthSeconds = timed(process.execPath, [
+  'bin/ipslink.js',
+  'synth',
+  '--out',
+  join(landing, 'bench'),
+  '--persons',
+  String(persons),
+  '--seed',
+  '7',
+  '--deliveries',
+  '2',
+  '--quiet',
+]);
+const files = readdirSync(landing)
+  .sort()
+  .flatMap((delivery) =>
+    (
+      JSON.parse(readFileSync(join(landing, delivery, 'delivery.json'), 'utf8')) as { files: { name: string; row_count: number }[] }
+    ).files.map((file) => ({ path: join(landing, delivery, file.name), rows: file.row_count })),
   );
-}
-floorDb.close();
-const floorSeconds = seconds(started);
+const inputRows = files.reduce((total, file) => total + file.rows, 0);
 
 /** The largest size DuckDB's spill directory reached, sampled every 250 ms. */
 const output = join(work, 'out');
@@ -61,19 +70,31 @@ const sampler = setInterval(() => {
   peakSpillBytes = Math.max(peakSpillBytes, directoryBytes(join(output, SPILL_DIRECTORY)));
 }, 250);
 
-started = performance.now();
-const result = await runStudy({ loaded: loadStudyConfig('config/demo.yaml'), landing: join(work, 'landing'), output, force: true });
+const loaded = loadStudyConfig('config/demo.yaml');
+loaded.config.resources.memory_limit = memoryLimit;
+const started = performance.now();
+const result = await runStudy({ loaded, landing, output, force: true });
 const runSeconds = seconds(started);
 clearInterval(sampler);
+const peakRssMb = Math.round(process.resourceUsage().maxRSS / 1024);
 
-const { stages } = JSON.parse(readFileSync(join(result.runDir, 'manifest.json'), 'utf8')) as {
+// The floor: DuckDB alone reads every file and aggregates it per person, nothing validated or linked.
+const floorSeconds = Number(
+  execFileSync(process.execPath, ['--import', 'tsx', 'bench/floor.ts', ...files.map((file) => file.path)], { encoding: 'utf8' }),
+);
+
+const { stages, resources } = JSON.parse(readFileSync(join(result.runDir, 'manifest.json'), 'utf8')) as {
   stages: { stage: string; durationMs: number; rowsOut: Record<string, number> }[];
+  resources: { threads: number; duckdb_memory_limit: string };
 };
 process.stdout.write(
   `${JSON.stringify({
     persons,
     input_rows: inputRows,
     panel_rows: stages.find((stage) => stage.stage === 'panel')?.rowsOut.panel_person_month ?? null,
+    memory_limit: memoryLimit,
+    duckdb_memory_limit: resources.duckdb_memory_limit,
+    threads: resources.threads,
     synth_seconds: synthSeconds,
     floor_seconds: floorSeconds,
     run_seconds: runSeconds,
@@ -82,7 +103,7 @@ process.stdout.write(
     publish_seconds: runSeconds - stages.reduce((total, stage) => total + stage.durationMs, 0) / 1000,
     rows_per_second: inputRows / runSeconds,
     ingest_rows_per_second: inputRows / ((stages.find((stage) => stage.stage === 'ingest')?.durationMs ?? Number.NaN) / 1000),
-    peak_rss_mb: Math.round(process.resourceUsage().maxRSS / 1024),
+    peak_rss_mb: peakRssMb,
     peak_spill_bytes: peakSpillBytes,
     audit_passed: result.audit.passed,
   })}\n`,

@@ -1,5 +1,5 @@
 -- The cost analysis's arm means in the sample (replicate 0) and in each of
--- $replicates seeded bootstrap replicates, all in one pass in SQL.
+-- the seeded bootstrap replicates, in SQL.
 -- Resampling units ($design), each drawn with replacement within its cell:
 --   rematched_within_arms: exact matching; persons within their arm, the
 --     strata formed again in each replicate (exact matching is a grouping,
@@ -24,9 +24,23 @@
 -- Means per arm: intervention, benefit and healthcare euros per person, and
 -- the share with the effect outcome. Every term is rounded (DECIMAL) before
 -- it is summed.
+-- Replicates $first_replicate to $last_replicate per statement (0 is the
+-- sample), so the set sums of a few replicates at a time are held, however
+-- many persons; the draws of a replicate do not depend on the others.
 -- Grain: one row per replicate (0 = the sample).
--- Reads: cost_persons. Writes: cost_replicate_means.
-create or replace table cost_replicate_means as
+-- Reads: cost_persons. Writes: cost_replicate_means (insert).
+create table if not exists cost_replicate_means (
+    replicate integer,
+    treated_intervention_eur double,
+    control_intervention_eur double,
+    treated_benefit_eur double,
+    control_benefit_eur double,
+    treated_healthcare_eur double,
+    control_healthcare_eur double,
+    treated_effect double,
+    control_effect double
+);
+insert into cost_replicate_means
 with
 persons as (
     select
@@ -52,10 +66,10 @@ units as (
 ),
 cells as (select distinct cell, cell_units from units),
 draws as (
-    select 0 as replicate, cell, position from units
+    select 0 as replicate, cell, position from units where $first_replicate = 0
     union all
     select replicates.replicate, cell_draws.cell, (hash($seed, replicates.replicate, cell_draws.cell, cell_draws.draw) % cell_draws.cell_units::ubigint)::bigint
-    from range(1, $replicates + 1) as replicates(replicate)
+    from range(greatest($first_replicate, 1), $last_replicate + 1) as replicates(replicate)
     cross join (select cell, cell_units, unnest(range(cell_units)) as draw from cells) as cell_draws
 ),
 drawn as (

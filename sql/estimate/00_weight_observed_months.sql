@@ -20,12 +20,17 @@
 -- Samples: the study ('' subgroup and level), matched and unweighted (every
 -- cohort person, weight 1), and each subgroup level's matched sample.
 -- Grain: matched_set_months, one row per subgroup x level x matched set (or
--- pair) x event_month with an observed person; observed_pair_months (a view),
+-- pair) x event_month with an observed person; sample_weightings (a view),
+-- one row per subgroup x level x weighting x person of a sample with how its
+-- weight is found; sample_person_months (a view),
+-- one row per subgroup x level x weighting x person x observed event_month of
+-- a sample, with how its weight is found (weight_source: given, set, pairs)
+-- and the weight given; observed_pair_months (a view),
 -- one row per subgroup x level x pair x person x event_month of a pair in the
 -- estimate; observed_person_months (a view), one row per subgroup x level x
 -- weighting x person x event_month in the estimate.
 -- Reads: panel_person_month, matches, subgroup_matches, match_pairs, subgroup_match_pairs.
--- Writes: matched_set_months, observed_pair_months, observed_person_months.
+-- Writes: matched_set_months, sample_weightings, sample_person_months, observed_pair_months, observed_person_months.
 create or replace table matched_set_months as
 with
 matched as (
@@ -84,7 +89,7 @@ weighted as (
 )
 select * from weighted;
 
-create or replace view observed_person_months as
+create or replace view sample_weightings as
 with
 samples as (
     select '' as subgroup, '' as level, 'matched' as weighting, person_id, treated, subclass, weight from matches where weight > 0
@@ -110,7 +115,25 @@ weightings as (
         end as weight_source
     from samples
     left join paired_samples using (subgroup, level)
-),
+)
+select * from weightings;
+
+create or replace view sample_person_months as
+select
+    samples.subgroup,
+    samples.level,
+    samples.weighting,
+    samples.treated,
+    samples.subclass,
+    samples.weight_source,
+    samples.weight as given_weight,
+    panel.*
+from sample_weightings as samples
+join panel_person_month as panel using (person_id)
+where panel.observed;
+
+create or replace view observed_person_months as
+with
 pair_weights as (
     -- matching with replacement: a person's weight in the month over the pairs that enter it
     select subgroup, level, person_id, event_month, sum(weight::decimal(38, 18))::double as weight
@@ -119,31 +142,29 @@ pair_weights as (
 ),
 weighted as (
     select
-        samples.subgroup,
-        samples.level,
-        samples.weighting,
-        samples.treated,
-        samples.subclass,
-        case samples.weight_source
-            when 'given' then samples.weight
+        months.subgroup,
+        months.level,
+        months.weighting,
+        months.treated,
+        months.subclass,
+        case months.weight_source
+            when 'given' then months.given_weight
             when 'pairs' then pairs.weight
-            else case when samples.treated = 1 then 1.0 else sets.treated_observed / sets.control_observed end
+            else case when months.treated = 1 then 1.0 else sets.treated_observed / sets.control_observed end
         end as weight,
-        panel.*
-    from weightings as samples
-    join panel_person_month as panel using (person_id)
+        months.* exclude (subgroup, level, weighting, treated, subclass, weight_source, given_weight)
+    from sample_person_months as months
     left join matched_set_months as sets
-        on sets.subgroup = samples.subgroup
-        and sets.level = samples.level
-        and sets.subclass = samples.subclass
-        and sets.event_month = panel.event_month
+        on sets.subgroup = months.subgroup
+        and sets.level = months.level
+        and sets.subclass = months.subclass
+        and sets.event_month = months.event_month
     left join pair_weights as pairs
-        on pairs.subgroup = samples.subgroup
-        and pairs.level = samples.level
-        and pairs.person_id = samples.person_id
-        and pairs.event_month = panel.event_month
-    where panel.observed
-        and case samples.weight_source
+        on pairs.subgroup = months.subgroup
+        and pairs.level = months.level
+        and pairs.person_id = months.person_id
+        and pairs.event_month = months.event_month
+    where case months.weight_source
             when 'given' then true
             when 'pairs' then pairs.weight > 0
             else sets.treated_observed > 0 and sets.control_observed > 0

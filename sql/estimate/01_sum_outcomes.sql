@@ -14,19 +14,30 @@
 -- The person-months are summed with one column per outcome first and
 -- unpivoted after, so they are read once, not once per outcome.
 -- Grain: one row per subgroup x level x weighting x outcome x event_month x treated x subclass x weight.
--- Reads: observed_person_months, observed_pair_months. Writes: outcome_sums.
+-- Reads: sample_weightings, sample_person_months, matched_set_months, observed_person_months, observed_pair_months. Writes: outcome_sums.
 create or replace table outcome_sums as
 with
 months as (
-    select subgroup, level, weighting, treated, subclass, weight, event_month, columns($outcome_pattern)
-    from observed_person_months
+    -- a weight taken up in the matched set is the same for every person of the set, arm and month, and a
+    -- given one is grouped on: persons are summed first and the set's weight attached to the sums after
+    -- (weighted_sums), never joined to each person-month
+    select
+        subgroup, level, weighting, treated, subclass, weight_source,
+        case when weight_source = 'given' then given_weight end as weight,
+        event_month, columns($outcome_pattern)
+    from sample_person_months
+    where weight_source <> 'pairs'
     union all by name
-    select subgroup, level, 'pairs' as weighting, treated, subclass, weight, event_month, columns($outcome_pattern)
+    select subgroup, level, weighting, treated, subclass, 'given' as weight_source, weight, event_month, columns($outcome_pattern)
+    from observed_person_months
+    where (subgroup, level, weighting) in (select subgroup, level, weighting from sample_weightings where weight_source = 'pairs')
+    union all by name
+    select subgroup, level, 'pairs' as weighting, treated, subclass, 'given' as weight_source, weight, event_month, columns($outcome_pattern)
     from observed_pair_months
 ),
 study_months as (
     select
-        subgroup, level, weighting, treated, subclass, weight, event_month,
+        subgroup, level, weighting, treated, subclass, weight_source, weight, event_month,
         columns($binary_pattern)::integer::decimal(18, 4) as "\0",
         columns($amount_pattern)::decimal(18, 4) as "\0"
     from months
@@ -35,7 +46,7 @@ study_months as (
 study_sums as (
     -- per outcome y: persons with y > 0, the sum of y and of y^2
     select
-        subgroup, level, weighting, treated, subclass, weight, event_month,
+        subgroup, level, weighting, treated, subclass, weight_source, weight, event_month,
         count(*) as persons,
         struct_pack(
             persons_positive := count_if(columns($outcome_pattern) > 0)::bigint,
@@ -43,12 +54,12 @@ study_sums as (
             sum_y2 := sum(columns($outcome_pattern)::decimal(38, 8) * columns($outcome_pattern))
         ) as "\0"
     from study_months
-    group by subgroup, level, weighting, treated, subclass, weight, event_month
+    group by subgroup, level, weighting, treated, subclass, weight_source, weight, event_month
 ),
 subgroup_sums as (
     -- 0/1 outcomes: y^2 = y, and the sums are counts
     select
-        subgroup, level, weighting, treated, subclass, weight, event_month,
+        subgroup, level, weighting, treated, subclass, weight_source, weight, event_month,
         count(*) as persons,
         struct_pack(
             persons_positive := count_if(columns($subgroup_pattern))::bigint,
@@ -57,7 +68,7 @@ subgroup_sums as (
         ) as "\0"
     from months
     where subgroup <> ''
-    group by subgroup, level, weighting, treated, subclass, weight, event_month
+    group by subgroup, level, weighting, treated, subclass, weight_source, weight, event_month
 ),
 sums as (
     select * exclude (sums), sums.*
@@ -65,6 +76,21 @@ sums as (
     union all by name
     select * exclude (sums), sums.*
     from (unpivot subgroup_sums on columns($subgroup_pattern) into name outcome value sums)
+),
+weighted_sums as (
+    select * exclude (weight_source) from sums where weight_source = 'given'
+    union all by name
+    -- the set's weight in the month (observed_person_months's rule), and only sets with both arms observed
+    select
+        sums.* exclude (weight_source, weight),
+        case when sums.treated = 1 then 1.0 else sets.treated_observed / sets.control_observed end as weight
+    from sums
+    join matched_set_months as sets
+        on sets.subgroup = sums.subgroup
+        and sets.level = sums.level
+        and sets.subclass = sums.subclass
+        and sets.event_month = sums.event_month
+    where sums.weight_source = 'set' and sets.treated_observed > 0 and sets.control_observed > 0
 )
 select subgroup, level, weighting, outcome, event_month, treated, subclass, weight, persons, persons_positive, sum_y, sum_y2
-from sums
+from weighted_sums

@@ -5,7 +5,7 @@
  *
  * `memory_limit` caps the process, Node included. DuckDB gets what is left
  * after a fixed reserve for Node (its heap, the Arrow batches publish
- * streams, DuckDB's own code), and then only 70% of that: DuckDB's
+ * streams, DuckDB's own code), and then only 60% of that: DuckDB's
  * memory_limit bounds its buffer pool, and its allocator keeps some freed
  * memory besides. Beyond its share DuckDB spills to `temp_directory`.
  * Defaults come from the machine: half of the memory this process may use
@@ -19,8 +19,8 @@ import { SPILL_DIRECTORY } from '../run/output-directory.js';
 const MIB = 1024 * 1024;
 /** Node's part of the cap, before DuckDB's share is taken. */
 const NODE_RESERVE_BYTES = 256 * MIB;
-const DUCKDB_SHARE = 0.7;
-/** The smallest cap a run works under (DuckDB then has 179 MiB). */
+const DUCKDB_SHARE = 0.6;
+/** The smallest cap a run works under (DuckDB then has 153 MiB). */
 export const MIN_MEMORY_LIMIT_BYTES = 512 * MIB;
 export const DEFAULT_BATCH_PERSONS = 32_768;
 

@@ -166,6 +166,34 @@ async function writeCostTables(
   ]);
 }
 
+/** Drawn rows (persons x replicates) per statement of the bootstrap: its set sums stay small, whatever the cohort. */
+const BOOTSTRAP_ROWS_PER_STATEMENT = 1 << 25;
+
+/**
+ * cost_replicate_means: the arm means of the sample and of each replicate
+ * (sql/costs/02), a few replicates per statement. The replicates are the
+ * same bits however they are grouped (each one's draws are its own).
+ */
+export async function bootstrapArmMeans(
+  db: Database,
+  options: { design: ReturnType<typeof bootstrapDesign>; replicates: number; seed: number; rowsPerStatement?: number },
+): Promise<void> {
+  const [{ persons }] = (await db.query<{ persons: number }>(
+    'costs: persons to draw',
+    'select count(*)::double as persons from cost_persons',
+  )) as [{ persons: number }];
+  const perStatement = Math.max(1, Math.floor((options.rowsPerStatement ?? BOOTSTRAP_ROWS_PER_STATEMENT) / Math.max(persons, 1)));
+  await db.run('costs: replicate means', 'drop table if exists cost_replicate_means');
+  for (let first = 0; first <= options.replicates; first += perStatement) {
+    await db.runFile('costs/02_bootstrap_arm_means.sql', {
+      design: options.design,
+      seed: options.seed,
+      first_replicate: first,
+      last_replicate: Math.min(first + perStatement - 1, options.replicates),
+    });
+  }
+}
+
 export const costsStage: Stage = {
   name: 'costs',
   reads: ['cohort', 'matches', 'trajectories', 'panel_person_month', 'observed_person_months', 'healthcare_costs'],
@@ -190,7 +218,7 @@ export const costsStage: Stage = {
       effect_month: costs.effect.month,
     });
     const design = bootstrapDesign(study.matching);
-    await db.runFile('costs/02_bootstrap_arm_means.sql', { design, replicates: costs.bootstrap.replicates, seed: costs.bootstrap.seed });
+    await bootstrapArmMeans(db, { design, ...costs.bootstrap });
     const [sample, ...replicates] = await db.query<ArmMeans>('costs: arm means', 'select * from cost_replicate_means order by replicate');
     const [persons] = await db.query<{ treated: number; control: number }>(
       'costs: persons',

@@ -9,10 +9,10 @@
  * estimate stage calls it for the study and then for each level.
  *
  * No person dummies and no per-person work in JavaScript. Persons sharing a
- * pattern of observed months give X'WX (05). One pass over the panel, in
- * batches of persons (07-09), turns it into weighted within-person
- * deviations, kept as one list per outcome x block of persons x event
- * month; list sums and inner products give X'Wy (11) and the part of the
+ * pattern of observed months give X'WX (05). One pass over the panel (06)
+ * turns it into weighted within-person deviations, stored in batch order;
+ * batch by batch (07-09) they are kept as one list per outcome x block of
+ * persons x event month; list sums and inner products give X'Wy (11) and the part of the
  * cluster meat that does not depend on the coefficients. Only the K x K
  * systems (K = 120 for months -24..36) are solved here, by the pure
  * functions in event-study-regression.ts; the coefficients go back to SQL
@@ -32,7 +32,8 @@
  * `method`.
  * Working tables, all small: did_persons, did_design_sums,
  * did_batch_products, did_batch_deviations, did_outcome_sums,
- * did_coefficients, did_score_products (did_deviation_lists is temporary).
+ * did_coefficients, did_score_products; temporary: did_deviations (one row
+ * per person-month of the sample) and did_deviation_lists.
  * SQL: sql/estimate/04_select_did_persons.sql .. 15_write_pretrend_tests.sql
  */
 import { OUTCOMES, type Outcome } from '../config/outcomes.js';
@@ -202,7 +203,7 @@ async function sumPanelWithinPersons(
     persons_per_batch: layout.personsPerBatch ?? DEFAULT_BATCH_PERSONS,
   });
   await db.runFile('estimate/05_sum_did_design.sql');
-  await db.runFile('estimate/06_create_did_batch_sums.sql');
+  await db.runFile('estimate/06_create_did_batch_sums.sql', { outcome_pattern: columnPattern(outcomes) });
   const batches = await countBatches(db);
   for (let batch = 0; batch < batches; batch++) {
     await db.runFile('estimate/07_collect_did_deviation_lists.sql', { outcome_pattern: columnPattern(outcomes), score_batch: batch });

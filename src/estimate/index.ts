@@ -73,7 +73,7 @@ export const estimateStage: Stage = {
   name: 'estimate',
   reads: ['panel_person_month', 'matches', 'subgroup_matches', 'match_pairs', 'subgroup_match_pairs', 'subgroups'],
   writes: ['matched_set_months', 'outcome_sums', 'arm_means', 'effects', 'subgroup_effects', 'pretrend_tests'],
-  views: ['observed_person_months', 'observed_pair_months'],
+  views: ['sample_weightings', 'sample_person_months', 'observed_person_months', 'observed_pair_months'],
   // The DiD's sums and batches (sql/estimate/04-15), each sample's DiD rows (did_effects) and the
   // differences (sample_effects) before they join effects or subgroup_effects.
   scratch: ['did_*', 'sample_effects'],

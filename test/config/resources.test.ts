@@ -25,8 +25,8 @@ describe('resolveResources', () => {
   test('defaults: half the machine for the process, every CPU, spilling into <output>/.tmp', () => {
     expect(resolveResources(defaults, '/data/out', { machine })).toEqual({
       memoryLimitBytes: 12 * GIB,
-      // (12 GiB - 256 MiB) x 0.7
-      duckdbMemoryLimit: '8422MiB',
+      // (12 GiB - 256 MiB) x 0.6
+      duckdbMemoryLimit: '7219MiB',
       threads: 2,
       tempDirectory: '/data/out/.tmp',
       batchPersons: 32768,
@@ -34,10 +34,10 @@ describe('resolveResources', () => {
     });
   });
 
-  test('a cap leaves Node its reserve and gives DuckDB 70% of the rest, whatever the machine has', () => {
+  test('a cap leaves Node its reserve and gives DuckDB 60% of the rest, whatever the machine has', () => {
     const resources = resolveResources({ ...defaults, memory_limit: '4GB' }, '/out', { machine: { memoryBytes: 256 * GIB, cpus: 64 } });
     expect(resources.memoryLimitBytes).toBe(4e9);
-    expect(resources.duckdbMemoryLimit).toBe(`${Math.floor(((4e9 - 256 * 1024 ** 2) * 0.7) / 1024 ** 2)}MiB`);
+    expect(resources.duckdbMemoryLimit).toBe(`${Math.floor(((4e9 - 256 * 1024 ** 2) * 0.6) / 1024 ** 2)}MiB`);
     expect(resources.memoryLimitFrom).toBe('config');
   });
 

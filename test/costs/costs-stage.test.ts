@@ -1,7 +1,7 @@
 import { describe, expect, test } from 'vitest';
 import type { StudyConfig } from '../../src/config/study-config.js';
 import { consumerPriceIndex } from '../../src/costs/consumer-price-index.js';
-import { costsStage } from '../../src/costs/index.js';
+import { bootstrapArmMeans, costsStage } from '../../src/costs/index.js';
 import type { Database } from '../../src/db/database.js';
 import { PipelineFailure } from '../../src/errors.js';
 import { weightObservedMonths } from '../../src/estimate/index.js';
@@ -196,8 +196,8 @@ describe('costs stage', () => {
     });
   });
 
-  test('the replicates are the same bits whatever the thread count', async () => {
-    const means = (threads: number) =>
+  test('the replicates are the same bits whatever the thread count and however many a statement draws', async () => {
+    const means = (threads: number, rowsPerStatement?: number) =>
       withDatabase(async (db) => {
         // 20,000 persons in 300 strata, with euros that need every decimal
         await db.run(
@@ -210,9 +210,13 @@ describe('costs stage', () => {
            from range(20000) as t(i)`,
         );
         await db.run('threads', `set threads = ${threads}`);
-        await db.runFile('costs/02_bootstrap_arm_means.sql', { design: 'rematched_within_arms', replicates: 199, seed: 5 });
+        await bootstrapArmMeans(db, { design: 'rematched_within_arms', replicates: 199, seed: 5, rowsPerStatement });
         return db.query('means', 'select * from cost_replicate_means order by replicate');
       });
-    expect(await means(4)).toEqual(await means(1));
+    const inOne = await means(1);
+    expect(inOne).toHaveLength(200);
+    expect(await means(4)).toEqual(inOne);
+    // 20,000 persons: 3 replicates a statement, in 67 statements
+    expect(await means(2, 60_000)).toEqual(inOne);
   });
 });

@@ -39,7 +39,7 @@ const fixtures = JSON.parse(readFileSync(`${DIR}/fixtures.json`, 'utf8')) as {
 const exact = demoStudy().matching;
 const nearest = { ...exact, method: 'nearest' as const, replace: false };
 
-/** The design's units as the month's observed person-months (every outcome column present; two carry the fixture's values). */
+/** The design's units as the month's observed person-months, with the fixture's weights given (every outcome column present; two carry the fixture's values). */
 async function estimateDesign(design: string, matching: ReturnType<typeof demoStudy>['matching']) {
   return withDatabase(async (db) => {
     await db.run(
@@ -55,6 +55,17 @@ async function estimateDesign(design: string, matching: ReturnType<typeof demoSt
        where design = ${quoteLiteral(design)}`,
     );
     await db.run('no pairs', 'create table observed_pair_months as select * from observed_person_months limit 0');
+    // sql/estimate/01 sums the samples' person-months with weights given (the fixture's) apart from those it takes up in sets
+    await db.run(
+      'weights given',
+      `create view sample_person_months as
+       select subgroup, level, weighting, treated, subclass, 'given' as weight_source, weight as given_weight,
+           * exclude (subgroup, level, weighting, treated, subclass, weight)
+       from observed_person_months;
+       create view sample_weightings as select distinct subgroup, level, weighting, 'given' as weight_source from observed_person_months;
+       create table matched_set_months (subgroup varchar, level varchar, subclass integer, event_month integer,
+           treated_observed bigint, control_observed bigint)`,
+    );
     await estimateDifferences(db, matching);
     return db.query<{ outcome: string; estimate: number; se: number; n: number }>(
       'read',

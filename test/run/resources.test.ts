@@ -59,7 +59,7 @@ describe('a run under 1 GB, one thread and small DiD batches, and one with the d
     expect(runs.capped.manifest.resources).toMatchObject({
       memory_limit_bytes: 1e9,
       memory_limit_from: 'config',
-      duckdb_memory_limit: '488MiB',
+      duckdb_memory_limit: '418MiB',
       threads: 1,
       batch_persons: 700,
     });
