@@ -9,12 +9,31 @@
 -- on the spell. on_benefit / benefit_eur: the study's qualifying benefits
 -- ($qualifying_benefits); on_any_benefit / any_benefit_eur: every benefit,
 -- WW and BIJSTAND included.
+-- Built a chunk of persons at a time (panel_chunks: contiguous person_id
+-- ranges, $chunk the one to add), so its joins hold one chunk's rows however
+-- large the cohort; chunks are added in person_id order, so the table is in
+-- (person_id, event_month) order as a whole.
 -- Grain: one row per cohort person_id x event_month ($months_before before
 -- to $months_after after index).
--- Reads: cohort, coverage_spans, person_month_work, benefit_spells.
--- Writes: panel_person_month.
-create or replace table panel_person_month as
+-- Reads: cohort, panel_chunks, coverage_spans, person_month_work, benefit_spells.
+-- Writes: panel_person_month (insert).
+create table if not exists panel_person_month (
+    person_id varchar,
+    event_month integer,
+    calendar_month date,
+    observed boolean,
+    employed_any boolean,
+    employed_48h boolean,
+    hours decimal(18, 2),
+    wage_eur decimal(18, 2),
+    on_benefit boolean,
+    benefit_eur decimal(18, 2),
+    on_any_benefit boolean,
+    any_benefit_eur decimal(18, 2)
+);
+insert into panel_person_month
 with
+chunk as (select person_id from panel_chunks where chunk = $chunk),
 covered_months as (
     select calendar_month
     from (
@@ -32,6 +51,7 @@ event_months as (
         (cohort.index_month + to_months(offsets.event_month::integer))::date as calendar_month,
         cohort.censoring_event_month
     from cohort
+    semi join chunk using (person_id)
     cross join range(-$months_before, $months_after + 1) as offsets(event_month)
 ),
 flagged_months as (
@@ -57,7 +77,7 @@ spell_months as (
             / day(last_day(months.calendar_month))
         )::decimal(18, 4) as month_eur
     from flagged_months as months
-    join benefit_spells as spells
+    join (from benefit_spells semi join chunk using (person_id)) as spells
         on spells.person_id = months.person_id
         and spells.start_date <= last_day(months.calendar_month)
         and (spells.end_date is null or spells.end_date >= months.calendar_month)
@@ -87,7 +107,7 @@ joined as (
         case when months.observed then benefit_months.any_benefit_eur is not null end as on_any_benefit,
         case when months.observed then coalesce(benefit_months.any_benefit_eur, 0) end::decimal(18, 2) as any_benefit_eur
     from flagged_months as months
-    left join person_month_work as work using (person_id, calendar_month)
+    left join (from person_month_work semi join chunk using (person_id)) as work using (person_id, calendar_month)
     left join benefit_months using (person_id, event_month)
 ),
 outcomes as (

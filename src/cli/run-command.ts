@@ -26,7 +26,7 @@ const studyOptions = {
   config: { type: 'string', demandOption: true, describe: 'study config (YAML), e.g. config/demo.yaml' },
   landing: { type: 'string', describe: "landing directory with one subdirectory per delivery (overrides the config's)" },
   out: { type: 'string', describe: "output directory (overrides the config's)" },
-  threads: { type: 'number', describe: 'DuckDB threads (results do not depend on it)' },
+  threads: { type: 'number', describe: 'DuckDB threads, instead of resources.threads (results do not depend on it)' },
 } as const;
 
 export const runCommand: CommandModule<object, RunArgs> = {

@@ -1,21 +1,50 @@
 /**
  * Panel stage: monthly outcomes per cohort person from months_before before
  * to months_after after the index month, with the `observed` flag every
- * estimator filters on. SQL: sql/panel/01_build_panel.sql
+ * estimator filters on. Built in chunks of contiguous person_ids
+ * (panel_chunks), about PANEL_ROWS_PER_CHUNK rows each, so the memory it
+ * needs does not grow with the cohort; the rows are the same whatever the
+ * chunks. SQL: sql/panel/01_build_panel.sql
  */
+import type { StudyConfig } from '../config/study-config.js';
+import type { Database } from '../db/database.js';
 import type { Stage } from '../stage.js';
+
+/** Panel rows built per statement. */
+const PANEL_ROWS_PER_CHUNK = 1 << 23;
+
+/** Builds panel_person_month from the cohort, `rowsPerChunk` panel rows per statement. */
+export async function buildPanel(db: Database, study: StudyConfig, rowsPerChunk = PANEL_ROWS_PER_CHUNK): Promise<void> {
+  const { months_before: monthsBefore, months_after: monthsAfter } = study.follow_up;
+  const personsPerChunk = Math.max(1, Math.floor(rowsPerChunk / (monthsBefore + monthsAfter + 1)));
+  await db.run(
+    'panel: chunks',
+    `drop table if exists panel_person_month;
+     create or replace temp table panel_chunks as
+     select person_id, ((row_number() over (order by person_id) - 1) // $persons_per_chunk)::integer as chunk from cohort`,
+    { persons_per_chunk: personsPerChunk },
+  );
+  const [{ chunks }] = (await db.query<{ chunks: number }>(
+    'panel: count chunks',
+    'select greatest(coalesce(max(chunk) + 1, 0), 1)::integer as chunks from panel_chunks',
+  )) as [{ chunks: number }];
+  for (let chunk = 0; chunk < chunks; chunk++) {
+    await db.runFile('panel/01_build_panel.sql', {
+      chunk,
+      months_before: monthsBefore,
+      months_after: monthsAfter,
+      min_hours_any: study.outcomes.min_hours_any,
+      min_hours_48h: study.outcomes.min_hours_48h,
+      qualifying_benefits: study.population.qualifying_benefits,
+    });
+  }
+  await db.run('panel: drop chunks', 'drop table panel_chunks');
+}
 
 export const panelStage: Stage = {
   name: 'panel',
   reads: ['cohort', 'coverage_spans', 'person_month_work', 'benefit_spells'],
   writes: ['panel_person_month'],
-  run: async ({ db, study }) => {
-    await db.runFile('panel/01_build_panel.sql', {
-      months_before: study.follow_up.months_before,
-      months_after: study.follow_up.months_after,
-      min_hours_any: study.outcomes.min_hours_any,
-      min_hours_48h: study.outcomes.min_hours_48h,
-      qualifying_benefits: study.population.qualifying_benefits,
-    });
-  },
+  scratch: ['panel_chunks'],
+  run: ({ db, study }) => buildPanel(db, study),
 };

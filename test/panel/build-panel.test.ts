@@ -5,7 +5,7 @@
  */
 import { describe, expect, test } from 'vitest';
 import { NON_COMPETITIVE_JOB_TYPES } from '../../src/contracts/extracts.js';
-import { panelStage } from '../../src/panel/index.js';
+import { buildPanel, panelStage } from '../../src/panel/index.js';
 import { withDatabase } from '../support/delivery.js';
 import { demoStudy, loadWarehouse, type WarehouseRows } from '../support/warehouse.js';
 
@@ -142,5 +142,32 @@ describe('the panel', () => {
       [3, true, 0],
       [4, false, null],
     ]);
+  });
+});
+
+describe('the panel built in chunks of persons', () => {
+  test('has the same rows in the same order as the panel built at once', async () => {
+    const build = (rowsPerChunk?: number) =>
+      withDatabase(async (db) => {
+        await loadWarehouse(db, SPELLS);
+        // P has work and benefits; the others none, and they sort on both sides of it
+        await db.run(
+          'cohort',
+          `create table cohort as
+           select person_id, date '2013-01-01' as index_month, null::integer as censoring_event_month
+           from (values ('A'), ('P'), ('B'), ('Z'), ('Q')) as t(person_id)`,
+        );
+        await db.runFile('cohort/01_spread_payroll_hours.sql', { non_competitive_job_types: [...NON_COMPETITIVE_JOB_TYPES] });
+        await buildPanel(db, demoStudy(), rowsPerChunk);
+        return db.query<Record<string, unknown>>(
+          'panel',
+          'select * exclude (hours, wage_eur, benefit_eur, any_benefit_eur), hours::double as hours, benefit_eur::double as benefit_eur from panel_person_month order by rowid',
+        );
+      });
+    const atOnce = await build();
+    expect(atOnce).toHaveLength(5 * 61);
+    expect(atOnce.filter((row) => row.employed_any === true).length).toBeGreaterThan(0);
+    // 61 rows a chunk: one person each
+    expect(await build(61)).toEqual(atOnce);
   });
 });
