@@ -9,7 +9,8 @@
  * scan-and-aggregate of the same files (the floor), and each stage's scaling
  * exponent between sizes (log t2/t1 over log n2/n1: 1 is linear); then
  * issue 13's targets for the sizes run, each met or MISSED. Exits 0 either
- * way: it measures, the closing notes judge.
+ * way (it measures, the closing notes judge), unless a size's run failed:
+ * the sizes that finished are still printed and written, then it exits 1.
  */
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -45,7 +46,13 @@ if (sizes.some((size) => !Number.isInteger(size) || size <= 0)) {
   process.exit(2);
 }
 
-function runSize(persons: number): SizeResult {
+/** A size whose run did not finish: its error is on stderr above the table. */
+interface FailedSize {
+  persons: number;
+  failed: string;
+}
+
+function runSize(persons: number): SizeResult | FailedSize {
   const work = mkdtempSync(join(tmpdir(), 'ipslink-bench-'));
   try {
     process.stderr.write(`bench: ${persons.toLocaleString('en-GB')} persons...\n`);
@@ -54,14 +61,20 @@ function runSize(persons: number): SizeResult {
       stdio: ['ignore', 'pipe', 'inherit'],
       maxBuffer: 1 << 20,
     });
-    if (child.status !== 0) throw new Error(`bench at ${persons} persons failed (exit ${child.status})`);
+    if (child.status !== 0) return { persons, failed: `exit ${child.status ?? child.signal}, error above` };
     return JSON.parse(child.stdout.trim().split('\n').at(-1)!) as SizeResult;
   } finally {
     rmSync(work, { recursive: true, force: true });
   }
 }
 
-const results = sizes.map(runSize);
+const outcomes = sizes.map(runSize);
+const failures = outcomes.filter((outcome): outcome is FailedSize => 'failed' in outcome);
+const results = outcomes.filter((outcome): outcome is SizeResult => !('failed' in outcome));
+if (!results.length) {
+  process.stderr.write('bench: no size finished\n');
+  process.exit(1);
+}
 
 /** Each stage's exponent between consecutive sizes: how its time grows with persons. */
 const exponents = results.slice(1).map((result, index) => {
@@ -137,7 +150,7 @@ function targets(sizes: SizeResult[], steps: typeof exponents): Target[] {
   return list;
 }
 
-writeFileSync('bench/results.json', `${JSON.stringify({ sizes: results, scaling_exponents: exponents }, null, 2)}\n`);
+writeFileSync('bench/results.json', `${JSON.stringify({ sizes: results, failed: failures, scaling_exponents: exponents }, null, 2)}\n`);
 
 const number = (value: number, digits = 0) =>
   value.toLocaleString('en-GB', { maximumFractionDigits: digits, minimumFractionDigits: digits });
@@ -167,6 +180,9 @@ const lines = [
   '',
   `memory: resources.memory_limit ${results[0]!.memory_limit} (DuckDB ${results[0]!.duckdb_memory_limit}), ${results[0]!.threads} threads`,
   ...targets(results, exponents).map((target) => `${target.met ? 'met   ' : 'MISSED'}  ${target.target.padEnd(44)} ${target.measured}`),
+  ...failures.map((failure) => `FAILED  ${failure.persons.toLocaleString('en-GB')} persons: ${failure.failed}`),
   'written: bench/results.json',
 ];
 process.stdout.write(`${lines.join('\n')}\n`);
+// A size that did not finish fails the command, after the table of those that did.
+if (failures.length) process.exitCode = 1;

@@ -5,6 +5,7 @@
  * must be among its writes, views or scratch, and the SQL headers
  * of its files must agree (test/pipelines/study.test.ts).
  */
+import type { Resources } from './config/resources.js';
 import type { StudyConfig } from './config/study-config.js';
 import type { Database } from './db/database.js';
 import { fail, type PipelineFailure } from './errors.js';
@@ -14,6 +15,8 @@ export interface StageContext {
   study: StudyConfig;
   runId: string;
   landing: string;
+  /** What the run may use of the machine (src/config/resources.ts); left out (tests), each stage's defaults. */
+  resources?: Resources;
   /** `ipslink validate` only: ingest reports a refused delivery here and goes on with the others. */
   onRefusedDelivery?: (delivery: string, failure: PipelineFailure) => void;
 }

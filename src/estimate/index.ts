@@ -77,9 +77,9 @@ export const estimateStage: Stage = {
   // The DiD's sums and batches (sql/estimate/04-15), each sample's DiD rows (did_effects) and the
   // differences (sample_effects) before they join effects or subgroup_effects.
   scratch: ['did_*', 'sample_effects'],
-  run: async ({ db, study }) => {
+  run: async ({ db, study, resources }) => {
     await weightObservedMonths(db);
     await estimateDifferences(db, study.matching);
-    await estimateEventStudies(db, study.estimators.did, study.resources.batch_persons);
+    await estimateEventStudies(db, study.estimators.did, resources?.batchPersons);
   },
 };

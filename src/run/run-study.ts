@@ -212,7 +212,7 @@ export async function runStudy(options: RunOptions): Promise<RunResult> {
     logInfo(`ipslink run ${runId}: ${fingerprintChanges(fingerprint, previous?.fingerprint).join(', ')}`, { event: 'run_started' });
     const warnings = configWarnings(study);
     for (const warning of warnings) logWarning(warning, { event: 'config_warning' });
-    const context: StageContext = { db, study, runId, landing };
+    const context: StageContext = { db, study, runId, landing, resources };
     const progress = startProgress('run', studyPipeline.length + 1, 'steps');
     let stages: StageReport[];
     let staged: StagedRun;

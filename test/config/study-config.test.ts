@@ -105,8 +105,8 @@ describe('loadStudyConfig', () => {
     expect(() => loadStudyConfig(writeConfig(`${readDemo()}\nlimits:\n  ${setting}\n`))).toThrow(message);
   });
 
-  test('resources: machine-sized unless given; the DiD batch defaults to 32768 persons', () => {
-    expect(loadStudyConfig('config/demo.yaml').config.resources).toEqual({ batch_persons: 32768 });
+  test('resources: machine-sized unless given', () => {
+    expect(loadStudyConfig('config/demo.yaml').config.resources).toEqual({});
     const text = `${readDemo()}\nresources:\n  memory_limit: 1GB\n  threads: 1\n  temp_directory: /tmp/spill\n  batch_persons: 500\n`;
     expect(loadStudyConfig(writeConfig(text)).config.resources).toEqual({
       memory_limit: '1GB',
