@@ -115,8 +115,7 @@ export function resolveResources(
     duckdbMemoryLimit: `${duckdbMib}MiB`,
     threads: options.threads ?? config.threads ?? machine.cpus,
     tempDirectory: config.temp_directory ? resolve(config.temp_directory) : join(output, SPILL_DIRECTORY),
-    batchPersons:
-      config.batch_persons ?? Math.min(DEFAULT_BATCH_PERSONS, Math.max(MIN_BATCH_PERSONS, duckdbMib * BATCH_PERSONS_PER_MIB)),
+    batchPersons: config.batch_persons ?? Math.min(DEFAULT_BATCH_PERSONS, Math.max(MIN_BATCH_PERSONS, duckdbMib * BATCH_PERSONS_PER_MIB)),
     memoryLimitFrom: config.memory_limit ? 'config' : 'machine',
   };
 }
