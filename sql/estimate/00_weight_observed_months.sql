@@ -29,6 +29,7 @@
 -- one row per subgroup x level x pair x person x event_month of a pair in the
 -- estimate; observed_person_months (a view), one row per subgroup x level x
 -- weighting x person x event_month in the estimate.
+-- The rule is the macros of 00_define_set_month_weight.sql.
 -- Reads: panel_person_month, matches, subgroup_matches, match_pairs, subgroup_match_pairs.
 -- Writes: matched_set_months, sample_weightings, sample_person_months, observed_pair_months, observed_person_months.
 create or replace table matched_set_months as
@@ -71,13 +72,13 @@ pair_months as materialized (
         pairs.person_id,
         pairs.treated,
         sets.event_month,
-        case when pairs.treated = 1 then 1.0 else sets.treated_observed / sets.control_observed end as weight
+        set_month_weight(pairs.treated, sets.treated_observed, sets.control_observed) as weight
     from pairs
     join matched_set_months as sets
         on sets.subgroup = pairs.subgroup
         and sets.level = pairs.level
         and sets.subclass = pairs.subclass
-    where sets.treated_observed > 0 and sets.control_observed > 0
+    where set_month_compared(sets.treated_observed, sets.control_observed)
 ),
 weighted as (
     select pair_months.* exclude (person_id, event_month), panel.*
@@ -150,7 +151,7 @@ weighted as (
         case months.weight_source
             when 'given' then months.given_weight
             when 'pairs' then pairs.weight
-            else case when months.treated = 1 then 1.0 else sets.treated_observed / sets.control_observed end
+            else set_month_weight(months.treated, sets.treated_observed, sets.control_observed)
         end as weight,
         months.* exclude (subgroup, level, weighting, treated, subclass, weight_source, given_weight)
     from sample_person_months as months
@@ -167,7 +168,7 @@ weighted as (
     where case months.weight_source
             when 'given' then true
             when 'pairs' then pairs.weight > 0
-            else sets.treated_observed > 0 and sets.control_observed > 0
+            else set_month_compared(sets.treated_observed, sets.control_observed)
         end
 )
 select * from weighted

@@ -80,17 +80,17 @@ sums as (
 weighted_sums as (
     select * exclude (weight_source) from sums where weight_source = 'given'
     union all by name
-    -- the set's weight in the month (observed_person_months's rule), and only sets with both arms observed
+    -- the set's weight in the month, and only sets with both arms observed (00_define_set_month_weight.sql)
     select
         sums.* exclude (weight_source, weight),
-        case when sums.treated = 1 then 1.0 else sets.treated_observed / sets.control_observed end as weight
+        set_month_weight(sums.treated, sets.treated_observed, sets.control_observed) as weight
     from sums
     join matched_set_months as sets
         on sets.subgroup = sums.subgroup
         and sets.level = sums.level
         and sets.subclass = sums.subclass
         and sets.event_month = sums.event_month
-    where sums.weight_source = 'set' and sets.treated_observed > 0 and sets.control_observed > 0
+    where sums.weight_source = 'set' and set_month_compared(sets.treated_observed, sets.control_observed)
 )
 select subgroup, level, weighting, outcome, event_month, treated, subclass, weight, persons, persons_positive, sum_y, sum_y2
 from weighted_sums

@@ -24,8 +24,9 @@ export function varianceMethod(matching: StudyConfig['matching']): 'cluster' | '
   return matching.method === 'nearest' && matching.replace ? 'pair_and_person' : 'cluster';
 }
 
-/** Step 00: which person-months enter the estimates, with their weights (the view observed_person_months). */
+/** Step 00: the matched-set weight rule, then which person-months enter the estimates, with their weights (the view observed_person_months). */
 export async function weightObservedMonths(db: Database): Promise<void> {
+  await db.runFile('estimate/00_define_set_month_weight.sql');
   await db.runFile('estimate/00_weight_observed_months.sql');
 }
 

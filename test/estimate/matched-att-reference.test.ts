@@ -66,6 +66,7 @@ async function estimateDesign(design: string, matching: ReturnType<typeof demoSt
        create table matched_set_months (subgroup varchar, level varchar, subclass integer, event_month integer,
            treated_observed bigint, control_observed bigint)`,
     );
+    await db.runFile('estimate/00_define_set_month_weight.sql');
     await estimateDifferences(db, matching);
     return db.query<{ outcome: string; estimate: number; se: number; n: number }>(
       'read',
