@@ -14,7 +14,7 @@
  * and DuckDB's max_line_size is set from limits.max_line_kib so the reader
  * and the scan agree on what is too long. Header errors never print a field
  * that is no contract column: the first line may be a data row.
- * Grain out: raw_rows = one row per parsable data row.
+ * Grain out: raw_rows (a view) = one row per parsable data row.
  */
 import { createHash } from 'node:crypto';
 import type { Extract } from '../contracts/define-extract.js';
