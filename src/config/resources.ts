@@ -1,7 +1,7 @@
 /**
  * What a run may use of the machine (study config `resources:`): the memory
- * of the whole process, DuckDB's threads, where DuckDB spills and how many
- * persons the DiD takes per batch. None of them changes a byte of output.
+ * of the whole process, DuckDB's threads and where DuckDB spills. None of
+ * them changes a byte of output.
  *
  * `memory_limit` caps the process, Node included. DuckDB gets what is left
  * after a fixed reserve for Node (its heap, the Arrow batches publish
@@ -22,11 +22,6 @@ const NODE_RESERVE_BYTES = 256 * MIB;
 const DUCKDB_SHARE = 0.6;
 /** The smallest cap a run works under (DuckDB then has 153 MiB). */
 export const MIN_MEMORY_LIMIT_BYTES = 512 * MIB;
-/** The DiD's batch when neither the config nor the memory says otherwise (tests), and the most the memory gives. */
-export const DEFAULT_BATCH_PERSONS = 32_768;
-/** The DiD's batch sized from DuckDB's memory: 256 KiB a person (a 1 M-person run ran out of 2 GiB at 32,768). */
-const BATCH_PERSONS_PER_MIB = 4;
-const MIN_BATCH_PERSONS = 1024;
 
 const UNIT_BYTES: Readonly<Record<string, number>> = {
   B: 1,
@@ -61,15 +56,6 @@ export const resourcesSchema = z
     threads: z.int().min(1).max(1024).optional(),
     /** Where DuckDB spills beyond its memory (person-level data: kept owner-only); default `<output>/.tmp`. */
     temp_directory: z.string().min(1).optional(),
-    /**
-     * Persons per batch in the event-study DiD, whose memory grows with batch x months x outcomes (its sorted
-     * lists cannot spill); default: 4 per MiB DuckDB has, from 1,024 to 32,768.
-     */
-    batch_persons: z
-      .int()
-      .min(64)
-      .max(1 << 22)
-      .optional(),
   })
   .default({});
 
@@ -94,7 +80,6 @@ export interface Resources {
   duckdbMemoryLimit: string;
   threads: number;
   tempDirectory: string;
-  batchPersons: number;
   /** Where the memory limit came from. */
   memoryLimitFrom: 'config' | 'machine';
 }
@@ -115,7 +100,6 @@ export function resolveResources(
     duckdbMemoryLimit: `${duckdbMib}MiB`,
     threads: options.threads ?? config.threads ?? machine.cpus,
     tempDirectory: config.temp_directory ? resolve(config.temp_directory) : join(output, SPILL_DIRECTORY),
-    batchPersons: config.batch_persons ?? Math.min(DEFAULT_BATCH_PERSONS, Math.max(MIN_BATCH_PERSONS, duckdbMib * BATCH_PERSONS_PER_MIB)),
     memoryLimitFrom: config.memory_limit ? 'config' : 'machine',
   };
 }

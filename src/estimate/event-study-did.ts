@@ -8,38 +8,37 @@
  * (subgroup_matches), the same SQL filtered by subgroup and level; the
  * estimate stage calls it for the study and then for each level.
  *
- * No person dummies and no per-person work in JavaScript. Persons sharing a
- * pattern of observed months give X'WX (05). One pass over the panel (06)
- * turns it into weighted within-person deviations, stored in batch order;
- * batch by batch (07-09) they are kept as one list per outcome x block of
- * persons x event month; list sums and inner products give X'Wy (11) and the part of the
- * cluster meat that does not depend on the coefficients. Only the K x K
+ * No person dummies. Persons sharing a pattern of observed months give
+ * X'WX (05). One streamed pass over the sample's person-months (06, summed
+ * by did-deviation-sums.ts) gives X'Wy (08) and the part of the cluster
+ * meat that does not depend on the coefficients, holding one block of
+ * persons at a time. Only the K x K
  * systems (K = 120 for months -24..36) are solved here, by the pure
  * functions in event-study-regression.ts; the coefficients go back to SQL
- * for the pattern-level rest of the meat (13), which never rereads the
- * panel. Every sum that leaves SQL is exact (DECIMAL) or added in a fixed
- * order, so the output is the same whatever the thread count or row order.
+ * for the pattern-level rest of the meat (10), which never rereads the
+ * panel. Every sum is added in a fixed order or exactly (DECIMAL), so the
+ * output is the same whatever the thread count, memory limit or row order.
  *
  * Reads panel_person_month, observed_person_months, matches and
  * subgroup_matches; replaces did_effects with the sample's rows (the
  * columns of subgroup_effects, one row per outcome x estimator x event
  * month, the reference month with estimate 0 and null se/CI), which
- * 16_append_did_effects.sql adds to effects or subgroup_effects. The study
+ * 13_append_did_effects.sql adds to effects or subgroup_effects. The study
  * also gets pretrend_tests (two rows per outcome); a level does not (that
  * table and its export have no subgroup columns, and the F test's degrees
  * of freedom name the persons). The study's DiD must be identified; a
  * level's that is not gets its rows with null estimates and the reason in
  * `method`.
- * Working tables, all small: did_persons, did_design_sums,
- * did_batch_products, did_batch_deviations, did_outcome_sums,
- * did_coefficients, did_score_products; temporary: did_deviations (one row
- * per person-month of the sample) and did_deviation_lists.
- * SQL: sql/estimate/04_select_did_persons.sql .. 15_write_pretrend_tests.sql
+ * Working tables, all small (patterns, months and outcomes, never persons
+ * x months): did_persons, did_design_sums, did_deviation_products,
+ * did_deviation_sums, did_outcome_sums, did_coefficients,
+ * did_score_products.
+ * SQL: sql/estimate/04_select_did_persons.sql .. 12_write_pretrend_tests.sql
  */
 import { OUTCOMES, type Outcome } from '../config/outcomes.js';
-import { DEFAULT_BATCH_PERSONS } from '../config/resources.js';
-import { columnPattern, type Database } from '../db/database.js';
+import type { Database } from '../db/database.js';
 import { fail, PipelineFailure } from '../errors.js';
+import { sumDeviations } from './did-deviation-sums.js';
 import { NORMAL_QUANTILE_975 } from './estimators.js';
 import {
   type ArmMonthPairSum,
@@ -70,15 +69,13 @@ export interface EventStudyDidOptions {
   /** Whose DiD: the study's (default) or a subgroup level's. */
   sample?: DidSample;
   /**
-   * Tuning, not statistics. Persons per score list (default 4096) and per
-   * batch (resources.batch_persons, default 32768; memory grows with batch x months x outcomes).
-   * Output is identical across thread counts and batch sizes for a given
-   * block size; another block size changes only the last bits.
+   * Tuning, not statistics: persons per block of the streamed sums
+   * (did-deviation-sums.ts). The output is identical across thread counts and
+   * memory limits for a given block size; another block size changes only
+   * the last bits.
    */
-  layout?: { personsPerScoreBlock?: number; personsPerBatch?: number };
+  personsPerBlock?: number;
 }
-
-const DEFAULT_PERSONS_PER_SCORE_BLOCK = 4096;
 
 interface FittedEventStudy {
   design: EventStudyDesign;
@@ -89,7 +86,7 @@ export async function estimateEventStudyDid(db: Database, options: EventStudyDid
   const outcomes = checkOutcomes(options.outcomes);
   const sample = options.sample ?? STUDY_SAMPLE;
   const isStudy = sample.subgroup === '';
-  await sumPanelWithinPersons(db, outcomes, sample, options.layout ?? {});
+  await sumPanelWithinPersons(db, outcomes, sample, options.personsPerBlock);
   const clusters = await countClusterSample(db);
   const designSums = await db.query<ArmMonthPairSum>(
     'estimate: read did_design_sums',
@@ -108,7 +105,7 @@ export async function estimateEventStudyDid(db: Database, options: EventStudyDid
   }
   const { design, summaries } = fitted;
 
-  await db.runFile('estimate/14_write_did_effects.sql', {
+  await db.runFile('estimate/11_write_did_effects.sql', {
     subgroup: sample.subgroup,
     level: sample.level,
     not_identified: notIdentified,
@@ -120,7 +117,7 @@ export async function estimateEventStudyDid(db: Database, options: EventStudyDid
     slope_coefficients: slopeCoefficientCount(design),
   });
   if (!isStudy) return;
-  await db.runFile('estimate/15_write_pretrend_tests.sql', {
+  await db.runFile('estimate/12_write_pretrend_tests.sql', {
     ...pretrendLists(summaries),
     restrictions: summaries[0]!.summary.pretrend.restrictions,
     reference_month: design.referenceMonth,
@@ -128,7 +125,7 @@ export async function estimateEventStudyDid(db: Database, options: EventStudyDid
   });
 }
 
-/** Steps 12-13 and the K x K algebra; fails with did_not_identified when the sample cannot identify the effects. */
+/** Steps 09-10 and the K x K algebra; fails with did_not_identified when the sample cannot identify the effects. */
 async function fitEventStudy(
   db: Database,
   outcomes: Outcome[],
@@ -150,9 +147,9 @@ async function fitEventStudy(
     ),
   );
   const coefficients = new Map(outcomes.map((outcome) => [outcome, fitCoefficients(normal, outcomeSums.get(outcome) ?? [])]));
-  await db.runFile('estimate/12_store_did_coefficients.sql', coefficientLists(design, coefficients));
+  await db.runFile('estimate/09_store_did_coefficients.sql', coefficientLists(design, coefficients));
 
-  await db.runFile('estimate/13_sum_did_score_products.sql');
+  await db.runFile('estimate/10_sum_did_score_products.sql');
   const scoreProducts = groupByOutcome(
     await db.query<ArmMonthPairSum & { outcome: string }>(
       'estimate: read did_score_products',
@@ -189,29 +186,12 @@ function unestimated(outcomes: Outcome[], referenceMonth: number, designSums: re
   return { design, summaries: outcomes.map((outcome) => ({ outcome, summary })) };
 }
 
-/** Steps 04-11: the panel reduced to X'WX, X'Wy and the coefficient-free part of the meat. */
-async function sumPanelWithinPersons(
-  db: Database,
-  outcomes: Outcome[],
-  sample: DidSample,
-  layout: NonNullable<EventStudyDidOptions['layout']>,
-): Promise<void> {
-  await db.runFile('estimate/04_select_did_persons.sql', {
-    subgroup: sample.subgroup,
-    level: sample.level,
-    persons_per_score_block: layout.personsPerScoreBlock ?? DEFAULT_PERSONS_PER_SCORE_BLOCK,
-    persons_per_batch: layout.personsPerBatch ?? DEFAULT_BATCH_PERSONS,
-  });
+/** Steps 04-08: the panel reduced to X'WX, X'Wy and the coefficient-free part of the meat. */
+async function sumPanelWithinPersons(db: Database, outcomes: Outcome[], sample: DidSample, personsPerBlock?: number): Promise<void> {
+  await db.runFile('estimate/04_select_did_persons.sql', { subgroup: sample.subgroup, level: sample.level });
   await db.runFile('estimate/05_sum_did_design.sql');
-  await db.runFile('estimate/06_create_did_batch_sums.sql', { outcome_pattern: columnPattern(outcomes) });
-  const batches = await countBatches(db);
-  for (let batch = 0; batch < batches; batch++) {
-    await db.runFile('estimate/07_collect_did_deviation_lists.sql', { outcome_pattern: columnPattern(outcomes), score_batch: batch });
-    await db.runFile('estimate/08_sum_did_batch_products.sql', { score_batch: batch });
-    await db.runFile('estimate/09_sum_did_batch_deviations.sql', { score_batch: batch });
-  }
-  await db.runFile('estimate/10_drop_did_deviation_lists.sql');
-  await db.runFile('estimate/11_sum_did_outcomes.sql');
+  await sumDeviations(db, outcomes, personsPerBlock);
+  await db.runFile('estimate/08_sum_did_outcomes.sql');
 }
 
 function checkOutcomes(outcomes: readonly string[]): Outcome[] {
@@ -220,14 +200,6 @@ function checkOutcomes(outcomes: readonly string[]): Outcome[] {
     throw new Error(`event-study DiD: outcomes must be distinct names from ${OUTCOMES.join(', ')}; got [${outcomes.join(', ')}]`);
   }
   return [...outcomes] as Outcome[];
-}
-
-async function countBatches(db: Database): Promise<number> {
-  const [row] = await db.query<{ batches: number }>(
-    'estimate: count did batches',
-    'select coalesce(max(score_batch) + 1, 0)::integer as batches from did_persons',
-  );
-  return row?.batches ?? 0;
 }
 
 async function countClusterSample(db: Database): Promise<ClusterSample> {

@@ -48,25 +48,23 @@ export async function estimateDifferences(db: Database, matching: StudyConfig['m
 }
 
 /**
- * Steps 04-16: the event-study DiD of the study's matched sample (every
+ * Steps 04-13: the event-study DiD of the study's matched sample (every
  * outcome it applies to), then of each subgroup level with status
- * 'estimated' (the subgroup outcomes), in subgroup and level order, in
- * batches of `personsPerBatch` persons (resources.batch_persons); each
+ * 'estimated' (the subgroup outcomes), in subgroup and level order; each
  * sample's rows join effects or subgroup_effects before the next replaces
  * did_effects.
  */
-export async function estimateEventStudies(db: Database, did: StudyConfig['estimators']['did'], personsPerBatch?: number): Promise<void> {
+export async function estimateEventStudies(db: Database, did: StudyConfig['estimators']['did']): Promise<void> {
   const referenceMonth = did.reference_month;
-  const layout = { personsPerBatch };
-  await estimateEventStudyDid(db, { outcomes: outcomesFor('did_event_study'), referenceMonth, layout });
-  await db.runFile('estimate/16_append_did_effects.sql');
+  await estimateEventStudyDid(db, { outcomes: outcomesFor('did_event_study'), referenceMonth });
+  await db.runFile('estimate/13_append_did_effects.sql');
   const levels = await db.query<DidSample>(
     'estimate: subgroup levels estimated',
     "select subgroup, level from subgroups where status = 'estimated' order by subgroup, level",
   );
   for (const sample of levels) {
-    await estimateEventStudyDid(db, { outcomes: subgroupOutcomesFor('did_event_study'), referenceMonth, sample, layout });
-    await db.runFile('estimate/16_append_did_effects.sql');
+    await estimateEventStudyDid(db, { outcomes: subgroupOutcomesFor('did_event_study'), referenceMonth, sample });
+    await db.runFile('estimate/13_append_did_effects.sql');
   }
 }
 
@@ -75,12 +73,12 @@ export const estimateStage: Stage = {
   reads: ['panel_person_month', 'matches', 'subgroup_matches', 'match_pairs', 'subgroup_match_pairs', 'subgroups'],
   writes: ['matched_set_months', 'outcome_sums', 'arm_means', 'effects', 'subgroup_effects', 'pretrend_tests'],
   views: ['sample_weightings', 'sample_person_months', 'observed_person_months', 'observed_pair_months'],
-  // The DiD's sums and batches (sql/estimate/04-15), each sample's DiD rows (did_effects) and the
+  // The DiD's sums (sql/estimate/04-12), each sample's DiD rows (did_effects) and the
   // differences (sample_effects) before they join effects or subgroup_effects.
   scratch: ['did_*', 'sample_effects'],
-  run: async ({ db, study, resources }) => {
+  run: async ({ db, study }) => {
     await weightObservedMonths(db);
     await estimateDifferences(db, study.matching);
-    await estimateEventStudies(db, study.estimators.did, resources?.batchPersons);
+    await estimateEventStudies(db, study.estimators.did);
   },
 };

@@ -43,7 +43,6 @@ export interface RunManifest {
     memory_limit_from: 'config' | 'machine';
     duckdb_memory_limit: string;
     threads: number;
-    batch_persons: number;
     peak_rss_bytes: number;
   };
 }

@@ -150,7 +150,6 @@ function resourcesUsed(resources: Resources): RunManifest['resources'] {
     memory_limit_from: resources.memoryLimitFrom,
     duckdb_memory_limit: resources.duckdbMemoryLimit,
     threads: resources.threads,
-    batch_persons: resources.batchPersons,
     peak_rss_bytes: process.resourceUsage().maxRSS * 1024,
   };
 }

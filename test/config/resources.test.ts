@@ -29,8 +29,6 @@ describe('resolveResources', () => {
       duckdbMemoryLimit: '7219MiB',
       threads: 2,
       tempDirectory: '/data/out/.tmp',
-      // 4 a MiB of DuckDB's
-      batchPersons: 28876,
       memoryLimitFrom: 'machine',
     });
   });
@@ -40,15 +38,6 @@ describe('resolveResources', () => {
     expect(resources.memoryLimitBytes).toBe(4e9);
     expect(resources.duckdbMemoryLimit).toBe(`${Math.floor(((4e9 - 256 * 1024 ** 2) * 0.6) / 1024 ** 2)}MiB`);
     expect(resources.memoryLimitFrom).toBe('config');
-  });
-
-  test("the DiD's batch follows DuckDB's memory, 4 persons a MiB from 1,024 to 32,768, unless configured", () => {
-    const batch = (memory_limit: string, batch_persons?: number) =>
-      resolveResources({ ...defaults, memory_limit, batch_persons }, '/out', { machine }).batchPersons;
-    expect(batch('4GB')).toBe(4 * Math.floor(((4e9 - 256 * 1024 ** 2) * 0.6) / 1024 ** 2));
-    expect(batch('512MiB')).toBe(1024);
-    expect(batch('200GB')).toBe(32768);
-    expect(batch('512MiB', 100)).toBe(100);
   });
 
   test('a small machine still gets the smallest cap a run works under', () => {

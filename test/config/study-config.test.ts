@@ -107,12 +107,11 @@ describe('loadStudyConfig', () => {
 
   test('resources: machine-sized unless given', () => {
     expect(loadStudyConfig('config/demo.yaml').config.resources).toEqual({});
-    const text = `${readDemo()}\nresources:\n  memory_limit: 1GB\n  threads: 1\n  temp_directory: /tmp/spill\n  batch_persons: 500\n`;
+    const text = `${readDemo()}\nresources:\n  memory_limit: 1GB\n  threads: 1\n  temp_directory: /tmp/spill\n`;
     expect(loadStudyConfig(writeConfig(text)).config.resources).toEqual({
       memory_limit: '1GB',
       threads: 1,
       temp_directory: '/tmp/spill',
-      batch_persons: 500,
     });
   });
 
@@ -120,7 +119,7 @@ describe('loadStudyConfig', () => {
     ["memory_limit: '4GB; pragma x'", /resources.memory_limit: a size such as 4GB or 512MiB/],
     ['memory_limit: 256MB', /resources.memory_limit: at least 512MiB/],
     ['threads: 0', /resources.threads/],
-    ['batch_persons: 10', /resources.batch_persons/],
+    ['batch_persons: 700', /resources: Unrecognized key: "batch_persons"/],
     ['cpus: 3', /resources: Unrecognized key: "cpus"/],
   ])('resources with %s are refused', (setting, message) => {
     expect(() => loadStudyConfig(writeConfig(`${readDemo()}\nresources:\n  ${setting}\n`))).toThrow(message);

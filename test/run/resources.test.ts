@@ -1,9 +1,8 @@
 /**
  * `resources:` changes what a run may use of the machine, never a byte of
  * what it writes (issue 13). The same 6,000-person deliveries run twice
- * through the CLI: under a 1 GB cap with one thread and DiD batches of 700
- * persons (so the DiD takes several batches), and with the machine-sized
- * defaults (the DiD's batch from the memory) and two threads. Every file
+ * through the CLI: under a 1 GB cap with one thread, and with the
+ * machine-sized defaults and two threads. Every file
  * under export/ and restricted/ must be the same bytes, and the capped
  * process must have stayed under its cap.
  */
@@ -16,7 +15,7 @@ import { withDatabase } from '../support/delivery.js';
 import { type CliExit, runCli } from '../support/run-cli.js';
 import { makeSmallWorld, type SmallWorld } from '../support/small-world.js';
 
-const CAPPED = 'resources:\n  memory_limit: 1GB\n  threads: 1\n  batch_persons: 700\n';
+const CAPPED = 'resources:\n  memory_limit: 1GB\n  threads: 1\n';
 const UNCAPPED = 'resources:\n  threads: 2\n';
 
 /** The one file that names the run (the rejects ledger's run_id); everything else must be the same bytes. */
@@ -50,7 +49,7 @@ function runFiles(runDir: string): string[] {
   );
 }
 
-describe('a run under 1 GB, one thread and small DiD batches, and one with the defaults and two threads', () => {
+describe('a run under 1 GB and one thread, and one with the defaults and two threads', () => {
   test('both publish', () => {
     expect(runs.capped.exit.code, runs.capped.exit.stderr).toBe(0);
     expect(runs.uncapped.exit.code, runs.uncapped.exit.stderr).toBe(0);
@@ -62,11 +61,8 @@ describe('a run under 1 GB, one thread and small DiD batches, and one with the d
       memory_limit_from: 'config',
       duckdb_memory_limit: '418MiB',
       threads: 1,
-      batch_persons: 700,
     });
     expect(runs.uncapped.manifest.resources).toMatchObject({ memory_limit_from: 'machine', threads: 2 });
-    // sized from the machine's memory: far more than the capped run's 700
-    expect(runs.uncapped.manifest.resources.batch_persons).toBeGreaterThanOrEqual(1024);
   });
 
   test('the capped process stays under its cap', () => {

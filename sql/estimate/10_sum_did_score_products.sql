@@ -6,21 +6,20 @@
 -- With a_im = w_i (y_im - mean_i y) and d_pm = f_m - mean over the
 -- pattern's months of f (f_m = g_m + treated b_m, the fitted month effect),
 -- u_im = a_im - w_i d_pm for a person of pattern p, so
---   sum_i u_im u_ik = sum_i a_im a_ik                       (did_batch_products)
---                   - sum_p (d_pk AW_pm + d_pm AW_pk)       (AW_pm = sum_{i in p} w_i a_im, did_batch_deviations)
+--   sum_i u_im u_ik = sum_i a_im a_ik                       (did_deviation_products)
+--                   - sum_p (d_pk AW_pm + d_pm AW_pk)       (AW_pm = sum_{i in p} w_i a_im, did_deviation_sums)
 --                   + sum_p WW_p d_pm d_pk                  (WW_p = sum_{i in p} w_i^2)
 -- Only the pattern terms depend on the coefficients, so this step never
 -- reads the panel. Terms are rounded to DECIMAL(38, 15) and summed exactly;
 -- pairs stored once (month <= other month) are mirrored.
 -- Grain: one row per outcome x treated x event_month x other_event_month.
--- Reads: did_persons, did_batch_products, did_batch_deviations, did_coefficients.
+-- Reads: did_persons, did_deviation_products, did_deviation_sums, did_coefficients.
 -- Writes: did_score_products.
 create or replace table did_score_products as
 with
 upper_products as (
-    select outcome, treated, event_month, other_event_month, sum(deviation_product) as deviation_product
-    from did_batch_products
-    group by outcome, treated, event_month, other_event_month
+    select outcome, treated, event_month, other_event_month, deviation_product::decimal(38, 15) as deviation_product
+    from did_deviation_products
 ),
 deviation_products as (
     select * from upper_products
@@ -30,9 +29,8 @@ deviation_products as (
     where other_event_month > event_month
 ),
 pattern_deviations as (
-    select outcome, pattern, event_month, sum(weighted_within_sum) as weighted_within_sum
-    from did_batch_deviations
-    group by outcome, pattern, event_month
+    select outcome, pattern, event_month, weighted_within_sum::decimal(38, 15) as weighted_within_sum
+    from did_deviation_sums
 ),
 coefficients as (select * from did_coefficients),
 patterns as (

@@ -1,0 +1,104 @@
+// The DiD's streamed person-level sums (src/estimate/did-deviation-sums.ts)
+// against the definitions, computed here person by person: a_im = w_i (y_im -
+// mean_i y), sum_i a_im a_ik per arm and pair of months, sum_i a_im and
+// sum_i w_i a_im per pattern and month.
+import { describe, expect, test } from 'vitest';
+import type { Database } from '../../src/db/database.js';
+import { sumDeviations } from '../../src/estimate/did-deviation-sums.js';
+import { withDatabase } from '../support/delivery.js';
+
+// Months -1..1; p3 misses month 1 (its own pattern); u1 is not in did_persons.
+const PERSONS = [
+  { id: 'p1', treated: 1, weight: 1, months: [-1, 0, 1], employed: [0, 1, 1], hours: [0, 20, 35.5] },
+  { id: 'p2', treated: 1, weight: 1, months: [-1, 0, 1], employed: [1, 1, 0], hours: [12.25, 40, 0] },
+  { id: 'p3', treated: 1, weight: 1, months: [-1, 0], employed: [0, 1], hours: [0, 8] },
+  { id: 'c1', treated: 0, weight: 0.5, months: [-1, 0, 1], employed: [0, 0, 1], hours: [0, 0, 60] },
+  { id: 'c2', treated: 0, weight: 2.5, months: [-1, 0, 1], employed: [1, 0, 0], hours: [30, 0, 0] },
+];
+const OUTCOMES = ['employed_any', 'hours'] as const;
+
+async function loadSample(db: Database, claimed: (person: (typeof PERSONS)[number]) => number[] = (person) => person.months) {
+  const rows = PERSONS.flatMap((person) =>
+    person.months.map(
+      (month, index) => `('${person.id}', ${month}, true, ${person.employed[index] === 1}, ${person.hours[index]}::decimal(18, 2))`,
+    ),
+  );
+  rows.push("('u1', 0, true, true, 99::decimal(18, 2))");
+  await db.run(
+    'panel',
+    `create table panel_person_month as
+     select * from (values ${rows.join(', ')}) as t(person_id, event_month, observed, employed_any, hours)`,
+  );
+  // patterns by arm and months, persons by pattern and id, as 04_select_did_persons.sql numbers them
+  const patterns = [...new Set(PERSONS.map((person) => `${person.treated}:${claimed(person).join(',')}`))].sort();
+  const persons = PERSONS.map((person) => ({
+    ...person,
+    pattern: patterns.indexOf(`${person.treated}:${claimed(person).join(',')}`),
+  })).sort((a, b) => a.pattern - b.pattern || a.id.localeCompare(b.id));
+  await db.run(
+    'did_persons',
+    `create table did_persons as select * from (values ${persons
+      .map(
+        (person, index) =>
+          `('${person.id}', ${person.treated}, ${person.weight}::double, ${claimed(person).length}, [${claimed(person).join(', ')}], ${person.pattern}, ${index})`,
+      )
+      .join(', ')}) as t(person_id, treated, weight, months_observed, observed_months, pattern, person_index)`,
+  );
+}
+
+function deviations(person: (typeof PERSONS)[number], values: number[]): number[] {
+  const mean = values.reduce((sum, value) => sum + value, 0) / values.length;
+  return values.map((value) => person.weight * (value - mean));
+}
+
+const valuesOf = (person: (typeof PERSONS)[number], outcome: (typeof OUTCOMES)[number]) =>
+  outcome === 'hours' ? person.hours : person.employed;
+
+describe('sumDeviations', () => {
+  test.each([1, 2, 256])('gives the sums by definition, in blocks of %i persons', async (personsPerBlock) => {
+    const { products, sums } = await withDatabase(async (db) => {
+      await loadSample(db);
+      await sumDeviations(db, OUTCOMES, personsPerBlock);
+      return {
+        products: await db.query<{
+          outcome: string;
+          treated: number;
+          event_month: number;
+          other_event_month: number;
+          deviation_product: number;
+        }>('products', 'select * from did_deviation_products order by all'),
+        sums: await db.query<{ outcome: string; pattern: number; event_month: number; within_sum: number; weighted_within_sum: number }>(
+          'sums',
+          'select * from did_deviation_sums order by all',
+        ),
+      };
+    });
+    // arm 0 observes 3 pairs of 3 months (6 with month <= other), arm 1 the same: 12 per outcome
+    expect(products).toHaveLength(OUTCOMES.length * 12);
+    for (const row of products) {
+      const expected = PERSONS.filter((person) => person.treated === row.treated).reduce((total, person) => {
+        const [m, k] = [person.months.indexOf(row.event_month), person.months.indexOf(row.other_event_month)];
+        if (m < 0 || k < 0) return total;
+        const a = deviations(person, valuesOf(person, row.outcome as (typeof OUTCOMES)[number]));
+        return total + a[m]! * a[k]!;
+      }, 0);
+      expect(row.deviation_product).toBeCloseTo(expected, 12);
+    }
+    // patterns: 0 = controls (-1..1), 1 = treated (-1, 0), 2 = treated (-1..1)
+    const weighted = sums.find((row) => row.outcome === 'hours' && row.pattern === 0 && row.event_month === 1)!;
+    const [c1, c2] = [PERSONS[3]!, PERSONS[4]!];
+    expect(weighted.within_sum).toBeCloseTo(deviations(c1, c1.hours)[2]! + deviations(c2, c2.hours)[2]!, 12);
+    expect(weighted.weighted_within_sum).toBeCloseTo(0.5 * deviations(c1, c1.hours)[2]! + 2.5 * deviations(c2, c2.hours)[2]!, 12);
+    expect(sums.filter((row) => row.pattern === 1).map((row) => row.event_month)).toEqual([-1, 0, -1, 0]);
+  });
+
+  test('a person whose panel months are not its pattern is an error, not a silent sum', async () => {
+    const claimingMonthTwo = (person: (typeof PERSONS)[number]) => (person.id === 'c1' ? [...person.months, 2] : person.months);
+    await expect(
+      withDatabase(async (db) => {
+        await loadSample(db, claimingMonthTwo);
+        await sumDeviations(db, OUTCOMES);
+      }),
+    ).rejects.toThrow('a person has 3 months in the stream, its pattern 4');
+  });
+});
