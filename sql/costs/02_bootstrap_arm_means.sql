@@ -78,24 +78,39 @@ drawn as (
     join units using (cell, position)
     join persons using (cell, unit)
 ),
--- per replicate, matched set and arm (with replacement a person is its own set)
+-- per replicate, matched set and arm (with replacement a person is its own set): plain sums, then the
+-- two arms side by side (filtered sums over every drawn row cost twice as much)
+arm_sums as (
+    select
+        replicate,
+        matched_set,
+        treated,
+        sum(mass) as n,
+        sum(intervention) as intervention,
+        sum(benefit) as benefit,
+        sum(healthcare) as healthcare,
+        sum(effect_mass) as observed,
+        sum(effect_in_work) as effect
+    from drawn
+    group by replicate, matched_set, treated
+),
 set_sums as (
     select
         replicate,
         matched_set,
-        sum(mass) filter (where treated = 1) as n1,
-        sum(mass) filter (where treated = 0) as n0,
-        sum(intervention) filter (where treated = 1) as intervention1,
-        sum(intervention) filter (where treated = 0) as intervention0,
-        sum(benefit) filter (where treated = 1) as benefit1,
-        sum(benefit) filter (where treated = 0) as benefit0,
-        sum(healthcare) filter (where treated = 1) as healthcare1,
-        sum(healthcare) filter (where treated = 0) as healthcare0,
-        sum(effect_mass) filter (where treated = 1) as observed1,
-        sum(effect_mass) filter (where treated = 0) as observed0,
-        sum(effect_in_work) filter (where treated = 1) as effect1,
-        sum(effect_in_work) filter (where treated = 0) as effect0
-    from drawn
+        any_value(n) filter (where treated = 1) as n1,
+        any_value(n) filter (where treated = 0) as n0,
+        any_value(intervention) filter (where treated = 1) as intervention1,
+        any_value(intervention) filter (where treated = 0) as intervention0,
+        any_value(benefit) filter (where treated = 1) as benefit1,
+        any_value(benefit) filter (where treated = 0) as benefit0,
+        any_value(healthcare) filter (where treated = 1) as healthcare1,
+        any_value(healthcare) filter (where treated = 0) as healthcare0,
+        any_value(observed) filter (where treated = 1) as observed1,
+        any_value(observed) filter (where treated = 0) as observed0,
+        any_value(effect) filter (where treated = 1) as effect1,
+        any_value(effect) filter (where treated = 0) as effect0
+    from arm_sums
     group by replicate, matched_set
 ),
 -- a set's control sum, weighted as the ATT weighs it: n1 / n0 per control, or the fixed weights
