@@ -17,8 +17,11 @@
 -- Reads: sample_weightings, sample_person_months, matched_set_months, observed_person_months, observed_pair_months. Writes: outcome_sums.
 create or replace table outcome_sums as
 with
-months as (
-    -- a weight taken up in the matched set is the same for every person of the set, arm and month, and a
+months as not materialized (
+    -- not materialized: the study's and the subgroups' sums each read it with their own filter, and
+    -- joining the panel twice is cheaper than writing and rereading every sample's person-months
+    -- (10.7 s -> 6.5 s on a 100 k world, the same sums).
+    -- A weight taken up in the matched set is the same for every person of the set, arm and month, and a
     -- given one is grouped on: persons are summed first and the set's weight attached to the sums after
     -- (weighted_sums), never joined to each person-month
     select
