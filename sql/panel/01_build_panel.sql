@@ -94,18 +94,20 @@ benefit_months as (
     group by person_id, event_month
 ),
 joined as (
+    -- the sums are DECIMAL(38, 4); each goes to DECIMAL(18, 4) (exact) before it is rounded to cents:
+    -- DuckDB rounds a DECIMAL(38) to DECIMAL(18, 2) about 40 times slower than a DECIMAL(18) (same value)
     select
         months.person_id,
         months.event_month,
         months.calendar_month,
         months.observed,
         coalesce(work.competitive_hour_units, 0) as hour_units,
-        case when months.observed then coalesce(work.competitive_hours, 0) end::decimal(18, 2) as hours,
-        case when months.observed then coalesce(work.wage_eur, 0) end::decimal(18, 2) as wage_eur,
+        case when months.observed then coalesce(work.competitive_hours, 0) end::decimal(18, 4)::decimal(18, 2) as hours,
+        case when months.observed then coalesce(work.wage_eur, 0) end::decimal(18, 4)::decimal(18, 2) as wage_eur,
         case when months.observed then coalesce(benefit_months.on_benefit, false) end as on_benefit,
-        case when months.observed then coalesce(benefit_months.benefit_eur, 0) end::decimal(18, 2) as benefit_eur,
+        case when months.observed then coalesce(benefit_months.benefit_eur, 0) end::decimal(18, 4)::decimal(18, 2) as benefit_eur,
         case when months.observed then benefit_months.any_benefit_eur is not null end as on_any_benefit,
-        case when months.observed then coalesce(benefit_months.any_benefit_eur, 0) end::decimal(18, 2) as any_benefit_eur
+        case when months.observed then coalesce(benefit_months.any_benefit_eur, 0) end::decimal(18, 4)::decimal(18, 2) as any_benefit_eur
     from flagged_months as months
     left join (from person_month_work semi join chunk using (person_id)) as work using (person_id, calendar_month)
     left join benefit_months using (person_id, event_month)
