@@ -30,15 +30,19 @@ export async function weightObservedMonths(db: Database): Promise<void> {
   await db.runFile('estimate/00_weight_observed_months.sql');
 }
 
-/** Steps 01-03: sums, weighted means per arm and the differences (effects, subgroup_effects). */
+/** Steps 01-03: sums (the study's sample, then the subgroup levels'), weighted means per arm and the differences (effects, subgroup_effects). */
 export async function estimateDifferences(db: Database, matching: StudyConfig['matching']): Promise<void> {
-  await db.runFile('estimate/01_sum_outcomes.sql', {
-    outcome_pattern: columnPattern(OUTCOMES),
-    binary_pattern: columnPattern(BINARY_OUTCOMES),
-    amount_pattern: columnPattern(AMOUNT_OUTCOMES),
-    // Subgroup levels are estimated for the primary outcomes only.
-    subgroup_pattern: columnPattern(PRIMARY_OUTCOMES),
-  });
+  await db.run('estimate: drop outcome_sums', 'drop table if exists outcome_sums');
+  for (const study of [true, false]) {
+    await db.runFile('estimate/01_sum_outcomes.sql', {
+      study,
+      outcome_pattern: columnPattern(OUTCOMES),
+      binary_pattern: columnPattern(BINARY_OUTCOMES),
+      amount_pattern: columnPattern(AMOUNT_OUTCOMES),
+      // Subgroup levels are estimated for the primary outcomes only.
+      subgroup_pattern: columnPattern(PRIMARY_OUTCOMES),
+    });
+  }
   await db.runFile('estimate/02_weighted_means.sql');
   await db.runFile('estimate/03_difference_in_means.sql', {
     variance_method: varianceMethod(matching),
