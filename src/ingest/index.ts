@@ -42,7 +42,7 @@ import {
   newerInForceSql,
   recordDataCoverageSql,
 } from './load-sql.js';
-import { readRawFile } from './read-raw-file.js';
+import { dropRawRecords, readRawFile } from './read-raw-file.js';
 import { checkUnchanged } from './regular-file.js';
 import { type IngestLimits, maxLineSizeOf } from './scan-file.js';
 
@@ -339,7 +339,14 @@ async function loadCheckedFile(db: Database, delivery: Delivery, toLoad: FileToL
   const version = { delivery_id: deliveryId, extract_date: extractDate };
   await db.run(`ingest: classify ${file.name}`, classifyRawRowsSql(extract, context), { delivery_id: deliveryId });
   await db.run(`ingest: reject ${file.name}`, insertRejectsSql(extract), { run_id: runId, delivery_id: deliveryId, file: file.name });
+  await dropRawRecords(db);
+  const [{ rejected }] = (await db.query<{ rejected: number }>(
+    `ingest: rejected in ${file.name}`,
+    `select (select count(*) from classified where rule_id is not null)::double + (select count(*) from raw_malformed)::double as rejected`,
+  )) as [{ rejected: number }];
   await db.run(`ingest: compare ${file.name}`, compareIncomingSql(extract), version);
+  // incoming holds the accepted rows: the classified copy would only hold memory through the apply.
+  await db.run(`ingest: drop classified ${file.name}`, 'drop table classified');
   let withdrawn = 0;
   if (file.mode === 'full') {
     const [newer] = await db.query<{ delivery_id: string; extract_date: string }>(
@@ -361,18 +368,17 @@ async function loadCheckedFile(db: Database, delivery: Delivery, toLoad: FileToL
       last_complete_month: `${lastCompleteMonth(extractDate)}-01`,
     });
   }
-  const [counts] = await db.query<Omit<Record<(typeof FILE_COUNTS)[number], number>, 'rows_read' | 'rows_withdrawn'>>(
+  const [counts] = await db.query<Omit<Record<(typeof FILE_COUNTS)[number], number>, 'rows_read' | 'rows_rejected' | 'rows_withdrawn'>>(
     `ingest: count ${file.name}`,
     `select
         count(*)::double as rows_accepted,
-        (select count(*) from classified where rule_id is not null)::double + (select count(*) from raw_malformed)::double as rows_rejected,
         count(*) filter (where status = 'inserted')::double as rows_inserted,
         count(*) filter (where status = 'replaced')::double as rows_replaced,
         count(*) filter (where status = 'unchanged')::double as rows_unchanged,
         count(*) filter (where status = 'stale')::double as rows_stale
      from incoming`,
   );
-  const recorded = { ...counts!, rows_read: rowsRead, rows_withdrawn: withdrawn };
+  const recorded = { ...counts!, rows_read: rowsRead, rows_rejected: rejected, rows_withdrawn: withdrawn };
   await db.run(
     `ingest: record ${file.name}`,
     `insert into ingested_files values ($delivery_id, $extract_date::DATE, $file, $extract, $mode, $sha256,

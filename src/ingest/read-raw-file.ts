@@ -48,6 +48,22 @@ export async function readRawFile(db: Database, file: FileToRead): Promise<RawFi
   return { parsed: row?.parsed ?? 0, malformed: row?.malformed ?? 0 };
 }
 
+/**
+ * Drops the file's raw records (raw_rows and the tables behind it) once the
+ * rejects ledger has their hashes: the steps after it read typed rows only,
+ * and a large file's text would otherwise hold DuckDB's memory through them.
+ * raw_malformed stays (a few rows, counted at the end).
+ */
+export async function dropRawRecords(db: Database): Promise<void> {
+  await db.run(
+    'ingest: drop raw records',
+    `drop view if exists raw_rows;
+drop table if exists raw_record_lines;
+drop table if exists raw_csv_records;
+drop table if exists raw_parquet_records;`,
+  );
+}
+
 /** Hex digits of an unknown header field's sha256 printed: 16 bits tell a sender which of their names it is, and are
  * too few to identify a value (about 1,400 nine-digit numbers passing the 11-test share each prefix). */
 export const HEADER_FIELD_HASH_DIGITS = 4;
