@@ -24,6 +24,7 @@
  */
 import type { Outcome } from '../config/outcomes.js';
 import { columnPattern, type Database, readSqlFile } from '../db/database.js';
+import { isDebugEnabled, logDebug } from '../log.js';
 
 /** Persons per block: the block's deviations (outcomes x months x persons doubles, 1 MiB at 8 x 61 x 256) stay in cache. */
 export const DEFAULT_PERSONS_PER_BLOCK = 256;
@@ -168,6 +169,8 @@ export async function sumDeviations(
   const firstMonth = allMonths.length ? Math.min(...allMonths) : 0;
   const monthCount = allMonths.length ? Math.max(...allMonths) - firstMonth + 1 : 1;
   const sums = new DeviationSums(patterns, outcomes.length, firstMonth, monthCount, personsPerBlock);
+  const started = performance.now();
+  let rows = 0;
 
   const result = await db.stream('sql/estimate/06_read_did_person_months.sql', readSqlFile('estimate/06_read_did_person_months.sql'), {
     outcome_pattern: columnPattern(outcomes),
@@ -196,6 +199,7 @@ export async function sumDeviations(
     const chunk = await next;
     if (!chunk || chunk.rowCount === 0) break;
     next = result.fetchChunk();
+    rows += chunk.rowCount;
     const persons = chunk.getColumnVector(personColumn!);
     const personPatterns = chunk.getColumnVector(patternColumn!);
     const weights = chunk.getColumnVector(weightColumn!);
@@ -220,6 +224,10 @@ export async function sumDeviations(
   }
   if (person >= 0) addPerson();
   sums.flush();
+  if (isDebugEnabled()) {
+    const ms = Math.round(performance.now() - started);
+    logDebug(`estimate: did person-months summed: ${rows} rows, ${ms} ms`, { event: 'did_stream', rows, duration_ms: ms });
+  }
   await writeDeviationSums(db, outcomes, patterns, sums, firstMonth, monthCount);
 }
 
