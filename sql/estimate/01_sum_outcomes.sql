@@ -13,12 +13,15 @@
 -- 0/1 outcomes matching $subgroup_pattern.
 -- The person-months are summed with one column per outcome first and
 -- unpivoted after, so they are read once, not once per outcome.
--- Run once for the study's sample ($study true) and once for the subgroup
--- levels' (false), into an outcome_sums the caller has dropped: one large
--- aggregate at a time, each over the panel joined to its own samples
--- (writing every sample's person-months once and reading them twice was
--- slower: 10.7 s against 6.5 s on a 100 k world, the same sums; and both
--- aggregates at once ran out of 2 GiB at 1 M persons).
+-- Run once per sample ($subgroup and $level: '' and '' for the study's,
+-- then each subgroup level's), into an outcome_sums the caller has
+-- dropped: each statement joins the panel to one sample's persons, so its
+-- memory follows the cohort, never cohort x levels (a provider level holds
+-- every control: all levels at once ran out of DuckDB's 2 GiB at 2 M
+-- persons under a 4GB cap, the study's and the levels' together at 1 M).
+-- Every sample's person-months are never written out: materializing them
+-- and reading them twice was slower (10.7 s against 6.5 s on a 100 k
+-- world, the same sums).
 -- Grain: one row per subgroup x level x weighting x outcome x event_month x treated x subclass x weight.
 -- Reads: sample_weightings, sample_person_months, matched_set_months, observed_person_months, observed_pair_months. Writes: outcome_sums.
 create table if not exists outcome_sums (
@@ -46,16 +49,16 @@ months as not materialized (
         case when weight_source = 'given' then given_weight end as weight,
         event_month, columns($outcome_pattern)
     from sample_person_months
-    where weight_source <> 'pairs' and (subgroup = '') = $study
+    where weight_source <> 'pairs' and subgroup = $subgroup and level = $level
     union all by name
     select subgroup, level, weighting, treated, subclass, 'given' as weight_source, weight, event_month, columns($outcome_pattern)
     from observed_person_months
-    where (subgroup = '') = $study
+    where subgroup = $subgroup and level = $level
         and (subgroup, level, weighting) in (select subgroup, level, weighting from sample_weightings where weight_source = 'pairs')
     union all by name
     select subgroup, level, 'pairs' as weighting, treated, subclass, 'given' as weight_source, weight, event_month, columns($outcome_pattern)
     from observed_pair_months
-    where (subgroup = '') = $study
+    where subgroup = $subgroup and level = $level
 ),
 study_months as (
     select

@@ -13,7 +13,7 @@ import type { StudyConfig } from '../config/study-config.js';
 import { columnPattern, type Database } from '../db/database.js';
 import type { Stage } from '../stage.js';
 import { NORMAL_QUANTILE_975 } from './estimators.js';
-import { type DidSample, estimateEventStudyDid } from './event-study-did.js';
+import { type DidSample, estimateEventStudyDid, STUDY_SAMPLE } from './event-study-did.js';
 
 /**
  * The matched ATT's variance follows the design (sql/estimate/03): clustered by matched set (exact strata, nearest
@@ -30,12 +30,20 @@ export async function weightObservedMonths(db: Database): Promise<void> {
   await db.runFile('estimate/00_weight_observed_months.sql');
 }
 
-/** Steps 01-03: sums (the study's sample, then the subgroup levels'), weighted means per arm and the differences (effects, subgroup_effects). */
+/** Steps 01-03: sums (the study's sample, then each subgroup level's), weighted means per arm and the differences (effects, subgroup_effects). */
 export async function estimateDifferences(db: Database, matching: StudyConfig['matching']): Promise<void> {
   await db.run('estimate: drop outcome_sums', 'drop table if exists outcome_sums');
-  for (const study of [true, false]) {
+  // One sample per statement (sql/estimate/01 says why): the study's, then every subgroup level with a matched sample.
+  const levels = await db.query<DidSample>(
+    'estimate: subgroup samples',
+    `select distinct subgroup, level from sample_weightings where subgroup <> ''
+     union
+     select distinct subgroup, level from subgroup_match_pairs
+     order by subgroup, level`,
+  );
+  for (const sample of [STUDY_SAMPLE, ...levels]) {
     await db.runFile('estimate/01_sum_outcomes.sql', {
-      study,
+      ...sample,
       outcome_pattern: columnPattern(OUTCOMES),
       binary_pattern: columnPattern(BINARY_OUTCOMES),
       amount_pattern: columnPattern(AMOUNT_OUTCOMES),
