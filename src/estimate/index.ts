@@ -33,13 +33,11 @@ export async function weightObservedMonths(db: Database): Promise<void> {
 /** Steps 01-03: sums (the study's sample, then each subgroup level's), weighted means per arm and the differences (effects, subgroup_effects). */
 export async function estimateDifferences(db: Database, matching: StudyConfig['matching']): Promise<void> {
   await db.run('estimate: drop outcome_sums', 'drop table if exists outcome_sums');
-  // One sample per statement (sql/estimate/01 says why): the study's, then every subgroup level with a matched sample.
+  // One sample per statement (sql/estimate/01 says why): the study's, then every subgroup level with matched persons
+  // (a level matched with replacement has its pairs' persons in subgroup_matches too).
   const levels = await db.query<DidSample>(
     'estimate: subgroup samples',
-    `select distinct subgroup, level from sample_weightings where subgroup <> ''
-     union
-     select distinct subgroup, level from subgroup_match_pairs
-     order by subgroup, level`,
+    "select distinct subgroup, level from sample_weightings where subgroup <> '' order by subgroup, level",
   );
   for (const sample of [STUDY_SAMPLE, ...levels]) {
     await db.runFile('estimate/01_sum_outcomes.sql', {
