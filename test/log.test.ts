@@ -57,6 +57,7 @@ describe('--log-format json', () => {
     expect(runIds.size).toBe(1);
     for (const line of finished) {
       expect(line.duration_ms).toBeTypeOf('number');
+      expect(line.peak_rss_mb).toBeGreaterThan(0);
       expect(Object.values(line.counts as Record<string, number>).every(Number.isInteger)).toBe(true);
     }
     const published = lines.find((line) => line.event === 'run_published');

@@ -121,6 +121,8 @@ async function runStages(stages: readonly Stage[], context: StageContext, progre
         event: 'stage_finished',
         counts: report.rowsOut,
         duration_ms: report.durationMs,
+        // the process's peak resident memory so far: the stage that raises it is the one that used it
+        peak_rss_mb: Math.round(process.resourceUsage().maxRSS / 1024),
       });
       reports.push(report);
     }
