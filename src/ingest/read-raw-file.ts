@@ -36,16 +36,23 @@ export interface RawFileCounts {
   parsed: number;
   /** Rows it could not split (kept in raw_malformed). */
   malformed: number;
+  /**
+   * How line_number was found: from the order the records were stored in
+   * (`rowid`, the cheap path), by counting lines past the malformed ones (`counted`,
+   * a window over the file), or from the Parquet reader's row number.
+   */
+  lineNumbers: LineNumbering;
 }
 
+export type LineNumbering = 'rowid' | 'counted' | 'file_row_number';
+
 export async function readRawFile(db: Database, file: FileToRead): Promise<RawFileCounts> {
-  if (file.fileName.endsWith('.parquet')) await readRawParquet(db, file);
-  else await readRawCsv(db, file);
+  const lineNumbers = file.fileName.endsWith('.parquet') ? await readRawParquet(db, file) : await readRawCsv(db, file);
   const [row] = await db.query<{ parsed: number; malformed: number }>(
     'ingest: count raw rows',
     'select (select count(*) from raw_rows)::double as parsed, (select count(*) from raw_malformed)::double as malformed',
   );
-  return { parsed: row?.parsed ?? 0, malformed: row?.malformed ?? 0 };
+  return { parsed: row?.parsed ?? 0, malformed: row?.malformed ?? 0, lineNumbers };
 }
 
 /**
@@ -123,7 +130,7 @@ export function rawRowHashSql(extract: Extract, qualifier: string): string {
   return `sha256(concat_ws(chr(31), ${fields.join(', ')}))`;
 }
 
-async function readRawCsv(db: Database, file: FileToRead): Promise<void> {
+async function readRawCsv(db: Database, file: FileToRead): Promise<LineNumbering> {
   if (!file.csv) throw new Error(`ingest: ${file.fileName} was not scanned before reading`);
   const parsed = parseHeaderLine(file.csv.headerLine);
   checkHeader(file, parsed);
@@ -144,23 +151,24 @@ select line::bigint as line_number, sha256(any_value(csv_line order by column_id
 from raw_csv_rejects
 group by line;`,
   );
-  // rowid follows insertion (= file) order; inside a transaction it does not start at 0.
-  const [records] = await db.query<{ records: number; first_rowid: number; last_rowid: number; malformed: number }>(
+  // rowid follows insertion (= file) order; inside a transaction it starts near 2^55, past a double's exact
+  // integers, so the test for gaps and the first rowid stay in BIGINT.
+  const [records] = await db.query<{ records: number; contiguous: boolean; first_rowid: string; malformed: number }>(
     `ingest: rows of ${file.fileName}`,
-    `select count(*)::double as records, coalesce(min(rowid), 0)::double as first_rowid, coalesce(max(rowid), -1)::double as last_rowid,
-        (select count(*) from raw_malformed)::double as malformed
+    `select count(*)::double as records, coalesce(max(rowid) - min(rowid) + 1 = count(*), true) as contiguous,
+        coalesce(min(rowid), 0)::varchar as first_rowid, (select count(*) from raw_malformed)::double as malformed
      from raw_csv_records`,
   );
-  const { records: count, first_rowid: first, last_rowid: last, malformed } = records!;
-  if (malformed === 0 && last - first + 1 === count) {
+  const { records: count, contiguous, first_rowid: first, malformed } = records!;
+  if (malformed === 0 && contiguous) {
     // Every record on its own line, numbered as read: the n-th record is on line n + 1. A view, not a copy.
     await db.run(
       `ingest: line numbers of ${file.fileName}`,
       `create or replace temp view raw_rows as
-select (rowid - ${first} + 2)::bigint as line_number, ${rawColumnsSelect(file.extract, header)}
+select (rowid - ${BigInt(first)} + 2)::bigint as line_number, ${rawColumnsSelect(file.extract, header)}
 from raw_csv_records`,
     );
-    return;
+    return 'rowid';
   }
   // The n-th parsable record sits on the n-th line that is neither the header nor malformed.
   await db.run(
@@ -174,9 +182,10 @@ select lines.line_number, ${rawColumnsSelect(file.extract, header)}
 from (select row_number() over (order by rowid) as record_index, * from raw_csv_records) as records
 join raw_record_lines as lines using (record_index)`,
   );
+  return 'counted';
 }
 
-async function readRawParquet(db: Database, file: FileToRead): Promise<void> {
+async function readRawParquet(db: Database, file: FileToRead): Promise<LineNumbering> {
   const described = await db.query<{ column_name: string }>(
     `ingest: describe ${file.fileName}`,
     `describe select * from read_parquet(${quoteLiteral(file.path)})`,
@@ -195,4 +204,5 @@ create or replace temp view raw_rows as
 select line_number, ${rawColumnsSelect(file.extract, header)} from raw_parquet_records;
 create or replace temp table raw_malformed (line_number bigint, row_hash varchar, error_type varchar);`,
   );
+  return 'file_row_number';
 }
