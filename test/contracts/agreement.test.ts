@@ -95,6 +95,12 @@ const CANDIDATE_VALUES = [
   '2015-13-01',
   '15/03/2015',
   '2015-1-5',
+  // digits outside ASCII and padding: the SQL's GLOB and regexes must refuse them as the zod rules do
+  '２０１５-０２-２８',
+  '١٢٣٤٥٦٧٨٩',
+  '2015-02-28 ',
+  ' 2015-02-28',
+  '12345678\n',
   '2014-01-01',
   '2030-12-31',
   '1979-12-31',
