@@ -62,6 +62,15 @@ interface LevelResult extends LevelOutcome {
   output: MatchOutput | null;
 }
 
+/** What the summary keeps of a level once its matches are written: its persons and their matched sample are let go. */
+interface LevelSummary extends LevelOutcome {
+  subgroup: Subgroup;
+  level: string;
+  persons: ReturnType<typeof countArms>;
+  matched: MatchOutput['matched'] | null;
+  worstAfter: MatchOutput['worstAfter'] | null;
+}
+
 function isConstant(units: CohortUnits, name: string): boolean {
   const values: ArrayLike<number | string> = units.covariate(name).values;
   for (let unit = 1; unit < values.length; unit++) if (values[unit] !== values[0]) return false;
@@ -98,17 +107,18 @@ function matchLevel(units: CohortUnits, subgroup: Subgroup, level: string, match
   }
 }
 
-function matchSubgroup(cohort: CohortUnits, subgroup: Subgroup, matching: StudyConfig['matching']): LevelResult[] {
+/** The subgroup's levels among the treated, each matched when asked for: one level's persons are held at a time. */
+function* matchSubgroup(cohort: CohortUnits, subgroup: Subgroup, matching: StudyConfig['matching']): Generator<LevelResult> {
   const { column, controls } = SUBGROUPS[subgroup];
   const values = cohort.covariate(column).values as readonly string[];
   const levels = categoryLevels(values.filter((_, unit) => cohort.treated[unit] === 1));
-  return levels.map((level) => {
+  for (const level of levels) {
     const units = selectUnits(cohort, (unit) => values[unit] === level || (controls === 'all' && cohort.treated[unit] === 0));
-    return matchLevel(units, subgroup, level, matching);
-  });
+    yield matchLevel(units, subgroup, level, matching);
+  }
 }
 
-async function writeSubgroupMatches(db: Database, levels: readonly LevelResult[]): Promise<void> {
+async function createSubgroupMatchTables(db: Database): Promise<void> {
   await db.run(
     'subgroups: matches table',
     'create or replace table subgroup_matches (subgroup varchar, level varchar, person_id varchar, treated integer, subclass integer, weight double)',
@@ -117,26 +127,39 @@ async function writeSubgroupMatches(db: Database, levels: readonly LevelResult[]
     'subgroups: pairs table',
     `create or replace table subgroup_match_pairs (subgroup varchar, level varchar, ${PAIR_MEMBER_COLUMNS})`,
   );
-  for (const { subgroup, level, units, output } of levels) {
-    if (!output) continue;
-    // the subgroup and level columns for `rows` rows
-    const levelColumns = (rows: number): AppendColumn[] => [
-      { type: 'VARCHAR', values: new Array<string>(rows).fill(subgroup) },
-      { type: 'VARCHAR', values: new Array<string>(rows).fill(level) },
-    ];
-    await db.appendColumns('subgroup_matches', [
-      ...levelColumns(units.treated.length),
-      { type: 'VARCHAR', values: units.personIds },
-      { type: 'INTEGER', values: units.treated },
-      { type: 'INTEGER', values: subclassValues(output) },
-      { type: 'DOUBLE', values: output.weights },
-    ]);
-    const pairs = pairMemberColumns(units, output);
-    await db.appendColumns('subgroup_match_pairs', [...levelColumns(pairs[0]!.values.length), ...pairs]);
-  }
 }
 
-async function writeSubgroupSummary(db: Database, levels: readonly LevelResult[]): Promise<void> {
+/** Appends a level's matched sample (and with replacement its pairs) and gives what the summary needs of it. */
+async function writeLevelMatches(db: Database, result: LevelResult): Promise<LevelSummary> {
+  const { subgroup, level, units, output, status, statusDetail } = result;
+  const summary = {
+    subgroup,
+    level,
+    status,
+    statusDetail,
+    persons: countArms(units.treated),
+    matched: output?.matched ?? null,
+    worstAfter: output?.worstAfter ?? null,
+  };
+  if (!output) return summary;
+  // the subgroup and level columns for `rows` rows
+  const levelColumns = (rows: number): AppendColumn[] => [
+    { type: 'VARCHAR', values: new Array<string>(rows).fill(subgroup) },
+    { type: 'VARCHAR', values: new Array<string>(rows).fill(level) },
+  ];
+  await db.appendColumns('subgroup_matches', [
+    ...levelColumns(units.treated.length),
+    { type: 'VARCHAR', values: units.personIds },
+    { type: 'INTEGER', values: units.treated },
+    { type: 'INTEGER', values: subclassValues(output) },
+    { type: 'DOUBLE', values: output.weights },
+  ]);
+  const pairs = pairMemberColumns(units, output);
+  await db.appendColumns('subgroup_match_pairs', [...levelColumns(pairs[0]!.values.length), ...pairs]);
+  return summary;
+}
+
+async function writeSubgroupSummary(db: Database, levels: readonly LevelSummary[]): Promise<void> {
   await db.run(
     'subgroups: summary table',
     `create or replace table subgroups (
@@ -144,20 +167,17 @@ async function writeSubgroupSummary(db: Database, levels: readonly LevelResult[]
         persons_treated integer, persons_control integer, matched_treated integer, matched_control integer,
         max_abs_smd_after double, worst_covariate varchar, status varchar, status_detail varchar)`,
   );
-  const persons = levels.map(({ units }) => countArms(units.treated));
+  const persons = levels.map((row) => row.persons);
   await db.appendColumns('subgroups', [
     { type: 'VARCHAR', values: levels.map((row) => row.subgroup) },
     { type: 'VARCHAR', values: levels.map((row) => row.level) },
     { type: 'VARCHAR', values: levels.map((row) => (SUBGROUPS[row.subgroup].controls === 'all' ? 'all controls' : 'same level')) },
     { type: 'INTEGER', values: persons.map((count) => count.treated) },
     { type: 'INTEGER', values: persons.map((count) => count.control) },
-    { type: 'INTEGER', values: levels.map((row) => row.output?.matched.treated ?? null) },
-    { type: 'INTEGER', values: levels.map((row) => row.output?.matched.control ?? null) },
-    {
-      type: 'DOUBLE',
-      values: levels.map((row) => (row.output?.worstAfter ? Math.round(row.output.worstAfter.absSmd * 1e10) / 1e10 : null)),
-    },
-    { type: 'VARCHAR', values: levels.map((row) => row.output?.worstAfter?.label ?? null) },
+    { type: 'INTEGER', values: levels.map((row) => row.matched?.treated ?? null) },
+    { type: 'INTEGER', values: levels.map((row) => row.matched?.control ?? null) },
+    { type: 'DOUBLE', values: levels.map((row) => (row.worstAfter ? Math.round(row.worstAfter.absSmd * 1e10) / 1e10 : null)) },
+    { type: 'VARCHAR', values: levels.map((row) => row.worstAfter?.label ?? null) },
     { type: 'VARCHAR', values: levels.map((row) => row.status) },
     { type: 'VARCHAR', values: levels.map((row) => row.statusDetail) },
   ]);
@@ -173,8 +193,15 @@ export const subgroupsStage: Stage = {
     const cohort = columns.length
       ? await readCohortUnits(db, [...new Set([...matching.exact, ...matching.ps_covariates, ...BALANCE_COVARIATES, ...columns])])
       : null;
-    const levels = cohort ? study.subgroups.flatMap((subgroup) => matchSubgroup(cohort, subgroup, matching)) : [];
-    await writeSubgroupMatches(db, levels);
+    // Level by level: a level's matched sample is written before the next is matched, so the stage holds
+    // the cohort and one level, never all of them (a provider's level holds every control).
+    await createSubgroupMatchTables(db);
+    const levels: LevelSummary[] = [];
+    if (cohort) {
+      for (const subgroup of study.subgroups) {
+        for (const result of matchSubgroup(cohort, subgroup, matching)) levels.push(await writeLevelMatches(db, result));
+      }
+    }
     await writeSubgroupSummary(db, levels);
   },
 };
