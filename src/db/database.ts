@@ -126,24 +126,20 @@ export class Database {
    * Reads a result column by column, chunk by chunk: DOUBLE/INTEGER columns as
    * Float64Array (null as NaN), everything else as strings (null as null).
    * For the per-person inputs of the statistics (PS model, matching).
+   * Each chunk is converted as it arrives, and a column's repeated strings
+   * share one JS string (a category column of a million persons holds its
+   * few levels once, not a million copies).
    */
   async readColumns(label: string, sql: string, params: SqlParams = {}): Promise<Record<string, Float64Array | (string | null)[]>> {
     const result = await this.stream(label, sql, params);
     const names = result.columnNames();
-    const numeric = names.map((_, index) => NUMERIC_TYPE_IDS.has(result.columnTypeId(index)));
-    const parts: unknown[][][] = names.map(() => []);
+    const readers = names.map((_, index) => (NUMERIC_TYPE_IDS.has(result.columnTypeId(index)) ? numberColumn() : stringColumn()));
     for (;;) {
       const chunk = await result.fetchChunk();
       if (!chunk || chunk.rowCount === 0) break;
-      for (const [index, values] of chunk.getColumns().entries()) parts[index]!.push(values);
+      for (const [index, values] of chunk.getColumns().entries()) readers[index]!.add(values);
     }
-    return Object.fromEntries(
-      names.map((name, index) => {
-        const values = parts[index]!.flat();
-        if (!numeric[index]) return [name, values.map((value) => (value === null ? null : String(value)))];
-        return [name, Float64Array.from(values, (value) => (value === null ? Number.NaN : Number(value)))];
-      }),
-    );
+    return Object.fromEntries(names.map((name, index) => [name, readers[index]!.values()]));
   }
 
   /** Appends rows given as columns to an existing table (small tables: one row per person). */
@@ -309,4 +305,48 @@ export function columnPattern(names: readonly string[]): string {
 /** A SQL list literal of strings, for SQL that is generated rather than read from sql/ (which takes lists as `$named` values). */
 export function sqlList(values: readonly string[]): string {
   return `[${values.map(quoteLiteral).join(', ')}]`;
+}
+
+/** Distinct strings a column of readColumns shares before it stops looking (a column of ids is not held twice). */
+const SHARED_STRINGS_PER_COLUMN = 4096;
+
+interface ColumnReader<Values> {
+  add(chunk: readonly unknown[]): void;
+  values(): Values;
+}
+
+function numberColumn(): ColumnReader<Float64Array> {
+  let values = new Float64Array(1 << 16);
+  let length = 0;
+  return {
+    add(chunk) {
+      if (length + chunk.length > values.length) {
+        const grown = new Float64Array(Math.max(2 * values.length, length + chunk.length));
+        grown.set(values.subarray(0, length));
+        values = grown;
+      }
+      for (const value of chunk) values[length++] = value === null ? Number.NaN : Number(value);
+    },
+    values: () => values.slice(0, length),
+  };
+}
+
+function stringColumn(): ColumnReader<(string | null)[]> {
+  const values: (string | null)[] = [];
+  const shared = new Map<string, string>();
+  return {
+    add(chunk) {
+      for (const value of chunk) {
+        if (value === null) {
+          values.push(null);
+          continue;
+        }
+        const text = String(value);
+        const known = shared.get(text);
+        if (known === undefined && shared.size < SHARED_STRINGS_PER_COLUMN) shared.set(text, text);
+        values.push(known ?? text);
+      }
+    },
+    values: () => values,
+  };
 }

@@ -87,3 +87,30 @@ insert or replace into b select * from a;`;
     expect(tablesWrittenBy(sql)).toEqual(['a', 'Quoted "name"', 'b']);
   });
 });
+
+describe('readColumns', () => {
+  test('reads every chunk of a large result: numbers as Float64Array (null as NaN), the rest as strings (null as null)', async () => {
+    const rows = 150_000; // past the first Float64Array's 65,536 values and many 2,048-row chunks
+    const columns = await withDatabase((db) =>
+      db.readColumns(
+        'test: columns',
+        `select i::integer as n, case when i % 7 = 0 then null else i / 2 end::double as x,
+             'P' || i as id, case when i % 5 = 0 then null else 'level ' || (i % 3) end as level
+         from range(${rows}) as t(i) order by i`,
+      ),
+    );
+    const n = columns.n as Float64Array;
+    const x = columns.x as Float64Array;
+    const id = columns.id as (string | null)[];
+    const level = columns.level as (string | null)[];
+    expect([n.length, x.length, id.length, level.length]).toEqual([rows, rows, rows, rows]);
+    for (const i of [0, 1, 2047, 2048, 65_535, 65_536, 65_537, rows - 1]) {
+      expect(n[i]).toBe(i);
+      if (i % 7 === 0) expect(x[i]).toBeNaN();
+      else expect(x[i]).toBe(i / 2);
+      expect(id[i]).toBe(`P${i}`);
+      expect(level[i]).toBe(i % 5 === 0 ? null : `level ${i % 3}`);
+    }
+    expect(new Set(id).size).toBe(rows);
+  });
+});
