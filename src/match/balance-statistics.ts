@@ -33,11 +33,14 @@
  */
 import { type CovariateColumn, categoryLevels, covariateLabel } from './design-matrix.js';
 
+/** A feature's value per unit: a numeric covariate's own values, or a level's 0/1 dummy in a byte per unit. */
+type FeatureValues = Float64Array | Uint8Array;
+
 export interface BalanceFeature {
   covariate: string;
   /** The level of a string covariate; null for a numeric covariate. */
   level: string | null;
-  values: Float64Array;
+  values: FeatureValues;
 }
 
 export interface ArmComparison {
@@ -77,7 +80,8 @@ export function balanceFeatures(covariates: readonly CovariateColumn[]): Balance
     // One pass over the units fills every level's 0/1 column.
     const values = covariate.values;
     const levels = categoryLevels(values);
-    const columns = new Map(levels.map((level) => [level, new Float64Array(values.length)]));
+    // a byte per unit: a cohort's dummies in doubles held hundreds of MB at a million persons
+    const columns = new Map(levels.map((level) => [level, new Uint8Array(values.length)]));
     values.forEach((value, unit) => {
       columns.get(value)![unit] = 1;
     });
@@ -90,7 +94,7 @@ export function computeBalance(features: readonly BalanceFeature[], treated: Uin
   return features.map((feature) => {
     const { values } = feature;
     const isBinary = values.every((value) => value === 0 || value === 1);
-    const treatedSd = treatedStandardDeviation(values, treated, isBinary);
+    const treatedSd = treatedStandardDeviation(values, treated, unitWeights, isBinary);
     // eCDFs need the units in value order; binary variables do not use it
     const byValue = isBinary
       ? null
@@ -135,7 +139,7 @@ interface ArmMoments {
   nonZeroWeights: number;
 }
 
-function armMoments(values: Float64Array, treated: Uint8Array, weights: Float64Array, arm: 0 | 1): ArmMoments {
+function armMoments(values: FeatureValues, treated: Uint8Array, weights: Float64Array, arm: 0 | 1): ArmMoments {
   let sumWeights = 0;
   let sumWeighted = 0;
   let nonZeroWeights = 0;
@@ -150,7 +154,7 @@ function armMoments(values: Float64Array, treated: Uint8Array, weights: Float64A
 }
 
 /** MatchIt's wvar: weights normalised to sum 1; p(1-p) for binary, else sum(w (x - m)^2) / (1 - sum(w^2)). */
-function weightedVariance(values: Float64Array, treated: Uint8Array, weights: Float64Array, arm: 0 | 1, isBinary: boolean): number {
+function weightedVariance(values: FeatureValues, treated: Uint8Array, weights: Float64Array, arm: 0 | 1, isBinary: boolean): number {
   const { sumWeights } = armMoments(values, treated, weights, arm);
   let mean = 0;
   for (let unit = 0; unit < values.length; unit++) if (treated[unit] === arm) mean += (weights[unit]! / sumWeights) * values[unit]!;
@@ -167,14 +171,13 @@ function weightedVariance(values: Float64Array, treated: Uint8Array, weights: Fl
 }
 
 /** The SMD denominator: treated SD before matching, or MatchIt's pooled SD when that is ~0. */
-function treatedStandardDeviation(values: Float64Array, treated: Uint8Array, isBinary: boolean): number {
-  const unitWeights = new Float64Array(values.length).fill(1);
+function treatedStandardDeviation(values: FeatureValues, treated: Uint8Array, unitWeights: Float64Array, isBinary: boolean): number {
   const sd = Math.sqrt(weightedVariance(values, treated, unitWeights, 1, isBinary));
   return Number.isFinite(sd) && sd >= SQRT_EPSILON ? sd : pooledStandardDeviation(values, treated, isBinary);
 }
 
 /** MatchIt's pooled_sd(contribution = "proportional") with unit weights. */
-function pooledStandardDeviation(values: Float64Array, treated: Uint8Array, isBinary: boolean): number {
+function pooledStandardDeviation(values: FeatureValues, treated: Uint8Array, isBinary: boolean): number {
   const n = values.length;
   let pooled = 0;
   for (const arm of [0, 1] as const) {
@@ -197,7 +200,7 @@ function pooledStandardDeviation(values: Float64Array, treated: Uint8Array, isBi
 
 /** `byValue`: unit indices in ascending value order; null for a binary variable. */
 function compareArms(
-  values: Float64Array,
+  values: FeatureValues,
   treated: Uint8Array,
   weights: Float64Array,
   treatedSd: number,
@@ -222,7 +225,7 @@ function compareArms(
 
 /** max over x of |F_treated(x) - F_control(x)|, each arm's weights normalised to sum 1. */
 function maximumEcdfDifference(
-  values: Float64Array,
+  values: FeatureValues,
   byValue: Int32Array,
   treated: Uint8Array,
   weights: Float64Array,
