@@ -17,6 +17,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseSize } from '../src/config/resources.js';
+import { withAllocatorEnv } from '../src/run/allocator-env.js';
 
 interface SizeResult {
   persons: number;
@@ -56,7 +57,9 @@ function runSize(persons: number): SizeResult | FailedSize {
   const work = mkdtempSync(join(tmpdir(), 'ipslink-bench-'));
   try {
     process.stderr.write(`bench: ${persons.toLocaleString('en-GB')} persons...\n`);
+    // under the allocator settings `ipslink run` gives itself (src/run/allocator-env.ts)
     const child = spawnSync(process.execPath, ['--import', 'tsx', 'bench/one-size.ts', String(persons), work], {
+      env: withAllocatorEnv(),
       encoding: 'utf8',
       stdio: ['ignore', 'pipe', 'inherit'],
       maxBuffer: 1 << 20,
