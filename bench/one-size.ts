@@ -84,7 +84,7 @@ const floorSeconds = Number(
 );
 
 const { stages, resources } = JSON.parse(readFileSync(join(result.runDir, 'manifest.json'), 'utf8')) as {
-  stages: { stage: string; durationMs: number; rowsOut: Record<string, number> }[];
+  stages: { stage: string; durationMs: number; rowsOut: Record<string, number>; peakRssMb: number }[];
   resources: { threads: number; duckdb_memory_limit: string };
 };
 process.stdout.write(
@@ -104,6 +104,8 @@ process.stdout.write(
     rows_per_second: inputRows / runSeconds,
     ingest_rows_per_second: inputRows / ((stages.find((stage) => stage.stage === 'ingest')?.durationMs ?? Number.NaN) / 1000),
     peak_rss_mb: peakRssMb,
+    // the peak so far when each stage ended: the stage where it rises is the one that used the memory
+    stage_peak_rss_mb: Object.fromEntries(stages.map((stage) => [stage.stage, stage.peakRssMb])),
     peak_spill_bytes: peakSpillBytes,
     audit_passed: result.audit.passed,
   })}\n`,

@@ -4,7 +4,8 @@
  * each size in its own process (bench/one-size.ts) under
  * resources.memory_limit = BENCH_MEMORY_LIMIT (default 4GB). Prints a table
  * and writes bench/results.json (not committed): per size the input and
- * panel rows, seconds per stage and in total, rows per second, peak RSS,
+ * panel rows, seconds per stage and in total, rows per second, peak RSS
+ * (in all and when each stage ended),
  * peak spill on disk, the ratio of the run to a plain DuckDB
  * scan-and-aggregate of the same files (the floor), and each stage's scaling
  * exponent between sizes (log t2/t1 over log n2/n1: 1 is linear); then
@@ -27,6 +28,8 @@ interface SizeResult {
   floor_seconds: number;
   run_seconds: number;
   stage_seconds: Record<string, number>;
+  /** The process's peak RSS so far when each stage ended, in MiB. */
+  stage_peak_rss_mb: Record<string, number>;
   publish_seconds: number;
   rows_per_second: number;
   ingest_rows_per_second: number;
@@ -157,7 +160,7 @@ writeFileSync('bench/results.json', `${JSON.stringify({ sizes: results, failed: 
 
 const number = (value: number, digits = 0) =>
   value.toLocaleString('en-GB', { maximumFractionDigits: digits, minimumFractionDigits: digits });
-const row = (cells: string[]) => cells.map((cell, index) => (index === 0 ? cell.padEnd(12) : cell.padStart(12))).join('');
+const row = (cells: string[]) => cells.map((cell, index) => (index === 0 ? cell.padEnd(20) : cell.padStart(12))).join('');
 const stageNames = Object.keys(results[0]!.stage_seconds);
 const lines = [
   row(['', ...results.map((result) => `${number(result.persons)} p`)]),
@@ -170,6 +173,7 @@ const lines = [
   row(['rows/s', ...results.map((result) => number(result.rows_per_second))]),
   row(['ingest rows/s', ...results.map((result) => number(result.ingest_rows_per_second))]),
   row(['peak RSS MB', ...results.map((result) => number(result.peak_rss_mb))]),
+  ...stageNames.map((stage) => row([`  by end of ${stage}`, ...results.map((result) => number(result.stage_peak_rss_mb[stage]!))])),
   row(['peak spill MB', ...results.map((result) => number(result.peak_spill_bytes / 2 ** 20))]),
   row(['floor s', ...results.map((result) => number(result.floor_seconds, 2))]),
   row(['run / floor', ...results.map((result) => number(result.run_seconds / result.floor_seconds, 1))]),

@@ -25,6 +25,8 @@ export interface StageReport {
   stage: string;
   rowsOut: Record<string, number>;
   durationMs: number;
+  /** The process's peak resident memory so far, in MiB, when the stage ended: it rises in the stage that used it. */
+  peakRssMb: number;
 }
 
 export interface Stage {
@@ -50,7 +52,8 @@ export async function runStage(stage: Stage, context: StageContext): Promise<Sta
   if (undeclared.length) fail({ code: 'stage_contract', stage: stage.name, tables: undeclared });
   const rowsOut: Record<string, number> = {};
   for (const table of stage.writes) rowsOut[table] = await context.db.count(table);
-  return { stage: stage.name, rowsOut, durationMs: Math.round(performance.now() - started) };
+  const peakRssMb = Math.round(process.resourceUsage().maxRSS / 1024);
+  return { stage: stage.name, rowsOut, durationMs: Math.round(performance.now() - started), peakRssMb };
 }
 
 /** Whether the stage declares a table among what it writes, defines or keeps as scratch. */

@@ -121,8 +121,7 @@ async function runStages(stages: readonly Stage[], context: StageContext, progre
         event: 'stage_finished',
         counts: report.rowsOut,
         duration_ms: report.durationMs,
-        // the process's peak resident memory so far: the stage that raises it is the one that used it
-        peak_rss_mb: Math.round(process.resourceUsage().maxRSS / 1024),
+        peak_rss_mb: report.peakRssMb,
       });
       reports.push(report);
     }
