@@ -26,7 +26,7 @@ import { DEFAULT_LIMITS, type StudyConfig } from '../config/study-config.js';
 import type { RuleContext } from '../contracts/define-extract.js';
 import { type DeliveryFile, lastCompleteMonth } from '../contracts/delivery.js';
 import { EXTRACTS, extractByName } from '../contracts/extracts.js';
-import type { Database } from '../db/database.js';
+import { type Database, quoteIdentifier } from '../db/database.js';
 import { fail, PipelineFailure } from '../errors.js';
 import { logInfo } from '../log.js';
 import type { Stage } from '../stage.js';
@@ -344,7 +344,11 @@ async function loadCheckedFile(db: Database, delivery: Delivery, toLoad: FileToL
     `ingest: rejected in ${file.name}`,
     `select (select count(*) from classified where rule_id is not null)::double + (select count(*) from raw_malformed)::double as rejected`,
   )) as [{ rejected: number }];
-  await db.run(`ingest: compare ${file.name}`, compareIncomingSql(extract), version);
+  const [{ anyInForce }] = (await db.query<{ anyInForce: boolean }>(
+    `ingest: rows in force for ${file.name}`,
+    `select exists (select 1 from ${quoteIdentifier(extract.name)}) as anyInForce`,
+  )) as [{ anyInForce: boolean }];
+  await db.run(`ingest: compare ${file.name}`, compareIncomingSql(extract, anyInForce), anyInForce ? version : {});
   // incoming holds the accepted rows: the classified copy would only hold memory through the apply.
   await db.run(`ingest: drop classified ${file.name}`, 'drop table classified');
   let withdrawn = 0;
