@@ -34,7 +34,8 @@ export function needsAllocatorEnv(
   env: NodeJS.ProcessEnv = process.env,
   platform: NodeJS.Platform = process.platform,
 ): boolean {
-  return platform === 'linux' && env.MALLOC_ARENA_MAX === undefined && DATA_COMMANDS.has(argv[2] ?? '');
+  // the command may follow global options (`--log-format json run`); a stray match only costs a second start
+  return platform === 'linux' && env.MALLOC_ARENA_MAX === undefined && argv.slice(2).some((arg) => DATA_COMMANDS.has(arg));
 }
 
 /** The environment with the allocator settings added; settings the user made stay. */

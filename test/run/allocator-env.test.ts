@@ -15,6 +15,8 @@ describe('needsAllocatorEnv', () => {
     [['node', 'ipslink', 'run'], {}, 'linux', true],
     [['node', 'ipslink', 'validate', '--config', 'x'], {}, 'linux', true],
     [['node', 'ipslink', 'synth'], {}, 'linux', true],
+    [['node', 'ipslink', '--log-format', 'json', 'run'], {}, 'linux', true],
+    [['node', 'ipslink', 'runs'], {}, 'linux', false],
     [['node', 'ipslink', '--help'], {}, 'linux', false],
     [['node', 'ipslink', 'status'], {}, 'linux', false],
     [['node', 'ipslink'], {}, 'linux', false],
