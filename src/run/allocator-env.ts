@@ -6,9 +6,9 @@
  * freed memory in its per-thread arenas, and grows its mmap threshold as
  * large blocks are freed, so later 256 KiB buffer blocks come from the
  * arenas too: the process's resident memory then holds every stage's high
- * point, not what DuckDB uses now. On a 1 M-person warehouse under a 2GB
- * cap, the estimate stage alone peaked at 1,857 MiB with the defaults and
- * 1,673 MiB with these settings. Two arenas, and a fixed threshold of
+ * point, not what DuckDB uses now. On a 1 M-person warehouse with DuckDB
+ * held to 990 MiB, the subgroups and estimate stages alone peaked at
+ * 1,857 MiB with the defaults and 1,673 MiB with these settings. Two arenas, and a fixed threshold of
  * 128 KiB (blocks are mapped on their own and given back when freed).
  *
  * glibc reads these when the process starts, so the installed `ipslink`
