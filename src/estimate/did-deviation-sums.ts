@@ -13,10 +13,12 @@
  * Rows arrive in person order, a person's months together, so only one
  * person and one block of persons are held: memory does not grow with the
  * sample. Persons of one pattern (arm and months observed) are gathered in
- * blocks of `personsPerBlock`, laid out month by month, so each pair of
- * months is one inner product over the block; block results are added in
- * stream order. The stream's order is total (person_index, event_month), so
- * the sums are the same bits whatever the thread count or memory limit.
+ * blocks of `personsPerBlock` consecutive person_index values, laid out
+ * month by month, so each pair of months is one inner product over the
+ * block; block results are added in stream order. The stream's order is
+ * total (person_index, event_month), so the sums are the same bits whatever
+ * the thread count or memory limit; persons whose deviations are all 0 are
+ * not streamed, and their absence changes no bit either.
  *
  * This is the one place the DiD loops in JavaScript: its cost is
  * persons x (months observed)^2 x outcomes multiply-adds, which SQL could
@@ -33,6 +35,8 @@ interface Pattern {
   treated: number;
   /** Event months observed, ascending. */
   months: number[];
+  /** The person_index of the pattern's first person: blocks are counted from it. */
+  first_person: number;
 }
 
 /** Sums over persons, filled block by block; indexes follow outcome, then month position. */
@@ -47,6 +51,7 @@ class DeviationSums {
   private readonly personValues: Float64Array;
   private blockPersons = 0;
   private blockPattern = -1;
+  private blockNumber = -1;
 
   constructor(
     private readonly patterns: readonly Pattern[],
@@ -79,10 +84,17 @@ class DeviationSums {
     return this.personValues;
   }
 
-  /** Adds the person whose values are in `values` (months observed in its pattern's order). */
-  addPerson(pattern: number, weight: number): void {
-    if (pattern !== this.blockPattern || this.blockPersons === this.personsPerBlock) this.flush();
+  /**
+   * Adds the person whose values are in `values` (months observed in its pattern's order). A block holds the
+   * pattern's persons with person_index first_person + b * personsPerBlock onwards, whether or not each is streamed:
+   * a person left out (06: its deviations are all 0) would only have added exact zeros to its block's sums, so
+   * leaving it out changes no bit.
+   */
+  addPerson(pattern: number, personIndex: number, weight: number): void {
+    const blockNumber = Math.floor((personIndex - this.patterns[pattern]!.first_person) / this.personsPerBlock);
+    if (pattern !== this.blockPattern || blockNumber !== this.blockNumber) this.flush();
     this.blockPattern = pattern;
+    this.blockNumber = blockNumber;
     const months = this.patterns[pattern]!.months.length;
     const slot = this.blockPersons++;
     const { block, personValues, personsPerBlock } = this;
@@ -154,11 +166,13 @@ class DeviationSums {
 export async function sumDeviations(
   db: Database,
   outcomes: readonly Outcome[],
+  /** The month of bit 0 of did_persons.months_mask. */
+  firstMaskMonth: number,
   personsPerBlock = DEFAULT_PERSONS_PER_BLOCK,
 ): Promise<void> {
   const patterns = await db.query<Pattern & { pattern: number }>(
     'estimate: did patterns',
-    `select pattern, any_value(treated)::integer as treated, any_value(observed_months) as months
+    `select pattern, any_value(treated)::integer as treated, any_value(observed_months) as months, min(person_index) as first_person
      from did_persons group by pattern order by pattern`,
   );
   patterns.forEach((pattern, index) => {
@@ -174,6 +188,7 @@ export async function sumDeviations(
 
   const result = await db.stream('sql/estimate/06_read_did_person_months.sql', readSqlFile('estimate/06_read_did_person_months.sql'), {
     outcome_pattern: columnPattern(outcomes),
+    first_month: firstMaskMonth,
   });
   const names = result.columnNames();
   const column = (name: string) => {
@@ -191,7 +206,7 @@ export async function sumDeviations(
   const addPerson = () => {
     const expected = patterns[pattern]!.months.length;
     if (position !== expected) throw new Error(`event-study DiD: a person has ${position} months in the stream, its pattern ${expected}`);
-    sums.addPerson(pattern, weight);
+    sums.addPerson(pattern, person, weight);
   };
   // The next chunk is fetched while this one is summed.
   let next = result.fetchChunk();

@@ -8,6 +8,10 @@
  * (subgroup_matches), the same SQL filtered by subgroup and level; the
  * estimate stage calls it for the study and then for each level.
  *
+ * A sample's persons and months come from bit masks (04): each panel
+ * person's observed months, made once per stage (maskObservedMonths),
+ * intersected with the months its matched set or pairs are compared in, so
+ * no sample joins the panel to find them.
  * No person dummies. Persons sharing a pattern of observed months give
  * X'WX (05). One streamed pass over the sample's person-months (06, summed
  * by did-deviation-sums.ts) gives X'Wy (08) and the part of the cluster
@@ -19,8 +23,8 @@
  * panel. Every sum is added in a fixed order or exactly (DECIMAL), so the
  * output is the same whatever the thread count, memory limit or row order.
  *
- * Reads panel_person_month, observed_person_months, matches and
- * subgroup_matches; replaces did_effects with the sample's rows (the
+ * Reads panel_person_month, sample_weightings, matched_set_months,
+ * match_pairs and subgroup_match_pairs; replaces did_effects with the sample's rows (the
  * columns of subgroup_effects, one row per outcome x estimator x event
  * month, the reference month with estimate 0 and null se/CI), which
  * 13_append_did_effects.sql adds to effects or subgroup_effects. The study
@@ -30,13 +34,14 @@
  * level's that is not gets its rows with null estimates and the reason in
  * `method`.
  * Working tables, all small (patterns, months and outcomes, never persons
- * x months): did_persons, did_design_sums, did_deviation_products,
+ * x months): did_observed_months (one row per panel person, kept for every
+ * sample), did_persons, did_design_sums, did_deviation_products,
  * did_deviation_sums, did_outcome_sums, did_coefficients,
  * did_score_products.
- * SQL: sql/estimate/04_select_did_persons.sql .. 12_write_pretrend_tests.sql
+ * SQL: sql/estimate/04_mask_observed_months.sql .. 12_write_pretrend_tests.sql
  */
 import { OUTCOMES, type Outcome } from '../config/outcomes.js';
-import type { Database } from '../db/database.js';
+import { columnPattern, type Database } from '../db/database.js';
 import { fail, PipelineFailure } from '../errors.js';
 import { sumDeviations } from './did-deviation-sums.js';
 import { NORMAL_QUANTILE_975 } from './estimators.js';
@@ -68,6 +73,8 @@ export interface EventStudyDidOptions {
   referenceMonth: number;
   /** Whose DiD: the study's (default) or a subgroup level's. */
   sample?: DidSample;
+  /** The panel's observed months, from maskObservedMonths; made here when not given (a caller estimating several samples makes them once). */
+  panelMonths?: PanelMonths;
   /**
    * Tuning, not statistics: persons per block of the streamed sums
    * (did-deviation-sums.ts). The output is identical across thread counts and
@@ -82,11 +89,38 @@ interface FittedEventStudy {
   summaries: { outcome: Outcome; summary: EventStudySummary }[];
 }
 
+/** The panel's event months, first to last: the range of did_observed_months' masks. */
+export interface PanelMonths {
+  firstMonth: number;
+  lastMonth: number;
+}
+
+/**
+ * Step 04 once for every sample: each panel person's observed months as a mask, and per outcome whether its within
+ * deviations can be non-zero (did_observed_months). Fails when the panel has no observed month.
+ */
+export async function maskObservedMonths(db: Database): Promise<PanelMonths> {
+  const [range] = await db.query<{ firstMonth: number | null; lastMonth: number | null }>(
+    'estimate: panel months',
+    'select min(event_month) as firstMonth, max(event_month) as lastMonth from panel_person_month where observed',
+  );
+  if (range?.firstMonth == null || range.lastMonth == null)
+    fail({ code: 'did_not_identified', reason: 'no observed person-month in the panel' });
+  const panelMonths = { firstMonth: range.firstMonth, lastMonth: range.lastMonth };
+  await db.runFile('estimate/04_mask_observed_months.sql', {
+    first_month: panelMonths.firstMonth,
+    last_month: panelMonths.lastMonth,
+    outcome_pattern: columnPattern(OUTCOMES),
+  });
+  return panelMonths;
+}
+
 export async function estimateEventStudyDid(db: Database, options: EventStudyDidOptions): Promise<void> {
   const outcomes = checkOutcomes(options.outcomes);
   const sample = options.sample ?? STUDY_SAMPLE;
   const isStudy = sample.subgroup === '';
-  await sumPanelWithinPersons(db, outcomes, sample, options.personsPerBlock);
+  const panelMonths = options.panelMonths ?? (await maskObservedMonths(db));
+  await sumPanelWithinPersons(db, outcomes, sample, panelMonths, options.personsPerBlock);
   const clusters = await countClusterSample(db);
   const designSums = await db.query<ArmMonthPairSum>(
     'estimate: read did_design_sums',
@@ -187,10 +221,22 @@ function unestimated(outcomes: Outcome[], referenceMonth: number, designSums: re
 }
 
 /** Steps 04-08: the panel reduced to X'WX, X'Wy and the coefficient-free part of the meat. */
-async function sumPanelWithinPersons(db: Database, outcomes: Outcome[], sample: DidSample, personsPerBlock?: number): Promise<void> {
-  await db.runFile('estimate/04_select_did_persons.sql', { subgroup: sample.subgroup, level: sample.level });
+async function sumPanelWithinPersons(
+  db: Database,
+  outcomes: Outcome[],
+  sample: DidSample,
+  panelMonths: PanelMonths,
+  personsPerBlock?: number,
+): Promise<void> {
+  await db.runFile('estimate/04_select_did_persons.sql', {
+    subgroup: sample.subgroup,
+    level: sample.level,
+    first_month: panelMonths.firstMonth,
+    last_month: panelMonths.lastMonth,
+    outcome_pattern: columnPattern(outcomes),
+  });
   await db.runFile('estimate/05_sum_did_design.sql');
-  await sumDeviations(db, outcomes, personsPerBlock);
+  await sumDeviations(db, outcomes, panelMonths.firstMonth, personsPerBlock);
   await db.runFile('estimate/08_sum_did_outcomes.sql');
 }
 

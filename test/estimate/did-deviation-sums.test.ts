@@ -7,18 +7,40 @@ import type { Database } from '../../src/db/database.js';
 import { sumDeviations } from '../../src/estimate/did-deviation-sums.js';
 import { withDatabase } from '../support/delivery.js';
 
-// Months -1..1; p3 misses month 1 (its own pattern); u1 is not in did_persons.
+// Months -1..1; p3 misses month 1 (its own pattern); u1 is not in did_persons; c0 and p0 never work (every
+// deviation 0), so 04 marks them as not contributing.
 const PERSONS = [
+  { id: 'p0', treated: 1, weight: 1, months: [-1, 0, 1], employed: [0, 0, 0], hours: [0, 0, 0] },
   { id: 'p1', treated: 1, weight: 1, months: [-1, 0, 1], employed: [0, 1, 1], hours: [0, 20, 35.5] },
   { id: 'p2', treated: 1, weight: 1, months: [-1, 0, 1], employed: [1, 1, 0], hours: [12.25, 40, 0] },
   { id: 'p3', treated: 1, weight: 1, months: [-1, 0], employed: [0, 1], hours: [0, 8] },
+  { id: 'c0', treated: 0, weight: 1.5, months: [-1, 0, 1], employed: [0, 0, 0], hours: [0, 0, 0] },
   { id: 'c1', treated: 0, weight: 0.5, months: [-1, 0, 1], employed: [0, 0, 1], hours: [0, 0, 60] },
   { id: 'c2', treated: 0, weight: 2.5, months: [-1, 0, 1], employed: [1, 0, 0], hours: [30, 0, 0] },
 ];
+type Person = (typeof PERSONS)[number];
+/** did_persons.months_mask: bit m - FIRST_MONTH for each month m from -1 to 2, as 04_select_did_persons.sql makes it. */
+const FIRST_MONTH = -1;
+const monthsMask = (months: number[]) => [-1, 0, 1, 2].map((month) => (months.includes(month) ? '1' : '0')).join('');
+const neverWorks = (person: Person) => person.hours.every((hours) => hours === 0);
+// Controls whose sums are rounded differently when added in another grouping ((0.2 + 0.4) + 0.6 is not 0.2 + (0.4 + 0.6)).
+const ROUNDING = [0.1, 0.2, 0.3, 0.7].map((weight, index) => ({
+  id: `c3${index}`,
+  treated: 0,
+  weight,
+  months: [-1, 0, 1],
+  employed: [0, 0, 1],
+  hours: [0, 0, 3],
+}));
 const OUTCOMES = ['employed_any', 'hours'] as const;
 
-async function loadSample(db: Database, claimed: (person: (typeof PERSONS)[number]) => number[] = (person) => person.months) {
-  const rows = PERSONS.flatMap((person) =>
+async function loadSample(
+  db: Database,
+  claimed: (person: Person) => number[] = (person) => person.months,
+  contributes: (person: Person) => boolean = (person) => !neverWorks(person),
+  sample: readonly Person[] = PERSONS,
+) {
+  const rows = sample.flatMap((person) =>
     person.months.map(
       (month, index) => `('${person.id}', ${month}, true, ${person.employed[index] === 1}, ${person.hours[index]}::decimal(18, 2))`,
     ),
@@ -30,35 +52,36 @@ async function loadSample(db: Database, claimed: (person: (typeof PERSONS)[numbe
      select * from (values ${rows.join(', ')}) as t(person_id, event_month, observed, employed_any, hours)`,
   );
   // patterns by arm and months, persons by pattern and id, as 04_select_did_persons.sql numbers them
-  const patterns = [...new Set(PERSONS.map((person) => `${person.treated}:${claimed(person).join(',')}`))].sort();
-  const persons = PERSONS.map((person) => ({
-    ...person,
-    pattern: patterns.indexOf(`${person.treated}:${claimed(person).join(',')}`),
-  })).sort((a, b) => a.pattern - b.pattern || a.id.localeCompare(b.id));
+  const patterns = [...new Set(sample.map((person) => `${person.treated}:${claimed(person).join(',')}`))].sort();
+  const persons = sample
+    .map((person) => ({
+      ...person,
+      pattern: patterns.indexOf(`${person.treated}:${claimed(person).join(',')}`),
+    }))
+    .sort((a, b) => a.pattern - b.pattern || a.id.localeCompare(b.id));
   await db.run(
     'did_persons',
     `create table did_persons as select * from (values ${persons
       .map(
         (person, index) =>
-          `('${person.id}', ${person.treated}, ${person.weight}::double, ${claimed(person).length}, [${claimed(person).join(', ')}], ${person.pattern}, ${index})`,
+          `('${person.id}', ${person.treated}, ${person.weight}::double, ${claimed(person).length}, [${claimed(person).join(', ')}], ${person.pattern}, ${index}, '${monthsMask(claimed(person))}'::bit, ${contributes(person)})`,
       )
-      .join(', ')}) as t(person_id, treated, weight, months_observed, observed_months, pattern, person_index)`,
+      .join(', ')}) as t(person_id, treated, weight, months_observed, observed_months, pattern, person_index, months_mask, contributes)`,
   );
 }
 
-function deviations(person: (typeof PERSONS)[number], values: number[]): number[] {
+function deviations(person: Person, values: number[]): number[] {
   const mean = values.reduce((sum, value) => sum + value, 0) / values.length;
   return values.map((value) => person.weight * (value - mean));
 }
 
-const valuesOf = (person: (typeof PERSONS)[number], outcome: (typeof OUTCOMES)[number]) =>
-  outcome === 'hours' ? person.hours : person.employed;
+const valuesOf = (person: Person, outcome: (typeof OUTCOMES)[number]) => (outcome === 'hours' ? person.hours : person.employed);
 
 describe('sumDeviations', () => {
   test.each([1, 2, 256])('gives the sums by definition, in blocks of %i persons', async (personsPerBlock) => {
     const { products, sums } = await withDatabase(async (db) => {
       await loadSample(db);
-      await sumDeviations(db, OUTCOMES, personsPerBlock);
+      await sumDeviations(db, OUTCOMES, FIRST_MONTH, personsPerBlock);
       return {
         products: await db.query<{
           outcome: string;
@@ -86,18 +109,34 @@ describe('sumDeviations', () => {
     }
     // patterns: 0 = controls (-1..1), 1 = treated (-1, 0), 2 = treated (-1..1)
     const weighted = sums.find((row) => row.outcome === 'hours' && row.pattern === 0 && row.event_month === 1)!;
-    const [c1, c2] = [PERSONS[3]!, PERSONS[4]!];
+    const [c1, c2] = ['c1', 'c2'].map((id) => PERSONS.find((person) => person.id === id)!) as [Person, Person];
     expect(weighted.within_sum).toBeCloseTo(deviations(c1, c1.hours)[2]! + deviations(c2, c2.hours)[2]!, 12);
     expect(weighted.weighted_within_sum).toBeCloseTo(0.5 * deviations(c1, c1.hours)[2]! + 2.5 * deviations(c2, c2.hours)[2]!, 12);
     expect(sums.filter((row) => row.pattern === 1).map((row) => row.event_month)).toEqual([-1, 0, -1, 0]);
   });
 
+  test.each([1, 2, 3])('leaving out the persons whose deviations are all 0 changes no bit (blocks of %i)', async (personsPerBlock) => {
+    const sumsWith = (contributes: (person: Person) => boolean) =>
+      withDatabase(async (db) => {
+        await loadSample(db, (person) => person.months, contributes, [...PERSONS, ...ROUNDING]);
+        await sumDeviations(db, OUTCOMES, FIRST_MONTH, personsPerBlock);
+        return {
+          products: await db.query('products', 'select * from did_deviation_products order by all'),
+          sums: await db.query('sums', 'select * from did_deviation_sums order by all'),
+        };
+      });
+    const everyone = await sumsWith(() => true);
+    const leftOut = await sumsWith((person) => !neverWorks(person));
+    // toEqual tells every double apart, +0 from -0 too
+    expect(leftOut).toEqual(everyone);
+  });
+
   test('a person whose panel months are not its pattern is an error, not a silent sum', async () => {
-    const claimingMonthTwo = (person: (typeof PERSONS)[number]) => (person.id === 'c1' ? [...person.months, 2] : person.months);
+    const claimingMonthTwo = (person: Person) => (person.id === 'c1' ? [...person.months, 2] : person.months);
     await expect(
       withDatabase(async (db) => {
         await loadSample(db, claimingMonthTwo);
-        await sumDeviations(db, OUTCOMES);
+        await sumDeviations(db, OUTCOMES, FIRST_MONTH);
       }),
     ).rejects.toThrow('a person has 3 months in the stream, its pattern 4');
   });

@@ -1,0 +1,22 @@
+-- Once per estimate stage, before any sample's event-study DiD: each panel
+-- person's observed event months as a bitstring (bit m - $first_month set
+-- when month m is observed; every mask has the panel's length), and per
+-- outcome matching $outcome_pattern whether its within-person deviations
+-- can be non-zero: not when the outcome is one constant 0 or 1 over its
+-- observed months (so over any subset of them too). Such a constant's mean
+-- is exactly itself, so every deviation, product and sum the person would
+-- add in sumDeviations (src/estimate/did-deviation-sums.ts) is exactly 0.
+-- 04_select_did_persons.sql intersects the masks with the months each
+-- sample's sets or pairs enter, so no sample joins the panel to find its
+-- persons' months.
+-- Grain: one row per person_id with an observed panel month.
+-- Reads: panel_person_month. Writes: did_observed_months.
+create or replace table did_observed_months as
+select
+    person_id,
+    bitstring_agg(event_month, $first_month, $last_month) as observed_mask,
+    (min(columns($outcome_pattern))::double <> max(columns($outcome_pattern))::double
+        or min(columns($outcome_pattern))::double not in (0, 1)) as "\0"
+from panel_person_month
+where observed
+group by person_id
