@@ -214,13 +214,14 @@ export async function sumDeviations(
     const chunk = await next;
     if (!chunk || chunk.rowCount === 0) break;
     next = result.fetchChunk();
-    rows += chunk.rowCount;
+    const rowCount = chunk.rowCount; // a call into DuckDB each time it is read
+    rows += rowCount;
     const persons = chunk.getColumnVector(personColumn!);
     const personPatterns = chunk.getColumnVector(patternColumn!);
     const weights = chunk.getColumnVector(weightColumn!);
     const eventMonths = chunk.getColumnVector(monthColumn!);
     const outcomeValues = outcomeColumns.map((index) => chunk.getColumnVector(index));
-    for (let row = 0; row < chunk.rowCount; row++) {
+    for (let row = 0; row < rowCount; row++) {
       const rowPerson = persons.getItem(row) as number;
       if (rowPerson !== person) {
         if (person >= 0) addPerson();
