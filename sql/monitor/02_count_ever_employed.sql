@@ -27,7 +27,7 @@ shares as (
         event_month,
         count(*) as persons,
         count(*) filter (where first_month <= event_month) as persons_ever_employed,
-        sum(weight::decimal(38, 10) * (first_month is not null and first_month <= event_month)::integer)::double
+        coalesce(sum(weight::decimal(38, 10)) filter (where first_month <= event_month), 0)::double
             / sum(weight::decimal(38, 10))::double as share_ever_employed
     from months
     group by weighting, arm, event_month

@@ -23,7 +23,10 @@ samples as (
 ),
 months as (select unnest($report_months)::integer as event_month),
 in_estimate as (
-    select weighting, person_id, event_month from observed_person_months where subgroup = ''
+    -- only the report months: the filter reaches the panel's scan inside the view
+    select weighting, person_id, event_month
+    from observed_person_months
+    where subgroup = '' and list_contains($report_months, event_month)
 ),
 statuses as (
     select

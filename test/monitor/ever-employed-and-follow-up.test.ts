@@ -1,0 +1,81 @@
+/**
+ * sql/monitor/02_count_ever_employed.sql and 04_count_follow_up.sql on a
+ * hand-made estimate (observed_person_months given as a table): the weighted
+ * share ever employed among the persons in the estimate each month, and each
+ * person's status at the report months.
+ */
+import { describe, expect, test } from 'vitest';
+import type { Database } from '../../src/db/database.js';
+import { withDatabase } from '../support/delivery.js';
+
+/**
+ * Months 1-3. T1 (treated) works from month 2; C1 (control, weight 0.25) never; C2 (control, weight 0.75) works in
+ * month 1 and is out of the estimate in month 3 (its set lost its treated person: observed, no comparator); C3 dies
+ * in month 2.
+ */
+async function loadEstimate(db: Database) {
+  await db.run(
+    'world',
+    `create table cohort as select * from (values
+         ('T1', 'IPS', null::integer, null::varchar, null::integer),
+         ('C1', 'TVR', null, null, 2),
+         ('C2', 'TVR', null, null, null),
+         ('C3', 'TVR', 2, 'death', null)
+     ) as t(person_id, arm, censoring_event_month, censoring_reason, crossover_event_month);
+     create table matches as select person_id, 1.0 as weight from cohort;
+     create table panel_person_month as select * from (values
+         ('T1', 1, true, false), ('T1', 2, true, true), ('T1', 3, true, true),
+         ('C1', 1, true, false), ('C1', 2, true, false), ('C1', 3, true, false),
+         ('C2', 1, true, true), ('C2', 2, true, false), ('C2', 3, true, false),
+         ('C3', 1, true, false), ('C3', 2, false, null), ('C3', 3, false, null)
+     ) as t(person_id, event_month, observed, employed_any);
+     create table observed_person_months as
+     select '' as subgroup, 'matched' as weighting, person_id, event_month,
+         case when person_id = 'T1' then 1.0 when person_id = 'C1' then 0.25 else 0.75 end as weight
+     from panel_person_month
+     where observed and not (person_id = 'C2' and event_month = 3)`,
+  );
+}
+
+describe('monitoring of the estimate', () => {
+  test('the share ever employed is weighted among the persons in the estimate that month', async () => {
+    const rows = await withDatabase(async (db) => {
+      await loadEstimate(db);
+      await db.runFile('monitor/02_count_ever_employed.sql', { months_after: 3 });
+      return db.query<{ arm: string; event_month: number; persons: number; persons_ever_employed: number; share_ever_employed: number }>(
+        'read',
+        `select arm, event_month, persons::integer as persons, persons_ever_employed::integer as persons_ever_employed, share_ever_employed
+         from ever_employed order by arm, event_month`,
+      );
+    });
+    expect(rows).toEqual([
+      { arm: 'IPS', event_month: 1, persons: 1, persons_ever_employed: 0, share_ever_employed: 0 },
+      { arm: 'IPS', event_month: 2, persons: 1, persons_ever_employed: 1, share_ever_employed: 1 },
+      { arm: 'IPS', event_month: 3, persons: 1, persons_ever_employed: 1, share_ever_employed: 1 },
+      // C2 worked in month 1: ever employed from then on, 0.75 of the weight of C1, C2 (and C3 in month 1)
+      { arm: 'TVR', event_month: 1, persons: 3, persons_ever_employed: 1, share_ever_employed: 0.4285714286 }, // 0.75 / 1.75, rounded to 10 places
+      { arm: 'TVR', event_month: 2, persons: 2, persons_ever_employed: 1, share_ever_employed: 0.75 },
+      // month 3: C2 is out of the estimate, C1 never worked
+      { arm: 'TVR', event_month: 3, persons: 1, persons_ever_employed: 0, share_ever_employed: 0 },
+    ]);
+  });
+
+  test('each person has one status per report month: in the estimate, without comparator or censored', async () => {
+    const rows = await withDatabase(async (db) => {
+      await loadEstimate(db);
+      await db.runFile('monitor/04_count_follow_up.sql', { report_months: [1, 3], censor_control_at_treatment: false, treated: 'IPS' });
+      return db.query<{ sample: string; arm: string; event_month: number; status: string; persons: number }>(
+        'read',
+        `select sample, arm, event_month, status, persons::integer as persons from follow_up
+         where sample = 'matched' and arm = 'TVR' and persons > 0 order by event_month, status`,
+      );
+    });
+    expect(rows).toEqual([
+      { sample: 'matched', arm: 'TVR', event_month: 1, status: 'observed', persons: 3 },
+      { sample: 'matched', arm: 'TVR', event_month: 3, status: 'crossed_over', persons: 1 },
+      { sample: 'matched', arm: 'TVR', event_month: 3, status: 'death', persons: 1 },
+      { sample: 'matched', arm: 'TVR', event_month: 3, status: 'observed', persons: 1 },
+      { sample: 'matched', arm: 'TVR', event_month: 3, status: 'without_comparator', persons: 1 },
+    ]);
+  });
+});
