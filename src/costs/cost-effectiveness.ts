@@ -1,6 +1,6 @@
 /**
  * Cost-effectiveness and return on investment from the arm means of the
- * sample and of each bootstrap replicate (sql/costs/02): the measures, their
+ * sample and of each bootstrap replicate (sql/costs/03): the measures, their
  * percentile intervals, the cost-effectiveness plane, the net monetary
  * benefit and the acceptability curve. Replicates number in the hundreds or
  * thousands, whatever the number of persons, so this runs in TypeScript.
@@ -21,7 +21,7 @@
  *   replicates with NMB(λ) > 0.
  */
 
-/** Per replicate (0 = the sample): arm means from sql/costs/02. */
+/** Per replicate (0 = the sample): arm means from sql/costs/03. */
 export interface ArmMeans {
   replicate: number;
   treated_intervention_eur: number;

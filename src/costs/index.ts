@@ -7,7 +7,7 @@
  * `costs.discount_rates`. Healthcare costs come from the healthcare_costs
  * extract when any delivery brought one, else from the config's labelled
  * assumption.
- * SQL: sql/costs/01 (per person), 02 (bootstrap arm means, in SQL);
+ * SQL: sql/costs/01 (per person), 02-03 (bootstrap arm means, in SQL);
  * cost-effectiveness.ts turns the replicates' means into the measures.
  * Writes `costs`, `cost_plane` and `cost_acceptability`.
  */
@@ -28,7 +28,7 @@ import {
 
 type Costs = StudyConfig['costs'];
 
-/** How the bootstrap resamples, following the matching design (sql/costs/02). */
+/** How the bootstrap resamples, following the matching design (sql/costs/03). */
 export function bootstrapDesign(matching: StudyConfig['matching']): 'rematched_within_arms' | 'sets' | 'fixed_weights_within_arms' {
   if (matching.method === 'exact') return 'rematched_within_arms';
   return matching.replace ? 'fixed_weights_within_arms' : 'sets';
@@ -171,8 +171,9 @@ const BOOTSTRAP_ROWS_PER_STATEMENT = 1 << 25;
 
 /**
  * cost_replicate_means: the arm means of the sample and of each replicate
- * (sql/costs/02), a few replicates per statement. The replicates are the
- * same bits however they are grouped (each one's draws are its own).
+ * (sql/costs/03), a few replicates per statement, over the units indexed
+ * once (sql/costs/02). The replicates are the same bits however they are
+ * grouped (each one's draws are its own).
  */
 export async function bootstrapArmMeans(
   db: Database,
@@ -184,8 +185,9 @@ export async function bootstrapArmMeans(
   )) as [{ persons: number }];
   const perStatement = Math.max(1, Math.floor((options.rowsPerStatement ?? BOOTSTRAP_ROWS_PER_STATEMENT) / Math.max(persons, 1)));
   await db.run('costs: replicate means', 'drop table if exists cost_replicate_means');
+  await db.runFile('costs/02_index_bootstrap_units.sql', { design: options.design });
   for (let first = 0; first <= options.replicates; first += perStatement) {
-    await db.runFile('costs/02_bootstrap_arm_means.sql', {
+    await db.runFile('costs/03_bootstrap_arm_means.sql', {
       design: options.design,
       seed: options.seed,
       first_replicate: first,
@@ -198,6 +200,7 @@ export const costsStage: Stage = {
   name: 'costs',
   reads: ['cohort', 'matches', 'trajectories', 'panel_person_month', 'observed_person_months', 'healthcare_costs'],
   writes: ['consumer_price_index', 'cost_persons', 'cost_replicate_means', 'costs', 'cost_plane', 'cost_acceptability'],
+  scratch: ['cost_bootstrap_persons'],
   run: async ({ db, study }) => {
     const { costs } = study;
     const monthsAfter = study.follow_up.months_after;

@@ -15,7 +15,9 @@
 -- 50-seed simulation study.)
 -- Draw d of replicate r in a cell of n units takes the unit at position
 -- hash($seed, r, cell, d) mod n (positions follow the unit ids), so the
--- replicates depend on the seed and the data only, never on threads.
+-- replicates depend on the seed and the data only, never on threads. The
+-- units, their positions and their persons' terms are indexed once per
+-- bootstrap (02_index_bootstrap_units.sql, cost_bootstrap_persons).
 -- Each replicate is estimated as the sample is: per matched set, treated
 -- persons weigh 1 and controls share the set's treated weight (T_s / C_s),
 -- the ATT weights of sql/estimate/00; the effect takes them up again among
@@ -28,7 +30,7 @@
 -- sample), so the set sums of a few replicates at a time are held, however
 -- many persons; the draws of a replicate do not depend on the others.
 -- Grain: one row per replicate (0 = the sample).
--- Reads: cost_persons. Writes: cost_replicate_means (insert).
+-- Reads: cost_bootstrap_persons. Writes: cost_replicate_means (insert).
 create table if not exists cost_replicate_means (
     replicate integer,
     treated_intervention_eur double,
@@ -42,41 +44,20 @@ create table if not exists cost_replicate_means (
 );
 insert into cost_replicate_means
 with
-persons as (
-    select
-        person_id,
-        treated,
-        matched_set,
-        case $design when 'sets' then matched_set else person_id end as unit,
-        case $design when 'sets' then 'all' else treated::varchar end as cell,
-        -- how much a drawn person counts: once, or (with replacement) its matching weight;
-        -- its euros and effect so weighted, rounded to DECIMAL(18, 6) (int64 sums: exact and fast)
-        case $design when 'fixed_weights_within_arms' then weight else 1 end::decimal(18, 6) as mass,
-        case $design when 'fixed_weights_within_arms' then weight * intervention_eur else intervention_eur end::decimal(18, 6) as intervention,
-        case $design when 'fixed_weights_within_arms' then weight * benefit_eur else benefit_eur end::decimal(18, 6) as benefit,
-        case $design when 'fixed_weights_within_arms' then weight * healthcare_eur else healthcare_eur end::decimal(18, 6) as healthcare,
-        case $design when 'fixed_weights_within_arms' then effect_weight else in_effect end::decimal(18, 6) as effect_mass,
-        case when effect = 1 then case $design when 'fixed_weights_within_arms' then effect_weight else in_effect end else 0 end::decimal(18, 6)
-            as effect_in_work
-    from cost_persons
-),
-units as (
-    select cell, unit, row_number() over (partition by cell order by unit) - 1 as position, count(*) over (partition by cell) as cell_units
-    from (select distinct cell, unit from persons)
-),
-cells as (select distinct cell, cell_units from units),
+cells as (select distinct cell, cell_units, cell_offset from cost_bootstrap_persons),
 draws as (
-    select 0 as replicate, cell, position from units where $first_replicate = 0
+    select 0 as replicate, unit_key from (select distinct unit_key from cost_bootstrap_persons) where $first_replicate = 0
     union all
-    select replicates.replicate, cell_draws.cell, (hash($seed, replicates.replicate, cell_draws.cell, cell_draws.draw) % cell_draws.cell_units::ubigint)::bigint
+    select
+        replicates.replicate,
+        cell_draws.cell_offset + (hash($seed, replicates.replicate, cell_draws.cell, cell_draws.draw) % cell_draws.cell_units::ubigint)::bigint
     from range(greatest($first_replicate, 1), $last_replicate + 1) as replicates(replicate)
-    cross join (select cell, cell_units, unnest(range(cell_units)) as draw from cells) as cell_draws
+    cross join (select cell, cell_units, cell_offset, unnest(range(cell_units)) as draw from cells) as cell_draws
 ),
 drawn as (
     select draws.replicate, persons.*
     from draws
-    join units using (cell, position)
-    join persons using (cell, unit)
+    join cost_bootstrap_persons as persons using (unit_key)
 ),
 -- per replicate, matched set and arm (with replacement a person is its own set): plain sums, then the
 -- two arms side by side (filtered sums over every drawn row cost twice as much)

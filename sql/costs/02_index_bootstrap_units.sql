@@ -1,0 +1,50 @@
+-- The cost analysis's resampling units, once per bootstrap: each person of
+-- cost_persons with the cell it is drawn in and what it adds when drawn, for
+-- the design $design (03_bootstrap_arm_means.sql says what each design
+-- draws). unit_key = the cell's offset + the unit's position in its cell
+-- (positions follow the unit ids): a draw finds its unit's persons by this
+-- one integer, and the per-person terms are made once, not in every
+-- statement of replicates.
+-- Grain: one row per person of cost_persons.
+-- Reads: cost_persons. Writes: cost_bootstrap_persons.
+create or replace table cost_bootstrap_persons as
+with
+persons as (
+    select
+        person_id,
+        treated,
+        matched_set,
+        case $design when 'sets' then matched_set else person_id end as unit,
+        case $design when 'sets' then 'all' else treated::varchar end as cell,
+        -- how much a drawn person counts: once, or (with replacement) its matching weight;
+        -- its euros and effect so weighted, rounded to DECIMAL(18, 6) (int64 sums: exact and fast)
+        case $design when 'fixed_weights_within_arms' then weight else 1 end::decimal(18, 6) as mass,
+        case $design when 'fixed_weights_within_arms' then weight * intervention_eur else intervention_eur end::decimal(18, 6) as intervention,
+        case $design when 'fixed_weights_within_arms' then weight * benefit_eur else benefit_eur end::decimal(18, 6) as benefit,
+        case $design when 'fixed_weights_within_arms' then weight * healthcare_eur else healthcare_eur end::decimal(18, 6) as healthcare,
+        case $design when 'fixed_weights_within_arms' then effect_weight else in_effect end::decimal(18, 6) as effect_mass,
+        case when effect = 1 then case $design when 'fixed_weights_within_arms' then effect_weight else in_effect end else 0 end::decimal(18, 6)
+            as effect_in_work
+    from cost_persons
+),
+units as (
+    select cell, unit, row_number() over (partition by cell order by unit) - 1 as position
+    from (select distinct cell, unit from persons)
+),
+cells as (
+    select
+        cell,
+        count(*) as cell_units,
+        coalesce(sum(count(*)) over (order by cell rows between unbounded preceding and 1 preceding), 0)::bigint as cell_offset
+    from units
+    group by cell
+)
+select
+    cells.cell,
+    cells.cell_units,
+    cells.cell_offset,
+    cells.cell_offset + units.position as unit_key,
+    persons.* exclude (person_id, unit, cell)
+from persons
+join units using (cell, unit)
+join cells using (cell)
