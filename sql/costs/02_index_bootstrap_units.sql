@@ -4,7 +4,7 @@
 -- draws). unit_key = the cell's offset + the unit's position in its cell
 -- (positions follow the unit ids): a draw finds its unit's persons by this
 -- one integer, and the per-person terms are made once, not in every
--- statement of replicates.
+-- statement of replicates; the matched set is numbered densely.
 -- Grain: one row per person of cost_persons.
 -- Reads: cost_persons. Writes: cost_bootstrap_persons.
 create or replace table cost_bootstrap_persons as
@@ -44,7 +44,9 @@ select
     cells.cell_units,
     cells.cell_offset,
     cells.cell_offset + units.position as unit_key,
-    persons.* exclude (person_id, unit, cell)
+    -- the matched set as a dense integer: the replicates group on it
+    dense_rank() over (order by persons.matched_set)::integer as matched_set,
+    persons.* exclude (person_id, unit, cell, matched_set)
 from persons
 join units using (cell, unit)
 join cells using (cell)
