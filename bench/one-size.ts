@@ -3,8 +3,9 @@
  * in a child process, runs the demo study on them in this process under
  * `resources.memory_limit` = BENCH_MEMORY_LIMIT (default 4GB), so that the
  * peak memory measured is the run's alone, then times a plain DuckDB
- * scan-and-aggregate of the same files (the floor) in another child, and
- * prints one JSON object on stdout.
+ * scan-and-aggregate of the same files (the floor) in another child, at
+ * 1,000,000 persons times the DiD and matching apart
+ * (component-targets.ts), and prints one JSON object on stdout.
  * Usage: node --import tsx bench/one-size.ts PERSONS WORK_DIR
  */
 import { execFileSync } from 'node:child_process';
@@ -12,8 +13,9 @@ import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { loadStudyConfig } from '../src/config/study-config.js';
 import { setLogging } from '../src/log.js';
-import { SPILL_DIRECTORY } from '../src/run/output-directory.js';
+import { SPILL_DIRECTORY, WAREHOUSE_FILE } from '../src/run/output-directory.js';
 import { runStudy } from '../src/run/run-study.js';
+import { COMPONENT_PERSONS, timeComponents } from './component-targets.js';
 
 const [personsArg, work] = process.argv.slice(2);
 const persons = Number(personsArg);
@@ -87,6 +89,8 @@ const { stages, resources } = JSON.parse(readFileSync(join(result.runDir, 'manif
   stages: { stage: string; durationMs: number; rowsOut: Record<string, number>; peakRssMb: number }[];
   resources: { threads: number; duckdb_memory_limit: string };
 };
+// The targets on a part of the work are named at 1,000,000 persons (bench/component-targets.ts).
+const components = persons === COMPONENT_PERSONS ? await timeComponents(join(output, WAREHOUSE_FILE), loaded.config, resources, work) : {};
 process.stdout.write(
   `${JSON.stringify({
     persons,
@@ -108,5 +112,6 @@ process.stdout.write(
     stage_peak_rss_mb: Object.fromEntries(stages.map((stage) => [stage.stage, stage.peakRssMb])),
     peak_spill_bytes: peakSpillBytes,
     audit_passed: result.audit.passed,
+    ...components,
   })}\n`,
 );
