@@ -60,3 +60,6 @@ month_totals as (
     group by person_id, calendar_month
 )
 select * from month_totals
+-- stored in person order: the panel reads it one chunk of persons at a time, and DuckDB's zone maps then skip
+-- the other persons' rows instead of scanning the table once per chunk
+order by person_id, calendar_month
