@@ -68,6 +68,8 @@ export class Database {
     private readonly instance: DuckDBInstance,
     private readonly connection: DuckDBConnection,
     readonly path: string,
+    /** Whether close() also closes the instance (a sibling connection's does not). */
+    private readonly ownsInstance = true,
   ) {}
 
   static async open(path: string, options: DatabaseOptions = {}): Promise<Database> {
@@ -164,9 +166,17 @@ export class Database {
     return Number(row?.n ?? 0);
   }
 
+  /**
+   * Another connection to the same database, for statements that run beside this connection's (DuckDB runs each
+   * connection's statement on its own): its close() closes only that connection.
+   */
+  async sibling(): Promise<Database> {
+    return new Database(this.instance, await this.instance.connect(), this.path, false);
+  }
+
   close(): void {
     this.connection.closeSync();
-    this.instance.closeSync();
+    if (this.ownsInstance) this.instance.closeSync();
   }
 
   private async prepareChecked(label: string, sql: string, params: SqlParams) {

@@ -130,8 +130,13 @@ export async function synthesizeDelivery(options: SynthOptions): Promise<SynthSu
     await generateSyntheticTables(db, world);
     const written: SynthDeliverySummary[] = [];
     const truthDeliveries: TruthDelivery[] = [];
-    for (const delivery of planned) {
-      const files = await writeExtractFiles(db, delivery.dir, delivery.deliveryNo, delivery.modes, extracts);
+    // every delivery's files at once (writeExtractFiles writes side by side): the first delivery's payroll file
+    // alone takes as long as the rest of its files
+    const deliveryFiles = await Promise.all(
+      planned.map((delivery) => writeExtractFiles(db, delivery.dir, delivery.deliveryNo, delivery.modes, extracts)),
+    );
+    for (const [index, delivery] of planned.entries()) {
+      const files = deliveryFiles[index]!;
       const manifest = deliveryManifest.parse({
         delivery_id: delivery.deliveryId,
         extract_date: delivery.extractDate,

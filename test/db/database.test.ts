@@ -4,6 +4,7 @@
  * statement its duration. With debug off nothing is logged or counted.
  * The file used, sql/reference/01_create_state_pension_age.sql, writes 13
  * birth-date ranges and one row per birth month of 1900-2100 (201 x 12).
+ * Also readColumns, and sibling connections.
  */
 import { afterEach, beforeEach, describe, expect, type MockInstance, test, vi } from 'vitest';
 import { tablesWrittenBy } from '../../src/db/database.js';
@@ -112,5 +113,21 @@ describe('readColumns', () => {
       expect(level[i]).toBe(i % 5 === 0 ? null : `level ${i % 3}`);
     }
     expect(new Set(id).size).toBe(rows);
+  });
+});
+
+describe('sibling', () => {
+  test('is another connection to the same database; closing it leaves the first open', async () => {
+    const rows = await withDatabase(async (db) => {
+      await db.run('create', 'create table shared as select 1 as n');
+      const sibling = await db.sibling();
+      await sibling.run('insert', 'insert into shared values (2)');
+      // a temporary table is its connection's own
+      await sibling.run('temp', 'create temp table own as select 1 as n');
+      sibling.close();
+      await expect(db.query('own', 'select * from own')).rejects.toThrow(/own/);
+      return db.query<{ n: number }>('read', 'select n from shared order by n');
+    });
+    expect(rows).toEqual([{ n: 1 }, { n: 2 }]);
   });
 });
