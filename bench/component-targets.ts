@@ -6,7 +6,7 @@
  *   back, under the run's DuckDB threads and memory limit;
  * - `ipslink match` of 20,000 treated against 1,000,000 candidate controls
  *   (nearest neighbour on the logit PS of five covariates, caliper 0.2 SD),
- *   on a CSV generated from hashes of a fixed seed, in its own process.
+ *   on a CSV made from hashes (the same file every time), in its own process.
  */
 import { execFileSync } from 'node:child_process';
 import { join } from 'node:path';

@@ -52,15 +52,35 @@ export async function writeExtractFiles(
   modes: Partial<Record<ExtractName, FileMode>> = {},
   extracts: readonly Extract[] = EXTRACTS,
 ): Promise<WrittenExtract[]> {
-  // largest first, so the last file to start is a small one
-  const queue = [...extracts].sort((a, b) => LARGEST_FIRST.indexOf(a.name) - LARGEST_FIRST.indexOf(b.name));
+  // own connections: the caller may write several deliveries at once
+  const lanes = await Promise.all(Array.from({ length: Math.min(availableParallelism(), extracts.length) }, () => db.sibling()));
   const written = new Map<ExtractName, WrittenExtract>();
-  const lanes = await Promise.all(Array.from({ length: Math.min(availableParallelism(), queue.length) }, () => db.sibling()));
   try {
+    const files = [];
+    for (const extract of extracts) files.push(await countFileLines(lanes[0]!, deliveryNo, extract));
+    // the largest files first, so the last to start is a small one
+    const queue = files.sort((a, b) => b.counts.row_count - a.counts.row_count);
     await Promise.all(
       lanes.map(async (lane) => {
-        for (let extract = queue.shift(); extract; extract = queue.shift()) {
-          written.set(extract.name, await writeExtractFile(lane, outDir, deliveryNo, modes[extract.name] ?? 'incremental', extract));
+        for (let file = queue.shift(); file; file = queue.shift()) {
+          const { extract, counts } = file;
+          const name = `${extract.name}.csv.gz`;
+          const partialPath = join(outDir, name + PARTIAL_SUFFIX);
+          await lane.run(
+            `synth copy ${extract.name}`,
+            `copy (select ${extract.columnNames.map(quoteIdentifier).join(', ')} from (${fileLinesSql(extract)})
+                   where delivery_no = $delivery_no order by file_order)
+             to $path (format csv, header, delimiter ',', quote '"', compression gzip)`,
+            { path: partialPath, delivery_no: deliveryNo },
+          );
+          written.set(extract.name, {
+            name,
+            extract: extract.name,
+            sha256: await sha256OfFile(partialPath),
+            row_count: counts.row_count,
+            mode: modes[extract.name] ?? 'incremental',
+            badRows: counts.bad_rows,
+          });
         }
       }),
     );
@@ -70,40 +90,15 @@ export async function writeExtractFiles(
   return extracts.map((extract) => written.get(extract.name)!);
 }
 
-/** Extracts by the size of their files in the demo world, largest first. */
-const LARGEST_FIRST: readonly ExtractName[] = ['employment_periods', 'healthcare_costs', 'benefit_spells', 'persons', 'trajectories'];
-
-async function writeExtractFile(
-  db: Database,
-  outDir: string,
-  deliveryNo: number,
-  mode: FileMode,
-  extract: Extract,
-): Promise<WrittenExtract> {
-  const name = `${extract.name}.csv.gz`;
-  const partialPath = join(outDir, name + PARTIAL_SUFFIX);
-  const lines = fileLinesSql(extract);
-  await db.run(
-    `synth copy ${extract.name}`,
-    `copy (select ${extract.columnNames.map(quoteIdentifier).join(', ')} from (${lines})
-             where delivery_no = $delivery_no order by file_order)
-       to $path (format csv, header, delimiter ',', quote '"', compression gzip)`,
-    { path: partialPath, delivery_no: deliveryNo },
-  );
+/** The lines and bad lines of one extract's file in delivery `deliveryNo`. */
+async function countFileLines(db: Database, deliveryNo: number, extract: Extract) {
   const [counts] = await db.query<{ row_count: number; bad_rows: number }>(
     `synth count ${extract.name}`,
     `select count(*)::integer as row_count, count(bad_kind)::integer as bad_rows
-       from (${lines}) where delivery_no = $delivery_no`,
+     from (${fileLinesSql(extract)}) where delivery_no = $delivery_no`,
     { delivery_no: deliveryNo },
   );
-  return {
-    name,
-    extract: extract.name,
-    sha256: await sha256OfFile(partialPath),
-    row_count: counts?.row_count ?? 0,
-    mode,
-    badRows: counts?.bad_rows ?? 0,
-  };
+  return { extract, counts: counts ?? { row_count: 0, bad_rows: 0 } };
 }
 
 /** The lines of an extract file, of every delivery: delivery_no, file_order, bad_kind (null: clean) and the columns as text. */
