@@ -65,8 +65,9 @@ function columnFailureSql(extract: Extract, column: string): string {
  * Per raw row: `line_number`, the typed columns (null where a value is
  * invalid) and the rules it fails: every one in order as `failed_rules`, or
  * (`first`, what ingest needs, without building a list per row) only the
- * first as `failed_rule`, null when it passes. Row rules may depend on the
- * delivery (`context`).
+ * first as `failed_rule`, null when it passes, with the raw row itself as the
+ * struct `raw_fields` (its columns referenced, not copied) for the rejects'
+ * row hash. Row rules may depend on the delivery (`context`).
  */
 export function checkRowsSql(extract: Extract, rawTable: string, context: RuleContext, rules: 'all' | 'first' = 'all'): string {
   const columns = extract.columnNames.map(quoteIdentifier);
@@ -84,7 +85,7 @@ export function checkRowsSql(extract: Extract, rawTable: string, context: RuleCo
 with
 ${raw},
 column_checked as (
-    select line_number, ${typed.join(',\n        ')}, ${firstOf(columnFailures)} as column_failure
+    select line_number, ${typed.join(',\n        ')}, ${firstOf(columnFailures)} as column_failure, raw as raw_fields
     from raw
 )
 select * exclude (column_failure), coalesce(column_failure, ${firstOf(rowFailures)}) as failed_rule

@@ -56,15 +56,16 @@ export async function readRawFile(db: Database, file: FileToRead): Promise<RawFi
 }
 
 /**
- * Drops the file's raw records (raw_rows and the tables behind it) once the
- * rejects ledger has their hashes: the steps after it read typed rows only,
- * and a large file's text would otherwise hold DuckDB's memory through them.
- * raw_malformed stays (a few rows, counted at the end).
+ * Drops the file's raw records (raw_rows, the tables behind it and
+ * raw_malformed) once its classified rows hold what the steps after need:
+ * typed values and the rejected rows' hashes. A large file's text would
+ * otherwise hold DuckDB's memory through them.
  */
 export async function dropRawRecords(db: Database): Promise<void> {
   await db.run(
     'ingest: drop raw records',
     `drop view if exists raw_rows;
+drop table if exists raw_malformed;
 drop table if exists raw_record_lines;
 drop table if exists raw_csv_records;
 drop table if exists raw_parquet_records;`,

@@ -5,8 +5,10 @@
  * file's coverage is recorded, stated or read from its rows.
  */
 import { describe, expect, test } from 'vitest';
+import { EXTRACTS } from '../../src/contracts/extracts.js';
 import type { Database } from '../../src/db/database.js';
 import { ingestDeliveries } from '../../src/ingest/index.js';
+import { classifyRawRowsSql } from '../../src/ingest/load-sql.js';
 import { linkStage } from '../../src/link/index.js';
 import { makeTempDir, type TestFile, withDatabase, writeDelivery } from '../support/delivery.js';
 import { demoStudy } from '../support/warehouse.js';
@@ -368,6 +370,25 @@ describe('the warehouse', () => {
     await withDatabase(async (db) => {
       await db.run('old warehouse', 'create table ingested_files (delivery_id varchar)');
       await expect(ingest(db, landing)).rejects.toThrow(/schema version 1, this ipslink needs 2; move the warehouse aside/);
+    });
+  });
+});
+
+describe("a file's classified rows", () => {
+  // The first delivery's rows go into force as classified holds them, unsorted (applyIncomingSql), so classify
+  // must keep the raw rows' order: DuckDB writes a query's rows in batches, in order, only when no operator of its
+  // plan (a join, say) can reorder them. Too small a file would keep its order on any plan, so the plan is checked.
+  test.each(EXTRACTS.map((extract) => [extract.name, extract] as const))('of %s keep the order of the raw rows', async (_name, extract) => {
+    await withDatabase(async (db) => {
+      const columns = extract.columnNames.map((column) => `"${column}" varchar`).join(', ');
+      await db.run(
+        'raw rows',
+        `create temp table raw_rows (line_number bigint, ${columns});
+         create temp table raw_malformed (line_number bigint, row_hash varchar, error_type varchar)`,
+      );
+      const [create] = classifyRawRowsSql(extract, { extractDate: '2024-12-31' }, 'classified_0').split(';\n');
+      const plan = await db.query<{ explain_value: string }>('plan', `explain ${create}`);
+      expect(plan.map((row) => row.explain_value).join('\n')).toContain('BATCH_CREATE_TABLE_AS');
     });
   });
 });
