@@ -75,28 +75,42 @@ select line_number, ${quoteLiteral(`${extract.name}.${MALFORMED_RULE}`)}, row_ha
  * that passes every other rule but whose key an earlier line of the file
  * holds, or that an earlier file of the same extract in the delivery accepted
  * (`earlier`, their classified tables). The first occurrence in line order is
- * kept. Grouping the passing keys is an aggregate, not a sort; the raw rows
- * are read again only for the duplicates' hashes.
+ * kept. Keys held more than once are found by their 64-bit hash first, an
+ * integer group (grouping the 14 M payroll ids themselves took 4.5 s), and
+ * confirmed on the few rows whose hash repeats; the raw rows are read again
+ * only for the duplicates' hashes.
  */
 export function markDuplicatesSql(extract: Extract, classified: string, earlier: readonly string[]): string {
   const table = quoteIdentifier(classified);
   const keyColumns = keyColumnsSql(extract);
   const inEarlierFiles = earlier.length
     ? `union
-    select line_number from accepted
-    where ${keyValueSql(extract)} in (${earlier.map((name) => `select ${keyColumns} from ${quoteIdentifier(name)} where rule_id is null`).join(' union all ')})`
+    select line_number from ${table}
+    where rule_id is null
+        and ${keyValueSql(extract)} in (${earlier.map((name) => `select ${keyColumns} from ${quoteIdentifier(name)} where rule_id is null`).join(' union all ')})`
     : '';
   return `create or replace temp table duplicate_lines as
 with
-accepted as (select line_number, ${keyColumns} from ${table} where rule_id is null),
+repeated_hashes as (
+    select hash(${keyColumns}) as key_hash
+    from ${table}
+    where rule_id is null
+    group by key_hash
+    having count(*) > 1
+),
+candidates as (
+    select line_number, ${keyColumns}
+    from ${table}
+    where rule_id is null and hash(${keyColumns}) in (select key_hash from repeated_hashes)
+),
 repeated_keys as (
     select ${keyColumns}, min(line_number) as first_line
-    from accepted
+    from candidates
     group by ${keyColumns}
     having count(*) > 1
 ),
 duplicates as (
-    select line_number from accepted join repeated_keys using (${keyColumns}) where line_number > first_line
+    select line_number from candidates join repeated_keys using (${keyColumns}) where line_number > first_line
     ${inEarlierFiles}
 )
 select line_number, ${rawRowHashSql(extract, 'raw')} as row_hash
