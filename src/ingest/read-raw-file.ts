@@ -56,16 +56,19 @@ export async function readRawFile(db: Database, file: FileToRead): Promise<RawFi
 }
 
 /**
- * Drops the file's raw records (raw_rows, the tables behind it and
- * raw_malformed) once its classified rows hold what the steps after need:
- * typed values and the rejected rows' hashes. A large file's text would
- * otherwise hold DuckDB's memory through them.
+ * Drops the file's raw records (raw_rows, the tables behind it, raw_malformed
+ * and the CSV reader's rejects, which quote the lines) once its classified
+ * rows hold what the steps after need: typed values and the rejected rows'
+ * hashes. A large file's text would otherwise hold DuckDB's memory through
+ * them.
  */
 export async function dropRawRecords(db: Database): Promise<void> {
   await db.run(
     'ingest: drop raw records',
     `drop view if exists raw_rows;
 drop table if exists raw_malformed;
+drop table if exists raw_csv_rejects;
+drop table if exists raw_csv_reject_scans;
 drop table if exists raw_record_lines;
 drop table if exists raw_csv_records;
 drop table if exists raw_parquet_records;`,

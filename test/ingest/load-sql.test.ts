@@ -222,6 +222,47 @@ describe('keys within one delivery', () => {
       ]);
     });
   });
+
+  test('a key an earlier file accepted unchanged is a duplicate in a later file of the delivery', async () => {
+    const landing = makeTempDir();
+    writeDelivery(landing, 'd1', [persons(['P1,1980,F,,,,']), spells(['S1,P1,WGA,2014-01-01,,1500.00,'])], '2018-06-30');
+    writeDelivery(
+      landing,
+      'd2',
+      [spells(['S1,P1,WGA,2014-01-01,,1500.00,'], 'spells-a.csv'), spells(['S1,P1,WGA,2014-01-01,2019-03-31,1500.00,'], 'spells-b.csv')],
+      '2021-06-30',
+    );
+    await withDatabase(async (db) => {
+      const report = await ingest(db, landing);
+      expect(
+        report.files.filter((file) => file.delivery_id === 'd2').map((file) => [file.file, file.rows_unchanged, file.rows_rejected]),
+      ).toEqual([
+        ['spells-a.csv', 1, 0],
+        ['spells-b.csv', 0, 1],
+      ]);
+      expect(await inForce(db, "select rule_id from rejects where file = 'spells-b.csv'")).toEqual([
+        { rule_id: 'benefit_spells.spell_id.duplicate' },
+      ]);
+      expect(await inForce(db, 'select spell_id, end_date, delivery_id from benefit_spells')).toEqual([
+        { spell_id: 'S1', end_date: null, delivery_id: 'd1' },
+      ]);
+    });
+  });
+
+  test('a delivery refused while its files are read leaves no working table behind', async () => {
+    const landing = makeTempDir();
+    writeDelivery(landing, 'd1', [persons(['P1,1980,F,,,,']), { ...spells(['S1,P1,WGA,2014-01-01,,1500.00,']), rowCount: 2 }]);
+    await withDatabase(async (db) => {
+      await expect(ingest(db, landing)).rejects.toThrow('d1/benefit_spells.csv: read 1 data rows, delivery.json says 2');
+      expect(await inForce(db, "select table_name from duckdb_tables() where temporary or table_name like 'raw%' order by all")).toEqual(
+        [],
+      );
+      expect(
+        await inForce(db, "select view_name from duckdb_views() where not internal and view_name in ('raw_rows', 'incoming')"),
+      ).toEqual([]);
+      expect(await db.count('persons')).toBe(0);
+    });
+  });
 });
 
 describe('the composite key of healthcare_costs (person_id, year, category)', () => {
