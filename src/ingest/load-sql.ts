@@ -6,9 +6,9 @@
  * A row's rule is the first it fails: column checks and row rules
  * (validation-sql.ts), then the duplicate key rule (the first occurrence in
  * line order is kept; a key that an earlier file of the same extract in the
- * delivery accepted is a duplicate too). Whether a row's person is known is not a property of
- * the row: a later delivery may bring the person, so rows of unknown persons
- * are kept and counted as orphans by the link stage.
+ * delivery accepted is a duplicate too). Whether a row's person is known is
+ * not a property of the row: a later delivery may bring the person, so rows
+ * of unknown persons are kept and counted as orphans by the link stage.
  *
  * Versions (DESIGN §2): a key loaded from an earlier delivery is replaced by
  * the version with the later extract_date (on the same date, the later
@@ -53,11 +53,12 @@ export function createSupersededTableSql(extract: Extract): string {
 }
 
 /**
- * `classified`: one row per row read, in line order: the typed columns, the
- * first column or row rule it fails as `rule_id` (null when it passes) and,
- * for a rejected row, the hash of its raw fields; then the rows the reader
- * could not split, with the malformed rule. One projection over the raw rows,
- * so the table keeps their order; duplicates are marked after it
+ * `classified`: one row per row read: the typed columns, the first column or
+ * row rule it fails as `rule_id` (null when it passes) and, for a rejected
+ * row, the hash of its raw fields; then the rows the reader could not split,
+ * with the malformed rule. One projection over the raw rows, so the table
+ * keeps the order raw_rows reads them in (the file's, unless malformed rows
+ * made read-raw-file.ts count lines); duplicates are marked after it
  * (markDuplicatesSql).
  */
 export function classifyRawRowsSql(extract: Extract, context: RuleContext, classified: string): string {
