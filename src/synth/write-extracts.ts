@@ -7,17 +7,25 @@
  * rendered as text (dates YYYY-MM-DD, amounts with 2 decimals, null = empty
  * field), each followed by its bad copy if it has one: file_order is the
  * clean row's number x 2, + 1 for the copy. Each extract is copied by DuckDB
- * to gzipped CSV in the contract's column order and in that file order,
- * under a `.partial` name so a crash never leaves a file that looks
- * finished; the caller renames. The sha256 is taken in Node over the file as
- * stored. DuckDB gzips a file on one thread, so the files are written side by
- * side, one connection per core; each file's bytes do not depend on it.
+ * to plain CSV in the contract's column order and in that file order, then
+ * gzipped by Node's zlib at level 1 into a `.partial` name, so a crash never
+ * leaves a file that looks finished; the caller renames. DuckDB's own gzip
+ * took 6 times as long as its CSV writer (miniz at about 26 MB/s on one
+ * thread); zlib at level 1 runs at about 125 MB/s in libuv's thread pool and
+ * its files are 11% larger than DuckDB's. The files are written side by side,
+ * one connection per core, so one file's compression overlaps another's CSV;
+ * each file's bytes do not depend on it (they do on Node's zlib version).
+ * The sha256 is taken in Node over the file as stored.
  * Grain in: synth_delivered_<entity> (one row per delivery x clean row,
  * sql/synth/10 and 11) and synth_<extract>_bad_row (one row per bad line,
  * sql/synth/13..17).
  */
+import { createReadStream, createWriteStream } from 'node:fs';
+import { rm } from 'node:fs/promises';
 import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
+import { pipeline } from 'node:stream/promises';
+import { createGzip } from 'node:zlib';
 import type { Extract } from '../contracts/define-extract.js';
 import type { DeliveryFile, FileMode } from '../contracts/delivery.js';
 import { EXTRACTS, type ExtractName } from '../contracts/extracts.js';
@@ -30,6 +38,9 @@ export interface WrittenExtract extends DeliveryFile {
 }
 
 export const PARTIAL_SUFFIX = '.partial';
+/** zlib's fastest level: synthetic files are written once per world and read at the same speed as denser ones. */
+const GZIP_LEVEL = 1;
+const GZIP_READ_BYTES = 1 << 20;
 
 /** Per extract, the table of its clean rows as delivered and the column numbering them. */
 const CLEAN_ROWS: Record<ExtractName, { table: string; rowNo: string }> = {
@@ -66,13 +77,19 @@ export async function writeExtractFiles(
           const { extract, counts } = file;
           const name = `${extract.name}.csv.gz`;
           const partialPath = join(outDir, name + PARTIAL_SUFFIX);
-          await lane.run(
-            `synth copy ${extract.name}`,
-            `copy (select ${extract.columnNames.map(quoteIdentifier).join(', ')} from (${fileLinesSql(extract)})
-                   where delivery_no = $delivery_no order by file_order)
-             to $path (format csv, header, delimiter ',', quote '"', compression gzip)`,
-            { path: partialPath, delivery_no: deliveryNo },
-          );
+          const plainPath = join(outDir, `${extract.name}.csv${PARTIAL_SUFFIX}`);
+          try {
+            await lane.run(
+              `synth copy ${extract.name}`,
+              `copy (select ${extract.columnNames.map(quoteIdentifier).join(', ')} from (${fileLinesSql(extract)})
+                     where delivery_no = $delivery_no order by file_order)
+               to $path (format csv, header, delimiter ',', quote '"')`,
+              { path: plainPath, delivery_no: deliveryNo },
+            );
+            await gzipFile(plainPath, partialPath);
+          } finally {
+            await rm(plainPath, { force: true });
+          }
           written.set(extract.name, {
             name,
             extract: extract.name,
@@ -88,6 +105,10 @@ export async function writeExtractFiles(
     for (const lane of lanes) lane.close();
   }
   return extracts.map((extract) => written.get(extract.name)!);
+}
+
+async function gzipFile(from: string, to: string): Promise<void> {
+  await pipeline(createReadStream(from, { highWaterMark: GZIP_READ_BYTES }), createGzip({ level: GZIP_LEVEL }), createWriteStream(to));
 }
 
 /** The lines and bad lines of one extract's file in delivery `deliveryNo`. */
