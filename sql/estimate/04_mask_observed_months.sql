@@ -8,12 +8,15 @@
 -- add in sumDeviations (src/estimate/did-deviation-sums.ts) is exactly 0.
 -- 04_select_did_persons.sql intersects the masks with the months each
 -- sample's sets or pairs enter, so no sample joins the panel to find its
--- persons' months.
+-- persons' months. person_number numbers the persons in person_id order:
+-- the DiD's stream (06) is sorted by it, an integer, and tells its persons
+-- apart by it.
 -- Grain: one row per person_id with an observed panel month.
 -- Reads: panel_person_month. Writes: did_observed_months.
 create or replace table did_observed_months as
 select
     person_id,
+    (row_number() over (order by person_id))::integer as person_number,
     bitstring_agg(event_month, $first_month, $last_month) as observed_mask,
     (min(columns($outcome_pattern))::double <> max(columns($outcome_pattern))::double
         or min(columns($outcome_pattern))::double not in (0, 1)) as "\0"

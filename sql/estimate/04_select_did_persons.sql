@@ -11,8 +11,9 @@
 -- Patterns: one arm and one set of observed months, numbered densely from 0
 -- by arm and months; a balanced panel has one pattern per arm, an
 -- unbalanced one a pattern per distinct set of gaps.
--- person_index numbers the persons by pattern, then person_id: the order in
--- which 06 streams them, so persons of a pattern arrive together.
+-- person_index numbers the persons by arm, then person_id: 06 streams every
+-- sample's persons in person_id order, so an arm's persons arrive in
+-- person_index order and its blocks of persons are counted by it.
 -- months_mask: the months in the estimate as a mask (bit m - $first_month);
 -- contributes: whether any outcome matching $outcome_pattern can give the
 -- person a non-zero within deviation (04_mask); 06 streams only those.
@@ -88,7 +89,7 @@ select
     in_estimate.months_observed,
     patterns.observed_months,
     patterns.pattern,
-    (row_number() over (order by patterns.pattern, in_estimate.person_id) - 1)::integer as person_index,
+    (row_number() over (order by in_estimate.treated, in_estimate.person_id) - 1)::integer as person_index,
     in_estimate.months_mask,
     in_estimate.contributes
 from in_estimate

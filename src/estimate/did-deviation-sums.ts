@@ -1,24 +1,32 @@
 /**
- * The person-level sums of the event-study DiD, in one streamed pass over
- * the sample's person-months (sql/estimate/06_read_did_person_months.sql).
+ * The person-level sums of the event-study DiD, for every matched sample at
+ * once, in one streamed pass over the panel
+ * (sql/estimate/06_read_did_person_months.sql).
  *
  * With a_im = w_i (y_im - mean_i y), person i's weighted within-person
- * deviation in month m (the mean over the months it is in the estimate),
- * the DiD needs, per outcome:
+ * deviation in month m (the mean over the months it is in the sample's
+ * estimate), each sample's DiD needs, per outcome:
  * - per arm and pair of months (m <= k) observed together, sum_i a_im a_ik
  *   (the coefficient-free part of the cluster meat; did_deviation_products);
  * - per pattern and month, sum_i a_im (X'Wy) and sum_i w_i a_im (the part of
  *   the meat that depends on the coefficients; did_deviation_sums).
  *
- * Rows arrive in person order, a person's months together, so only one
- * person and one block of persons are held: memory does not grow with the
- * sample. Persons of one pattern (arm and months observed) are gathered in
- * blocks of `personsPerBlock` consecutive person_index values, laid out
- * month by month, so each pair of months is one inner product over the
- * block; block results are added in stream order. The stream's order is
- * total (person_index, event_month), so the sums are the same bits whatever
- * the thread count or memory limit; persons whose deviations are all 0 are
- * not streamed, and their absence changes no bit either.
+ * A person's rows arrive together (its months, the first one with its
+ * samples), persons in person_id order, so only one person and, per sample,
+ * one block of persons
+ * per arm are held: memory does not grow with the samples' persons. A block
+ * is `personsPerBlock` consecutive person_index values of one arm, laid out
+ * month by month over the sample's months (0 where a person is not in the
+ * estimate), so each pair of months is one inner product over the block;
+ * block results are added in stream order. The stream's order is total, so
+ * the sums are the same bits whatever the thread count or memory limit, and
+ * a sample's sums do not depend on which other samples share the stream.
+ * Persons whose deviations are all 0 are not streamed (06), and their
+ * absence changes no bit either.
+ * Reading the panel once for all samples is the point: streaming each
+ * sample's person-months apart read and sorted about five times as many
+ * rows at 1 M persons (12 samples), and DuckDB's fetch of a chunk, not the
+ * arithmetic here, was the cost.
  *
  * This is the one place the DiD loops in JavaScript: its cost is
  * persons x (months observed)^2 x outcomes multiply-adds, which SQL could
@@ -35,39 +43,54 @@ interface Pattern {
   treated: number;
   /** Event months observed, ascending. */
   months: number[];
-  /** The person_index of the pattern's first person: blocks are counted from it. */
-  first_person: number;
 }
 
-/** Sums over persons, filled block by block; indexes follow outcome, then month position. */
-class DeviationSums {
+/** A sample's part of the stream: its outcomes, its patterns (numbered from 0) and each arm's first person_index. */
+export interface DeviationSample {
+  outcomes: readonly Outcome[];
+  patterns: readonly Pattern[];
+  /** The person_index of each arm's first person (control, treated): blocks are counted from it. */
+  armFirstPerson: readonly [number, number];
+}
+
+/** One sample's sums over its persons, filled block by block; indexes follow outcome, then month. */
+export class DeviationSums {
   readonly products: Float64Array;
   /** Whether any person of the arm is observed in both months of a pair. */
   readonly observedPairs: Uint8Array;
   readonly withinSums: Float64Array[];
   readonly weightedWithinSums: Float64Array[];
-  private readonly block: Float64Array;
-  private readonly blockWeights: Float64Array;
+  readonly firstMonth: number;
+  readonly monthCount: number;
+  readonly outcomes: number;
+  /** Per arm: the block's deviations, outcome by outcome, month by month, person by person. */
+  private readonly blocks: [Float64Array, Float64Array];
+  /** Per arm: which months of the block hold a person's value. */
+  private readonly blockMonths: [Uint8Array, Uint8Array];
+  /** Per arm and outcome: the persons in the block with a non-zero deviation of the outcome (the others add exact zeros). */
+  private readonly blockPersons: [Int32Array, Int32Array];
+  private readonly blockNumber = [-1, -1];
+  private readonly lastPerson = [-1, -1];
   private readonly personValues: Float64Array;
-  private blockPersons = 0;
-  private blockPattern = -1;
-  private blockNumber = -1;
 
   constructor(
-    private readonly patterns: readonly Pattern[],
-    private readonly outcomes: number,
-    private readonly firstMonth: number,
-    private readonly monthCount: number,
+    readonly sample: DeviationSample,
     private readonly personsPerBlock: number,
   ) {
-    const maxMonths = Math.max(1, ...patterns.map((pattern) => pattern.months.length));
+    const { patterns } = sample;
+    const allMonths = patterns.flatMap((pattern) => pattern.months);
+    this.firstMonth = allMonths.length ? Math.min(...allMonths) : 0;
+    this.monthCount = allMonths.length ? Math.max(...allMonths) - this.firstMonth + 1 : 1;
+    this.outcomes = sample.outcomes.length;
+    const { monthCount, outcomes } = this;
     this.products = new Float64Array(2 * outcomes * monthCount * monthCount);
     this.observedPairs = new Uint8Array(2 * monthCount * monthCount);
     this.withinSums = patterns.map((pattern) => new Float64Array(outcomes * pattern.months.length));
     this.weightedWithinSums = patterns.map((pattern) => new Float64Array(outcomes * pattern.months.length));
-    this.block = new Float64Array(outcomes * maxMonths * personsPerBlock);
-    this.blockWeights = new Float64Array(personsPerBlock);
-    this.personValues = new Float64Array(outcomes * maxMonths);
+    this.blocks = [0, 1].map(() => new Float64Array(outcomes * monthCount * personsPerBlock)) as [Float64Array, Float64Array];
+    this.blockMonths = [0, 1].map(() => new Uint8Array(monthCount)) as [Uint8Array, Uint8Array];
+    this.blockPersons = [new Int32Array(outcomes), new Int32Array(outcomes)];
+    this.personValues = new Float64Array(outcomes * Math.max(1, ...patterns.map((pattern) => pattern.months.length)));
     for (const pattern of patterns) {
       for (const month of pattern.months) {
         for (const other of pattern.months) this.observedPairs[this.pairIndex(pattern.treated, month, other)] = 1;
@@ -85,110 +108,179 @@ class DeviationSums {
   }
 
   /**
-   * Adds the person whose values are in `values` (months observed in its pattern's order). A block holds the
-   * pattern's persons with person_index first_person + b * personsPerBlock onwards, whether or not each is streamed:
-   * a person left out (06: its deviations are all 0) would only have added exact zeros to its block's sums, so
-   * leaving it out changes no bit.
+   * Adds the person whose values are in `values` (months observed in its pattern's order). Its arm's block holds the
+   * persons with person_index first + b * personsPerBlock onwards, whether or not each is streamed: a person left out
+   * (06: its deviations are all 0) would only have added exact zeros to its block's sums, so leaving it out changes
+   * no bit.
    */
-  addPerson(pattern: number, personIndex: number, weight: number): void {
-    const blockNumber = Math.floor((personIndex - this.patterns[pattern]!.first_person) / this.personsPerBlock);
-    if (pattern !== this.blockPattern || blockNumber !== this.blockNumber) this.flush();
-    this.blockPattern = pattern;
-    this.blockNumber = blockNumber;
-    const months = this.patterns[pattern]!.months.length;
-    const slot = this.blockPersons++;
-    const { block, personValues, personsPerBlock } = this;
+  addPerson(patternNumber: number, personIndex: number, weight: number): void {
+    const pattern = this.sample.patterns[patternNumber];
+    if (!pattern) throw new Error(`event-study DiD: a person of pattern ${patternNumber}, which the sample does not have`);
+    const arm = pattern.treated;
+    if (personIndex <= this.lastPerson[arm]!) throw new Error('event-study DiD: persons out of person_index order in the stream');
+    this.lastPerson[arm] = personIndex;
+    const blockNumber = Math.floor((personIndex - this.sample.armFirstPerson[arm]!) / this.personsPerBlock);
+    if (blockNumber !== this.blockNumber[arm]) this.flush(arm);
+    this.blockNumber[arm] = blockNumber;
+    const block = this.blocks[arm]!;
+    const blockMonths = this.blockMonths[arm]!;
+    const blockPersons = this.blockPersons[arm]!;
+    const { personValues, personsPerBlock, monthCount, firstMonth } = this;
+    const months = pattern.months;
+    const within = this.withinSums[patternNumber]!;
+    const weighted = this.weightedWithinSums[patternNumber]!;
+    for (const month of months) blockMonths[month - firstMonth] = 1;
     for (let outcome = 0; outcome < this.outcomes; outcome++) {
-      const first = outcome * months;
+      const first = outcome * months.length;
       let sum = 0;
-      for (let month = 0; month < months; month++) sum += personValues[first + month]!;
-      const mean = sum / months;
-      for (let month = 0; month < months; month++) {
-        block[(first + month) * personsPerBlock + slot] = weight * (personValues[first + month]! - mean);
+      for (let position = 0; position < months.length; position++) sum += personValues[first + position]!;
+      const mean = sum / months.length;
+      // The person takes the outcome's next slot only if a deviation is not 0: all-zero ones stay there as zeros.
+      const slot = blockPersons[outcome]!;
+      let varies = false;
+      for (let position = 0; position < months.length; position++) {
+        const deviation = weight * (personValues[first + position]! - mean);
+        varies ||= deviation !== 0;
+        block[(outcome * monthCount + months[position]! - firstMonth) * personsPerBlock + slot] = deviation;
+        within[first + position]! += deviation;
+        weighted[first + position]! += weight * deviation;
       }
+      if (varies) blockPersons[outcome] = slot + 1;
     }
-    this.blockWeights[slot] = weight;
   }
 
-  /** Adds the block's inner products and sums to the totals, and empties it. */
-  flush(): void {
-    const persons = this.blockPersons;
-    if (persons === 0) return;
-    const pattern = this.patterns[this.blockPattern]!;
-    const months = pattern.months.length;
-    const { block, blockWeights, products, personsPerBlock, monthCount } = this;
-    const within = this.withinSums[this.blockPattern]!;
-    const weighted = this.weightedWithinSums[this.blockPattern]!;
+  /** Adds both arms' blocks to the totals: after the last person. */
+  finish(): void {
+    this.flush(0);
+    this.flush(1);
+  }
+
+  /** Adds the arm's block's inner products to the totals, and empties it. */
+  private flush(arm: number): void {
+    const block = this.blocks[arm]!;
+    const blockMonths = this.blockMonths[arm]!;
+    const blockPersons = this.blockPersons[arm]!;
+    const { products, personsPerBlock, monthCount } = this;
+    const months: number[] = [];
+    for (let month = 0; month < monthCount; month++) if (blockMonths[month]) months.push(month);
     for (let outcome = 0; outcome < this.outcomes; outcome++) {
-      const productBase = (outcome * 2 + pattern.treated) * monthCount * monthCount;
-      for (let month = 0; month < months; month++) {
-        const row = (outcome * months + month) * personsPerBlock;
-        let sum = 0;
-        let weightedSum = 0;
-        for (let person = 0; person < persons; person++) {
-          sum += block[row + person]!;
-          weightedSum += blockWeights[person]! * block[row + person]!;
-        }
-        within[outcome * months + month]! += sum;
-        weighted[outcome * months + month]! += weightedSum;
-        const productRow = productBase + (pattern.months[month]! - this.firstMonth) * monthCount - this.firstMonth;
-        // Two months at a time: each value of `month` is loaded once for both products.
-        let other = month;
-        for (; other + 1 < months; other += 2) {
-          const column = (outcome * months + other) * personsPerBlock;
-          const nextColumn = column + personsPerBlock;
+      const persons = blockPersons[outcome]!;
+      if (persons === 0) continue;
+      const productBase = (outcome * 2 + arm) * monthCount * monthCount;
+      const column = (index: number) => (outcome * monthCount + months[index]!) * personsPerBlock;
+      for (let index = 0; index < months.length; index++) {
+        const row = column(index);
+        const productRow = productBase + months[index]! * monthCount;
+        // Four months at a time: each value of the row's month is loaded once for four products.
+        let other = index;
+        for (; other + 3 < months.length; other += 4) {
+          const [first, second, third, fourth] = [column(other), column(other + 1), column(other + 2), column(other + 3)];
           let product = 0;
-          let nextProduct = 0;
+          let secondProduct = 0;
+          let thirdProduct = 0;
+          let fourthProduct = 0;
           for (let person = 0; person < persons; person++) {
             const value = block[row + person]!;
-            product += value * block[column + person]!;
-            nextProduct += value * block[nextColumn + person]!;
+            product += value * block[first + person]!;
+            secondProduct += value * block[second + person]!;
+            thirdProduct += value * block[third + person]!;
+            fourthProduct += value * block[fourth + person]!;
           }
-          products[productRow + pattern.months[other]!]! += product;
-          products[productRow + pattern.months[other + 1]!]! += nextProduct;
+          products[productRow + months[other]!]! += product;
+          products[productRow + months[other + 1]!]! += secondProduct;
+          products[productRow + months[other + 2]!]! += thirdProduct;
+          products[productRow + months[other + 3]!]! += fourthProduct;
         }
-        if (other < months) {
-          const column = (outcome * months + other) * personsPerBlock;
+        for (; other < months.length; other++) {
+          const first = column(other);
           let product = 0;
-          for (let person = 0; person < persons; person++) product += block[row + person]! * block[column + person]!;
-          products[productRow + pattern.months[other]!]! += product;
+          for (let person = 0; person < persons; person++) product += block[row + person]! * block[first + person]!;
+          products[productRow + months[other]!]! += product;
         }
       }
+      // A person's months outside its pattern must read 0 in the next block.
+      for (let index = 0; index < months.length; index++) block.fill(0, column(index), column(index) + persons);
+      blockPersons[outcome] = 0;
     }
-    this.blockPersons = 0;
+    blockMonths.fill(0);
   }
 }
 
-/**
- * Streams the sample's person-months (did_persons must hold the sample) and
- * replaces did_deviation_products and did_deviation_sums with its sums.
- */
-export async function sumDeviations(
-  db: Database,
-  outcomes: readonly Outcome[],
-  /** The month of bit 0 of did_persons.months_mask. */
-  firstMaskMonth: number,
-  personsPerBlock = DEFAULT_PERSONS_PER_BLOCK,
-): Promise<void> {
+/** The sample now in did_persons (04_select_did_persons.sql), as sumSampleDeviations needs it. */
+export async function readDeviationSample(db: Database, outcomes: readonly Outcome[]): Promise<DeviationSample> {
   const patterns = await db.query<Pattern & { pattern: number }>(
     'estimate: did patterns',
-    `select pattern, any_value(treated)::integer as treated, any_value(observed_months) as months, min(person_index) as first_person
+    `select pattern, any_value(treated)::integer as treated, any_value(observed_months) as months
      from did_persons group by pattern order by pattern`,
   );
   patterns.forEach((pattern, index) => {
     if (pattern.pattern !== index)
       throw new Error(`event-study DiD: patterns must be numbered 0, 1, ... (found ${pattern.pattern} at ${index})`);
   });
-  const allMonths = patterns.flatMap((pattern) => pattern.months);
-  const firstMonth = allMonths.length ? Math.min(...allMonths) : 0;
-  const monthCount = allMonths.length ? Math.max(...allMonths) - firstMonth + 1 : 1;
-  const sums = new DeviationSums(patterns, outcomes.length, firstMonth, monthCount, personsPerBlock);
+  const arms = await db.query<{ treated: number; first_person: number }>(
+    'estimate: did arms',
+    'select treated::integer as treated, min(person_index) as first_person from did_persons group by treated',
+  );
+  const firstPerson = (treated: number) => arms.find((arm) => arm.treated === treated)?.first_person ?? 0;
+  return {
+    outcomes,
+    patterns: patterns.map(({ treated, months }) => ({ treated, months })),
+    armFirstPerson: [firstPerson(0), firstPerson(1)],
+  };
+}
+
+/**
+ * Streams every sample's persons and person-months (did_sample_persons must
+ * hold the samples, numbered 0, 1, ... in `samples`' order) and returns each
+ * sample's sums, for writeDeviationSums.
+ */
+export async function sumSampleDeviations(
+  db: Database,
+  samples: readonly DeviationSample[],
+  /** The month of bit 0 of the masks (did_observed_months, did_sample_persons), and the last month a mask can hold. */
+  panelMonths: { firstMonth: number; lastMonth: number },
+  personsPerBlock = DEFAULT_PERSONS_PER_BLOCK,
+): Promise<DeviationSums[]> {
+  const sums = samples.map((sample) => new DeviationSums(sample, personsPerBlock));
+  const streamOutcomes = [...new Set(samples.flatMap((sample) => sample.outcomes))];
+  // per sample, the stream column of each of its outcomes
+  const outcomeSlots = samples.map((sample) => sample.outcomes.map((outcome) => streamOutcomes.indexOf(outcome)));
+  const firstMonth = panelMonths.firstMonth;
+  const panelMonthCount = panelMonths.lastMonth - firstMonth + 1;
+  // the person's values, stream outcome by outcome, month by month, and in which person each month was last seen
+  const monthValues = new Float64Array(Math.max(1, streamOutcomes.length) * panelMonthCount);
+  const monthSeen = new Int32Array(panelMonthCount).fill(-1);
+  const memberships = { sample: [] as number[], pattern: [] as number[], personIndex: [] as number[], weight: [] as number[] };
+  let personNumber = 0;
   const started = performance.now();
   let rows = 0;
 
+  const addPerson = () => {
+    for (let membership = 0; membership < memberships.sample.length; membership++) {
+      const sampleNumber = memberships.sample[membership]!;
+      const sampleSums = sums[sampleNumber];
+      if (!sampleSums) throw new Error(`event-study DiD: the stream has sample ${sampleNumber}, beyond the ${sums.length} summed`);
+      const pattern = sampleSums.sample.patterns[memberships.pattern[membership]!];
+      if (!pattern) throw new Error('event-study DiD: a person of a pattern its sample does not have');
+      const values = sampleSums.values;
+      const slots = outcomeSlots[sampleNumber]!;
+      const months = pattern.months;
+      for (let position = 0; position < months.length; position++) {
+        const month = months[position]! - firstMonth;
+        if (monthSeen[month] !== personNumber) throw new Error('event-study DiD: a person lacks a month of its pattern in the stream');
+        for (let outcome = 0; outcome < slots.length; outcome++) {
+          values[outcome * months.length + position] = monthValues[slots[outcome]! * panelMonthCount + month]!;
+        }
+      }
+      sampleSums.addPerson(memberships.pattern[membership]!, memberships.personIndex[membership]!, memberships.weight[membership]!);
+    }
+    for (const list of Object.values(memberships)) list.length = 0;
+    personNumber++;
+  };
+
   const result = await db.stream('sql/estimate/06_read_did_person_months.sql', readSqlFile('estimate/06_read_did_person_months.sql'), {
-    outcome_pattern: columnPattern(outcomes),
-    first_month: firstMaskMonth,
+    outcome_pattern: columnPattern(streamOutcomes),
+    first_month: firstMonth,
   });
   const names = result.columnNames();
   const column = (name: string) => {
@@ -196,18 +288,16 @@ export async function sumDeviations(
     if (index < 0) throw new Error(`event-study DiD: the person-month stream has no column ${name}`);
     return index;
   };
-  const [personColumn, patternColumn, weightColumn, monthColumn] = ['person_index', 'pattern', 'weight', 'event_month'].map(column);
-  const outcomeColumns = outcomes.map(column);
-  const values = sums.values;
+  const [personColumn, sampleColumn, patternColumn, indexColumn, weightColumn, monthColumn] = [
+    'person_number',
+    'sample_no',
+    'pattern',
+    'person_index',
+    'weight',
+    'event_month',
+  ].map(column);
+  const outcomeColumns = streamOutcomes.map(column);
   let person = -1;
-  let pattern = 0;
-  let weight = 0;
-  let position = 0;
-  const addPerson = () => {
-    const expected = patterns[pattern]!.months.length;
-    if (position !== expected) throw new Error(`event-study DiD: a person has ${position} months in the stream, its pattern ${expected}`);
-    sums.addPerson(pattern, person, weight);
-  };
   // The next chunk is fetched while this one is summed.
   let next = result.fetchChunk();
   for (;;) {
@@ -217,7 +307,9 @@ export async function sumDeviations(
     const rowCount = chunk.rowCount; // a call into DuckDB each time it is read
     rows += rowCount;
     const persons = chunk.getColumnVector(personColumn!);
-    const personPatterns = chunk.getColumnVector(patternColumn!);
+    const sampleNumbers = chunk.getColumnVector(sampleColumn!);
+    const patterns = chunk.getColumnVector(patternColumn!);
+    const personIndexes = chunk.getColumnVector(indexColumn!);
     const weights = chunk.getColumnVector(weightColumn!);
     const eventMonths = chunk.getColumnVector(monthColumn!);
     const outcomeValues = outcomeColumns.map((index) => chunk.getColumnVector(index));
@@ -226,35 +318,40 @@ export async function sumDeviations(
       if (rowPerson !== person) {
         if (person >= 0) addPerson();
         person = rowPerson;
-        pattern = personPatterns.getItem(row) as number;
-        weight = weights.getItem(row) as number;
-        position = 0;
       }
-      const months = patterns[pattern]!.months;
-      if (eventMonths.getItem(row) !== months[position]) throw new Error('event-study DiD: a person-month outside its pattern');
+      const sampleNumber = sampleNumbers.getItem(row) as number | null;
+      if (sampleNumber !== null) {
+        memberships.sample.push(sampleNumber);
+        memberships.pattern.push(patterns.getItem(row) as number);
+        memberships.personIndex.push(personIndexes.getItem(row) as number);
+        memberships.weight.push(weights.getItem(row) as number);
+      }
+      const month = (eventMonths.getItem(row) as number) - firstMonth;
+      if (!(month >= 0 && month < panelMonthCount)) throw new Error('event-study DiD: a person-month outside the panel months');
+      monthSeen[month] = personNumber;
       for (let outcome = 0; outcome < outcomeValues.length; outcome++) {
-        values[outcome * months.length + position] = outcomeValues[outcome]!.getItem(row) as number;
+        monthValues[outcome * panelMonthCount + month] = outcomeValues[outcome]!.getItem(row) as number;
       }
-      position++;
     }
   }
   if (person >= 0) addPerson();
-  sums.flush();
+  for (const sampleSums of sums) sampleSums.finish();
   if (isDebugEnabled()) {
     const ms = Math.round(performance.now() - started);
-    logDebug(`estimate: did person-months summed: ${rows} rows, ${ms} ms`, { event: 'did_stream', rows, duration_ms: ms });
+    logDebug(`estimate: did person-months summed: ${rows} rows, ${samples.length} samples, ${ms} ms`, {
+      event: 'did_stream',
+      rows,
+      samples: samples.length,
+      duration_ms: ms,
+    });
   }
-  await writeDeviationSums(db, outcomes, patterns, sums, firstMonth, monthCount);
+  return sums;
 }
 
-async function writeDeviationSums(
-  db: Database,
-  outcomes: readonly Outcome[],
-  patterns: readonly (Pattern & { pattern: number })[],
-  sums: DeviationSums,
-  firstMonth: number,
-  monthCount: number,
-): Promise<void> {
+/** Replaces did_deviation_products and did_deviation_sums with one sample's sums. */
+export async function writeDeviationSums(db: Database, sums: DeviationSums): Promise<void> {
+  const { outcomes, patterns } = sums.sample;
+  const { firstMonth, monthCount } = sums;
   await db.runFile('estimate/07_create_did_deviation_sums.sql');
   const products = {
     outcome: [] as string[],
@@ -294,15 +391,15 @@ async function writeDeviationSums(
     weighted: [] as number[],
   };
   for (const [outcomeIndex, outcome] of outcomes.entries()) {
-    for (const pattern of patterns) {
+    for (const [patternNumber, pattern] of patterns.entries()) {
       pattern.months.forEach((month, position) => {
         const index = outcomeIndex * pattern.months.length + position;
         deviations.outcome.push(outcome);
         deviations.treated.push(pattern.treated);
-        deviations.pattern.push(pattern.pattern);
+        deviations.pattern.push(patternNumber);
         deviations.month.push(month);
-        deviations.within.push(sums.withinSums[pattern.pattern]![index]!);
-        deviations.weighted.push(sums.weightedWithinSums[pattern.pattern]![index]!);
+        deviations.within.push(sums.withinSums[patternNumber]![index]!);
+        deviations.weighted.push(sums.weightedWithinSums[patternNumber]![index]!);
       });
     }
   }

@@ -4,24 +4,27 @@
  * relative to a reference month, WLS with the matching weights, standard
  * errors clustered by person (CR1), and a pre-trend Wald test.
  *
- * One matched sample per call: the study's (matches), or a subgroup level's
- * (subgroup_matches), the same SQL filtered by subgroup and level; the
- * estimate stage calls it for the study and then for each level.
+ * One matched sample, or several in one call: the study's (matches) and
+ * subgroup levels' (subgroup_matches), the same SQL filtered by subgroup and
+ * level; the estimate stage passes the study and then each level.
  *
  * A sample's persons and months come from bit masks (04): each panel
  * person's observed months, made once per stage (maskObservedMonths),
  * intersected with the months its matched set or pairs are compared in, so
- * no sample joins the panel to find them.
+ * no sample joins the panel to find them; every sample's persons are kept
+ * in did_sample_persons.
  * No person dummies. Persons sharing a pattern of observed months give
- * X'WX (05). One streamed pass over the sample's person-months (06, summed
+ * X'WX (05). One streamed pass over the panel for every sample (06, summed
  * by did-deviation-sums.ts) gives X'Wy (08) and the part of the cluster
- * meat that does not depend on the coefficients, holding one block of
- * persons at a time. Only the K x K
+ * meat that does not depend on the coefficients, holding one person and a
+ * block of persons per sample and arm. Then each sample in turn: its
+ * persons back in did_persons (05), and only the K x K
  * systems (K = 120 for months -24..36) are solved here, by the pure
  * functions in event-study-regression.ts; the coefficients go back to SQL
  * for the pattern-level rest of the meat (10), which never rereads the
  * panel. Every sum is added in a fixed order or exactly (DECIMAL), so the
- * output is the same whatever the thread count, memory limit or row order.
+ * output is the same whatever the thread count, memory limit, row order or
+ * the other samples estimated in the same call.
  *
  * Reads panel_person_month, sample_weightings, matched_set_months,
  * match_pairs and subgroup_match_pairs; replaces did_effects with the sample's rows (the
@@ -33,9 +36,9 @@
  * of freedom name the persons). The study's DiD must be identified; a
  * level's that is not gets its rows with null estimates and the reason in
  * `method`.
- * Working tables, all small (patterns, months and outcomes, never persons
- * x months): did_observed_months (one row per panel person, kept for every
- * sample), did_persons, did_design_sums, did_deviation_products,
+ * Working tables, none of them persons x months: did_observed_months (one row per panel
+ * person, kept for every sample), did_sample_persons (one row per sample x
+ * person), did_sample_patterns, did_persons, did_design_sums, did_deviation_products,
  * did_deviation_sums, did_outcome_sums, did_coefficients,
  * did_score_products.
  * SQL: sql/estimate/04_mask_observed_months.sql .. 12_write_pretrend_tests.sql
@@ -43,7 +46,7 @@
 import { OUTCOMES, type Outcome } from '../config/outcomes.js';
 import { columnPattern, type Database } from '../db/database.js';
 import { fail, PipelineFailure } from '../errors.js';
-import { sumDeviations } from './did-deviation-sums.js';
+import { type DeviationSample, readDeviationSample, sumSampleDeviations, writeDeviationSums } from './did-deviation-sums.js';
 import { NORMAL_QUANTILE_975 } from './estimators.js';
 import {
   type ArmMonthPairSum,
@@ -116,11 +119,55 @@ export async function maskObservedMonths(db: Database): Promise<PanelMonths> {
 }
 
 export async function estimateEventStudyDid(db: Database, options: EventStudyDidOptions): Promise<void> {
-  const outcomes = checkOutcomes(options.outcomes);
-  const sample = options.sample ?? STUDY_SAMPLE;
-  const isStudy = sample.subgroup === '';
+  const { sample = STUDY_SAMPLE, outcomes, ...rest } = options;
+  await estimateEventStudyDids(db, [{ sample, outcomes }], rest);
+}
+
+/** One sample's DiD among several: whose, and for which outcomes. */
+export interface DidSampleOutcomes {
+  sample: DidSample;
+  outcomes: readonly Outcome[];
+}
+
+/**
+ * The DiD of several samples, in order, with one read of the panel for all
+ * (06); `afterEach` runs after each sample's did_effects is written, before
+ * the next one replaces it.
+ */
+export async function estimateEventStudyDids(
+  db: Database,
+  samples: readonly DidSampleOutcomes[],
+  options: Omit<EventStudyDidOptions, 'outcomes' | 'sample'> & { afterEach?: (sample: DidSample) => Promise<void> },
+): Promise<void> {
+  const checked = samples.map(({ sample, outcomes }) => ({ sample, outcomes: checkOutcomes(outcomes) }));
   const panelMonths = options.panelMonths ?? (await maskObservedMonths(db));
-  await sumPanelWithinPersons(db, outcomes, sample, panelMonths, options.personsPerBlock);
+  await db.run('estimate: drop did_sample_persons', 'drop table if exists did_sample_persons; drop table if exists did_sample_patterns');
+  const deviationSamples: DeviationSample[] = [];
+  for (const [sampleNumber, { sample, outcomes }] of checked.entries()) {
+    await db.runFile('estimate/04_select_did_persons.sql', {
+      subgroup: sample.subgroup,
+      level: sample.level,
+      first_month: panelMonths.firstMonth,
+      last_month: panelMonths.lastMonth,
+      outcome_pattern: columnPattern(outcomes),
+    });
+    await db.runFile('estimate/04_keep_did_sample_persons.sql', { sample_no: sampleNumber });
+    deviationSamples.push(await readDeviationSample(db, outcomes));
+  }
+  const deviations = await sumSampleDeviations(db, deviationSamples, panelMonths, options.personsPerBlock);
+  for (const [sampleNumber, { sample, outcomes }] of checked.entries()) {
+    await db.runFile('estimate/05_restore_did_persons.sql', { sample_no: sampleNumber });
+    await db.runFile('estimate/05_sum_did_design.sql');
+    await writeDeviationSums(db, deviations[sampleNumber]!);
+    await db.runFile('estimate/08_sum_did_outcomes.sql');
+    await fitAndWriteSample(db, sample, outcomes, options.referenceMonth);
+    await options.afterEach?.(sample);
+  }
+}
+
+/** Steps 09-12 for the sample in did_persons, whose sums (05-08) are in place. */
+async function fitAndWriteSample(db: Database, sample: DidSample, outcomes: Outcome[], referenceMonth: number): Promise<void> {
+  const isStudy = sample.subgroup === '';
   const clusters = await countClusterSample(db);
   const designSums = await db.query<ArmMonthPairSum>(
     'estimate: read did_design_sums',
@@ -130,12 +177,12 @@ export async function estimateEventStudyDid(db: Database, options: EventStudyDid
   let fitted: FittedEventStudy;
   let notIdentified = '';
   try {
-    fitted = await fitEventStudy(db, outcomes, options.referenceMonth, clusters, designSums);
+    fitted = await fitEventStudy(db, outcomes, referenceMonth, clusters, designSums);
   } catch (error) {
     // The study's DiD must be identified; a subgroup level's may not be (too few persons, a month without variation).
     if (isStudy || !(error instanceof PipelineFailure && error.error.code === 'did_not_identified')) throw error;
     notIdentified = error.error.reason;
-    fitted = unestimated(outcomes, options.referenceMonth, designSums);
+    fitted = unestimated(outcomes, referenceMonth, designSums);
   }
   const { design, summaries } = fitted;
 
@@ -218,26 +265,6 @@ function unestimated(outcomes: Outcome[], referenceMonth: number, designSums: re
     },
   };
   return { design, summaries: outcomes.map((outcome) => ({ outcome, summary })) };
-}
-
-/** Steps 04-08: the panel reduced to X'WX, X'Wy and the coefficient-free part of the meat. */
-async function sumPanelWithinPersons(
-  db: Database,
-  outcomes: Outcome[],
-  sample: DidSample,
-  panelMonths: PanelMonths,
-  personsPerBlock?: number,
-): Promise<void> {
-  await db.runFile('estimate/04_select_did_persons.sql', {
-    subgroup: sample.subgroup,
-    level: sample.level,
-    first_month: panelMonths.firstMonth,
-    last_month: panelMonths.lastMonth,
-    outcome_pattern: columnPattern(outcomes),
-  });
-  await db.runFile('estimate/05_sum_did_design.sql');
-  await sumDeviations(db, outcomes, panelMonths.firstMonth, personsPerBlock);
-  await db.runFile('estimate/08_sum_did_outcomes.sql');
 }
 
 function checkOutcomes(outcomes: readonly string[]): Outcome[] {

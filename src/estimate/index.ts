@@ -13,7 +13,7 @@ import type { StudyConfig } from '../config/study-config.js';
 import { columnPattern, type Database } from '../db/database.js';
 import type { Stage } from '../stage.js';
 import { NORMAL_QUANTILE_975 } from './estimators.js';
-import { type DidSample, estimateEventStudyDid, maskObservedMonths, STUDY_SAMPLE } from './event-study-did.js';
+import { type DidSample, estimateEventStudyDids, STUDY_SAMPLE } from './event-study-did.js';
 
 /**
  * The matched ATT's variance follows the design (sql/estimate/03): clustered by matched set (exact strata, nearest
@@ -65,18 +65,18 @@ export async function estimateDifferences(db: Database, matching: StudyConfig['m
  * did_effects.
  */
 export async function estimateEventStudies(db: Database, did: StudyConfig['estimators']['did']): Promise<void> {
-  const referenceMonth = did.reference_month;
-  const panelMonths = await maskObservedMonths(db);
-  await estimateEventStudyDid(db, { outcomes: outcomesFor('did_event_study'), referenceMonth, panelMonths });
-  await db.runFile('estimate/13_append_did_effects.sql');
   const levels = await db.query<DidSample>(
     'estimate: subgroup levels estimated',
     "select subgroup, level from subgroups where status = 'estimated' order by subgroup, level",
   );
-  for (const sample of levels) {
-    await estimateEventStudyDid(db, { outcomes: subgroupOutcomesFor('did_event_study'), referenceMonth, sample, panelMonths });
-    await db.runFile('estimate/13_append_did_effects.sql');
-  }
+  await estimateEventStudyDids(
+    db,
+    [
+      { sample: STUDY_SAMPLE, outcomes: outcomesFor('did_event_study') },
+      ...levels.map((sample) => ({ sample, outcomes: subgroupOutcomesFor('did_event_study') })),
+    ],
+    { referenceMonth: did.reference_month, afterEach: () => db.runFile('estimate/13_append_did_effects.sql') },
+  );
 }
 
 export const estimateStage: Stage = {

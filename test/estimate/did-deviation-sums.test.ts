@@ -4,7 +4,8 @@
 // sum_i w_i a_im per pattern and month.
 import { describe, expect, test } from 'vitest';
 import type { Database } from '../../src/db/database.js';
-import { sumDeviations } from '../../src/estimate/did-deviation-sums.js';
+import { readDeviationSample, sumSampleDeviations, writeDeviationSums } from '../../src/estimate/did-deviation-sums.js';
+import { maskObservedMonths } from '../../src/estimate/event-study-did.js';
 import { withDatabase } from '../support/delivery.js';
 
 // Months -1..1; p3 misses month 1 (its own pattern); u1 is not in did_persons; c0 and p0 never work (every
@@ -19,8 +20,8 @@ const PERSONS = [
   { id: 'c2', treated: 0, weight: 2.5, months: [-1, 0, 1], employed: [1, 0, 0], hours: [30, 0, 0] },
 ];
 type Person = (typeof PERSONS)[number];
-/** did_persons.months_mask: bit m - FIRST_MONTH for each month m from -1 to 2, as 04_select_did_persons.sql makes it. */
-const FIRST_MONTH = -1;
+/** did_persons.months_mask: bit m - firstMonth for each month m from -1 to 2, as 04_select_did_persons.sql makes it. */
+const PANEL_MONTHS = { firstMonth: -1, lastMonth: 2 };
 const monthsMask = (months: number[]) => [-1, 0, 1, 2].map((month) => (months.includes(month) ? '1' : '0')).join('');
 const neverWorks = (person: Person) => person.hours.every((hours) => hours === 0);
 // Controls whose sums are rounded differently when added in another grouping ((0.2 + 0.4) + 0.6 is not 0.2 + (0.4 + 0.6)).
@@ -51,23 +52,49 @@ async function loadSample(
     `create table panel_person_month as
      select * from (values ${rows.join(', ')}) as t(person_id, event_month, observed, employed_any, hours)`,
   );
-  // patterns by arm and months, persons by pattern and id, as 04_select_did_persons.sql numbers them
+  await maskObservedMonths(db);
+  // patterns by arm and months, persons by arm and id, as 04_select_did_persons.sql numbers them
   const patterns = [...new Set(sample.map((person) => `${person.treated}:${claimed(person).join(',')}`))].sort();
   const persons = sample
     .map((person) => ({
       ...person,
       pattern: patterns.indexOf(`${person.treated}:${claimed(person).join(',')}`),
     }))
-    .sort((a, b) => a.pattern - b.pattern || a.id.localeCompare(b.id));
+    .sort((a, b) => a.treated - b.treated || a.id.localeCompare(b.id));
   await db.run(
     'did_persons',
-    `create table did_persons as select * from (values ${persons
+    `create or replace table did_persons as select * from (values ${persons
       .map(
         (person, index) =>
           `('${person.id}', ${person.treated}, ${person.weight}::double, ${claimed(person).length}, [${claimed(person).join(', ')}], ${person.pattern}, ${index}, '${monthsMask(claimed(person))}'::bit, ${contributes(person)})`,
       )
       .join(', ')}) as t(person_id, treated, weight, months_observed, observed_months, pattern, person_index, months_mask, contributes)`,
   );
+}
+
+/** The samples' persons as sumSampleDeviations finds them: each sample's did_persons, kept by 04_keep_did_sample_persons.sql. */
+async function keepSample(db: Database, sampleNumber: number, outcomes: readonly (typeof OUTCOMES)[number][] = OUTCOMES) {
+  await db.runFile('estimate/04_keep_did_sample_persons.sql', { sample_no: sampleNumber });
+  return readDeviationSample(db, outcomes);
+}
+
+/** Sums the samples in did_sample_persons in one stream and reads back sample `written`'s tables. */
+async function sumAndRead(db: Database, samples: Awaited<ReturnType<typeof keepSample>>[], personsPerBlock?: number, written = 0) {
+  const sums = await sumSampleDeviations(db, samples, PANEL_MONTHS, personsPerBlock);
+  await writeDeviationSums(db, sums[written]!);
+  return {
+    products: await db.query<{
+      outcome: string;
+      treated: number;
+      event_month: number;
+      other_event_month: number;
+      deviation_product: number;
+    }>('products', 'select * from did_deviation_products order by all'),
+    sums: await db.query<{ outcome: string; pattern: number; event_month: number; within_sum: number; weighted_within_sum: number }>(
+      'sums',
+      'select * from did_deviation_sums order by all',
+    ),
+  };
 }
 
 function deviations(person: Person, values: number[]): number[] {
@@ -77,24 +104,11 @@ function deviations(person: Person, values: number[]): number[] {
 
 const valuesOf = (person: Person, outcome: (typeof OUTCOMES)[number]) => (outcome === 'hours' ? person.hours : person.employed);
 
-describe('sumDeviations', () => {
+describe('sumSampleDeviations', () => {
   test.each([1, 2, 256])('gives the sums by definition, in blocks of %i persons', async (personsPerBlock) => {
     const { products, sums } = await withDatabase(async (db) => {
       await loadSample(db);
-      await sumDeviations(db, OUTCOMES, FIRST_MONTH, personsPerBlock);
-      return {
-        products: await db.query<{
-          outcome: string;
-          treated: number;
-          event_month: number;
-          other_event_month: number;
-          deviation_product: number;
-        }>('products', 'select * from did_deviation_products order by all'),
-        sums: await db.query<{ outcome: string; pattern: number; event_month: number; within_sum: number; weighted_within_sum: number }>(
-          'sums',
-          'select * from did_deviation_sums order by all',
-        ),
-      };
+      return sumAndRead(db, [await keepSample(db, 0)], personsPerBlock);
     });
     // arm 0 observes 3 pairs of 3 months (6 with month <= other), arm 1 the same: 12 per outcome
     expect(products).toHaveLength(OUTCOMES.length * 12);
@@ -119,11 +133,7 @@ describe('sumDeviations', () => {
     const sumsWith = (contributes: (person: Person) => boolean) =>
       withDatabase(async (db) => {
         await loadSample(db, (person) => person.months, contributes, [...PERSONS, ...ROUNDING]);
-        await sumDeviations(db, OUTCOMES, FIRST_MONTH, personsPerBlock);
-        return {
-          products: await db.query('products', 'select * from did_deviation_products order by all'),
-          sums: await db.query('sums', 'select * from did_deviation_sums order by all'),
-        };
+        return sumAndRead(db, [await keepSample(db, 0)], personsPerBlock);
       });
     const everyone = await sumsWith(() => true);
     const leftOut = await sumsWith((person) => !neverWorks(person));
@@ -131,13 +141,52 @@ describe('sumDeviations', () => {
     expect(leftOut).toEqual(everyone);
   });
 
+  test.each([1, 2])('a sample summed in one stream with another gives the same bits as alone (blocks of %i)', async (personsPerBlock) => {
+    const withOther = await withDatabase(async (db) => {
+      await loadSample(db, (person) => person.months, undefined, [...PERSONS, ...ROUNDING]);
+      const other = await keepSample(db, 0, ['hours']);
+      // the second sample: its own persons (every other one) and weights, numbered as 04 numbers them
+      await db.run(
+        'other sample',
+        `create or replace table did_persons as
+           select * replace (weight * 2 as weight, (row_number() over (order by treated, person_id) - 1)::integer as person_index)
+           from did_persons where person_index % 2 = 0`,
+      );
+      const sample = await keepSample(db, 1);
+      return sumAndRead(db, [other, sample], personsPerBlock, 1);
+    });
+    const alone = await withDatabase(async (db) => {
+      await loadSample(db, (person) => person.months, undefined, [...PERSONS, ...ROUNDING]);
+      await db.run(
+        'the same sample',
+        `create or replace table did_persons as
+           select * replace (weight * 2 as weight, (row_number() over (order by treated, person_id) - 1)::integer as person_index)
+           from did_persons where person_index % 2 = 0`,
+      );
+      return sumAndRead(db, [await keepSample(db, 0)], personsPerBlock);
+    });
+    expect(withOther.products.length).toBeGreaterThan(0);
+    expect(withOther).toEqual(alone);
+  });
+
   test('a person whose panel months are not its pattern is an error, not a silent sum', async () => {
     const claimingMonthTwo = (person: Person) => (person.id === 'c1' ? [...person.months, 2] : person.months);
     await expect(
       withDatabase(async (db) => {
         await loadSample(db, claimingMonthTwo);
-        await sumDeviations(db, OUTCOMES, FIRST_MONTH);
+        await sumSampleDeviations(db, [await keepSample(db, 0)], PANEL_MONTHS);
       }),
-    ).rejects.toThrow('a person has 3 months in the stream, its pattern 4');
+    ).rejects.toThrow('a person lacks a month of its pattern in the stream');
+  });
+
+  test('persons out of person_index order within an arm are an error, not other blocks', async () => {
+    await expect(
+      withDatabase(async (db) => {
+        await loadSample(db);
+        // person_index against person_id order: the stream (person_id order) would see them descending
+        await db.run('reverse', 'update did_persons set person_index = 100 - person_index');
+        await sumSampleDeviations(db, [await keepSample(db, 0)], PANEL_MONTHS);
+      }),
+    ).rejects.toThrow('persons out of person_index order');
   });
 });
