@@ -17,9 +17,12 @@
 -- months_mask: the months in the estimate as a mask (bit m - $first_month);
 -- contributes: whether any outcome matching $outcome_pattern can give the
 -- person a non-zero within deviation (04_mask); 06 streams only those.
--- Grain: one row per matched person_id of the sample with at least one month in the estimate.
+-- did_patterns lists each pattern's months once (a list per person would
+-- be most of did_persons).
+-- Grain: did_persons, one row per matched person_id of the sample with at
+-- least one month in the estimate; did_patterns, one row per pattern.
 -- Reads: sample_weightings, matched_set_months, match_pairs, subgroup_match_pairs, did_observed_months.
--- Writes: did_persons.
+-- Writes: did_persons, did_patterns.
 create or replace table did_persons as
 with
 sample as (
@@ -87,10 +90,19 @@ select
     in_estimate.treated,
     in_estimate.weight,
     in_estimate.months_observed,
-    patterns.observed_months,
     patterns.pattern,
     (row_number() over (order by in_estimate.treated, in_estimate.person_id) - 1)::integer as person_index,
     in_estimate.months_mask,
     in_estimate.contributes
 from in_estimate
-join patterns using (treated, months_mask)
+join patterns using (treated, months_mask);
+
+create or replace table did_patterns as
+select
+    pattern,
+    any_value(treated) as treated,
+    [month::integer for month in range($first_month, $last_month + 1)
+        if get_bit(any_value(months_mask), (month - $first_month)::integer) = 1] as observed_months
+from did_persons
+group by pattern
+order by pattern

@@ -8,20 +8,22 @@
 -- Terms are rounded to DECIMAL(38, 15) and summed exactly: the result is
 -- the same whatever the thread count.
 -- Grain: one row per treated x event_month x other_event_month observed together.
--- Reads: did_persons. Writes: did_design_sums.
+-- Reads: did_persons, did_patterns. Writes: did_design_sums.
 create or replace table did_design_sums as
 with
-persons as (select * from did_persons),
 patterns as (
-    select
-        pattern,
-        any_value(treated) as treated,
-        any_value(observed_months) as observed_months,
-        any_value(months_observed) as months_observed,
-        count(*) as persons,
-        sum(weight::decimal(38, 15)) as sum_weight
-    from persons
-    group by pattern
+    select persons.*, did_patterns.observed_months
+    from (
+        select
+            pattern,
+            any_value(treated) as treated,
+            any_value(months_observed) as months_observed,
+            count(*) as persons,
+            sum(weight::decimal(38, 15)) as sum_weight
+        from did_persons
+        group by pattern
+    ) as persons
+    join did_patterns using (pattern)
 ),
 pattern_pairs as (
     select

@@ -13,7 +13,7 @@
 -- reads the panel. Terms are rounded to DECIMAL(38, 15) and summed exactly;
 -- pairs stored once (month <= other month) are mirrored.
 -- Grain: one row per outcome x treated x event_month x other_event_month.
--- Reads: did_persons, did_deviation_products, did_deviation_sums, did_coefficients.
+-- Reads: did_persons, did_patterns, did_deviation_products, did_deviation_sums, did_coefficients.
 -- Writes: did_score_products.
 create or replace table did_score_products as
 with
@@ -34,13 +34,13 @@ pattern_deviations as (
 ),
 coefficients as (select * from did_coefficients),
 patterns as (
-    select
-        pattern,
-        any_value(treated) as treated,
-        any_value(observed_months) as observed_months,
-        sum((weight * weight)::decimal(38, 15)) as sum_weight_squared
-    from did_persons
-    group by pattern
+    select persons.*, did_patterns.observed_months
+    from (
+        select pattern, any_value(treated) as treated, sum((weight * weight)::decimal(38, 15)) as sum_weight_squared
+        from did_persons
+        group by pattern
+    ) as persons
+    join did_patterns using (pattern)
 ),
 pattern_months as (
     select patterns.*, month.event_month

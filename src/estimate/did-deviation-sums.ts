@@ -206,12 +206,11 @@ export class DeviationSums {
   }
 }
 
-/** The sample now in did_persons (04_select_did_persons.sql), as sumSampleDeviations needs it. */
+/** The sample now in did_persons and did_patterns (04_select_did_persons.sql), as sumSampleDeviations needs it. */
 export async function readDeviationSample(db: Database, outcomes: readonly Outcome[]): Promise<DeviationSample> {
   const patterns = await db.query<Pattern & { pattern: number }>(
     'estimate: did patterns',
-    `select pattern, any_value(treated)::integer as treated, any_value(observed_months) as months
-     from did_persons group by pattern order by pattern`,
+    'select pattern, treated::integer as treated, observed_months as months from did_patterns order by pattern',
   );
   patterns.forEach((pattern, index) => {
     if (pattern.pattern !== index)

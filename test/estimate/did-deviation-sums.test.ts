@@ -66,9 +66,15 @@ async function loadSample(
     `create or replace table did_persons as select * from (values ${persons
       .map(
         (person, index) =>
-          `('${person.id}', ${person.treated}, ${person.weight}::double, ${claimed(person).length}, [${claimed(person).join(', ')}], ${person.pattern}, ${index}, '${monthsMask(claimed(person))}'::bit, ${contributes(person)})`,
+          `('${person.id}', ${person.treated}, ${person.weight}::double, ${claimed(person).length}, ${person.pattern}, ${index}, '${monthsMask(claimed(person))}'::bit, ${contributes(person)})`,
       )
-      .join(', ')}) as t(person_id, treated, weight, months_observed, observed_months, pattern, person_index, months_mask, contributes)`,
+      .join(', ')}) as t(person_id, treated, weight, months_observed, pattern, person_index, months_mask, contributes)`,
+  );
+  await db.run(
+    'did_patterns',
+    `create or replace table did_patterns as select * from (values ${patterns
+      .map((pattern, index) => `(${index}, ${pattern.split(':')[0]}, [${pattern.split(':')[1]}])`)
+      .join(', ')}) as t(pattern, treated, observed_months)`,
   );
 }
 

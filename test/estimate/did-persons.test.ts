@@ -73,7 +73,11 @@ describe('the DiD persons of a sample (04)', () => {
         outcome_pattern: columnPattern(['employed_any']),
       });
       return {
-        found: await db.query('found', 'select person_id, months_observed, observed_months from did_persons order by person_id'),
+        found: await db.query(
+          'found',
+          `select person_id, months_observed, observed_months
+           from did_persons join did_patterns using (pattern) order by person_id`,
+        ),
         defined: await db.query(
           'defined',
           `select person_id, count(*)::integer as months_observed, list(event_month order by event_month) as observed_months
