@@ -16,7 +16,10 @@ with
 jobs as (
     select
         *,
-        synth_uniform($seed, employer_no, 'four-weekly') < 0.3 as is_four_weekly
+        synth_uniform($seed, employer_no, 'four-weekly') < 0.3 as is_four_weekly,
+        -- once per job, not per period
+        synth_pseudonym('J', $seed, job_no) as job_id,
+        synth_pseudonym('E', $seed, employer_no) as employer_id
     from synth_job
 ),
 counted as (
@@ -50,8 +53,8 @@ paid as (
         job_no,
         job_no * 256 + period_seq as period_key,
         synth_pseudonym('W', $seed, job_no * 256 + period_seq) as period_id,
-        synth_pseudonym('J', $seed, job_no) as job_id,
-        synth_pseudonym('E', $seed, employer_no) as employer_id,
+        job_id,
+        employer_id,
         world,
         is_observed,
         job_type,
