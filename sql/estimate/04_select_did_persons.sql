@@ -9,7 +9,7 @@
 -- (matching with replacement), or kept as they are (a weight given without
 -- sets or pairs). The matching weight is the person's baseline one.
 -- Patterns: one arm and one set of observed months, numbered densely from 0
--- by arm and months; a balanced panel has one pattern per arm, an
+-- by arm and mask; a balanced panel has one pattern per arm, an
 -- unbalanced one a pattern per distinct set of gaps.
 -- person_index numbers the persons by arm, then person_id: 06 streams every
 -- sample's persons in person_id order, so an arm's persons arrive in
@@ -17,7 +17,7 @@
 -- months_mask: the months in the estimate as a mask (bit m - $first_month);
 -- contributes: whether any outcome matching $outcome_pattern can give the
 -- person a non-zero within deviation (04_mask); 06 streams only those.
--- did_patterns lists each pattern's months once (a list per person would
+-- did_patterns lists each pattern's months, once (a list per person would
 -- be most of did_persons).
 -- Grain: did_persons, one row per matched person_id of the sample with at
 -- least one month in the estimate; did_patterns, one row per pattern.
@@ -70,20 +70,8 @@ in_estimate as (
     where bit_count(months_mask) > 0
 ),
 patterns as (
-    select
-        treated,
-        months_mask,
-        observed_months,
-        (row_number() over (order by treated, observed_months) - 1)::integer as pattern
-    from (
-        -- the months listed once per pattern, not per person
-        select
-            treated,
-            months_mask,
-            [month::integer for month in range($first_month, $last_month + 1)
-                if get_bit(months_mask, (month - $first_month)::integer) = 1] as observed_months
-        from (select distinct treated, months_mask from in_estimate)
-    )
+    select treated, months_mask, (row_number() over (order by treated, months_mask) - 1)::integer as pattern
+    from (select distinct treated, months_mask from in_estimate)
 )
 select
     in_estimate.person_id,

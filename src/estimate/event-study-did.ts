@@ -36,11 +36,11 @@
  * of freedom name the persons). The study's DiD must be identified; a
  * level's that is not gets its rows with null estimates and the reason in
  * `method`.
- * Working tables, none of them persons x months: did_observed_months (one row per panel
- * person, kept for every sample), did_sample_persons (one row per sample x
- * person), did_sample_patterns, did_persons, did_patterns, did_design_sums, did_deviation_products,
- * did_deviation_sums, did_outcome_sums, did_coefficients,
- * did_score_products.
+ * Working tables, none of them persons x months: did_observed_months (one
+ * row per panel person, kept for every sample), did_sample_persons (one row
+ * per sample x person), did_sample_patterns, did_persons, did_patterns,
+ * did_design_sums, did_deviation_products, did_deviation_sums,
+ * did_outcome_sums, did_coefficients, did_score_products.
  * SQL: sql/estimate/04_mask_observed_months.sql .. 12_write_pretrend_tests.sql
  */
 import { OUTCOMES, type Outcome } from '../config/outcomes.js';
