@@ -5,7 +5,7 @@
 -- can be non-zero: not when the outcome is one constant 0 or 1 over its
 -- observed months (so over any subset of them too). Such a constant's mean
 -- is exactly itself, so every deviation, product and sum the person would
--- add in sumDeviations (src/estimate/did-deviation-sums.ts) is exactly 0.
+-- add in sumSampleDeviations (src/estimate/did-deviation-sums.ts) is exactly 0.
 -- 04_select_did_persons.sql intersects the masks with the months each
 -- sample's sets or pairs enter, so no sample joins the panel to find its
 -- persons' months. person_number numbers the persons in person_id order:

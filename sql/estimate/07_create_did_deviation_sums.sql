@@ -1,5 +1,6 @@
--- Empty tables for the sums sumDeviations (src/estimate/did-deviation-sums.ts)
--- computes from the streamed person-months (06), with
+-- Empty tables for one sample's sums, which sumSampleDeviations
+-- (src/estimate/did-deviation-sums.ts) computes from the streamed
+-- person-months (06) and writeDeviationSums appends, with
 -- a_im = w_i (y_im - mean_i y), the weighted within-person deviation:
 -- did_deviation_products  grain: outcome x treated x event_month x
 --                         other_event_month observed together (month <=
