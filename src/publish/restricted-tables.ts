@@ -3,13 +3,16 @@
  * what each column means (for export/codebook.md and the Parquet metadata).
  * They never leave the secure area; nothing here passes disclosure control.
  */
+import { quoteIdentifier } from '../db/quote.js';
 
 export interface RestrictedTable {
   /** File (or, for the panel, directory) under restricted/. */
   file: string;
-  /** The rows, in the order written. */
-  source: string;
-  /** A directory of Parquet files, hive-partitioned by this column. */
+  /** The warehouse table written, every row and column. */
+  from: string;
+  /** The order of the rows in each file (a total order: the bytes must not depend on threads). */
+  orderBy: string;
+  /** A directory of Parquet files, hive-partitioned by this integer column. */
   partitionBy?: string;
   description: string;
   columns: Readonly<Record<string, string>>;
@@ -18,7 +21,8 @@ export interface RestrictedTable {
 export const RESTRICTED_TABLES: readonly RestrictedTable[] = [
   {
     file: 'cohort.parquet',
-    source: 'select * from cohort order by person_id',
+    from: 'cohort',
+    orderBy: 'person_id',
     description: 'One row per person in the study cohort: arm, index date and baseline covariates.',
     columns: {
       person_id: 'pseudonym',
@@ -52,7 +56,8 @@ export const RESTRICTED_TABLES: readonly RestrictedTable[] = [
   },
   {
     file: 'panel',
-    source: 'select * from panel_person_month order by person_id, event_month',
+    from: 'panel_person_month',
+    orderBy: 'person_id, event_month',
     partitionBy: 'event_month',
     description: 'Person x event-month outcomes, Parquet files hive-partitioned by event_month.',
     columns: {
@@ -74,7 +79,8 @@ export const RESTRICTED_TABLES: readonly RestrictedTable[] = [
   },
   {
     file: 'matches.parquet',
-    source: 'select * from matches order by person_id',
+    from: 'matches',
+    orderBy: 'person_id',
     description: 'Matching result per cohort person.',
     columns: {
       person_id: 'pseudonym',
@@ -86,7 +92,8 @@ export const RESTRICTED_TABLES: readonly RestrictedTable[] = [
   },
   {
     file: 'subgroup_matches.parquet',
-    source: 'select * from subgroup_matches order by subgroup, level, person_id',
+    from: 'subgroup_matches',
+    orderBy: 'subgroup, level, person_id',
     description: "Matching result per subgroup level and person of the level's sample (see export/subgroups.parquet).",
     columns: {
       subgroup: 'target_group, funder or provider',
@@ -99,7 +106,8 @@ export const RESTRICTED_TABLES: readonly RestrictedTable[] = [
   },
   {
     file: 'match_pairs.parquet',
-    source: 'select * from match_pairs order by subclass, treated desc, person_id',
+    from: 'match_pairs',
+    orderBy: 'subclass, treated desc, person_id',
     description:
       "Nearest-neighbour matching with replacement: one row per pair and member, as MatchIt get_matches() (empty for other matching); the matched ATT's SE is clustered by pair and person on these rows.",
     columns: {
@@ -111,7 +119,8 @@ export const RESTRICTED_TABLES: readonly RestrictedTable[] = [
   },
   {
     file: 'subgroup_match_pairs.parquet',
-    source: 'select * from subgroup_match_pairs order by subgroup, level, subclass, treated desc, person_id',
+    from: 'subgroup_match_pairs',
+    orderBy: 'subgroup, level, subclass, treated desc, person_id',
     description: 'As match_pairs, per subgroup level (empty unless the study matches with replacement).',
     columns: {
       subgroup: 'target_group, funder or provider',
@@ -124,7 +133,8 @@ export const RESTRICTED_TABLES: readonly RestrictedTable[] = [
   },
   {
     file: 'rejects.parquet',
-    source: 'select * from rejects order by delivery_id, file, line_number',
+    from: 'rejects',
+    orderBy: 'delivery_id, file, line_number',
     description: 'The rejects ledger: one row per rejected input row. The raw row itself is never stored.',
     columns: {
       run_id: 'run that ingested the row',
@@ -138,3 +148,8 @@ export const RESTRICTED_TABLES: readonly RestrictedTable[] = [
     },
   },
 ];
+
+/** The rows of a restricted table in the order written; `where` keeps some of them (a group of partitions). */
+export function restrictedRowsSql(table: RestrictedTable, where?: string): string {
+  return `select * from ${quoteIdentifier(table.from)}${where ? ` where ${where}` : ''} order by ${table.orderBy}`;
+}
