@@ -29,8 +29,10 @@
 -- one row per subgroup x level x pair x person x event_month of a pair in the
 -- estimate; observed_person_months (a view), one row per subgroup x level x
 -- weighting x person x event_month in the estimate.
--- The rule is the macros of 00_define_set_month_weight.sql.
--- Reads: panel_person_month, matches, subgroup_matches, match_pairs, subgroup_match_pairs.
+-- The rule is the macros of 00_define_set_month_weight.sql; the observed
+-- months, did_observed_months' masks (00_mask_observed_months.sql, bit
+-- m - $first_month for month m).
+-- Reads: panel_person_month, did_observed_months, matches, subgroup_matches, match_pairs, subgroup_match_pairs.
 -- Writes: matched_set_months, sample_weightings, sample_person_months, observed_pair_months, observed_person_months.
 create or replace table matched_set_months as
 with
@@ -43,17 +45,36 @@ matched as (
     union all
     select subgroup, level, person_id, treated, subclass from subgroup_match_pairs
 ),
-observed as (select person_id, event_month from panel_person_month where observed)
+-- persons counted per set, arm and mask of observed months (a few dozen masks), then spread over the
+-- masks' months: a set's persons are never joined to each of their months (1,000,000 persons: 11.9 -> 1.4 s)
+set_masks as (
+    select
+        matched.subgroup,
+        matched.level,
+        matched.subclass,
+        masks.observed_mask,
+        count(*) filter (where matched.treated = 1) as treated_observed,
+        count(*) filter (where matched.treated = 0) as control_observed
+    from matched
+    join did_observed_months as masks using (person_id)
+    group by matched.subgroup, matched.level, matched.subclass, masks.observed_mask
+),
+set_mask_months as (
+    select
+        * exclude (observed_mask),
+        unnest(list_filter(range($first_month::bigint, $last_month::bigint + 1), m -> get_bit(observed_mask, (m - $first_month)::integer) = 1))
+            as event_month
+    from set_masks
+)
 select
-    matched.subgroup,
-    matched.level,
-    matched.subclass,
-    observed.event_month,
-    count(*) filter (where matched.treated = 1) as treated_observed,
-    count(*) filter (where matched.treated = 0) as control_observed
-from matched
-join observed using (person_id)
-group by matched.subgroup, matched.level, matched.subclass, observed.event_month;
+    subgroup,
+    level,
+    subclass,
+    event_month::integer as event_month,
+    sum(treated_observed)::bigint as treated_observed,
+    sum(control_observed)::bigint as control_observed
+from set_mask_months
+group by subgroup, level, subclass, event_month;
 
 create or replace view observed_pair_months as
 with

@@ -2,7 +2,7 @@
 -- ($subgroup and $level '', from matches) or a subgroup level's (from
 -- subgroup_matches). Matched (weight > 0), with the event months they are
 -- in the estimate: the months of observed_person_months (00), found without
--- joining the panel. A person's observed months (did_observed_months, 04_mask)
+-- joining the panel. A person's observed months (did_observed_months, 00_mask)
 -- are intersected with the months its matched set is compared in (a set
 -- whose weight is taken up per month: set_month_compared of
 -- 00_define_set_month_weight.sql), or with those of any pair it is in
@@ -16,7 +16,7 @@
 -- person_index order and its blocks of persons are counted by it.
 -- months_mask: the months in the estimate as a mask (bit m - $first_month);
 -- contributes: whether any outcome matching $outcome_pattern can give the
--- person a non-zero within deviation (04_mask); 06 streams only those.
+-- person a non-zero within deviation (00_mask); 06 streams only those.
 -- did_patterns lists each pattern's months, once (a list per person would
 -- be most of did_persons).
 -- Grain: did_persons, one row per matched person_id of the sample with at

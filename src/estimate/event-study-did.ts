@@ -8,7 +8,7 @@
  * subgroup levels' (subgroup_matches), the same SQL filtered by subgroup and
  * level; the estimate stage passes the study and then each level.
  *
- * A sample's persons and months come from bit masks (04): each panel
+ * A sample's persons and months come from bit masks (00, 04): each panel
  * person's observed months, made once per stage (maskObservedMonths),
  * intersected with the months its matched set or pairs are compared in, so
  * no sample joins the panel to find them; every sample's persons are kept
@@ -41,7 +41,7 @@
  * per sample x person), did_sample_patterns, did_persons, did_patterns,
  * did_design_sums, did_deviation_products, did_deviation_sums,
  * did_outcome_sums, did_coefficients, did_score_products.
- * SQL: sql/estimate/04_mask_observed_months.sql .. 12_write_pretrend_tests.sql
+ * SQL: sql/estimate/00_mask_observed_months.sql, 04_select_did_persons.sql .. 12_write_pretrend_tests.sql
  */
 import { OUTCOMES, type Outcome } from '../config/outcomes.js';
 import { columnPattern, type Database } from '../db/database.js';
@@ -99,7 +99,7 @@ export interface PanelMonths {
 }
 
 /**
- * Step 04 once for every sample: each panel person's observed months as a mask, and per outcome whether its within
+ * Step 00 once for every sample: each panel person's observed months as a mask, and per outcome whether its within
  * deviations can be non-zero (did_observed_months). Fails when the panel has no observed month.
  */
 export async function maskObservedMonths(db: Database): Promise<PanelMonths> {
@@ -110,7 +110,7 @@ export async function maskObservedMonths(db: Database): Promise<PanelMonths> {
   if (range?.firstMonth == null || range.lastMonth == null)
     fail({ code: 'did_not_identified', reason: 'no observed person-month in the panel' });
   const panelMonths = { firstMonth: range.firstMonth, lastMonth: range.lastMonth };
-  await db.runFile('estimate/04_mask_observed_months.sql', {
+  await db.runFile('estimate/00_mask_observed_months.sql', {
     first_month: panelMonths.firstMonth,
     last_month: panelMonths.lastMonth,
     outcome_pattern: columnPattern(OUTCOMES),

@@ -13,7 +13,7 @@ import type { StudyConfig } from '../config/study-config.js';
 import { columnPattern, type Database } from '../db/database.js';
 import type { Stage } from '../stage.js';
 import { NORMAL_QUANTILE_975 } from './estimators.js';
-import { type DidSample, estimateEventStudyDids, STUDY_SAMPLE } from './event-study-did.js';
+import { type DidSample, estimateEventStudyDids, maskObservedMonths, type PanelMonths, STUDY_SAMPLE } from './event-study-did.js';
 
 /**
  * The matched ATT's variance follows the design (sql/estimate/03): clustered by matched set (exact strata, nearest
@@ -24,10 +24,16 @@ export function varianceMethod(matching: StudyConfig['matching']): 'cluster' | '
   return matching.method === 'nearest' && matching.replace ? 'pair_and_person' : 'cluster';
 }
 
-/** Step 00: the matched-set weight rule, then which person-months enter the estimates, with their weights (the view observed_person_months). */
-export async function weightObservedMonths(db: Database): Promise<void> {
+/**
+ * Step 00: each panel person's observed months as a mask (did_observed_months, which the DiD reads too), the
+ * matched-set weight rule, then which person-months enter the estimates, with their weights (the view
+ * observed_person_months). Returns the panel's months, the masks' range.
+ */
+export async function weightObservedMonths(db: Database): Promise<PanelMonths> {
+  const panelMonths = await maskObservedMonths(db);
   await db.runFile('estimate/00_define_set_month_weight.sql');
-  await db.runFile('estimate/00_weight_observed_months.sql');
+  await db.runFile('estimate/00_weight_observed_months.sql', { first_month: panelMonths.firstMonth, last_month: panelMonths.lastMonth });
+  return panelMonths;
 }
 
 /** Steps 01-03: sums (the study's sample, then each subgroup level's), weighted means per arm and the differences (effects, subgroup_effects). */
@@ -64,7 +70,7 @@ export async function estimateDifferences(db: Database, matching: StudyConfig['m
  * sample's rows join effects or subgroup_effects before the next replaces
  * did_effects.
  */
-export async function estimateEventStudies(db: Database, did: StudyConfig['estimators']['did']): Promise<void> {
+export async function estimateEventStudies(db: Database, did: StudyConfig['estimators']['did'], panelMonths: PanelMonths): Promise<void> {
   const levels = await db.query<DidSample>(
     'estimate: subgroup levels estimated',
     "select subgroup, level from subgroups where status = 'estimated' order by subgroup, level",
@@ -75,7 +81,7 @@ export async function estimateEventStudies(db: Database, did: StudyConfig['estim
       { sample: STUDY_SAMPLE, outcomes: outcomesFor('did_event_study') },
       ...levels.map((sample) => ({ sample, outcomes: subgroupOutcomesFor('did_event_study') })),
     ],
-    { referenceMonth: did.reference_month, afterEach: () => db.runFile('estimate/13_append_did_effects.sql') },
+    { referenceMonth: did.reference_month, panelMonths, afterEach: () => db.runFile('estimate/13_append_did_effects.sql') },
   );
 }
 
@@ -88,8 +94,8 @@ export const estimateStage: Stage = {
   // differences (sample_effects) before they join effects or subgroup_effects.
   scratch: ['did_*', 'sample_effects'],
   run: async ({ db, study }) => {
-    await weightObservedMonths(db);
+    const panelMonths = await weightObservedMonths(db);
     await estimateDifferences(db, study.matching);
-    await estimateEventStudies(db, study.estimators.did);
+    await estimateEventStudies(db, study.estimators.did, panelMonths);
   },
 };

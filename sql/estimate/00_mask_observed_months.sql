@@ -1,4 +1,4 @@
--- Once per estimate stage, before any sample's event-study DiD: each panel
+-- Once per estimate stage, first: each panel
 -- person's observed event months as a bitstring (bit m - $first_month set
 -- when month m is observed; every mask has the panel's length), and per
 -- outcome matching $outcome_pattern whether its within-person deviations
@@ -6,9 +6,10 @@
 -- observed months (so over any subset of them too). Such a constant's mean
 -- is exactly itself, so every deviation, product and sum the person would
 -- add in sumSampleDeviations (src/estimate/did-deviation-sums.ts) is exactly 0.
--- 04_select_did_persons.sql intersects the masks with the months each
--- sample's sets or pairs enter, so no sample joins the panel to find its
--- persons' months. person_number numbers the persons in person_id order:
+-- 00_weight_observed_months.sql counts each matched set's observed persons
+-- per month from the masks, and 04_select_did_persons.sql intersects them
+-- with the months each sample's sets or pairs enter, so neither joins the
+-- panel to find persons' months. person_number numbers the persons in person_id order:
 -- the DiD's stream (06) is sorted by it, an integer, and tells its persons
 -- apart by it.
 -- Grain: one row per person_id with an observed panel month.
