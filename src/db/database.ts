@@ -18,6 +18,7 @@ import { join, resolve } from 'node:path';
 import {
   DOUBLE,
   type DuckDBConnection,
+  DuckDBDataChunk,
   DuckDBInstance,
   type DuckDBPreparedStatement,
   type DuckDBResult,
@@ -43,6 +44,10 @@ export interface AppendColumn {
   type: 'VARCHAR' | 'DOUBLE' | 'INTEGER';
   values: ArrayLike<string | number | null>;
 }
+
+/** A data chunk's capacity: DuckDB's vector size. */
+const APPEND_CHUNK_ROWS = 2048;
+const APPEND_TYPES = { VARCHAR, DOUBLE, INTEGER } as const;
 
 const NUMERIC_TYPE_IDS = new Set<DuckDBTypeId>([
   DuckDBTypeId.DOUBLE,
@@ -144,19 +149,32 @@ export class Database {
     return Object.fromEntries(names.map((name, index) => [name, readers[index]!.values()]));
   }
 
-  /** Appends rows given as columns to an existing table (small tables: one row per person). */
+  /**
+   * Appends rows given as columns to an existing table (small tables: one row per person), a chunk of
+   * APPEND_CHUNK_ROWS rows at a time: one call into DuckDB per chunk and column, not one per value (4 M rows of
+   * subgroup matches: 8.6 s of the subgroups stage went to the appender's calls per value).
+   */
   async appendColumns(table: string, columns: readonly AppendColumn[]): Promise<void> {
     const appender = await this.connection.createAppender(table);
     const rows = columns[0]?.values.length ?? 0;
-    for (let row = 0; row < rows; row++) {
-      for (const column of columns) {
-        const value = column.values[row];
-        if (value === null || value === undefined || (typeof value === 'number' && Number.isNaN(value))) appender.appendNull();
-        else if (column.type === 'VARCHAR') appender.appendVarchar(String(value));
-        else if (column.type === 'INTEGER') appender.appendInteger(Number(value));
-        else appender.appendDouble(Number(value));
-      }
-      appender.endRow();
+    const types = columns.map((column) => APPEND_TYPES[column.type]);
+    for (let first = 0; first < rows; first += APPEND_CHUNK_ROWS) {
+      const count = Math.min(APPEND_CHUNK_ROWS, rows - first);
+      const chunk = DuckDBDataChunk.create(types, count);
+      columns.forEach((column, index) => {
+        const values: DuckDBValue[] = new Array(count);
+        for (let row = 0; row < count; row++) {
+          const value = column.values[first + row];
+          values[row] =
+            value === null || value === undefined || (typeof value === 'number' && Number.isNaN(value))
+              ? null
+              : column.type === 'VARCHAR'
+                ? String(value)
+                : Number(value);
+        }
+        chunk.setColumnValues(index, values);
+      });
+      appender.appendDataChunk(chunk);
     }
     appender.closeSync();
   }

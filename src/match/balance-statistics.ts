@@ -32,6 +32,7 @@
  * after matching, the first of equals.
  */
 import { type CovariateColumn, categoryLevels, covariateLabel } from './design-matrix.js';
+import { valueRanks } from './value-ranks.js';
 
 /** A feature's value per unit: a numeric covariate's own values, or a level's 0/1 dummy in a byte per unit. */
 type FeatureValues = Float64Array | Uint8Array;
@@ -93,18 +94,18 @@ export function computeBalance(features: readonly BalanceFeature[], treated: Uin
   const unitWeights = new Float64Array(treated.length).fill(1);
   return features.map((feature) => {
     const { values } = feature;
-    const isBinary = values.every((value) => value === 0 || value === 1);
+    // a level's dummy is 0/1 by construction
+    const isBinary = feature.level !== null || isZeroOne(values);
     const treatedSd = treatedStandardDeviation(values, treated, unitWeights, isBinary);
     // eCDFs need the units in value order; binary variables do not use it
-    const byValue = isBinary
-      ? null
-      : Int32Array.from({ length: values.length }, (_, unit) => unit).sort((a, b) => values[a]! - values[b]! || a - b);
+    const byValue = isBinary ? null : unitsByValue(values);
+    const atLevel = feature.level !== null;
     return {
       covariate: feature.covariate,
       level: feature.level,
       isBinary,
-      before: { ...compareArms(values, treated, unitWeights, treatedSd, byValue), ...countPersons(feature, treated, unitWeights) },
-      after: { ...compareArms(values, treated, weights, treatedSd, byValue), ...countPersons(feature, treated, weights) },
+      before: compareArms(values, treated, unitWeights, treatedSd, byValue, atLevel),
+      after: compareArms(values, treated, weights, treatedSd, byValue, atLevel),
     };
   });
 }
@@ -118,44 +119,86 @@ export function worstBalanceAfter(balance: readonly BalanceRow[]): WorstBalance 
   return worst && { label: covariateLabel(worst.covariate, worst.level), absSmd: Math.abs(worst.after.smd!) };
 }
 
-function countPersons(
-  feature: BalanceFeature,
-  treated: Uint8Array,
-  weights: Float64Array,
-): { personsTreated: number; personsControl: number } {
-  let personsTreated = 0;
-  let personsControl = 0;
-  feature.values.forEach((value, unit) => {
-    if ((feature.level !== null && value !== 1) || !(weights[unit]! > 0)) return;
-    if (treated[unit] === 1) personsTreated++;
-    else personsControl++;
-  });
-  return { personsTreated, personsControl };
+function isZeroOne(values: FeatureValues): boolean {
+  for (let unit = 0; unit < values.length; unit++) if (values[unit] !== 0 && values[unit] !== 1) return false;
+  return true;
+}
+
+function hasNaN(values: FeatureValues): boolean {
+  for (let unit = 0; unit < values.length; unit++) if (Number.isNaN(values[unit])) return true;
+  return false;
+}
+
+/**
+ * The units in ascending value order, equal values in unit order: the order a sort by (value, unit) gives, found
+ * without a comparator call per pair. Each unit's rank among the distinct values (the value itself, offset, when the
+ * values are integers of a range under 4 n; else a binary search among the sorted distinct values), then a counting
+ * sort by rank, which keeps unit order within a rank. Values holding NaN, which has no place in that order, are
+ * sorted by the comparator.
+ */
+export function unitsByValue(values: FeatureValues): Int32Array {
+  const units = new Int32Array(values.length);
+  if (hasNaN(values)) {
+    for (let unit = 0; unit < units.length; unit++) units[unit] = unit;
+    return units.sort((a, b) => values[a]! - values[b]! || a - b);
+  }
+  const ranks = valueRanks(values);
+  const starts = new Int32Array(ranks.count + 1);
+  for (let unit = 0; unit < values.length; unit++) starts[ranks.rank[unit]! + 1]!++;
+  for (let rank = 0; rank < ranks.count; rank++) starts[rank + 1]! += starts[rank]!;
+  for (let unit = 0; unit < values.length; unit++) units[starts[ranks.rank[unit]!]!++] = unit;
+  return units;
 }
 
 interface ArmMoments {
   sumWeights: number;
   mean: number;
   nonZeroWeights: number;
+  /** Units with a weight above 0 (and, `atLevel`, at the level: value 1). */
+  persons: number;
 }
 
-function armMoments(values: FeatureValues, treated: Uint8Array, weights: Float64Array, arm: 0 | 1): ArmMoments {
-  let sumWeights = 0;
-  let sumWeighted = 0;
-  let nonZeroWeights = 0;
+/**
+ * Both arms' weight sums and weighted means in one pass, each arm's terms added in unit order (the same bits as one
+ * pass per arm), and the persons each counts.
+ */
+function bothArmMoments(
+  values: FeatureValues,
+  treated: Uint8Array,
+  weights: Float64Array,
+  atLevel: boolean,
+): [control: ArmMoments, treated: ArmMoments] {
+  const sumWeights = [0, 0];
+  const sumWeighted = [0, 0];
+  const nonZeroWeights = [0, 0];
+  const persons = [0, 0];
   for (let unit = 0; unit < values.length; unit++) {
-    if (treated[unit] !== arm) continue;
+    const arm = treated[unit] === 1 ? 1 : 0;
     const weight = weights[unit]!;
-    sumWeights += weight;
-    sumWeighted += values[unit]! * weight;
-    if (weight !== 0) nonZeroWeights++;
+    const value = values[unit]!;
+    sumWeights[arm]! += weight;
+    sumWeighted[arm]! += value * weight;
+    if (weight !== 0) nonZeroWeights[arm]!++;
+    if (weight > 0 && (!atLevel || value === 1)) persons[arm]!++;
   }
-  return { sumWeights, mean: sumWeighted / sumWeights, nonZeroWeights };
+  const moments = (arm: 0 | 1): ArmMoments => ({
+    sumWeights: sumWeights[arm]!,
+    mean: sumWeighted[arm]! / sumWeights[arm]!,
+    nonZeroWeights: nonZeroWeights[arm]!,
+    persons: persons[arm]!,
+  });
+  return [moments(0), moments(1)];
+}
+
+function armWeightSum(treated: Uint8Array, weights: Float64Array, arm: 0 | 1): number {
+  let sumWeights = 0;
+  for (let unit = 0; unit < treated.length; unit++) if (treated[unit] === arm) sumWeights += weights[unit]!;
+  return sumWeights;
 }
 
 /** MatchIt's wvar: weights normalised to sum 1; p(1-p) for binary, else sum(w (x - m)^2) / (1 - sum(w^2)). */
 function weightedVariance(values: FeatureValues, treated: Uint8Array, weights: Float64Array, arm: 0 | 1, isBinary: boolean): number {
-  const { sumWeights } = armMoments(values, treated, weights, arm);
+  const sumWeights = armWeightSum(treated, weights, arm);
   let mean = 0;
   for (let unit = 0; unit < values.length; unit++) if (treated[unit] === arm) mean += (weights[unit]! / sumWeights) * values[unit]!;
   if (isBinary) return mean * (1 - mean);
@@ -198,16 +241,16 @@ function pooledStandardDeviation(values: FeatureValues, treated: Uint8Array, isB
   return Math.sqrt(isBinary ? pooled : pooled / (1 - n * (1 / n) ** 2));
 }
 
-/** `byValue`: unit indices in ascending value order; null for a binary variable. */
+/** `byValue`: unit indices in ascending value order; null for a binary variable. `atLevel`: the persons counted are those at the level. */
 function compareArms(
   values: FeatureValues,
   treated: Uint8Array,
   weights: Float64Array,
   treatedSd: number,
   byValue: Int32Array | null,
-): Omit<ArmComparison, 'personsTreated' | 'personsControl'> {
-  const treatedArm = armMoments(values, treated, weights, 1);
-  const controlArm = armMoments(values, treated, weights, 0);
+  atLevel: boolean,
+): ArmComparison {
+  const [controlArm, treatedArm] = bothArmMoments(values, treated, weights, atLevel);
   const difference = treatedArm.mean - controlArm.mean;
   const tooSmall = treatedArm.nonZeroWeights < 2 && controlArm.nonZeroWeights < 2;
   let smd: number | null = difference;
@@ -220,7 +263,15 @@ function compareArms(
     varianceRatio = weightedVariance(values, treated, weights, 1, false) / weightedVariance(values, treated, weights, 0, false);
     ecdfMax = maximumEcdfDifference(values, byValue, treated, weights, treatedArm.sumWeights, controlArm.sumWeights);
   }
-  return { meanTreated: treatedArm.mean, meanControl: controlArm.mean, smd, varianceRatio, ecdfMax };
+  return {
+    meanTreated: treatedArm.mean,
+    meanControl: controlArm.mean,
+    smd,
+    varianceRatio,
+    ecdfMax,
+    personsTreated: treatedArm.persons,
+    personsControl: controlArm.persons,
+  };
 }
 
 /** max over x of |F_treated(x) - F_control(x)|, each arm's weights normalised to sum 1. */

@@ -14,6 +14,7 @@
  * the strata 1.. in cell order.
  */
 import type { CovariateColumn } from './design-matrix.js';
+import { valueRanks } from './value-ranks.js';
 
 export interface ExactStrataMatch {
   /** Per unit: ATT weight, 0 = unmatched. */
@@ -23,6 +24,40 @@ export interface ExactStrataMatch {
 }
 
 export function assignExactCells(columns: readonly CovariateColumn[], unitCount: number): Int32Array {
+  const columnRanks = columns.map((column) => (column.kind === 'numeric' ? numericRanks(column.values) : stringRanks(column.values)));
+  // each unit's cell as one number, the first column's rank most significant, while the combinations fit a double's
+  // integers; the cells are then the ranks of those numbers: the order of a sort by the columns in turn
+  const combinations = columnRanks.reduce((product, ranks) => product * (ranks?.count ?? Number.POSITIVE_INFINITY), 1);
+  if (combinations > Number.MAX_SAFE_INTEGER) return assignExactCellsBySorting(columns, unitCount);
+  const keys = new Float64Array(unitCount);
+  for (const ranks of columnRanks) {
+    for (let unit = 0; unit < unitCount; unit++) keys[unit] = keys[unit]! * ranks!.count + ranks!.rank[unit]!;
+  }
+  // the ranks of the keys, numbered densely: a cell for each combination present
+  const { rank, count } = valueRanks(keys);
+  const present = new Uint8Array(count);
+  for (const keyRank of rank) present[keyRank] = 1;
+  const cellOfRank = new Int32Array(count);
+  for (let keyRank = 0, cell = 0; keyRank < count; keyRank++) if (present[keyRank]) cellOfRank[keyRank] = cell++;
+  return rank.map((keyRank) => cellOfRank[keyRank]!);
+}
+
+/** A numeric column's ranks; null when a value is NaN, which has no rank. */
+function numericRanks(values: Float64Array): { rank: Int32Array; count: number } | null {
+  for (const value of values) if (Number.isNaN(value)) return null;
+  return valueRanks(values);
+}
+
+/** A string column's ranks in JavaScript's default order (compareValues'); null when a value is not a string. */
+function stringRanks(values: readonly string[]): { rank: Int32Array; count: number } | null {
+  if (!values.every((value) => typeof value === 'string')) return null;
+  const levels = [...new Set(values)].sort();
+  const rankOf = new Map(levels.map((level, rank) => [level, rank]));
+  return { rank: Int32Array.from(values, (value) => rankOf.get(value)!), count: levels.length };
+}
+
+/** The cells by a sort of the units with a comparator over the columns: for values without ranks (NaN). */
+function assignExactCellsBySorting(columns: readonly CovariateColumn[], unitCount: number): Int32Array {
   const compareUnits = (a: number, b: number): number => {
     for (const column of columns) {
       const order = compareValues(column.values[a]!, column.values[b]!);
