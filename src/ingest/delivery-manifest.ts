@@ -8,6 +8,7 @@
  */
 import { createHash } from 'node:crypto';
 import { createReadStream, existsSync, readdirSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import type { z } from 'zod';
 import { type DeliveryManifest, deliveryFile, deliveryManifest } from '../contracts/delivery.js';
@@ -132,8 +133,7 @@ export async function verifyDeliveryFiles(delivery: Delivery, options: VerifyOpt
   for (const name of readdirSync(delivery.dir).sort()) {
     if (EXTRACT_FILE.test(name) && !listed.has(name)) fail({ code: 'delivery_file_unlisted', delivery: id, file: name });
   }
-  const verified = new Map<string, VerifiedFile>();
-  for (const file of files) {
+  const verifyFile = async (file: (typeof files)[number]): Promise<VerifiedFile> => {
     const ref = { dir: delivery.dir, delivery: id, file: file.name };
     const isScanned = !options.isLoaded && !file.name.endsWith('.parquet');
     const result = isScanned
@@ -142,7 +142,26 @@ export async function verifyDeliveryFiles(delivery: Delivery, options: VerifyOpt
     if (result.sha256 !== file.sha256) {
       fail({ code: 'checksum_mismatch', delivery: id, file: file.name, expected: file.sha256, actual: result.sha256 });
     }
-    verified.set(file.name, result);
+    return result;
+  };
+  // Files are read side by side, one per core: gunzip runs in libuv's pool beside the hashing and counting here
+  // (the 1,000,000-person world's first delivery: 7.5 -> 4.5 s). All are waited for, and the first failure in
+  // manifest order is the one raised, whichever failed first in time.
+  const outcomes = new Array<PromiseSettledResult<VerifiedFile>>(files.length);
+  let next = 0;
+  const lane = async () => {
+    for (let index = next++; index < files.length; index = next++) {
+      outcomes[index] = await verifyFile(files[index]!).then(
+        (value) => ({ status: 'fulfilled', value }),
+        (reason: unknown) => ({ status: 'rejected', reason }),
+      );
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(availableParallelism(), files.length) }, lane));
+  const verified = new Map<string, VerifiedFile>();
+  for (const [index, outcome] of outcomes.entries()) {
+    if (outcome.status === 'rejected') throw outcome.reason;
+    verified.set(files[index]!.name, outcome.value);
   }
   return verified;
 }

@@ -98,6 +98,15 @@ describe('ingestDeliveries', () => {
     await expect(ingest(landing)).rejects.toThrow(/d1\/persons.csv: sha256 is [0-9a-f]{12}…, delivery.json says/);
   });
 
+  test('of two broken files, read side by side, the first listed is the one named, whichever fails first', async () => {
+    const landing = makeTempDir();
+    const dir = writeDelivery(landing, 'd1', [persons, spells]);
+    writeFileSync(join(dir, 'persons.csv'), readFileSync(join(dir, 'persons.csv'), 'utf8').replace('AMR01', 'AMR09'));
+    // a missing file fails at once, before the changed one is read to its end
+    rmSync(join(dir, 'benefit_spells.csv.gz'));
+    await expect(ingest(landing)).rejects.toThrow(/d1\/persons.csv: sha256 is/);
+  });
+
   test('a file with rows added after delivery is refused while it is read, before its sha256 is known', async () => {
     // A row more than stated ends the read at once (a bomb of short lines stops the same way), so the count speaks first.
     const landing = makeTempDir();
