@@ -168,35 +168,71 @@ export class DeviationSums {
       if (persons === 0) continue;
       const productBase = (outcome * 2 + arm) * monthCount * monthCount;
       const column = (index: number) => (outcome * monthCount + months[index]!) * personsPerBlock;
-      for (let index = 0; index < months.length; index++) {
+      // Two months (rows) against four others at a time: each value loaded once serves several products, and
+      // every product is still its own sum over the block's persons in person order (the same bits).
+      let index = 0;
+      for (; index + 1 < months.length; index += 2) {
         const row = column(index);
+        const nextRow = column(index + 1);
         const productRow = productBase + months[index]! * monthCount;
-        // Four months at a time: each value of the row's month is loaded once for four products.
-        let other = index;
+        const nextProductRow = productBase + months[index + 1]! * monthCount;
+        let diagonal = 0;
+        for (let person = 0; person < persons; person++) diagonal += block[row + person]! * block[row + person]!;
+        products[productRow + months[index]!]! += diagonal;
+        let other = index + 1;
         for (; other + 3 < months.length; other += 4) {
           const [first, second, third, fourth] = [column(other), column(other + 1), column(other + 2), column(other + 3)];
-          let product = 0;
-          let secondProduct = 0;
-          let thirdProduct = 0;
-          let fourthProduct = 0;
+          let p1 = 0;
+          let p2 = 0;
+          let p3 = 0;
+          let p4 = 0;
+          let q1 = 0;
+          let q2 = 0;
+          let q3 = 0;
+          let q4 = 0;
           for (let person = 0; person < persons; person++) {
             const value = block[row + person]!;
-            product += value * block[first + person]!;
-            secondProduct += value * block[second + person]!;
-            thirdProduct += value * block[third + person]!;
-            fourthProduct += value * block[fourth + person]!;
+            const nextValue = block[nextRow + person]!;
+            const a = block[first + person]!;
+            const b = block[second + person]!;
+            const c = block[third + person]!;
+            const d = block[fourth + person]!;
+            p1 += value * a;
+            p2 += value * b;
+            p3 += value * c;
+            p4 += value * d;
+            q1 += nextValue * a;
+            q2 += nextValue * b;
+            q3 += nextValue * c;
+            q4 += nextValue * d;
           }
-          products[productRow + months[other]!]! += product;
-          products[productRow + months[other + 1]!]! += secondProduct;
-          products[productRow + months[other + 2]!]! += thirdProduct;
-          products[productRow + months[other + 3]!]! += fourthProduct;
+          products[productRow + months[other]!]! += p1;
+          products[productRow + months[other + 1]!]! += p2;
+          products[productRow + months[other + 2]!]! += p3;
+          products[productRow + months[other + 3]!]! += p4;
+          // (with other = index + 1, q1 is the next row's diagonal)
+          products[nextProductRow + months[other]!]! += q1;
+          products[nextProductRow + months[other + 1]!]! += q2;
+          products[nextProductRow + months[other + 2]!]! += q3;
+          products[nextProductRow + months[other + 3]!]! += q4;
         }
         for (; other < months.length; other++) {
           const first = column(other);
           let product = 0;
-          for (let person = 0; person < persons; person++) product += block[row + person]! * block[first + person]!;
+          let nextProduct = 0;
+          for (let person = 0; person < persons; person++) {
+            product += block[row + person]! * block[first + person]!;
+            nextProduct += block[nextRow + person]! * block[first + person]!;
+          }
           products[productRow + months[other]!]! += product;
+          products[nextProductRow + months[other]!]! += nextProduct;
         }
+      }
+      if (index < months.length) {
+        const row = column(index);
+        let product = 0;
+        for (let person = 0; person < persons; person++) product += block[row + person]! * block[row + person]!;
+        products[productBase + months[index]! * monthCount + months[index]!]! += product;
       }
       // A person's months outside its pattern must read 0 in the next block.
       for (let index = 0; index < months.length; index++) block.fill(0, column(index), column(index) + persons);
