@@ -68,9 +68,15 @@ export async function estimateDifferences(db: Database, matching: StudyConfig['m
  * outcome it applies to), then of each subgroup level with status
  * 'estimated' (the subgroup outcomes), in subgroup and level order; each
  * sample's rows join effects or subgroup_effects before the next replaces
- * did_effects.
+ * did_effects, once `differencesWritten` (steps 01-03, which create those
+ * tables) has settled.
  */
-export async function estimateEventStudies(db: Database, did: StudyConfig['estimators']['did'], panelMonths: PanelMonths): Promise<void> {
+export async function estimateEventStudies(
+  db: Database,
+  did: StudyConfig['estimators']['did'],
+  panelMonths: PanelMonths,
+  differencesWritten: Promise<void> = Promise.resolve(),
+): Promise<void> {
   const levels = await db.query<DidSample>(
     'estimate: subgroup levels estimated',
     "select subgroup, level from subgroups where status = 'estimated' order by subgroup, level",
@@ -81,7 +87,14 @@ export async function estimateEventStudies(db: Database, did: StudyConfig['estim
       { sample: STUDY_SAMPLE, outcomes: outcomesFor('did_event_study') },
       ...levels.map((sample) => ({ sample, outcomes: subgroupOutcomesFor('did_event_study') })),
     ],
-    { referenceMonth: did.reference_month, panelMonths, afterEach: () => db.runFile('estimate/13_append_did_effects.sql') },
+    {
+      referenceMonth: did.reference_month,
+      panelMonths,
+      afterEach: async () => {
+        await differencesWritten;
+        await db.runFile('estimate/13_append_did_effects.sql');
+      },
+    },
   );
 }
 
@@ -95,7 +108,19 @@ export const estimateStage: Stage = {
   scratch: ['did_*', 'sample_effects'],
   run: async ({ db, study }) => {
     const panelMonths = await weightObservedMonths(db);
-    await estimateDifferences(db, study.matching);
-    await estimateEventStudies(db, study.estimators.did, panelMonths);
+    // The differences run on a sibling connection beside the DiD, whose stream is summed in JavaScript on one core
+    // while DuckDB's threads would otherwise wait for it; the tables they write are apart until the DiD's rows join
+    // effects, which waits for them. Each statement's result does not depend on what runs beside it.
+    const sibling = await db.sibling();
+    const differences = estimateDifferences(sibling, study.matching);
+    // awaited below, and by the DiD before it appends: a failure while the DiD runs is not left unhandled
+    differences.catch(() => {});
+    try {
+      await estimateEventStudies(db, study.estimators.did, panelMonths, differences);
+      await differences;
+    } finally {
+      await differences.catch(() => {});
+      sibling.close();
+    }
   },
 };
