@@ -42,17 +42,30 @@ export async function readCohortUnits(db: Database, names: readonly string[]): P
 
 /** The units for which `keep(unit)` holds, in the same order; each column is subset once, when first asked for. */
 export function selectUnits(units: CohortUnits, keep: (unit: number) => boolean): CohortUnits {
-  const kept = Array.from(units.treated.keys()).filter(keep);
+  let count = 0;
+  const kept = new Int32Array(units.treated.length);
+  for (let unit = 0; unit < units.treated.length; unit++) if (keep(unit)) kept[count++] = unit;
+  const keptUnits = kept.subarray(0, count);
+  // typed loops, not a callback per unit: a provider's level keeps every control, and there is a level per provider
+  const pick = <T>(values: ArrayLike<T>): T[] => {
+    const picked = new Array<T>(count);
+    for (let index = 0; index < count; index++) picked[index] = values[keptUnits[index]!]!;
+    return picked;
+  };
+  const pickNumbers = (values: ArrayLike<number>, into: Float64Array | Uint8Array) => {
+    for (let index = 0; index < count; index++) into[index] = values[keptUnits[index]!]!;
+    return into;
+  };
   const subsets = new Map<string, CovariateColumn>();
   const subset = (name: string): CovariateColumn => {
     const column = units.covariate(name);
     return column.kind === 'numeric'
-      ? { ...column, values: Float64Array.from(kept, (unit) => column.values[unit]!) }
-      : { ...column, values: kept.map((unit) => column.values[unit]!) };
+      ? { ...column, values: pickNumbers(column.values, new Float64Array(count)) as Float64Array }
+      : { ...column, values: pick(column.values) };
   };
   return {
-    personIds: kept.map((unit) => units.personIds[unit]!),
-    treated: Uint8Array.from(kept, (unit) => units.treated[unit]!),
+    personIds: pick(units.personIds),
+    treated: pickNumbers(units.treated, new Uint8Array(count)) as Uint8Array,
     covariate: (name) => subsets.get(name) ?? subsets.set(name, subset(name)).get(name)!,
   };
 }

@@ -147,13 +147,22 @@ async function writeLevelMatches(db: Database, result: LevelResult): Promise<Lev
     { type: 'VARCHAR', values: new Array<string>(rows).fill(subgroup) },
     { type: 'VARCHAR', values: new Array<string>(rows).fill(level) },
   ];
-  await db.appendColumns('subgroup_matches', [
-    ...levelColumns(units.treated.length),
+  // appended without the level's two constant strings per row (a string is a call into DuckDB each), then copied
+  await db.run(
+    'subgroups: level matches table',
+    'create or replace temp table subgroup_level_matches (person_id varchar, treated integer, subclass integer, weight double)',
+  );
+  await db.appendColumns('subgroup_level_matches', [
     { type: 'VARCHAR', values: units.personIds },
     { type: 'INTEGER', values: units.treated },
     { type: 'INTEGER', values: subclassValues(output) },
     { type: 'DOUBLE', values: output.weights },
   ]);
+  await db.run(
+    'subgroups: level matches',
+    'insert into subgroup_matches select $subgroup, $level, * from subgroup_level_matches; drop table subgroup_level_matches',
+    { subgroup, level },
+  );
   const pairs = pairMemberColumns(units, output);
   await db.appendColumns('subgroup_match_pairs', [...levelColumns(pairs[0]!.values.length), ...pairs]);
   return summary;
@@ -187,6 +196,8 @@ export const subgroupsStage: Stage = {
   name: 'subgroups',
   reads: ['cohort'],
   writes: ['subgroups', 'subgroup_matches', 'subgroup_match_pairs'],
+  // one level's matches before they join subgroup_matches (temporary, dropped after each level)
+  scratch: ['subgroup_level_matches'],
   run: async ({ db, study }) => {
     const { matching } = study;
     const columns = study.subgroups.map((subgroup) => SUBGROUPS[subgroup].column);
