@@ -94,12 +94,12 @@ export function computeBalance(features: readonly BalanceFeature[], treated: Uin
   const unitWeights = new Float64Array(treated.length).fill(1);
   return features.map((feature) => {
     const { values } = feature;
+    const atLevel = feature.level !== null;
     // a level's dummy is 0/1 by construction
-    const isBinary = feature.level !== null || isZeroOne(values);
+    const isBinary = atLevel || isZeroOne(values);
     const treatedSd = treatedStandardDeviation(values, treated, unitWeights, isBinary);
     // eCDFs need the units in value order; binary variables do not use it
     const byValue = isBinary ? null : unitsByValue(values);
-    const atLevel = feature.level !== null;
     return {
       covariate: feature.covariate,
       level: feature.level,

@@ -69,7 +69,8 @@ async function writePartitioned(db: Database, dir: string, table: RestrictedTabl
   await db.run('publish: one thread', 'set threads = 1');
   const siblings = await Promise.all(Array.from({ length: Math.min(threads, PARTITION_GROUPS) - 1 }, () => db.sibling()));
   try {
-    await Promise.all(
+    // every lane settles before the siblings close (none is closed with a COPY running); the first failure is raised
+    const lanes = await Promise.allSettled(
       [db, ...siblings].map(async (lane) => {
         for (let group = groups.shift(); group !== undefined; group = groups.shift()) {
           const rows = restrictedRowsSql(table, `(${column} % ${PARTITION_GROUPS} + ${PARTITION_GROUPS}) % ${PARTITION_GROUPS} = ${group}`);
@@ -78,6 +79,8 @@ async function writePartitioned(db: Database, dir: string, table: RestrictedTabl
         }
       }),
     );
+    const failed = lanes.find((lane) => lane.status === 'rejected');
+    if (failed) throw failed.reason;
   } finally {
     for (const sibling of siblings) sibling.close();
     await db.run('publish: threads again', `set threads = ${threads}`);
