@@ -124,25 +124,18 @@ function isZeroOne(values: FeatureValues): boolean {
   return true;
 }
 
-function hasNaN(values: FeatureValues): boolean {
-  for (let unit = 0; unit < values.length; unit++) if (Number.isNaN(values[unit])) return true;
-  return false;
-}
-
 /**
  * The units in ascending value order, equal values in unit order: the order a sort by (value, unit) gives, found
- * without a comparator call per pair. Each unit's rank among the distinct values (the value itself, offset, when the
- * values are integers of a range under 4 n; else a binary search among the sorted distinct values), then a counting
- * sort by rank, which keeps unit order within a rank. Values holding NaN, which has no place in that order, are
- * sorted by the comparator.
+ * without a comparator call per pair, by a counting sort over the values' ranks (value-ranks.ts), which keeps unit
+ * order within a rank. Values holding NaN, which have no ranks, are sorted by the comparator.
  */
 export function unitsByValue(values: FeatureValues): Int32Array {
   const units = new Int32Array(values.length);
-  if (hasNaN(values)) {
+  const ranks = valueRanks(values);
+  if (!ranks) {
     for (let unit = 0; unit < units.length; unit++) units[unit] = unit;
     return units.sort((a, b) => values[a]! - values[b]! || a - b);
   }
-  const ranks = valueRanks(values);
   const starts = new Int32Array(ranks.count + 1);
   for (let unit = 0; unit < values.length; unit++) starts[ranks.rank[unit]! + 1]!++;
   for (let rank = 0; rank < ranks.count; rank++) starts[rank + 1]! += starts[rank]!;

@@ -24,7 +24,7 @@ export interface ExactStrataMatch {
 }
 
 export function assignExactCells(columns: readonly CovariateColumn[], unitCount: number): Int32Array {
-  const columnRanks = columns.map((column) => (column.kind === 'numeric' ? numericRanks(column.values) : stringRanks(column.values)));
+  const columnRanks = columns.map((column) => (column.kind === 'numeric' ? valueRanks(column.values) : stringRanks(column.values)));
   // each unit's cell as one number, the first column's rank most significant, while the combinations fit a double's
   // integers; the cells are then the ranks of those numbers: the order of a sort by the columns in turn
   const combinations = columnRanks.reduce((product, ranks) => product * (ranks?.count ?? Number.POSITIVE_INFINITY), 1);
@@ -34,18 +34,13 @@ export function assignExactCells(columns: readonly CovariateColumn[], unitCount:
     for (let unit = 0; unit < unitCount; unit++) keys[unit] = keys[unit]! * ranks!.count + ranks!.rank[unit]!;
   }
   // the ranks of the keys, numbered densely: a cell for each combination present
-  const { rank, count } = valueRanks(keys);
+  // (the keys are whole numbers: they have ranks)
+  const { rank, count } = valueRanks(keys)!;
   const present = new Uint8Array(count);
   for (const keyRank of rank) present[keyRank] = 1;
   const cellOfRank = new Int32Array(count);
   for (let keyRank = 0, cell = 0; keyRank < count; keyRank++) if (present[keyRank]) cellOfRank[keyRank] = cell++;
   return rank.map((keyRank) => cellOfRank[keyRank]!);
-}
-
-/** A numeric column's ranks; null when a value is NaN, which has no rank. */
-function numericRanks(values: Float64Array): { rank: Int32Array; count: number } | null {
-  for (const value of values) if (Number.isNaN(value)) return null;
-  return valueRanks(values);
 }
 
 /** A string column's ranks in JavaScript's default order (compareValues'); null when a value is not a string. */

@@ -7,10 +7,11 @@
 /**
  * Each value's rank: equal values share one, and ranks ascend with the values (-0 and 0 are one value); every rank
  * is below `count`, but not every rank below it need be taken. The value itself, offset, when the values are
- * integers of a range under 4 n; else its position among the sorted distinct values (a binary search). The values
- * hold no NaN (the callers check).
+ * integers of a range under 4 n; else its position among the sorted distinct values (a binary search). Null when a
+ * value is NaN, which has no place in the order: the callers sort those by a comparator.
  */
-export function valueRanks(values: Float64Array | Uint8Array): { rank: Int32Array; count: number } {
+export function valueRanks(values: Float64Array | Uint8Array): { rank: Int32Array; count: number } | null {
+  for (let unit = 0; unit < values.length; unit++) if (Number.isNaN(values[unit])) return null;
   const rank = new Int32Array(values.length);
   let min = Number.POSITIVE_INFINITY;
   let max = Number.NEGATIVE_INFINITY;

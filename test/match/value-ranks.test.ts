@@ -19,9 +19,10 @@ function seeded(seed: number) {
   };
 }
 
-test('ranks ascend with the values, equal values (-0 and 0 too) share one', () => {
+test('ranks ascend with the values, equal values (-0 and 0 too) share one; NaN has none', () => {
+  expect(valueRanks(Float64Array.of(1, Number.NaN))).toBeNull();
   for (const values of [Float64Array.of(2012, 2016, 2012, 2014), Float64Array.of(0.5, -0, 1e9, 0, -3.25, 0.5)]) {
-    const { rank, count } = valueRanks(values);
+    const { rank, count } = valueRanks(values)!;
     for (let a = 0; a < values.length; a++) {
       expect(rank[a]).toBeLessThan(count);
       for (let b = 0; b < values.length; b++) expect(sign(rank[a]! - rank[b]!)).toBe(sign(values[a]! - values[b]!));
