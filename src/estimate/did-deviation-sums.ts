@@ -264,6 +264,19 @@ export async function readDeviationSample(db: Database, outcomes: readonly Outco
   };
 }
 
+export interface StreamOptions {
+  /** Persons per block of the sums (default DEFAULT_PERSONS_PER_BLOCK). */
+  personsPerBlock?: number;
+  /**
+   * Other SQL work, run on its own connection while the stream is summed in
+   * JavaScript: started once DuckDB has sorted the stream (its first chunk
+   * arrives), so that the two never need DuckDB's memory at once (the sort
+   * beside the differences' sums ran out of 2 GiB at 2 M persons), and
+   * awaited before the stream's sums are returned.
+   */
+  besideStream?: () => Promise<void>;
+}
+
 /**
  * Streams every sample's persons and person-months (did_sample_persons must
  * hold the samples, numbered 0, 1, ... in `samples`' order) and returns each
@@ -274,8 +287,9 @@ export async function sumSampleDeviations(
   samples: readonly DeviationSample[],
   /** The month of bit 0 of the masks (did_observed_months, did_sample_persons), and the last month a mask can hold. */
   panelMonths: { firstMonth: number; lastMonth: number },
-  personsPerBlock = DEFAULT_PERSONS_PER_BLOCK,
+  options: StreamOptions = {},
 ): Promise<DeviationSums[]> {
+  const { personsPerBlock = DEFAULT_PERSONS_PER_BLOCK, besideStream = async () => {} } = options;
   const sums = samples.map((sample) => new DeviationSums(sample, personsPerBlock));
   const streamOutcomes = [...new Set(samples.flatMap((sample) => sample.outcomes))];
   // per sample, the stream column of each of its outcomes
@@ -333,10 +347,18 @@ export async function sumSampleDeviations(
   ].map(column);
   const outcomeColumns = streamOutcomes.map(column);
   let person = -1;
+  let beside: Promise<void> | undefined;
+  const startBeside = () => {
+    beside ??= besideStream();
+    // awaited below: a failure while the stream is summed is not left unhandled
+    beside.catch(() => {});
+    return beside;
+  };
   // The next chunk is fetched while this one is summed.
   let next = result.fetchChunk();
   for (;;) {
     const chunk = await next;
+    startBeside();
     if (!chunk || chunk.rowCount === 0) break;
     next = result.fetchChunk();
     const rowCount = chunk.rowCount; // a call into DuckDB each time it is read
@@ -371,6 +393,7 @@ export async function sumSampleDeviations(
   }
   if (person >= 0) addPerson();
   for (const sampleSums of sums) sampleSums.finish();
+  await startBeside();
   if (isDebugEnabled()) {
     const ms = Math.round(performance.now() - started);
     logDebug(`estimate: did person-months summed: ${rows} rows, ${samples.length} samples, ${ms} ms`, {

@@ -85,6 +85,8 @@ export interface EventStudyDidOptions {
    * the last bits.
    */
   personsPerBlock?: number;
+  /** SQL work on another connection that runs while the DiD's stream is summed (StreamOptions.besideStream). */
+  besideStream?: () => Promise<void>;
 }
 
 interface FittedEventStudy {
@@ -154,7 +156,10 @@ export async function estimateEventStudyDids(
     await db.runFile('estimate/04_keep_did_sample_persons.sql', { sample_no: sampleNumber });
     deviationSamples.push(await readDeviationSample(db, outcomes));
   }
-  const deviations = await sumSampleDeviations(db, deviationSamples, panelMonths, options.personsPerBlock);
+  const deviations = await sumSampleDeviations(db, deviationSamples, panelMonths, {
+    personsPerBlock: options.personsPerBlock,
+    besideStream: options.besideStream,
+  });
   for (const [sampleNumber, { sample, outcomes }] of checked.entries()) {
     await db.runFile('estimate/05_restore_did_persons.sql', { sample_no: sampleNumber });
     await db.runFile('estimate/05_sum_did_design.sql');

@@ -68,14 +68,15 @@ export async function estimateDifferences(db: Database, matching: StudyConfig['m
  * outcome it applies to), then of each subgroup level with status
  * 'estimated' (the subgroup outcomes), in subgroup and level order; each
  * sample's rows join effects or subgroup_effects before the next replaces
- * did_effects, once `differencesWritten` (steps 01-03, which create those
- * tables) has settled.
+ * did_effects. `besideStream` (the estimate stage: steps 01-03, which create
+ * those tables) runs on its own connection while the DiD's stream is summed
+ * and has settled before any sample's rows are written.
  */
 export async function estimateEventStudies(
   db: Database,
   did: StudyConfig['estimators']['did'],
   panelMonths: PanelMonths,
-  differencesWritten: Promise<void> = Promise.resolve(),
+  besideStream?: () => Promise<void>,
 ): Promise<void> {
   const levels = await db.query<DidSample>(
     'estimate: subgroup levels estimated',
@@ -90,10 +91,8 @@ export async function estimateEventStudies(
     {
       referenceMonth: did.reference_month,
       panelMonths,
-      afterEach: async () => {
-        await differencesWritten;
-        await db.runFile('estimate/13_append_did_effects.sql');
-      },
+      besideStream,
+      afterEach: () => db.runFile('estimate/13_append_did_effects.sql'),
     },
   );
 }
@@ -108,18 +107,18 @@ export const estimateStage: Stage = {
   scratch: ['did_*', 'sample_effects'],
   run: async ({ db, study }) => {
     const panelMonths = await weightObservedMonths(db);
-    // The differences run on a sibling connection beside the DiD, whose stream is summed in JavaScript on one core
-    // while DuckDB's threads would otherwise wait for it; the tables they write are apart until the DiD's rows join
-    // effects, which waits for them. Each statement's result does not depend on what runs beside it.
+    // The differences run on a sibling connection while the DiD's stream is summed in JavaScript on one core and
+    // DuckDB's threads would otherwise wait for it; the tables they write are apart until the DiD's rows join
+    // effects, after they settle. Each statement's result does not depend on what runs beside it.
     const sibling = await db.sibling();
-    const differences = estimateDifferences(sibling, study.matching);
-    // awaited below, and by the DiD before it appends: a failure while the DiD runs is not left unhandled
-    differences.catch(() => {});
+    let differences: Promise<void> | undefined;
     try {
-      await estimateEventStudies(db, study.estimators.did, panelMonths, differences);
-      await differences;
+      await estimateEventStudies(db, study.estimators.did, panelMonths, () => {
+        differences ??= estimateDifferences(sibling, study.matching);
+        return differences;
+      });
     } finally {
-      await differences.catch(() => {});
+      await differences?.catch(() => {});
       sibling.close();
     }
   },

@@ -86,7 +86,7 @@ async function keepSample(db: Database, sampleNumber: number, outcomes: readonly
 
 /** Sums the samples in did_sample_persons in one stream and reads back sample `written`'s tables. */
 async function sumAndRead(db: Database, samples: Awaited<ReturnType<typeof keepSample>>[], personsPerBlock?: number, written = 0) {
-  const sums = await sumSampleDeviations(db, samples, PANEL_MONTHS, personsPerBlock);
+  const sums = await sumSampleDeviations(db, samples, PANEL_MONTHS, { personsPerBlock });
   await writeDeviationSums(db, sums[written]!);
   return {
     products: await db.query<{
@@ -173,6 +173,49 @@ describe('sumSampleDeviations', () => {
     });
     expect(withOther.products.length).toBeGreaterThan(0);
     expect(withOther).toEqual(alone);
+  });
+
+  test('work beside the stream starts once DuckDB has sorted it, and settles before the sums return', async () => {
+    const events: string[] = [];
+    const sums = await withDatabase(async (db) => {
+      await loadSample(db);
+      // every chunk the stream hands over is logged, so the first one's place among the events is known
+      const stream = db.stream.bind(db);
+      db.stream = async (...args) => {
+        const result = await stream(...args);
+        const fetchChunk = result.fetchChunk.bind(result);
+        result.fetchChunk = async () => {
+          const chunk = await fetchChunk();
+          events.push('chunk');
+          return chunk;
+        };
+        return result;
+      };
+      const besideStream = async () => {
+        events.push('beside started');
+        await new Promise((resolve) => setTimeout(resolve, 20));
+        events.push('beside settled');
+      };
+      const sums = await sumSampleDeviations(db, [await keepSample(db, 0)], PANEL_MONTHS, { besideStream });
+      events.push('summed');
+      return sums;
+    });
+    expect(events.filter((event) => event.startsWith('beside'))).toEqual(['beside started', 'beside settled']);
+    expect(events.indexOf('beside started')).toBeGreaterThan(events.indexOf('chunk'));
+    expect(events.at(-1)).toBe('summed');
+    expect(sums[0]!.sample.patterns.length).toBeGreaterThan(0);
+  });
+
+  test('work beside an empty stream still runs, and its failure is the failure of the sums', async () => {
+    await expect(
+      withDatabase(async (db) => {
+        await loadSample(db);
+        await db.run('no one contributes', 'update did_persons set contributes = false');
+        await sumSampleDeviations(db, [await keepSample(db, 0)], PANEL_MONTHS, {
+          besideStream: () => Promise.reject(new Error('the differences failed')),
+        });
+      }),
+    ).rejects.toThrow('the differences failed');
   });
 
   test('a person whose panel months are not its pattern is an error, not a silent sum', async () => {
