@@ -349,9 +349,11 @@ export async function sumSampleDeviations(
   let person = -1;
   let beside: Promise<void> | undefined;
   const startBeside = () => {
-    beside ??= besideStream();
-    // awaited below: a failure while the stream is summed is not left unhandled
-    beside.catch(() => {});
+    if (!beside) {
+      beside = besideStream();
+      // awaited below: a failure while the stream is summed is not left unhandled
+      beside.catch(() => {});
+    }
     return beside;
   };
   // The next chunk is fetched while this one is summed.
