@@ -17,7 +17,8 @@
 -- hash($seed, r, cell, d) mod n (positions follow the unit ids), so the
 -- replicates depend on the seed and the data only, never on threads. The
 -- units, their positions and their persons' terms are indexed once per
--- bootstrap (02_index_bootstrap_units.sql, cost_bootstrap_persons).
+-- bootstrap (02_index_bootstrap_units.sql: cost_bootstrap_persons, and the
+-- draws, cost_bootstrap_draws).
 -- Each replicate is estimated as the sample is: per matched set, treated
 -- persons weigh 1 and controls share the set's treated weight (T_s / C_s),
 -- the ATT weights of sql/estimate/00; the effect takes them up again among
@@ -30,7 +31,7 @@
 -- sample), so the set sums of a few replicates at a time are held, however
 -- many persons; the draws of a replicate do not depend on the others.
 -- Grain: one row per replicate (0 = the sample).
--- Reads: cost_bootstrap_persons. Writes: cost_replicate_means (insert).
+-- Reads: cost_bootstrap_persons, cost_bootstrap_draws. Writes: cost_replicate_means (insert).
 create table if not exists cost_replicate_means (
     replicate integer,
     treated_intervention_eur double,
@@ -44,15 +45,15 @@ create table if not exists cost_replicate_means (
 );
 insert into cost_replicate_means
 with
-cells as (select distinct cell, cell_units, cell_offset from cost_bootstrap_persons),
 draws as (
-    select 0 as replicate, unit_key from (select distinct unit_key from cost_bootstrap_persons) where $first_replicate = 0
+    -- the sample: every unit once
+    select 0 as replicate, cell_offset + draw as unit_key from cost_bootstrap_draws where $first_replicate = 0
     union all
     select
         replicates.replicate,
         cell_draws.cell_offset + (hash($seed, replicates.replicate, cell_draws.cell, cell_draws.draw) % cell_draws.cell_units::ubigint)::bigint
-    from range(greatest($first_replicate, 1), $last_replicate + 1) as replicates(replicate)
-    cross join (select cell, cell_units, cell_offset, unnest(range(cell_units)) as draw from cells) as cell_draws
+    from cost_bootstrap_draws as cell_draws
+    cross join range(greatest($first_replicate, 1), $last_replicate + 1) as replicates(replicate)
 ),
 drawn as (
     select draws.replicate, persons.*

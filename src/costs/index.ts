@@ -200,7 +200,7 @@ export const costsStage: Stage = {
   name: 'costs',
   reads: ['cohort', 'matches', 'trajectories', 'panel_person_month', 'observed_person_months', 'healthcare_costs'],
   writes: ['consumer_price_index', 'cost_persons', 'cost_replicate_means', 'costs', 'cost_plane', 'cost_acceptability'],
-  scratch: ['cost_bootstrap_persons'],
+  scratch: ['cost_bootstrap_persons', 'cost_bootstrap_draws'],
   run: async ({ db, study }) => {
     const { costs } = study;
     const monthsAfter = study.follow_up.months_after;
