@@ -43,12 +43,29 @@ export function assignExactCells(columns: readonly CovariateColumn[], unitCount:
   return rank.map((keyRank) => cellOfRank[keyRank]!);
 }
 
-/** A string column's ranks in JavaScript's default order (compareValues'); null when a value is not a string. */
+/**
+ * A string column's ranks in JavaScript's default order (compareValues'); null when a value is not a string. One
+ * lookup per unit, of the order the levels are first seen, then renumbered in sorted order.
+ */
 function stringRanks(values: readonly string[]): { rank: Int32Array; count: number } | null {
-  if (!values.every((value) => typeof value === 'string')) return null;
-  const levels = [...new Set(values)].sort();
-  const rankOf = new Map(levels.map((level, rank) => [level, rank]));
-  return { rank: Int32Array.from(values, (value) => rankOf.get(value)!), count: levels.length };
+  const seenAs = new Map<string, number>();
+  const rank = new Int32Array(values.length);
+  for (let unit = 0; unit < values.length; unit++) {
+    const value = values[unit];
+    if (typeof value !== 'string') return null;
+    let seen = seenAs.get(value);
+    if (seen === undefined) {
+      seen = seenAs.size;
+      seenAs.set(value, seen);
+    }
+    rank[unit] = seen;
+  }
+  const rankOfSeen = new Int32Array(seenAs.size);
+  [...seenAs.keys()].sort().forEach((level, sorted) => {
+    rankOfSeen[seenAs.get(level)!] = sorted;
+  });
+  for (let unit = 0; unit < rank.length; unit++) rank[unit] = rankOfSeen[rank[unit]!]!;
+  return { rank, count: seenAs.size };
 }
 
 /** The cells by a sort of the units with a comparator over the columns: for values without ranks (NaN). */
