@@ -39,6 +39,7 @@ import {
   countWithdrawnSql,
   createAcceptedTableSql,
   createSupersededTableSql,
+  duplicatesTable,
   insertRejectsSql,
   markDuplicatesSql,
   newerInForceSql,
@@ -67,8 +68,8 @@ export const ingestStage: Stage = {
     'healthcare_costs_superseded',
     'warehouse_meta',
   ],
-  /** Per file: its raw rows (read-raw-file.ts), then `classified_<n>`, `duplicate_lines` and `incoming` (load-sql.ts). */
-  scratch: ['raw_*', 'classified_*', 'duplicate_lines', 'incoming'],
+  /** Per file: its raw rows (read-raw-file.ts), then `classified_<n>`, `classified_<n>_duplicates` and `incoming` (load-sql.ts). */
+  scratch: ['raw_*', 'classified_*', 'incoming'],
   run: async ({ db, study, runId, landing, onRefusedDelivery }) => {
     const limits = ingestLimitsOf(study.limits);
     await ingestDeliveries(db, { landing, deliveries: study.deliveries, runId, limits, onRefused: onRefusedDelivery });
@@ -250,8 +251,8 @@ interface LoadOptions {
 }
 
 /**
- * Loads a delivery in two passes. First each file is read, checked and its
- * duplicates marked into its own `classified_<n>` table, outside any
+ * Loads a delivery in two passes. First each file is read and checked into
+ * its own `classified_<n>` table, its duplicates found beside it, outside any
  * transaction: DuckDB reads a temporary table written inside a transaction
  * several times slower (the payroll file's rejects took 7.7 s in one and
  * 1.8 s outside, at 1 M persons). A file refused there leaves nothing behind.
@@ -290,8 +291,15 @@ async function loadDelivery(db: Database, delivery: Delivery, verified: Map<stri
     }
   } finally {
     await dropRawRecords(db);
-    const tables = staged.map((file) => `drop table if exists ${quoteIdentifier(file.classified)};`).join('\n');
-    await db.run('ingest: drop staged files', `${tables}\ndrop table if exists duplicate_lines;`);
+    // a file refused while staged may have left its tables and variable
+    const classified = [...staged.map((file) => file.classified), `classified_${staged.length}`];
+    const drops = classified.map((table) => {
+      const duplicates = duplicatesTable(table);
+      return `drop table if exists ${quoteIdentifier(table)};
+drop table if exists ${quoteIdentifier(duplicates)};
+reset variable ${quoteIdentifier(duplicates)};`;
+    });
+    await db.run('ingest: drop staged files', drops.join('\n'));
   }
 }
 
@@ -391,7 +399,11 @@ async function stageFile(
   const started = performance.now();
   const { rowsRead, lineNumbers } = await readCountedRows(db, delivery, toLoad, maxLineSize);
   await db.run(`ingest: classify ${file.name}`, classifyRawRowsSql(extract, context, classified));
-  await db.run(`ingest: duplicates in ${file.name}`, markDuplicatesSql(extract, classified, earlier));
+  const [{ lastLine }] = (await db.query<{ lastLine: number }>(
+    `ingest: last line of ${file.name}`,
+    `select coalesce(max(line_number), 0)::double as lastLine from ${quoteIdentifier(classified)}`,
+  )) as [{ lastLine: number }];
+  await db.run(`ingest: duplicates in ${file.name}`, markDuplicatesSql(extract, classified, earlier, lastLine));
   await dropRawRecords(db);
   return { toLoad, classified, rowsRead, inLineOrder: lineNumbers !== 'counted', stagingMs: performance.now() - started };
 }
@@ -411,7 +423,8 @@ async function applyStagedFile(db: Database, delivery: Delivery, staged: StagedF
   });
   const [{ rejected, anyInForce }] = (await db.query<{ rejected: number; anyInForce: boolean }>(
     `ingest: rejected in ${file.name}`,
-    `select (select count(*) from ${quoteIdentifier(classified)} where rule_id is not null)::double as rejected,
+    `select ((select count(*) from ${quoteIdentifier(classified)} where rule_id is not null)
+            + (select count(*) from ${quoteIdentifier(duplicatesTable(classified))}))::double as rejected,
         exists (select 1 from ${quoteIdentifier(extract.name)}) as anyInForce`,
   )) as [{ rejected: number; anyInForce: boolean }];
   await db.run(`ingest: compare ${file.name}`, compareIncomingSql(extract, anyInForce, classified), anyInForce ? version : {});
