@@ -5,8 +5,10 @@
 -- matching $outcome_pattern as DOUBLE (booleans 0/1). The person's first
 -- observed month (the first bit of its observed_mask, bit m - $first_month)
 -- comes once per sample it is in, in sample_no order, with that sample's
--- pattern, person_index and weight; its other months once, with those
--- null. The reader takes each sample's months from its pattern. Within
+-- pattern, person_index and weight; its other months once, with sample_no
+-- -1 and those 0 (no nulls: the reader takes the columns as typed arrays,
+-- src/db/chunk-columns.ts). The reader takes each sample's months from its
+-- pattern. Within
 -- each sample and arm, persons come in person_index order
 -- (04_select_did_persons.sql). The order is total, so whoever reads it sees
 -- the same sequence on any thread count. A person is in a sample's rows
@@ -34,12 +36,12 @@ members as (
 ),
 streamed as (select distinct person_id, person_number from members)
 select
-    streamed.person_number,
-    members.sample_no,
-    members.pattern,
-    members.person_index,
-    members.weight,
-    panel.event_month,
+    streamed.person_number::integer as person_number,
+    coalesce(members.sample_no, -1)::integer as sample_no,
+    coalesce(members.pattern, 0)::integer as pattern,
+    coalesce(members.person_index, 0)::integer as person_index,
+    coalesce(members.weight, 0)::double as weight,
+    panel.event_month::integer as event_month,
     columns($outcome_pattern)::double
 from panel_person_month as panel
 join streamed using (person_id)

@@ -32,7 +32,9 @@
  * persons x (months observed)^2 x outcomes multiply-adds, which SQL could
  * only reach through joins of lists that copy every list once per pair.
  */
+import { DuckDBTypeId } from '@duckdb/node-api';
 import type { Outcome } from '../config/outcomes.js';
+import { chunkColumn, expectColumnType } from '../db/chunk-columns.js';
 import { columnPattern, type Database, readSqlFile } from '../db/database.js';
 import { isDebugEnabled, logDebug } from '../log.js';
 
@@ -337,15 +339,12 @@ export async function sumSampleDeviations(
     if (index < 0) throw new Error(`event-study DiD: the person-month stream has no column ${name}`);
     return index;
   };
-  const [personColumn, sampleColumn, patternColumn, indexColumn, weightColumn, monthColumn] = [
-    'person_number',
-    'sample_no',
-    'pattern',
-    'person_index',
-    'weight',
-    'event_month',
-  ].map(column);
+  const integerColumns = ['person_number', 'sample_no', 'pattern', 'person_index', 'event_month'].map(column);
+  const [personColumn, sampleColumn, patternColumn, indexColumn, monthColumn] = integerColumns as [number, number, number, number, number];
+  const weightColumn = column('weight');
   const outcomeColumns = streamOutcomes.map(column);
+  for (const index of integerColumns) expectColumnType(result, index, DuckDBTypeId.INTEGER);
+  for (const index of [weightColumn, ...outcomeColumns]) expectColumnType(result, index, DuckDBTypeId.DOUBLE);
   let person = -1;
   let beside: Promise<void> | undefined;
   const startBeside = () => {
@@ -362,34 +361,35 @@ export async function sumSampleDeviations(
     const chunk = await next;
     startBeside();
     if (!chunk || chunk.rowCount === 0) break;
-    next = result.fetchChunk();
     const rowCount = chunk.rowCount; // a call into DuckDB each time it is read
     rows += rowCount;
-    const persons = chunk.getColumnVector(personColumn!);
-    const sampleNumbers = chunk.getColumnVector(sampleColumn!);
-    const patterns = chunk.getColumnVector(patternColumn!);
-    const personIndexes = chunk.getColumnVector(indexColumn!);
-    const weights = chunk.getColumnVector(weightColumn!);
-    const eventMonths = chunk.getColumnVector(monthColumn!);
-    const outcomeValues = outcomeColumns.map((index) => chunk.getColumnVector(index));
+    const persons = chunkColumn(chunk, personColumn, DuckDBTypeId.INTEGER);
+    const sampleNumbers = chunkColumn(chunk, sampleColumn, DuckDBTypeId.INTEGER);
+    const patterns = chunkColumn(chunk, patternColumn, DuckDBTypeId.INTEGER);
+    const personIndexes = chunkColumn(chunk, indexColumn, DuckDBTypeId.INTEGER);
+    const weights = chunkColumn(chunk, weightColumn, DuckDBTypeId.DOUBLE);
+    const eventMonths = chunkColumn(chunk, monthColumn, DuckDBTypeId.INTEGER);
+    const outcomeValues = outcomeColumns.map((index) => chunkColumn(chunk, index, DuckDBTypeId.DOUBLE));
+    next = result.fetchChunk();
     for (let row = 0; row < rowCount; row++) {
-      const rowPerson = persons.getItem(row) as number;
+      const rowPerson = persons[row]!;
       if (rowPerson !== person) {
         if (person >= 0) addPerson();
         person = rowPerson;
       }
-      const sampleNumber = sampleNumbers.getItem(row) as number | null;
-      if (sampleNumber !== null) {
+      // -1: a month after the person's first, which carries no sample (06)
+      const sampleNumber = sampleNumbers[row]!;
+      if (sampleNumber >= 0) {
         memberships.sample.push(sampleNumber);
-        memberships.pattern.push(patterns.getItem(row) as number);
-        memberships.personIndex.push(personIndexes.getItem(row) as number);
-        memberships.weight.push(weights.getItem(row) as number);
+        memberships.pattern.push(patterns[row]!);
+        memberships.personIndex.push(personIndexes[row]!);
+        memberships.weight.push(weights[row]!);
       }
-      const month = (eventMonths.getItem(row) as number) - firstMonth;
+      const month = eventMonths[row]! - firstMonth;
       if (!(month >= 0 && month < panelMonthCount)) throw new Error('event-study DiD: a person-month outside the panel months');
       monthSeen[month] = personNumber;
       for (let outcome = 0; outcome < outcomeValues.length; outcome++) {
-        monthValues[outcome * panelMonthCount + month] = outcomeValues[outcome]!.getItem(row) as number;
+        monthValues[outcome * panelMonthCount + month] = outcomeValues[outcome]![row]!;
       }
     }
   }
