@@ -14,7 +14,7 @@ describe('needsAllocatorEnv', () => {
   test.each([
     [['node', 'ipslink', 'run'], {}, 'linux', true],
     [['node', 'ipslink', 'validate', '--config', 'x'], {}, 'linux', true],
-    [['node', 'ipslink', 'synth'], {}, 'linux', true],
+    [['node', 'ipslink', 'synth'], {}, 'linux', false],
     [['node', 'ipslink', '--log-format', 'json', 'run'], {}, 'linux', true],
     [['node', 'ipslink', 'runs'], {}, 'linux', false],
     [['node', 'ipslink', '--help'], {}, 'linux', false],
