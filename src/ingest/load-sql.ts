@@ -90,8 +90,8 @@ export function duplicatesTable(classified: string): string {
  * numbers, as bits 0 to `lastLine`, to a variable of the same name that
  * acceptedRowsSql filters on; `classified` is not updated: an UPDATE of a
  * few rows slowed every later scan of the 14 M-row payroll file's table
- * (putting it in force: 6.9 s without, 10.0 s with), and a join on the
- * duplicates would make DuckDB's insert unordered.
+ * (putting it in force, replayed alone: 6.9 s without, 10.0 s with), and a
+ * join on the duplicates would make DuckDB's insert unordered.
  */
 export function markDuplicatesSql(extract: Extract, classified: string, earlier: readonly string[], lastLine: number): string {
   const table = quoteIdentifier(classified);
