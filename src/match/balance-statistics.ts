@@ -154,7 +154,7 @@ interface ArmMoments {
 /**
  * Both arms' weight sums and weighted means in one pass, each arm's terms added in unit order (the same bits as one
  * pass per arm), and the persons each counts. Kept in locals, not in two-element arrays: this runs for every feature
- * of every balance table, and the array elements cost twice the time at a million persons.
+ * of every balance table (the 1 M-person subgroups stage under a CPU profile: 4.0 s with the arrays, 3.0 s without).
  */
 function bothArmMoments(
   values: FeatureValues,
