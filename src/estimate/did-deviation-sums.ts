@@ -329,23 +329,6 @@ export async function sumSampleDeviations(
     personNumber++;
   };
 
-  const result = await db.stream('sql/estimate/06_read_did_person_months.sql', readSqlFile('estimate/06_read_did_person_months.sql'), {
-    outcome_pattern: columnPattern(streamOutcomes),
-    first_month: firstMonth,
-  });
-  const names = result.columnNames();
-  const column = (name: string) => {
-    const index = names.indexOf(name);
-    if (index < 0) throw new Error(`event-study DiD: the person-month stream has no column ${name}`);
-    return index;
-  };
-  const integerColumns = ['person_number', 'sample_no', 'pattern', 'person_index', 'event_month'].map(column);
-  const [personColumn, sampleColumn, patternColumn, indexColumn, monthColumn] = integerColumns as [number, number, number, number, number];
-  const weightColumn = column('weight');
-  const outcomeColumns = streamOutcomes.map(column);
-  for (const index of integerColumns) expectColumnType(result, index, DuckDBTypeId.INTEGER);
-  for (const index of [weightColumn, ...outcomeColumns]) expectColumnType(result, index, DuckDBTypeId.DOUBLE);
-  let person = -1;
   let beside: Promise<void> | undefined;
   const startBeside = () => {
     if (!beside) {
@@ -355,45 +338,74 @@ export async function sumSampleDeviations(
     }
     return beside;
   };
-  // The next chunk is fetched while this one is summed.
-  let next = result.fetchChunk();
-  for (;;) {
-    const chunk = await next;
-    startBeside();
-    if (!chunk || chunk.rowCount === 0) break;
-    const rowCount = chunk.rowCount; // a call into DuckDB each time it is read
-    rows += rowCount;
-    const persons = chunkColumn(chunk, personColumn, DuckDBTypeId.INTEGER);
-    const sampleNumbers = chunkColumn(chunk, sampleColumn, DuckDBTypeId.INTEGER);
-    const patterns = chunkColumn(chunk, patternColumn, DuckDBTypeId.INTEGER);
-    const personIndexes = chunkColumn(chunk, indexColumn, DuckDBTypeId.INTEGER);
-    const weights = chunkColumn(chunk, weightColumn, DuckDBTypeId.DOUBLE);
-    const eventMonths = chunkColumn(chunk, monthColumn, DuckDBTypeId.INTEGER);
-    const outcomeValues = outcomeColumns.map((index) => chunkColumn(chunk, index, DuckDBTypeId.DOUBLE));
-    next = result.fetchChunk();
-    for (let row = 0; row < rowCount; row++) {
-      const rowPerson = persons[row]!;
-      if (rowPerson !== person) {
-        if (person >= 0) addPerson();
-        person = rowPerson;
+  await db.stream(
+    'sql/estimate/06_read_did_person_months.sql',
+    readSqlFile('estimate/06_read_did_person_months.sql'),
+    {
+      outcome_pattern: columnPattern(streamOutcomes),
+      first_month: firstMonth,
+    },
+    async (result) => {
+      const names = result.columnNames();
+      const column = (name: string) => {
+        const index = names.indexOf(name);
+        if (index < 0) throw new Error(`event-study DiD: the person-month stream has no column ${name}`);
+        return index;
+      };
+      const integerColumns = ['person_number', 'sample_no', 'pattern', 'person_index', 'event_month'].map(column);
+      const [personColumn, sampleColumn, patternColumn, indexColumn, monthColumn] = integerColumns as [
+        number,
+        number,
+        number,
+        number,
+        number,
+      ];
+      const weightColumn = column('weight');
+      const outcomeColumns = streamOutcomes.map(column);
+      for (const index of integerColumns) expectColumnType(result, index, DuckDBTypeId.INTEGER);
+      for (const index of [weightColumn, ...outcomeColumns]) expectColumnType(result, index, DuckDBTypeId.DOUBLE);
+      let person = -1;
+      // The next chunk is fetched while this one is summed.
+      let next = result.fetchChunk();
+      for (;;) {
+        const chunk = await next;
+        startBeside();
+        if (!chunk || chunk.rowCount === 0) break;
+        const rowCount = chunk.rowCount; // a call into DuckDB each time it is read
+        rows += rowCount;
+        const persons = chunkColumn(chunk, personColumn, DuckDBTypeId.INTEGER);
+        const sampleNumbers = chunkColumn(chunk, sampleColumn, DuckDBTypeId.INTEGER);
+        const patterns = chunkColumn(chunk, patternColumn, DuckDBTypeId.INTEGER);
+        const personIndexes = chunkColumn(chunk, indexColumn, DuckDBTypeId.INTEGER);
+        const weights = chunkColumn(chunk, weightColumn, DuckDBTypeId.DOUBLE);
+        const eventMonths = chunkColumn(chunk, monthColumn, DuckDBTypeId.INTEGER);
+        const outcomeValues = outcomeColumns.map((index) => chunkColumn(chunk, index, DuckDBTypeId.DOUBLE));
+        next = result.fetchChunk();
+        for (let row = 0; row < rowCount; row++) {
+          const rowPerson = persons[row]!;
+          if (rowPerson !== person) {
+            if (person >= 0) addPerson();
+            person = rowPerson;
+          }
+          // -1: a month after the person's first, which carries no sample (06)
+          const sampleNumber = sampleNumbers[row]!;
+          if (sampleNumber >= 0) {
+            memberships.sample.push(sampleNumber);
+            memberships.pattern.push(patterns[row]!);
+            memberships.personIndex.push(personIndexes[row]!);
+            memberships.weight.push(weights[row]!);
+          }
+          const month = eventMonths[row]! - firstMonth;
+          if (!(month >= 0 && month < panelMonthCount)) throw new Error('event-study DiD: a person-month outside the panel months');
+          monthSeen[month] = personNumber;
+          for (let outcome = 0; outcome < outcomeValues.length; outcome++) {
+            monthValues[outcome * panelMonthCount + month] = outcomeValues[outcome]![row]!;
+          }
+        }
       }
-      // -1: a month after the person's first, which carries no sample (06)
-      const sampleNumber = sampleNumbers[row]!;
-      if (sampleNumber >= 0) {
-        memberships.sample.push(sampleNumber);
-        memberships.pattern.push(patterns[row]!);
-        memberships.personIndex.push(personIndexes[row]!);
-        memberships.weight.push(weights[row]!);
-      }
-      const month = eventMonths[row]! - firstMonth;
-      if (!(month >= 0 && month < panelMonthCount)) throw new Error('event-study DiD: a person-month outside the panel months');
-      monthSeen[month] = personNumber;
-      for (let outcome = 0; outcome < outcomeValues.length; outcome++) {
-        monthValues[outcome * panelMonthCount + month] = outcomeValues[outcome]![row]!;
-      }
-    }
-  }
-  if (person >= 0) addPerson();
+      if (person >= 0) addPerson();
+    },
+  );
   for (const sampleSums of sums) sampleSums.finish();
   await startBeside();
   if (isDebugEnabled()) {

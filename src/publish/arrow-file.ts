@@ -68,10 +68,11 @@ async function* recordBatches(result: DuckDBResult, schema: Schema): AsyncGenera
 }
 
 export async function writeArrowFile(db: Database, label: string, sql: string, path: string, described: OutputDescription): Promise<void> {
-  const result = await db.stream(label, sql);
-  const writer = new RecordBatchFileWriter();
-  const written = pipeline(writer.toNodeStream(), createWriteStream(path));
-  for await (const batch of recordBatches(result, describedSchema(result, described))) writer.write(batch);
-  writer.finish();
-  await written;
+  await db.stream(label, sql, {}, async (result) => {
+    const writer = new RecordBatchFileWriter();
+    const written = pipeline(writer.toNodeStream(), createWriteStream(path));
+    for await (const batch of recordBatches(result, describedSchema(result, described))) writer.write(batch);
+    writer.finish();
+    await written;
+  });
 }

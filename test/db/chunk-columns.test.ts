@@ -14,51 +14,57 @@ const ROWS = 5003;
 describe('chunkColumn', () => {
   test('reads INTEGER and DOUBLE columns as getItem does, chunk by chunk', async () => {
     await withDatabase(async (db) => {
-      const result = await db.stream(
+      await db.stream(
         'numbers',
         `select (range * 7 - 20000)::integer as whole, range / 3 - 100.25 as fraction from range(${ROWS}) order by range`,
+        {},
+        async (result) => {
+          expectColumnType(result, 0, DuckDBTypeId.INTEGER);
+          expectColumnType(result, 1, DuckDBTypeId.DOUBLE);
+          const read = { whole: [] as number[], fraction: [] as number[] };
+          const viaGetItem = { whole: [] as unknown[], fraction: [] as unknown[] };
+          const sizes: number[] = [];
+          for (;;) {
+            const chunk = await result.fetchChunk();
+            if (!chunk || chunk.rowCount === 0) break;
+            sizes.push(chunk.rowCount);
+            const whole = chunkColumn(chunk, 0, DuckDBTypeId.INTEGER);
+            const fraction = chunkColumn(chunk, 1, DuckDBTypeId.DOUBLE);
+            expect(whole).toBeInstanceOf(Int32Array);
+            expect(fraction).toBeInstanceOf(Float64Array);
+            read.whole.push(...whole);
+            read.fraction.push(...fraction);
+            viaGetItem.whole.push(...chunk.getColumnVector(0).toArray());
+            viaGetItem.fraction.push(...chunk.getColumnVector(1).toArray());
+          }
+          expect(sizes).toEqual([2048, 2048, 907]);
+          expect(read).toEqual(viaGetItem);
+          expect(read.whole.at(-1)).toBe((ROWS - 1) * 7 - 20000);
+        },
       );
-      expectColumnType(result, 0, DuckDBTypeId.INTEGER);
-      expectColumnType(result, 1, DuckDBTypeId.DOUBLE);
-      const read = { whole: [] as number[], fraction: [] as number[] };
-      const viaGetItem = { whole: [] as unknown[], fraction: [] as unknown[] };
-      const sizes: number[] = [];
-      for (;;) {
-        const chunk = await result.fetchChunk();
-        if (!chunk || chunk.rowCount === 0) break;
-        sizes.push(chunk.rowCount);
-        const whole = chunkColumn(chunk, 0, DuckDBTypeId.INTEGER);
-        const fraction = chunkColumn(chunk, 1, DuckDBTypeId.DOUBLE);
-        expect(whole).toBeInstanceOf(Int32Array);
-        expect(fraction).toBeInstanceOf(Float64Array);
-        read.whole.push(...whole);
-        read.fraction.push(...fraction);
-        viaGetItem.whole.push(...chunk.getColumnVector(0).toArray());
-        viaGetItem.fraction.push(...chunk.getColumnVector(1).toArray());
-      }
-      expect(sizes).toEqual([2048, 2048, 907]);
-      expect(read).toEqual(viaGetItem);
-      expect(read.whole.at(-1)).toBe((ROWS - 1) * 7 - 20000);
     });
   });
 
   test('a null in the column is an error, in a full chunk or in the last byte of a partial one', async () => {
     for (const nullAt of [100, ROWS - 1]) {
       await withDatabase(async (db) => {
-        const result = await db.stream(
+        const errors: unknown[] = [];
+        await db.stream(
           'with a null',
           `select case when range = ${nullAt} then null else range end::integer as value from range(${ROWS}) order by range`,
+          {},
+          async (result) => {
+            for (;;) {
+              const chunk = await result.fetchChunk();
+              if (!chunk || chunk.rowCount === 0) break;
+              try {
+                chunkColumn(chunk, 0, DuckDBTypeId.INTEGER);
+              } catch (error) {
+                errors.push(error);
+              }
+            }
+          },
         );
-        const errors: unknown[] = [];
-        for (;;) {
-          const chunk = await result.fetchChunk();
-          if (!chunk || chunk.rowCount === 0) break;
-          try {
-            chunkColumn(chunk, 0, DuckDBTypeId.INTEGER);
-          } catch (error) {
-            errors.push(error);
-          }
-        }
         expect(errors).toHaveLength(1);
         expect(String(errors[0])).toMatch(/holds a null/);
       });
@@ -67,8 +73,9 @@ describe('chunkColumn', () => {
 
   test('a column of another type is refused before it is read', async () => {
     await withDatabase(async (db) => {
-      const result = await db.stream('bigint', 'select 1::bigint as value');
-      expect(() => expectColumnType(result, 0, DuckDBTypeId.INTEGER)).toThrow('column value is BIGINT, read as INTEGER');
+      await db.stream('bigint', 'select 1::bigint as value', {}, async (result) => {
+        expect(() => expectColumnType(result, 0, DuckDBTypeId.INTEGER)).toThrow('column value is BIGINT, read as INTEGER');
+      });
     });
   });
 });

@@ -7,7 +7,7 @@
  * Also readColumns, and sibling connections.
  */
 import { afterEach, beforeEach, describe, expect, type MockInstance, test, vi } from 'vitest';
-import { tablesWrittenBy } from '../../src/db/database.js';
+import { type Database, tablesWrittenBy } from '../../src/db/database.js';
 import { setLogging } from '../../src/log.js';
 import { withDatabase } from '../support/delivery.js';
 
@@ -129,5 +129,42 @@ describe('sibling', () => {
       return db.query<{ n: number }>('read', 'select n from shared order by n');
     });
     expect(rows).toEqual([{ n: 1 }, { n: 2 }]);
+  });
+});
+
+describe('statements are released once they have run', () => {
+  // A CTE read twice is materialized, and its prepared plan holds the rows until the statement is destroyed.
+  const MATERIALIZING = `with x as (select range as r, range % 7 as g from range(300000))
+select a.g, count(*) as n from x as a join x as b using (r) group by a.g order by a.g`;
+  const heldBytes = async (db: Database) => {
+    const [row] = await db.query<{ held: number }>(
+      'held',
+      "select coalesce(sum(memory_usage_bytes), 0)::double as held from duckdb_memory() where tag = 'COLUMN_DATA'",
+    );
+    return row!.held;
+  };
+
+  test('by run, query and a failing statement', async () => {
+    const held = await withDatabase(async (db) => {
+      await db.run('materializing', `create table counts as ${MATERIALIZING}`);
+      await db.query('materializing', MATERIALIZING);
+      await expect(db.run('failing', `${MATERIALIZING.replace('order by a.g', '')} having error('stop') is null`)).rejects.toThrow(/stop/);
+      return heldBytes(db);
+    });
+    expect(held).toBe(0);
+  });
+
+  test('by stream, when its consumer returns or throws', async () => {
+    const held = await withDatabase(async (db) => {
+      const read = await db.stream('materializing', MATERIALIZING, {}, async (result) => (await result.fetchChunk())?.rowCount);
+      expect(read).toBe(7);
+      await expect(
+        db.stream('materializing', MATERIALIZING, {}, async () => {
+          throw new Error('the consumer failed');
+        }),
+      ).rejects.toThrow('the consumer failed');
+      return heldBytes(db);
+    });
+    expect(held).toBe(0);
   });
 });

@@ -181,16 +181,16 @@ describe('sumSampleDeviations', () => {
       await loadSample(db);
       // every chunk the stream hands over is logged, so the first one's place among the events is known
       const stream = db.stream.bind(db);
-      db.stream = async (...args) => {
-        const result = await stream(...args);
-        const fetchChunk = result.fetchChunk.bind(result);
-        result.fetchChunk = async () => {
-          const chunk = await fetchChunk();
-          events.push('chunk');
-          return chunk;
-        };
-        return result;
-      };
+      db.stream = (label, sql, params, consume) =>
+        stream(label, sql, params, (result) => {
+          const fetchChunk = result.fetchChunk.bind(result);
+          result.fetchChunk = async () => {
+            const chunk = await fetchChunk();
+            events.push('chunk');
+            return chunk;
+          };
+          return consume(result);
+        });
       const besideStream = async () => {
         events.push('beside started');
         await new Promise((resolve) => setTimeout(resolve, 20));
