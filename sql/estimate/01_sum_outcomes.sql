@@ -13,18 +13,17 @@
 -- 0/1 outcomes matching $subgroup_pattern.
 -- The person-months are summed with one column per outcome first and
 -- unpivoted after, so they are read once, not once per outcome.
--- Run once per subgroup ($subgroup: '' for the study's sample, whose one
--- level is '', then each subgroup with all its levels' samples), into an
--- outcome_sums the caller has dropped. Each statement reads the panel once
--- and joins it to one row per person (its profile, below), so its memory
--- follows the cohort, never cohort x levels (a provider level holds every
--- control: joining the panel to every level's persons at once ran out of
--- DuckDB's 2 GiB at 2 M persons under a 4GB cap).
+-- Run once per sample ($subgroup and $level: '' and '' for the study's,
+-- then each subgroup level's), into an outcome_sums the caller has
+-- dropped: each statement joins the panel to one sample's persons, so its
+-- memory follows the cohort, never cohort x levels (a provider level holds
+-- every control: all levels at once ran out of DuckDB's 2 GiB at 2 M
+-- persons under a 4GB cap, the study's and the levels' together at 1 M).
 -- Every sample's person-months are never written out: materializing them
 -- and reading them twice was slower (10.7 s against 6.5 s on a 100 k
 -- world, the same sums).
 -- Grain: one row per subgroup x level x weighting x outcome x event_month x treated x subclass x weight.
--- Reads: sample_weightings, panel_person_month, matched_set_months, observed_person_months, observed_pair_months. Writes: outcome_sums.
+-- Reads: sample_weightings, sample_person_months, matched_set_months, observed_person_months, observed_pair_months. Writes: outcome_sums.
 create table if not exists outcome_sums (
     subgroup varchar,
     level varchar,
@@ -54,94 +53,52 @@ create or replace macro amount_outcome_sums(y) as struct_pack(
 );
 insert into outcome_sums
 with
--- The samples' rows whose weight is given or taken up in a set (the pairs' rows are person-months, below)
-sample_rows as (
-    select person_id, level, weighting, treated, subclass, weight_source, case when weight_source = 'given' then weight end as weight
-    from sample_weightings
-    where weight_source <> 'pairs' and subgroup = $subgroup
-),
--- A person's rows as one value, its profile (in the study's sample: unweighted, and matched in a set; in a
--- subgroup's: its level, or with a provider's, every level it is a control in): each panel person-month is
--- summed once into its profile, and the sums go to each of the profile's rows after (profile_rows), not once
--- per row it is in. Persons of one stratum share a profile, so there are few. At 1,000,000 persons, alone:
--- the study's sample 10.6 -> 8.1 s; the subgroups' 11 levels, one statement each, 14.5 -> 12.5 s in three. The list
--- is sorted after: an ordered list() aggregate took 18 s.
-person_profiles as (
-    select person_id, list_sort(list(struct_pack(level, weighting, treated, subclass, weight_source, weight))) as profile
-    from sample_rows
-    group by person_id
-),
-profile_ids as (
-    select profile, row_number() over (order by profile) as profile_id
-    from (select distinct profile from person_profiles)
-),
-profile_rows as (
-    select profile_id, unnest(profile, recursive := true)
-    from profile_ids
-),
 months as not materialized (
-    select profile_ids.profile_id, null as level, null as weighting, null::integer as treated, null::integer as subclass,
-        null as weight_source, null::double as weight, panel.event_month, columns($outcome_pattern)
-    from person_profiles
-    join profile_ids using (profile)
-    join panel_person_month as panel using (person_id)
-    where panel.observed
+    -- A weight taken up in the matched set is the same for every person of the set, arm and month, and a
+    -- given one is grouped on: persons are summed first and the set's weight attached to the sums after
+    -- (weighted_sums), never joined to each person-month
+    select
+        subgroup, level, weighting, treated, subclass, weight_source,
+        case when weight_source = 'given' then given_weight end as weight,
+        event_month, columns($outcome_pattern)
+    from sample_person_months
+    where weight_source <> 'pairs' and subgroup = $subgroup and level = $level
     union all by name
-    select null as profile_id, subgroup, level, weighting, treated, subclass, 'given' as weight_source, weight, event_month, columns($outcome_pattern)
+    select subgroup, level, weighting, treated, subclass, 'given' as weight_source, weight, event_month, columns($outcome_pattern)
     from observed_person_months
-    where subgroup = $subgroup
+    where subgroup = $subgroup and level = $level
         and (subgroup, level, weighting) in (select subgroup, level, weighting from sample_weightings where weight_source = 'pairs')
     union all by name
-    select null as profile_id, subgroup, level, 'pairs' as weighting, treated, subclass, 'given' as weight_source, weight, event_month, columns($outcome_pattern)
+    select subgroup, level, 'pairs' as weighting, treated, subclass, 'given' as weight_source, weight, event_month, columns($outcome_pattern)
     from observed_pair_months
-    where subgroup = $subgroup
+    where subgroup = $subgroup and level = $level
 ),
--- (the subgroup is the statement's, so it is not grouped on)
+-- (subgroup and level are the statement's, so they are not grouped on)
 study_sums as (
     select
-        profile_id, level, weighting, treated, subclass, weight_source, weight, event_month,
+        $subgroup as subgroup, $level as level, weighting, treated, subclass, weight_source, weight, event_month,
         count(*) as persons,
         binary_outcome_sums(columns($binary_pattern)) as "\0",
         amount_outcome_sums(columns($amount_pattern)) as "\0"
     from months
     where $subgroup = ''
-    group by profile_id, level, weighting, treated, subclass, weight_source, weight, event_month
+    group by weighting, treated, subclass, weight_source, weight, event_month
 ),
 subgroup_sums as (
     select
-        profile_id, level, weighting, treated, subclass, weight_source, weight, event_month,
+        $subgroup as subgroup, $level as level, weighting, treated, subclass, weight_source, weight, event_month,
         count(*) as persons,
         binary_outcome_sums(columns($subgroup_pattern)) as "\0"
     from months
     where $subgroup <> ''
-    group by profile_id, level, weighting, treated, subclass, weight_source, weight, event_month
+    group by weighting, treated, subclass, weight_source, weight, event_month
 ),
-long_sums as (
+sums as (
     select * exclude (sums), sums.*
     from (unpivot study_sums on columns($outcome_pattern) into name outcome value sums)
     union all by name
     select * exclude (sums), sums.*
     from (unpivot subgroup_sums on columns($subgroup_pattern) into name outcome value sums)
-),
--- a profile's sums to each of its rows, then summed per row (counts and DECIMAL sums: exact)
-sums as (
-    select
-        $subgroup as subgroup,
-        coalesce(profile_rows.level, long_sums.level) as level,
-        coalesce(profile_rows.weighting, long_sums.weighting) as weighting,
-        coalesce(profile_rows.treated, long_sums.treated) as treated,
-        coalesce(profile_rows.subclass, long_sums.subclass) as subclass,
-        coalesce(profile_rows.weight_source, long_sums.weight_source) as weight_source,
-        coalesce(profile_rows.weight, long_sums.weight) as weight,
-        event_month,
-        outcome,
-        sum(persons)::bigint as persons,
-        sum(persons_positive)::bigint as persons_positive,
-        sum(sum_y)::decimal(38, 4) as sum_y,
-        sum(sum_y2)::decimal(38, 12) as sum_y2
-    from long_sums
-    left join profile_rows using (profile_id)
-    group by all
 ),
 weighted_sums as (
     select * exclude (weight_source) from sums where weight_source = 'given'

@@ -36,18 +36,18 @@ export async function weightObservedMonths(db: Database): Promise<PanelMonths> {
   return panelMonths;
 }
 
-/** Steps 01-03: sums (the study's sample, then each subgroup's levels), weighted means per arm and the differences (effects, subgroup_effects). */
+/** Steps 01-03: sums (the study's sample, then each subgroup level's), weighted means per arm and the differences (effects, subgroup_effects). */
 export async function estimateDifferences(db: Database, matching: StudyConfig['matching']): Promise<void> {
   await db.run('estimate: drop outcome_sums', 'drop table if exists outcome_sums');
-  // One statement per subgroup (sql/estimate/01 says why): the study's sample, then every subgroup with levels of
-  // matched persons (a level matched with replacement has its pairs' persons in subgroup_matches too).
-  const subgroups = await db.query<{ subgroup: string }>(
+  // One sample per statement (sql/estimate/01 says why): the study's, then every subgroup level with matched persons
+  // (a level matched with replacement has its pairs' persons in subgroup_matches too).
+  const levels = await db.query<DidSample>(
     'estimate: subgroup samples',
-    "select distinct subgroup from sample_weightings where subgroup <> '' order by subgroup",
+    "select distinct subgroup, level from sample_weightings where subgroup <> '' order by subgroup, level",
   );
-  for (const { subgroup } of [STUDY_SAMPLE, ...subgroups]) {
+  for (const sample of [STUDY_SAMPLE, ...levels]) {
     await db.runFile('estimate/01_sum_outcomes.sql', {
-      subgroup,
+      ...sample,
       outcome_pattern: columnPattern(OUTCOMES),
       binary_pattern: columnPattern(BINARY_OUTCOMES),
       amount_pattern: columnPattern(AMOUNT_OUTCOMES),
