@@ -36,23 +36,39 @@ price as (
     from consumer_price_index
 ),
 months as (
-    select person_id, year(calendar_month) as year, 1 / pow(1 + $discount_costs, (event_month - 1) // 12) as discount, benefit_eur
+    select person_id, year(calendar_month)::integer as year, (event_month - 1) // 12 as follow_up_year, benefit_eur
     from panel_person_month
     where observed and event_month between 1 and $months_after
+),
+-- per person, calendar year and follow-up year: the months and their benefit terms; a year's claims term is
+-- the same for each such month, so it is taken once per group and counted (exact in DECIMAL) rather than
+-- joined to every month: at 1,000,000 persons (20.5 M observed months) the statement took 7.8-9.1 s with
+-- the claims joined to each month, 4.9-6.1 s so, for the same rows
+month_groups as (
+    select
+        months.person_id,
+        months.year,
+        any_value(price.to_price_year) as to_price_year,
+        1 / pow(1 + $discount_costs, months.follow_up_year) as discount,
+        count(*) as months,
+        sum((months.benefit_eur * price.to_price_year * (1 / pow(1 + $discount_costs, months.follow_up_year)))::decimal(38, 10)) as benefit_eur
+    from months
+    join price using (year)
+    group by months.person_id, months.year, months.follow_up_year
 ),
 yearly_claims as (
     select person_id, year, sum(cost_eur) as claims_eur from healthcare_costs group by person_id, year
 ),
 month_costs as (
     select
-        months.person_id,
-        sum((months.benefit_eur * price.to_price_year * months.discount)::decimal(38, 10)) as benefit_eur,
-        sum((coalesce(yearly_claims.claims_eur, 0) / 12 * price.to_price_year * months.discount)::decimal(38, 10)) as claims_eur,
-        sum(months.discount::decimal(38, 10)) as discounted_months
-    from months
-    join price using (year)
+        month_groups.person_id,
+        sum(month_groups.benefit_eur) as benefit_eur,
+        sum(month_groups.months * (coalesce(yearly_claims.claims_eur, 0) / 12 * month_groups.to_price_year * month_groups.discount)::decimal(38, 10))
+            as claims_eur,
+        sum(month_groups.months * month_groups.discount::decimal(38, 10)) as discounted_months
+    from month_groups
     left join yearly_claims using (person_id, year)
-    group by months.person_id
+    group by month_groups.person_id
 ),
 interventions as (
     select

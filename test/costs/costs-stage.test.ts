@@ -196,6 +196,19 @@ describe('costs stage', () => {
     });
   });
 
+  test('a year without a price index in which no cost is counted does not stop the stage', async () => {
+    await withDatabase(async (db) => {
+      await loadCohort(db);
+      // a trajectory long before its person's index date: in the calendar's span, never in a cost
+      await db.run(
+        'an early trajectory',
+        "update trajectories set start_date = date '1901-03-01' where rowid = (select min(rowid) from trajectories)",
+      );
+      await costsStage.run({ db, study: study(), runId: 'r', landing: '' });
+      expect(await db.count('cost_persons')).toBeGreaterThan(0);
+    });
+  });
+
   test('the replicates are the same bits whatever the thread count and however many a statement draws', async () => {
     const means = (threads: number, rowsPerStatement?: number) =>
       withDatabase(async (db) => {
