@@ -100,6 +100,14 @@ describe('difference in means', () => {
     },
   );
 
+  test('a person with more than two rows in one sample stops the sums rather than losing one', async () => {
+    // a second 'matched' row of t1: with its 'unweighted' one, three rows in the study's sample
+    const error = await estimate('exact', "insert into matches select * from matches where person_id = 't1'").catch(
+      (caught: unknown) => caught,
+    );
+    expect(String(error)).toMatch(/estimate\/01: a person has more than two rows in one sample/);
+  });
+
   test('the unadjusted difference uses everyone, unweighted', async () => {
     const naive = (await estimate()).find((row) => row.estimator === 'unadjusted')!;
     expect(naive.estimate).toBeCloseTo(3 / 4 - 3 / 8, 9);

@@ -45,7 +45,7 @@ async function estimateDesign(design: string, matching: ReturnType<typeof demoSt
     await db.run(
       'observed person-months',
       `create table observed_person_months as
-       select '' as subgroup, '' as level, 'matched' as weighting, treated::integer as treated, subclass::integer as subclass,
+       select '' as subgroup, '' as level, 'matched' as weighting, person_id, treated::integer as treated, subclass::integer as subclass,
            weight::double as weight, 12 as event_month,
            employed_any::boolean as employed_any, employed_any::boolean as employed_48h,
            employed_any::boolean as on_benefit, employed_any::boolean as on_any_benefit,
@@ -55,14 +55,15 @@ async function estimateDesign(design: string, matching: ReturnType<typeof demoSt
        where design = ${quoteLiteral(design)}`,
     );
     await db.run('no pairs', 'create table observed_pair_months as select * from observed_person_months limit 0');
-    // sql/estimate/01 sums the samples' person-months with weights given (the fixture's) apart from those it takes up in sets
+    // sql/estimate/01 sums the samples' persons' panel months with weights given (the fixture's) apart from those it takes up in sets
     await db.run(
       'weights given',
-      `create view sample_person_months as
-       select subgroup, level, weighting, treated, subclass, 'given' as weight_source, weight as given_weight,
-           * exclude (subgroup, level, weighting, treated, subclass, weight)
+      `create view panel_person_month as
+       select person_id, event_month, true as observed,
+           * exclude (subgroup, level, weighting, person_id, treated, subclass, weight, event_month)
        from observed_person_months;
-       create view sample_weightings as select distinct subgroup, level, weighting, 'given' as weight_source from observed_person_months;
+       create view sample_weightings as
+       select subgroup, level, weighting, person_id, treated, subclass, weight, 'given' as weight_source from observed_person_months;
        create table matched_set_months (subgroup varchar, level varchar, subclass integer, event_month integer,
            treated_observed bigint, control_observed bigint)`,
     );
