@@ -149,7 +149,12 @@ export const RESTRICTED_TABLES: readonly RestrictedTable[] = [
   },
 ];
 
-/** The rows of a restricted table in the order written; `where` keeps some of them (a group of partitions). */
-export function restrictedRowsSql(table: RestrictedTable, where?: string): string {
-  return `select * from ${quoteIdentifier(table.from)}${where ? ` where ${where}` : ''} order by ${table.orderBy}`;
+/** The rows of a restricted table in the order written; of a partitioned table, given a partition, that partition's rows. */
+export function restrictedRowsSql(table: RestrictedTable, partition?: { value: number }): string {
+  if (!partition) return `select * from ${quoteIdentifier(table.from)} order by ${table.orderBy}`;
+  if (!table.partitionBy) throw new Error(`restricted table ${table.file} is not partitioned`);
+  if (!Number.isSafeInteger(partition.value)) throw new Error(`restricted table ${table.file}: partition values must be integers`);
+  const column = quoteIdentifier(table.partitionBy);
+  // the partition column is left to the path (<column>=<value>/), as in DuckDB's hive partitioning
+  return `select * exclude (${column}) from ${quoteIdentifier(table.from)} where ${column} = ${partition.value} order by ${table.orderBy}`;
 }

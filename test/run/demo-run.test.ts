@@ -326,6 +326,35 @@ describe('the codebook', () => {
     expect(JSON.parse(metadata!.value)).toHaveProperty('ci_method');
   });
 
+  test('the restricted panel is one person-ordered file per event month, the month in its path only, together the whole panel', async () => {
+    const panelDir = join(firstRunDir, 'restricted', 'panel');
+    const partitions = readdirSync(panelDir);
+    expect(partitions.length).toBeGreaterThan(1);
+    for (const name of partitions) {
+      expect(name).toMatch(/^event_month=-?\d+$/);
+      expect(readdirSync(join(panelDir, name))).toEqual(['data_0.parquet']);
+    }
+    const files = quoteLiteral(join(panelDir, '*', 'data_0.parquet'));
+    const columns = Object.keys(RESTRICTED_TABLES.find((table) => table.file === 'panel')!.columns).join(', ');
+    const [check] = await withDatabase(async (db) => {
+      await db.run('test', `attach ${quoteLiteral(join(work, 'out', 'warehouse.duckdb'))} as warehouse (read_only)`);
+      return db.query<{ in_file: number; out_of_order: number; missing: number; extra: number }>(
+        'test',
+        `select
+           (select count(*) from (describe select * from read_parquet(${files}, hive_partitioning = false)) where column_name = 'event_month')::integer as in_file,
+           (select count(*) from (
+              select person_id < lag(person_id) over (partition by filename order by file_row_number) as backwards
+              from read_parquet(${files}, filename = true, file_row_number = true)
+            ) where backwards)::integer as out_of_order,
+           (select count(*) from (select ${columns} from warehouse.panel_person_month
+                                  except all select ${columns} from read_parquet(${files}, hive_partitioning = true)))::integer as missing,
+           (select count(*) from (select ${columns} from read_parquet(${files}, hive_partitioning = true)
+                                  except all select ${columns} from warehouse.panel_person_month))::integer as extra`,
+      );
+    });
+    expect(check).toEqual({ in_file: 0, out_of_order: 0, missing: 0, extra: 0 });
+  });
+
   test('effects.arrow holds the rows of effects.parquet, with the same descriptions in its schema', async () => {
     const table = tableFromIPC(readFileSync(join(firstRunDir, 'export', 'effects.arrow')));
     const parquet = join(firstRunDir, 'export', 'effects.parquet');
