@@ -73,9 +73,10 @@ async function writePartitioned(db: Database, dir: string, table: RestrictedTabl
     `publish: ${table.file} partitions`,
     `select distinct ${quoteIdentifier(table.partitionBy)} as value from ${quoteIdentifier(table.from)} order by value`,
   );
+  const described = describeRestrictedTable(table);
   ensurePrivateDir(dir);
   await db.run('publish: one thread', 'set threads = 1');
-  const siblings = await Promise.all(Array.from({ length: Math.max(1, Math.min(threads, partitions.length)) - 1 }, () => db.sibling()));
+  const siblings = await Promise.all(Array.from({ length: Math.max(0, Math.min(threads, partitions.length) - 1) }, () => db.sibling()));
   try {
     // every lane settles before the siblings close (none is closed with a COPY running); the first failure is raised
     const lanes = await Promise.allSettled(
@@ -84,7 +85,7 @@ async function writePartitioned(db: Database, dir: string, table: RestrictedTabl
           const rows = restrictedRowsSql(table, next);
           const partitionDir = join(dir, `${table.partitionBy}=${next.value}`);
           ensurePrivateDir(partitionDir);
-          await copyParquet(lane, rows, join(partitionDir, 'data_0.parquet'), describeRestrictedTable(table));
+          await copyParquet(lane, rows, join(partitionDir, 'data_0.parquet'), described);
         }
       }),
     );
