@@ -2,13 +2,16 @@
  * The two targets of issue 13 that name a part of the work, not a whole run,
  * timed after the 1,000,000-person run of `make bench`:
  * - the event-study DiD of every sample (the study's and each subgroup
- *   level's) again on the run's warehouse, in one transaction that is rolled
- *   back, under the run's DuckDB threads and memory limit;
+ *   level's) again, on a copy of the run's warehouse (not in a transaction
+ *   rolled back: the DiD reads its samples' memberships on a sibling
+ *   connection, which sees only what is committed), under the run's DuckDB
+ *   threads and memory limit;
  * - `ipslink match` of 20,000 treated against 1,000,000 candidate controls
  *   (nearest neighbour on the logit PS of five covariates, caliper 0.2 SD),
  *   on a CSV made from hashes (the same file every time), in its own process.
  */
 import { execFileSync } from 'node:child_process';
+import { copyFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import type { StudyConfig } from '../src/config/study-config.js';
 import { Database, quoteLiteral } from '../src/db/database.js';
@@ -36,11 +39,13 @@ export async function timeComponents(
   resources: { threads: number; duckdb_memory_limit: string },
   work: string,
 ): Promise<ComponentTimes> {
-  return { ...(await timeDid(warehouse, study, resources)), ...(await timeMatching(work)) };
+  return { ...(await timeDid(warehouse, study, resources, work)), ...(await timeMatching(work)) };
 }
 
-async function timeDid(warehouse: string, study: StudyConfig, resources: { threads: number; duckdb_memory_limit: string }) {
-  const db = await Database.open(warehouse, { threads: resources.threads, memoryLimit: resources.duckdb_memory_limit });
+async function timeDid(warehouse: string, study: StudyConfig, resources: { threads: number; duckdb_memory_limit: string }, work: string) {
+  const copy = join(work, 'did-warehouse.duckdb');
+  copyFileSync(warehouse, copy);
+  const db = await Database.open(copy, { threads: resources.threads, memoryLimit: resources.duckdb_memory_limit });
   try {
     const [counts] = await db.query<{ person_months: number; levels: number }>(
       'bench: did sample',
@@ -48,15 +53,14 @@ async function timeDid(warehouse: string, study: StudyConfig, resources: { threa
            (select count(*) from observed_person_months where subgroup = '' and weighting = 'matched')::double as person_months,
            (select count(*) from subgroups where status = 'estimated')::integer as levels`,
     );
-    await db.run('bench: begin', 'begin transaction');
     const started = performance.now();
     // the observed months' masks are step 00's, made before the DiD in a run; timed with it here
     await estimateEventStudies(db, study.estimators.did, await maskObservedMonths(db));
     const didSeconds = seconds(started);
-    await db.run('bench: rollback', 'rollback');
     return { did_seconds: didSeconds, did_study_person_months: counts!.person_months, did_samples: 1 + counts!.levels };
   } finally {
     db.close();
+    rmSync(copy, { force: true });
   }
 }
 

@@ -9,15 +9,20 @@
 -- 00_weight_observed_months.sql counts each matched set's observed persons
 -- per month from the masks, and 04_select_did_persons.sql intersects them
 -- with the months each sample's sets or pairs enter, so neither joins the
--- panel to find persons' months. person_number numbers the persons in person_id order:
--- the DiD's stream (06) is sorted by it, an integer, and tells its persons
--- apart by it.
+-- panel to find persons' months. person_number numbers the persons in person_id order.
+-- For the DiD's streams (06): rows_before, how many observed person-months
+-- come before the person's in (person_id, event_month) order, and the first
+-- and last rowid of its observed months (06_check_did_panel_order.sql tells
+-- from them whether the panel is stored in that order).
 -- Grain: one row per person_id with an observed panel month.
 -- Reads: panel_person_month. Writes: did_observed_months.
 create or replace table did_observed_months as
 select
     person_id,
     (row_number() over (order by person_id))::integer as person_number,
+    (sum(count(*)) over (order by person_id) - count(*))::bigint as rows_before,
+    min(rowid) as first_rowid,
+    max(rowid) as last_rowid,
     bitstring_agg(event_month, $first_month, $last_month) as observed_mask,
     (min(columns($outcome_pattern))::double <> max(columns($outcome_pattern))::double
         or min(columns($outcome_pattern))::double not in (0, 1)) as "\0"

@@ -1,7 +1,8 @@
 /**
  * The person-level sums of the event-study DiD, for every matched sample at
- * once, in one streamed pass over the panel
- * (sql/estimate/06_read_did_person_months.sql).
+ * once, in one streamed pass over the panel's observed months
+ * (sql/estimate/06_read_did_panel_months.sql) beside a stream of whose
+ * months they are (06_read_did_memberships.sql).
  *
  * With a_im = w_i (y_im - mean_i y), person i's weighted within-person
  * deviation in month m (the mean over the months it is in the sample's
@@ -11,9 +12,14 @@
  * - per pattern and month, sum_i a_im (X'Wy) and sum_i w_i a_im (the part of
  *   the meat that depends on the coefficients; did_deviation_sums).
  *
- * A person's rows arrive together (its months, the first one with its
- * samples), persons in person_id order, so only one person and, per sample,
- * one block of persons
+ * A person's rows arrive together, persons in person_id order: the panel
+ * stage stores the panel so, and a scan of one table keeps its stored order,
+ * so the panel is read as stored, unsorted (a panel stored otherwise is
+ * sorted: 06_check_did_panel_order.sql). The memberships stream says, per
+ * person, where its rows are among the panel's (did_observed_months.
+ * rows_before) and which samples it is in, with its pattern, person_index
+ * and weight; it is read a chunk ahead on a sibling connection, so only one
+ * person and, per sample, one block of persons
  * per arm are held: memory does not grow with the samples' persons. A block
  * is `personsPerBlock` consecutive person_index values of one arm, laid out
  * month by month over the sample's months (0 where a person is not in the
@@ -21,18 +27,20 @@
  * block results are added in stream order. The stream's order is total, so
  * the sums are the same bits whatever the thread count or memory limit, and
  * a sample's sums do not depend on which other samples share the stream.
- * Persons whose deviations are all 0 are not streamed (06), and their
- * absence changes no bit either.
+ * Persons whose deviations are all 0 have no memberships (04), their rows
+ * are skipped, and their absence changes no bit either.
  * Reading the panel once for all samples is the point: streaming each
  * sample's person-months apart read and sorted about five times as many
  * rows at 1 M persons (12 samples), and DuckDB's fetch of a chunk, not the
- * arithmetic here, was the cost.
+ * arithmetic here, was the cost. Reading it as stored, not sorted with the
+ * memberships joined to it, took the DiD of 12 samples at 1 M persons from
+ * 66.5 s to 45.5 s (docs/scale.md).
  *
  * This is the one place the DiD loops in JavaScript: its cost is
  * persons x (months observed)^2 x outcomes multiply-adds, which SQL could
  * only reach through joins of lists that copy every list once per pair.
  */
-import { DuckDBTypeId } from '@duckdb/node-api';
+import { type DuckDBResult, DuckDBTypeId } from '@duckdb/node-api';
 import type { Outcome } from '../config/outcomes.js';
 import { chunkColumn, expectColumnType } from '../db/chunk-columns.js';
 import { columnPattern, type Database, readSqlFile } from '../db/database.js';
@@ -271,18 +279,32 @@ export interface StreamOptions {
   personsPerBlock?: number;
   /**
    * Other SQL work, run on its own connection while the stream is summed in
-   * JavaScript: started once DuckDB has sorted the stream (its first chunk
-   * arrives), so that the two never need DuckDB's memory at once (the sort
-   * beside the differences' sums ran out of 2 GiB at 2 M persons), and
-   * awaited before the stream's sums are returned.
+   * JavaScript: started once the panel's first chunk arrives (after DuckDB
+   * has sorted it, for a panel not stored in person order), so that the two
+   * never need DuckDB's memory at once (the sort beside the differences'
+   * sums ran out of 2 GiB at 2 M persons), and awaited before the stream's
+   * sums are returned.
    */
   besideStream?: () => Promise<void>;
 }
 
 /**
- * Streams every sample's persons and person-months (did_sample_persons must
- * hold the samples, numbered 0, 1, ... in `samples`' order) and returns each
- * sample's sums, for writeDeviationSums.
+ * Whether panel_person_month is stored in person order (06_check_did_panel_order.sql), so that the DiD reads its
+ * observed months as stored rather than sorted.
+ */
+export async function panelStoredInPersonOrder(db: Database): Promise<boolean> {
+  const [row] = await db.queryFile<{ in_order: boolean }>('estimate/06_check_did_panel_order.sql');
+  return row?.in_order === true;
+}
+
+/**
+ * Streams every sample's persons and person-months and returns each
+ * sample's sums, for writeDeviationSums. did_sample_persons must hold the
+ * samples, numbered 0, 1, ... in `samples`' order, committed: the
+ * memberships (06_read_did_memberships.sql) are read on a sibling connection
+ * beside the panel's months (06_read_did_panel_months.sql, or its _sorted
+ * twin for a panel not stored in person order), each person's found among
+ * the panel's rows by its position.
  */
 export async function sumSampleDeviations(
   db: Database,
@@ -301,7 +323,7 @@ export async function sumSampleDeviations(
   // the person's values, stream outcome by outcome, month by month, and in which person each month was last seen
   const monthValues = new Float64Array(Math.max(1, streamOutcomes.length) * panelMonthCount);
   const monthSeen = new Int32Array(panelMonthCount).fill(-1);
-  const memberships = { sample: [] as number[], pattern: [] as number[], personIndex: [] as number[], weight: [] as number[] };
+  const memberships = new Memberships();
   let personNumber = 0;
   const started = performance.now();
   let rows = 0;
@@ -325,7 +347,6 @@ export async function sumSampleDeviations(
       }
       sampleSums.addPerson(memberships.pattern[membership]!, memberships.personIndex[membership]!, memberships.weight[membership]!);
     }
-    for (const list of Object.values(memberships)) list.length = 0;
     personNumber++;
   };
 
@@ -338,86 +359,180 @@ export async function sumSampleDeviations(
     }
     return beside;
   };
-  await db.stream(
-    'sql/estimate/06_read_did_person_months.sql',
-    readSqlFile('estimate/06_read_did_person_months.sql'),
-    {
-      outcome_pattern: columnPattern(streamOutcomes),
-      first_month: firstMonth,
-    },
-    async (result) => {
-      const names = result.columnNames();
-      const column = (name: string) => {
-        const index = names.indexOf(name);
-        if (index < 0) throw new Error(`event-study DiD: the person-month stream has no column ${name}`);
-        return index;
-      };
-      const integerColumns = ['person_number', 'sample_no', 'pattern', 'person_index', 'event_month'].map(column);
-      const [personColumn, sampleColumn, patternColumn, indexColumn, monthColumn] = integerColumns as [
+  const panelFile = (await panelStoredInPersonOrder(db))
+    ? 'estimate/06_read_did_panel_months.sql'
+    : 'estimate/06_read_did_panel_months_sorted.sql';
+  const sibling = await db.sibling();
+  try {
+    await sibling.stream(
+      'sql/estimate/06_read_did_memberships.sql',
+      readSqlFile('estimate/06_read_did_memberships.sql'),
+      {},
+      async (membershipResult) => {
+        const reader = new MembershipReader(membershipResult);
+        await db.stream(`sql/${panelFile}`, readSqlFile(panelFile), { outcome_pattern: columnPattern(streamOutcomes) }, async (result) => {
+          const names = result.columnNames();
+          const column = (name: string) => {
+            const index = names.indexOf(name);
+            if (index < 0) throw new Error(`event-study DiD: the person-month stream has no column ${name}`);
+            return index;
+          };
+          const monthColumn = column('event_month');
+          const outcomeColumns = streamOutcomes.map(column);
+          expectColumnType(result, monthColumn, DuckDBTypeId.INTEGER);
+          for (const index of outcomeColumns) expectColumnType(result, index, DuckDBTypeId.DOUBLE);
+          // The panel rows of the next person streamed are rows first .. last (Infinity: no one is left).
+          let first = Number.POSITIVE_INFINITY;
+          let last = Number.POSITIVE_INFINITY;
+          const nextPerson = () => {
+            const person = reader.peek();
+            first = person?.firstRow ?? Number.POSITIVE_INFINITY;
+            last = person ? person.firstRow + person.rowCount - 1 : Number.POSITIVE_INFINITY;
+          };
+          let position = 0;
+          // The next chunk is fetched while this one is summed.
+          let next = result.fetchChunk();
+          await reader.bufferThrough(0);
+          nextPerson();
+          for (;;) {
+            const chunk = await next;
+            startBeside();
+            if (!chunk || chunk.rowCount === 0) break;
+            const rowCount = chunk.rowCount; // a call into DuckDB each time it is read
+            rows += rowCount;
+            const eventMonths = chunkColumn(chunk, monthColumn, DuckDBTypeId.INTEGER);
+            const outcomeValues = outcomeColumns.map((index) => chunkColumn(chunk, index, DuckDBTypeId.DOUBLE));
+            next = result.fetchChunk();
+            // every person whose rows end in this chunk has all its memberships at hand
+            await reader.bufferThrough(position + rowCount);
+            for (let row = 0; row < rowCount; row++, position++) {
+              // a person who contributes to no sample: its rows would add 0 to every sum
+              if (position < first) continue;
+              const month = eventMonths[row]! - firstMonth;
+              if (!(month >= 0 && month < panelMonthCount)) throw new Error('event-study DiD: a person-month outside the panel months');
+              monthSeen[month] = personNumber;
+              for (let outcome = 0; outcome < outcomeValues.length; outcome++) {
+                monthValues[outcome * panelMonthCount + month] = outcomeValues[outcome]![row]!;
+              }
+              if (position === last) {
+                reader.take(memberships);
+                addPerson();
+                nextPerson();
+              }
+            }
+          }
+          if (first !== Number.POSITIVE_INFINITY) throw new Error("event-study DiD: the panel stream ended before a person's months");
+        });
+      },
+    );
+  } finally {
+    sibling.close();
+  }
+  for (const sampleSums of sums) sampleSums.finish();
+  await startBeside();
+  if (isDebugEnabled()) {
+    const ms = Math.round(performance.now() - started);
+    logDebug(`estimate: did person-months summed: ${rows} rows, ${samples.length} samples, ${panelFile}, ${ms} ms`, {
+      event: 'did_stream',
+      rows,
+      samples: samples.length,
+      sql_file: `sql/${panelFile}`,
+      duration_ms: ms,
+    });
+  }
+  return sums;
+}
+
+/** One person's rows of the memberships stream: the samples it is in, with its pattern, person_index and weight in each. */
+class Memberships {
+  readonly sample: number[] = [];
+  readonly pattern: number[] = [];
+  readonly personIndex: number[] = [];
+  readonly weight: number[] = [];
+}
+
+/**
+ * The memberships stream (06_read_did_memberships.sql), buffered ahead of
+ * the panel's rows a chunk at a time, so the loop over the panel's rows
+ * never waits for it: only the persons of the panel's chunk at hand and the
+ * next one are held.
+ */
+class MembershipReader {
+  private readonly buffered = { firstRow: [] as number[], rowCount: [] as number[], persons: new Memberships() };
+  /** The first buffered row not yet taken. */
+  private next = 0;
+  private ended = false;
+  private readonly columns: number[];
+
+  constructor(private readonly result: DuckDBResult) {
+    const names = result.columnNames();
+    this.columns = ['first_row', 'row_count', 'sample_no', 'pattern', 'person_index', 'weight'].map((name) => {
+      const index = names.indexOf(name);
+      if (index < 0) throw new Error(`event-study DiD: the memberships stream has no column ${name}`);
+      return index;
+    });
+    const [firstRow, rowCount, sample, pattern, personIndex, weight] = this.columns as [number, number, number, number, number, number];
+    for (const index of [rowCount, sample, pattern, personIndex]) expectColumnType(result, index, DuckDBTypeId.INTEGER);
+    for (const index of [firstRow, weight]) expectColumnType(result, index, DuckDBTypeId.DOUBLE);
+  }
+
+  /** Buffers until a person whose rows start at `row` or later is buffered (so every one before it is whole), or the stream ends. */
+  async bufferThrough(row: number): Promise<void> {
+    const { firstRow } = this.buffered;
+    while (!this.ended && !(firstRow.length > this.next && firstRow.at(-1)! >= row)) {
+      const chunk = await this.result.fetchChunk();
+      if (!chunk || chunk.rowCount === 0) {
+        this.ended = true;
+        break;
+      }
+      this.dropTaken();
+      const [firstRowColumn, rowCountColumn, sampleColumn, patternColumn, indexColumn, weightColumn] = this.columns as [
+        number,
         number,
         number,
         number,
         number,
         number,
       ];
-      const weightColumn = column('weight');
-      const outcomeColumns = streamOutcomes.map(column);
-      for (const index of integerColumns) expectColumnType(result, index, DuckDBTypeId.INTEGER);
-      for (const index of [weightColumn, ...outcomeColumns]) expectColumnType(result, index, DuckDBTypeId.DOUBLE);
-      let person = -1;
-      // The next chunk is fetched while this one is summed.
-      let next = result.fetchChunk();
-      for (;;) {
-        const chunk = await next;
-        startBeside();
-        if (!chunk || chunk.rowCount === 0) break;
-        const rowCount = chunk.rowCount; // a call into DuckDB each time it is read
-        rows += rowCount;
-        const persons = chunkColumn(chunk, personColumn, DuckDBTypeId.INTEGER);
-        const sampleNumbers = chunkColumn(chunk, sampleColumn, DuckDBTypeId.INTEGER);
-        const patterns = chunkColumn(chunk, patternColumn, DuckDBTypeId.INTEGER);
-        const personIndexes = chunkColumn(chunk, indexColumn, DuckDBTypeId.INTEGER);
-        const weights = chunkColumn(chunk, weightColumn, DuckDBTypeId.DOUBLE);
-        const eventMonths = chunkColumn(chunk, monthColumn, DuckDBTypeId.INTEGER);
-        const outcomeValues = outcomeColumns.map((index) => chunkColumn(chunk, index, DuckDBTypeId.DOUBLE));
-        next = result.fetchChunk();
-        for (let row = 0; row < rowCount; row++) {
-          const rowPerson = persons[row]!;
-          if (rowPerson !== person) {
-            if (person >= 0) addPerson();
-            person = rowPerson;
-          }
-          // -1: a month after the person's first, which carries no sample (06)
-          const sampleNumber = sampleNumbers[row]!;
-          if (sampleNumber >= 0) {
-            memberships.sample.push(sampleNumber);
-            memberships.pattern.push(patterns[row]!);
-            memberships.personIndex.push(personIndexes[row]!);
-            memberships.weight.push(weights[row]!);
-          }
-          const month = eventMonths[row]! - firstMonth;
-          if (!(month >= 0 && month < panelMonthCount)) throw new Error('event-study DiD: a person-month outside the panel months');
-          monthSeen[month] = personNumber;
-          for (let outcome = 0; outcome < outcomeValues.length; outcome++) {
-            monthValues[outcome * panelMonthCount + month] = outcomeValues[outcome]![row]!;
-          }
-        }
-      }
-      if (person >= 0) addPerson();
-    },
-  );
-  for (const sampleSums of sums) sampleSums.finish();
-  await startBeside();
-  if (isDebugEnabled()) {
-    const ms = Math.round(performance.now() - started);
-    logDebug(`estimate: did person-months summed: ${rows} rows, ${samples.length} samples, ${ms} ms`, {
-      event: 'did_stream',
-      rows,
-      samples: samples.length,
-      duration_ms: ms,
-    });
+      const { rowCount, persons } = this.buffered;
+      firstRow.push(...chunkColumn(chunk, firstRowColumn, DuckDBTypeId.DOUBLE));
+      rowCount.push(...chunkColumn(chunk, rowCountColumn, DuckDBTypeId.INTEGER));
+      persons.sample.push(...chunkColumn(chunk, sampleColumn, DuckDBTypeId.INTEGER));
+      persons.pattern.push(...chunkColumn(chunk, patternColumn, DuckDBTypeId.INTEGER));
+      persons.personIndex.push(...chunkColumn(chunk, indexColumn, DuckDBTypeId.INTEGER));
+      persons.weight.push(...chunkColumn(chunk, weightColumn, DuckDBTypeId.DOUBLE));
+    }
   }
-  return sums;
+
+  /** Where the next person's rows are in the panel's stream, or undefined when no one is left. */
+  peek(): { firstRow: number; rowCount: number } | undefined {
+    if (this.next >= this.buffered.firstRow.length) {
+      if (!this.ended) throw new Error('event-study DiD: the memberships stream was not read ahead of the panel');
+      return undefined;
+    }
+    return { firstRow: this.buffered.firstRow[this.next]!, rowCount: this.buffered.rowCount[this.next]! };
+  }
+
+  /** Replaces `into` with the next person's memberships, and moves past them. */
+  take(into: Memberships): void {
+    const { firstRow, persons } = this.buffered;
+    const personFirstRow = firstRow[this.next];
+    for (const list of Object.values(into) as number[][]) list.length = 0;
+    while (this.next < firstRow.length && firstRow[this.next] === personFirstRow) {
+      into.sample.push(persons.sample[this.next]!);
+      into.pattern.push(persons.pattern[this.next]!);
+      into.personIndex.push(persons.personIndex[this.next]!);
+      into.weight.push(persons.weight[this.next]!);
+      this.next++;
+    }
+    if (this.next === firstRow.length && !this.ended) throw new Error("event-study DiD: a person's memberships were not read whole");
+  }
+
+  private dropTaken(): void {
+    const { firstRow, rowCount, persons } = this.buffered;
+    for (const list of [firstRow, rowCount, ...(Object.values(persons) as number[][])]) list.splice(0, this.next);
+    this.next = 0;
+  }
 }
 
 /** Replaces did_deviation_products and did_deviation_sums with one sample's sums. */

@@ -4,7 +4,12 @@
 // sum_i w_i a_im per pattern and month.
 import { describe, expect, test } from 'vitest';
 import type { Database } from '../../src/db/database.js';
-import { readDeviationSample, sumSampleDeviations, writeDeviationSums } from '../../src/estimate/did-deviation-sums.js';
+import {
+  panelStoredInPersonOrder,
+  readDeviationSample,
+  sumSampleDeviations,
+  writeDeviationSums,
+} from '../../src/estimate/did-deviation-sums.js';
 import { maskObservedMonths } from '../../src/estimate/event-study-did.js';
 import { withDatabase } from '../support/delivery.js';
 
@@ -40,6 +45,8 @@ async function loadSample(
   claimed: (person: Person) => number[] = (person) => person.months,
   contributes: (person: Person) => boolean = (person) => !neverWorks(person),
   sample: readonly Person[] = PERSONS,
+  /** 'as listed': the panel stored in PERSONS' order (p before c), not person order; 'person': as the panel stage stores it. */
+  stored: 'as listed' | 'person' = 'as listed',
 ) {
   const rows = sample.flatMap((person) =>
     person.months.map(
@@ -50,7 +57,8 @@ async function loadSample(
   await db.run(
     'panel',
     `create table panel_person_month as
-     select * from (values ${rows.join(', ')}) as t(person_id, event_month, observed, employed_any, hours)`,
+     select * from (values ${rows.join(', ')}) as t(person_id, event_month, observed, employed_any, hours)
+     ${stored === 'person' ? 'order by person_id, event_month' : ''}`,
   );
   await maskObservedMonths(db);
   // patterns by arm and months, persons by arm and id, as 04_select_did_persons.sql numbers them
@@ -147,6 +155,46 @@ describe('sumSampleDeviations', () => {
     expect(leftOut).toEqual(everyone);
   });
 
+  test.each([1, 2])(
+    'a panel stored in person order is read as stored, with the same bits as sorted (blocks of %i)',
+    async (personsPerBlock) => {
+      const sumsOf = (stored: 'as listed' | 'person') =>
+        withDatabase(async (db) => {
+          await loadSample(db, (person) => person.months, undefined, [...PERSONS, ...ROUNDING], stored);
+          return {
+            storedInOrder: await panelStoredInPersonOrder(db),
+            ...(await sumAndRead(db, [await keepSample(db, 0)], personsPerBlock)),
+          };
+        });
+      const { storedInOrder: listedInOrder, ...sorted } = await sumsOf('as listed');
+      const { storedInOrder, ...asStored } = await sumsOf('person');
+      expect([listedInOrder, storedInOrder]).toEqual([false, true]);
+      expect(asStored.products.length).toBeGreaterThan(0);
+      expect(asStored).toEqual(sorted);
+    },
+  );
+
+  test("a panel is in person order only if every person's observed months come together, persons in person_id order", async () => {
+    const storedInOrder = (values: string) =>
+      withDatabase(async (db) => {
+        await db.run(
+          'panel',
+          `create table panel_person_month as
+           select * from (values ${values}) as t(person_id, event_month, observed, employed_any, hours)`,
+        );
+        await maskObservedMonths(db);
+        return panelStoredInPersonOrder(db);
+      });
+    const row = (id: string, month: number, observed = true) =>
+      `('${id}', ${month}, ${observed}, ${observed ? 'true' : 'null'}, ${observed ? '1.5' : 'null'})`;
+    // months within a person in any order, and unobserved months anywhere, keep the persons' observed months together
+    expect(
+      await storedInOrder([row('a', 1), row('a', 0), row('b', 5, false), row('b', 0), row('a', 2, false), row('b', 1)].join(', ')),
+    ).toBe(true);
+    expect(await storedInOrder([row('b', 0), row('a', 0)].join(', '))).toBe(false);
+    expect(await storedInOrder([row('a', 0), row('b', 0), row('a', 1)].join(', '))).toBe(false);
+  });
+
   test.each([1, 2])('a sample summed in one stream with another gives the same bits as alone (blocks of %i)', async (personsPerBlock) => {
     const withOther = await withDatabase(async (db) => {
       await loadSample(db, (person) => person.months, undefined, [...PERSONS, ...ROUNDING]);
@@ -175,7 +223,7 @@ describe('sumSampleDeviations', () => {
     expect(withOther).toEqual(alone);
   });
 
-  test('work beside the stream starts once DuckDB has sorted it, and settles before the sums return', async () => {
+  test("work beside the stream starts once the panel's first chunk arrives, and settles before the sums return", async () => {
     const events: string[] = [];
     const sums = await withDatabase(async (db) => {
       await loadSample(db);

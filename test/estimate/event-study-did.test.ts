@@ -8,6 +8,7 @@ import { fileURLToPath } from 'node:url';
 import { describe, expect, test } from 'vitest';
 import { type Outcome, subgroupOutcomesFor } from '../../src/config/outcomes.js';
 import { type Database, quoteLiteral } from '../../src/db/database.js';
+import { panelStoredInPersonOrder } from '../../src/estimate/did-deviation-sums.js';
 import { chiSquareUpperTail, fUpperTail } from '../../src/estimate/distributions.js';
 import { type EventStudyDidOptions, estimateEventStudyDid } from '../../src/estimate/event-study-did.js';
 import { estimateDifferences, estimateStage, weightObservedMonths } from '../../src/estimate/index.js';
@@ -256,7 +257,13 @@ describe('event-study DiD against R (plm within + vcovHC arellano "sss", test/re
     ]);
   });
 
-  test('shuffling the input rows changes no bit of the output', async () => {
+  test('shuffling the input rows changes no bit of the output (the panel read as stored, then sorted)', async () => {
+    const storedInOrder = (order: 'file' | 'shuffled') =>
+      withDatabase(async (db) => {
+        await loadReferencePanel(db, 'unbalanced', order);
+        return panelStoredInPersonOrder(db);
+      });
+    expect([await storedInOrder('file'), await storedInOrder('shuffled')]).toEqual([true, false]);
     const inFileOrder = await estimateReference('unbalanced', { personsPerBlock: 16 });
     const shuffled = await estimateReference('unbalanced', { order: 'shuffled', personsPerBlock: 16 });
     expect(shuffled).toEqual(inFileOrder);
