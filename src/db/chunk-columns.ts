@@ -22,15 +22,16 @@ type ColumnArray<T extends ColumnType> = InstanceType<(typeof TYPED_ARRAYS)[T]>;
 
 const BITS_PER_VALIDITY_WORD = 64;
 
-/** Throws unless `column` of `result` is of `type`: checked once, before the chunks are read as that type. */
-export function expectColumnType(result: DuckDBResult, column: number, type: ColumnType): void {
+/** The index of the column `name` of `result`, checked once to be of `type` before its chunks are read as that type. */
+export function typedColumn(result: DuckDBResult, name: string, type: ColumnType): number {
+  const column = result.columnNames().indexOf(name);
+  if (column < 0) throw new Error(`the result has no column ${name}`);
   const found = result.columnTypeId(column);
-  if (found !== type) {
-    throw new Error(`column ${result.columnName(column)} is ${DuckDBTypeId[found]}, read as ${DuckDBTypeId[type]}`);
-  }
+  if (found !== type) throw new Error(`column ${name} is ${DuckDBTypeId[found]}, read as ${DuckDBTypeId[type]}`);
+  return column;
 }
 
-/** `column` of `chunk` (of `type`, expectColumnType) as a typed array of chunk.rowCount items. */
+/** `column` of `chunk` (of `type`, typedColumn) as a typed array of chunk.rowCount items. */
 export function chunkColumn<T extends ColumnType>(chunk: DuckDBDataChunk, column: number, type: T): ColumnArray<T> {
   const rows = chunk.rowCount;
   const vector = duckdb.data_chunk_get_vector(chunk.chunk, column);

@@ -42,7 +42,7 @@
  */
 import { type DuckDBResult, DuckDBTypeId } from '@duckdb/node-api';
 import type { Outcome } from '../config/outcomes.js';
-import { chunkColumn, expectColumnType } from '../db/chunk-columns.js';
+import { chunkColumn, typedColumn } from '../db/chunk-columns.js';
 import { columnPattern, type Database, readSqlFile } from '../db/database.js';
 import { isDebugEnabled, logDebug } from '../log.js';
 
@@ -371,16 +371,8 @@ export async function sumSampleDeviations(
       async (membershipResult) => {
         const reader = new MembershipReader(membershipResult);
         await db.stream(`sql/${panelFile}`, readSqlFile(panelFile), { outcome_pattern: columnPattern(streamOutcomes) }, async (result) => {
-          const names = result.columnNames();
-          const column = (name: string) => {
-            const index = names.indexOf(name);
-            if (index < 0) throw new Error(`event-study DiD: the person-month stream has no column ${name}`);
-            return index;
-          };
-          const monthColumn = column('event_month');
-          const outcomeColumns = streamOutcomes.map(column);
-          expectColumnType(result, monthColumn, DuckDBTypeId.INTEGER);
-          for (const index of outcomeColumns) expectColumnType(result, index, DuckDBTypeId.DOUBLE);
+          const monthColumn = typedColumn(result, 'event_month', DuckDBTypeId.INTEGER);
+          const outcomeColumns = streamOutcomes.map((outcome) => typedColumn(result, outcome, DuckDBTypeId.DOUBLE));
           // The panel rows of the next person streamed are rows first .. last (Infinity: no one is left).
           let first = Number.POSITIVE_INFINITY;
           let last = Number.POSITIVE_INFINITY;
@@ -465,15 +457,16 @@ class MembershipReader {
   private readonly columns: number[];
 
   constructor(private readonly result: DuckDBResult) {
-    const names = result.columnNames();
-    this.columns = ['first_row', 'row_count', 'sample_no', 'pattern', 'person_index', 'weight'].map((name) => {
-      const index = names.indexOf(name);
-      if (index < 0) throw new Error(`event-study DiD: the memberships stream has no column ${name}`);
-      return index;
-    });
-    const [firstRow, rowCount, sample, pattern, personIndex, weight] = this.columns as [number, number, number, number, number, number];
-    for (const index of [rowCount, sample, pattern, personIndex]) expectColumnType(result, index, DuckDBTypeId.INTEGER);
-    for (const index of [firstRow, weight]) expectColumnType(result, index, DuckDBTypeId.DOUBLE);
+    const integer = (name: string) => typedColumn(result, name, DuckDBTypeId.INTEGER);
+    const double = (name: string) => typedColumn(result, name, DuckDBTypeId.DOUBLE);
+    this.columns = [
+      double('first_row'),
+      integer('row_count'),
+      integer('sample_no'),
+      integer('pattern'),
+      integer('person_index'),
+      double('weight'),
+    ];
   }
 
   /** Buffers until a person whose rows start at `row` or later is buffered (so every one before it is whole), or the stream ends. */

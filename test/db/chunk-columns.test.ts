@@ -5,7 +5,7 @@
  */
 import { DuckDBTypeId } from '@duckdb/node-api';
 import { describe, expect, test } from 'vitest';
-import { chunkColumn, expectColumnType } from '../../src/db/chunk-columns.js';
+import { chunkColumn, typedColumn } from '../../src/db/chunk-columns.js';
 import { withDatabase } from '../support/delivery.js';
 
 // 5,003 rows: two full chunks of 2,048 and one of 907 (not a multiple of 8: the validity's last byte is partial)
@@ -19,8 +19,8 @@ describe('chunkColumn', () => {
         `select (range * 7 - 20000)::integer as whole, range / 3 - 100.25 as fraction from range(${ROWS}) order by range`,
         {},
         async (result) => {
-          expectColumnType(result, 0, DuckDBTypeId.INTEGER);
-          expectColumnType(result, 1, DuckDBTypeId.DOUBLE);
+          expect(typedColumn(result, 'whole', DuckDBTypeId.INTEGER)).toBe(0);
+          expect(typedColumn(result, 'fraction', DuckDBTypeId.DOUBLE)).toBe(1);
           const read = { whole: [] as number[], fraction: [] as number[] };
           const viaGetItem = { whole: [] as unknown[], fraction: [] as unknown[] };
           const sizes: number[] = [];
@@ -71,10 +71,11 @@ describe('chunkColumn', () => {
     }
   });
 
-  test('a column of another type is refused before it is read', async () => {
+  test('a column of another type, or one the result lacks, is refused before it is read', async () => {
     await withDatabase(async (db) => {
       await db.stream('bigint', 'select 1::bigint as value', {}, async (result) => {
-        expect(() => expectColumnType(result, 0, DuckDBTypeId.INTEGER)).toThrow('column value is BIGINT, read as INTEGER');
+        expect(() => typedColumn(result, 'value', DuckDBTypeId.INTEGER)).toThrow('column value is BIGINT, read as INTEGER');
+        expect(() => typedColumn(result, 'other', DuckDBTypeId.INTEGER)).toThrow('the result has no column other');
       });
     });
   });
