@@ -11,8 +11,10 @@
 -- outcome (the columns matching $outcome_pattern: 0/1 ones $binary_pattern,
 -- amounts $amount_pattern), and each subgroup level's own matching with the
 -- 0/1 outcomes matching $subgroup_pattern.
--- The person-months are summed with one column per outcome first and
--- unpivoted after, so they are read once, not once per outcome.
+-- The person-months are summed with one column per outcome and unpivoted
+-- last, so they are read once, not once per outcome, and the rest goes
+-- through one row per month rather than one per outcome too (at 10,000
+-- persons the study's statement 2.0 -> 1.2 s; 1,000,000: hardly changed).
 -- Run once per sample ($subgroup and $level: '' and '' for the study's,
 -- then each subgroup level's), into an outcome_sums the caller has
 -- dropped: each statement joins the panel to one sample's persons, so its
@@ -51,6 +53,12 @@ create or replace macro amount_outcome_sums(y) as struct_pack(
     sum_y := sum(y)::decimal(38, 4),
     sum_y2 := (sum((y * 100)::bigint::hugeint * (y * 100)::bigint)::decimal(38, 0) * 0.0001)::decimal(38, 12)
 );
+-- The sum of a column of such structs over a group, NULL when the column is (the outcome is not in the statement).
+create or replace macro summed_outcome_sums(sums) as if(count(sums) = 0, null, struct_pack(
+    persons_positive := sum(struct_extract(sums, 'persons_positive'))::bigint,
+    sum_y := sum(struct_extract(sums, 'sum_y'))::decimal(38, 4),
+    sum_y2 := sum(struct_extract(sums, 'sum_y2'))::decimal(38, 12)
+));
 insert into outcome_sums
 with
 -- the sample's rows whose weight is given or taken up in a set (the pairs' rows are person-months, below)
@@ -121,30 +129,28 @@ subgroup_sums as (
     where $subgroup <> ''
     group by profile_id, weighting, treated, subclass, weight_source, weight, event_month
 ),
-long_sums as (
-    select * exclude (sums), sums.*
-    from (unpivot study_sums on columns($outcome_pattern) into name outcome value sums)
+-- The study's or the level's sums, one struct column per outcome: wide until the end, so that assigning the
+-- profiles' sums to their rows and the sets' weights below go through one row per month, not one per outcome
+-- too (the columns of the branch that did not run are NULL).
+arm_month_sums as (
+    select * from study_sums
     union all by name
-    select * exclude (sums), sums.*
-    from (unpivot subgroup_sums on columns($subgroup_pattern) into name outcome value sums)
+    select * from subgroup_sums
 ),
 -- a profile's sums to each of its rows, summed per row (counts and DECIMAL sums: exact)
 sums as (
     select
         $subgroup as subgroup,
         $level as level,
-        coalesce(profile_rows.weighting, long_sums.weighting) as weighting,
-        coalesce(profile_rows.treated, long_sums.treated) as treated,
-        coalesce(profile_rows.subclass, long_sums.subclass) as subclass,
-        coalesce(profile_rows.weight_source, long_sums.weight_source) as weight_source,
-        coalesce(profile_rows.weight, long_sums.weight) as weight,
-        long_sums.event_month,
-        long_sums.outcome,
-        sum(long_sums.persons)::bigint as persons,
-        sum(long_sums.persons_positive)::bigint as persons_positive,
-        sum(long_sums.sum_y)::decimal(38, 4) as sum_y,
-        sum(long_sums.sum_y2)::decimal(38, 12) as sum_y2
-    from long_sums
+        coalesce(profile_rows.weighting, arm_month_sums.weighting) as weighting,
+        coalesce(profile_rows.treated, arm_month_sums.treated) as treated,
+        coalesce(profile_rows.subclass, arm_month_sums.subclass) as subclass,
+        coalesce(profile_rows.weight_source, arm_month_sums.weight_source) as weight_source,
+        coalesce(profile_rows.weight, arm_month_sums.weight) as weight,
+        arm_month_sums.event_month,
+        sum(arm_month_sums.persons)::bigint as persons,
+        summed_outcome_sums(columns($outcome_pattern)) as "\0"
+    from arm_month_sums
     left join profile_rows using (profile_id)
     group by all
 ),
@@ -163,5 +169,6 @@ weighted_sums as (
         and sets.event_month = sums.event_month
     where sums.weight_source = 'set' and set_month_compared(sets.treated_observed, sets.control_observed)
 )
-select subgroup, level, weighting, outcome, event_month, treated, subclass, weight, persons, persons_positive, sum_y, sum_y2
-from weighted_sums
+-- one row per outcome (UNPIVOT leaves out the NULL columns of the branch that did not run)
+select subgroup, level, weighting, outcome, event_month, treated, subclass, weight, persons, sums.persons_positive, sums.sum_y, sums.sum_y2
+from (unpivot weighted_sums on columns($outcome_pattern) into name outcome value sums)

@@ -30,7 +30,7 @@
  * match_pairs and subgroup_match_pairs; replaces did_effects with the sample's rows (the
  * columns of subgroup_effects, one row per outcome x estimator x event
  * month, the reference month with estimate 0 and null se/CI), which
- * 13_append_did_effects.sql adds to effects or subgroup_effects. The study
+ * the estimate stage adds to effects or subgroup_effects (13, 14). The study
  * also gets pretrend_tests (two rows per outcome); a level does not (that
  * table and its export have no subgroup columns, and the F test's degrees
  * of freedom name the persons). The study's DiD must be identified; a

@@ -67,10 +67,9 @@ export async function estimateDifferences(db: Database, matching: StudyConfig['m
  * Steps 04-13: the event-study DiD of the study's matched sample (every
  * outcome it applies to), then of each subgroup level with status
  * 'estimated' (the subgroup outcomes), in subgroup and level order; each
- * sample's rows join effects or subgroup_effects before the next replaces
- * did_effects. `besideStream` (the estimate stage: steps 01-03, which create
- * those tables) runs on its own connection while the DiD's stream is summed
- * and has settled before any sample's rows are written.
+ * sample's rows are kept in did_sample_effects (13) for
+ * appendEventStudyEffects. `besideStream` is started when the DiD's stream
+ * has its first chunk (StreamOptions.besideStream).
  */
 export async function estimateEventStudies(
   db: Database,
@@ -82,6 +81,7 @@ export async function estimateEventStudies(
     'estimate: subgroup levels estimated',
     "select subgroup, level from subgroups where status = 'estimated' order by subgroup, level",
   );
+  await db.run('estimate: drop did_sample_effects', 'drop table if exists did_sample_effects');
   await estimateEventStudyDids(
     db,
     [
@@ -92,9 +92,14 @@ export async function estimateEventStudies(
       referenceMonth: did.reference_month,
       panelMonths,
       besideStream,
-      afterEach: () => db.runFile('estimate/13_append_did_effects.sql'),
+      afterEach: () => db.runFile('estimate/13_keep_did_effects.sql'),
     },
   );
+}
+
+/** Step 14: every sample's DiD rows join effects or subgroup_effects, which steps 01-03 create. */
+export async function appendEventStudyEffects(db: Database): Promise<void> {
+  await db.runFile('estimate/14_append_did_effects.sql');
 }
 
 export const estimateStage: Stage = {
@@ -102,21 +107,25 @@ export const estimateStage: Stage = {
   reads: ['panel_person_month', 'matches', 'subgroup_matches', 'match_pairs', 'subgroup_match_pairs', 'subgroups'],
   writes: ['matched_set_months', 'outcome_sums', 'arm_means', 'effects', 'subgroup_effects', 'pretrend_tests'],
   views: ['sample_weightings', 'sample_person_months', 'observed_person_months', 'observed_pair_months'],
-  // The DiD's sums (sql/estimate/04-12), each sample's DiD rows (did_effects) and the
+  // The DiD's sums (sql/estimate/04-13), each sample's DiD rows (did_effects, did_sample_effects) and the
   // differences (sample_effects) before they join effects or subgroup_effects.
   scratch: ['did_*', 'sample_effects'],
   run: async ({ db, study }) => {
     const panelMonths = await weightObservedMonths(db);
-    // The differences run on a sibling connection while the DiD's stream is summed in JavaScript on one core and
-    // DuckDB's threads would otherwise wait for it; the tables they write are apart until the DiD's rows join
-    // effects, after they settle. Each statement's result does not depend on what runs beside it.
+    // The differences run on a sibling connection, started once the DiD's stream has its first chunk, while the
+    // stream is summed in JavaScript on one core and then while the samples' fits run (small SQL statements and
+    // K x K algebra), when DuckDB's threads would otherwise wait. The tables they write are apart until the DiD's
+    // rows join effects, after both settle. Each statement's result does not depend on what runs beside it.
     const sibling = await db.sibling();
     let differences: Promise<void> | undefined;
     try {
-      await estimateEventStudies(db, study.estimators.did, panelMonths, () => {
+      await estimateEventStudies(db, study.estimators.did, panelMonths, async () => {
         differences ??= estimateDifferences(sibling, study.matching);
-        return differences;
+        // awaited below, after the fits: a failure meanwhile is not left unhandled
+        differences.catch(() => {});
       });
+      await (differences ?? estimateDifferences(sibling, study.matching));
+      await appendEventStudyEffects(db);
     } finally {
       await differences?.catch(() => {});
       sibling.close();

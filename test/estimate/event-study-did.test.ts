@@ -5,9 +5,9 @@
 // is the study's DiD on a cohort of only that level's matched persons.
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { describe, expect, test } from 'vitest';
+import { describe, expect, test, vi } from 'vitest';
 import { type Outcome, subgroupOutcomesFor } from '../../src/config/outcomes.js';
-import { type Database, quoteLiteral } from '../../src/db/database.js';
+import { Database, quoteLiteral } from '../../src/db/database.js';
 import { panelStoredInPersonOrder } from '../../src/estimate/did-deviation-sums.js';
 import { chiSquareUpperTail, fUpperTail } from '../../src/estimate/distributions.js';
 import { type EventStudyDidOptions, estimateEventStudyDid } from '../../src/estimate/event-study-did.js';
@@ -518,6 +518,34 @@ describe('event-study DiD per subgroup level', () => {
     );
     expect(rows.filter((row) => row.level === 'P2')).toEqual([]);
     expect(rows.filter((row) => row.level === 'SMI' && row.se !== null)).toHaveLength(2 * 2 * 61 - 2);
+  });
+});
+
+describe('the estimate stage', () => {
+  test("the differences' failure is the stage's, though the DiD's fits run on while they are summed, and no sample's DiD rows are appended", async () => {
+    const runFile = Database.prototype.runFile;
+    // the differences (01-03) run on a sibling connection; 03 fails there, after the DiD's stream has started them
+    const spy = vi.spyOn(Database.prototype, 'runFile').mockImplementation(async function (this: Database, file, params) {
+      if (file === 'estimate/03_difference_in_means.sql') throw new Error('the differences failed');
+      return runFile.call(this, file, params);
+    });
+    try {
+      const left = await withDatabase(async (db) => {
+        await loadReferencePanel(db, 'unbalanced');
+        await expect(runEstimateStage(db)).rejects.toThrow('the differences failed');
+        return db.query<{ name: string }>(
+          'tables',
+          "select table_name as name from duckdb_tables() where table_name in ('effects', 'did_sample_effects')",
+        );
+      });
+      const files = spy.mock.calls.map(([file]) => file);
+      // every sample's fit ran to its rows (13), the append (14) did not
+      expect(files).toContain('estimate/13_keep_did_effects.sql');
+      expect(files).not.toContain('estimate/14_append_did_effects.sql');
+      expect(left.map((table) => table.name)).toEqual(['did_sample_effects']);
+    } finally {
+      spy.mockRestore();
+    }
   });
 });
 
