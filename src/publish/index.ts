@@ -20,7 +20,6 @@ import { readDisclosureReport } from '../disclosure/index.js';
 import { ensurePrivateDir, makeExportReadable, makePrivate, PRIVATE_FILE_MODE } from '../file-modes.js';
 import { sha256OfFile } from '../ingest/delivery-manifest.js';
 import { writeStudyReport } from '../report/study-report.js';
-import { writeArrowFile } from './arrow-file.js';
 import { describeExportTable, describeRestrictedTable, type OutputDescription, renderCodebook } from './codebook.js';
 import type { OutputFile, RunManifest } from './manifest.js';
 import { RESTRICTED_TABLES, type RestrictedTable, restrictedRowsSql } from './restricted-tables.js';
@@ -106,8 +105,11 @@ export async function writeExportTables(db: Database, exportDir: string, tables:
   for (const table of tables) {
     const source = `select * from ${quoteIdentifier(`disclosed_${table.name}`)}`;
     await copyParquet(db, source, join(exportDir, `${table.name}.parquet`), describeExportTable(table));
-    if (table.arrow)
+    if (table.arrow) {
+      // apache-arrow is loaded when the first Arrow file is written, not with every start of the CLI
+      const { writeArrowFile } = await import('./arrow-file.js');
       await writeArrowFile(db, `publish: ${table.name}.arrow`, source, join(exportDir, `${table.name}.arrow`), describeExportTable(table));
+    }
   }
   writeFileSync(join(exportDir, 'codebook.md'), renderCodebook(tables));
 }

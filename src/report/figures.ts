@@ -6,8 +6,7 @@
  * from the disclosure-controlled export files only. Rendering is
  * deterministic: the same rows give the same bytes.
  */
-import * as vega from 'vega';
-import { compile, type TopLevelSpec } from 'vega-lite';
+import type { TopLevelSpec } from 'vega-lite';
 import { covariateLabel } from '../match/design-matrix.js';
 
 export type Row = Record<string, unknown>;
@@ -16,16 +15,27 @@ const WIDTH = 560;
 const HEIGHT = 260;
 const ARM_COLOURS = { range: ['#1b6ca8', '#d9822b'] };
 
-/** Vega logs data errors and carries on; a figure must not silently miss data, so they throw. */
-const failingLogger = {
-  ...vega.logger(vega.Warn),
-  error: (...args: unknown[]) => {
-    throw new Error(`figure: ${args.map(String).join(' ')}`);
-  },
-};
+/**
+ * Vega and Vega-Lite, loaded with the first figure rather than when the CLI starts: about half a second of every
+ * start, which a run that publishes nothing (a no-op, a refused delivery) or a command without figures never needs.
+ */
+let renderer: Promise<{ vega: typeof import('vega'); compile: typeof import('vega-lite').compile }> | undefined;
+
+async function loadRenderer() {
+  renderer ??= Promise.all([import('vega'), import('vega-lite')]).then(([vega, vegaLite]) => ({ vega, compile: vegaLite.compile }));
+  return renderer;
+}
 
 export async function renderSvg(spec: TopLevelSpec): Promise<string> {
-  const view = new vega.View(vega.parse(compile(spec).spec), { renderer: 'none', logger: failingLogger });
+  const { vega, compile } = await loadRenderer();
+  // Vega logs data errors and carries on; a figure must not silently miss data, so they throw.
+  const logger = {
+    ...vega.logger(vega.Warn),
+    error: (...args: unknown[]) => {
+      throw new Error(`figure: ${args.map(String).join(' ')}`);
+    },
+  };
+  const view = new vega.View(vega.parse(compile(spec).spec), { renderer: 'none', logger });
   try {
     return await view.toSVG();
   } finally {

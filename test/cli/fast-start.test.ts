@@ -13,6 +13,7 @@ import { copyFileSync, mkdirSync, readFileSync, realpathSync, rmSync, symlinkSyn
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { EXIT_CODES } from '../../src/exit-codes.js';
 import { makeTempDir } from '../support/delivery.js';
 import { cliCommand, REPO_ROOT } from '../support/run-cli.js';
 
@@ -53,12 +54,16 @@ async function installed(args: string[], options: { recordLoads?: boolean } = {}
   const loadsFile = join(work, `loads-${Math.random().toString(36).slice(2)}.txt`);
   writeFileSync(loadsFile, '');
   const preload = options.recordLoads ? ['--import', join(work, 'record-loads.mjs')] : [];
-  const { stdout, stderr } = await run(process.execPath, [...preload, join(tree, 'bin', 'ipslink.js'), ...args], {
+  const exit = await run(process.execPath, [...preload, join(tree, 'bin', 'ipslink.js'), ...args], {
     cwd: REPO_ROOT,
     env: { ...process.env, IPSLINK_TEST_LOADS: loadsFile },
-  });
+  }).then(
+    ({ stdout, stderr }) => ({ stdout, stderr, code: 0 }),
+    // a non-zero exit is returned, not thrown, for the tests of failures
+    (error: { stdout: string; stderr: string; code: number }) => ({ stdout: error.stdout, stderr: error.stderr, code: error.code }),
+  );
   const loads = readFileSync(loadsFile, 'utf8').split('\n').filter(Boolean);
-  return { stdout, stderr, loads };
+  return { ...exit, loads };
 }
 
 async function fromSources(args: string[]) {
@@ -115,6 +120,16 @@ describe('bin/ipslink.js', () => {
   test('after a build, runs loads neither DuckDB, Arrow nor Vega: the contracts build SQL without the database', async () => {
     const { loads } = await installed(['runs', '--config', 'config/demo.yaml', '--out', join(work, 'out')], { recordLoads: true });
     expect(loads.filter((line) => HEAVY_OR_TSX.test(line))).toEqual([]);
+  });
+
+  test('after a build, a run that publishes nothing (here: no delivery in landing) loads DuckDB but neither Arrow nor Vega', async () => {
+    const landing = join(work, 'empty-landing');
+    mkdirSync(landing, { recursive: true });
+    const args = ['run', '--config', 'config/demo.yaml', '--landing', landing, '--out', join(work, 'out-no-delivery')];
+    const { code, stderr, loads } = await installed(args, { recordLoads: true });
+    expect(code, stderr).toBe(EXIT_CODES.delivery_refused.code);
+    expect(loads.some((line) => /\/node_modules\/@duckdb\//.test(line))).toBe(true);
+    expect(loads.filter((line) => /\/node_modules\/(apache-arrow|vega[^/]*)\//.test(line))).toEqual([]);
   });
 
   test('after a build, a command loads what it needs when it runs: runs and status print what they print from the sources', async () => {
