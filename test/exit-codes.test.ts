@@ -5,6 +5,7 @@ import { describe, expect, test } from 'vitest';
 import { exitCodeFor } from '../src/errors.js';
 import { EXIT_CODES, exitCodeMarkdown, exitCodeText } from '../src/exit-codes.js';
 import { makeTempDir } from './support/delivery.js';
+import { CLI_MAIN } from './support/run-cli.js';
 
 function between(text: string, start: string, end: string): string {
   return text.slice(text.indexOf(start) + start.length, text.indexOf(end)).trim();
@@ -17,7 +18,7 @@ describe('exit codes', () => {
   });
 
   test('--help ends with the table', () => {
-    const help = execFileSync(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', '--help'], { encoding: 'utf8' });
+    const help = execFileSync(process.execPath, [CLI_MAIN, '--help'], { encoding: 'utf8' });
     expect(help.trimEnd().endsWith(exitCodeText())).toBe(true);
     for (const exit of Object.values(EXIT_CODES)) expect(help).toContain(exit.name);
   });
@@ -29,9 +30,9 @@ describe('exit codes', () => {
   });
 
   test('a usage error exits 2 with one line, as text or as one JSON object', () => {
-    const text = spawnSync(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', 'frobnicate'], { encoding: 'utf8' });
+    const text = spawnSync(process.execPath, [CLI_MAIN, 'frobnicate'], { encoding: 'utf8' });
     expect(text.status).toBe(EXIT_CODES.usage.code);
-    const json = spawnSync(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', 'frobnicate', '--log-format', 'json'], {
+    const json = spawnSync(process.execPath, [CLI_MAIN, 'frobnicate', '--log-format', 'json'], {
       encoding: 'utf8',
     });
     const lines = json.stderr.trim().split('\n');
@@ -42,18 +43,7 @@ describe('exit codes', () => {
   test('an error no await catches still ends as one line and exit 70, without a stack trace', () => {
     const result = spawnSync(
       process.execPath,
-      [
-        '--import',
-        'tsx',
-        '--import',
-        './test/support/throw-outside-await.mjs',
-        'src/cli/main.ts',
-        'runs',
-        '--config',
-        'config/demo.yaml',
-        '--out',
-        makeTempDir(),
-      ],
+      ['--import', './test/support/throw-outside-await.mjs', CLI_MAIN, 'runs', '--config', 'config/demo.yaml', '--out', makeTempDir()],
       { encoding: 'utf8' },
     );
     expect(result.status).toBe(EXIT_CODES.internal.code);

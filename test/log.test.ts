@@ -8,6 +8,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import { beforeAll, describe, expect, test } from 'vitest';
+import { CLI_MAIN } from './support/run-cli.js';
 import { makeSmallWorld, type SmallWorld } from './support/small-world.js';
 
 let world: SmallWorld;
@@ -16,11 +17,9 @@ let stderr: string;
 
 beforeAll(async () => {
   world = await makeSmallWorld();
-  const result = spawnSync(
-    process.execPath,
-    ['--import', 'tsx', 'src/cli/main.ts', 'run', '--config', world.config, '--log-format', 'json', '--debug'],
-    { encoding: 'utf8' },
-  );
+  const result = spawnSync(process.execPath, [CLI_MAIN, 'run', '--config', world.config, '--log-format', 'json', '--debug'], {
+    encoding: 'utf8',
+  });
   expect(result.status, result.stderr.slice(-500)).toBe(0);
   stderr = result.stderr;
   lines = stderr

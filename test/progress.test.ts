@@ -3,6 +3,7 @@ import { execFileSync, spawnSync } from 'node:child_process';
 import { beforeAll, describe, expect, test } from 'vitest';
 import { setLogging } from '../src/log.js';
 import { progressEnabled } from '../src/progress.js';
+import { CLI_MAIN } from './support/run-cli.js';
 import { makeSmallWorld, type SmallWorld } from './support/small-world.js';
 
 const hasScript = spawnSync('script', ['--version']).status === 0;
@@ -14,7 +15,7 @@ beforeAll(async () => {
 
 /** `ipslink validate` with stderr on a pseudo-terminal (script(1)), or piped; returns what reached stderr. */
 function validate(extra: string[], onTerminal: boolean): string {
-  const args = ['--import', 'tsx', 'src/cli/main.ts', 'validate', '--config', world.config, ...extra];
+  const args = [CLI_MAIN, 'validate', '--config', world.config, ...extra];
   if (!onTerminal) return spawnSync(process.execPath, args, { encoding: 'utf8' }).stderr;
   const command = [process.execPath, ...args].map((arg) => `'${arg}'`).join(' ');
   return execFileSync('script', ['-qec', `${command} >/dev/null`, '/dev/null'], { encoding: 'utf8' });

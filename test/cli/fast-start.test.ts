@@ -15,7 +15,7 @@ import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { EXIT_CODES } from '../../src/exit-codes.js';
 import { makeTempDir } from '../support/delivery.js';
-import { cliCommand, REPO_ROOT } from '../support/run-cli.js';
+import { REPO_ROOT, sourcesCliCommand } from '../support/run-cli.js';
 
 const run = promisify(execFile);
 
@@ -67,7 +67,7 @@ async function installed(args: string[], options: { recordLoads?: boolean } = {}
 }
 
 async function fromSources(args: string[]) {
-  const [file, ...rest] = cliCommand(args);
+  const [file, ...rest] = sourcesCliCommand(args);
   return run(file, rest, { cwd: REPO_ROOT });
 }
 

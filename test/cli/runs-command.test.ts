@@ -6,6 +6,7 @@ import { describe, expect, test } from 'vitest';
 import { Database } from '../../src/db/database.js';
 import { appendRunRecord, type RunRecord } from '../../src/run/history.js';
 import { makeTempDir, writeDelivery } from '../support/delivery.js';
+import { CLI_MAIN } from '../support/run-cli.js';
 
 const FINGERPRINT = { deliveries: ['d1'], deliveries_sha256: 'a', config_sha256: 'b', code_version: '0.1.0', code_sha256: 'c' };
 const PUBLISHED = '20261101T020000Z-aaaaaa';
@@ -56,7 +57,7 @@ function studyWithHistory(): { config: string; output: string } {
 }
 
 function cli(args: string[]) {
-  return spawnSync(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', ...args], { encoding: 'utf8' });
+  return spawnSync(process.execPath, [CLI_MAIN, ...args], { encoding: 'utf8' });
 }
 
 describe('ipslink runs', () => {

@@ -10,6 +10,7 @@ import { tmpdir, userInfo } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, describe, expect, test } from 'vitest';
 import { exitCodeMarkdown } from '../../src/exit-codes.js';
+import { CLI_MAIN } from '../support/run-cli.js';
 
 const ROOT = resolve(import.meta.dirname, '..', '..');
 const SERVICE = 'ipslink-nightly.service';
@@ -143,7 +144,7 @@ describe('docs/operations.md', () => {
   });
 
   test('every `ipslink <command>` in its code is a command of ipslink --help', () => {
-    const help = execFileSync(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', '--help'], { cwd: ROOT, encoding: 'utf8' });
+    const help = execFileSync(process.execPath, [CLI_MAIN, '--help'], { cwd: ROOT, encoding: 'utf8' });
     const commands = new Set([...help.matchAll(/^ {2}ipslink ([a-z]+)/gm)].map((match) => match[1]!));
     const code = [...doc.matchAll(/```[^\n]*\n([\s\S]*?)```|`([^`\n]+)`/g)].map((match) => match[1] ?? match[2]!).join('\n');
     // `ipslink.js run`, `ipslink runs`; not the user (`-u ipslink ops/...`) or paths.

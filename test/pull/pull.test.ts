@@ -17,6 +17,7 @@ import { type PullConfig, pullDeliveries } from '../../src/pull/index.js';
 import { synthesizeDelivery } from '../../src/synth/index.js';
 import { makeTempDir, withDatabase } from '../support/delivery.js';
 import { type SourceServer, startDeliverySource } from '../support/delivery-source.js';
+import { CLI_MAIN } from '../support/run-cli.js';
 
 const REPO_ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const FIRST = 'synth-7.1';
@@ -391,7 +392,7 @@ interface CliResult {
 /** Runs the CLI without blocking this process, which serves the source. */
 function runCli(args: string[], env: NodeJS.ProcessEnv): Promise<CliResult> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', ...args], { cwd: REPO_ROOT, env });
+    const child = spawn(process.execPath, [CLI_MAIN, ...args], { cwd: REPO_ROOT, env });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (chunk) => {

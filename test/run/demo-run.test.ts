@@ -13,6 +13,7 @@ import { OUTCOMES } from '../../src/config/outcomes.js';
 import { loadStudyConfig } from '../../src/config/study-config.js';
 import { quoteLiteral } from '../../src/db/database.js';
 import { EXPORT_TABLES } from '../../src/disclosure/export-tables.js';
+import type { RunManifest } from '../../src/publish/manifest.js';
 import { RESTRICTED_TABLES } from '../../src/publish/restricted-tables.js';
 import { readRunHistory } from '../../src/run/history.js';
 import { runStudy } from '../../src/run/run-study.js';
@@ -20,6 +21,7 @@ import { formatRunSummary } from '../../src/run/summary.js';
 import { synthesizeDelivery } from '../../src/synth/index.js';
 import type { Truth } from '../../src/synth/truth.js';
 import { makeTempDir, withDatabase } from '../support/delivery.js';
+import { CLI_MAIN } from '../support/run-cli.js';
 
 const SEED = 20261121; // the Makefile's demo seed
 const PERSONS = 20_000;
@@ -33,7 +35,7 @@ let truthDir: string;
 let deliveryDirs: string[];
 
 function cli(args: string[]) {
-  return spawnSync(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', ...args], { encoding: 'utf8' });
+  return spawnSync(process.execPath, [CLI_MAIN, ...args], { encoding: 'utf8' });
 }
 
 async function run(output: string, runLanding = landing) {
@@ -75,6 +77,28 @@ describe('the demo study on a synthetic delivery', () => {
       expect(paths).toContain(`export/${file}`);
     }
     expect(paths).toContain('restricted/cohort.parquet');
+  });
+
+  test("the manifest gives each Parquet output's row count, and none for the other files", async () => {
+    const manifest = JSON.parse(readFileSync(join(firstRunDir, 'manifest.json'), 'utf8')) as RunManifest;
+    const parquet = manifest.outputs.filter((output) => output.path.endsWith('.parquet'));
+    expect(parquet.length).toBeGreaterThan(60);
+    // each file read whole on its own (a file of no rows is in the count too)
+    const counted = await withDatabase((db) =>
+      db.query<{ path: string; rows: number }>(
+        'test',
+        parquet
+          .map(({ path }) => join(firstRunDir, path))
+          .map((path) => `select ${quoteLiteral(path)} as path, count(*)::double as rows from read_parquet(${quoteLiteral(path)})`)
+          .join(' union all '),
+      ),
+    );
+    expect(new Map(counted.map((row) => [row.path, row.rows]))).toEqual(
+      new Map(parquet.map((output) => [join(firstRunDir, output.path), output.rows])),
+    );
+    const others = manifest.outputs.filter((output) => !output.path.endsWith('.parquet'));
+    expect(others.length).toBeGreaterThan(0);
+    expect(others.filter((output) => output.rows !== null)).toEqual([]);
   });
 
   test('the matched 95% CI contains the planted effect at months 12, 24 and 36; the unadjusted difference does not', async () => {
@@ -292,7 +316,7 @@ describe('the command line', () => {
   });
 
   test('--help names every command', () => {
-    const help = execFileSync(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', '--help'], { encoding: 'utf8' });
+    const help = execFileSync(process.execPath, [CLI_MAIN, '--help'], { encoding: 'utf8' });
     for (const command of ['synth', 'run', 'validate', 'query', 'runs', 'status']) expect(help).toContain(`ipslink ${command}`);
   });
 });
