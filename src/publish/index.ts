@@ -13,7 +13,7 @@ import { existsSync, mkdirSync, readdirSync, renameSync, rmSync, statSync, symli
 import { dirname, join, relative } from 'node:path';
 import type { StudyConfig } from '../config/study-config.js';
 import type { Database } from '../db/database.js';
-import { quoteIdentifier, quoteLiteral } from '../db/database.js';
+import { quoteIdentifier, quoteLiteral, sqlList } from '../db/database.js';
 import type { DisclosureReport } from '../disclosure/disclosure-control.js';
 import { EXPORT_TABLES, type ExportTable } from '../disclosure/export-tables.js';
 import { readDisclosureReport } from '../disclosure/index.js';
@@ -186,16 +186,23 @@ function listFiles(dir: string): string[] {
 }
 
 async function describeOutputs(db: Database, runDir: string): Promise<OutputFile[]> {
+  const files = listFiles(runDir);
+  const parquetFiles = files.filter((path) => path.endsWith('.parquet'));
+  // every Parquet file's row count from its footer, in one statement (one per file was 83 at a time, ~0.3 s a run)
+  const rowCounts = new Map(
+    parquetFiles.length === 0
+      ? []
+      : (
+          await db.query<{ path: string; rows: number }>(
+            'publish: count rows',
+            `select file_name as path, num_rows::double as rows from parquet_file_metadata(${sqlList(parquetFiles)})`,
+          )
+        ).map((row) => [row.path, row.rows]),
+  );
   const outputs: OutputFile[] = [];
-  for (const path of listFiles(runDir)) {
-    let rows: number | null = null;
-    if (path.endsWith('.parquet')) {
-      const [row] = await db.query<{ rows: number }>(
-        'publish: count rows',
-        `select count(*)::double as rows from read_parquet(${quoteLiteral(path)})`,
-      );
-      rows = row?.rows ?? 0;
-    }
+  for (const path of files) {
+    const rows = path.endsWith('.parquet') ? rowCounts.get(path) : null;
+    if (rows === undefined) throw new Error(`publish: no row count for ${relative(runDir, path)}`);
     outputs.push({ path: relative(runDir, path), sha256: await sha256OfFile(path), rows });
   }
   return outputs;
