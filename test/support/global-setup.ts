@@ -13,10 +13,10 @@ import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { REPO_ROOT } from './run-cli.js';
 
 export default function setup(): () => void {
-  execFileSync('make', ['--no-print-directory', 'build'], { cwd: fileURLToPath(new URL('../..', import.meta.url)), stdio: 'inherit' });
+  execFileSync('make', ['--no-print-directory', 'build'], { cwd: REPO_ROOT, stdio: 'inherit' });
   const root = mkdtempSync(join(tmpdir(), 'ipslink-vitest-'));
   process.env.TMPDIR = root;
   return () => rmSync(root, { recursive: true, force: true });
