@@ -11,9 +11,10 @@
  * log line arrives on their stderr. The world is small (1,500 persons, two
  * deliveries), so the config relaxes what a small world fails (balance
  * gate, cohort size) and trims what only costs time (one subgroup, 99
- * bootstrap replicates); every stage still does work. The kill scenarios
- * run two at a time (the machine has two cores), each on an output of its
- * own, so the durations vitest shows for them include waiting for a lane.
+ * bootstrap replicates, one DuckDB thread); every stage still does work.
+ * The kill scenarios run two at a time (the machine has two cores), each
+ * on an output of its own, so the durations vitest shows for them include
+ * waiting for a lane.
  */
 import { createHash } from 'node:crypto';
 import { cpSync, existsSync, readdirSync, readFileSync, realpathSync, writeFileSync } from 'node:fs';
@@ -40,6 +41,7 @@ import {
   startCommand,
 } from '../support/run-cli.js';
 import { replaceOnce } from '../support/small-world.js';
+import { TEST_RESOURCES_YAML, TEST_THREADS } from '../support/threads.js';
 
 const SEED = 20261121;
 const PERSONS = 1_500;
@@ -87,7 +89,7 @@ function writeTestConfig(path: string): void {
   text = replaceOnce(text, 'subgroups: [target_group, funder, provider]', 'subgroups: [funder]');
   text = replaceOnce(text, 'replicates: 999', 'replicates: 99');
   // keep 10: no run a reader of `current` may hold is pruned while three more runs publish.
-  text += '\naudit: { min_cohort_persons_per_arm: 10 }\nretention: { keep: 10 }\n';
+  text += `\naudit: { min_cohort_persons_per_arm: 10 }\nretention: { keep: 10 }\n${TEST_RESOURCES_YAML}`;
   writeFileSync(path, text);
 }
 
@@ -329,7 +331,13 @@ beforeAll(async () => {
   config = join(work, 'study.yaml');
   shared = join(work, 'out');
   writeTestConfig(config);
-  const synth = await synthesizeDelivery({ outDir: join(landing, 'synth'), persons: PERSONS, seed: SEED, deliveries: 2 });
+  const synth = await synthesizeDelivery({
+    outDir: join(landing, 'synth'),
+    persons: PERSONS,
+    seed: SEED,
+    deliveries: 2,
+    threads: TEST_THREADS,
+  });
   delivered = synth.deliveries
     .map((delivery) => JSON.parse(readFileSync(join(delivery.dir, 'delivery.json'), 'utf8')))
     .flatMap((manifest: { delivery_id: string; files: { name: string; row_count: number }[] }) =>

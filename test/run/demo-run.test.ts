@@ -22,6 +22,7 @@ import { synthesizeDelivery } from '../../src/synth/index.js';
 import type { Truth } from '../../src/synth/truth.js';
 import { makeTempDir, withDatabase } from '../support/delivery.js';
 import { CLI_MAIN } from '../support/run-cli.js';
+import { TEST_THREADS } from '../support/threads.js';
 
 const SEED = 20261121; // the Makefile's demo seed
 const PERSONS = 20_000;
@@ -38,8 +39,8 @@ function cli(args: string[]) {
   return spawnSync(process.execPath, [CLI_MAIN, ...args], { encoding: 'utf8' });
 }
 
-async function run(output: string, runLanding = landing) {
-  return runStudy({ loaded: loadStudyConfig('config/demo.yaml'), landing: runLanding, output, force: true });
+async function run(output: string, threads = TEST_THREADS) {
+  return runStudy({ loaded: loadStudyConfig('config/demo.yaml'), landing, output, threads, force: true });
 }
 
 /** The cells of effects.parquet the tests compare. */
@@ -59,7 +60,13 @@ async function queryParquet<Row>(path: string, sql: string): Promise<Row[]> {
 beforeAll(async () => {
   work = makeTempDir('ipslink-demo-');
   landing = join(work, 'landing');
-  const synth = await synthesizeDelivery({ outDir: join(landing, `synth-${SEED}`), persons: PERSONS, seed: SEED, deliveries: 2 });
+  const synth = await synthesizeDelivery({
+    outDir: join(landing, `synth-${SEED}`),
+    persons: PERSONS,
+    seed: SEED,
+    deliveries: 2,
+    threads: TEST_THREADS,
+  });
   deliveryDirs = synth.deliveries.map((delivery) => delivery.dir);
   truthDir = deliveryDirs.at(-1)!;
   const first = await run(join(work, 'out'));
@@ -199,8 +206,11 @@ describe('the demo study on a synthetic delivery', () => {
     expect(firstSummary).toMatch(/^ {2}TVR persons who started IPS by then: [\d,]+$/m);
   });
 
-  test('a second run on the same inputs writes byte-identical export files', async () => {
-    const second = await run(join(work, 'out-again'));
+  test('a second run on the same inputs, with two DuckDB threads where the first had one, writes byte-identical export files', async () => {
+    const second = await run(join(work, 'out-again'), 2);
+    const threadsOf = (runDir: string) =>
+      (JSON.parse(readFileSync(join(runDir, 'manifest.json'), 'utf8')) as RunManifest).resources.threads;
+    expect([threadsOf(firstRunDir), threadsOf(second.runDir)]).toEqual([TEST_THREADS, 2]);
     const exported = readdirSync(join(firstRunDir, 'export'), { recursive: true, encoding: 'utf8' })
       .filter((name) => name.includes('.'))
       .sort();
@@ -211,7 +221,12 @@ describe('the demo study on a synthetic delivery', () => {
 
   test('a nightly rerun with nothing new is a no-op: no run, current unchanged, the history says so', async () => {
     const before = readdirSync(join(work, 'out', 'runs'));
-    const again = await runStudy({ loaded: loadStudyConfig('config/demo.yaml'), landing, output: join(work, 'out') });
+    const again = await runStudy({
+      loaded: loadStudyConfig('config/demo.yaml'),
+      landing,
+      output: join(work, 'out'),
+      threads: TEST_THREADS,
+    });
     expect(again.status).toBe('no_op');
     expect(readdirSync(join(work, 'out', 'runs'))).toEqual(before);
     expect(readlinkSync(join(work, 'out', 'current'))).toBe(join('runs', firstRunDir.split('/').at(-1)!));

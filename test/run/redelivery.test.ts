@@ -14,6 +14,7 @@ import { quoteLiteral } from '../../src/db/database.js';
 import { runStudy } from '../../src/run/run-study.js';
 import { synthesizeDelivery } from '../../src/synth/index.js';
 import { makeTempDir, withDatabase } from '../support/delivery.js';
+import { TEST_THREADS } from '../support/threads.js';
 
 const SEED = 4242;
 const PERSONS = 8000;
@@ -30,11 +31,18 @@ beforeAll(async () => {
     ['one', 1],
     ['two', 2],
   ] as const) {
-    await synthesizeDelivery({ outDir: join(work, name, 'landing', `synth-${SEED}`), persons: PERSONS, seed: SEED, deliveries });
+    await synthesizeDelivery({
+      outDir: join(work, name, 'landing', `synth-${SEED}`),
+      persons: PERSONS,
+      seed: SEED,
+      deliveries,
+      threads: TEST_THREADS,
+    });
     const result = await runStudy({
       loaded: loadStudyConfig('config/demo.yaml'),
       landing: join(work, name, 'landing'),
       output: join(work, name, 'out'),
+      threads: TEST_THREADS,
       force: true,
     });
     runs[name] = result.runDir;

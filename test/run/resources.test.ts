@@ -13,7 +13,8 @@ import { quoteLiteral } from '../../src/db/database.js';
 import type { RunManifest } from '../../src/publish/manifest.js';
 import { withDatabase } from '../support/delivery.js';
 import { type CliExit, runCli } from '../support/run-cli.js';
-import { makeSmallWorld, type SmallWorld } from '../support/small-world.js';
+import { makeSmallWorld, replaceOnce, type SmallWorld } from '../support/small-world.js';
+import { TEST_RESOURCES_YAML } from '../support/threads.js';
 
 const CAPPED = 'resources:\n  memory_limit: 1GB\n  threads: 1\n';
 const UNCAPPED = 'resources:\n  threads: 2\n';
@@ -26,7 +27,8 @@ const runs: Record<'capped' | 'uncapped', { exit: CliExit; runDir: string; manif
 
 beforeAll(async () => {
   world = await makeSmallWorld({ persons: 6000, seed: 5 });
-  const text = readFileSync(world.config, 'utf8');
+  // each run's own resources: instead of the small world's
+  const text = replaceOnce(readFileSync(world.config, 'utf8'), TEST_RESOURCES_YAML, '');
   for (const [name, resources] of [
     ['capped', CAPPED],
     ['uncapped', UNCAPPED],

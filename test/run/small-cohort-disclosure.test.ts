@@ -13,6 +13,7 @@ import { quoteIdentifier, quoteLiteral } from '../../src/db/database.js';
 import { runStudy } from '../../src/run/run-study.js';
 import { synthesizeDelivery } from '../../src/synth/index.js';
 import { makeTempDir, withDatabase } from '../support/delivery.js';
+import { TEST_THREADS } from '../support/threads.js';
 
 const THRESHOLD = 10;
 const PERSON_COUNT = /^(n|n_treated|n_control|persons(_.*)?|matched_(treated|control))$/;
@@ -44,11 +45,12 @@ let warnings: string[];
 
 beforeAll(async () => {
   const work = makeTempDir('ipslink-small-');
-  await synthesizeDelivery({ outDir: join(work, 'landing', 'synth-3'), persons: 700, seed: 3 });
+  await synthesizeDelivery({ outDir: join(work, 'landing', 'synth-3'), persons: 700, seed: 3, threads: TEST_THREADS });
   const { runDir } = await runStudy({
     loaded: loadStudyConfig('config/demo.yaml'),
     landing: join(work, 'landing'),
     output: join(work, 'out'),
+    threads: TEST_THREADS,
     force: true,
   });
   exportDir = join(runDir, 'export');

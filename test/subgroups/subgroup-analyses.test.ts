@@ -10,6 +10,7 @@ import { quoteLiteral } from '../../src/db/database.js';
 import { runStudy } from '../../src/run/run-study.js';
 import { synthesizeDelivery } from '../../src/synth/index.js';
 import { makeTempDir, withDatabase } from '../support/delivery.js';
+import { TEST_THREADS } from '../support/threads.js';
 
 interface Effect {
   outcome: string;
@@ -32,6 +33,7 @@ async function runWith(name: string, change: (config: StudyConfig) => StudyConfi
     loaded: { ...loaded, config },
     landing: join(work, 'landing'),
     output: join(work, name),
+    threads: TEST_THREADS,
     force: true,
   });
   return join(runDir, 'export');
@@ -48,7 +50,7 @@ function readExport<Row>(exportDir: string, sql: string): Promise<Row[]> {
 
 beforeAll(async () => {
   work = makeTempDir('ipslink-subgroups-');
-  await synthesizeDelivery({ outDir: join(work, 'landing', 'synth-11'), persons: 6000, seed: 11 });
+  await synthesizeDelivery({ outDir: join(work, 'landing', 'synth-11'), persons: 6000, seed: 11, threads: TEST_THREADS });
   withSubgroups = await runWith('with-subgroups', (config) => ({ ...config, subgroups: ['target_group', 'provider'] }));
   smiOnly = await runWith('smi-only', (config) => ({
     ...config,

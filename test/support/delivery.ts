@@ -8,6 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { Database } from '../../src/db/database.js';
+import { TEST_THREADS } from './threads.js';
 
 export interface TestFile {
   name: string;
@@ -53,7 +54,7 @@ export function writeDelivery(
 }
 
 export async function withDatabase<T>(action: (db: Database) => Promise<T>): Promise<T> {
-  const db = await Database.open(':memory:');
+  const db = await Database.open(':memory:', { threads: TEST_THREADS });
   try {
     return await action(db);
   } finally {

@@ -3,12 +3,13 @@
  * thousand persons and a copy of config/demo.yaml pointing at them, with the
  * balance gate relaxed so runs publish: a world this small cannot meet 0.1
  * (a region with one matched treated person reaches |SMD| 0.8; region is
- * reported, not matched on).
+ * reported, not matched on), and one DuckDB thread per run (TEST_THREADS).
  */
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { synthesizeDelivery } from '../../src/synth/index.js';
 import { makeTempDir } from './delivery.js';
+import { TEST_RESOURCES_YAML, TEST_THREADS } from './threads.js';
 
 export interface SmallWorld {
   work: string;
@@ -47,12 +48,14 @@ export async function makeSmallWorld(options: SmallWorldOptions = {}): Promise<S
             persons: options.persons ?? 2000,
             seed: options.seed ?? 11,
             deliveries: 2,
+            threads: TEST_THREADS,
           })
         ).deliveries.map((delivery) => delivery.dir);
   let text = readFileSync('config/demo.yaml', 'utf8');
   text = replaceOnce(text, 'landing: data/demo/landing', `landing: ${landing}`);
   text = replaceOnce(text, 'output: out/demo', `output: ${output}`);
   text = replaceOnce(text, 'balance_max_abs_smd: 0.1', 'balance_max_abs_smd: 1.5');
+  text += `\n${TEST_RESOURCES_YAML}`;
   const config = join(work, 'study.yaml');
   writeFileSync(config, options.configText ? options.configText(text) : text);
   return { work, landing, output, config, deliveryDirs };
