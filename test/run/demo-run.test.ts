@@ -234,16 +234,6 @@ describe('the demo study on a synthetic delivery', () => {
     expect(history.at(-1)).toMatchObject({ status: 'no_op', same_as: firstRunDir.split('/').at(-1), exit_code: 0 });
   });
 
-  test('a forced rerun into the same output loads nothing again and publishes the same export bytes', async () => {
-    const rerun = await run(join(work, 'out'));
-    expect(rerun.runDir).not.toBe(firstRunDir);
-    expect(readlinkSync(join(work, 'out', 'current'))).toBe(join('runs', rerun.runId));
-    // linkage.parquet holds the rows read per extract: a second load would change it.
-    for (const file of readdirSync(join(firstRunDir, 'export')).filter((name) => name.endsWith('.parquet'))) {
-      expect(readFileSync(join(rerun.runDir, 'export', file)), file).toEqual(readFileSync(join(firstRunDir, 'export', file)));
-    }
-  }, 300_000);
-
   test('no exported count is below the disclosure threshold', async () => {
     const rows = await queryParquet<{ small: number }>(
       join(firstRunDir, 'export', 'effects.parquet'),

@@ -3,17 +3,23 @@
  * checks the machinery (every estimator, outcome and month summarised, with
  * finite figures), not the coverage, which needs many seeds.
  */
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { describe, expect, test } from 'vitest';
 import { runSimulation, summariseDraws } from '../../src/simulation/simulation-study.js';
+import { makeTempDir } from '../support/delivery.js';
+import { TEST_RESOURCES_YAML } from '../support/threads.js';
 
 describe('the simulation study', () => {
   test('summarises bias, RMSE and coverage per estimator, outcome and month over the seeds', async () => {
+    const config = join(makeTempDir('ipslink-simulation-'), 'study.yaml');
+    writeFileSync(config, `${readFileSync('config/demo.yaml', 'utf8')}\n${TEST_RESOURCES_YAML}`);
     const { summary } = await runSimulation({
       seeds: [11, 12],
       persons: 4000,
       months: [12, 36],
       outcomes: ['employed_48h'],
-      config: 'config/demo.yaml',
+      config,
     });
     const estimators = [...new Set(summary.map((row) => row.estimator))];
     expect(estimators).toContain('matched_att');
