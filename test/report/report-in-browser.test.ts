@@ -12,17 +12,19 @@ import { loadStudyConfig } from '../../src/config/study-config.js';
 import { runStudy } from '../../src/run/run-study.js';
 import { synthesizeDelivery } from '../../src/synth/index.js';
 import { makeTempDir } from '../support/delivery.js';
+import { TEST_THREADS } from '../support/threads.js';
 
 const CHROMIUM = '/usr/bin/chromium';
 let reportPath: string;
 
 beforeAll(async () => {
   const work = makeTempDir('ipslink-report-');
-  await synthesizeDelivery({ outDir: join(work, 'landing', 'synth-5'), persons: 6000, seed: 5 });
+  await synthesizeDelivery({ outDir: join(work, 'landing', 'synth-5'), persons: 6000, seed: 5, threads: TEST_THREADS });
   const { runDir } = await runStudy({
     loaded: loadStudyConfig('config/demo-nearest.yaml'),
     landing: join(work, 'landing'),
     output: join(work, 'out'),
+    threads: TEST_THREADS,
     force: true,
   });
   reportPath = join(runDir, 'export', 'report.html');

@@ -13,6 +13,7 @@ import { makeTempDir } from '../support/delivery.js';
 import { type SourceServer, startDeliverySource } from '../support/delivery-source.js';
 import { startCli } from '../support/run-cli.js';
 import { makeSmallWorld, type SmallWorld } from '../support/small-world.js';
+import { TEST_THREADS } from '../support/threads.js';
 
 const FIRST = 'synth-23.1';
 const SECOND = 'synth-23.2';
@@ -37,7 +38,7 @@ async function runNight(): Promise<Night> {
 
 beforeAll(async () => {
   sourceRoot = makeTempDir('ipslink-nightly-source-');
-  await synthesizeDelivery({ outDir: join(sourceRoot, 'synth-23'), persons: 2000, seed: 23, deliveries: 2 });
+  await synthesizeDelivery({ outDir: join(sourceRoot, 'synth-23'), persons: 2000, seed: 23, deliveries: 2, threads: TEST_THREADS });
   source = await startDeliverySource((path) => {
     if (path === 'index.json') return Buffer.from(JSON.stringify(offered));
     const file = join(sourceRoot, path);

@@ -21,6 +21,7 @@ import { Database, quoteIdentifier, quoteLiteral } from '../../src/db/database.j
 import { generateSyntheticTables } from '../../src/synth/generate-tables.js';
 import { type SynthSummary, synthesizeDelivery } from '../../src/synth/index.js';
 import { TRUTH_OUTCOMES } from '../../src/synth/truth.js';
+import { TEST_THREADS } from '../support/threads.js';
 
 const SMALL_PERSONS = 2000;
 const LARGE_PERSONS = 20_000;
@@ -43,7 +44,7 @@ let db: Database;
 beforeAll(async () => {
   summaries.oneThread = await synthesizeDelivery({ outDir: dirs.oneThread, persons: SMALL_PERSONS, seed: 11, threads: 1 });
   summaries.twoThreads = await synthesizeDelivery({ outDir: dirs.twoThreads, persons: SMALL_PERSONS, seed: 11, threads: 2 });
-  summaries.otherSeed = await synthesizeDelivery({ outDir: dirs.otherSeed, persons: SMALL_PERSONS, seed: 12 });
+  summaries.otherSeed = await synthesizeDelivery({ outDir: dirs.otherSeed, persons: SMALL_PERSONS, seed: 12, threads: TEST_THREADS });
   summaries.twoDeliveriesOneThread = await synthesizeDelivery({
     outDir: dirs.twoDeliveriesOneThread,
     persons: SMALL_PERSONS,
@@ -64,8 +65,15 @@ beforeAll(async () => {
     seed: 11,
     deliveries: 2,
     healthcareCosts: false,
+    threads: TEST_THREADS,
   });
-  summaries.large = await synthesizeDelivery({ outDir: dirs.large, persons: LARGE_PERSONS, seed: 1, deliveries: 2 });
+  summaries.large = await synthesizeDelivery({
+    outDir: dirs.large,
+    persons: LARGE_PERSONS,
+    seed: 1,
+    deliveries: 2,
+    threads: TEST_THREADS,
+  });
   db = await Database.open(':memory:', { threads: 2 });
   await db.runFile('reference/01_create_state_pension_age.sql');
   await loadAccepted('single', dirs.oneThread);
