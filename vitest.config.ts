@@ -1,6 +1,5 @@
 import { availableParallelism } from 'node:os';
 import { defineConfig } from 'vitest/config';
-import WholeCommandsFirst from './test/support/sequencer.js';
 
 export default defineConfig({
   test: {
@@ -10,7 +9,6 @@ export default defineConfig({
     // Two files at once even on two cores: much of a file's time is spent waiting on child processes (the CLI
     // tests, the crash tests), so the suite takes about 6 minutes there instead of 8 (vitest would take one).
     maxWorkers: Math.max(2, availableParallelism() - 1),
-    sequence: { sequencer: WholeCommandsFirst },
     testTimeout: 60_000,
     hookTimeout: 60_000,
   },
