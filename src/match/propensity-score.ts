@@ -67,8 +67,9 @@ export function inverseLogit(eta: number): number {
 
 function logitDerivative(eta: number): number {
   if (eta > LOGIT_CLAMP || eta < -LOGIT_CLAMP) return DOUBLE_EPSILON;
-  const onePlusOdds = 1 + Math.exp(eta);
-  return Math.exp(eta) / (onePlusOdds * onePlusOdds);
+  const odds = Math.exp(eta);
+  const onePlusOdds = 1 + odds;
+  return odds / (onePlusOdds * onePlusOdds);
 }
 
 function binomialDeviance(treated: Uint8Array, probabilities: Float64Array): number {
@@ -184,9 +185,13 @@ function combinationOfEarlierColumns(
   return kept.filter((keptColumn, q) => Math.abs(weights[q]!) * originalNorms[keptColumn]! > 1e-6 * originalNorms[column]!);
 }
 
-function toColumnMajor(design: DesignMatrix, rowWeights?: Float64Array): Float64Array {
+/** The design matrix column-major, each row times its weight, into `matrix` (a new array by default). */
+function toColumnMajor(
+  design: DesignMatrix,
+  rowWeights?: Float64Array,
+  matrix = new Float64Array(design.rowCount * design.columnCount),
+): Float64Array {
   const { rowCount, columnCount, values } = design;
-  const matrix = new Float64Array(rowCount * columnCount);
   for (let row = 0; row < rowCount; row++) {
     const weight = rowWeights ? rowWeights[row]! : 1;
     for (let column = 0; column < columnCount; column++) {
@@ -236,6 +241,8 @@ export function fitPropensityScore(design: DesignMatrix, treated: Uint8Array): P
   let iterations = 0;
   const rowWeights = new Float64Array(rowCount);
   const workingResponse = new Float64Array(rowCount);
+  // one n x p buffer for every step's weighted matrix (the QR overwrites it): 8 M doubles each, at a million units
+  const weightedMatrix = new Float64Array(rowCount * columnCount);
   for (iterations = 1; iterations <= MAX_ITERATIONS; iterations++) {
     for (let row = 0; row < rowCount; row++) {
       const derivative = logitDerivative(eta[row]!);
@@ -244,7 +251,13 @@ export function fitPropensityScore(design: DesignMatrix, treated: Uint8Array): P
       rowWeights[row] = weight;
       workingResponse[row] = (eta[row]! + (treated[row]! - mu[row]!) / derivative) * weight;
     }
-    const step = solveLeastSquares(toColumnMajor(design, rowWeights), workingResponse, rowCount, columnCount, IRLS_QR_TOLERANCE);
+    const step = solveLeastSquares(
+      toColumnMajor(design, rowWeights, weightedMatrix),
+      workingResponse,
+      rowCount,
+      columnCount,
+      IRLS_QR_TOLERANCE,
+    );
     const [aliased] = step.aliased;
     // Full rank was checked up front, so a column lost here lost its weight: the fit is running off to 0 or 1.
     if (aliased) fail({ code: 'ps_separation', column: columnNames[aliased.column]!, units: countBoundaryUnits(mu) });

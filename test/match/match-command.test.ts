@@ -143,6 +143,18 @@ describe('bad input gives one named error and writes nothing', () => {
       ['--covariates', 'a,b'],
       { code: 'match_missing_values', column: 'a', count: 1 },
     ],
+    [
+      'an infinite covariate value',
+      base.map((line, i) => (i === 5 || i === 9 ? line.replace(/^(\d+,\d+,)\d+/, '$1inf') : line)),
+      ['--covariates', 'b,a'],
+      { code: 'match_missing_values', column: 'a', count: 2 },
+    ],
+    [
+      'a missing string covariate value',
+      base.map((line, i) => (i === 7 ? line.replace(/,[xyz]$/, ',') : line)),
+      ['--covariates', 'a,g'],
+      { code: 'match_missing_values', column: 'g', count: 1 },
+    ],
     ['an unknown covariate', base, ['--covariates', 'a,nope'], { code: 'match_columns_missing', columns: ['nope'] }],
     [
       'a covariate that is a combination of others',
