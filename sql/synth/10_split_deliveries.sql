@@ -77,45 +77,49 @@ spells as (
 )
 select * from synth_delivered_spans('spells', $first_extract_date::date, $deliveries);
 
+-- One pass over the payroll periods: each goes to the deliveries it is in
+-- (unnest), rather than a filtered scan per delivery of a table of both
+-- (100,000 persons: 3.2 -> 1.1-1.4 s, most of it saved materialising that table).
 create or replace table synth_delivered_period as
 with
 persons as (select person_no, person_id from synth_person),
 periods as (
     select
-        periods.*,
-        persons.person_id,
+        periods.period_key, periods.period_id, persons.person_id, periods.job_id, periods.employer_id,
+        periods.period_start, periods.period_end, periods.hours_paid, periods.wage_eur, periods.job_type,
         $deliveries = 2
             and periods.period_end <= $first_extract_date::date
             and synth_uniform($seed, periods.period_key, 'wrong-in-first-delivery') < 0.02
-            as is_wrong_in_first_delivery,
-        1.1 + 0.5 * synth_uniform($seed, periods.period_key, 'wrong-factor') as wrong_factor
+            as is_wrong_in_first_delivery
     from synth_payroll_period as periods
     join persons using (person_no)
     where periods.is_observed
 ),
-first_delivery as (
+split as (
     select
-        1 as delivery_no,
-        person_no, period_key, period_id, person_id, job_id, employer_id, period_start, period_end,
-        if(is_wrong_in_first_delivery, round(hours_paid * wrong_factor, 2)::decimal(18, 2), hours_paid) as hours_paid,
-        if(is_wrong_in_first_delivery, round(wage_eur * wrong_factor, 2)::decimal(18, 2), wage_eur) as wage_eur,
-        job_type,
-        is_wrong_in_first_delivery
+        *,
+        unnest(case
+            when period_end > $first_extract_date::date then [2]
+            when is_wrong_in_first_delivery then [1, 2]
+            else [1]
+        end) as delivery_no
     from periods
-    where period_end <= $first_extract_date::date
+    where $deliveries = 2 or period_end <= $first_extract_date::date
 ),
-second_delivery as (
+wrong as (
     select
-        2 as delivery_no,
-        person_no, period_key, period_id, person_id, job_id, employer_id, period_start, period_end, hours_paid, wage_eur,
-        job_type,
-        is_wrong_in_first_delivery
-    from periods
-    where $deliveries = 2 and (period_end > $first_extract_date::date or is_wrong_in_first_delivery)
+        *,
+        if(delivery_no = 1 and is_wrong_in_first_delivery,
+           1.1 + 0.5 * synth_uniform($seed, period_key, 'wrong-factor'), null) as wrong_factor
+    from split
 )
-select * from first_delivery
-union all by name
-select * from second_delivery;
+select
+    delivery_no, period_key, period_id, person_id, job_id, employer_id, period_start, period_end,
+    coalesce(round(hours_paid * wrong_factor, 2)::decimal(18, 2), hours_paid) as hours_paid,
+    coalesce(round(wage_eur * wrong_factor, 2)::decimal(18, 2), wage_eur) as wage_eur,
+    job_type,
+    is_wrong_in_first_delivery
+from wrong;
 
 create or replace table synth_delivered_trajectory as
 with
