@@ -104,30 +104,35 @@ claimed as (
     from profiled
     where synth_uniform($seed, cost_row_no, 'healthcare-claimed') < claim_probability
 )
-select * from claimed
-order by cost_row_no;
+select * from claimed;
 
+-- One pass: each row unnested into the deliveries that hold it (as
+-- synth_delivered_period in sql/synth/10).
 create or replace table synth_delivered_healthcare_cost as
 with
-costs as (select * from synth_healthcare_cost),
-first_delivery as (
+split as (
     select
-        1 as delivery_no,
-        person_no, cost_row_no, person_id, year, category,
-        if($deliveries = 2
-               and year = year($first_extract_date::date) - 1
-               and synth_uniform($seed, cost_row_no, 'healthcare-provisional') < 0.75,
-           round(cost_eur * (0.80 + 0.17 * synth_uniform($seed, cost_row_no, 'healthcare-provisional-share')), 2)
-               ::decimal(18, 2),
-           cost_eur) as cost_eur
-    from costs
-    where $deliveries = 1 or year <= year($first_extract_date::date) - 1
+        person_no, cost_row_no, person_id, year, category, cost_eur,
+        unnest(case
+            when $deliveries = 1 or year < year($first_extract_date::date) - 1 then [1]
+            when year = year($first_extract_date::date) - 1 then [1, 2]
+            else [2]
+        end) as delivery_no
+    from synth_healthcare_cost
 ),
-second_delivery as (
-    select 2 as delivery_no, person_no, cost_row_no, person_id, year, category, cost_eur
-    from costs
-    where $deliveries = 2 and year >= year($first_extract_date::date) - 1
+provisional as (
+    select
+        *,
+        $deliveries = 2
+            and delivery_no = 1
+            and year = year($first_extract_date::date) - 1
+            and synth_uniform($seed, cost_row_no, 'healthcare-provisional') < 0.75
+            as is_provisional
+    from split
 )
-select * from first_delivery
-union all by name
-select * from second_delivery
+select
+    delivery_no, person_no, cost_row_no, person_id, year, category,
+    if(is_provisional,
+       round(cost_eur * (0.80 + 0.17 * synth_uniform($seed, cost_row_no, 'healthcare-provisional-share')), 2)::decimal(18, 2),
+       cost_eur) as cost_eur
+from provisional
