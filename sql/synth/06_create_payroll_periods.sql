@@ -50,7 +50,6 @@ bounded as (
 paid as (
     select
         person_no,
-        job_no,
         job_no * 256 + period_seq as period_key,
         synth_pseudonym('W', $seed, job_no * 256 + period_seq) as period_id,
         job_id,
@@ -58,7 +57,6 @@ paid as (
         world,
         is_observed,
         job_type,
-        employer_no,
         period_start,
         period_end,
         round(
