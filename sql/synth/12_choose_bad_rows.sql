@@ -1,6 +1,6 @@
 -- Which clean rows get a bad copy, and how it is corrupted. In each delivery,
 -- about $bad_row_share of the rows of each extract, chosen by hash of their
--- row number, get an extra corrupted copy written right after them
+-- row number, get an extra corrupted copy, written after the clean rows
 -- (sql/synth/13..17 build it, one file per extract, so the clean rows stay
 -- intact and the accepted data equals the generated data). Per extract: the
 -- kinds of corruption, drawn uniformly, and the columns a required_empty copy

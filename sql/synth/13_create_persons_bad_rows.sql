@@ -1,6 +1,6 @@
 -- Bad rows of the persons extract: the corrupted copy of each clean row
 -- chosen in synth_bad_row_choice, with a fresh person_id (an exact copy for
--- `duplicate`), written right after it.
+-- `duplicate`), written after the clean rows.
 -- Kinds: sex_enum (sex Q), birth_year_range (1875), required_empty
 -- (person_id, birth_year or sex empty), duplicate, bsn_person_id (9 digits
 -- passing the 11-test), death_after_extract_date (1-400 days after the
@@ -43,7 +43,7 @@ corrupted as (
             else death_date::varchar
         end as death_date,
         emigration_date::varchar as emigration_date,
-        row_no * 2 + 1 as file_order,
+        row_no as file_order,
         bad_kind
     from chosen
 )

@@ -1,6 +1,6 @@
 -- Bad rows of the benefit_spells extract: the corrupted copy of each clean
 -- row chosen in synth_bad_row_choice, with a fresh spell_id (an exact copy
--- for `duplicate`), written right after it. Kinds: date_format (DD/MM/YYYY),
+-- for `duplicate`), written after the clean rows. Kinds: date_format (DD/MM/YYYY),
 -- date_invalid (month 13, 30 February, month 0), benefit_type_enum (XX),
 -- amount_negative, required_empty, duplicate, unknown_person (a person_id not
 -- in persons), end_before_start, bsn_person_id.
@@ -24,7 +24,7 @@ corrupted as (
         if(bad_kind = 'amount_negative', synth_negative_amount(monthly_amount_eur),
            synth_emptied(bad_kind, emptied_column, 'monthly_amount_eur', monthly_amount_eur::varchar)) as monthly_amount_eur,
         incapacity_cause,
-        row_no * 2 + 1 as file_order,
+        row_no as file_order,
         bad_kind
     from chosen
 )

@@ -1,6 +1,6 @@
 -- Bad rows of the employment_periods extract: the corrupted copy of each
 -- delivered payroll period chosen in synth_bad_row_choice, with a fresh
--- period_id (an exact copy for `duplicate`), written right after it. Kinds:
+-- period_id (an exact copy for `duplicate`), written after the clean rows. Kinds:
 -- date_format (DD/MM/YYYY), date_invalid (month 13, 30 February, month 0),
 -- job_type_enum (FULLTIME), hours_negative, wage_negative, required_empty,
 -- duplicate, unknown_person (a person_id not in persons), end_before_start,
@@ -31,7 +31,7 @@ corrupted as (
            synth_emptied(bad_kind, emptied_column, 'hours_paid', hours_paid::varchar)) as hours_paid,
         if(bad_kind = 'wage_negative', synth_negative_amount(wage_eur), wage_eur::varchar) as wage_eur,
         if(bad_kind = 'job_type_enum', 'FULLTIME', job_type) as job_type,
-        row_no * 2 + 1 as file_order,
+        row_no as file_order,
         bad_kind
     from chosen
 )

@@ -1,6 +1,6 @@
 -- Bad rows of the trajectories extract: the corrupted copy of each clean row
 -- chosen in synth_bad_row_choice, with a fresh trajectory_id (an exact copy
--- for `duplicate`), written right after it. Kinds: date_format (DD/MM/YYYY),
+-- for `duplicate`), written after the clean rows. Kinds: date_format (DD/MM/YYYY),
 -- date_invalid (month 13, 30 February, month 0), programme_enum (IPSX),
 -- cost_negative, required_empty, duplicate, unknown_person (a person_id not
 -- in persons), end_before_start, bsn_person_id.
@@ -27,7 +27,7 @@ corrupted as (
         target_group,
         if(bad_kind = 'cost_negative', synth_negative_amount(coalesce(cost_eur, if(programme = 'IPS', 8000, 5000))),
            cost_eur::varchar) as cost_eur,
-        row_no * 2 + 1 as file_order,
+        row_no as file_order,
         bad_kind
     from chosen
 )

@@ -1,5 +1,5 @@
 -- Bad rows of the healthcare_costs extract: the corrupted copy of each clean
--- row chosen in synth_bad_row_choice, written right after it. The key is
+-- row chosen in synth_bad_row_choice, written after the clean rows. The key is
 -- the clean row's (person_id, year, category) unless the corruption changes
 -- it, so every copy but an unknown person's fails a rule before the
 -- duplicate key rule, and `duplicate` is an exact copy.
@@ -33,7 +33,7 @@ corrupted as (
         if(bad_kind = 'category_enum', 'DENTAL', synth_emptied(bad_kind, emptied_column, 'category', category)) as category,
         if(bad_kind = 'cost_negative', synth_negative_amount(cost_eur),
            synth_emptied(bad_kind, emptied_column, 'cost_eur', cost_eur::varchar)) as cost_eur,
-        row_no * 2 + 1 as file_order,
+        row_no as file_order,
         bad_kind
     from chosen
 )
