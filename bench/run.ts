@@ -2,7 +2,11 @@
  * `make bench`: the pipeline at 10 k, 60 k, 100 k and 1 M synthetic persons
  * (2 M with BENCH_LARGE=1; or the sizes in BENCH_PERSONS, comma separated),
  * each size in its own process (bench/one-size.ts) under
- * resources.memory_limit = BENCH_MEMORY_LIMIT (default 4GB). Prints a table
+ * resources.memory_limit = BENCH_MEMORY_LIMIT (default 4GB). A size below
+ * 1 M runs BENCH_REPEATS times (default 3), each in a new process, and its
+ * times are the medians, its memory the largest: the exponent between 60 k
+ * and 100 k, sizes 1.67 times apart, turns one run's 20% of noise into 0.36
+ * of exponent. Prints a table
  * and writes bench/results.json (not committed): per size the input and
  * panel rows, seconds per stage and in total, rows per second, peak RSS
  * (in all and when each stage ended),
@@ -23,6 +27,9 @@ import type { ComponentTimes } from './component-targets.js';
 
 interface SizeResult extends Partial<ComponentTimes> {
   persons: number;
+  /** The runs this size's figures summarise, and each one's wall seconds. */
+  repeats: number;
+  run_seconds_each: number[];
   input_rows: number;
   panel_rows: number | null;
   synth_seconds: number;
@@ -57,10 +64,20 @@ interface FailedSize {
   failed: string;
 }
 
-function runSize(persons: number): SizeResult | FailedSize {
+/** Sizes from here up run once: they take minutes, and their noise moves an exponent over a tenfold step little. */
+const ONCE_FROM_PERSONS = 1_000_000;
+const repeats = Number(process.env.BENCH_REPEATS ?? 3);
+if (!Number.isInteger(repeats) || repeats < 1) {
+  process.stderr.write(`BENCH_REPEATS must be a whole number from 1 (got ${process.env.BENCH_REPEATS})\n`);
+  process.exit(2);
+}
+
+type RunResult = Omit<SizeResult, 'repeats' | 'run_seconds_each'>;
+
+function runSize(persons: number, ofRuns: string): RunResult | FailedSize {
   const work = mkdtempSync(join(tmpdir(), 'ipslink-bench-'));
   try {
-    process.stderr.write(`bench: ${persons.toLocaleString('en-GB')} persons...\n`);
+    process.stderr.write(`bench: ${persons.toLocaleString('en-GB')} persons${ofRuns}...\n`);
     // under the allocator settings `ipslink run` gives itself (src/run/allocator-env.ts)
     const child = spawnSync(process.execPath, ['--import', 'tsx', 'bench/one-size.ts', String(persons), work], {
       env: withAllocatorEnv(),
@@ -69,13 +86,57 @@ function runSize(persons: number): SizeResult | FailedSize {
       maxBuffer: 1 << 20,
     });
     if (child.status !== 0) return { persons, failed: `exit ${child.status ?? child.signal}, error above` };
-    return JSON.parse(child.stdout.trim().split('\n').at(-1)!) as SizeResult;
+    return JSON.parse(child.stdout.trim().split('\n').at(-1)!) as RunResult;
   } finally {
     rmSync(work, { recursive: true, force: true });
   }
 }
 
-const outcomes = sizes.map(runSize);
+function median(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const middle = sorted.length >> 1;
+  return sorted.length % 2 ? sorted[middle]! : (sorted[middle - 1]! + sorted[middle]!) / 2;
+}
+
+/** Several runs of one size as one: medians of the times, the largest memory and spill. */
+function summarise(runs: RunResult[]): SizeResult {
+  const [first] = runs as [RunResult];
+  const mid = (pick: (run: RunResult) => number) => median(runs.map(pick));
+  const most = (pick: (run: RunResult) => number) => Math.max(...runs.map(pick));
+  const perStage = (pick: (run: RunResult) => Record<string, number>, combine: typeof mid) =>
+    Object.fromEntries(Object.keys(pick(first)).map((stage) => [stage, combine((run) => pick(run)[stage]!)]));
+  const stageSeconds = perStage((run) => run.stage_seconds, mid);
+  const runSeconds = mid((run) => run.run_seconds);
+  return {
+    ...first,
+    repeats: runs.length,
+    run_seconds_each: runs.map((run) => run.run_seconds),
+    synth_seconds: mid((run) => run.synth_seconds),
+    floor_seconds: mid((run) => run.floor_seconds),
+    run_seconds: runSeconds,
+    stage_seconds: stageSeconds,
+    publish_seconds: mid((run) => run.publish_seconds),
+    rows_per_second: first.input_rows / runSeconds,
+    ingest_rows_per_second: first.input_rows / stageSeconds.ingest!,
+    peak_rss_mb: most((run) => run.peak_rss_mb),
+    stage_peak_rss_mb: perStage((run) => run.stage_peak_rss_mb, most),
+    peak_spill_bytes: most((run) => run.peak_spill_bytes),
+    audit_passed: runs.every((run) => run.audit_passed),
+  };
+}
+
+function measureSize(persons: number): SizeResult | FailedSize {
+  const runs: RunResult[] = [];
+  const count = persons < ONCE_FROM_PERSONS ? repeats : 1;
+  for (let run = 1; run <= count; run++) {
+    const outcome = runSize(persons, count > 1 ? ` (run ${run} of ${count})` : '');
+    if ('failed' in outcome) return outcome;
+    runs.push(outcome);
+  }
+  return summarise(runs);
+}
+
+const outcomes = sizes.map(measureSize);
 const failures = outcomes.filter((outcome): outcome is FailedSize => 'failed' in outcome);
 const results = outcomes.filter((outcome): outcome is SizeResult => !('failed' in outcome));
 if (!results.length) {
@@ -185,6 +246,7 @@ const lines = [
   ...stageNames.map((stage) => row([`${stage} s`, ...results.map((result) => number(result.stage_seconds[stage]!, 1))])),
   row(['publish s', ...results.map((result) => number(result.publish_seconds, 1))]),
   row(['run s', ...results.map((result) => number(result.run_seconds, 1))]),
+  row(['runs', ...results.map((result) => String(result.repeats))]),
   row(['rows/s', ...results.map((result) => number(result.rows_per_second))]),
   row(['ingest rows/s', ...results.map((result) => number(result.ingest_rows_per_second))]),
   row(['peak RSS MB', ...results.map((result) => number(result.peak_rss_mb))]),
