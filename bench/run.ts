@@ -247,6 +247,10 @@ const lines = [
   row(['publish s', ...results.map((result) => number(result.publish_seconds, 1))]),
   row(['run s', ...results.map((result) => number(result.run_seconds, 1))]),
   row(['runs', ...results.map((result) => String(result.repeats))]),
+  row([
+    '  fastest-slowest',
+    ...results.map((result) => `${number(Math.min(...result.run_seconds_each), 1)}-${number(Math.max(...result.run_seconds_each), 1)}`),
+  ]),
   row(['rows/s', ...results.map((result) => number(result.rows_per_second))]),
   row(['ingest rows/s', ...results.map((result) => number(result.ingest_rows_per_second))]),
   row(['peak RSS MB', ...results.map((result) => number(result.peak_rss_mb))]),
