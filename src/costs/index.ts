@@ -183,8 +183,17 @@ async function writeCostTables(
   ]);
 }
 
-/** Drawn rows (persons x replicates) per statement of the bootstrap: its set sums stay small, whatever the cohort. */
+/**
+ * What one statement of the bootstrap holds, whatever the cohort: its drawn
+ * rows (persons x replicates) and its groups (replicates x matched sets x
+ * arms). The sets do not grow with the persons under exact matching, so
+ * bounding rows alone put all 1,000 replicates of a 60,000-person run
+ * (33,040 persons drawn, 1,176 sets) in one statement of 2.4 M groups,
+ * the run's peak memory; at 1,000,000 persons the rows bound (56
+ * replicates, 237 k groups).
+ */
 const BOOTSTRAP_ROWS_PER_STATEMENT = 1 << 25;
+const BOOTSTRAP_GROUPS_PER_STATEMENT = 1 << 18;
 
 /**
  * cost_replicate_means: the arm means of the sample and of each replicate
@@ -194,15 +203,27 @@ const BOOTSTRAP_ROWS_PER_STATEMENT = 1 << 25;
  */
 export async function bootstrapArmMeans(
   db: Database,
-  options: { design: ReturnType<typeof bootstrapDesign>; replicates: number; seed: number; rowsPerStatement?: number },
+  options: {
+    design: ReturnType<typeof bootstrapDesign>;
+    replicates: number;
+    seed: number;
+    rowsPerStatement?: number;
+    groupsPerStatement?: number;
+  },
 ): Promise<void> {
-  const [{ persons }] = (await db.query<{ persons: number }>(
-    'costs: persons to draw',
-    'select count(*)::double as persons from cost_persons',
-  )) as [{ persons: number }];
-  const perStatement = Math.max(1, Math.floor((options.rowsPerStatement ?? BOOTSTRAP_ROWS_PER_STATEMENT) / Math.max(persons, 1)));
   await db.run('costs: replicate means', 'drop table if exists cost_replicate_means');
   await db.runFile('costs/02_index_bootstrap_units.sql', { design: options.design });
+  const [{ persons, groups }] = (await db.query<{ persons: number; groups: number }>(
+    'costs: persons to draw',
+    'select count(*)::double as persons, count(distinct (matched_set, treated))::double as groups from cost_bootstrap_persons',
+  )) as [{ persons: number; groups: number }];
+  const perStatement = Math.max(
+    1,
+    Math.min(
+      Math.floor((options.rowsPerStatement ?? BOOTSTRAP_ROWS_PER_STATEMENT) / Math.max(persons, 1)),
+      Math.floor((options.groupsPerStatement ?? BOOTSTRAP_GROUPS_PER_STATEMENT) / Math.max(groups, 1)),
+    ),
+  );
   for (let first = 0; first <= options.replicates; first += perStatement) {
     await db.runFile('costs/03_bootstrap_arm_means.sql', {
       design: options.design,

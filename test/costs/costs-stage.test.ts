@@ -1,4 +1,4 @@
-import { describe, expect, test } from 'vitest';
+import { describe, expect, test, vi } from 'vitest';
 import type { StudyConfig } from '../../src/config/study-config.js';
 import { consumerPriceIndex } from '../../src/costs/consumer-price-index.js';
 import { bootstrapArmMeans, costsStage } from '../../src/costs/index.js';
@@ -210,7 +210,7 @@ describe('costs stage', () => {
   });
 
   test('the replicates are the same bits whatever the thread count and however many a statement draws', async () => {
-    const means = (threads: number, rowsPerStatement?: number) =>
+    const means = (threads: number, rowsPerStatement?: number, groupsPerStatement?: number) =>
       withDatabase(async (db) => {
         // 20,000 persons in 300 strata, with euros that need every decimal
         await db.run(
@@ -223,13 +223,18 @@ describe('costs stage', () => {
            from range(20000) as t(i)`,
         );
         await db.run('threads', `set threads = ${threads}`);
-        await bootstrapArmMeans(db, { design: 'rematched_within_arms', replicates: 199, seed: 5, rowsPerStatement });
-        return db.query('means', 'select * from cost_replicate_means order by replicate');
+        const runFile = vi.spyOn(db, 'runFile');
+        await bootstrapArmMeans(db, { design: 'rematched_within_arms', replicates: 199, seed: 5, rowsPerStatement, groupsPerStatement });
+        const statements = runFile.mock.calls.filter(([file]) => file === 'costs/03_bootstrap_arm_means.sql').length;
+        return { statements, rows: await db.query('means', 'select * from cost_replicate_means order by replicate') };
       });
     const inOne = await means(1);
-    expect(inOne).toHaveLength(200);
-    expect(await means(4)).toEqual(inOne);
-    // 20,000 persons: 3 replicates a statement, in 67 statements
-    expect(await means(2, 60_000)).toEqual(inOne);
+    expect(inOne.rows).toHaveLength(200);
+    expect(inOne.statements).toBe(1);
+    expect((await means(4)).rows).toEqual(inOne.rows);
+    // 20,000 persons: 3 replicates a statement
+    expect(await means(2, 60_000)).toEqual({ statements: 67, rows: inOne.rows });
+    // 300 groups of set and arm (each set holds one arm here): 7 replicates a statement
+    expect(await means(2, undefined, 2_100)).toEqual({ statements: 29, rows: inOne.rows });
   });
 });
