@@ -189,8 +189,8 @@ async function writeCostTables(
  * arms). The sets do not grow with the persons under exact matching, so
  * bounding rows alone put all 1,000 replicates of a 60,000-person run
  * (33,040 persons drawn, 1,176 sets) in one statement of 2.4 M groups,
- * the run's peak memory; at 1,000,000 persons the rows bound (56
- * replicates, 237 k groups).
+ * the run's peak memory. At 1,000,000 persons the rows bound still
+ * decides (56 replicates, 237 k groups).
  */
 const BOOTSTRAP_ROWS_PER_STATEMENT = 1 << 25;
 const BOOTSTRAP_GROUPS_PER_STATEMENT = 1 << 18;
