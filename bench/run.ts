@@ -8,7 +8,8 @@
  * and 100 k, sizes 1.67 times apart, turns one run's 20% of noise into 0.36
  * of exponent. Prints a table
  * and writes bench/results.json (not committed): per size the input and
- * panel rows, seconds per stage and in total, rows per second, peak RSS
+ * panel rows, the runs and each one's wall seconds, seconds per stage and
+ * in total, rows per second, peak RSS
  * (in all and when each stage ended),
  * peak spill on disk, the ratio of the run to a plain DuckDB
  * scan-and-aggregate of the same files (the floor), and each stage's scaling
