@@ -139,12 +139,14 @@ async function countFileLines(db: Database, deliveryNo: number, extract: Extract
   return { extract, counts: { row_count: clean_rows + bad_rows, bad_rows } };
 }
 
+/** The table of an extract's clean rows as delivered (one row per delivery x row), and the column that orders them. */
 function cleanRows(extract: Extract): { table: string; rowNo: string } {
   const clean = CLEAN_ROWS[extract.name];
   if (!clean) throw new Error(`synth: no clean rows for extract ${extract.name}`);
   return clean;
 }
 
+/** The table of an extract's bad copies, their columns as text (sql/synth/13..17). */
 function badRowTable(extract: Extract): string {
   return `synth_${extract.name}_bad_row`;
 }
