@@ -24,7 +24,9 @@
 -- Every sample's person-months are never written out: materializing them
 -- and reading them twice was slower (10.7 s against 6.5 s on a 100 k
 -- world, the same sums).
--- Grain: one row per subgroup x level x weighting x outcome x event_month x treated x subclass x weight.
+-- Grain: one row per subgroup x level x weighting x outcome x event_month x treated x subclass x weight;
+-- with a subclass (a matched set or pair), one per subclass x treated x event_month, as sql/estimate/03
+-- reads it: the weight taken up there is the same for the arm in the month (set_month_weight).
 -- Reads: sample_weightings, panel_person_month, matched_set_months, observed_person_months, observed_pair_months. Writes: outcome_sums.
 create table if not exists outcome_sums (
     subgroup varchar,

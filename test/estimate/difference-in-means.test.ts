@@ -1,4 +1,5 @@
 import { describe, expect, test } from 'vitest';
+import type { Database } from '../../src/db/database.js';
 import { estimateDifferences, weightObservedMonths } from '../../src/estimate/index.js';
 import { withDatabase } from '../support/delivery.js';
 import { matchSmallCohort } from '../support/small-cohort.js';
@@ -12,7 +13,12 @@ const EMPLOYED: Record<string, number> = { t1: 1, t2: 0, c1: 1, c2: 0, c3: 0, c4
  * conditional variance beside it), nearest without replacement (clustered by set), or with replacement
  * (clustered by pair and person), for which `matchesSql` turns the strata into pairs.
  */
-async function estimate(design: 'exact' | 'nearest' | 'replace' = 'exact', matchesSql = '', unobserved: string[] = []) {
+async function estimate(
+  design: 'exact' | 'nearest' | 'replace' = 'exact',
+  matchesSql = '',
+  unobserved: string[] = [],
+  inspect: (db: Database) => Promise<void> = async () => {},
+) {
   return withDatabase(async (db) => {
     await matchSmallCohort(db);
     if (matchesSql) await db.run('matches', matchesSql);
@@ -31,6 +37,7 @@ async function estimate(design: 'exact' | 'nearest' | 'replace' = 'exact', match
     await weightObservedMonths(db);
     const matching = demoStudy().matching;
     await estimateDifferences(db, design === 'exact' ? matching : { ...matching, method: 'nearest', replace: design === 'replace' });
+    await inspect(db);
     return db.query<{
       subgroup: string;
       level: string;
@@ -97,6 +104,29 @@ describe('difference in means', () => {
       // Set scores: A (-1/3)/3 - (-5/6)/5 = 1/18; B (1/3)/3 - (5/6)/5 = -1/18; 2/1 x 7/6 x 2/324 (n = 3 + 5).
       expect(matched.se).toBeCloseTo(Math.sqrt((2 * 7 * 2) / (6 * 324)), 9);
       expect(matched.se_conditional === null).toBe(design === 'nearest');
+    },
+  );
+
+  // sql/estimate/03 reads a set's (or a pair's) arm in a month as one row of outcome_sums, without grouping again.
+  test.each(['exact', 'replace'] as const)(
+    'outcome_sums (%s) has one row per matched set or pair, arm, month and outcome',
+    async (design) => {
+      const replaceSql = `update matches set subclass = null, weight = 1;
+       insert into match_pairs values (1, 't1', 1, 1), (1, 'c1', 0, 0.5), (1, 'c2', 0, 0.5), (2, 't2', 1, 1), (2, 'c2', 0, 1)`;
+      await estimate(design, design === 'replace' ? replaceSql : '', ['c3'], async (db) => {
+        const cells = (
+          await db.query<{ rows: number; cells: number; weightings: string }>(
+            'cells',
+            `select count(*)::integer as rows,
+             count(distinct (subgroup, level, weighting, outcome, event_month, subclass, treated))::integer as cells,
+             string_agg(distinct weighting, ',' order by weighting) as weightings
+         from outcome_sums where subclass is not null`,
+          )
+        )[0]!;
+        expect(cells.weightings).toBe(design === 'exact' ? 'matched' : 'pairs');
+        expect(cells.rows).toBeGreaterThan(0);
+        expect(cells.rows).toBe(cells.cells);
+      });
     },
   );
 
