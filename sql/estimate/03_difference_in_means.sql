@@ -65,26 +65,43 @@ cell_variances as (
     select *, case when n > 1 then greatest(sum_y2 - sum_y * sum_y / n, 0) / (n - 1) end as variance
     from cells
 ),
-pooled_variances as (
-    select subgroup, level, outcome, event_month, treated,
-        coalesce(sum(variance * (n - 1)) / nullif(sum(n - 1), 0), 0) as pooled_variance
+set_cells as (
+    -- per set (or pair): its treated cell and its control cell side by side, one row each, so any_value takes
+    -- that row's value. Grouped once rather than the cells joined to themselves: at 60,000 persons 3.0 -> 2.6 s
+    -- and 611 -> 455 MB for this statement alone (the cells were held once for each use, and the join's table).
+    select
+        subgroup, level, outcome, event_month, subclass,
+        any_value(n) filter (where treated = 1) as treated_n,
+        any_value(sum_y) filter (where treated = 1) as treated_sum_y,
+        any_value(n) filter (where treated = 0) as control_n,
+        any_value(variance) filter (where treated = 0) as control_cell_variance,
+        any_value(sum_w) filter (where treated = 0) as control_sum_w,
+        any_value(sum_wy) filter (where treated = 0) as control_sum_wy
     from cell_variances
-    group by subgroup, level, outcome, event_month, treated
+    group by subgroup, level, outcome, event_month, subclass
+),
+pooled_variances as (
+    -- the pooled within-set control variance, over every set's control cell
+    select subgroup, level, outcome, event_month,
+        coalesce(sum(control_cell_variance * (control_n - 1)) / nullif(sum(control_n - 1), 0), 0) as pooled_variance
+    from set_cells
+    where control_n is not null
+    group by subgroup, level, outcome, event_month
 ),
 strata as (
+    -- the sets with both arms
     select
-        t.subgroup, t.level, t.outcome, t.event_month,
-        t.n as treated_n, c.n as control_n,
-        coalesce(c.variance, cp.pooled_variance) as control_variance,
+        sets.subgroup, sets.level, sets.outcome, sets.event_month,
+        sets.treated_n, sets.control_n,
+        coalesce(sets.control_cell_variance, cp.pooled_variance) as control_variance,
         -- cluster score of the set: its share of (treated mean - m1) minus (control mean - m0)
-        t.sum_y - t.n * tm.mean as treated_residual_sum,
-        c.sum_wy - c.sum_w * cm.mean as control_residual_sum
-    from cell_variances as t
-    join cell_variances as c using (subgroup, level, outcome, event_month, subclass)
+        sets.treated_sum_y - sets.treated_n * tm.mean as treated_residual_sum,
+        sets.control_sum_wy - sets.control_sum_w * cm.mean as control_residual_sum
+    from set_cells as sets
     join pooled_variances as cp using (subgroup, level, outcome, event_month)
     join treated as tm using (subgroup, level, outcome, event_month)
     join control as cm using (subgroup, level, outcome, event_month)
-    where t.treated = 1 and c.treated = 0 and cp.treated = 0 and tm.weighting = 'matched' and cm.weighting = 'matched'
+    where sets.treated_n is not null and sets.control_n is not null and tm.weighting = 'matched' and cm.weighting = 'matched'
 ),
 set_variances as (
     select
