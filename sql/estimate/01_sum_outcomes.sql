@@ -10,7 +10,8 @@
 -- (sql/estimate/03). Samples: the study's cohort (subgroup and level '') with every
 -- outcome (the columns matching $outcome_pattern: 0/1 ones $binary_pattern,
 -- amounts $amount_pattern), and each subgroup level's own matching with the
--- 0/1 outcomes matching $subgroup_pattern.
+-- 0/1 outcomes matching $subgroup_pattern; $sample_pattern is the one of the
+-- two that the statement's sample is summed for.
 -- The person-months are summed with one column per outcome and unpivoted
 -- last, so they are read once, not once per outcome, and the rest goes
 -- through one row per month rather than one per outcome too (at 10,000
@@ -139,7 +140,9 @@ arm_month_sums as (
     union all by name
     select * from subgroup_sums
 ),
--- a profile's sums to each of its rows, summed per row (counts and DECIMAL sums: exact)
+-- a profile's sums to each of its rows, summed per row (counts and DECIMAL sums: exact); only the sample's
+-- outcomes, not the other branch's NULL columns (a provider's level at 60,000 persons: this grouping 0.74-0.95
+-- -> 0.13-0.15 s, the statement 1.6-1.8 -> 1.2 s)
 sums as (
     select
         $subgroup as subgroup,
@@ -151,7 +154,7 @@ sums as (
         coalesce(profile_rows.weight, arm_month_sums.weight) as weight,
         arm_month_sums.event_month,
         sum(arm_month_sums.persons)::bigint as persons,
-        summed_outcome_sums(columns($outcome_pattern)) as "\0"
+        summed_outcome_sums(columns($sample_pattern)) as "\0"
     from arm_month_sums
     left join profile_rows using (profile_id)
     group by all
@@ -171,6 +174,6 @@ weighted_sums as (
         and sets.event_month = sums.event_month
     where sums.weight_source = 'set' and set_month_compared(sets.treated_observed, sets.control_observed)
 )
--- one row per outcome (UNPIVOT leaves out the NULL columns of the branch that did not run)
+-- one row per outcome
 select subgroup, level, weighting, outcome, event_month, treated, subclass, weight, persons, sums.persons_positive, sums.sum_y, sums.sum_y2
-from (unpivot weighted_sums on columns($outcome_pattern) into name outcome value sums)
+from (unpivot weighted_sums on columns($sample_pattern) into name outcome value sums)

@@ -53,6 +53,7 @@ export async function estimateDifferences(db: Database, matching: StudyConfig['m
       amount_pattern: columnPattern(AMOUNT_OUTCOMES),
       // Subgroup levels are estimated for the primary outcomes only.
       subgroup_pattern: columnPattern(PRIMARY_OUTCOMES),
+      sample_pattern: columnPattern(sample.subgroup === '' ? OUTCOMES : PRIMARY_OUTCOMES),
     });
   }
   await db.runFile('estimate/02_weighted_means.sql');
