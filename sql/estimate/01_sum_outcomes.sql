@@ -95,42 +95,51 @@ profile_rows as (
     select profile_id, unnest(if(row_count = 2, [first_row, second_row], [first_row]), recursive := true)
     from (select distinct profile_id, row_count, first_row, second_row from person_profiles)
 ),
-months as not materialized (
-    select
-        profiles.profile_id, null as weighting, null::integer as treated, null::integer as subclass, null as weight_source,
-        null::double as weight, panel.event_month, columns($outcome_pattern)
+profile_months as not materialized (
+    select profiles.profile_id, panel.event_month, columns($outcome_pattern)
     from person_profiles as profiles
     join panel_person_month as panel using (person_id)
     where panel.observed
-    union all by name
-    select null as profile_id, weighting, treated, subclass, 'given' as weight_source, weight, event_month, columns($outcome_pattern)
+),
+pair_months as not materialized (
+    select weighting, treated, subclass, 'given' as weight_source, weight, event_month, columns($outcome_pattern)
     from observed_person_months
     where subgroup = $subgroup and level = $level
         and (subgroup, level, weighting) in (select subgroup, level, weighting from sample_weightings where weight_source = 'pairs')
     union all by name
-    select null as profile_id, 'pairs' as weighting, treated, subclass, 'given' as weight_source, weight, event_month, columns($outcome_pattern)
+    select 'pairs' as weighting, treated, subclass, 'given' as weight_source, weight, event_month, columns($outcome_pattern)
     from observed_pair_months
     where subgroup = $subgroup and level = $level
 ),
--- (subgroup and level are the statement's, so they are not grouped on)
+-- Per profile and month, and the pairs' rows per weighting, arm, pair, weight and month (subgroup and level are
+-- the statement's, so they are not grouped on). The profiles' months are grouped on those two integers alone,
+-- not beside the pairs' keys (NULL for them): at 1,000,000 persons the study's grouping 8.1 -> 6.0 s.
 study_sums as (
-    select
-        profile_id, weighting, treated, subclass, weight_source, weight, event_month,
-        count(*) as persons,
+    select profile_id, event_month, count(*) as persons,
         binary_outcome_sums(columns($binary_pattern)) as "\0",
         amount_outcome_sums(columns($amount_pattern)) as "\0"
-    from months
+    from profile_months
     where $subgroup = ''
-    group by profile_id, weighting, treated, subclass, weight_source, weight, event_month
+    group by profile_id, event_month
+    union all by name
+    select weighting, treated, subclass, weight_source, weight, event_month, count(*) as persons,
+        binary_outcome_sums(columns($binary_pattern)) as "\0",
+        amount_outcome_sums(columns($amount_pattern)) as "\0"
+    from pair_months
+    where $subgroup = ''
+    group by weighting, treated, subclass, weight_source, weight, event_month
 ),
 subgroup_sums as (
-    select
-        profile_id, weighting, treated, subclass, weight_source, weight, event_month,
-        count(*) as persons,
-        binary_outcome_sums(columns($subgroup_pattern)) as "\0"
-    from months
+    select profile_id, event_month, count(*) as persons, binary_outcome_sums(columns($subgroup_pattern)) as "\0"
+    from profile_months
     where $subgroup <> ''
-    group by profile_id, weighting, treated, subclass, weight_source, weight, event_month
+    group by profile_id, event_month
+    union all by name
+    select weighting, treated, subclass, weight_source, weight, event_month, count(*) as persons,
+        binary_outcome_sums(columns($subgroup_pattern)) as "\0"
+    from pair_months
+    where $subgroup <> ''
+    group by weighting, treated, subclass, weight_source, weight, event_month
 ),
 -- The study's or the level's sums, one struct column per outcome: wide until the end, so that assigning the
 -- profiles' sums to their rows and the sets' weights below go through one row per month, not one per outcome
