@@ -21,9 +21,14 @@
 -- be most of did_persons).
 -- Grain: did_persons, one row per matched person_id of the sample with at
 -- least one month in the estimate; did_patterns, one row per pattern.
+-- did_persons and did_patterns are temporary: only this connection reads
+-- them, one sample at a time, and a persistent table's write cost more than
+-- the choosing (at 1,000,000 persons, the 12 samples' 04 10.5 -> 7.7 s and
+-- their 05_restore 2.3-2.8 -> 0.5 s). 04_keep_did_sample_persons.sql keeps
+-- them in persistent tables, which the stream reads on another connection.
 -- Reads: sample_weightings, matched_set_months, match_pairs, subgroup_match_pairs, did_observed_months.
 -- Writes: did_persons, did_patterns.
-create or replace table did_persons as
+create or replace temp table did_persons as
 with
 sample as (
     select person_id, treated, subclass, weight_source, weight
@@ -85,7 +90,7 @@ select
 from in_estimate
 join patterns using (treated, months_mask);
 
-create or replace table did_patterns as
+create or replace temp table did_patterns as
 select
     pattern,
     any_value(treated) as treated,

@@ -38,8 +38,8 @@
  * `method`.
  * Working tables, none of them persons x months: did_observed_months (one
  * row per panel person, kept for every sample), did_sample_persons (one row
- * per sample x person), did_sample_patterns, did_persons, did_patterns,
- * did_design_sums, did_deviation_products, did_deviation_sums,
+ * per sample x person), did_sample_patterns, did_persons and did_patterns
+ * (temporary, the sample at hand, dropped after the last), did_design_sums, did_deviation_products, did_deviation_sums,
  * did_outcome_sums, did_coefficients, did_score_products.
  * SQL: sql/estimate/00_mask_observed_months.sql, 04_select_did_persons.sql .. 12_write_pretrend_tests.sql
  */
@@ -168,6 +168,8 @@ export async function estimateEventStudyDids(
     await fitAndWriteSample(db, sample, outcomes, options.referenceMonth);
     await options.afterEach?.(sample);
   }
+  // temporary tables (04) stay in memory until dropped
+  await db.run('estimate: drop did_persons', 'drop table if exists temp.main.did_persons; drop table if exists temp.main.did_patterns');
 }
 
 /** Steps 09-12 for the sample in did_persons, whose sums (05-08) are in place. */

@@ -257,6 +257,18 @@ describe('event-study DiD against R (plm within + vcovHC arellano "sss", test/re
     ]);
   });
 
+  test("each sample's persons and patterns are temporary tables, gone after the last sample's fit", async () => {
+    const left = await withDatabase(async (db) => {
+      await loadReferencePanel(db, 'balanced');
+      await estimateEventStudyDid(db, { outcomes: ['employed_any'], referenceMonth: -1 });
+      return db.query(
+        'did tables left',
+        "select database_name, table_name from duckdb_tables() where table_name in ('did_persons', 'did_patterns')",
+      );
+    });
+    expect(left).toEqual([]);
+  });
+
   test('shuffling the input rows changes no bit of the output (the panel read as stored, then sorted)', async () => {
     const storedInOrder = (order: 'file' | 'shuffled') =>
       withDatabase(async (db) => {
