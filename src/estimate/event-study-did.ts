@@ -39,8 +39,9 @@
  * Working tables, none of them persons x months: did_observed_months (one
  * row per panel person, kept for every sample), did_sample_persons (one row
  * per sample x person), did_sample_patterns, did_persons and did_patterns
- * (temporary, the sample at hand, dropped after the last), did_design_sums, did_deviation_products, did_deviation_sums,
- * did_outcome_sums, did_coefficients, did_score_products.
+ * (temporary: the sample at hand, dropped after the last), did_design_sums,
+ * did_deviation_products, did_deviation_sums, did_outcome_sums,
+ * did_coefficients, did_score_products.
  * SQL: sql/estimate/00_mask_observed_months.sql, 04_select_did_persons.sql .. 12_write_pretrend_tests.sql
  */
 import { OUTCOMES, type Outcome } from '../config/outcomes.js';

@@ -118,9 +118,9 @@ describe('difference in means', () => {
           await db.query<{ rows: number; cells: number; weightings: string }>(
             'cells',
             `select count(*)::integer as rows,
-             count(distinct (subgroup, level, weighting, outcome, event_month, subclass, treated))::integer as cells,
-             string_agg(distinct weighting, ',' order by weighting) as weightings
-         from outcome_sums where subclass is not null`,
+                 count(distinct (subgroup, level, weighting, outcome, event_month, subclass, treated))::integer as cells,
+                 string_agg(distinct weighting, ',' order by weighting) as weightings
+             from outcome_sums where subclass is not null`,
           )
         )[0]!;
         expect(cells.weightings).toBe(design === 'exact' ? 'matched' : 'pairs');
