@@ -34,15 +34,13 @@
 import { type CovariateColumn, categoryLevels, covariateLabel } from './design-matrix.js';
 import { valueRanks } from './value-ranks.js';
 
-/** A feature's value per unit: a numeric covariate's own values, or a level's 0/1 dummy in a byte per unit. */
-type FeatureValues = Float64Array | Uint8Array;
-
-export interface BalanceFeature {
-  covariate: string;
-  /** The level of a string covariate; null for a numeric covariate. */
-  level: string | null;
-  values: FeatureValues;
-}
+/**
+ * A covariate as balance reads it: a numeric covariate's values, or a string covariate's levels (sorted as
+ * design-matrix.ts sorts them) and each unit's level as a position among them.
+ */
+export type BalanceFeature =
+  | { covariate: string; kind: 'numeric'; values: Float64Array }
+  | { covariate: string; kind: 'levels'; levels: string[]; codes: Int32Array };
 
 export interface ArmComparison {
   meanTreated: number;
@@ -76,36 +74,29 @@ export const SMD_DENOMINATOR =
 const SQRT_EPSILON = Math.sqrt(2 ** -52);
 
 export function balanceFeatures(covariates: readonly CovariateColumn[]): BalanceFeature[] {
-  return covariates.flatMap((covariate): BalanceFeature[] => {
-    if (covariate.kind === 'numeric') return [{ covariate: covariate.name, level: null, values: covariate.values }];
-    // One pass over the units fills every level's 0/1 column.
-    const values = covariate.values;
-    const levels = categoryLevels(values);
-    // a byte per unit: a cohort's dummies in doubles held hundreds of MB at a million persons
-    const columns = new Map(levels.map((level) => [level, new Uint8Array(values.length)]));
-    values.forEach((value, unit) => {
-      columns.get(value)![unit] = 1;
-    });
-    return levels.map((level) => ({ covariate: covariate.name, level, values: columns.get(level)! }));
+  return covariates.map((covariate): BalanceFeature => {
+    if (covariate.kind === 'numeric') return { covariate: covariate.name, kind: 'numeric', values: covariate.values };
+    const levels = categoryLevels(covariate.values);
+    const position = new Map(levels.map((level, code) => [level, code]));
+    return { covariate: covariate.name, kind: 'levels', levels, codes: Int32Array.from(covariate.values, (value) => position.get(value)!) };
   });
 }
 
 export function computeBalance(features: readonly BalanceFeature[], treated: Uint8Array, weights: Float64Array): BalanceRow[] {
   const unitWeights = new Float64Array(treated.length).fill(1);
-  return features.map((feature) => {
+  return features.flatMap((feature) => {
+    if (feature.kind === 'levels') return levelBalance(feature, treated, unitWeights, weights);
     const { values } = feature;
-    const atLevel = feature.level !== null;
-    // a level's dummy is 0/1 by construction
-    const isBinary = atLevel || isZeroOne(values);
+    const isBinary = isZeroOne(values);
     const treatedSd = treatedStandardDeviation(values, treated, unitWeights, isBinary);
     // eCDFs need the units in value order; binary variables do not use it
     const byValue = isBinary ? null : unitsByValue(values);
     return {
       covariate: feature.covariate,
-      level: feature.level,
+      level: null,
       isBinary,
-      before: compareArms(values, treated, unitWeights, treatedSd, byValue, atLevel),
-      after: compareArms(values, treated, weights, treatedSd, byValue, atLevel),
+      before: compareArms(values, treated, unitWeights, treatedSd, byValue),
+      after: compareArms(values, treated, weights, treatedSd, byValue),
     };
   });
 }
@@ -119,7 +110,7 @@ export function worstBalanceAfter(balance: readonly BalanceRow[]): WorstBalance 
   return worst && { label: covariateLabel(worst.covariate, worst.level), absSmd: Math.abs(worst.after.smd!) };
 }
 
-function isZeroOne(values: FeatureValues): boolean {
+function isZeroOne(values: Float64Array): boolean {
   for (let unit = 0; unit < values.length; unit++) if (values[unit] !== 0 && values[unit] !== 1) return false;
   return true;
 }
@@ -129,7 +120,7 @@ function isZeroOne(values: FeatureValues): boolean {
  * without a comparator call per pair, by a counting sort over the values' ranks (value-ranks.ts), which keeps unit
  * order within a rank. Values holding NaN, which have no ranks, are sorted by the comparator.
  */
-export function unitsByValue(values: FeatureValues): Int32Array {
+export function unitsByValue(values: Float64Array): Int32Array {
   const units = new Int32Array(values.length);
   const ranks = valueRanks(values);
   if (!ranks) {
@@ -147,7 +138,7 @@ interface ArmMoments {
   sumWeights: number;
   mean: number;
   nonZeroWeights: number;
-  /** Units with a weight above 0 (and, `atLevel`, at the level: value 1). */
+  /** Units with a weight above 0 (for a level: at the level). */
   persons: number;
 }
 
@@ -156,12 +147,7 @@ interface ArmMoments {
  * pass per arm), and the persons each counts. Kept in locals, not in two-element arrays: this runs for every feature
  * of every balance table (the 1 M-person subgroups stage under a CPU profile: 4.0 s with the arrays, 3.0 s without).
  */
-function bothArmMoments(
-  values: FeatureValues,
-  treated: Uint8Array,
-  weights: Float64Array,
-  atLevel: boolean,
-): [control: ArmMoments, treated: ArmMoments] {
+function bothArmMoments(values: Float64Array, treated: Uint8Array, weights: Float64Array): [control: ArmMoments, treated: ArmMoments] {
   let controlWeights = 0;
   let treatedWeights = 0;
   let controlWeighted = 0;
@@ -173,23 +159,92 @@ function bothArmMoments(
   for (let unit = 0; unit < values.length; unit++) {
     const weight = weights[unit]!;
     const value = values[unit]!;
-    const counted = weight > 0 && (!atLevel || value === 1);
     if (treated[unit] === 1) {
       treatedWeights += weight;
       treatedWeighted += value * weight;
       if (weight !== 0) treatedNonZero++;
-      if (counted) treatedPersons++;
+      if (weight > 0) treatedPersons++;
     } else {
       controlWeights += weight;
       controlWeighted += value * weight;
       if (weight !== 0) controlNonZero++;
-      if (counted) controlPersons++;
+      if (weight > 0) controlPersons++;
     }
   }
   return [
     { sumWeights: controlWeights, mean: controlWeighted / controlWeights, nonZeroWeights: controlNonZero, persons: controlPersons },
     { sumWeights: treatedWeights, mean: treatedWeighted / treatedWeights, nonZeroWeights: treatedNonZero, persons: treatedPersons },
   ];
+}
+
+/**
+ * A string covariate's rows, one per level, each level a 0/1 dummy, in one pass over the units for all levels (a
+ * pass per level and statistic took 9 of the 1 M-person subgroups stage's 25 s). The same bits as the dummies'
+ * own passes: a unit off a level adds 0 x its weight, +0 for the finite weights matching gives, and each level's
+ * terms are added in unit order. Per arm (slot = level x 2 + arm): units at the level, their weights summed, those
+ * weighted above 0, and MatchIt's treated mean for the SMD denominator, 1 / (treated units) per treated unit.
+ */
+function levelBalance(
+  feature: Extract<BalanceFeature, { kind: 'levels' }>,
+  treated: Uint8Array,
+  unitWeights: Float64Array,
+  weights: Float64Array,
+): BalanceRow[] {
+  const { codes, levels } = feature;
+  const slots = levels.length * 2;
+  const atLevel = new Float64Array(slots);
+  const weightedAtLevel = new Float64Array(slots);
+  const personsAtLevel = new Int32Array(slots);
+  const treatedShare = new Float64Array(levels.length);
+  const before = armTotals(treated, unitWeights);
+  const after = armTotals(treated, weights);
+  const share = 1 / before.sumWeights[1];
+  for (let unit = 0; unit < codes.length; unit++) {
+    const arm = treated[unit] === 1 ? 1 : 0;
+    const slot = codes[unit]! * 2 + arm;
+    const weight = weights[unit]!;
+    atLevel[slot]!++;
+    weightedAtLevel[slot]! += weight;
+    if (weight > 0) personsAtLevel[slot]!++;
+    if (arm === 1) treatedShare[codes[unit]!]! += share;
+  }
+  const armAtLevel = (totals: ArmTotals, weighted: Float64Array, persons: ArrayLike<number>, slot: number): ArmMoments => ({
+    sumWeights: totals.sumWeights[slot % 2]!,
+    mean: weighted[slot]! / totals.sumWeights[slot % 2]!,
+    nonZeroWeights: totals.nonZeroWeights[slot % 2]!,
+    persons: persons[slot]!,
+  });
+  return levels.map((level, code) => {
+    const p = treatedShare[code]!;
+    const sd = Math.sqrt(p * (1 - p));
+    const pooled = () => Math.sqrt(pooledBinaryVariance([atLevel[code * 2]!, atLevel[code * 2 + 1]!], before.sumWeights, codes.length));
+    const treatedSd = Number.isFinite(sd) && sd >= SQRT_EPSILON ? sd : pooled();
+    const comparison = (totals: ArmTotals, weighted: Float64Array, persons: ArrayLike<number>) =>
+      armComparison(armAtLevel(totals, weighted, persons, code * 2), armAtLevel(totals, weighted, persons, code * 2 + 1), treatedSd, null);
+    return {
+      covariate: feature.covariate,
+      level,
+      isBinary: true,
+      before: comparison(before, atLevel, atLevel),
+      after: comparison(after, weightedAtLevel, personsAtLevel),
+    };
+  });
+}
+
+/** Each arm's weights summed in unit order and those not 0 counted ([control, treated]), as bothArmMoments does. */
+interface ArmTotals {
+  sumWeights: [number, number];
+  nonZeroWeights: [number, number];
+}
+
+function armTotals(treated: Uint8Array, weights: Float64Array): ArmTotals {
+  const totals: ArmTotals = { sumWeights: [0, 0], nonZeroWeights: [0, 0] };
+  for (let unit = 0; unit < treated.length; unit++) {
+    const arm = treated[unit] === 1 ? 1 : 0;
+    totals.sumWeights[arm] += weights[unit]!;
+    if (weights[unit] !== 0) totals.nonZeroWeights[arm]++;
+  }
+  return totals;
 }
 
 function armWeightSum(treated: Uint8Array, weights: Float64Array, arm: 0 | 1): number {
@@ -199,7 +254,7 @@ function armWeightSum(treated: Uint8Array, weights: Float64Array, arm: 0 | 1): n
 }
 
 /** MatchIt's wvar: weights normalised to sum 1; p(1-p) for binary, else sum(w (x - m)^2) / (1 - sum(w^2)). */
-function weightedVariance(values: FeatureValues, treated: Uint8Array, weights: Float64Array, arm: 0 | 1, isBinary: boolean): number {
+function weightedVariance(values: Float64Array, treated: Uint8Array, weights: Float64Array, arm: 0 | 1, isBinary: boolean): number {
   const sumWeights = armWeightSum(treated, weights, arm);
   let mean = 0;
   for (let unit = 0; unit < values.length; unit++) if (treated[unit] === arm) mean += (weights[unit]! / sumWeights) * values[unit]!;
@@ -216,54 +271,77 @@ function weightedVariance(values: FeatureValues, treated: Uint8Array, weights: F
 }
 
 /** The SMD denominator: treated SD before matching, or MatchIt's pooled SD when that is ~0. */
-function treatedStandardDeviation(values: FeatureValues, treated: Uint8Array, unitWeights: Float64Array, isBinary: boolean): number {
+function treatedStandardDeviation(values: Float64Array, treated: Uint8Array, unitWeights: Float64Array, isBinary: boolean): number {
   const sd = Math.sqrt(weightedVariance(values, treated, unitWeights, 1, isBinary));
   return Number.isFinite(sd) && sd >= SQRT_EPSILON ? sd : pooledStandardDeviation(values, treated, isBinary);
 }
 
 /** MatchIt's pooled_sd(contribution = "proportional") with unit weights. */
-function pooledStandardDeviation(values: FeatureValues, treated: Uint8Array, isBinary: boolean): number {
+function pooledStandardDeviation(values: Float64Array, treated: Uint8Array, isBinary: boolean): number {
   const n = values.length;
-  let pooled = 0;
+  const armCounts: [number, number] = [0, 0];
+  const armSums: [number, number] = [0, 0];
   for (const arm of [0, 1] as const) {
-    let armCount = 0;
-    let armSum = 0;
     for (let unit = 0; unit < n; unit++) {
       if (treated[unit] !== arm) continue;
-      armCount++;
-      armSum += values[unit]!;
+      armCounts[arm]++;
+      armSums[arm] += values[unit]!;
     }
-    if (isBinary) {
-      pooled += (armSum * (1 - armSum / armCount)) / n;
-      continue;
-    }
-    const armMean = armSum / armCount;
+  }
+  if (isBinary) return Math.sqrt(pooledBinaryVariance(armSums, armCounts, n));
+  let pooled = 0;
+  for (const arm of [0, 1] as const) {
+    const armMean = armSums[arm] / armCounts[arm];
     for (let unit = 0; unit < n; unit++) if (treated[unit] === arm) pooled += (1 / n) * (values[unit]! - armMean) ** 2;
   }
-  return Math.sqrt(isBinary ? pooled : pooled / (1 - n * (1 / n) ** 2));
+  return Math.sqrt(pooled / (1 - n * (1 / n) ** 2));
 }
 
-/** `byValue`: unit indices in ascending value order; null for a binary variable. `atLevel`: the persons counted are those at the level. */
+/** pooled_sd's variance for a 0/1 variable, from each arm's sum of values and count of units ([control, treated]). */
+function pooledBinaryVariance(armSums: readonly number[], armCounts: readonly number[], n: number): number {
+  let pooled = 0;
+  for (const arm of [0, 1]) pooled += (armSums[arm]! * (1 - armSums[arm]! / armCounts[arm]!)) / n;
+  return pooled;
+}
+
+/** `byValue`: unit indices in ascending value order; null for a binary variable. */
 function compareArms(
-  values: FeatureValues,
+  values: Float64Array,
   treated: Uint8Array,
   weights: Float64Array,
   treatedSd: number,
   byValue: Int32Array | null,
-  atLevel: boolean,
 ): ArmComparison {
-  const [controlArm, treatedArm] = bothArmMoments(values, treated, weights, atLevel);
+  const [controlArm, treatedArm] = bothArmMoments(values, treated, weights);
+  const spread =
+    byValue &&
+    (() => ({
+      varianceRatio: weightedVariance(values, treated, weights, 1, false) / weightedVariance(values, treated, weights, 0, false),
+      ecdfMax: maximumEcdfDifference(values, byValue, treated, weights, treatedArm.sumWeights, controlArm.sumWeights),
+    }));
+  return armComparison(controlArm, treatedArm, treatedSd, spread);
+}
+
+/**
+ * The arms compared from their moments. `spread`: a non-binary variable's variance ratio and eCDF max (null for a
+ * binary one: no variance ratio, and the eCDF max is |mean difference|); not asked for when too few units weigh.
+ */
+function armComparison(
+  controlArm: ArmMoments,
+  treatedArm: ArmMoments,
+  treatedSd: number,
+  spread: (() => { varianceRatio: number; ecdfMax: number }) | null,
+): ArmComparison {
   const difference = treatedArm.mean - controlArm.mean;
   const tooSmall = treatedArm.nonZeroWeights < 2 && controlArm.nonZeroWeights < 2;
   let smd: number | null = difference;
   if (Math.abs(difference) > SQRT_EPSILON) smd = tooSmall ? null : difference / treatedSd;
   let varianceRatio: number | null = null;
   let ecdfMax: number | null = null;
-  if (!byValue) {
+  if (!spread) {
     ecdfMax = Math.abs(difference);
   } else if (!tooSmall) {
-    varianceRatio = weightedVariance(values, treated, weights, 1, false) / weightedVariance(values, treated, weights, 0, false);
-    ecdfMax = maximumEcdfDifference(values, byValue, treated, weights, treatedArm.sumWeights, controlArm.sumWeights);
+    ({ varianceRatio, ecdfMax } = spread());
   }
   return {
     meanTreated: treatedArm.mean,
@@ -278,7 +356,7 @@ function compareArms(
 
 /** max over x of |F_treated(x) - F_control(x)|, each arm's weights normalised to sum 1. */
 function maximumEcdfDifference(
-  values: FeatureValues,
+  values: Float64Array,
   byValue: Int32Array,
   treated: Uint8Array,
   weights: Float64Array,

@@ -1,9 +1,10 @@
+import fc from 'fast-check';
 import { describe, expect, test } from 'vitest';
 import { balanceFeatures, computeBalance } from '../../src/match/balance-statistics.js';
 
 const balanceOf = (values: number[], treated: number[], weights = values.map(() => 1)) =>
   computeBalance(
-    [{ covariate: 'x', level: null, values: Float64Array.from(values) }],
+    [{ covariate: 'x', kind: 'numeric', values: Float64Array.from(values) }],
     Uint8Array.from(treated),
     Float64Array.from(weights),
   )[0]!;
@@ -50,11 +51,41 @@ describe('computeBalance', () => {
   });
 });
 
-test('balanceFeatures gives every level of a string covariate, the reference level included', () => {
-  const features = balanceFeatures([{ name: 'sex', kind: 'categorical', values: ['M', 'F', 'X'] }]);
-  expect(features.map((feature) => [feature.level, [...feature.values]])).toEqual([
-    ['F', [0, 1, 0]],
-    ['M', [1, 0, 0]],
-    ['X', [0, 0, 1]],
-  ]);
+test('balanceFeatures gives every level of a string covariate in sorted order, the reference level included', () => {
+  const [feature] = balanceFeatures([{ name: 'sex', kind: 'categorical', values: ['M', 'F', 'X', 'F'] }]);
+  expect(feature).toEqual({ covariate: 'sex', kind: 'levels', levels: ['F', 'M', 'X'], codes: Int32Array.from([1, 0, 2, 0]) });
+});
+
+test("a string covariate's levels give the bits their 0/1 dummies give as numeric covariates, persons counted at the level", () => {
+  const units = fc.array(
+    fc.record({
+      level: fc.constantFrom('a', 'b', 'c', 'd'),
+      treated: fc.constantFrom(0, 1),
+      weight: fc.constantFrom(0, 1 / 3, 0.5, 1, 1.5, 2, 7),
+    }),
+    { minLength: 1, maxLength: 40 },
+  );
+  fc.assert(
+    fc.property(units, (drawn) => {
+      const treated = Uint8Array.from(drawn, (unit) => unit.treated);
+      const weights = Float64Array.from(drawn, (unit) => unit.weight);
+      const values = drawn.map((unit) => unit.level);
+      const rows = computeBalance(balanceFeatures([{ name: 'g', kind: 'categorical', values }]), treated, weights);
+      const levels = [...new Set(values)].sort();
+      expect(rows.map((row) => row.level)).toEqual(levels);
+      const persons = (level: string, arm: number, weighted: boolean) =>
+        drawn.filter((unit) => unit.level === level && unit.treated === arm && (!weighted || unit.weight > 0)).length;
+      for (const [index, level] of levels.entries()) {
+        const dummy = Float64Array.from(values, (value) => (value === level ? 1 : 0));
+        const [numeric] = computeBalance([{ covariate: 'g', kind: 'numeric', values: dummy }], treated, weights);
+        expect(rows[index]).toEqual({
+          ...numeric,
+          level,
+          before: { ...numeric!.before, personsTreated: persons(level, 1, false), personsControl: persons(level, 0, false) },
+          after: { ...numeric!.after, personsTreated: persons(level, 1, true), personsControl: persons(level, 0, true) },
+        });
+      }
+    }),
+    { numRuns: 500, seed: 20261202 },
+  );
 });
