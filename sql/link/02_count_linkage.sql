@@ -13,19 +13,7 @@
 -- no row.
 -- Grain: one row per delivered extract.
 -- Reads: ingested_files, rejects, coverage_spans, persons, benefit_spells,
--- employment_periods, trajectories, healthcare_costs. Writes: linkage (and the
--- macro extract_links).
-
--- An extract's rows in force, its persons and its rows whose person is in
--- force: its rows counted per person first, so the persons are that
--- grouping's persons and only each person, not each row, is looked up
--- (1,000,000 persons, the 21.7 M payroll rows: 0.45 -> 0.22 s, warm).
-create or replace macro extract_links(rows_table) as table
-    select
-        coalesce(sum(person_rows), 0)::bigint as rows_in_force,
-        count(person_id) as persons,
-        coalesce(sum(person_rows) filter (where person_id in (select person_id from persons)), 0)::bigint as linked_rows
-    from (select person_id, count(*) as person_rows from query_table(rows_table) group by person_id);
+-- employment_periods, trajectories, healthcare_costs. Writes: linkage.
 
 create or replace table linkage as
 with
@@ -43,17 +31,31 @@ ledger as (
     from rejects
     group by extract
 ),
+-- Each extract's rows in force counted per person, so that its persons are that grouping's persons and each
+-- person, not each row, is looked up among the persons in force; the four extracts' persons in one join, so
+-- the persons' hash table is built once, not once per extract (1,000,000 persons: 1.25 -> 0.90 s cold,
+-- 0.80 -> 0.68 s warm). An extract without a row in force has no row here (its counts are 0 below).
+person_rows as (
+    select 'benefit_spells' as extract, person_id, count(*) as person_rows from benefit_spells group by person_id
+    union all
+    select 'employment_periods', person_id, count(*) from employment_periods group by person_id
+    union all
+    select 'trajectories', person_id, count(*) from trajectories group by person_id
+    union all
+    select 'healthcare_costs', person_id, count(*) from healthcare_costs group by person_id
+),
 in_force as (
     select 'persons' as extract, count(*) as rows_in_force, count(distinct person_id) as persons, count(*) as linked_rows
     from persons
     union all
-    select 'benefit_spells', * from extract_links('benefit_spells')
-    union all
-    select 'employment_periods', * from extract_links('employment_periods')
-    union all
-    select 'trajectories', * from extract_links('trajectories')
-    union all
-    select 'healthcare_costs', * from extract_links('healthcare_costs')
+    select
+        extract,
+        sum(person_rows),
+        count(*),
+        coalesce(sum(person_rows) filter (where known.person_id is not null), 0)
+    from person_rows
+    left join (select person_id from persons) as known using (person_id)
+    group by extract
 ),
 coverage as (
     select
@@ -72,11 +74,11 @@ report as (
         files.rows_read,
         files.rows_accepted,
         files.rows_rejected,
-        (files.rows_accepted - in_force.rows_in_force)::bigint as rows_superseded,
-        in_force.rows_in_force::bigint as rows_in_force,
-        in_force.persons::bigint as persons,
-        in_force.linked_rows::bigint as linked_rows,
-        (in_force.rows_in_force - in_force.linked_rows)::bigint as orphan_rows,
+        (files.rows_accepted - coalesce(in_force.rows_in_force, 0))::bigint as rows_superseded,
+        coalesce(in_force.rows_in_force, 0)::bigint as rows_in_force,
+        coalesce(in_force.persons, 0)::bigint as persons,
+        coalesce(in_force.linked_rows, 0)::bigint as linked_rows,
+        coalesce(in_force.rows_in_force - in_force.linked_rows, 0)::bigint as orphan_rows,
         coalesce(ledger.duplicate_key_rows, 0) as duplicate_key_rows,
         strftime(coverage.coverage_from, '%Y-%m') as coverage_from,
         strftime(coverage.coverage_to, '%Y-%m') as coverage_to,

@@ -127,4 +127,26 @@ describe('the linkage report', () => {
       expect(sum('rows_in_force')).toBe(2 + 2 + 3);
     });
   });
+
+  test('an extract delivered with every row rejected counts 0 in force, 0 persons and 0 orphans, not nothing', async () => {
+    const landing = makeTempDir();
+    // both rows name a programme outside the contract's list
+    writeDelivery(landing, 'd1', [
+      persons(PERSONS_ROWS),
+      trajectories(['T1,P1,XXX,2015-03-01,,PR1,UWV,SMI,8000', 'T2,P2,YYY,2015-03-01,,PR2,UWV,,']),
+    ]);
+    const rows = await withDatabase((db) => linkage(db, landing));
+    expect(rows.at(-1)).toEqual({
+      extract: 'trajectories',
+      rows_read: 2,
+      rows_rejected: 2,
+      rows_superseded: 0,
+      rows_in_force: 0,
+      persons: 0,
+      linked_rows: 0,
+      orphan_rows: 0,
+      duplicate_key_rows: 0,
+      coverage_from: null,
+    });
+  });
 });
