@@ -51,7 +51,7 @@ in_force as (
     select
         extract,
         sum(person_rows),
-        count(*),
+        count(person_rows.person_id),
         coalesce(sum(person_rows) filter (where known.person_id is not null), 0)
     from person_rows
     left join (select person_id from persons) as known using (person_id)
