@@ -28,12 +28,14 @@
 -- and the weight given; observed_pair_months (a view),
 -- one row per subgroup x level x pair x person x event_month of a pair in the
 -- estimate; observed_person_months (a view), one row per subgroup x level x
--- weighting x person x event_month in the estimate.
+-- weighting x person x event_month in the estimate; pair_weighted_person_months
+-- (a view), its rows of the weightings whose weights come from pairs.
 -- The rule is the macros of 00_define_set_month_weight.sql; the observed
 -- months, did_observed_months' masks (00_mask_observed_months.sql, bit
 -- m - $first_month for month m).
 -- Reads: panel_person_month, did_observed_months, matches, subgroup_matches, match_pairs, subgroup_match_pairs.
--- Writes: matched_set_months, sample_weightings, sample_person_months, observed_pair_months, observed_person_months.
+-- Writes: matched_set_months, sample_weightings, sample_person_months, observed_pair_months, observed_person_months,
+-- pair_weighted_person_months.
 create or replace table matched_set_months as
 with
 matched as (
@@ -192,4 +194,11 @@ weighted as (
             else set_month_compared(sets.treated_observed, sets.control_observed)
         end
 )
-select * from weighted
+select * from weighted;
+
+-- matching with replacement: the person-months whose weight is a sum over pairs, which have no profile
+-- (01_profile_sample_persons.sql); empty without pairs
+create or replace view pair_weighted_person_months as
+select *
+from observed_person_months
+where (subgroup, level, weighting) in (select subgroup, level, weighting from sample_weightings where weight_source = 'pairs')

@@ -28,7 +28,8 @@
 -- Grain: one row per subgroup x level x weighting x outcome x event_month x treated x subclass x weight;
 -- with a subclass (a matched set or pair), one per subclass x treated x event_month, as sql/estimate/03
 -- reads it: the weight taken up there is the same for the arm in the month (set_month_weight).
--- Reads: sample_weightings, panel_person_month, matched_set_months, observed_person_months, observed_pair_months. Writes: outcome_sums.
+-- Reads: sample_person_profiles, sample_profile_weights, panel_person_month, pair_weighted_person_months, observed_pair_months.
+-- Writes: outcome_sums.
 create table if not exists outcome_sums (
     subgroup varchar,
     level varchar,
@@ -64,50 +65,23 @@ create or replace macro summed_outcome_sums(sums) as if(count(sums) = 0, null, s
 ));
 insert into outcome_sums
 with
--- the sample's rows whose weight is given or taken up in a set (the pairs' rows are person-months, below)
-sample_rows as (
-    select person_id, weighting, treated, subclass, weight_source, case when weight_source = 'given' then weight end as weight
-    from sample_weightings
-    where weight_source <> 'pairs' and subgroup = $subgroup and level = $level
-),
--- A person's rows in the sample (at most two: 'matched' and, in the study's sample, 'unweighted') side by
--- side as one profile, numbered densely. Each panel person-month is summed once into its profile and month,
--- and the sums go to each of the profile's rows after (profile_rows), not once per row: persons of one set
--- and arm share a profile, so there are few. A weight taken up in the set is attached to the sums after too
--- (weighted_sums), never joined to each person-month. At 1,000,000 persons, alone: the study's sample
--- 12.9 -> 10.7 s (4,240 profiles for 595,029 persons), a provider's level 3.2 -> 2.8 s; the same sums.
--- Fixed columns, not a list() of rows: a list() aggregate's state cannot spill (with lists, one statement
--- per subgroup ran out of DuckDB's 2 GiB at 1 M persons).
-person_rows as (
-    select
-        person_id,
-        if(count(*) > 2, error('estimate/01: a person has more than two rows in one sample'), count(*)) as row_count,
-        arg_min(struct_pack(weighting, treated, subclass, weight_source, weight), weighting) as first_row,
-        arg_max(struct_pack(weighting, treated, subclass, weight_source, weight), weighting) as second_row
-    from sample_rows
-    group by person_id
-),
-person_profiles as (
-    select person_id, row_count, first_row, second_row, dense_rank() over (order by row_count, first_row, second_row) as profile_id
-    from person_rows
-),
-profile_rows as (
-    select profile_id, unnest(if(row_count = 2, [first_row, second_row], [first_row]), recursive := true)
-    from (select distinct profile_id, row_count, first_row, second_row from person_profiles)
-),
+-- Each panel person-month is summed once into its person's profile and month (01_profile_sample_persons.sql),
+-- and the sums take the weights of the profile's rows after (weighted_sums), never joined to each
+-- person-month: persons of one set and arm share a profile, so there are few. At 1,000,000 persons, alone:
+-- the study's sample 12.9 -> 10.7 s (4,240 profiles for 595,029 persons), a provider's level 3.2 -> 2.8 s;
+-- the same sums.
 profile_months as not materialized (
     select profiles.profile_id, panel.event_month, columns($outcome_pattern)
-    from person_profiles as profiles
+    from sample_person_profiles as profiles
     join panel_person_month as panel using (person_id)
-    where panel.observed
+    where profiles.subgroup = $subgroup and profiles.level = $level and panel.observed
 ),
 pair_months as not materialized (
-    select weighting, treated, subclass, 'given' as weight_source, weight, event_month, columns($outcome_pattern)
-    from observed_person_months
+    select weighting, treated, subclass, weight, event_month, columns($outcome_pattern)
+    from pair_weighted_person_months
     where subgroup = $subgroup and level = $level
-        and (subgroup, level, weighting) in (select subgroup, level, weighting from sample_weightings where weight_source = 'pairs')
     union all by name
-    select 'pairs' as weighting, treated, subclass, 'given' as weight_source, weight, event_month, columns($outcome_pattern)
+    select 'pairs' as weighting, treated, subclass, weight, event_month, columns($outcome_pattern)
     from observed_pair_months
     where subgroup = $subgroup and level = $level
 ),
@@ -122,12 +96,12 @@ study_sums as (
     where $subgroup = ''
     group by profile_id, event_month
     union all by name
-    select weighting, treated, subclass, weight_source, weight, event_month, count(*) as persons,
+    select weighting, treated, subclass, weight, event_month, count(*) as persons,
         binary_outcome_sums(columns($binary_pattern)) as "\0",
         amount_outcome_sums(columns($amount_pattern)) as "\0"
     from pair_months
     where $subgroup = ''
-    group by weighting, treated, subclass, weight_source, weight, event_month
+    group by weighting, treated, subclass, weight, event_month
 ),
 subgroup_sums as (
     select profile_id, event_month, count(*) as persons, binary_outcome_sums(columns($subgroup_pattern)) as "\0"
@@ -135,54 +109,45 @@ subgroup_sums as (
     where $subgroup <> ''
     group by profile_id, event_month
     union all by name
-    select weighting, treated, subclass, weight_source, weight, event_month, count(*) as persons,
+    select weighting, treated, subclass, weight, event_month, count(*) as persons,
         binary_outcome_sums(columns($subgroup_pattern)) as "\0"
     from pair_months
     where $subgroup <> ''
-    group by weighting, treated, subclass, weight_source, weight, event_month
+    group by weighting, treated, subclass, weight, event_month
 ),
--- The study's or the level's sums, one struct column per outcome: wide until the end, so that assigning the
--- profiles' sums to their rows and the sets' weights below go through one row per month, not one per outcome
--- too (the columns of the branch that did not run are NULL).
+-- The study's or the level's sums, one struct column per outcome: wide until the end, so that the profiles'
+-- weights below go through one row per month, not one per outcome too (the columns of the branch that did not
+-- run are NULL).
 arm_month_sums as (
     select * from study_sums
     union all by name
     select * from subgroup_sums
 ),
--- a profile's sums to each of its rows, summed per row (counts and DECIMAL sums: exact); only the sample's
--- outcomes, not the other branch's NULL columns (a provider's level at 60,000 persons: this grouping 0.74-0.95
--- -> 0.13-0.15 s, the statement 1.6-1.8 -> 1.2 s)
-sums as (
-    select
-        $subgroup as subgroup,
-        $level as level,
-        coalesce(profile_rows.weighting, arm_month_sums.weighting) as weighting,
-        coalesce(profile_rows.treated, arm_month_sums.treated) as treated,
-        coalesce(profile_rows.subclass, arm_month_sums.subclass) as subclass,
-        coalesce(profile_rows.weight_source, arm_month_sums.weight_source) as weight_source,
-        coalesce(profile_rows.weight, arm_month_sums.weight) as weight,
-        arm_month_sums.event_month,
-        sum(arm_month_sums.persons)::bigint as persons,
-        summed_outcome_sums(columns($sample_pattern)) as "\0"
-    from arm_month_sums
-    left join profile_rows using (profile_id)
-    group by all
-),
+-- a profile's sums to each of its rows with the row's weight in the month, summed per row (counts and DECIMAL
+-- sums: exact; a set's weight is the same for its arm in the month, so a set and arm stays one row); only the
+-- sample's outcomes, not the other branch's NULL columns (a provider's level at 60,000 persons: this grouping
+-- 0.74-0.95 -> 0.13-0.15 s, the statement 1.6-1.8 -> 1.2 s). The pairs' rows are grouped already.
 weighted_sums as (
-    select * exclude (weight_source) from sums where weight_source = 'given'
-    union all by name
-    -- the set's weight in the month, and only sets with both arms observed (00_define_set_month_weight.sql)
     select
-        sums.* exclude (weight_source, weight),
-        set_month_weight(sums.treated, sets.treated_observed, sets.control_observed) as weight
-    from sums
-    join matched_set_months as sets
-        on sets.subgroup = sums.subgroup
-        and sets.level = sums.level
-        and sets.subclass = sums.subclass
-        and sets.event_month = sums.event_month
-    where sums.weight_source = 'set' and set_month_compared(sets.treated_observed, sets.control_observed)
+        weights.weighting,
+        weights.treated,
+        weights.subclass,
+        weights.weight,
+        sums.event_month,
+        sum(sums.persons)::bigint as persons,
+        summed_outcome_sums(columns($sample_pattern)) as "\0"
+    from arm_month_sums as sums
+    join sample_profile_weights as weights
+        on weights.subgroup = $subgroup
+        and weights.level = $level
+        and weights.profile_id = sums.profile_id
+        and weights.event_month = sums.event_month
+    group by all
+    union all by name
+    select weighting, treated, subclass, weight, event_month, persons, columns($sample_pattern)
+    from arm_month_sums
+    where profile_id is null
 )
 -- one row per outcome
-select subgroup, level, weighting, outcome, event_month, treated, subclass, weight, persons, sums.persons_positive, sums.sum_y, sums.sum_y2
+select $subgroup, $level, weighting, outcome, event_month, treated, subclass, weight, persons, sums.persons_positive, sums.sum_y, sums.sum_y2
 from (unpivot weighted_sums on columns($sample_pattern) into name outcome value sums)

@@ -87,7 +87,16 @@ function exportSourceReads(): string[] {
 
 export const disclosureStage: Stage = {
   name: 'disclosure',
-  reads: [...new Set(['observed_person_months', 'attrition', ...exportSourceReads()])],
+  reads: [
+    ...new Set([
+      'sample_person_profiles',
+      'sample_profile_weights',
+      'panel_person_month',
+      'pair_weighted_person_months',
+      'attrition',
+      ...exportSourceReads(),
+    ]),
+  ],
   writes: [...MEASURES, ...EXPORT_TABLES.flatMap((table) => [`export_${table.name}`, `disclosed_${table.name}`]), REPORT_TABLE],
   scratch: SCRATCH,
   run: async ({ db, study }) => {

@@ -36,9 +36,25 @@ export async function weightObservedMonths(db: Database): Promise<PanelMonths> {
   return panelMonths;
 }
 
-/** Steps 01-03: sums (the study's sample, then each subgroup level's), weighted means per arm and the differences (effects, subgroup_effects). */
-export async function estimateDifferences(db: Database, matching: StudyConfig['matching']): Promise<void> {
-  await db.run('estimate: drop outcome_sums', 'drop table if exists outcome_sums');
+/** Step 01, per sample: its persons by profile and the profiles' weights per month (sample_person_profiles, sample_profile_weights). */
+export async function profileSamplePersons(db: Database, sample: DidSample, panelMonths: PanelMonths): Promise<void> {
+  await db.runFile('estimate/01_profile_sample_persons.sql', {
+    ...sample,
+    first_month: panelMonths.firstMonth,
+    last_month: panelMonths.lastMonth,
+  });
+}
+
+/**
+ * Steps 01-03: each sample's persons by profile and its sums (the study's sample, then each subgroup level's),
+ * weighted means per arm and the differences (effects, subgroup_effects). The profiles stay for the monitor and
+ * disclosure stages' sums over the study's sample.
+ */
+export async function estimateDifferences(db: Database, matching: StudyConfig['matching'], panelMonths: PanelMonths): Promise<void> {
+  await db.run(
+    'estimate: drop outcome_sums and profiles',
+    'drop table if exists outcome_sums; drop table if exists sample_person_profiles; drop table if exists sample_profile_weights',
+  );
   // One sample per statement (sql/estimate/01 says why): the study's, then every subgroup level with matched persons
   // (a level matched with replacement has its pairs' persons in subgroup_matches too).
   const levels = await db.query<DidSample>(
@@ -46,6 +62,7 @@ export async function estimateDifferences(db: Database, matching: StudyConfig['m
     "select distinct subgroup, level from sample_weightings where subgroup <> '' order by subgroup, level",
   );
   for (const sample of [STUDY_SAMPLE, ...levels]) {
+    await profileSamplePersons(db, sample, panelMonths);
     await db.runFile('estimate/01_sum_outcomes.sql', {
       ...sample,
       outcome_pattern: columnPattern(OUTCOMES),
@@ -106,8 +123,17 @@ export async function appendEventStudyEffects(db: Database): Promise<void> {
 export const estimateStage: Stage = {
   name: 'estimate',
   reads: ['panel_person_month', 'matches', 'subgroup_matches', 'match_pairs', 'subgroup_match_pairs', 'subgroups'],
-  writes: ['matched_set_months', 'outcome_sums', 'arm_means', 'effects', 'subgroup_effects', 'pretrend_tests'],
-  views: ['sample_weightings', 'sample_person_months', 'observed_person_months', 'observed_pair_months'],
+  writes: [
+    'matched_set_months',
+    'sample_person_profiles',
+    'sample_profile_weights',
+    'outcome_sums',
+    'arm_means',
+    'effects',
+    'subgroup_effects',
+    'pretrend_tests',
+  ],
+  views: ['sample_weightings', 'sample_person_months', 'observed_person_months', 'observed_pair_months', 'pair_weighted_person_months'],
   // The DiD's sums (sql/estimate/04-13), each sample's DiD rows (did_effects, did_sample_effects) and the
   // differences (sample_effects) before they join effects or subgroup_effects.
   scratch: ['did_*', 'sample_effects'],
@@ -121,11 +147,11 @@ export const estimateStage: Stage = {
     let differences: Promise<void> | undefined;
     try {
       await estimateEventStudies(db, study.estimators.did, panelMonths, async () => {
-        differences ??= estimateDifferences(sibling, study.matching);
+        differences ??= estimateDifferences(sibling, study.matching, panelMonths);
         // awaited below, after the fits: a failure meanwhile is not left unhandled
         differences.catch(() => {});
       });
-      await (differences ?? estimateDifferences(sibling, study.matching));
+      await (differences ?? estimateDifferences(sibling, study.matching, panelMonths));
       await appendEventStudyEffects(db);
     } finally {
       await differences?.catch(() => {});

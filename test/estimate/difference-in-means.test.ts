@@ -34,9 +34,10 @@ async function estimate(
       `create table panel_person_month as select * from (values ${values})
        as t(person_id, event_month, observed, employed_any, employed_48h, hours, wage_eur, on_benefit, benefit_eur, on_any_benefit, any_benefit_eur)`,
     );
-    await weightObservedMonths(db);
+    const panelMonths = await weightObservedMonths(db);
     const matching = demoStudy().matching;
-    await estimateDifferences(db, design === 'exact' ? matching : { ...matching, method: 'nearest', replace: design === 'replace' });
+    const designMatching = design === 'exact' ? matching : { ...matching, method: 'nearest' as const, replace: design === 'replace' };
+    await estimateDifferences(db, designMatching, panelMonths);
     await inspect(db);
     return db.query<{
       subgroup: string;

@@ -65,10 +65,11 @@ async function estimateDesign(design: string, matching: ReturnType<typeof demoSt
        create view sample_weightings as
        select subgroup, level, weighting, person_id, treated, subclass, weight, 'given' as weight_source from observed_person_months;
        create table matched_set_months (subgroup varchar, level varchar, subclass integer, event_month integer,
-           treated_observed bigint, control_observed bigint)`,
+           treated_observed bigint, control_observed bigint);
+       create view pair_weighted_person_months as select * from observed_person_months limit 0`,
     );
     await db.runFile('estimate/00_define_set_month_weight.sql');
-    await estimateDifferences(db, matching);
+    await estimateDifferences(db, matching, { firstMonth: 12, lastMonth: 12 });
     return db.query<{ outcome: string; estimate: number; se: number; n: number }>(
       'read',
       `select outcome, estimate, se, (n_treated + n_control)::integer as n from effects
@@ -147,8 +148,8 @@ async function estimateReplacementDesign(design: string): Promise<EstimateRow[]>
            case when observed = 1 then wage_eur::decimal(18, 2) end as any_benefit_eur
        from ${units} ${where}`,
     );
-    await weightObservedMonths(db);
-    await estimateDifferences(db, { ...nearest, replace: true });
+    const panelMonths = await weightObservedMonths(db);
+    await estimateDifferences(db, { ...nearest, replace: true }, panelMonths);
     return db.query<EstimateRow>(
       'read',
       `select '' as subgroup, outcome, estimate, se, n_treated::integer as n_treated, n_control::integer as n_control, ci_method

@@ -1,6 +1,7 @@
 /**
  * sql/monitor/02_count_ever_employed.sql and 04_count_follow_up.sql on a
- * hand-made estimate (observed_person_months given as a table): the weighted
+ * hand-made estimate (observed_person_months given as a table, and as
+ * profiles with their weights): the weighted
  * share ever employed among the persons in the estimate each month, and each
  * person's status at the report months.
  */
@@ -30,10 +31,19 @@ async function loadEstimate(db: Database) {
          ('C3', 1, true, false), ('C3', 2, false, null), ('C3', 3, false, null)
      ) as t(person_id, event_month, observed, employed_any);
      create table observed_person_months as
-     select '' as subgroup, 'matched' as weighting, person_id, event_month,
+     select '' as subgroup, '' as level, 'matched' as weighting, person_id, event_month,
          case when person_id = 'T1' then 1.0 when person_id = 'C1' then 0.25 else 0.75 end as weight
      from panel_person_month
-     where observed and not (person_id = 'C2' and event_month = 3)`,
+     where observed and not (person_id = 'C2' and event_month = 3);
+     -- the same estimate as the estimate stage leaves it for 02: persons by profile (here each its own) with the
+     -- profiles' weights per month, and C1 weighted as by pairs, one person-month at a time
+     create table sample_person_profiles as
+     select '' as subgroup, '' as level, person_id, row_number() over (order by person_id)::integer as profile_id
+     from cohort where person_id <> 'C1';
+     create table sample_profile_weights as
+     select '' as subgroup, '' as level, profile_id, event_month, weighting, null::integer as treated, null::integer as subclass, weight
+     from observed_person_months join sample_person_profiles using (subgroup, level, person_id);
+     create view pair_weighted_person_months as select * from observed_person_months where person_id = 'C1'`,
   );
 }
 
