@@ -4,7 +4,7 @@
 -- disclosure stage suppresses means where it exceeds the study's limit, so
 -- no published mean reveals one or two persons' euros.
 -- The study's person-months are summed once per profile and month
--- (sql/estimate/01_profile_sample_persons.sql: persons who weigh the same in
+-- (sql/estimate/00_profile_sample_persons.sql: persons who weigh the same in
 -- every month), every money outcome in one pass, and weighted after: a
 -- profile's weight is the same for all its persons in a month, so its
 -- largest weighted amounts are its largest amounts weighted (a top-n

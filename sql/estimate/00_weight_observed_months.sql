@@ -197,7 +197,7 @@ weighted as (
 select * from weighted;
 
 -- matching with replacement: the person-months whose weight is a sum over pairs, which have no profile
--- (01_profile_sample_persons.sql); empty without pairs
+-- (00_profile_sample_persons.sql); empty without pairs
 create or replace view pair_weighted_person_months as
 select *
 from observed_person_months

@@ -65,7 +65,7 @@ create or replace macro summed_outcome_sums(sums) as if(count(sums) = 0, null, s
 ));
 insert into outcome_sums
 with
--- Each panel person-month is summed once into its person's profile and month (01_profile_sample_persons.sql),
+-- Each panel person-month is summed once into its person's profile and month (00_profile_sample_persons.sql),
 -- and the sums take the weights of the profile's rows after (weighted_sums), never joined to each
 -- person-month: persons of one set and arm share a profile, so there are few. At 1,000,000 persons, alone:
 -- the study's sample 12.9 -> 10.7 s (4,240 profiles for 595,029 persons), a provider's level 3.2 -> 2.8 s;

@@ -4,7 +4,7 @@
 -- up per month within matched sets) and unweighted (every observed cohort
 -- person). A person observed at month m is observed in every month before.
 -- The study's person-months are counted once per profile, arm and month
--- (sql/estimate/01_profile_sample_persons.sql: persons who weigh the same in
+-- (sql/estimate/00_profile_sample_persons.sql: persons who weigh the same in
 -- every month) and weighted after; with replacement, the matched persons'
 -- weights are their pairs' sums, so their person-months are weighted one by
 -- one. Weighted shares are sums of DECIMAL-rounded weights (a profile's:

@@ -27,34 +27,25 @@ export function varianceMethod(matching: StudyConfig['matching']): 'cluster' | '
 /**
  * Step 00: each panel person's observed months as a mask (did_observed_months, which the DiD reads too), the
  * matched-set weight rule, then which person-months enter the estimates, with their weights (the view
- * observed_person_months). Returns the panel's months, the masks' range.
+ * observed_person_months), and every sample's persons by profile with the profiles' weights per month, which the
+ * sums here and in the monitor and disclosure stages read. Returns the panel's months, the masks' range.
  */
 export async function weightObservedMonths(db: Database): Promise<PanelMonths> {
   const panelMonths = await maskObservedMonths(db);
   await db.runFile('estimate/00_define_set_month_weight.sql');
   await db.runFile('estimate/00_weight_observed_months.sql', { first_month: panelMonths.firstMonth, last_month: panelMonths.lastMonth });
+  await profileSamplePersons(db, panelMonths);
   return panelMonths;
 }
 
-/** Step 01, per sample: its persons by profile and the profiles' weights per month (sample_person_profiles, sample_profile_weights). */
-export async function profileSamplePersons(db: Database, sample: DidSample, panelMonths: PanelMonths): Promise<void> {
-  await db.runFile('estimate/01_profile_sample_persons.sql', {
-    ...sample,
-    first_month: panelMonths.firstMonth,
-    last_month: panelMonths.lastMonth,
-  });
+/** Every sample's persons by profile and the profiles' weights per month (sample_person_profiles, sample_profile_weights). */
+export async function profileSamplePersons(db: Database, panelMonths: PanelMonths): Promise<void> {
+  await db.runFile('estimate/00_profile_sample_persons.sql', { first_month: panelMonths.firstMonth, last_month: panelMonths.lastMonth });
 }
 
-/**
- * Steps 01-03: each sample's persons by profile and its sums (the study's sample, then each subgroup level's),
- * weighted means per arm and the differences (effects, subgroup_effects). The profiles stay for the monitor and
- * disclosure stages' sums over the study's sample.
- */
-export async function estimateDifferences(db: Database, matching: StudyConfig['matching'], panelMonths: PanelMonths): Promise<void> {
-  await db.run(
-    'estimate: drop outcome_sums and profiles',
-    'drop table if exists outcome_sums; drop table if exists sample_person_profiles; drop table if exists sample_profile_weights',
-  );
+/** Steps 01-03: sums (the study's sample, then each subgroup level's), weighted means per arm and the differences (effects, subgroup_effects). */
+export async function estimateDifferences(db: Database, matching: StudyConfig['matching']): Promise<void> {
+  await db.run('estimate: drop outcome_sums', 'drop table if exists outcome_sums');
   // One sample per statement (sql/estimate/01 says why): the study's, then every subgroup level with matched persons
   // (a level matched with replacement has its pairs' persons in subgroup_matches too).
   const levels = await db.query<DidSample>(
@@ -62,7 +53,6 @@ export async function estimateDifferences(db: Database, matching: StudyConfig['m
     "select distinct subgroup, level from sample_weightings where subgroup <> '' order by subgroup, level",
   );
   for (const sample of [STUDY_SAMPLE, ...levels]) {
-    await profileSamplePersons(db, sample, panelMonths);
     await db.runFile('estimate/01_sum_outcomes.sql', {
       ...sample,
       outcome_pattern: columnPattern(OUTCOMES),
@@ -147,11 +137,11 @@ export const estimateStage: Stage = {
     let differences: Promise<void> | undefined;
     try {
       await estimateEventStudies(db, study.estimators.did, panelMonths, async () => {
-        differences ??= estimateDifferences(sibling, study.matching, panelMonths);
+        differences ??= estimateDifferences(sibling, study.matching);
         // awaited below, after the fits: a failure meanwhile is not left unhandled
         differences.catch(() => {});
       });
-      await (differences ?? estimateDifferences(sibling, study.matching, panelMonths));
+      await (differences ?? estimateDifferences(sibling, study.matching));
       await appendEventStudyEffects(db);
     } finally {
       await differences?.catch(() => {});

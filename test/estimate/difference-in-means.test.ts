@@ -34,10 +34,9 @@ async function estimate(
       `create table panel_person_month as select * from (values ${values})
        as t(person_id, event_month, observed, employed_any, employed_48h, hours, wage_eur, on_benefit, benefit_eur, on_any_benefit, any_benefit_eur)`,
     );
-    const panelMonths = await weightObservedMonths(db);
+    await weightObservedMonths(db);
     const matching = demoStudy().matching;
-    const designMatching = design === 'exact' ? matching : { ...matching, method: 'nearest' as const, replace: design === 'replace' };
-    await estimateDifferences(db, designMatching, panelMonths);
+    await estimateDifferences(db, design === 'exact' ? matching : { ...matching, method: 'nearest', replace: design === 'replace' });
     await inspect(db);
     return db.query<{
       subgroup: string;
@@ -131,12 +130,12 @@ describe('difference in means', () => {
     },
   );
 
-  test('a person with more than two rows in one sample stops the sums rather than losing one', async () => {
+  test('a person with more than two rows in one sample stops the profiles the sums read rather than losing one', async () => {
     // a second 'matched' row of t1: with its 'unweighted' one, three rows in the study's sample
     const error = await estimate('exact', "insert into matches select * from matches where person_id = 't1'").catch(
       (caught: unknown) => caught,
     );
-    expect(String(error)).toMatch(/estimate\/01: a person has more than two rows in one sample/);
+    expect(String(error)).toMatch(/estimate\/00: a person has more than two rows in one sample/);
   });
 
   test('the unadjusted difference uses everyone, unweighted', async () => {

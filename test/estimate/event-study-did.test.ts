@@ -97,7 +97,7 @@ async function loadReferencePanel(db: Database, variant: 'balanced' | 'unbalance
      ${order === 'shuffled' ? 'order by hash(person_id, 7)' : ''}`,
   );
   await createEmptySubgroupMatches(db);
-  return weightObservedMonths(db);
+  await weightObservedMonths(db);
 }
 
 async function createEmptySubgroupMatches(db: Database) {
@@ -229,8 +229,8 @@ describe('event-study DiD against R (plm within + vcovHC arellano "sss", test/re
         )
         .then((columns) => columns.map((column) => `${column.column_name} ${column.column_type}`));
     const tables = await withDatabase(async (db) => {
-      const panelMonths = await loadReferencePanel(db, 'balanced');
-      await estimateDifferences(db, demoStudy().matching, panelMonths);
+      await loadReferencePanel(db, 'balanced');
+      await estimateDifferences(db, demoStudy().matching);
       await estimateEventStudyDid(db, { outcomes: ['employed_any'], referenceMonth: -1 });
       return {
         did: await describe(db, 'did_effects'),

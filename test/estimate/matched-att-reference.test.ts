@@ -9,7 +9,7 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, test } from 'vitest';
 import { quoteLiteral } from '../../src/db/database.js';
-import { estimateDifferences, weightObservedMonths } from '../../src/estimate/index.js';
+import { estimateDifferences, profileSamplePersons, weightObservedMonths } from '../../src/estimate/index.js';
 import { withDatabase } from '../support/delivery.js';
 import { demoStudy } from '../support/warehouse.js';
 
@@ -69,7 +69,8 @@ async function estimateDesign(design: string, matching: ReturnType<typeof demoSt
        create view pair_weighted_person_months as select * from observed_person_months limit 0`,
     );
     await db.runFile('estimate/00_define_set_month_weight.sql');
-    await estimateDifferences(db, matching, { firstMonth: 12, lastMonth: 12 });
+    await profileSamplePersons(db, { firstMonth: 12, lastMonth: 12 });
+    await estimateDifferences(db, matching);
     return db.query<{ outcome: string; estimate: number; se: number; n: number }>(
       'read',
       `select outcome, estimate, se, (n_treated + n_control)::integer as n from effects
@@ -148,8 +149,8 @@ async function estimateReplacementDesign(design: string): Promise<EstimateRow[]>
            case when observed = 1 then wage_eur::decimal(18, 2) end as any_benefit_eur
        from ${units} ${where}`,
     );
-    const panelMonths = await weightObservedMonths(db);
-    await estimateDifferences(db, { ...nearest, replace: true }, panelMonths);
+    await weightObservedMonths(db);
+    await estimateDifferences(db, { ...nearest, replace: true });
     return db.query<EstimateRow>(
       'read',
       `select '' as subgroup, outcome, estimate, se, n_treated::integer as n_treated, n_control::integer as n_control, ci_method

@@ -1,11 +1,10 @@
 import { describe, expect, test } from 'vitest';
 import type { Database } from '../../src/db/database.js';
 import { measureMoneyDominance } from '../../src/disclosure/index.js';
-import { STUDY_SAMPLE } from '../../src/estimate/event-study-did.js';
-import { profileSamplePersons, weightObservedMonths } from '../../src/estimate/index.js';
+import { weightObservedMonths } from '../../src/estimate/index.js';
 import { withDatabase } from '../support/delivery.js';
 
-/** matches and panel_person_month from VALUES rows, the study's persons by profile (as the estimate stage leaves them), then the dominance step. */
+/** matches and panel_person_month from VALUES rows, then the dominance step. */
 async function dominance(db: Database, matches: string, panel: string, pairs?: string): Promise<void> {
   await db.run(
     'inputs',
@@ -17,7 +16,7 @@ async function dominance(db: Database, matches: string, panel: string, pairs?: s
      create table panel_person_month as select * from (values ${panel})
          as t(person_id, event_month, observed, wage_eur, benefit_eur, any_benefit_eur)`,
   );
-  await profileSamplePersons(db, STUDY_SAMPLE, await weightObservedMonths(db));
+  await weightObservedMonths(db);
   await measureMoneyDominance(db, 2);
 }
 
