@@ -247,32 +247,46 @@ function armTotals(treated: Uint8Array, weights: Float64Array): ArmTotals {
   return totals;
 }
 
-function armWeightSum(treated: Uint8Array, weights: Float64Array, arm: 0 | 1): number {
-  let sumWeights = 0;
-  for (let unit = 0; unit < treated.length; unit++) if (treated[unit] === arm) sumWeights += weights[unit]!;
-  return sumWeights;
-}
-
-/** MatchIt's wvar: weights normalised to sum 1; p(1-p) for binary, else sum(w (x - m)^2) / (1 - sum(w^2)). */
-function weightedVariance(values: Float64Array, treated: Uint8Array, weights: Float64Array, arm: 0 | 1, isBinary: boolean): number {
-  const sumWeights = armWeightSum(treated, weights, arm);
-  let mean = 0;
-  for (let unit = 0; unit < values.length; unit++) if (treated[unit] === arm) mean += (weights[unit]! / sumWeights) * values[unit]!;
-  if (isBinary) return mean * (1 - mean);
-  let sumSquares = 0;
-  let sumWeightsSquared = 0;
+/**
+ * MatchIt's wvar for each arm ([control, treated]): weights normalised to sum 1; p(1-p) for binary, else
+ * sum(w (x - m)^2) / (1 - sum(w^2)). Both arms in the same three passes over the units, each arm's terms added in
+ * unit order, so the same bits as a function of one arm (which took twice the passes for a variance ratio).
+ */
+function weightedVariances(values: Float64Array, treated: Uint8Array, weights: Float64Array, isBinary: boolean): [number, number] {
+  let controlWeights = 0;
+  let treatedWeights = 0;
   for (let unit = 0; unit < values.length; unit++) {
-    if (treated[unit] !== arm) continue;
-    const weight = weights[unit]! / sumWeights;
-    sumSquares += weight * (values[unit]! - mean) ** 2;
-    sumWeightsSquared += weight * weight;
+    if (treated[unit] === 1) treatedWeights += weights[unit]!;
+    else controlWeights += weights[unit]!;
   }
-  return sumSquares / (1 - sumWeightsSquared);
+  let controlMean = 0;
+  let treatedMean = 0;
+  for (let unit = 0; unit < values.length; unit++) {
+    if (treated[unit] === 1) treatedMean += (weights[unit]! / treatedWeights) * values[unit]!;
+    else controlMean += (weights[unit]! / controlWeights) * values[unit]!;
+  }
+  if (isBinary) return [controlMean * (1 - controlMean), treatedMean * (1 - treatedMean)];
+  let controlSquares = 0;
+  let treatedSquares = 0;
+  let controlWeightsSquared = 0;
+  let treatedWeightsSquared = 0;
+  for (let unit = 0; unit < values.length; unit++) {
+    if (treated[unit] === 1) {
+      const weight = weights[unit]! / treatedWeights;
+      treatedSquares += weight * (values[unit]! - treatedMean) ** 2;
+      treatedWeightsSquared += weight * weight;
+    } else {
+      const weight = weights[unit]! / controlWeights;
+      controlSquares += weight * (values[unit]! - controlMean) ** 2;
+      controlWeightsSquared += weight * weight;
+    }
+  }
+  return [controlSquares / (1 - controlWeightsSquared), treatedSquares / (1 - treatedWeightsSquared)];
 }
 
 /** The SMD denominator: treated SD before matching, or MatchIt's pooled SD when that is ~0. */
 function treatedStandardDeviation(values: Float64Array, treated: Uint8Array, unitWeights: Float64Array, isBinary: boolean): number {
-  const sd = Math.sqrt(weightedVariance(values, treated, unitWeights, 1, isBinary));
+  const sd = Math.sqrt(weightedVariances(values, treated, unitWeights, isBinary)[1]);
   return Number.isFinite(sd) && sd >= SQRT_EPSILON ? sd : pooledStandardDeviation(values, treated, isBinary);
 }
 
@@ -315,10 +329,13 @@ function compareArms(
   const [controlArm, treatedArm] = bothArmMoments(values, treated, weights);
   const spread =
     byValue &&
-    (() => ({
-      varianceRatio: weightedVariance(values, treated, weights, 1, false) / weightedVariance(values, treated, weights, 0, false),
-      ecdfMax: maximumEcdfDifference(values, byValue, treated, weights, treatedArm.sumWeights, controlArm.sumWeights),
-    }));
+    (() => {
+      const [controlVariance, treatedVariance] = weightedVariances(values, treated, weights, false);
+      return {
+        varianceRatio: treatedVariance / controlVariance,
+        ecdfMax: maximumEcdfDifference(values, byValue, treated, weights, treatedArm.sumWeights, controlArm.sumWeights),
+      };
+    });
   return armComparison(controlArm, treatedArm, treatedSd, spread);
 }
 
