@@ -22,9 +22,9 @@
 -- distinct such triples, numbered and joined back (integers, no list() or
 -- struct state). At 1,000,000 persons (4,498,150 sample persons, 41,090
 -- profiles) all samples took 5.2 s and the process peaked at 864 MB,
--- against 8.1 s and 1,603 MB with each person's rows as structs, and about
--- 13 s one sample at a time. Run once, in step 00, before the DiD's stream
--- rather than beside it. Only the tables' rows count, not their order or
+-- against 8.1 s and 1,603 MB with each person's rows as structs, and
+-- 1.2-1.7 s a sample one at a time beside the DiD's stream (15-17 s for
+-- the 12). Run once, in step 00, before the stream rather than beside it. Only the tables' rows count, not their order or
 -- how profiles are numbered: every reader sums them exactly.
 -- Grain: sample_person_profiles, one row per subgroup x level x person with
 -- a row weighted as given or by set; sample_profile_weights, one row per
