@@ -75,8 +75,10 @@ const sampler = setInterval(() => {
 const loaded = loadStudyConfig('config/demo.yaml');
 loaded.config.resources.memory_limit = memoryLimit;
 const started = performance.now();
+const cpuBefore = process.cpuUsage();
 const result = await runStudy({ loaded, landing, output, force: true });
 const runSeconds = seconds(started);
+const runCpu = process.cpuUsage(cpuBefore);
 clearInterval(sampler);
 const peakRssMb = Math.round(process.resourceUsage().maxRSS / 1024);
 
@@ -86,7 +88,7 @@ const floorSeconds = Number(
 );
 
 const { stages, resources } = JSON.parse(readFileSync(join(result.runDir, 'manifest.json'), 'utf8')) as {
-  stages: { stage: string; durationMs: number; rowsOut: Record<string, number>; peakRssMb: number }[];
+  stages: { stage: string; durationMs: number; cpuMs: number; rowsOut: Record<string, number>; peakRssMb: number }[];
   resources: { threads: number; duckdb_memory_limit: string };
 };
 // The targets on a part of the work are named at 1,000,000 persons (bench/component-targets.ts).
@@ -102,7 +104,9 @@ process.stdout.write(
     synth_seconds: synthSeconds,
     floor_seconds: floorSeconds,
     run_seconds: runSeconds,
+    run_cpu_seconds: (runCpu.user + runCpu.system) / 1e6,
     stage_seconds: Object.fromEntries(stages.map((stage) => [stage.stage, stage.durationMs / 1000])),
+    stage_cpu_seconds: Object.fromEntries(stages.map((stage) => [stage.stage, stage.cpuMs / 1000])),
     // Publishing (staging, audit, rename) is what the run took beyond its stages.
     publish_seconds: runSeconds - stages.reduce((total, stage) => total + stage.durationMs, 0) / 1000,
     rows_per_second: inputRows / runSeconds,

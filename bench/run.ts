@@ -9,7 +9,8 @@
  * of exponent. Prints a table
  * and writes bench/results.json (not committed): per size the input and
  * panel rows, the runs and each one's wall seconds, seconds per stage and
- * in total, rows per second, peak RSS
+ * in total, cores busy (CPU seconds of the process over wall seconds, in
+ * all and per stage), rows per second, peak RSS
  * (in all and when each stage ended),
  * peak spill on disk, the ratio of the run to a plain DuckDB
  * scan-and-aggregate of the same files (the floor), and each stage's scaling
@@ -36,7 +37,10 @@ interface SizeResult extends Partial<ComponentTimes> {
   synth_seconds: number;
   floor_seconds: number;
   run_seconds: number;
+  /** CPU seconds of the process (user + system, all threads) over the run and per stage: over wall seconds, cores busy. */
+  run_cpu_seconds: number;
   stage_seconds: Record<string, number>;
+  stage_cpu_seconds: Record<string, number>;
   /** The process's peak RSS so far when each stage ended, in MiB. */
   stage_peak_rss_mb: Record<string, number>;
   publish_seconds: number;
@@ -115,7 +119,9 @@ function summarise(runs: RunResult[]): SizeResult {
     synth_seconds: mid((run) => run.synth_seconds),
     floor_seconds: mid((run) => run.floor_seconds),
     run_seconds: runSeconds,
+    run_cpu_seconds: mid((run) => run.run_cpu_seconds),
     stage_seconds: stageSeconds,
+    stage_cpu_seconds: perStage((run) => run.stage_cpu_seconds, mid),
     publish_seconds: mid((run) => run.publish_seconds),
     rows_per_second: first.input_rows / runSeconds,
     ingest_rows_per_second: first.input_rows / stageSeconds.ingest!,
@@ -237,6 +243,9 @@ writeFileSync('bench/results.json', `${JSON.stringify({ sizes: results, failed: 
 
 const number = (value: number, digits = 0) =>
   value.toLocaleString('en-GB', { maximumFractionDigits: digits, minimumFractionDigits: digits });
+/** Publishing's CPU: the run's beyond its stages', as its seconds are. */
+const publishCpuSeconds = (result: SizeResult) =>
+  result.run_cpu_seconds - Object.values(result.stage_cpu_seconds).reduce((total, seconds) => total + seconds, 0);
 const row = (cells: string[]) => cells.map((cell, index) => (index === 0 ? cell.padEnd(20) : cell.padStart(12))).join('');
 const stageNames = Object.keys(results[0]!.stage_seconds);
 const lines = [
@@ -252,6 +261,11 @@ const lines = [
     '  fastest-slowest',
     ...results.map((result) => `${number(Math.min(...result.run_seconds_each), 1)}-${number(Math.max(...result.run_seconds_each), 1)}`),
   ]),
+  row(['cores busy', ...results.map((result) => number(result.run_cpu_seconds / result.run_seconds, 2))]),
+  ...stageNames.map((stage) =>
+    row([`  ${stage}`, ...results.map((result) => number(result.stage_cpu_seconds[stage]! / result.stage_seconds[stage]!, 2))]),
+  ),
+  row(['  publish', ...results.map((result) => number(publishCpuSeconds(result) / result.publish_seconds, 2))]),
   row(['rows/s', ...results.map((result) => number(result.rows_per_second))]),
   row(['ingest rows/s', ...results.map((result) => number(result.ingest_rows_per_second))]),
   row(['peak RSS MB', ...results.map((result) => number(result.peak_rss_mb))]),

@@ -25,6 +25,11 @@ export interface StageReport {
   stage: string;
   rowsOut: Record<string, number>;
   durationMs: number;
+  /**
+   * CPU time the process spent in the stage (user + system, every thread: DuckDB's and Node's), in ms; over
+   * durationMs, how many of the machine's cores the stage kept busy on average.
+   */
+  cpuMs: number;
   /** The process's peak resident memory so far, in MiB, when the stage ended: it rises in the stage that used it. */
   peakRssMb: number;
 }
@@ -45,6 +50,7 @@ export interface Stage {
 /** Runs a stage, fails on a table it touched without declaring it, and counts the rows of every table it writes. */
 export async function runStage(stage: Stage, context: StageContext): Promise<StageReport> {
   const started = performance.now();
+  const cpuBefore = process.cpuUsage();
   const before = await snapshotTables(context.db);
   await stage.run(context);
   const touched = changedTables(before, await snapshotTables(context.db));
@@ -52,8 +58,15 @@ export async function runStage(stage: Stage, context: StageContext): Promise<Sta
   if (undeclared.length) fail({ code: 'stage_contract', stage: stage.name, tables: undeclared });
   const rowsOut: Record<string, number> = {};
   for (const table of stage.writes) rowsOut[table] = await context.db.count(table);
+  const cpu = process.cpuUsage(cpuBefore);
   const peakRssMb = Math.round(process.resourceUsage().maxRSS / 1024);
-  return { stage: stage.name, rowsOut, durationMs: Math.round(performance.now() - started), peakRssMb };
+  return {
+    stage: stage.name,
+    rowsOut,
+    durationMs: Math.round(performance.now() - started),
+    cpuMs: Math.round((cpu.user + cpu.system) / 1000),
+    peakRssMb,
+  };
 }
 
 /** Whether the stage declares a table among what it writes, defines or keeps as scratch. */

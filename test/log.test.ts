@@ -38,7 +38,7 @@ describe('--log-format json', () => {
     }
   });
 
-  test('stage lines carry the run id and stage, and stage_finished its counts and duration', () => {
+  test('stage lines carry the run id and stage, and stage_finished its counts, duration and CPU time', () => {
     const finished = lines.filter((line) => line.event === 'stage_finished');
     expect(finished.map((line) => line.stage)).toEqual([
       'ingest',
@@ -56,9 +56,12 @@ describe('--log-format json', () => {
     expect(runIds.size).toBe(1);
     for (const line of finished) {
       expect(line.duration_ms).toBeTypeOf('number');
+      expect(line.cpu_ms).toBeTypeOf('number');
       expect(line.peak_rss_mb).toBeGreaterThan(0);
       expect(Object.values(line.counts as Record<string, number>).every(Number.isInteger)).toBe(true);
     }
+    // reading and checking two deliveries takes CPU, whatever the machine
+    expect(finished.find((line) => line.stage === 'ingest')?.cpu_ms).toBeGreaterThan(0);
     const published = lines.find((line) => line.event === 'run_published');
     expect(published?.counts).toMatchObject({ deliveries: 2 });
   });

@@ -121,6 +121,7 @@ async function runStages(stages: readonly Stage[], context: StageContext, progre
         event: 'stage_finished',
         counts: report.rowsOut,
         duration_ms: report.durationMs,
+        cpu_ms: report.cpuMs,
         peak_rss_mb: report.peakRssMb,
       });
       reports.push(report);
