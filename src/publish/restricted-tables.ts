@@ -158,3 +158,39 @@ export function restrictedRowsSql(table: RestrictedTable, partition?: { value: n
   // the partition column is left to the path (<column>=<value>/), as in DuckDB's hive partitioning
   return `select * exclude (${column}) from ${quoteIdentifier(table.from)} where ${column} = ${partition.value} order by ${table.orderBy}`;
 }
+
+/** The columns that order a partition's rows: the table's order without its partition column. */
+function partitionOrderColumns(table: RestrictedTable & { partitionBy: string }): string {
+  return table.orderBy
+    .split(',')
+    .map((column) => column.trim())
+    .filter((column) => column !== table.partitionBy)
+    .map(quoteIdentifier)
+    .join(', ');
+}
+
+/**
+ * Whether a partitioned table is stored in the order of its partitions' rows: the rows of each value of the order's
+ * other columns (the panel's: person_id, one row per partition) lie in a rowid range of their own, and the ranges
+ * follow that order. One scan of it on one thread then reads every partition's rows in order (partitionRangeSql).
+ * Grain out: one row (in_order).
+ */
+export function storedInOrderSql(table: RestrictedTable & { partitionBy: string }): string {
+  const key = partitionOrderColumns(table);
+  return `select coalesce(bool_and(first_rowid > previous_last_rowid), true) as in_order
+from (
+    select first_rowid, lag(last_rowid, 1, -1) over (order by ${key}) as previous_last_rowid
+    from (select ${key}, min(rowid) as first_rowid, max(rowid) as last_rowid from ${quoteIdentifier(table.from)} group by ${key})
+)`;
+}
+
+/**
+ * The rows of the partitions `first` to `last`, as stored, partition column included: the source of one partitioned
+ * COPY of a table stored in order (storedInOrderSql), run on one thread so that its rows keep that order.
+ */
+export function partitionRangeSql(table: RestrictedTable & { partitionBy: string }, first: number, last: number): string {
+  if (!Number.isSafeInteger(first) || !Number.isSafeInteger(last)) {
+    throw new Error(`restricted table ${table.file}: partition values must be integers`);
+  }
+  return `select * from ${quoteIdentifier(table.from)} where ${quoteIdentifier(table.partitionBy)} between ${first} and ${last}`;
+}
