@@ -71,11 +71,11 @@ const PARTITIONS_PER_COPY = 8;
  * order. A file's row groups end where DuckDB flushes the COPY's partitions
  * (every 524,288 rows of them together, partitioned_write_flush_threshold),
  * so they follow from which partitions the COPY writes: a fixed run of
- * consecutive values, never the threads or the memory limit. At 1,000,000 persons, staging a run (the
- * panel's 61 months most of it) took 26.3-27.0 s (50 s of CPU) with one
- * sorted COPY per month, each a scan of the whole panel, and 15.0-15.2 s
- * (28 s) with eight COPYs: the same rows in the same order. A table stored
- * otherwise is written one sorted COPY per partition.
+ * consecutive values, never the threads or the memory limit. At 1,000,000
+ * persons, staging a run (the panel's 61 months most of it) took 26.3-27.0
+ * s (50 s of CPU) with one sorted COPY per month, each a scan of the whole
+ * panel, and 15.0-15.2 s (28 s) with eight COPYs: the same rows in the same
+ * order. A table stored otherwise is written one sorted COPY per partition.
  */
 export async function writePartitioned(db: Database, dir: string, table: RestrictedTable & { partitionBy: string }): Promise<void> {
   const [setting] = await db.query<{ threads: number }>('publish: threads', "select current_setting('threads')::integer as threads");
