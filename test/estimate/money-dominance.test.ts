@@ -20,6 +20,14 @@ async function dominance(db: Database, matches: string, panel: string, pairs?: s
   await measureMoneyDominance(db, 2);
 }
 
+/** The wage shares held by the two largest persons, per weighting and arm. */
+function wageShares(db: Database) {
+  return db.query<{ weighting: string; treated: number; top_share: number }>(
+    'read',
+    "select weighting, treated, top_share from money_dominance where outcome = 'wage_eur' order by weighting, treated",
+  );
+}
+
 describe('money dominance', () => {
   test('the share of a money total held by the two largest persons, per arm and month', async () => {
     const rows = await withDatabase(async (db) => {
@@ -30,10 +38,7 @@ describe('money dominance', () => {
         `('a', 1, true, 8000.00, 0.00, 0.00), ('b', 1, true, 1000.00, 0.00, 0.00), ('c', 1, true, 1000.00, 0.00, 0.00),
          ('d', 1, true, 500.00, 0.00, 0.00), ('e', 1, true, 9000.00, 0.00, 0.00), ('f', 1, false, null, null, null)`,
       );
-      return db.query<{ weighting: string; treated: number; top_share: number }>(
-        'read',
-        "select weighting, treated, top_share from money_dominance where outcome = 'wage_eur' order by weighting, treated",
-      );
+      return wageShares(db);
     });
     expect(rows).toEqual([
       { weighting: 'matched', treated: 0, top_share: 1 },
@@ -53,10 +58,7 @@ describe('money dominance', () => {
         // pair 1: a with d and f; pair 2: b with d and e. d weighs 1/2 + 1/2, e and f 1/2 each
         "(1, 'a', 1, 1.0), (1, 'd', 0, 0.5), (1, 'f', 0, 0.5), (2, 'b', 1, 1.0), (2, 'd', 0, 0.5), (2, 'e', 0, 0.5)",
       );
-      return db.query<{ weighting: string; treated: number; top_share: number }>(
-        'read',
-        "select weighting, treated, top_share from money_dominance where outcome = 'wage_eur' order by weighting, treated",
-      );
+      return wageShares(db);
     });
     expect(rows).toEqual([
       // 9000 x 1/2 and 500 x 1 (or 1000 x 1/2) of 500 + 4500 + 500
