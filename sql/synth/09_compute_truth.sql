@@ -298,4 +298,8 @@ left join month_counts
     on month_counts.subgroup = level_persons.subgroup
     and month_counts.level = level_persons.level
     and month_counts.event_month = event_months.range
-order by level_persons.subgroup, level_persons.level, event_month
+order by level_persons.subgroup, level_persons.level, event_month;
+
+-- Only this file reads its temp tables, the person-months among the largest generation makes: freed now.
+drop table synth_truth_person_month;
+drop table synth_truth_treated

@@ -7,7 +7,7 @@
  * averaged over and shapes the file, with the hazard counts beside it.
  * Grain in: synth_truth_month, one row per event month; synth_truth_subgroup_month,
  * one row per subgroup level and event month; synth_hazard_count, one row.
- * SQL: sql/synth/09_compute_truth.sql, sql/synth/16_count_hazards.sql
+ * SQL: sql/synth/09_compute_truth.sql, sql/synth/12_count_hazards.sql
  */
 import type { BENEFIT_TYPES, ExtractName } from '../contracts/extracts.js';
 import type { Database } from '../db/database.js';
@@ -67,7 +67,7 @@ export interface Truth {
   ips_persons: number;
   /** Of them, observed per event month ("1".."36"): the denominator of each month's ATT. */
   ips_persons_observed: Record<string, number>;
-  /** How often each register hazard occurs (sql/synth/16_count_hazards.sql). */
+  /** How often each register hazard occurs (sql/synth/12_count_hazards.sql). */
   hazards: Record<string, number>;
   /** The deliveries the world was written as, in order; the last holds this file. */
   deliveries: TruthDelivery[];

@@ -21,7 +21,7 @@
  * The sha256 is taken in Node over the file as stored.
  * Grain in: synth_delivered_<entity> (one row per delivery x clean row,
  * sql/synth/10 and 11) and synth_<extract>_bad_row (one row per bad line,
- * sql/synth/13..17).
+ * sql/synth/14..18).
  */
 import { createReadStream, createWriteStream } from 'node:fs';
 import { rm } from 'node:fs/promises';
@@ -146,7 +146,7 @@ function cleanRows(extract: Extract): { table: string; rowNo: string } {
   return clean;
 }
 
-/** The table of an extract's bad copies, their columns as text (sql/synth/13..17). */
+/** The table of an extract's bad copies, their columns as text (sql/synth/14..18). */
 function badRowTable(extract: Extract): string {
   return `synth_${extract.name}_bad_row`;
 }

@@ -18,7 +18,7 @@ import { type DeliveryManifest, deliveryManifest, lastCompleteMonth } from '../.
 import { EXTRACTS } from '../../src/contracts/extracts.js';
 import { checkRowsSql, keyColumnsSql, keyValueSql } from '../../src/contracts/validation-sql.js';
 import { Database, quoteIdentifier, quoteLiteral } from '../../src/db/database.js';
-import { generateSyntheticTables } from '../../src/synth/generate-tables.js';
+import { generateWorld } from '../../src/synth/generate-tables.js';
 import { type SynthSummary, synthesizeDelivery } from '../../src/synth/index.js';
 import { TRUTH_OUTCOMES } from '../../src/synth/truth.js';
 import { TEST_THREADS } from '../support/threads.js';
@@ -698,7 +698,7 @@ describe('benefit episodes', () => {
     const own = await Database.open(':memory:', { threads: 2 });
     try {
       const coverage = { from: '2010-07-01', to: '2021-06-01' };
-      await generateSyntheticTables(own, {
+      await generateWorld(own, {
         persons: SMALL_PERSONS,
         seed: 11,
         extractDate: '2021-06-30',

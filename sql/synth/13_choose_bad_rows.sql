@@ -1,7 +1,7 @@
 -- Which clean rows get a bad copy, and how it is corrupted. In each delivery,
 -- about $bad_row_share of the rows of each extract, chosen by hash of their
 -- row number, get an extra corrupted copy, written after the clean rows
--- (sql/synth/13..17 build it, one file per extract, so the clean rows stay
+-- (sql/synth/14..18 build it, one file per extract, so the clean rows stay
 -- intact and the accepted data equals the generated data). Per extract: the
 -- kinds of corruption, drawn uniformly, and the columns a required_empty copy
 -- may leave empty; date_invalid writes one of three impossible month-days.
@@ -47,22 +47,31 @@ clean_rows as (
     union all
     select 'healthcare_costs', delivery_no, cost_row_no from synth_delivered_healthcare_cost
 ),
+-- each stream's hash once per extract and delivery, not per row
 streams as (
-    select clean_rows.*, extracts.kinds, extracts.emptied_columns, 'bad-' || extracts.stream as stream
-    from clean_rows
-    join extracts using (extract)
+    select
+        extract,
+        delivery_no,
+        kinds,
+        emptied_columns,
+        synth_stream_hash($seed, 'bad-' || stream || '/' || delivery_no) as chosen_hash,
+        synth_stream_hash($seed, 'bad-' || stream || '-kind/' || delivery_no) as kind_hash,
+        synth_stream_hash($seed, 'bad-' || stream || '-column/' || delivery_no) as column_hash,
+        synth_stream_hash($seed, 'bad-' || stream || '-date/' || delivery_no) as date_hash
+    from extracts
+    cross join (values (1), (2)) as deliveries(delivery_no)
 ),
 chosen as (
     select
         extract,
         delivery_no,
         row_no,
-        synth_choice($seed, row_no, stream || '-kind/' || delivery_no, kinds) as bad_kind,
-        synth_choice($seed, row_no, stream || '-column/' || delivery_no, emptied_columns) as emptied_column,
-        synth_choice($seed, row_no, stream || '-date/' || delivery_no, ['-13-40', '-02-30', '-00-15'])
-            as invalid_month_day
-    from streams
-    where synth_uniform($seed, row_no, stream || '/' || delivery_no) < $bad_row_share
+        synth_choice_in(kind_hash, row_no, kinds) as bad_kind,
+        synth_choice_in(column_hash, row_no, emptied_columns) as emptied_column,
+        synth_choice_in(date_hash, row_no, ['-13-40', '-02-30', '-00-15']) as invalid_month_day
+    from clean_rows
+    join streams using (extract, delivery_no)
+    where synth_uniform_in(chosen_hash, row_no) < $bad_row_share
 )
 select * from chosen;
 
