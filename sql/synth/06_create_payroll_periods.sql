@@ -25,6 +25,9 @@ jobs as (
 counted as (
     select
         *,
+        -- months since year 0 of the job's first month: a period's month is made from integers, not a date plus an
+        -- interval cast back to a date (25.7 M periods at 1,000,000 persons: the statement 9.0 -> 7.0-7.9 s)
+        year(job_start) * 12 + month(job_start) - 1 as first_month_index,
         case
             when is_four_weekly then ((job_end - job_start) // 28 + 1)
             else datediff('month', job_start, job_end) + 1
@@ -39,13 +42,16 @@ bounded as (
         *,
         case
             when is_four_weekly then job_start + (28 * period_seq)::integer
-            else greatest(job_start, (date_trunc('month', job_start) + to_months(period_seq))::date)
+            else greatest(job_start, month_start)
         end as period_start,
         case
             when is_four_weekly then least(job_start + (28 * period_seq + 27)::integer, job_end)
-            else least(last_day((date_trunc('month', job_start) + to_months(period_seq))::date), job_end)
+            else least(last_day(month_start), job_end)
         end as period_end
-    from expanded
+    from (
+        select *, make_date((first_month_index + period_seq) // 12, (first_month_index + period_seq) % 12 + 1, 1) as month_start
+        from expanded
+    )
 ),
 paid as (
     select
