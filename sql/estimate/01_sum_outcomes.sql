@@ -18,17 +18,20 @@
 -- persons the study's statement 2.0 -> 1.2 s; 1,000,000: hardly changed).
 -- Run once per sample ($subgroup and $level: '' and '' for the study's,
 -- then each subgroup level's), into an outcome_sums the caller has
--- dropped: each statement joins the panel to one sample's persons, so its
--- memory follows the cohort, never cohort x levels (a provider level holds
--- every control: all levels at once ran out of DuckDB's 2 GiB at 2 M
--- persons under a 4GB cap, the study's and the levels' together at 1 M).
+-- dropped: the study's statement joins the panel to its persons, and a
+-- level's reads its profile groups' sums (01_sum_profile_group_months.sql,
+-- the panel read once for every level), so a statement's memory follows
+-- the cohort, never cohort x levels (a provider level holds every control:
+-- all levels at once ran out of DuckDB's 2 GiB at 2 M persons under a 4GB
+-- cap, the study's and the levels' together at 1 M).
 -- Every sample's person-months are never written out: materializing them
 -- and reading them twice was slower (10.7 s against 6.5 s on a 100 k
 -- world, the same sums).
 -- Grain: one row per subgroup x level x weighting x outcome x event_month x treated x subclass x weight;
 -- with a subclass (a matched set or pair), one per subclass x treated x event_month, as sql/estimate/03
 -- reads it: the weight taken up there is the same for the arm in the month (set_month_weight).
--- Reads: sample_person_profiles, sample_profile_weights, panel_person_month, pair_weighted_person_months, observed_pair_months.
+-- Reads: sample_person_profiles, sample_profile_weights, panel_person_month, level_profile_groups,
+-- level_profile_group_months, pair_weighted_person_months, observed_pair_months.
 -- Writes: outcome_sums.
 create table if not exists outcome_sums (
     subgroup varchar,
@@ -63,6 +66,12 @@ create or replace macro summed_outcome_sums(sums) as if(count(sums) = 0, null, s
     sum_y := sum(struct_extract(sums, 'sum_y'))::decimal(38, 4),
     sum_y2 := sum(struct_extract(sums, 'sum_y2'))::decimal(38, 12)
 ));
+-- A 0/1 outcome's sums from counts of persons with y = 1 (y^2 = y), summed over a group.
+create or replace macro summed_binary_sums(persons_positive) as struct_pack(
+    persons_positive := sum(persons_positive)::bigint,
+    sum_y := sum(persons_positive)::decimal(38, 4),
+    sum_y2 := sum(persons_positive)::decimal(38, 12)
+);
 insert into outcome_sums
 with
 -- Each panel person-month is summed once into its person's profile and month (00_profile_sample_persons.sql),
@@ -75,6 +84,13 @@ profile_months as not materialized (
     from sample_person_profiles as profiles
     join panel_person_month as panel using (person_id)
     where profiles.subgroup = $subgroup and profiles.level = $level and panel.observed
+),
+-- a level's profile groups' months: its profiles' sums are its groups' sums
+level_group_months as not materialized (
+    select profiles.profile_id, sums.*
+    from level_profile_group_months as sums
+    join level_profile_groups as profiles using (profile_group)
+    where profiles.subgroup = $subgroup and profiles.level = $level
 ),
 pair_months as not materialized (
     select weighting, treated, subclass, weight, event_month, columns($outcome_pattern)
@@ -104,8 +120,8 @@ study_sums as (
     group by weighting, treated, subclass, weight, event_month
 ),
 subgroup_sums as (
-    select profile_id, event_month, count(*) as persons, binary_outcome_sums(columns($subgroup_pattern)) as "\0"
-    from profile_months
+    select profile_id, event_month, sum(persons)::bigint as persons, summed_binary_sums(columns($subgroup_pattern)) as "\0"
+    from level_group_months
     where $subgroup <> ''
     group by profile_id, event_month
     union all by name

@@ -46,8 +46,12 @@ export async function profileSamplePersons(db: Database, panelMonths: PanelMonth
 /** Steps 01-03: sums (the study's sample, then each subgroup level's), weighted means per arm and the differences (effects, subgroup_effects). */
 export async function estimateDifferences(db: Database, matching: StudyConfig['matching']): Promise<void> {
   await db.run('estimate: drop outcome_sums', 'drop table if exists outcome_sums');
-  // One sample per statement (sql/estimate/01 says why): the study's, then every subgroup level with matched persons
-  // (a level matched with replacement has its pairs' persons in subgroup_matches too).
+  // Subgroup levels are estimated for the primary outcomes only.
+  const subgroupPattern = columnPattern(PRIMARY_OUTCOMES);
+  // The levels' person-months summed once for all levels, then one sample per statement (sql/estimate/01 says
+  // why): the study's, then every subgroup level with matched persons (a level matched with replacement has its
+  // pairs' persons in subgroup_matches too).
+  await db.runFile('estimate/01_sum_profile_group_months.sql', { subgroup_pattern: subgroupPattern });
   const levels = await db.query<DidSample>(
     'estimate: subgroup samples',
     "select distinct subgroup, level from sample_weightings where subgroup <> '' order by subgroup, level",
@@ -58,11 +62,11 @@ export async function estimateDifferences(db: Database, matching: StudyConfig['m
       outcome_pattern: columnPattern(OUTCOMES),
       binary_pattern: columnPattern(BINARY_OUTCOMES),
       amount_pattern: columnPattern(AMOUNT_OUTCOMES),
-      // Subgroup levels are estimated for the primary outcomes only.
-      subgroup_pattern: columnPattern(PRIMARY_OUTCOMES),
+      subgroup_pattern: subgroupPattern,
       sample_pattern: columnPattern(sample.subgroup === '' ? OUTCOMES : PRIMARY_OUTCOMES),
     });
   }
+  await db.run('estimate: drop profile group sums', 'drop table level_profile_group_months; drop table level_profile_groups');
   await db.runFile('estimate/02_weighted_means.sql');
   await db.runFile('estimate/03_difference_in_means.sql', {
     variance_method: varianceMethod(matching),
@@ -124,9 +128,10 @@ export const estimateStage: Stage = {
     'pretrend_tests',
   ],
   views: ['sample_weightings', 'sample_person_months', 'observed_person_months', 'observed_pair_months', 'pair_weighted_person_months'],
-  // The DiD's sums (sql/estimate/04-13), each sample's DiD rows (did_effects, did_sample_effects) and the
-  // differences (sample_effects) before they join effects or subgroup_effects.
-  scratch: ['did_*', 'sample_effects'],
+  // The DiD's sums (sql/estimate/04-13), each sample's DiD rows (did_effects, did_sample_effects), the subgroup
+  // levels' profile groups and their sums (01) and the differences (sample_effects) before they join effects or
+  // subgroup_effects.
+  scratch: ['did_*', 'level_profile_groups', 'level_profile_group_months', 'sample_effects'],
   run: async ({ db, study }) => {
     const panelMonths = await weightObservedMonths(db);
     // The differences run on a sibling connection, started once the DiD's stream has its first chunk, while the

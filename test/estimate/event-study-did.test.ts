@@ -438,7 +438,7 @@ const TARGET_GROUP_LEVELS: SubgroupLevel[] = [
   { subgroup: 'funder', level: 'UWV', status: 'no_controls' },
 ];
 
-describe('event-study DiD per subgroup level', () => {
+describe('estimates per subgroup level (the event-study DiD and the matched ATT)', () => {
   const SUBGROUP_OUTCOMES = subgroupOutcomesFor('did_event_study');
 
   test("a level's DiD (both estimators) is the study's DiD on a cohort of only the level's matched persons, bit for bit", async () => {
@@ -468,6 +468,38 @@ describe('event-study DiD per subgroup level', () => {
       ]),
     );
     expect([...new Set(levels.map((row) => `${row.subgroup}=${row.level}`))]).toEqual(['target_group=CMD', 'target_group=SMI']);
+  });
+
+  // A level's sums come from its profile groups' (sql/estimate/01_sum_profile_group_months.sql), the study's from the
+  // panel: the two ways must give the same bits.
+  test("a level's matched ATT is the study's on a cohort of only the level's matched persons, bit for bit", async () => {
+    type AttRow = Omit<EffectRow, 'estimator' | 'ci_method'> & { se_conditional: number | null; estimand: string };
+    const columns = `outcome, event_month, estimate, se, ci_low, ci_high, se_conditional,
+        n_treated::integer as n_treated, n_control::integer as n_control, method, estimand`;
+    const smi = await withDatabase(async (db) => {
+      await loadReferencePanel(db, 'unbalanced');
+      await addSubgroupLevels(db, TARGET_GROUP_LEVELS);
+      await runEstimateStage(db);
+      return db.query<AttRow>(
+        'read subgroup_effects',
+        `select ${columns} from subgroup_effects where estimator = 'matched_att' and level = 'SMI' order by outcome, event_month`,
+      );
+    });
+    const restricted = await withDatabase(async (db) => {
+      await loadReferencePanel(db, 'unbalanced');
+      await db.run('restrict matches', `create or replace table matches as select *, null::double as ps from (${SMI_MATCHES})`);
+      await runEstimateStage(db);
+      return db.query<AttRow>(
+        'read effects',
+        `select ${columns} from effects
+         where estimator = 'matched_att' and list_contains(${quoteLiteral(`[${SUBGROUP_OUTCOMES.join(',')}]`)}::varchar[], outcome)
+         order by outcome, event_month`,
+      );
+    });
+    // 2 outcomes x 61 months, most of them estimated
+    expect(smi).toHaveLength(2 * 61);
+    expect(smi.filter((row) => row.estimate !== null && row.se !== null).length).toBeGreaterThan(2 * 50);
+    expect(smi).toEqual(restricted);
   });
 
   test('adding subgroup levels changes no bit of the study effects or pre-trend tests', async () => {
