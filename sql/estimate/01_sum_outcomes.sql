@@ -19,7 +19,7 @@
 -- Run once per sample ($subgroup and $level: '' and '' for the study's,
 -- then each subgroup level's), into an outcome_sums the caller has
 -- dropped: the study's statement joins the panel to its persons, and a
--- level's reads its profile groups' sums (01_sum_profile_group_months.sql,
+-- level's reads its profile groups' sums (01_sum_level_profile_group_months.sql,
 -- the panel read once for every level), so a statement's memory follows
 -- the cohort, never cohort x levels (a provider level holds every control:
 -- all levels at once ran out of DuckDB's 2 GiB at 2 M persons under a 4GB

@@ -51,7 +51,7 @@ export async function estimateDifferences(db: Database, matching: StudyConfig['m
   // The levels' person-months summed once for all levels, then one sample per statement (sql/estimate/01 says
   // why): the study's, then every subgroup level with matched persons (a level matched with replacement has its
   // pairs' persons in subgroup_matches too).
-  await db.runFile('estimate/01_sum_profile_group_months.sql', { subgroup_pattern: subgroupPattern });
+  await db.runFile('estimate/01_sum_level_profile_group_months.sql', { subgroup_pattern: subgroupPattern });
   const levels = await db.query<DidSample>(
     'estimate: subgroup samples',
     "select distinct subgroup, level from sample_weightings where subgroup <> '' order by subgroup, level",

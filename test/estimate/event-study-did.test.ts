@@ -470,7 +470,7 @@ describe('estimates per subgroup level (the event-study DiD and the matched ATT)
     expect([...new Set(levels.map((row) => `${row.subgroup}=${row.level}`))]).toEqual(['target_group=CMD', 'target_group=SMI']);
   });
 
-  // A level's sums come from its profile groups' (sql/estimate/01_sum_profile_group_months.sql), the study's from the
+  // A level's sums come from its profile groups' (sql/estimate/01_sum_level_profile_group_months.sql), the study's from the
   // panel: the two ways must give the same bits.
   test("a level's matched ATT is the study's on a cohort of only the level's matched persons, bit for bit", async () => {
     type AttRow = Omit<EffectRow, 'estimator' | 'ci_method'> & { se_conditional: number | null; estimand: string };
