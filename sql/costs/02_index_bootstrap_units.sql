@@ -10,6 +10,8 @@
 -- DuckDB reads them on every thread (made from a handful of cells in the
 -- statement, the draws and the sums after them ran on one thread: 2.9
 -- against 2.4 s a statement of 56 replicates at 1 M persons).
+-- bootstrap_replicate_draws(seed, replicate): replicate r's drawn units (r = 0:
+-- the sample, every unit once), which 03_bootstrap_arm_means.sql sums.
 -- Grain: one row per person of cost_persons; one row per unit.
 -- Reads: cost_persons. Writes: cost_bootstrap_persons, cost_bootstrap_draws.
 create or replace table cost_bootstrap_persons as
@@ -59,3 +61,10 @@ create or replace table cost_bootstrap_draws as
 select cell, cell_units, cell_offset, unnest(range(cell_units)) as draw
 from (select distinct cell, cell_units, cell_offset from cost_bootstrap_persons)
 order by cell, draw;
+-- Draw d of replicate r in a cell of n units takes the unit at position hash(seed, r, cell, d) mod n
+-- (positions follow the unit ids), so a replicate depends on the seed and the data only, never on threads.
+create or replace macro bootstrap_replicate_draws(seed, replicate) as table
+select
+    replicate::integer as replicate,
+    cell_offset + if(replicate = 0, draw, (hash(seed, replicate, cell, draw) % cell_units::ubigint)::bigint) as unit_key
+from cost_bootstrap_draws;

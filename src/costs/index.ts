@@ -225,20 +225,30 @@ export async function bootstrapArmMeans(
     ),
   );
   for (let first = 0; first <= options.replicates; first += perStatement) {
-    await db.runFile('costs/03_bootstrap_arm_means.sql', {
-      design: options.design,
-      seed: options.seed,
-      first_replicate: first,
-      last_replicate: Math.min(first + perStatement - 1, options.replicates),
-    });
+    const last = Math.min(first + perStatement - 1, options.replicates);
+    await db.run('costs: replicates drawn', replicateDrawsView(options.seed, first, last));
+    await db.runFile('costs/03_bootstrap_arm_means.sql', { design: options.design });
   }
+  await db.run('costs: drop replicates drawn', 'drop view cost_replicate_draws');
+}
+
+/**
+ * The view cost_replicate_draws: replicates `first` to `last`, one union branch each (sql/costs/03 says why). A
+ * view cannot take parameters, so the seed and replicate numbers are written into it (integers, checked here).
+ */
+export function replicateDrawsView(seed: number, first: number, last: number): string {
+  if (![seed, first, last].every(Number.isSafeInteger) || first > last) {
+    throw new Error(`replicateDrawsView: seed and replicates must be integers, first <= last (${seed}, ${first}, ${last})`);
+  }
+  const branches = Array.from({ length: last - first + 1 }, (_, i) => `select * from bootstrap_replicate_draws(${seed}, ${first + i})`);
+  return `create or replace temp view cost_replicate_draws as\n${branches.join('\nunion all\n')}`;
 }
 
 export const costsStage: Stage = {
   name: 'costs',
   reads: ['cohort', 'matches', 'trajectories', 'panel_person_month', 'observed_person_months', 'healthcare_costs'],
   writes: ['consumer_price_index', 'cost_persons', 'cost_replicate_means', 'costs', 'cost_plane', 'cost_acceptability'],
-  scratch: ['cost_bootstrap_persons', 'cost_bootstrap_draws'],
+  scratch: ['cost_bootstrap_persons', 'cost_bootstrap_draws', 'cost_replicate_draws'],
   run: async ({ db, study }) => {
     const { costs } = study;
     const monthsAfter = study.follow_up.months_after;

@@ -1,7 +1,7 @@
 import { describe, expect, test, vi } from 'vitest';
 import type { StudyConfig } from '../../src/config/study-config.js';
 import { consumerPriceIndex } from '../../src/costs/consumer-price-index.js';
-import { bootstrapArmMeans, costsStage } from '../../src/costs/index.js';
+import { bootstrapArmMeans, costsStage, replicateDrawsView } from '../../src/costs/index.js';
 import type { Database } from '../../src/db/database.js';
 import { PipelineFailure } from '../../src/errors.js';
 import { weightObservedMonths } from '../../src/estimate/index.js';
@@ -236,5 +236,17 @@ describe('costs stage', () => {
     expect(await means(2, 60_000)).toEqual({ statements: 67, rows: inOne.rows });
     // 300 groups of set and arm (each set holds one arm here): 7 replicates a statement
     expect(await means(2, undefined, 2_100)).toEqual({ statements: 29, rows: inOne.rows });
+  });
+
+  test('each replicate of a statement is a union branch of its own, with the seed and replicate numbers written in', () => {
+    expect(replicateDrawsView(7, 3, 5)).toBe(
+      'create or replace temp view cost_replicate_draws as\n' +
+        'select * from bootstrap_replicate_draws(7, 3)\nunion all\n' +
+        'select * from bootstrap_replicate_draws(7, 4)\nunion all\n' +
+        'select * from bootstrap_replicate_draws(7, 5)',
+    );
+    // nothing but integers is written into SQL
+    expect(() => replicateDrawsView(0.5, 0, 1)).toThrow('seed and replicates must be integers');
+    expect(() => replicateDrawsView(7, 2, 1)).toThrow('first <= last');
   });
 });
