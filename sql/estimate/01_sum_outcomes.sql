@@ -48,8 +48,8 @@ create table if not exists outcome_sums (
     sum_y2 decimal(38, 12)
 );
 -- Per outcome y: persons with y > 0, the sum of y and of y^2. A 0/1 outcome's are counts (y^2 = y); an
--- amount (DECIMAL(18, 2)) is squared in whole cents, a HUGEINT product, exact like a DECIMAL(38) one and
--- several times cheaper.
+-- amount (DECIMAL(18, 2)) is squared in whole cents (cents_squared, which the caller defines: a BIGINT or a
+-- HUGEINT product, exact like a DECIMAL(38) one and several times cheaper).
 create or replace macro binary_outcome_sums(y) as struct_pack(
     persons_positive := count_if(y)::bigint,
     sum_y := count_if(y)::decimal(38, 4),
@@ -58,7 +58,7 @@ create or replace macro binary_outcome_sums(y) as struct_pack(
 create or replace macro amount_outcome_sums(y) as struct_pack(
     persons_positive := count_if(y > 0)::bigint,
     sum_y := sum(y)::decimal(38, 4),
-    sum_y2 := (sum((y * 100)::bigint::hugeint * (y * 100)::bigint)::decimal(38, 0) * 0.0001)::decimal(38, 12)
+    sum_y2 := (sum(cents_squared(y))::decimal(38, 0) * 0.0001)::decimal(38, 12)
 );
 -- The sum of a column of such structs over a group, NULL when the column is (the outcome is not in the statement).
 create or replace macro summed_outcome_sums(sums) as if(count(sums) = 0, null, struct_pack(

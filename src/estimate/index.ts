@@ -10,7 +10,7 @@
  */
 import { AMOUNT_OUTCOMES, BINARY_OUTCOMES, OUTCOMES, outcomesFor, PRIMARY_OUTCOMES, subgroupOutcomesFor } from '../config/outcomes.js';
 import type { StudyConfig } from '../config/study-config.js';
-import { columnPattern, type Database } from '../db/database.js';
+import { columnPattern, type Database, quoteIdentifier } from '../db/database.js';
 import type { Stage } from '../stage.js';
 import { NORMAL_QUANTILE_975 } from './estimators.js';
 import { type DidSample, estimateEventStudyDids, maskObservedMonths, type PanelMonths, STUDY_SAMPLE } from './event-study-did.js';
@@ -43,6 +43,24 @@ export async function profileSamplePersons(db: Database, panelMonths: PanelMonth
   await db.runFile('estimate/00_profile_sample_persons.sql', { first_month: panelMonths.firstMonth, last_month: panelMonths.lastMonth });
 }
 
+/** Below this, an amount's square in cents fits a BIGINT: (30,000,000 x 100)^2 < 2^63. */
+export const BIGINT_SQUARE_AMOUNT_LIMIT = 30_000_000;
+
+/**
+ * Defines cents_squared for 01_sum_outcomes.sql: a BIGINT product when every amount outcome of the panel lies
+ * below BIGINT_SQUARE_AMOUNT_LIMIT, else a HUGEINT one (the file says why).
+ */
+export async function defineCentsSquared(db: Database): Promise<void> {
+  const [{ largest }] = (await db.query<{ largest: number | null }>(
+    'estimate: largest amount',
+    `select greatest(${AMOUNT_OUTCOMES.map((outcome) => `max(abs(${quoteIdentifier(outcome)}))`).join(', ')})::double as largest
+     from panel_person_month`,
+  )) as [{ largest: number | null }];
+  await db.runFile(
+    (largest ?? 0) < BIGINT_SQUARE_AMOUNT_LIMIT ? 'estimate/01_square_cents_in_bigint.sql' : 'estimate/01_square_cents_in_hugeint.sql',
+  );
+}
+
 /** Steps 01-03: sums (the study's sample, then each subgroup level's), weighted means per arm and the differences (effects, subgroup_effects). */
 export async function estimateDifferences(db: Database, matching: StudyConfig['matching']): Promise<void> {
   await db.run('estimate: drop outcome_sums', 'drop table if exists outcome_sums');
@@ -52,6 +70,7 @@ export async function estimateDifferences(db: Database, matching: StudyConfig['m
   // why): the study's, then every subgroup level with matched persons (a level matched with replacement has its
   // pairs' persons in subgroup_matches too).
   await db.runFile('estimate/01_sum_level_profile_group_months.sql', { subgroup_pattern: subgroupPattern });
+  await defineCentsSquared(db);
   const levels = await db.query<DidSample>(
     'estimate: subgroup samples',
     "select distinct subgroup, level from sample_weightings where subgroup <> '' order by subgroup, level",

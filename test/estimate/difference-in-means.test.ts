@@ -18,6 +18,7 @@ async function estimate(
   matchesSql = '',
   unobserved: string[] = [],
   inspect: (db: Database) => Promise<void> = async () => {},
+  wageEur = '900',
 ) {
   return withDatabase(async (db) => {
     await matchSmallCohort(db);
@@ -26,7 +27,7 @@ async function estimate(
       .map(([id, employed]) =>
         unobserved.includes(id)
           ? `('${id}', 12, false, null, null, null, null, null, null, null, null)`
-          : `('${id}', 12, true, ${employed === 1}, ${employed === 1}, ${employed * 60}, ${employed * 900}, true, 1000, true, 1000)`,
+          : `('${id}', 12, true, ${employed === 1}, ${employed === 1}, ${employed * 60}, ${employed ? wageEur : 0}, true, 1000, true, 1000)`,
       )
       .join(', ');
     await db.run(
@@ -136,6 +137,28 @@ describe('difference in means', () => {
       (caught: unknown) => caught,
     );
     expect(String(error)).toMatch(/estimate\/00: a person has more than two rows in one sample/);
+  });
+
+  test.each([
+    ['900.00', '4860000.000000000000'],
+    // its square in cents does not fit a BIGINT (the sums take HUGEINT products then)
+    ['40000000.25', '9600000120000000.375000000000'],
+  ])('a wage of %s is squared and summed exactly', async (wage, sumOfSquares) => {
+    let summed: { sum_y2: string }[] = [];
+    await estimate(
+      'exact',
+      '',
+      [],
+      async (db) => {
+        summed = await db.query(
+          'sums',
+          "select sum(sum_y2)::varchar as sum_y2 from outcome_sums where subgroup = '' and weighting = 'unweighted' and outcome = 'wage_eur'",
+        );
+      },
+      wage,
+    );
+    // six persons employed in the month
+    expect(summed).toEqual([{ sum_y2: sumOfSquares }]);
   });
 
   test('the unadjusted difference uses everyone, unweighted', async () => {
