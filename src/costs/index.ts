@@ -212,6 +212,9 @@ export async function bootstrapArmMeans(
   },
 ): Promise<void> {
   await db.run('costs: replicate means', 'drop table if exists cost_replicate_means');
+  await db.runFile(
+    options.design === 'fixed_weights_within_arms' ? 'costs/02_weigh_drawn_persons.sql' : 'costs/02_count_drawn_persons.sql',
+  );
   await db.runFile('costs/02_index_bootstrap_units.sql', { design: options.design });
   const [{ persons, groups }] = (await db.query<{ persons: number; groups: number }>(
     'costs: persons to draw',

@@ -238,6 +238,42 @@ describe('costs stage', () => {
     expect(await means(2, undefined, 2_100)).toEqual({ statements: 29, rows: inOne.rows });
   });
 
+  test('a drawn person counts once as a small integer without matching weights, and by its weights with them', async () => {
+    const masses = (design: Parameters<typeof bootstrapArmMeans>[1]['design']) =>
+      withDatabase(async (db) => {
+        await db.run(
+          'persons',
+          `create table cost_persons as
+           select 'p' || i as person_id, (i % 2)::integer as treated, 's' || (i % 3) as matched_set, 1.25 + i / 8 as weight,
+               100.0::decimal(38, 10) as intervention_eur, 10.0::decimal(38, 10) as benefit_eur, 1.0::decimal(38, 10) as healthcare_eur,
+               (i % 3 > 0)::integer as in_effect, (i % 2)::integer as effect, (0.5 + i / 4)::decimal(38, 10) as effect_weight
+           from range(12) as t(i)`,
+        );
+        await bootstrapArmMeans(db, { design, replicates: 3, seed: 1 });
+        return db.query<{ types: string; masses: number[]; effect_masses: number[]; in_work: number[] }>(
+          'masses',
+          `select any_value(typeof(mass) || ' ' || typeof(effect_mass) || ' ' || typeof(effect_in_work)) as types,
+              list(mass::double order by unit_key) as masses, list(effect_mass::double order by unit_key) as effect_masses,
+              list(effect_in_work::double order by unit_key) as in_work
+           from cost_bootstrap_persons`,
+        );
+      });
+    const inEffect = [0, 1, 1, 0, 1, 1, 0, 1, 1, 0, 1, 1];
+    for (const design of ['rematched_within_arms', 'sets'] as const) {
+      const [row] = await masses(design);
+      expect(row!.types).toBe('TINYINT TINYINT TINYINT');
+      expect(row!.masses).toEqual(Array(12).fill(1));
+      expect([...row!.effect_masses].sort()).toEqual([...inEffect].sort());
+    }
+    const [weighted] = await masses('fixed_weights_within_arms');
+    expect(weighted!.types).toBe('DECIMAL(18,6) DECIMAL(18,6) DECIMAL(18,6)');
+    // units within each arm in person_id order: p0, p10, p2, ... (control) then p1, p11, p3, ... (treated)
+    const order = ['p0', 'p10', 'p2', 'p4', 'p6', 'p8', 'p1', 'p11', 'p3', 'p5', 'p7', 'p9'].map((id) => Number(id.slice(1)));
+    expect(weighted!.masses).toEqual(order.map((i) => 1.25 + i / 8));
+    expect(weighted!.effect_masses).toEqual(order.map((i) => 0.5 + i / 4));
+    expect(weighted!.in_work).toEqual(order.map((i) => (i % 2 ? 0.5 + i / 4 : 0)));
+  });
+
   test('each replicate of a statement is a union branch of its own, with the seed and replicate numbers written in', () => {
     expect(replicateDrawsView(7, 3, 5)).toBe(
       'create or replace temp view cost_replicate_draws as\n' +
