@@ -258,17 +258,23 @@ describe('costs stage', () => {
            from cost_bootstrap_persons`,
         );
       });
-    const inEffect = [0, 1, 1, 0, 1, 1, 0, 1, 1, 0, 1, 1];
-    for (const design of ['rematched_within_arms', 'sets'] as const) {
-      const [row] = await masses(design);
-      expect(row!.types).toBe('TINYINT TINYINT TINYINT');
-      expect(row!.masses).toEqual(Array(12).fill(1));
-      expect([...row!.effect_masses].sort()).toEqual([...inEffect].sort());
-    }
+    // persons drawn within their arm, in person_id order: p0, p10, p2, ... (control) then p1, p11, p3, ... (treated)
+    const order = ['p0', 'p10', 'p2', 'p4', 'p6', 'p8', 'p1', 'p11', 'p3', 'p5', 'p7', 'p9'].map((id) => Number(id.slice(1)));
+    const inEffect = order.map((i) => (i % 3 > 0 ? 1 : 0));
+    const inWork = order.map((i) => (i % 3 > 0 && i % 2 === 1 ? 1 : 0));
+    const [rematched] = await masses('rematched_within_arms');
+    expect(rematched).toEqual({ types: 'TINYINT TINYINT TINYINT', masses: Array(12).fill(1), effect_masses: inEffect, in_work: inWork });
+    // whole sets drawn: a set's persons share a unit, in no stated order
+    const [sets] = await masses('sets');
+    const sorted = (values: number[]) => [...values].sort();
+    expect({ ...sets!, effect_masses: sorted(sets!.effect_masses), in_work: sorted(sets!.in_work) }).toEqual({
+      types: 'TINYINT TINYINT TINYINT',
+      masses: Array(12).fill(1),
+      effect_masses: sorted(inEffect),
+      in_work: sorted(inWork),
+    });
     const [weighted] = await masses('fixed_weights_within_arms');
     expect(weighted!.types).toBe('DECIMAL(18,6) DECIMAL(18,6) DECIMAL(18,6)');
-    // units within each arm in person_id order: p0, p10, p2, ... (control) then p1, p11, p3, ... (treated)
-    const order = ['p0', 'p10', 'p2', 'p4', 'p6', 'p8', 'p1', 'p11', 'p3', 'p5', 'p7', 'p9'].map((id) => Number(id.slice(1)));
     expect(weighted!.masses).toEqual(order.map((i) => 1.25 + i / 8));
     expect(weighted!.effect_masses).toEqual(order.map((i) => 0.5 + i / 4));
     expect(weighted!.in_work).toEqual(order.map((i) => (i % 2 ? 0.5 + i / 4 : 0)));
