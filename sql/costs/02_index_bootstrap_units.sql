@@ -12,7 +12,7 @@
 -- against 2.4 s a statement of 56 replicates at 1 M persons).
 -- bootstrap_replicate_draws(seed, replicate): replicate r's drawn units (r = 0:
 -- the sample, every unit once), which 03_bootstrap_arm_means.sql sums.
--- A drawn person's mass and effect mass are drawn_mass and drawn_effect_mass
+-- A drawn person's terms are drawn_mass, drawn_euros and drawn_effect_mass
 -- (02_count_drawn_persons.sql or 02_weigh_drawn_persons.sql, by design).
 -- Grain: one row per person of cost_persons; one row per unit.
 -- Reads: cost_persons. Writes: cost_bootstrap_persons, cost_bootstrap_draws.
@@ -25,12 +25,11 @@ persons as (
         matched_set,
         case $design when 'sets' then matched_set else person_id end as unit,
         case $design when 'sets' then 'all' else treated::varchar end as cell,
-        -- how much a drawn person counts: once, or (with replacement) its matching weight;
-        -- its euros so weighted, rounded to DECIMAL(18, 6) (int64 sums: exact and fast)
+        -- how much a drawn person counts: once, or (with replacement) its matching weight, its euros so weighted
         drawn_mass(weight) as mass,
-        case $design when 'fixed_weights_within_arms' then weight * intervention_eur else intervention_eur end::decimal(18, 6) as intervention,
-        case $design when 'fixed_weights_within_arms' then weight * benefit_eur else benefit_eur end::decimal(18, 6) as benefit,
-        case $design when 'fixed_weights_within_arms' then weight * healthcare_eur else healthcare_eur end::decimal(18, 6) as healthcare,
+        drawn_euros(weight, intervention_eur) as intervention,
+        drawn_euros(weight, benefit_eur) as benefit,
+        drawn_euros(weight, healthcare_eur) as healthcare,
         drawn_effect_mass(effect_weight, in_effect) as effect_mass,
         -- (drawn_effect_mass(0, 0): a zero of the same type)
         case when effect = 1 then drawn_effect_mass(effect_weight, in_effect) else drawn_effect_mass(0, 0) end as effect_in_work
