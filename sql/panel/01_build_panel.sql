@@ -12,7 +12,11 @@
 -- Built a chunk of persons at a time (panel_chunks: contiguous person_id
 -- ranges, $chunk the one to add), so its joins hold one chunk's rows however
 -- large the cohort; chunks are added in person_id order, so the table is in
--- (person_id, event_month) order as a whole.
+-- (person_id, event_month) order as a whole. The joins, the grouping and the
+-- sort run on one integer per person-month (person_key, in person_id order,
+-- from panel_chunks): at 1,000,000 persons the stage's statements took
+-- 43.6-48.8 s on the person_id text and 36.0-41.1 s on the integer, the same
+-- rows in the same order.
 -- Grain: one row per cohort person_id x event_month ($months_before before
 -- to $months_after after index).
 -- Reads: cohort, panel_chunks, coverage_spans, person_month_work, benefit_spells.
@@ -33,7 +37,17 @@ create table if not exists panel_person_month (
 );
 insert into panel_person_month
 with
-chunk as (select person_id from panel_chunks where chunk = $chunk),
+-- a person-month is the one integer person_key x months + (event_month + $months_before)
+chunk as (
+    select
+        panel_chunks.person_key,
+        cohort.person_id,
+        cohort.index_month,
+        cohort.censoring_event_month
+    from panel_chunks
+    join cohort using (person_id)
+    where panel_chunks.chunk = $chunk
+),
 covered_months as (
     select calendar_month
     from (
@@ -46,16 +60,18 @@ covered_months as (
 ),
 event_months as (
     select
-        cohort.person_id,
+        chunk.person_key,
+        chunk.person_id,
         offsets.event_month::integer as event_month,
-        (cohort.index_month + to_months(offsets.event_month::integer))::date as calendar_month,
-        cohort.censoring_event_month
-    from cohort
-    semi join chunk using (person_id)
+        (chunk.index_month + to_months(offsets.event_month::integer))::date as calendar_month,
+        chunk.censoring_event_month
+    from chunk
     cross join range(-$months_before, $months_after + 1) as offsets(event_month)
 ),
 flagged_months as (
     select
+        event_months.person_key::bigint * ($months_before + $months_after + 1) + (event_months.event_month + $months_before) as person_month,
+        event_months.person_key,
         event_months.person_id,
         event_months.event_month,
         event_months.calendar_month,
@@ -67,8 +83,7 @@ flagged_months as (
 ),
 spell_months as (
     select
-        months.person_id,
-        months.event_month,
+        months.person_month,
         list_contains($qualifying_benefits, spells.benefit_type) as is_qualifying,
         (
             spells.monthly_amount_eur
@@ -77,26 +92,39 @@ spell_months as (
             / day(last_day(months.calendar_month))
         )::decimal(18, 4) as month_eur
     from flagged_months as months
-    join (from benefit_spells semi join chunk using (person_id)) as spells
-        on spells.person_id = months.person_id
+    join (select chunk.person_key, spells.* from benefit_spells as spells join chunk using (person_id)) as spells
+        on spells.person_key = months.person_key
         and spells.start_date <= last_day(months.calendar_month)
         and (spells.end_date is null or spells.end_date >= months.calendar_month)
     where months.observed
 ),
 benefit_months as (
     select
-        person_id,
-        event_month,
+        person_month,
         bool_or(is_qualifying) as on_benefit,
         sum(month_eur) filter (where is_qualifying) as benefit_eur,
         sum(month_eur) as any_benefit_eur
     from spell_months
-    group by person_id, event_month
+    group by person_month
+),
+work as (
+    -- the person's months in the panel's window only: a month past it would take the next person's key
+    select
+        chunk.person_key::bigint * ($months_before + $months_after + 1)
+            + (date_diff('month', chunk.index_month, work.calendar_month) + $months_before) as person_month,
+        work.competitive_hour_units,
+        work.competitive_hours,
+        work.wage_eur
+    from person_month_work as work
+    join chunk using (person_id)
+    where work.calendar_month between (chunk.index_month - to_months($months_before))::date
+        and (chunk.index_month + to_months($months_after))::date
 ),
 joined as (
     -- the sums are DECIMAL(38, 4); each goes to DECIMAL(18, 4) (exact) before it is rounded to cents:
     -- DuckDB rounds a DECIMAL(38) to DECIMAL(18, 2) about 40 times slower than a DECIMAL(18) (same value)
     select
+        months.person_month,
         months.person_id,
         months.event_month,
         months.calendar_month,
@@ -109,12 +137,13 @@ joined as (
         case when months.observed then benefit_months.any_benefit_eur is not null end as on_any_benefit,
         case when months.observed then coalesce(benefit_months.any_benefit_eur, 0) end::decimal(18, 4)::decimal(18, 2) as any_benefit_eur
     from flagged_months as months
-    left join (from person_month_work semi join chunk using (person_id)) as work using (person_id, calendar_month)
-    left join benefit_months using (person_id, event_month)
+    left join work using (person_month)
+    left join benefit_months using (person_month)
 ),
 outcomes as (
     -- the hours thresholds on the exact hours (person_month_work), not on the rounded ones
     select
+        person_month,
         person_id,
         event_month,
         calendar_month,
@@ -129,5 +158,6 @@ outcomes as (
         any_benefit_eur
     from joined
 )
-select * from outcomes
-order by person_id, event_month
+select * exclude (person_month) from outcomes
+-- person_month orders as (person_id, event_month) does
+order by person_month

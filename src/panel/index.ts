@@ -2,9 +2,9 @@
  * Panel stage: monthly outcomes per cohort person from months_before before
  * to months_after after the index month, with the `observed` flag every
  * estimator filters on. Built in chunks of contiguous person_ids
- * (panel_chunks), about PANEL_ROWS_PER_CHUNK rows each, so the memory it
- * needs does not grow with the cohort; the rows are the same whatever the
- * chunks. SQL: sql/panel/01_build_panel.sql
+ * (panel_chunks, which numbers the persons in person_id order: person_key),
+ * about PANEL_ROWS_PER_CHUNK rows each, so the memory it needs does not grow
+ * with the cohort; the rows are the same whatever the chunks. SQL: sql/panel/01_build_panel.sql
  */
 import type { StudyConfig } from '../config/study-config.js';
 import type { Database } from '../db/database.js';
@@ -21,7 +21,8 @@ export async function buildPanel(db: Database, study: StudyConfig, rowsPerChunk 
     'panel: chunks',
     `drop table if exists panel_person_month;
      create or replace temp table panel_chunks as
-     select person_id, ((row_number() over (order by person_id) - 1) // $persons_per_chunk)::integer as chunk from cohort`,
+     select person_id, (rank // $persons_per_chunk)::integer as chunk, rank::integer as person_key
+     from (select person_id, row_number() over (order by person_id) - 1 as rank from cohort)`,
     { persons_per_chunk: personsPerChunk },
   );
   const [{ chunks }] = (await db.query<{ chunks: number }>(

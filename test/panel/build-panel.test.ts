@@ -145,6 +145,40 @@ describe('the panel', () => {
   });
 });
 
+describe('a person-month keyed by person and event month', () => {
+  test("a person's work outside its window never lands in the neighbouring person's months", async () => {
+    // A's window ends at 2016-01 (event 36), B's starts at 2014-03 (event -24): A's work one month past its window and
+    // B's one month before its own would, unfiltered, take the other's first or last key
+    const rows = await withDatabase(async (db) => {
+      await loadWarehouse(db, {
+        ...SPELLS,
+        trajectories: ['A', 'B'].map((person_id) => ({ ...SPELLS.trajectories![0], trajectory_id: person_id, person_id })),
+        employment_periods: [
+          { ...period('W1', '2016-02-01', '2016-02-29', 60), person_id: 'A' },
+          { ...period('W2', '2014-02-01', '2014-02-28', 60), person_id: 'B' },
+        ],
+      });
+      await db.run(
+        'cohort',
+        `create table cohort as
+         select * from (values ('A', date '2013-01-01', null::integer), ('B', date '2016-03-01', null::integer))
+             as t(person_id, index_month, censoring_event_month)`,
+      );
+      await db.runFile('cohort/01_spread_payroll_hours.sql', { non_competitive_job_types: [...NON_COMPETITIVE_JOB_TYPES] });
+      await panelStage.run({ db, study: demoStudy(), runId: 'r', landing: '' });
+      return db.query<{ person_id: string; event_month: number; observed: boolean; hours: number }>(
+        'panel',
+        `select person_id, event_month, observed, hours::double as hours from panel_person_month
+         where (person_id = 'A' and event_month = 36) or (person_id = 'B' and event_month = -24) order by person_id`,
+      );
+    });
+    expect(rows).toEqual([
+      { person_id: 'A', event_month: 36, observed: true, hours: 0 },
+      { person_id: 'B', event_month: -24, observed: true, hours: 0 },
+    ]);
+  });
+});
+
 describe('the panel built in chunks of persons', () => {
   test('has the same rows in the same order as the panel built at once', async () => {
     const build = (rowsPerChunk?: number) =>
