@@ -108,7 +108,7 @@ benefit_months as (
     group by person_month
 ),
 work as (
-    -- the person's months in the panel's window only: a month past it would take the next person's key
+    -- the person's months in the panel's window only: a month outside it would take a neighbouring person's key
     select
         chunk.person_key::bigint * ($months_before + $months_after + 1)
             + (date_diff('month', chunk.index_month, work.calendar_month) + $months_before) as person_month,

@@ -21,8 +21,8 @@ export async function buildPanel(db: Database, study: StudyConfig, rowsPerChunk 
     'panel: chunks',
     `drop table if exists panel_person_month;
      create or replace temp table panel_chunks as
-     select person_id, (rank // $persons_per_chunk)::integer as chunk, rank::integer as person_key
-     from (select person_id, row_number() over (order by person_id) - 1 as rank from cohort)`,
+     select person_id, (position // $persons_per_chunk)::integer as chunk, position::integer as person_key
+     from (select person_id, row_number() over (order by person_id) - 1 as position from cohort)`,
     { persons_per_chunk: personsPerChunk },
   );
   const [{ chunks }] = (await db.query<{ chunks: number }>(
