@@ -48,7 +48,10 @@ export interface ArmCounts {
 }
 
 export interface MatchOutput extends UnitMatching {
-  /** Before and after matching, with the persons of each arm behind every row. */
+  /**
+   * Before and after matching, with the persons of each arm behind every row (matched with `spread: false`: no
+   * variance ratio or eCDF max of a non-binary variable, computeBalance).
+   */
   balance: BalanceRow[];
   /** The largest |SMD| after matching and its `covariate=level`; null when no row has one. */
   worstAfter: WorstBalance | null;
@@ -64,7 +67,8 @@ export type TableMatching =
   | { status: 'empty_arm'; arm: 'treated' | 'control' }
   | { status: 'no_treated_matched' };
 
-export function matchTable(input: MatchInput, design: MatchDesign): TableMatching {
+/** `spread: false`: the balance without the variance ratios and eCDF maxima, for a caller that reads only the SMDs. */
+export function matchTable(input: MatchInput, design: MatchDesign, { spread = true }: { spread?: boolean } = {}): TableMatching {
   const { treated } = input;
   const persons = countArms(treated);
   if (persons.treated === 0) return { status: 'empty_arm', arm: 'treated' };
@@ -83,7 +87,7 @@ export function matchTable(input: MatchInput, design: MatchDesign): TableMatchin
   const matched = countArms(treated, matching.weights);
   if (matched.treated === 0) return { status: 'no_treated_matched' };
 
-  const balance = computeBalance(balanceFeatures(columns(design.balanceCovariates)), treated, matching.weights);
+  const balance = computeBalance(balanceFeatures(columns(design.balanceCovariates)), treated, matching.weights, { spread });
   return { status: 'matched', output: { ...matching, balance, worstAfter: worstBalanceAfter(balance), persons, matched } };
 }
 

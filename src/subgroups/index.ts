@@ -84,7 +84,10 @@ function matchLevel(units: CohortUnits, subgroup: Subgroup, level: string, match
   const constant = candidates.filter((name) => isConstant(units, name));
   const usable = (names: readonly string[]) => names.filter((name) => name !== column && !constant.includes(name));
   try {
-    const matched = matchTable(units, studyMatchDesign(matching, { exact: usable(matching.exact), ps: usable(matching.ps_covariates) }));
+    // a level keeps its worst |SMD| after matching, no balance table: the SMDs alone
+    const matched = matchTable(units, studyMatchDesign(matching, { exact: usable(matching.exact), ps: usable(matching.ps_covariates) }), {
+      spread: false,
+    });
     switch (matched.status) {
       case 'empty_arm':
         // a level is one the treated have, so only the controls can be missing

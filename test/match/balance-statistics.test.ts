@@ -89,3 +89,34 @@ test("a string covariate's levels give the bits their 0/1 dummies give as numeri
     { numRuns: 500, seed: 20261202 },
   );
 });
+
+test('without the spread, every row is the same bits but a non-binary variable has no variance ratio or eCDF max', () => {
+  const units = fc.array(
+    fc.record({
+      age: fc.constantFrom(18, 25, 25.5, 40, 66),
+      zeroOne: fc.constantFrom(0, 1),
+      level: fc.constantFrom('a', 'b', 'c'),
+      treated: fc.constantFrom(0, 1),
+      weight: fc.constantFrom(0, 1 / 3, 1, 2),
+    }),
+    { minLength: 1, maxLength: 40 },
+  );
+  fc.assert(
+    fc.property(units, (drawn) => {
+      const features = balanceFeatures([
+        { name: 'age', kind: 'numeric', values: Float64Array.from(drawn, (unit) => unit.age) },
+        { name: 'zero_one', kind: 'numeric', values: Float64Array.from(drawn, (unit) => unit.zeroOne) },
+        { name: 'g', kind: 'categorical', values: drawn.map((unit) => unit.level) },
+      ]);
+      const treated = Uint8Array.from(drawn, (unit) => unit.treated);
+      const weights = Float64Array.from(drawn, (unit) => unit.weight);
+      const full = computeBalance(features, treated, weights);
+      const smdOnly = computeBalance(features, treated, weights, { spread: false });
+      const withoutSpread = (comparison: (typeof full)[number]['before']) => ({ ...comparison, varianceRatio: null, ecdfMax: null });
+      expect(smdOnly).toEqual(
+        full.map((row) => (row.isBinary ? row : { ...row, before: withoutSpread(row.before), after: withoutSpread(row.after) })),
+      );
+    }),
+    { numRuns: 300, seed: 20261203 },
+  );
+});
