@@ -4,11 +4,12 @@
  * version kept in history; a full file replaces its whole extract; and each
  * file's coverage is recorded, stated or read from its rows.
  */
+import { join } from 'node:path';
 import { describe, expect, test } from 'vitest';
 import { EXTRACTS } from '../../src/contracts/extracts.js';
-import type { Database } from '../../src/db/database.js';
+import { Database } from '../../src/db/database.js';
 import { ingestDeliveries } from '../../src/ingest/index.js';
-import { classifyRawRowsSql } from '../../src/ingest/load-sql.js';
+import { classifyRawRowsSql, createAcceptedTableSql } from '../../src/ingest/load-sql.js';
 import { linkStage } from '../../src/link/index.js';
 import { makeTempDir, type TestFile, withDatabase, writeDelivery } from '../support/delivery.js';
 import { demoStudy } from '../support/warehouse.js';
@@ -433,5 +434,35 @@ describe("a file's classified rows", () => {
       const plan = await db.query<{ explain_value: string }>('plan', `explain ${create}`);
       expect(plan.map((row) => row.explain_value).join('\n')).toContain('BATCH_CREATE_TABLE_AS');
     });
+  });
+});
+
+describe("an extract's accepted table", () => {
+  test('stores a key of one text column FSST-compressed, whatever DuckDB would choose for it', async () => {
+    // on disk: an in-memory database compresses nothing
+    const db = await Database.open(join(makeTempDir(), 'warehouse.duckdb'), { threads: 1 });
+    try {
+      for (const extract of EXTRACTS) await db.run('create', createAcceptedTableSql(extract));
+      // one value repeated: DuckDB's own choice for it would not be FSST
+      const rows = (table: string, columns: string) => `insert into ${table} select ${columns} from range(5000)`;
+      await db.run('persons', rows('persons (person_id, birth_year, sex, delivery_id)', "'P1', 1980, 'F', 'd1'"));
+      await db.run('costs', rows('healthcare_costs (person_id, year, category, cost_eur, delivery_id)', "'P1', 2020, 'GP', 1, 'd1'"));
+      await db.run('checkpoint', 'checkpoint');
+      const compression = await db.query<{ table_name: string; compression: string }>(
+        'storage',
+        `select distinct table_name, compression from (
+             select 'persons' as table_name, * from pragma_storage_info('persons')
+             union all by name
+             select 'healthcare_costs' as table_name, * from pragma_storage_info('healthcare_costs')
+         )
+         where column_name = 'person_id' and segment_type = 'VARCHAR'
+         order by all`,
+      );
+      // persons' key is person_id alone; in healthcare_costs it is one of three key columns, left to DuckDB
+      expect(compression.filter((row) => row.table_name === 'persons')).toEqual([{ table_name: 'persons', compression: 'FSST' }]);
+      expect(compression.filter((row) => row.table_name === 'healthcare_costs').map((row) => row.compression)).not.toContain('FSST');
+    } finally {
+      db.close();
+    }
   });
 });
