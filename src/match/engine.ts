@@ -4,7 +4,8 @@
  * The one entry for matching: the study's match stage (index.ts), the
  * subgroups stage and `ipslink match` all call `matchTable`, so they give
  * the same matches, the same balance and the same worst |SMD| for the same
- * data, and check for an empty arm or an unmatched sample the same way.
+ * data (the subgroups stage asks for the SMDs alone: `spread: false`), and
+ * check for an empty arm or an unmatched sample the same way.
  *
  * Pure: no DuckDB, files or study config. Units come in a canonical order
  * (the cohort by person_id; a CSV by its full content) and every tie-break
