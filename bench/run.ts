@@ -9,8 +9,10 @@
  * of exponent. Prints a table
  * and writes bench/results.json (not committed): per size the input and
  * panel rows, the runs and each one's wall seconds, seconds per stage and
- * in total, cores busy (CPU seconds of the process over wall seconds, in
- * all and per stage), rows per second, peak RSS
+ * in total (stages that run at once overlap, so theirs add up to more than
+ * the run's), cores busy (CPU seconds of the process over wall seconds, in
+ * all and per stage, a stage's CPU split evenly with the one beside it),
+ * rows per second, peak RSS
  * (in all and when each stage ended),
  * peak spill on disk, the ratio of the run to a plain DuckDB
  * scan-and-aggregate of the same files (the floor), and each stage's scaling

@@ -1,6 +1,8 @@
 /**
  * The study pipeline: its stages, in order. Disclosure control comes last:
  * publish (src/publish/) writes to export/ only the tables it disclosed.
+ * A stage starts once the earlier stages it depends on by their declared
+ * tables have ended, two at most at once (src/run/run-stages.ts).
  */
 import { cohortStage } from '../src/cohort/index.js';
 import { costsStage } from '../src/costs/index.js';

@@ -3,12 +3,14 @@
  * (`--log-format json`: one JSON object per line).
  *
  * Every JSON line has `time`, `level`, `event` and `message`, the run id and
- * stage when there is one (`setLogContext`), and where they apply `counts`
+ * stage when there is one (`setLogContext`, `withLogContext`), and where they apply `counts`
  * and `duration_ms`. Log lines carry stage names, counts, file names, table
  * names and timings, never a value from a data row (DESIGN §2). Debug lines
  * (`--debug`) are off by default; callers that would do work only for a
  * debug line (counting rows) ask `isDebugEnabled()` first.
  */
+import { AsyncLocalStorage } from 'node:async_hooks';
+
 export type LogFormat = 'text' | 'json';
 
 export const LOG_FORMATS: readonly LogFormat[] = ['text', 'json'];
@@ -29,6 +31,9 @@ export interface LogContext {
   run_id?: string;
   stage?: string;
 }
+
+/** Fields of the async flow at hand (withLogContext): two stages running at once each log their own name. */
+const flowContext = new AsyncLocalStorage<LogContext>();
 
 /** Where text lines go while a progress display owns the terminal (src/progress.ts). */
 type TextSink = (line: string) => void;
@@ -53,6 +58,11 @@ export function loggingSettings(): { quiet: boolean; format: LogFormat } {
 export function setLogContext(fields: LogContext): void {
   context = { ...context, ...fields };
   for (const key of Object.keys(context) as (keyof LogContext)[]) if (context[key] === undefined) delete context[key];
+}
+
+/** Runs `work` with `fields` added to every line it logs, however its awaits interleave with other work's. */
+export function withLogContext<T>(fields: LogContext, work: () => Promise<T>): Promise<T> {
+  return flowContext.run({ ...flowContext.getStore(), ...fields }, work);
 }
 
 export function setTextSink(sink: TextSink | null): void {
@@ -85,7 +95,7 @@ export function logError(message: string, fields: LogFields = {}): void {
 function write(level: LogLevel, message: string, fields: LogFields): void {
   if (format === 'json') {
     const { event = level === 'debug' ? 'debug' : 'message', ...rest } = fields;
-    const line = { time: new Date().toISOString(), level, ...context, event, message: message.trim(), ...rest };
+    const line = { time: new Date().toISOString(), level, ...context, ...flowContext.getStore(), event, message: message.trim(), ...rest };
     process.stderr.write(`${JSON.stringify(line)}\n`);
     return;
   }

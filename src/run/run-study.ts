@@ -3,7 +3,8 @@
  * lock keeps a second writer out), and for a run: pulls new deliveries when
  * the config names a source, compares what the results
  * depend on with the last staged run and stops when nothing changed (a
- * no-op); otherwise runs the pipeline's stages in order, stages the run's
+ * no-op); otherwise runs the pipeline's stages (run-stages.ts: in order, two
+ * at once where their tables allow), stages the run's
  * files, audits them (audit.ts), keeps the run (published or failed_audit),
  * moves `current` when the audit passed, prunes old runs, and records the
  * outcome in the run history.
@@ -20,16 +21,17 @@ import { ensurePrivateDir, holdOwnerOnlyUmask, makePrivate } from '../file-modes
 import { selectedDeliveries } from '../ingest/delivery-manifest.js';
 import { type IngestedFile, readIngestedFiles } from '../ingest/index.js';
 import { logInfo, logWarning, setLogContext } from '../log.js';
-import { type Progress, progressEnabled, startProgress } from '../progress.js';
+import { startProgress } from '../progress.js';
 import { finishRun, pointCurrentAt, removeRunLeftovers, type StagedRun, stageRun } from '../publish/index.js';
 import type { RunManifest } from '../publish/manifest.js';
 import { pruneRuns } from '../publish/retention.js';
 import { pullDeliveries } from '../pull/index.js';
-import { runStage, type Stage, type StageContext, type StageReport } from '../stage.js';
+import type { StageContext, StageReport } from '../stage.js';
 import { type Audit, type AuditGate, auditRun, describeFailedChecks } from './audit.js';
 import { fingerprintChanges, type RunFingerprint, runFingerprint, sameFingerprint } from './fingerprint.js';
 import { appendRunRecord, lastStagedRun, type RunRecord, readRunHistory } from './history.js';
 import { prepareOutputDirectory, WAREHOUSE_FILE } from './output-directory.js';
+import { runStages } from './run-stages.js';
 import { type RunSummary, readRunSummary } from './summary.js';
 
 export interface RunOptions {
@@ -106,30 +108,6 @@ async function openWarehouse(output: string, resources: Resources): Promise<Ware
     releaseUmask();
     throw error;
   }
-}
-
-/** Runs the stages in order, each shown in `progress` as the step with its index. */
-async function runStages(stages: readonly Stage[], context: StageContext, progress: Progress): Promise<StageReport[]> {
-  const reports: StageReport[] = [];
-  try {
-    for (const [index, stage] of stages.entries()) {
-      setLogContext({ stage: stage.name });
-      progress.update(index, stage.name);
-      if (!progressEnabled()) logInfo(`[${stage.name}]`, { event: 'stage_started' });
-      const report = await runStage(stage, context);
-      logInfo(`[${stage.name}] done in ${(report.durationMs / 1000).toFixed(1)} s`, {
-        event: 'stage_finished',
-        counts: report.rowsOut,
-        duration_ms: report.durationMs,
-        cpu_ms: report.cpuMs,
-        peak_rss_mb: report.peakRssMb,
-      });
-      reports.push(report);
-    }
-  } finally {
-    setLogContext({ stage: undefined });
-  }
-  return reports;
 }
 
 /** The error a failed audit ends the command with. */
