@@ -11,9 +11,11 @@
 import { execFileSync } from 'node:child_process';
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
+import { studyPipeline } from '../pipelines/study.js';
 import { loadStudyConfig } from '../src/config/study-config.js';
 import { setLogging } from '../src/log.js';
 import { SPILL_DIRECTORY, WAREHOUSE_FILE } from '../src/run/output-directory.js';
+import { concurrentGroups } from '../src/run/run-stages.js';
 import { runStudy } from '../src/run/run-study.js';
 import { COMPONENT_PERSONS, timeComponents } from './component-targets.js';
 
@@ -107,6 +109,14 @@ process.stdout.write(
     run_cpu_seconds: (runCpu.user + runCpu.system) / 1e6,
     stage_seconds: Object.fromEntries(stages.map((stage) => [stage.stage, stage.durationMs / 1000])),
     stage_cpu_seconds: Object.fromEntries(stages.map((stage) => [stage.stage, stage.cpuMs / 1000])),
+    // what the scaling exponents are taken over: a stage's own wall time depends on the one beside it
+    stage_group_seconds: Object.fromEntries(
+      concurrentGroups(studyPipeline).map((group) => {
+        const spans = group.map((member) => stages.find((stage) => stage.stage === member.name)!);
+        const end = Math.max(...spans.map((stage) => stage.startMs + stage.durationMs));
+        return [group.map((member) => member.name).join(' + '), (end - Math.min(...spans.map((stage) => stage.startMs))) / 1000];
+      }),
+    ),
     // Publishing (staging, audit, rename) is what the run took beyond its stages, which end with the last to end
     // (two run at once where they may: src/run/run-stages.ts).
     publish_seconds: runSeconds - Math.max(...stages.map((stage) => stage.startMs + stage.durationMs)) / 1000,

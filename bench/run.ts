@@ -16,7 +16,8 @@
  * (in all and when each stage ended),
  * peak spill on disk, the ratio of the run to a plain DuckDB
  * scan-and-aggregate of the same files (the floor), and each stage's scaling
- * exponent between sizes (log t2/t1 over log n2/n1: 1 is linear); then
+ * exponent between sizes (log t2/t1 over log n2/n1: 1 is linear; stages that
+ * run at once as one, from the first's start to the last's end); then
  * issue 13's targets for the sizes run, each met or MISSED. Exits 0 either
  * way (it measures, the closing notes judge), unless a size's run failed:
  * the sizes that finished are still printed and written, then it exits 1.
@@ -42,6 +43,8 @@ interface SizeResult extends Partial<ComponentTimes> {
   /** CPU seconds of the process (user + system, all threads) over the run and per stage: over wall seconds, cores busy. */
   run_cpu_seconds: number;
   stage_seconds: Record<string, number>;
+  /** Wall seconds of each group of stages that may run at once (src/run/run-stages.ts concurrentGroups), first start to last end. */
+  stage_group_seconds: Record<string, number>;
   stage_cpu_seconds: Record<string, number>;
   /** The process's peak RSS so far when each stage ended, in MiB. */
   stage_peak_rss_mb: Record<string, number>;
@@ -124,6 +127,7 @@ function summarise(runs: RunResult[]): SizeResult {
     run_cpu_seconds: mid((run) => run.run_cpu_seconds),
     stage_seconds: stageSeconds,
     stage_cpu_seconds: perStage((run) => run.stage_cpu_seconds, mid),
+    stage_group_seconds: perStage((run) => run.stage_group_seconds, mid),
     publish_seconds: mid((run) => run.publish_seconds),
     rows_per_second: first.input_rows / runSeconds,
     ingest_rows_per_second: first.input_rows / stageSeconds.ingest!,
@@ -153,12 +157,18 @@ if (!results.length) {
   process.exit(1);
 }
 
-/** Each stage's exponent between consecutive sizes: how its time grows with persons. */
+/**
+ * Each stage's exponent between consecutive sizes: how its time grows with persons. Stages that run at once are
+ * timed as one, from the first's start to the last's end: each one's own wall time holds the wait for the other.
+ */
 const exponents = results.slice(1).map((result, index) => {
   const before = results[index]!;
   const growth = Math.log(result.persons / before.persons);
   const stages = Object.fromEntries(
-    Object.entries(result.stage_seconds).map(([stage, time]) => [stage, Math.log(time / before.stage_seconds[stage]!) / growth]),
+    Object.entries(result.stage_group_seconds).map(([group, time]) => [
+      group,
+      Math.log(time / before.stage_group_seconds[group]!) / growth,
+    ]),
   );
   return { from: before.persons, to: result.persons, total: Math.log(result.run_seconds / before.run_seconds) / growth, stages };
 });

@@ -36,6 +36,30 @@ export function stageDependencies(stages: readonly Stage[]): number[][] {
   );
 }
 
+/**
+ * The stages as groups that may run at once (neither waits for the other, directly or through others), joined
+ * where they chain (the panel beside match, match before subgroups, the panel beside subgroups), in pipeline order.
+ * A stage alone is a group of one. The bench times the groups (bench/one-size.ts): a stage's own wall time depends
+ * on what ran beside it.
+ */
+export function concurrentGroups(stages: readonly Stage[]): Stage[][] {
+  // every stage each one waits for, directly or through others
+  const waitsFor = stageDependencies(stages).map((direct) => new Set(direct));
+  waitsFor.forEach((waits) => {
+    for (const position of [...waits]) for (const earlier of waitsFor[position]!) waits.add(earlier);
+  });
+  const groups: Stage[][] = [];
+  const groupOf: number[] = [];
+  stages.forEach((stage, index) => {
+    // an earlier stage it does not wait for may run beside it
+    const beside = groupOf.findIndex((_, position) => !waitsFor[index]!.has(position));
+    const group = beside >= 0 ? groupOf[beside]! : groups.push([]) - 1;
+    groups[group]!.push(stage);
+    groupOf.push(group);
+  });
+  return groups;
+}
+
 /** What a stage creates, replaces or drops: its writes, views and scratch (`name_*` for every name with that prefix). */
 function made(stage: Stage): string[] {
   return [...stage.writes, ...(stage.views ?? []), ...(stage.scratch ?? [])];

@@ -5,7 +5,7 @@ import { loadStudyConfig } from '../../src/config/study-config.js';
 import type { Database } from '../../src/db/database.js';
 import { PipelineFailure } from '../../src/errors.js';
 import { setLogging } from '../../src/log.js';
-import { runStages, stageDependencies } from '../../src/run/run-stages.js';
+import { concurrentGroups, runStages, stageDependencies } from '../../src/run/run-stages.js';
 import type { Stage, StageReport } from '../../src/stage.js';
 import { withDatabase } from '../support/delivery.js';
 
@@ -54,6 +54,18 @@ async function runAll(db: Database, stages: Stage[]): Promise<StageReport[]> {
 describe('stageDependencies', () => {
   test('in the study pipeline, the panel may run beside match and subgroups, and monitor beside costs; nothing else', () => {
     expect(mayRunAtOnce(studyPipeline)).toEqual(['panel | match', 'panel | subgroups', 'match | subgroups', 'costs | monitor']);
+  });
+
+  test('the study pipeline in groups that may run at once, as the bench times them', () => {
+    expect(concurrentGroups(studyPipeline).map((group) => group.map((stage) => stage.name).join(' + '))).toEqual([
+      'ingest',
+      'link',
+      'cohort',
+      'panel + match + subgroups',
+      'estimate',
+      'costs + monitor',
+      'disclosure',
+    ]);
   });
 
   test('a stage waits for one that makes what it reads, reads what it makes, or makes a table of the same name', () => {
