@@ -13,7 +13,9 @@
  * Across tables: a count that several tables publish is linked by a key
  * naming the quantity (see LinkedCount). Once a table suppresses it, every
  * table does, and their own secondary suppression follows; the tables are
- * disclosed again until no new key is suppressed.
+ * disclosed again, in rounds, until no new key is suppressed (a round skips
+ * a table whose disclosure could not change: one that links no count, or
+ * that saw every key suppressed so far).
  *
  * The result goes to a `disclosed_<table>` table, the only source
  * src/publish/ writes to export/, and every suppression is listed in
@@ -234,11 +236,25 @@ export async function applyDisclosureControl(
 ): Promise<DisclosureReport> {
   const { threshold, roundCountsTo } = settings;
   await db.run('disclosure: linked keys', `create or replace temp table ${SUPPRESSED_KEYS} (key varchar primary key)`);
+  // Per table, its last disclosure and how many keys were suppressed when it started.
+  const last = new Map<DisclosedTable, { keys: number; report: TableDisclosure }>();
   // Suppressed keys only accumulate, so a linked count once hidden stays hidden and the rounds end.
   for (let rounds = 1; ; rounds++) {
     const before = await db.count(SUPPRESSED_KEYS);
     const reports: TableDisclosure[] = [];
-    for (const table of tables) reports.push(await discloseTable(db, table, settings));
+    for (const table of tables) {
+      // Only the linked rules read the suppressed keys, and the keys only grow: a table without links, or with no
+      // key added since its last disclosure started, would give the same rows, report and keys again.
+      const keys = await db.count(SUPPRESSED_KEYS);
+      const previous = last.get(table);
+      if (previous && (table.links.length === 0 || previous.keys === keys)) {
+        reports.push(previous.report);
+        continue;
+      }
+      const report = await discloseTable(db, table, settings);
+      last.set(table, { keys, report });
+      reports.push(report);
+    }
     if ((await db.count(SUPPRESSED_KEYS)) === before) {
       return {
         threshold,

@@ -150,7 +150,8 @@ export async function writeExportTables(db: Database, exportDir: string, tables:
 /**
  * Writes everything of a run but its manifest into `runs/.partial-<id>`:
  * what the audit reads before the run is kept (finishRun) and published
- * (pointCurrentAt).
+ * (pointCurrentAt). The export tables first, then the study tables and
+ * report (from those) beside the restricted tables.
  */
 export async function stageRun(request: StageRunRequest): Promise<StagedRun> {
   const { db, outputDir, runId } = request;
@@ -162,16 +163,23 @@ export async function stageRun(request: StageRunRequest): Promise<StagedRun> {
   ensurePrivateDir(restrictedDir);
   mkdirSync(exportDir, { recursive: true });
 
-  for (const table of RESTRICTED_TABLES) {
-    const path = join(restrictedDir, table.file);
-    if (table.partitionBy) await writePartitioned(db, path, { ...table, partitionBy: table.partitionBy });
-    else await copyParquet(db, restrictedRowsSql(table), path, describeRestrictedTable(table));
-  }
-
   const disclosure = await readDisclosureReport(db);
   await writeExportTables(db, exportDir);
   writeFileSync(join(exportDir, 'disclosure.json'), `${JSON.stringify(disclosure, null, 2)}\n`);
-  await writeStudyReport(partialDir, request.study);
+  // The report reads export/ alone, on a database of its own, so its figures (JavaScript) are drawn while DuckDB
+  // writes the restricted tables. Both settle before anything is thrown: nothing writes into the run afterwards.
+  const settled = await Promise.allSettled([
+    writeStudyReport(partialDir, request.study),
+    (async () => {
+      for (const table of RESTRICTED_TABLES) {
+        const path = join(restrictedDir, table.file);
+        if (table.partitionBy) await writePartitioned(db, path, { ...table, partitionBy: table.partitionBy });
+        else await copyParquet(db, restrictedRowsSql(table), path, describeRestrictedTable(table));
+      }
+    })(),
+  ]);
+  const failed = settled.find((result) => result.status === 'rejected');
+  if (failed) throw failed.reason;
   // Everything in the run is owner-only but export/, which holds aggregates only (file-modes.ts says why).
   makePrivate(partialDir, { except: [exportDir] });
   makeExportReadable(exportDir);

@@ -1,4 +1,4 @@
-import { describe, expect, test } from 'vitest';
+import { describe, expect, test, vi } from 'vitest';
 import { complementaryPartRule, differenceRule, minPersonsRule } from '../../src/disclosure/disclosure-control.js';
 import { withDatabase } from '../support/delivery.js';
 import { discloseRows, type RowsToDisclose } from '../support/disclosure.js';
@@ -209,6 +209,15 @@ describe('counts published in several tables of a run', () => {
     rules: (threshold) => [minPersonsRule(threshold, 'persons', ['matched']), differenceRule(threshold, 'persons', 'matched')],
   });
   const grouped = (table: RowsToDisclose): RowsToDisclose => ({ ...table, source: `select 1 as grp, * from (${table.source})` });
+  /** `alone` with levels a, b, c, which hides b for a reason of its own. */
+  const hidingB = (): RowsToDisclose => ({
+    ...alone([
+      ['a', 80, 80],
+      ['b', 30, 30],
+      ['c', 50, 50],
+    ]),
+    rules: () => [{ id: 'test:hide_b', description: 'hides level b', when: "level = 'b'", suppress: ['persons'] }],
+  });
 
   async function discloseBoth(tables: RowsToDisclose[]) {
     return withDatabase(async (db) => {
@@ -246,14 +255,7 @@ describe('counts published in several tables of a run', () => {
 
   test('suppression that starts in the other table comes back with its secondary suppression', async () => {
     // alone hides b for a reason of its own; with_total must hide b and then c, its smallest other level; then alone hides c.
-    const hideB: RowsToDisclose = {
-      ...alone([
-        ['a', 80, 80],
-        ['b', 30, 30],
-        ['c', 50, 50],
-      ]),
-      rules: () => [{ id: 'test:hide_b', description: 'hides level b', when: "level = 'b'", suppress: ['persons'] }],
-    };
+    const hideB = hidingB();
     const {
       report,
       withTotal: first,
@@ -271,6 +273,37 @@ describe('counts published in several tables of a run', () => {
     expect(first.filter((row) => row.persons === null).map((row) => row.level)).toEqual(['b', 'c']);
     expect(second.filter((row) => row.persons === null).map((row) => row.level)).toEqual(['b', 'c']);
     expect(report.rounds).toBe(3);
+  });
+
+  test('a table is disclosed again only if it links counts and a key was suppressed since it was last disclosed', async () => {
+    const hideB = hidingB();
+    const disclosed = await withDatabase(async (db) => {
+      const run = vi.spyOn(db, 'run');
+      const report = await discloseRows(
+        db,
+        [
+          effects,
+          grouped(
+            withTotal([
+              ['a', 80],
+              ['b', 30],
+              ['c', 50],
+            ]),
+          ),
+          hideB,
+        ],
+        10,
+      );
+      const times = (name: string) => run.mock.calls.filter(([label]) => label === `disclosure: ${name}`).length;
+      const rows = await db.query('read', 'select * from disclosed_effects order by event_month');
+      return { report, rows, times: { effects: times('effects'), withTotal: times('with_total'), alone: times('alone') } };
+    });
+    // Round 1: alone hides b. Round 2: with_total hides b and c, alone c. Round 3: with_total sees c, alone has seen
+    // every key; no new key, so the rounds end. effects links nothing: once.
+    expect(disclosed.report.rounds).toBe(3);
+    expect(disclosed.times).toEqual({ effects: 1, withTotal: 3, alone: 2 });
+    expect(disclosed.report.tables.map((table) => table.table)).toEqual(['effects', 'with_total', 'alone']);
+    expect(disclosed.rows).toEqual((await disclose(10)).rows);
   });
 });
 
