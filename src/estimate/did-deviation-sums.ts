@@ -8,9 +8,11 @@
  * deviation in month m (the mean over the months it is in the sample's
  * estimate), each sample's DiD needs, per outcome:
  * - per arm and pair of months (m <= k) observed together, sum_i a_im a_ik
- *   (the coefficient-free part of the cluster meat; did_deviation_products);
+ *   (the coefficient-free part of the cluster meat: `products`, which
+ *   did-score-products.ts reads here);
  * - per pattern and month, sum_i a_im (X'Wy) and sum_i w_i a_im (the part of
- *   the meat that depends on the coefficients; did_deviation_sums).
+ *   the meat that depends on the coefficients; did_deviation_sums for SQL's
+ *   X'Wy, `weightedWithinSums` for the meat).
  *
  * A person's rows arrive together, persons in person_id order: the panel
  * stage stores the panel so, and a scan of one table keeps its stored order,
@@ -65,6 +67,7 @@ export interface DeviationSample {
 
 /** One sample's sums over its persons, filled block by block; indexes follow outcome, then month. */
 export class DeviationSums {
+  /** Per outcome and arm, sum_i a_im a_ik at pairIndex(arm, m, k) for m <= k (the other half stays 0). */
   readonly products: Float64Array;
   /** Whether any person of the arm is observed in both months of a pair. */
   readonly observedPairs: Uint8Array;
@@ -528,40 +531,10 @@ class MembershipReader {
   }
 }
 
-/** Replaces did_deviation_products and did_deviation_sums with one sample's sums. */
+/** Replaces did_deviation_sums with one sample's sums of deviations (its products stay here: did-score-products.ts). */
 export async function writeDeviationSums(db: Database, sums: DeviationSums): Promise<void> {
   const { outcomes, patterns } = sums.sample;
-  const { firstMonth, monthCount } = sums;
   await db.runFile('estimate/07_create_did_deviation_sums.sql');
-  const products = {
-    outcome: [] as string[],
-    treated: [] as number[],
-    month: [] as number[],
-    other: [] as number[],
-    value: [] as number[],
-  };
-  for (const [outcomeIndex, outcome] of outcomes.entries()) {
-    for (const treated of [0, 1]) {
-      for (let month = firstMonth; month < firstMonth + monthCount; month++) {
-        for (let other = month; other < firstMonth + monthCount; other++) {
-          const pair = sums.pairIndex(treated, month, other);
-          if (!sums.observedPairs[pair]) continue;
-          products.outcome.push(outcome);
-          products.treated.push(treated);
-          products.month.push(month);
-          products.other.push(other);
-          products.value.push(sums.products[outcomeIndex * 2 * monthCount * monthCount + pair]!);
-        }
-      }
-    }
-  }
-  await db.appendColumns('did_deviation_products', [
-    { type: 'VARCHAR', values: products.outcome },
-    { type: 'INTEGER', values: products.treated },
-    { type: 'INTEGER', values: products.month },
-    { type: 'INTEGER', values: products.other },
-    { type: 'DOUBLE', values: products.value },
-  ]);
   const deviations = {
     outcome: [] as string[],
     treated: [] as number[],

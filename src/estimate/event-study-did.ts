@@ -20,9 +20,9 @@
  * block of persons per sample and arm. Then each sample in turn: its
  * persons back in did_persons (05), and only the K x K
  * systems (K = 120 for months -24..36) are solved here, by the pure
- * functions in event-study-regression.ts; the coefficients go back to SQL
- * for the pattern-level rest of the meat (10), which never rereads the
- * panel. Every sum is added in a fixed order or exactly (DECIMAL), so the
+ * functions in event-study-regression.ts, and the coefficients give the
+ * pattern-level rest of the meat (did-score-products.ts), which never
+ * rereads the panel. Every sum is added in a fixed order or exactly (DECIMAL), so the
  * output is the same whatever the thread count, memory limit, row order or
  * the other samples estimated in the same call.
  *
@@ -40,14 +40,20 @@
  * row per panel person, kept for every sample), did_sample_persons (one row
  * per sample x person), did_sample_patterns, did_persons and did_patterns
  * (temporary: the sample at hand, dropped after the last), did_design_sums,
- * did_deviation_products, did_deviation_sums, did_outcome_sums,
- * did_coefficients, did_score_products.
+ * did_deviation_sums, did_outcome_sums.
  * SQL: sql/estimate/00_mask_observed_months.sql, 04_select_did_persons.sql .. 12_write_pretrend_tests.sql
  */
 import { OUTCOMES, type Outcome } from '../config/outcomes.js';
 import { columnPattern, type Database } from '../db/database.js';
 import { fail, PipelineFailure } from '../errors.js';
-import { type DeviationSample, readDeviationSample, sumSampleDeviations, writeDeviationSums } from './did-deviation-sums.js';
+import {
+  type DeviationSample,
+  type DeviationSums,
+  readDeviationSample,
+  sumSampleDeviations,
+  writeDeviationSums,
+} from './did-deviation-sums.js';
+import { sumScoreProducts } from './did-score-products.js';
 import { NORMAL_QUANTILE_975 } from './estimators.js';
 import {
   type ArmMonthPairSum,
@@ -166,15 +172,21 @@ export async function estimateEventStudyDids(
     await db.runFile('estimate/05_sum_did_design.sql');
     await writeDeviationSums(db, deviations[sampleNumber]!);
     await db.runFile('estimate/08_sum_did_outcomes.sql');
-    await fitAndWriteSample(db, sample, outcomes, options.referenceMonth);
+    await fitAndWriteSample(db, sample, outcomes, options.referenceMonth, deviations[sampleNumber]!);
     await options.afterEach?.(sample);
   }
   // temporary tables (04) stay in memory until dropped
   await db.run('estimate: drop did_persons', 'drop table if exists temp.main.did_persons; drop table if exists temp.main.did_patterns');
 }
 
-/** Steps 09-12 for the sample in did_persons, whose sums (05-08) are in place. */
-async function fitAndWriteSample(db: Database, sample: DidSample, outcomes: Outcome[], referenceMonth: number): Promise<void> {
+/** The fit and steps 11-12 for the sample in did_persons, whose sums (05-08, `deviations`) are in place. */
+async function fitAndWriteSample(
+  db: Database,
+  sample: DidSample,
+  outcomes: Outcome[],
+  referenceMonth: number,
+  deviations: DeviationSums,
+): Promise<void> {
   const isStudy = sample.subgroup === '';
   const clusters = await countClusterSample(db);
   const designSums = await db.query<ArmMonthPairSum>(
@@ -185,7 +197,7 @@ async function fitAndWriteSample(db: Database, sample: DidSample, outcomes: Outc
   let fitted: FittedEventStudy;
   let notIdentified = '';
   try {
-    fitted = await fitEventStudy(db, outcomes, referenceMonth, clusters, designSums);
+    fitted = await fitEventStudy(db, outcomes, referenceMonth, clusters, designSums, deviations);
   } catch (error) {
     // The study's DiD must be identified; a subgroup level's may not be (too few persons, a month without variation).
     if (isStudy || !(error instanceof PipelineFailure && error.error.code === 'did_not_identified')) throw error;
@@ -214,13 +226,14 @@ async function fitAndWriteSample(db: Database, sample: DidSample, outcomes: Outc
   });
 }
 
-/** Steps 09-10 and the K x K algebra; fails with did_not_identified when the sample cannot identify the effects. */
+/** The K x K algebra and the cluster meat; fails with did_not_identified when the sample cannot identify the effects. */
 async function fitEventStudy(
   db: Database,
   outcomes: Outcome[],
   referenceMonth: number,
   clusters: ClusterSample,
   designSums: ArmMonthPairSum[],
+  deviations: DeviationSums,
 ): Promise<FittedEventStudy> {
   if (clusters.persons < 2) fail({ code: 'did_not_identified', reason: 'fewer than two matched persons in the panel' });
   const design = designEventStudy(
@@ -236,16 +249,14 @@ async function fitEventStudy(
     ),
   );
   const coefficients = new Map(outcomes.map((outcome) => [outcome, fitCoefficients(normal, outcomeSums.get(outcome) ?? [])]));
-  await db.runFile('estimate/09_store_did_coefficients.sql', coefficientLists(design, coefficients));
-
-  await db.runFile('estimate/10_sum_did_score_products.sql');
-  const scoreProducts = groupByOutcome(
-    await db.query<ArmMonthPairSum & { outcome: string }>(
-      'estimate: read did_score_products',
-      `select outcome, treated::integer as treated, event_month, other_event_month, score_product as value
-       from did_score_products order by all`,
-    ),
+  // WW_p, each pattern's sum of squared weights: each square rounded, the sum exact
+  const weightSquares = new Float64Array(deviations.sample.patterns.length);
+  const patternWeights = await db.query<{ pattern: number; value: number }>(
+    'estimate: did pattern weights',
+    'select pattern, sum((weight * weight)::decimal(38, 15))::double as value from did_persons group by pattern',
   );
+  for (const { pattern, value } of patternWeights) weightSquares[pattern] = value;
+  const scoreProducts = sumScoreProducts(deviations, weightSquares, design, coefficients);
   const summaries = outcomes.map((outcome) => {
     const covariance = clusterRobustCovariance(normal, scoreProducts.get(outcome) ?? [], clusters);
     return { outcome, summary: summariseEventStudy(design, coefficients.get(outcome)!, covariance, clusters) };
@@ -299,31 +310,6 @@ function groupByOutcome<Row extends { outcome: string }>(rows: Row[]): Map<strin
     else grouped.set(row.outcome, [row]);
   }
   return grouped;
-}
-
-/** Parallel lists for did_coefficients: every slope month, and the reference month with zeros. */
-function coefficientLists(design: EventStudyDesign, coefficients: Map<Outcome, Float64Array>) {
-  const { slopeMonths, referenceMonth } = design;
-  const months = slopeMonths.length;
-  const lists = {
-    outcome: [] as string[],
-    event_month: [] as number[],
-    month_effect: [] as number[],
-    treated_month_effect: [] as number[],
-  };
-  for (const [outcome, fitted] of coefficients) {
-    slopeMonths.forEach((month, index) => {
-      lists.outcome.push(outcome);
-      lists.event_month.push(month);
-      lists.month_effect.push(fitted[index]!);
-      lists.treated_month_effect.push(fitted[months + index]!);
-    });
-    lists.outcome.push(outcome);
-    lists.event_month.push(referenceMonth);
-    lists.month_effect.push(0);
-    lists.treated_month_effect.push(0);
-  }
-  return lists;
 }
 
 /** The effects as parallel lists, one element per estimator x outcome x month: the event study's, then the pre-period mean's. */

@@ -5,6 +5,7 @@
 import { describe, expect, test } from 'vitest';
 import type { Database } from '../../src/db/database.js';
 import {
+  type DeviationSums,
   panelStoredInPersonOrder,
   readDeviationSample,
   sumSampleDeviations,
@@ -97,18 +98,32 @@ async function sumAndRead(db: Database, samples: Awaited<ReturnType<typeof keepS
   const sums = await sumSampleDeviations(db, samples, PANEL_MONTHS, { personsPerBlock });
   await writeDeviationSums(db, sums[written]!);
   return {
-    products: await db.query<{
-      outcome: string;
-      treated: number;
-      event_month: number;
-      other_event_month: number;
-      deviation_product: number;
-    }>('products', 'select * from did_deviation_products order by all'),
+    products: productRows(sums[written]!),
     sums: await db.query<{ outcome: string; pattern: number; event_month: number; within_sum: number; weighted_within_sum: number }>(
       'sums',
       'select * from did_deviation_sums order by all',
     ),
   };
+}
+
+/** A sample's products of deviations, one row per outcome, arm and pair of months (month <= other) the arm observes together. */
+function productRows(sums: DeviationSums) {
+  const { firstMonth, monthCount } = sums;
+  return sums.sample.outcomes.flatMap((outcome, outcomeIndex) =>
+    [0, 1].flatMap((treated) =>
+      Array.from({ length: monthCount }, (_, month) => month + firstMonth).flatMap((month) =>
+        Array.from({ length: firstMonth + monthCount - month }, (_, offset) => month + offset)
+          .filter((other) => sums.observedPairs[sums.pairIndex(treated, month, other)])
+          .map((other) => ({
+            outcome,
+            treated,
+            event_month: month,
+            other_event_month: other,
+            deviation_product: sums.products[outcomeIndex * 2 * monthCount * monthCount + sums.pairIndex(treated, month, other)]!,
+          })),
+      ),
+    ),
+  );
 }
 
 function deviations(person: Person, values: number[]): number[] {
