@@ -92,6 +92,19 @@ export class Database {
     return new Database(instance, await instance.connect(), path);
   }
 
+  /** Runs `work` in one transaction (`<label>: begin`, `commit`): all of it is committed, or, if it throws, none. */
+  async inTransaction<T>(label: string, work: () => Promise<T>): Promise<T> {
+    await this.run(`${label}: begin`, 'begin transaction');
+    try {
+      const result = await work();
+      await this.run(`${label}: commit`, 'commit');
+      return result;
+    } catch (error) {
+      await this.run(`${label}: rollback`, 'rollback');
+      throw error;
+    }
+  }
+
   /** Runs every statement of `sql/<file>`; with --debug, logs the rows of the tables it writes and its duration. */
   async runFile(file: string, params: SqlParams = {}): Promise<void> {
     const sql = readSqlFile(file);

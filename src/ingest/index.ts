@@ -147,13 +147,17 @@ export async function createWarehouseTables(db: Database): Promise<void> {
   if (version !== null && version !== WAREHOUSE_SCHEMA_VERSION) {
     fail({ code: 'warehouse_outdated', path: db.path, found: version, expected: WAREHOUSE_SCHEMA_VERSION });
   }
-  await db.runFile('ingest/01_create_warehouse.sql');
-  if (version === null)
-    await db.run('ingest: schema version', 'insert into warehouse_meta values ($version)', { version: WAREHOUSE_SCHEMA_VERSION });
-  for (const extract of EXTRACTS) {
-    await db.run(`ingest: create ${extract.name}`, createAcceptedTableSql(extract));
-    await db.run(`ingest: create ${extract.name} history`, createSupersededTableSql(extract));
-  }
+  // One transaction: a run killed while it creates the tables leaves all of them or none, never an
+  // ingested_files without its rejects, or a warehouse_meta without the version (which would read as outdated).
+  await db.inTransaction('ingest: create warehouse', async () => {
+    await db.runFile('ingest/01_create_warehouse.sql');
+    if (version === null)
+      await db.run('ingest: schema version', 'insert into warehouse_meta values ($version)', { version: WAREHOUSE_SCHEMA_VERSION });
+    for (const extract of EXTRACTS) {
+      await db.run(`ingest: create ${extract.name}`, createAcceptedTableSql(extract));
+      await db.run(`ingest: create ${extract.name} history`, createSupersededTableSql(extract));
+    }
+  });
 }
 
 export async function ingestDeliveries(db: Database, options: IngestOptions): Promise<IngestReport> {
@@ -269,8 +273,7 @@ async function loadDelivery(db: Database, delivery: Delivery, verified: Map<stri
       const stage = () => stageFile(db, delivery, toLoad, `classified_${staged.length}`, earlier, maxLineSizeOf(options.limits));
       staged.push(await refusingOutOfMemory(delivery, file, options, stage));
     }
-    await db.run('ingest: begin', 'begin transaction');
-    try {
+    await db.inTransaction('ingest', async () => {
       for (const [extract, months] of Object.entries(coverage)) {
         if (!months) continue;
         const mode = delivery.manifest.files.find((file) => file.extract === extract)!.mode;
@@ -284,11 +287,7 @@ async function loadDelivery(db: Database, delivery: Delivery, verified: Map<stri
       for (const file of staged) {
         await refusingOutOfMemory(delivery, file.toLoad.file, options, () => applyStagedFile(db, delivery, file, options.runId));
       }
-      await db.run('ingest: commit', 'commit');
-    } catch (error) {
-      await db.run('ingest: rollback', 'rollback');
-      throw error;
-    }
+    });
   } finally {
     await dropRawRecords(db);
     // a file refused while staged may have left its tables and variable

@@ -168,3 +168,27 @@ select a.g, count(*) as n from x as a join x as b using (r) group by a.g order b
     expect(held).toBe(0);
   });
 });
+
+describe('inTransaction', () => {
+  test('commits all of its work, or, when the work throws, none of it and passes the error on', async () => {
+    const tables = await withDatabase(async (db) => {
+      const names = async () =>
+        (await db.query<{ name: string }>('test', 'select table_name as name from duckdb_tables() order by name')).map((row) => row.name);
+      expect(
+        await db.inTransaction('test', async () => {
+          await db.run('test', 'create table kept (x integer); insert into kept values (1)');
+          return 'done';
+        }),
+      ).toBe('done');
+      await expect(
+        db.inTransaction('test', async () => {
+          await db.run('test', 'create table dropped (x integer); insert into kept values (2)');
+          throw new Error('half way');
+        }),
+      ).rejects.toThrow('half way');
+      // the connection is out of the failed transaction: a later statement runs
+      return { names: await names(), rows: await db.query<{ x: number }>('test', 'select x from kept') };
+    });
+    expect(tables).toEqual({ names: ['kept'], rows: [{ x: 1 }] });
+  });
+});

@@ -1,9 +1,10 @@
 import { createHash } from 'node:crypto';
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { describe, expect, test } from 'vitest';
+import { describe, expect, test, vi } from 'vitest';
+import { EXTRACTS } from '../../src/contracts/extracts.js';
 import { sha256OfFile } from '../../src/ingest/delivery-manifest.js';
-import { ingestDeliveries } from '../../src/ingest/index.js';
+import { createWarehouseTables, ingestDeliveries, WAREHOUSE_SCHEMA_VERSION } from '../../src/ingest/index.js';
 import { makeTempDir, type TestFile, withDatabase, writeDelivery } from '../support/delivery.js';
 import { rewriteFile } from './delivery-bytes.js';
 
@@ -285,5 +286,26 @@ describe('ingesting Parquet', () => {
     const { report, rejects } = await ingest(landing);
     expect(report.files[0]).toMatchObject({ rows_read: 2, rows_accepted: 1, rows_rejected: 1 });
     expect(rejects).toEqual([{ file: 'persons.parquet', line_number: 3, rule_id: 'persons.sex.enum' }]);
+  });
+});
+
+describe('createWarehouseTables', () => {
+  test('creates every table with the schema version, or, stopped half way, none: the next run starts afresh', async () => {
+    const state = await withDatabase(async (db) => {
+      const tables = async () => (await db.query<{ n: number }>('test', 'select count(*)::integer as n from duckdb_tables()'))[0]!.n;
+      const run = db.run.bind(db);
+      // the creation fails after the bookkeeping tables and the first extract's
+      const failing = vi.spyOn(db, 'run').mockImplementation((label, sql, params) => {
+        if (label === 'ingest: create benefit_spells') throw new Error('killed');
+        return run(label, sql, params);
+      });
+      await expect(createWarehouseTables(db)).rejects.toThrow('killed');
+      const afterFailure = await tables();
+      failing.mockRestore();
+      await createWarehouseTables(db);
+      const [meta] = await db.query<{ version: number }>('test', 'select max(schema_version)::integer as version from warehouse_meta');
+      return { afterFailure, afterRetry: await tables(), version: meta!.version };
+    });
+    expect(state).toEqual({ afterFailure: 0, afterRetry: 4 + 2 * EXTRACTS.length, version: WAREHOUSE_SCHEMA_VERSION });
   });
 });
