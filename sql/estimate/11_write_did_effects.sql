@@ -1,6 +1,6 @@
 -- Event-study DiD effects of one matched sample in the columns of
 -- `subgroup_effects` (those of `effects` after subgroup and level: '' for
--- the study), so 16 can append them: treated x event-month coefficients
+-- the study), so 14 can append them: treated x event-month coefficients
 -- with their person-clustered (CR1) standard errors and normal 95% CIs
 -- ($z_975). The reference month is a row of its own: estimate 0 by
 -- construction, se and CI null.
