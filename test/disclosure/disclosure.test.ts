@@ -209,6 +209,15 @@ describe('counts published in several tables of a run', () => {
     rules: (threshold) => [minPersonsRule(threshold, 'persons', ['matched']), differenceRule(threshold, 'persons', 'matched')],
   });
   const grouped = (table: RowsToDisclose): RowsToDisclose => ({ ...table, source: `select 1 as grp, * from (${table.source})` });
+  /** `with_total` with levels a, b and c, none of them small. */
+  const totalOfABC = (): RowsToDisclose =>
+    grouped(
+      withTotal([
+        ['a', 80],
+        ['b', 30],
+        ['c', 50],
+      ]),
+    );
   /** `alone` with levels a, b, c, which hides b for a reason of its own. */
   const hidingB = (): RowsToDisclose => ({
     ...alone([
@@ -256,20 +265,7 @@ describe('counts published in several tables of a run', () => {
   test('suppression that starts in the other table comes back with its secondary suppression', async () => {
     // alone hides b for a reason of its own; with_total must hide b and then c, its smallest other level; then alone hides c.
     const hideB = hidingB();
-    const {
-      report,
-      withTotal: first,
-      alone: second,
-    } = await discloseBoth([
-      grouped(
-        withTotal([
-          ['a', 80],
-          ['b', 30],
-          ['c', 50],
-        ]),
-      ),
-      hideB,
-    ]);
+    const { report, withTotal: first, alone: second } = await discloseBoth([totalOfABC(), hideB]);
     expect(first.filter((row) => row.persons === null).map((row) => row.level)).toEqual(['b', 'c']);
     expect(second.filter((row) => row.persons === null).map((row) => row.level)).toEqual(['b', 'c']);
     expect(report.rounds).toBe(3);
@@ -279,21 +275,7 @@ describe('counts published in several tables of a run', () => {
     const hideB = hidingB();
     const disclosed = await withDatabase(async (db) => {
       const run = vi.spyOn(db, 'run');
-      const report = await discloseRows(
-        db,
-        [
-          effects,
-          grouped(
-            withTotal([
-              ['a', 80],
-              ['b', 30],
-              ['c', 50],
-            ]),
-          ),
-          hideB,
-        ],
-        10,
-      );
+      const report = await discloseRows(db, [effects, totalOfABC(), hideB], 10);
       const times = (name: string) => run.mock.calls.filter(([label]) => label === `disclosure: ${name}`).length;
       const rows = await db.query('read', 'select * from disclosed_effects order by event_month');
       return { report, rows, times: { effects: times('effects'), withTotal: times('with_total'), alone: times('alone') } };
