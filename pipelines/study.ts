@@ -29,5 +29,10 @@ export const studyPipeline: readonly Stage[] = [
   disclosureStage,
 ];
 
+/** The tables the warehouse file keeps between runs (what was delivered); the others are each run's own. */
+export const tablesKeptBetweenRuns: readonly string[] = studyPipeline
+  .filter((stage) => stage.keptBetweenRuns)
+  .flatMap((stage) => stage.writes);
+
 /** `ipslink validate`: ingest and data-quality checks only. */
 export const validationPipeline: readonly Stage[] = [ingestStage, linkStage];

@@ -49,6 +49,12 @@ export interface Stage {
   views?: readonly string[];
   /** Working tables no other stage reads (temporary or not); `name_*` stands for every name with that prefix. */
   scratch?: readonly string[];
+  /**
+   * Whether its writes are kept in the warehouse file for later runs (ingest's: what was delivered). Every other
+   * stage's tables are the run's own, made again by every run, and live in the run's in-memory catalog
+   * (Database.attachRunCatalog).
+   */
+  keptBetweenRuns?: boolean;
   run: (context: StageContext) => Promise<void>;
 }
 
@@ -61,7 +67,7 @@ export async function runStage(stage: Stage, context: StageContext, beside: Read
   const started = performance.now();
   const cpuBefore = process.cpuUsage();
   const before = await snapshotTables(context.db);
-  await stage.run(context);
+  await (stage.keptBetweenRuns ? context.db.inFileCatalog(() => stage.run(context)) : stage.run(context));
   const touched = changedTables(before, await snapshotTables(context.db));
   const undeclared = touched.filter((table) => !declares(stage, table) && ![...beside].some((other) => declares(other, table)));
   if (undeclared.length) fail({ code: 'stage_contract', stage: stage.name, tables: undeclared });

@@ -70,6 +70,7 @@ export const ingestStage: Stage = {
   ],
   /** Per file: its raw rows (read-raw-file.ts), then `classified_<n>`, `classified_<n>_duplicates` and `incoming` (load-sql.ts). */
   scratch: ['raw_*', 'classified_*', 'incoming'],
+  keptBetweenRuns: true,
   run: async ({ db, study, runId, landing, onRefusedDelivery }) => {
     const limits = ingestLimitsOf(study.limits);
     await ingestDeliveries(db, { landing, deliveries: study.deliveries, runId, limits, onRefused: onRefusedDelivery });

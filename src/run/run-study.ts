@@ -11,7 +11,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { join, resolve } from 'node:path';
-import { studyPipeline, validationPipeline } from '../../pipelines/study.js';
+import { studyPipeline, tablesKeptBetweenRuns, validationPipeline } from '../../pipelines/study.js';
 import { type Resources, resolveResources } from '../config/resources.js';
 import { configWarnings, type LoadedStudyConfig, type StudyConfig } from '../config/study-config.js';
 import { Database } from '../db/database.js';
@@ -94,6 +94,11 @@ async function openWarehouse(output: string, resources: Resources): Promise<Ware
     // A warehouse made by an earlier version, under a looser umask.
     makePrivate(path);
     makePrivate(`${path}.wal`);
+    // The file keeps what was delivered; every later stage's tables are the run's, in memory.
+    await db.attachRunCatalog(tablesKeptBetweenRuns).catch((error) => {
+      db.close();
+      throw error;
+    });
     return {
       db,
       close: () => {

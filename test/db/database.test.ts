@@ -4,12 +4,14 @@
  * statement its duration. With debug off nothing is logged or counted.
  * The file used, sql/reference/01_create_state_pension_age.sql, writes 13
  * birth-date ranges and one row per birth month of 1900-2100 (201 x 12).
- * Also readColumns, and sibling connections.
+ * Also readColumns, sibling connections, transactions and the run's
+ * in-memory catalog.
  */
+import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, type MockInstance, test, vi } from 'vitest';
-import { type Database, tablesWrittenBy } from '../../src/db/database.js';
+import { Database, RUN_CATALOG, tablesWrittenBy } from '../../src/db/database.js';
 import { setLogging } from '../../src/log.js';
-import { withDatabase } from '../support/delivery.js';
+import { makeTempDir, withDatabase } from '../support/delivery.js';
 
 const FILE = 'reference/01_create_state_pension_age.sql';
 
@@ -190,5 +192,58 @@ describe('inTransaction', () => {
       return { names: await names(), rows: await db.query<{ x: number }>('test', 'select x from kept') };
     });
     expect(tables).toEqual({ names: ['kept'], rows: [{ x: 1 }] });
+  });
+});
+
+describe('attachRunCatalog', () => {
+  /** Each table and view of the database, as `catalog.name`. */
+  const catalogOf = async (db: Database) =>
+    (
+      await db.query<{ name: string }>(
+        'tables',
+        `select database_name || '.' || table_name as name from duckdb_tables() where not internal
+         union all select database_name || '.' || view_name from duckdb_views() where not internal order by name`,
+      )
+    ).map((row) => row.name);
+
+  test("makes the run's tables in memory and the file's in inFileCatalog; names resolve in both; an earlier version's tables go", async () => {
+    const path = join(makeTempDir('ipslink-run-catalog-'), 'warehouse.duckdb');
+    const earlier = await Database.open(path);
+    await earlier.run(
+      'earlier',
+      'create table delivered as select 1 as n; create table derived as select 2 as n; create view shown as select 3 as n',
+    );
+    earlier.close();
+
+    const db = await Database.open(path);
+    await db.attachRunCatalog(['delivered', 'loaded']);
+    await db.run('run table', 'create table derived as select n + 10 as n from delivered');
+    const sibling = await db.sibling();
+    await sibling.run('sibling table', 'create table beside as select n + 1 as n from derived');
+    await db.inFileCatalog(() => db.run('file table', 'create table loaded as select n from delivered'));
+    await expect(db.inFileCatalog(() => db.run('failing', 'create table loaded_twice as select nothing'))).rejects.toThrow(/nothing/);
+    await db.run('run table again', 'create table after as select * from loaded');
+    expect(await catalogOf(db)).toEqual([
+      `${RUN_CATALOG}.after`,
+      `${RUN_CATALOG}.beside`,
+      `${RUN_CATALOG}.derived`,
+      'warehouse.delivered',
+      'warehouse.loaded',
+    ]);
+    expect(await sibling.query('read', 'select * from beside')).toEqual([{ n: 12 }]);
+    sibling.close();
+    db.close();
+
+    const reopened = await Database.open(path);
+    expect(await catalogOf(reopened)).toEqual(['warehouse.delivered', 'warehouse.loaded']);
+    reopened.close();
+  });
+
+  test('without it, inFileCatalog runs the work as it is', async () => {
+    const names = await withDatabase(async (db) => {
+      await db.inFileCatalog(() => db.run('table', 'create table t as select 1 as n'));
+      return catalogOf(db);
+    });
+    expect(names).toEqual(['memory.t']);
   });
 });
