@@ -15,7 +15,7 @@
 import { execFileSync } from 'node:child_process';
 import { copyFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { studyPipeline, tablesKeptBetweenRuns } from '../pipelines/study.js';
+import { studyPipeline } from '../pipelines/study.js';
 import type { StudyConfig } from '../src/config/study-config.js';
 import { Database, quoteLiteral } from '../src/db/database.js';
 import { maskObservedMonths } from '../src/estimate/event-study-did.js';
@@ -51,7 +51,7 @@ async function timeDid(warehouse: string, study: StudyConfig, resources: { threa
   copyFileSync(warehouse, copy);
   const db = await Database.open(copy, { threads: resources.threads, memoryLimit: resources.duckdb_memory_limit });
   try {
-    await db.attachRunCatalog(tablesKeptBetweenRuns);
+    await db.attachRunCatalog();
     const context = { db, study, runId: 'bench', landing: work };
     const before = studyPipeline.slice(0, studyPipeline.indexOf(estimateStage)).filter((stage) => !stage.keptBetweenRuns);
     for (const stage of before) await runStage(stage, context);

@@ -111,28 +111,27 @@ export class Database {
    * needs then never goes through the file's write-ahead log and checkpoints: at 1,000,000 persons the stages after
    * ingest took about 40% less time (docs/scale.md). Its tables spill to the temp directory under the memory limit,
    * as any of DuckDB's working data does. inFileCatalog runs the work that writes the file.
-   * Tables an earlier version kept in the file that are not among `kept` are dropped, and with them the space they
-   * took.
    */
-  async attachRunCatalog(kept: readonly string[]): Promise<void> {
+  async attachRunCatalog(): Promise<void> {
     const [{ file }] = (await this.query<{ file: string }>('run catalog: file', 'select current_database() as file')) as [{ file: string }];
-    const leftOver = await this.query<{ name: string; kind: string }>(
-      'run catalog: tables of earlier versions',
-      `select table_name as name, 'table' as kind from duckdb_tables() where database_name = $file and not internal and not list_contains($kept, table_name)
-       union all
-       select view_name, 'view' from duckdb_views() where database_name = $file and not internal
-       order by name`,
-      { file, kept },
-    );
-    if (leftOver.length) {
-      await this.run(
-        'run catalog: drop tables of earlier versions',
-        leftOver.map(({ name, kind }) => `drop ${kind} if exists ${quoteIdentifier(file)}.main.${quoteIdentifier(name)};`).join('\n'),
-      );
-    }
     await this.run('run catalog: attach', `attach ':memory:' as ${RUN_CATALOG} (compress)`);
     this.catalogs.run = { file };
     await this.useCatalog(RUN_CATALOG);
+  }
+
+  /** Drops the tables and views of the database file that are not among `kept` (before attachRunCatalog). */
+  async dropFileTablesExcept(kept: readonly string[]): Promise<void> {
+    const others = await this.query<{ name: string; kind: string }>(
+      'drop file tables: list',
+      `select table_name as name, 'table' as kind from duckdb_tables()
+       where database_name = current_database() and not internal and not list_contains($kept, table_name)
+       union all
+       select view_name, 'view' from duckdb_views() where database_name = current_database() and not internal
+       order by name`,
+      { kept },
+    );
+    if (others.length === 0) return;
+    await this.run('drop file tables', others.map(({ name, kind }) => `drop ${kind} ${quoteIdentifier(name)};`).join('\n'));
   }
 
   /** Runs `work` with the database file's catalog as the one tables are made in (after attachRunCatalog; else as is). */

@@ -134,7 +134,8 @@ const FILE_COUNTS = [
   'rows_withdrawn',
 ] as const;
 
-export async function createWarehouseTables(db: Database): Promise<void> {
+/** The schema version of the warehouse's tables: null for a new warehouse, 1 for one from before warehouse_meta. */
+export async function warehouseSchemaVersion(db: Database): Promise<number | null> {
   const [existing] = await db.query<{ has_files: boolean; has_meta: boolean }>(
     'ingest: warehouse tables',
     `select count(*) filter (where table_name = 'ingested_files') > 0 as has_files,
@@ -144,7 +145,11 @@ export async function createWarehouseTables(db: Database): Promise<void> {
   const [meta] = existing?.has_meta
     ? await db.query<{ version: number }>('ingest: schema version', 'select max(schema_version)::integer as version from warehouse_meta')
     : [];
-  const version = meta?.version ?? (existing?.has_files ? 1 : null);
+  return meta?.version ?? (existing?.has_files ? 1 : null);
+}
+
+export async function createWarehouseTables(db: Database): Promise<void> {
+  const version = await warehouseSchemaVersion(db);
   if (version !== null && version !== WAREHOUSE_SCHEMA_VERSION) {
     fail({ code: 'warehouse_outdated', path: db.path, found: version, expected: WAREHOUSE_SCHEMA_VERSION });
   }

@@ -19,7 +19,7 @@ import { exitCodeFor, type PipelineError, PipelineFailure } from '../errors.js';
 import { EXIT_CODES } from '../exit-codes.js';
 import { ensurePrivateDir, holdOwnerOnlyUmask, makePrivate } from '../file-modes.js';
 import { selectedDeliveries } from '../ingest/delivery-manifest.js';
-import { type IngestedFile, readIngestedFiles } from '../ingest/index.js';
+import { type IngestedFile, readIngestedFiles, WAREHOUSE_SCHEMA_VERSION, warehouseSchemaVersion } from '../ingest/index.js';
 import { logInfo, logWarning, setLogContext } from '../log.js';
 import { startProgress } from '../progress.js';
 import { finishRun, pointCurrentAt, removeRunLeftovers, type StagedRun, stageRun } from '../publish/index.js';
@@ -95,7 +95,7 @@ async function openWarehouse(output: string, resources: Resources): Promise<Ware
     makePrivate(path);
     makePrivate(`${path}.wal`);
     // The file keeps what was delivered; every later stage's tables are the run's, in memory.
-    await db.attachRunCatalog(tablesKeptBetweenRuns).catch((error) => {
+    await useRunCatalog(db).catch((error) => {
       db.close();
       throw error;
     });
@@ -113,6 +113,16 @@ async function openWarehouse(output: string, resources: Resources): Promise<Ware
     releaseUmask();
     throw error;
   }
+}
+
+/**
+ * Attaches the run's in-memory catalog (Database.attachRunCatalog). A warehouse of this schema version made by an
+ * earlier ipslink, which kept every stage's tables in the file, first loses those: they are never read again. One of
+ * another version is left as it is (ingest refuses it: warehouse_outdated).
+ */
+async function useRunCatalog(db: Database): Promise<void> {
+  if ((await warehouseSchemaVersion(db)) === WAREHOUSE_SCHEMA_VERSION) await db.dropFileTablesExcept(tablesKeptBetweenRuns);
+  await db.attachRunCatalog();
 }
 
 /** The error a failed audit ends the command with. */

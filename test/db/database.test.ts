@@ -195,7 +195,7 @@ describe('inTransaction', () => {
   });
 });
 
-describe('attachRunCatalog', () => {
+describe('attachRunCatalog and dropFileTablesExcept', () => {
   /** Each table and view of the database, as `catalog.name`. */
   const catalogOf = async (db: Database) =>
     (
@@ -206,17 +206,11 @@ describe('attachRunCatalog', () => {
       )
     ).map((row) => row.name);
 
-  test("makes the run's tables in memory and the file's in inFileCatalog; names resolve in both; an earlier version's tables go", async () => {
+  test("makes the run's tables in memory and the file's in inFileCatalog; names resolve in both; siblings take it", async () => {
     const path = join(makeTempDir('ipslink-run-catalog-'), 'warehouse.duckdb');
-    const earlier = await Database.open(path);
-    await earlier.run(
-      'earlier',
-      'create table delivered as select 1 as n; create table derived as select 2 as n; create view shown as select 3 as n',
-    );
-    earlier.close();
-
     const db = await Database.open(path);
-    await db.attachRunCatalog(['delivered', 'loaded']);
+    await db.run('file table', 'create table delivered as select 1 as n');
+    await db.attachRunCatalog();
     await db.run('run table', 'create table derived as select n + 10 as n from delivered');
     const sibling = await db.sibling();
     await sibling.run('sibling table', 'create table beside as select n + 1 as n from derived');
@@ -237,6 +231,18 @@ describe('attachRunCatalog', () => {
     const reopened = await Database.open(path);
     expect(await catalogOf(reopened)).toEqual(['warehouse.delivered', 'warehouse.loaded']);
     reopened.close();
+  });
+
+  test('dropFileTablesExcept drops every table and view but those kept', async () => {
+    const names = await withDatabase(async (db) => {
+      await db.run(
+        'tables',
+        'create table kept as select 1 as n; create table derived as select 2 as n; create view shown as select * from kept',
+      );
+      await db.dropFileTablesExcept(['kept', 'absent']);
+      return catalogOf(db);
+    });
+    expect(names).toEqual(['memory.kept']);
   });
 
   test('without it, inFileCatalog runs the work as it is', async () => {
