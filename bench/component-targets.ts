@@ -64,7 +64,7 @@ async function timeDid(warehouse: string, study: StudyConfig, resources: { threa
            (select count(*) from subgroups where status = 'estimated')::integer as levels`,
     );
     // The stages just run leave the run catalog's tables uncompressed; DuckDB compresses them at its next automatic
-    // checkpoint, which a commit inside the DiD would otherwise start and wait for (18.1 s at 1,000,000 persons, in
+    // checkpoint, which a commit inside the DiD would otherwise start and wait for (17.0 s at 1,000,000 persons, in
     // the appender's commit of one sample's sums): done first, untimed, so the time is the DiD's own.
     await db.run('bench: checkpoint run catalog', `checkpoint ${RUN_CATALOG}`);
     const started = performance.now();
