@@ -61,7 +61,10 @@ export async function defineCentsSquared(db: Database): Promise<void> {
   );
 }
 
-/** Steps 01-03: sums (the study's sample, then each subgroup level's), weighted means per arm and the differences (effects, subgroup_effects). */
+/**
+ * Steps 01-03: sums (the study's sample, then each subgroup level's), weighted means per arm and the differences
+ * (per sample again, then split into effects and subgroup_effects).
+ */
 export async function estimateDifferences(db: Database, matching: StudyConfig['matching']): Promise<void> {
   await db.run('estimate: drop outcome_sums', 'drop table if exists outcome_sums');
   // Subgroup levels are estimated for the primary outcomes only.
@@ -86,12 +89,18 @@ export async function estimateDifferences(db: Database, matching: StudyConfig['m
     });
   }
   await db.run('estimate: drop profile group sums', 'drop table level_profile_group_months; drop table level_profile_groups');
-  await db.runFile('estimate/02_weighted_means.sql');
-  await db.runFile('estimate/03_difference_in_means.sql', {
-    variance_method: varianceMethod(matching),
-    exact_strata: matching.method === 'exact',
-    z_975: NORMAL_QUANTILE_975,
-  });
+  // one sample per statement, as the sums (sql/estimate/03 says why)
+  await db.run('estimate: drop arm_means and sample_effects', 'drop table if exists arm_means; drop table if exists sample_effects');
+  for (const sample of [STUDY_SAMPLE, ...levels]) {
+    await db.runFile('estimate/02_weighted_means.sql', { ...sample });
+    await db.runFile('estimate/03_difference_in_means.sql', {
+      ...sample,
+      variance_method: varianceMethod(matching),
+      exact_strata: matching.method === 'exact',
+      z_975: NORMAL_QUANTILE_975,
+    });
+  }
+  await db.runFile('estimate/03_write_effects.sql');
 }
 
 /**
@@ -148,9 +157,9 @@ export const estimateStage: Stage = {
   ],
   views: ['sample_weightings', 'sample_person_months', 'observed_person_months', 'observed_pair_months', 'pair_weighted_person_months'],
   // The DiD's sums (sql/estimate/04-13), each sample's DiD rows (did_effects, did_sample_effects), the subgroup
-  // levels' profile groups and their sums (01) and the differences (sample_effects) before they join effects or
-  // subgroup_effects.
-  scratch: ['did_*', 'level_profile_groups', 'level_profile_group_months', 'sample_effects'],
+  // levels' profile groups and their sums (01), one sample's weighted means (sample_arm_means) and differences
+  // (sample_differences), and every sample's differences (sample_effects) before they join effects or subgroup_effects.
+  scratch: ['did_*', 'level_profile_groups', 'level_profile_group_months', 'sample_arm_means', 'sample_differences', 'sample_effects'],
   run: async ({ db, study }) => {
     const panelMonths = await weightObservedMonths(db);
     // The differences run on a sibling connection, started once the DiD's stream has its first chunk, while the

@@ -184,6 +184,38 @@ describe('difference in means', () => {
     expect(rows.filter((row) => row.level === 'A').map((row) => row.estimator)).toEqual(['matched_att']);
   });
 
+  test("each sample's means and differences are taken one sample at a time: arm_means in sample order, each level from its own rows", async () => {
+    let samples: { subgroup: string; level: string }[] = [];
+    // levels A and B hold the same persons (stratum A) under other weights: 1/2 and 1/4 for A's controls
+    const rows = await estimate(
+      'exact',
+      `insert into subgroup_matches
+       select 'target_group', level, person_id, treated, 1, case treated when 1 then 1 else control_weight end
+       from matches, (values ('A', 0.5), ('B', 0.25)) as levels(level, control_weight)
+       where person_id in ('t1', 't2', 'c1', 'c2', 'c3', 'c4')`,
+      [],
+      async (db) => {
+        samples = await db.query<{ subgroup: string; level: string }>(
+          'arm_means samples',
+          'select subgroup, level from (select subgroup, level, min(rowid) as first_row from arm_means group by all) order by first_row',
+        );
+      },
+    );
+    expect(samples).toEqual([
+      { subgroup: '', level: '' },
+      { subgroup: 'target_group', level: 'A' },
+      { subgroup: 'target_group', level: 'B' },
+    ]);
+    const levels = rows.filter((row) => row.subgroup === 'target_group');
+    expect(levels.map((row) => `${row.level} ${row.estimator}`)).toEqual(['A matched_att', 'B matched_att']);
+    // the same persons: a weight the same for every control of the set leaves the control mean as it is
+    const [a, b] = levels;
+    expect(a!.estimate).toBeCloseTo(1 / 2 - 1 / 4, 9);
+    expect(b!.estimate).toBeCloseTo(a!.estimate, 12);
+    expect(b!.se).toBeCloseTo(a!.se, 12);
+    expect([b!.n_treated, b!.n_control]).toEqual([2, 4]);
+  });
+
   describe('persons no longer observed', () => {
     // Month 12 with some persons censored: each stratum's controls share its observed treated persons' weight again.
     const matchedAt = async (unobserved: string[]) =>
