@@ -149,7 +149,6 @@ export const estimateStage: Stage = {
     'matched_set_months',
     'sample_person_profiles',
     'sample_profile_weights',
-    'outcome_sums',
     'arm_means',
     'effects',
     'subgroup_effects',
@@ -157,9 +156,18 @@ export const estimateStage: Stage = {
   ],
   views: ['sample_weightings', 'sample_person_months', 'observed_person_months', 'observed_pair_months', 'pair_weighted_person_months'],
   // The DiD's sums (sql/estimate/04-13), each sample's DiD rows (did_effects, did_sample_effects), the subgroup
-  // levels' profile groups and their sums (01), one sample's weighted means (sample_arm_means) and differences
-  // (sample_differences), and every sample's differences (sample_effects) before they join effects or subgroup_effects.
-  scratch: ['did_*', 'level_profile_groups', 'level_profile_group_months', 'sample_arm_means', 'sample_differences', 'sample_effects'],
+  // levels' profile groups and their sums (01), every sample's sums (outcome_sums, dropped at the stage's end), one
+  // sample's weighted means (sample_arm_means) and differences (sample_differences), and every sample's differences
+  // (sample_effects) before they join effects or subgroup_effects.
+  scratch: [
+    'did_*',
+    'level_profile_groups',
+    'level_profile_group_months',
+    'outcome_sums',
+    'sample_arm_means',
+    'sample_differences',
+    'sample_effects',
+  ],
   run: async ({ db, study }) => {
     const panelMonths = await weightObservedMonths(db);
     // The differences run on a sibling connection, started once the DiD's stream has its first chunk, while the
@@ -176,6 +184,9 @@ export const estimateStage: Stage = {
       });
       await (differences ?? estimateDifferences(sibling, study.matching));
       await appendEventStudyEffects(db);
+      // no later stage reads the samples' sums (6.5 M rows at 1,000,000 persons): they leave the memory the
+      // stages after share
+      await db.run('estimate: drop outcome_sums', 'drop table outcome_sums');
     } finally {
       await differences?.catch(() => {});
       sibling.close();

@@ -566,6 +566,18 @@ describe('estimates per subgroup level (the event-study DiD and the matched ATT)
 });
 
 describe('the estimate stage', () => {
+  test("leaves the samples' sums behind it (no later stage reads them), the effects they gave kept", async () => {
+    const tables = await withDatabase(async (db) => {
+      await loadReferencePanel(db, 'unbalanced');
+      await runEstimateStage(db);
+      return db.query<{ name: string }>(
+        'tables',
+        "select table_name as name from duckdb_tables() where table_name in ('outcome_sums', 'arm_means', 'effects') order by name",
+      );
+    });
+    expect(tables.map((table) => table.name)).toEqual(['arm_means', 'effects']);
+  });
+
   test("the differences' failure is the stage's, though the DiD's fits run on while they are summed, and no sample's DiD rows are appended", async () => {
     const runFile = Database.prototype.runFile;
     // the differences (01-03) run on a sibling connection; 03 fails there, after the DiD's stream has started them
