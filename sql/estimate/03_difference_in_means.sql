@@ -38,11 +38,11 @@
 -- summing so results do not depend on the thread count.
 -- Run once per sample ($subgroup and $level: '' and '' for the study's
 -- matched cohort, then each subgroup level's), after its weighted means
--- (02), its rows added to sample_effects, which the caller has dropped before the first sample;
--- 03_write_effects.sql then splits them into effects and subgroup_effects.
--- One statement for every sample held every sample's matched sets at once
--- in its groupings: at 60,000 persons the run's peak memory (756 -> 1,082 MB
--- resident while it ran).
+-- (02), its rows added to sample_effects, which the caller has dropped
+-- before the first sample; 03_write_effects.sql then splits them into
+-- effects and subgroup_effects. One statement for every sample held every
+-- sample's matched sets at once in its groupings: at 60,000 persons the
+-- run's peak memory (756 -> 1,082 MiB resident while it ran).
 -- Grain: one row per subgroup x level x outcome x estimator x event_month.
 -- Reads: outcome_sums, sample_arm_means. Writes: sample_differences, sample_effects.
 create or replace temp table sample_differences as

@@ -566,7 +566,7 @@ describe('estimates per subgroup level (the event-study DiD and the matched ATT)
 });
 
 describe('the estimate stage', () => {
-  test("leaves the samples' sums behind it (no later stage reads them), the effects they gave kept", async () => {
+  test("drops the samples' sums at its end (no later stage reads them) and keeps the means and effects they gave", async () => {
     const tables = await withDatabase(async (db) => {
       await loadReferencePanel(db, 'unbalanced');
       await runEstimateStage(db);
