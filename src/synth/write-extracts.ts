@@ -43,7 +43,11 @@ export interface WrittenExtract extends DeliveryFile {
 export const PARTIAL_SUFFIX = '.partial';
 /** zlib's fastest level: synthetic files are written once per world and read at the same speed as denser ones. */
 const GZIP_LEVEL = 1;
-const GZIP_READ_BYTES = 1 << 20;
+/**
+ * Bytes read from a part and handed out by zlib at a time: with zlib's own 16 KiB output chunks, gzipping 600 MB of
+ * payroll CSV took 6.5 s (6.9 s of CPU), with 1 MiB 5.3 s (5.6 s), the same bytes.
+ */
+const GZIP_CHUNK_BYTES = 1 << 20;
 
 /** Per extract, the table of its clean rows as delivered and the column numbering them. */
 const CLEAN_ROWS: Record<ExtractName, { table: string; rowNo: string }> = {
@@ -121,9 +125,9 @@ export async function writeExtractFiles(
 /** Gzips the files `from`, one after the other, into one stream `to`. */
 async function gzipFiles(from: readonly string[], to: string): Promise<void> {
   async function* concatenated() {
-    for (const file of from) yield* createReadStream(file, { highWaterMark: GZIP_READ_BYTES });
+    for (const file of from) yield* createReadStream(file, { highWaterMark: GZIP_CHUNK_BYTES });
   }
-  await pipeline(concatenated, createGzip({ level: GZIP_LEVEL }), createWriteStream(to));
+  await pipeline(concatenated, createGzip({ level: GZIP_LEVEL, chunkSize: GZIP_CHUNK_BYTES }), createWriteStream(to));
 }
 
 /** The lines and bad lines of one extract's file in delivery `deliveryNo`. */
