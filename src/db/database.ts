@@ -30,6 +30,7 @@ import {
   VARCHAR,
 } from '@duckdb/node-api';
 import { fail } from '../errors.js';
+import { fetchChunk } from './fetch-chunk.js';
 import { quoteIdentifier, quoteLiteral } from './quote.js';
 
 export { quoteIdentifier, quoteLiteral } from './quote.js';
@@ -223,7 +224,7 @@ export class Database {
       const names = result.columnNames();
       const readers = names.map((_, index) => (NUMERIC_TYPE_IDS.has(result.columnTypeId(index)) ? numberColumn() : stringColumn()));
       for (;;) {
-        const chunk = await result.fetchChunk();
+        const chunk = await fetchChunk(result);
         if (!chunk || chunk.rowCount === 0) break;
         for (const [index, values] of chunk.getColumns().entries()) readers[index]!.add(values);
       }

@@ -46,6 +46,7 @@ import { type DuckDBResult, DuckDBTypeId } from '@duckdb/node-api';
 import type { Outcome } from '../config/outcomes.js';
 import { chunkColumn, typedColumn } from '../db/chunk-columns.js';
 import { columnPattern, type Database, readSqlFile } from '../db/database.js';
+import { fetchChunk } from '../db/fetch-chunk.js';
 import { isDebugEnabled, logDebug } from '../log.js';
 
 /** Persons per block: the block's deviations (outcomes x months x persons doubles, 1 MiB at 8 x 61 x 256) stay in cache. */
@@ -386,7 +387,7 @@ export async function sumSampleDeviations(
           };
           let position = 0;
           // The next chunk is fetched while this one is summed.
-          let next = result.fetchChunk();
+          let next = fetchChunk(result);
           await reader.bufferThrough(0);
           nextPerson();
           for (;;) {
@@ -397,7 +398,7 @@ export async function sumSampleDeviations(
             rows += rowCount;
             const eventMonths = chunkColumn(chunk, monthColumn, DuckDBTypeId.INTEGER);
             const outcomeValues = outcomeColumns.map((index) => chunkColumn(chunk, index, DuckDBTypeId.DOUBLE));
-            next = result.fetchChunk();
+            next = fetchChunk(result);
             // every person whose rows end in this chunk has all its memberships at hand
             await reader.bufferThrough(position + rowCount);
             for (let row = 0; row < rowCount; row++, position++) {
@@ -476,7 +477,7 @@ class MembershipReader {
   async bufferThrough(row: number): Promise<void> {
     const { firstRow } = this.buffered;
     while (!this.ended && !(firstRow.length > this.next && firstRow.at(-1)! >= row)) {
-      const chunk = await this.result.fetchChunk();
+      const chunk = await fetchChunk(this.result);
       if (!chunk || chunk.rowCount === 0) {
         this.ended = true;
         break;

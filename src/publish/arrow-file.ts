@@ -24,6 +24,7 @@ import {
   vectorFromArray,
 } from 'apache-arrow';
 import type { Database } from '../db/database.js';
+import { fetchChunk } from '../db/fetch-chunk.js';
 import type { OutputDescription } from './codebook.js';
 
 function arrowTypeFor(typeId: DuckDBTypeId, column: string): DataType {
@@ -60,7 +61,7 @@ function describedSchema(result: DuckDBResult, described: OutputDescription): Sc
 async function* recordBatches(result: DuckDBResult, schema: Schema): AsyncGenerator<RecordBatch> {
   const type = new Struct(schema.fields);
   for (;;) {
-    const chunk = await result.fetchChunk();
+    const chunk = await fetchChunk(result);
     if (!chunk || chunk.rowCount === 0) return;
     const children = chunk.getColumns().map((values, index) => vectorFromArray(values, schema.fields[index]!.type).data[0]!);
     yield new RecordBatch(schema, makeData({ type, length: chunk.rowCount, nullCount: 0, children }));
