@@ -1,8 +1,8 @@
 /**
- * Streamed chunks through fetchChunk (src/db/fetch-chunk.ts): the same
- * chunks as the result's own fetchChunk, and the chunks already read are
- * freed while the stream goes on, not when V8 happens to collect its old
- * generation.
+ * Streamed chunks through fetchChunk (src/db/fetch-chunk.ts): every row
+ * arrives, and the chunks already read are freed while the stream goes on,
+ * not when V8 happens to collect its old generation (without fetchChunk's
+ * collections none of them was).
  */
 import { describe, expect, test } from 'vitest';
 import { FETCHED_BYTES_PER_COLLECTION, fetchChunk } from '../../src/db/fetch-chunk.js';
