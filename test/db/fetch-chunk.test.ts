@@ -10,8 +10,11 @@ import { withDatabase } from '../support/delivery.js';
 
 const COLUMNS = 8;
 const CHUNK_ROWS = 2048;
-/** A chunk of COLUMNS doubles is counted as 8 bytes a value: this many chunks pass the budget twice over, and a bit. */
-const CHUNKS = Math.ceil((2 * FETCHED_BYTES_PER_COLLECTION) / (CHUNK_ROWS * COLUMNS * 8)) + 50;
+/** A chunk of COLUMNS doubles, counted as 8 bytes a value. */
+const CHUNK_BYTES = CHUNK_ROWS * COLUMNS * 8;
+const CHUNKS_PER_COLLECTION = FETCHED_BYTES_PER_COLLECTION / CHUNK_BYTES;
+/** Past the budget twice over, and a bit. */
+const CHUNKS = Math.ceil(2 * CHUNKS_PER_COLLECTION) + 50;
 const columns = Array.from({ length: COLUMNS }, (_, index) => `range::double * ${index + 1}.5 as c${index}`).join(', ');
 
 describe('fetchChunk', () => {
@@ -23,23 +26,24 @@ describe('fetchChunk', () => {
       });
       let fetched = 0;
       let rows = 0;
-      let lastSum = 0;
+      let lastChunkFirstValue = 0;
       await db.stream('doubles', `select ${columns} from range(${CHUNKS * CHUNK_ROWS}) order by range`, {}, async (result) => {
         for (;;) {
           const chunk = await fetchChunk(result);
           if (!chunk || chunk.rowCount === 0) break;
           registry.register(chunk, fetched++);
           rows += chunk.rowCount;
-          lastSum = Number(chunk.getColumnVector(COLUMNS - 1).getItem(0));
+          lastChunkFirstValue = Number(chunk.getColumnVector(COLUMNS - 1).getItem(0));
         }
         // cleanup callbacks run as their own tasks, after the collection that found the chunks unreachable
         await new Promise((resolve) => setTimeout(resolve, 50));
-        // the stream is still open: only fetchChunk's collections can have freed the chunks by now
-        expect(finalized).toBeGreaterThanOrEqual(2 * Math.floor((FETCHED_BYTES_PER_COLLECTION / (CHUNK_ROWS * COLUMNS * 8)) * 0.9));
+        // the stream is still open: only fetchChunk's two collections can have freed the chunks by now (90% of those
+        // before each, leaving room for the ones still referenced when it ran)
+        expect(finalized).toBeGreaterThanOrEqual(2 * Math.floor(CHUNKS_PER_COLLECTION * 0.9));
       });
       expect(rows).toBe(CHUNKS * CHUNK_ROWS);
       expect(fetched).toBe(CHUNKS);
-      expect(lastSum).toBe((CHUNKS - 1) * CHUNK_ROWS * (COLUMNS + 0.5));
+      expect(lastChunkFirstValue).toBe((CHUNKS - 1) * CHUNK_ROWS * (COLUMNS + 0.5));
       // the collector was borrowed, not left in the global scope
       expect((globalThis as { gc?: unknown }).gc).toBeUndefined();
     });
