@@ -29,7 +29,7 @@ import {
   listValue,
   VARCHAR,
 } from '@duckdb/node-api';
-import { fail } from '../errors.js';
+import { fail, PipelineFailure } from '../errors.js';
 import { fetchChunk } from './fetch-chunk.js';
 import { quoteIdentifier, quoteLiteral } from './quote.js';
 
@@ -130,6 +130,28 @@ export class Database {
     );
     if (others.length === 0) return;
     await this.run('drop file tables', others.map(({ name, kind }) => `drop ${kind} ${quoteIdentifier(name)};`).join('\n'));
+  }
+
+  /**
+   * Compresses the run catalog's tables (a checkpoint), unless another connection is writing; true when it ran.
+   * DuckDB checkpoints an in-memory catalog on its own only at a commit that finds no other write under way, so
+   * while stages or connections run side by side, what they write stays uncompressed (at 60,000 persons the
+   * in-memory tables held up to 624 MiB before such a checkpoint, 318 after it), and the first commit that finds
+   * the others done compresses all of it at once (at 1,000,000 persons a 19 s pause inside the estimate stage).
+   * With another connection writing, DuckDB refuses the checkpoint; it is then left to DuckDB.
+   */
+  async checkpointRunCatalog(label: string): Promise<boolean> {
+    if (!this.catalogs.run) return false;
+    try {
+      await this.run(label, `checkpoint ${RUN_CATALOG}`);
+      return true;
+    } catch (error) {
+      const isRefused =
+        error instanceof PipelineFailure && error.error.code === 'sql_failed' && /other write transactions active/.test(error.error.detail);
+      if (!isRefused) throw error;
+      logDebug(`${label}: left to DuckDB, another connection is writing`, { event: 'checkpoint_deferred', statement: label });
+      return false;
+    }
   }
 
   /** Runs `work` with the database file's catalog as the one tables are made in (after attachRunCatalog; else as is). */

@@ -253,3 +253,56 @@ describe('attachRunCatalog and dropFileTablesExcept', () => {
     expect(names).toEqual(['memory.t']);
   });
 });
+
+describe('checkpointRunCatalog', () => {
+  /** Column segments of `table` (validity masks aside) that DuckDB stores uncompressed. */
+  const uncompressedSegments = async (db: Database, table: string) => {
+    const [{ segments }] = (await db.query<{ segments: number }>(
+      'storage',
+      `select count(*)::integer as segments from pragma_storage_info('${table}')
+       where segment_type <> 'VALIDITY' and compression = 'Uncompressed'`,
+    )) as [{ segments: number }];
+    return segments;
+  };
+
+  test("compresses the run catalog's tables when no other connection is writing", async () => {
+    const db = await Database.open(join(makeTempDir('ipslink-checkpoint-'), 'warehouse.duckdb'));
+    try {
+      await db.attachRunCatalog();
+      // below DuckDB's own checkpoint threshold: stored as written
+      await db.run('run table', 'create table months as select range // 1000 as person, range % 61 as event_month from range(200000)');
+      expect(await uncompressedSegments(db, 'months')).toBeGreaterThan(0);
+      expect(await db.checkpointRunCatalog('checkpoint')).toBe(true);
+      expect(await uncompressedSegments(db, 'months')).toBe(0);
+    } finally {
+      db.close();
+    }
+  });
+
+  test('leaves it to DuckDB while a sibling is writing, and says so at --debug', async () => {
+    setLogging({ debug: true, format: 'json' });
+    const db = await Database.open(join(makeTempDir('ipslink-checkpoint-'), 'warehouse.duckdb'), { threads: 1 });
+    try {
+      await db.attachRunCatalog();
+      await db.run('run table', 'create table months as select range as n from range(200000)');
+      const sibling = await db.sibling();
+      try {
+        const writing = sibling.run('long write', 'create table sorted as select md5(range::varchar) as h from range(3000000) order by h');
+        // its statement is under way well before this (it runs for seconds on one thread)
+        await new Promise((resolve) => setTimeout(resolve, 300));
+        expect(await db.checkpointRunCatalog('checkpoint')).toBe(false);
+        await writing;
+      } finally {
+        sibling.close();
+      }
+      expect(await uncompressedSegments(db, 'months')).toBeGreaterThan(0);
+      expect(logged().some((line) => line.includes('"event":"checkpoint_deferred"'))).toBe(true);
+    } finally {
+      db.close();
+    }
+  });
+
+  test('without a run catalog there is nothing to compress', async () => {
+    expect(await withDatabase((db) => db.checkpointRunCatalog('checkpoint'))).toBe(false);
+  });
+});
