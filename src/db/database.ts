@@ -134,11 +134,12 @@ export class Database {
 
   /**
    * Compresses the run catalog's tables (a checkpoint), unless another connection is writing; true when it ran.
-   * DuckDB checkpoints an in-memory catalog on its own only at a commit that finds no other write under way, so
-   * while stages or connections run side by side, what they write stays uncompressed (at 60,000 persons the
-   * in-memory tables held up to 624 MiB before such a checkpoint, 318 after it), and the first commit that finds
-   * the others done compresses all of it at once (at 1,000,000 persons a 19 s pause inside the estimate stage).
-   * With another connection writing, DuckDB refuses the checkpoint; it is then left to DuckDB.
+   * DuckDB checkpoints on its own only at a commit that takes its write-ahead-log estimate past
+   * `checkpoint_threshold`, and the run's bulk writes (`create table as`, `insert ... select`) do not count towards
+   * it: what the stages make stays uncompressed until a commit of appended rows compresses all of it at once (at
+   * 60,000 persons the in-memory tables went 624 -> 318 MiB inside one DiD statement; at 1,000,000 the estimate
+   * stage waited 19 s between two; docs/scale.md). With another connection writing, DuckDB refuses the checkpoint,
+   * and it is left to DuckDB.
    */
   async checkpointRunCatalog(label: string): Promise<boolean> {
     if (!this.catalogs.run) return false;
