@@ -5,7 +5,7 @@
  * The file used, sql/reference/01_create_state_pension_age.sql, writes 13
  * birth-date ranges and one row per birth month of 1900-2100 (201 x 12).
  * Also readColumns, sibling connections, transactions and the run's
- * in-memory catalog.
+ * in-memory catalog and its checkpoint.
  */
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, type MockInstance, test, vi } from 'vitest';
@@ -286,13 +286,13 @@ describe('checkpointRunCatalog', () => {
       await db.attachRunCatalog();
       await db.run('run table', 'create table months as select range as n from range(200000)');
       const sibling = await db.sibling();
+      // a write of seconds on one thread, under way well before the checkpoint is asked for
+      const writing = sibling.run('long write', 'create table sorted as select md5(range::varchar) as h from range(4000000) order by h');
       try {
-        const writing = sibling.run('long write', 'create table sorted as select md5(range::varchar) as h from range(3000000) order by h');
-        // its statement is under way well before this (it runs for seconds on one thread)
-        await new Promise((resolve) => setTimeout(resolve, 300));
+        await new Promise((resolve) => setTimeout(resolve, 100));
         expect(await db.checkpointRunCatalog('checkpoint')).toBe(false);
-        await writing;
       } finally {
+        await writing;
         sibling.close();
       }
       expect(await uncompressedSegments(db, 'months')).toBeGreaterThan(0);
