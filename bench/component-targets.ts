@@ -18,7 +18,7 @@ import { copyFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { studyPipeline } from '../pipelines/study.js';
 import type { StudyConfig } from '../src/config/study-config.js';
-import { Database, quoteLiteral, RUN_CATALOG } from '../src/db/database.js';
+import { Database, quoteLiteral } from '../src/db/database.js';
 import { maskObservedMonths } from '../src/estimate/event-study-did.js';
 import { estimateEventStudies, estimateStage, weightObservedMonths } from '../src/estimate/index.js';
 import { runStage } from '../src/stage.js';
@@ -63,10 +63,10 @@ async function timeDid(warehouse: string, study: StudyConfig, resources: { threa
            (select count(*) from observed_person_months where subgroup = '' and weighting = 'matched')::double as person_months,
            (select count(*) from subgroups where status = 'estimated')::integer as levels`,
     );
-    // The stages just run leave the run catalog's tables uncompressed; DuckDB compresses them at its next automatic
-    // checkpoint, which a commit inside the DiD would otherwise start and wait for (17.0 s at 1,000,000 persons, in
-    // the appender's commit of one sample's sums): done first, untimed, so the time is the DiD's own.
-    await db.run('bench: checkpoint run catalog', `checkpoint ${RUN_CATALOG}`);
+    // The stages just run leave the run catalog's tables uncompressed: compressed first, untimed, as the estimate
+    // stage does before its DiD, so the time is the DiD's own (else a commit inside the DiD waits for it: 17.0 s at
+    // 1,000,000 persons, in the appender's commit of one sample's sums).
+    await db.checkpointRunCatalog('bench: checkpoint run catalog');
     const started = performance.now();
     // the observed months' masks are step 00's, made before the DiD in a run; timed with it here
     await estimateEventStudies(db, study.estimators.did, await maskObservedMonths(db));
