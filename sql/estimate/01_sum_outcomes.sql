@@ -18,7 +18,9 @@
 -- persons the study's statement 2.0 -> 1.2 s; 1,000,000: hardly changed).
 -- Run once per sample ($subgroup and $level: '' and '' for the study's,
 -- then each subgroup level's), into an outcome_sums the caller has
--- dropped: the study's statement joins the panel to its persons, and a
+-- dropped before it: the table holds one sample's sums, which its means
+-- and differences (02, 03) read before the next sample's replace them.
+-- The study's statement joins the panel to its persons, and a
 -- level's reads its profile groups' sums (01_sum_level_profile_group_months.sql,
 -- the panel read once for every level), so a statement's memory follows
 -- the cohort, never cohort x levels (a provider level holds every control:

@@ -62,11 +62,10 @@ export async function defineCentsSquared(db: Database): Promise<void> {
 }
 
 /**
- * Steps 01-03: sums (the study's sample, then each subgroup level's), weighted means per arm and the differences
- * (per sample again, then split into effects and subgroup_effects).
+ * Steps 01-03, one sample at a time (the study's, then each subgroup level's): its sums, its weighted means per arm
+ * and its differences; then every sample's differences split into effects and subgroup_effects.
  */
 export async function estimateDifferences(db: Database, matching: StudyConfig['matching']): Promise<void> {
-  await db.run('estimate: drop outcome_sums', 'drop table if exists outcome_sums');
   // Subgroup levels are estimated for the primary outcomes only.
   const subgroupPattern = columnPattern(PRIMARY_OUTCOMES);
   // The levels' person-months summed once for all levels, then one sample per statement (sql/estimate/01 says
@@ -78,7 +77,11 @@ export async function estimateDifferences(db: Database, matching: StudyConfig['m
     'estimate: subgroup samples',
     "select distinct subgroup, level from sample_weightings where subgroup <> '' order by subgroup, level",
   );
+  await db.run('estimate: drop arm_means and sample_effects', 'drop table if exists arm_means; drop table if exists sample_effects');
   for (const sample of [STUDY_SAMPLE, ...levels]) {
+    // outcome_sums holds one sample's sums, so the memory they take follows the largest sample, not all of them:
+    // at 60,000 persons every sample's are 2.9 M rows, held uncompressed until a checkpoint; the study's 1.1 M.
+    await db.run('estimate: drop outcome_sums', 'drop table if exists outcome_sums');
     await db.runFile('estimate/01_sum_outcomes.sql', {
       ...sample,
       outcome_pattern: columnPattern(OUTCOMES),
@@ -87,11 +90,6 @@ export async function estimateDifferences(db: Database, matching: StudyConfig['m
       subgroup_pattern: subgroupPattern,
       sample_pattern: columnPattern(sample.subgroup === '' ? OUTCOMES : PRIMARY_OUTCOMES),
     });
-  }
-  await db.run('estimate: drop profile group sums', 'drop table level_profile_group_months; drop table level_profile_groups');
-  // one sample per statement, as the sums (sql/estimate/03 says why)
-  await db.run('estimate: drop arm_means and sample_effects', 'drop table if exists arm_means; drop table if exists sample_effects');
-  for (const sample of [STUDY_SAMPLE, ...levels]) {
     await db.runFile('estimate/02_weighted_means.sql', { ...sample });
     await db.runFile('estimate/03_difference_in_means.sql', {
       ...sample,
@@ -100,6 +98,7 @@ export async function estimateDifferences(db: Database, matching: StudyConfig['m
       z_975: NORMAL_QUANTILE_975,
     });
   }
+  await db.run('estimate: drop profile group sums', 'drop table level_profile_group_months; drop table level_profile_groups');
   await db.runFile('estimate/03_write_effects.sql');
 }
 
@@ -156,7 +155,7 @@ export const estimateStage: Stage = {
   ],
   views: ['sample_weightings', 'sample_person_months', 'observed_person_months', 'observed_pair_months', 'pair_weighted_person_months'],
   // The DiD's sums (sql/estimate/04-13), each sample's DiD rows (did_effects, did_sample_effects), the subgroup
-  // levels' profile groups and their sums (01), every sample's sums (outcome_sums, dropped at the stage's end), one
+  // levels' profile groups and their sums (01), one sample's sums at a time (outcome_sums, dropped at the stage's end), one
   // sample's weighted means (sample_arm_means) and differences (sample_differences), and every sample's differences
   // (sample_effects) before they join effects or subgroup_effects.
   scratch: [
@@ -189,8 +188,7 @@ export const estimateStage: Stage = {
       });
       await (differences ?? estimateDifferences(sibling, study.matching));
       await appendEventStudyEffects(db);
-      // no later stage reads the samples' sums (6.5 M rows at 1,000,000 persons): they leave the memory the
-      // stages after share
+      // no later stage reads the last sample's sums: they leave the memory the stages after share
       await db.run('estimate: drop outcome_sums', 'drop table outcome_sums');
     } finally {
       await differences?.catch(() => {});

@@ -184,8 +184,9 @@ describe('difference in means', () => {
     expect(rows.filter((row) => row.level === 'A').map((row) => row.estimator)).toEqual(['matched_att']);
   });
 
-  test("each sample's means and differences are taken one sample at a time: arm_means in sample order, each level from its own rows", async () => {
+  test("each sample's sums, means and differences are taken one sample at a time: arm_means in sample order, each level from its own rows, one sample's sums held", async () => {
     let samples: { subgroup: string; level: string }[] = [];
+    let summed: { subgroup: string; level: string }[] = [];
     // levels A and B hold the same persons (stratum A) under other weights: 1/2 and 1/4 for A's controls
     const rows = await estimate(
       'exact',
@@ -199,6 +200,10 @@ describe('difference in means', () => {
           'arm_means samples',
           'select subgroup, level from (select subgroup, level, min(rowid) as first_row from arm_means group by all) order by first_row',
         );
+        summed = await db.query<{ subgroup: string; level: string }>(
+          'outcome_sums samples',
+          'select distinct subgroup, level from outcome_sums order by all',
+        );
       },
     );
     expect(samples).toEqual([
@@ -206,6 +211,8 @@ describe('difference in means', () => {
       { subgroup: 'target_group', level: 'A' },
       { subgroup: 'target_group', level: 'B' },
     ]);
+    // each sample's sums replace the one's before: the memory they take follows the largest sample, not all of them
+    expect(summed).toEqual([{ subgroup: 'target_group', level: 'B' }]);
     const levels = rows.filter((row) => row.subgroup === 'target_group');
     expect(levels.map((row) => `${row.level} ${row.estimator}`)).toEqual(['A matched_att', 'B matched_att']);
     // the same persons: a weight the same for every control of the set leaves the control mean as it is
