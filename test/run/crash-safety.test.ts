@@ -214,7 +214,7 @@ function exportDifferences(exportDir: string): string[] {
 
 /** After a rerun: published and current, complete, nothing left over, the clean export bytes, every delivered row once. */
 async function expectRecovered(output: string, rerun: CliExit): Promise<void> {
-  const published = rerun.lines.find((line) => line.event === 'run_published');
+  const published = rerun.lines.find(isPublished);
   expect(published, rerun.stderr.slice(-2000)).toBeDefined();
   expect(currentRunId(output)).toBe(published!.run_id);
   expect(problemsOfCurrentRun(output).problems).toEqual([]);
@@ -244,6 +244,7 @@ interface KillPoint {
 
 const started = (stage: string) => (line: LogLine) => line.event === 'stage_started' && line.stage === stage;
 const finished = (stage: string) => (line: LogLine) => line.event === 'stage_finished' && line.stage === stage;
+const isPublished = (line: LogLine) => line.event === 'run_published';
 
 const KILL_POINTS: KillPoint[] = [
   ...studyPipeline.map(
@@ -297,10 +298,7 @@ async function killRunAt(output: string, point: KillPoint): Promise<CliExit> {
     if (delay > 0) await new Promise((resolve) => setTimeout(resolve, delay));
     run.child.kill('SIGKILL');
     const killed = await run.finished;
-    const landedPast =
-      point.landsBefore !== undefined &&
-      killed.lines.some(point.landsBefore) &&
-      !killed.lines.some((line) => line.event === 'run_published');
+    const landedPast = point.landsBefore !== undefined && killed.lines.some(point.landsBefore) && !killed.lines.some(isPublished);
     if (!landedPast || point.output !== 'loaded' || attempt === KILL_ATTEMPTS) return killed;
     delay /= 2;
   }
@@ -313,7 +311,7 @@ async function killRunAt(output: string, point: KillPoint): Promise<CliExit> {
  */
 function expectKillLanded(killed: CliExit, point: KillPoint): void {
   expect(killed.signal, killed.stderr.slice(-2000)).toBe('SIGKILL');
-  expect(killed.lines.some((line) => line.event === 'run_published')).toBe(false);
+  expect(killed.lines.some(isPublished)).toBe(false);
   if (point.landsBefore) expect(killed.lines.filter(point.landsBefore), 'the kill landed too late').toEqual([]);
 }
 
@@ -369,7 +367,7 @@ beforeAll(async () => {
     exportFiles: readFiles(join(shared, 'current', 'export')),
     ledger: await readLedger(shared),
     stageMs: Object.fromEntries(manifest.stages.map((stage) => [stage.stage, stage.durationMs])),
-    publishingMs: millisecondsBetween(run.lines.find(finished('disclosure'))!, run.lines.find((line) => line.event === 'run_published')!),
+    publishingMs: millisecondsBetween(run.lines.find(finished('disclosure'))!, run.lines.find(isPublished)!),
   };
   // The writer has exited, so the warehouse file is whole; `current` is a relative link and stays inside the copy.
   const copy = join(work, 'out-copy');
@@ -466,7 +464,7 @@ describe('current, read while runs publish', () => {
     }
     const exit = await runs.finished;
     expect(exit.code, exit.stderr.slice(-2000)).toBe(0);
-    const published = exit.lines.filter((line) => line.event === 'run_published').map((line) => line.run_id!);
+    const published = exit.lines.filter(isPublished).map((line) => line.run_id!);
     expect(published).toHaveLength(3);
     expect(problems.slice(0, 5)).toEqual([]);
     expect(reads).toBeGreaterThan(20);
