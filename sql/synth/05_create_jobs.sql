@@ -8,6 +8,11 @@
 --   ips      the same under IPS; only for persons whose first trajectory is IPS
 -- A job is observed when it is shared or belongs to the person's own world.
 -- job_no = person_no * 16 + slot keeps numbers unique and ordered by person.
+-- The table is stored observed jobs first, each part in job_no order: the
+-- order sql/synth/06 and 10 keep, so the payroll files need no sort when
+-- written, and 10's filter on is_observed passes whole row groups (DuckDB
+-- merges the smaller batches of an order-keeping insert, a copy more: 10's
+-- payroll statement 12.3 -> 9.7-10.1 s of CPU at 1,000,000 persons).
 -- Jobs end at the extract date, the death date or the emigration date,
 -- whichever comes first; jobs starting after it are dropped.
 -- Grain: one row per job.
@@ -185,7 +190,8 @@ employed as (
             when job_type = 'SHELTERED' then competitive_employers + synth_integer($seed, employer_entity, 'employer', 1, 35)
             else synth_integer($seed, employer_entity, 'employer', 1, competitive_employers)
         end as employer_no,
-        world = 'shared' or world = if(persons.programme = 'IPS', 'ips', 'control') as is_observed
+        world = 'shared' or world = if(persons.programme = 'IPS', 'ips', 'control') as is_observed,
+        persons.person_id
     from numbered_jobs
     join persons using (person_no)
     cross join employer_pool
@@ -193,7 +199,7 @@ employed as (
 life_events as (select person_no, death_date, emigration_date from synth_life_event),
 cut as (
     select
-        person_no, job_no, world, is_observed, job_type, employer_no,
+        person_no, person_id, job_no, world, is_observed, job_type, employer_no,
         job_start, least(job_end, $extract_date::date, death_date, emigration_date) as job_end,
         monthly_hours, hourly_wage_eur
     from employed
@@ -201,3 +207,4 @@ cut as (
     where job_start <= least($extract_date::date, death_date, emigration_date)
 )
 select * from cut
+order by is_observed desc, job_no

@@ -4,8 +4,15 @@
 -- last one cut at the job end). Hours per period follow the job's monthly
 -- hours in proportion to days (a four-week period is 12/13 of a month), with
 -- +-5% noise; wage = hours x hourly wage. Both are rounded to cents.
--- period_key = job_no * 256 + period_seq keeps keys unique and ordered;
--- period_id, job_id and employer_id are their pseudonyms.
+-- period_key = job_no * 256 + period_seq keeps keys unique and ordered.
+-- The rows are stored in synth_job's order (observed first, then period_key
+-- order): a scan of that one table, UNNEST, expressions and WHERE keep the
+-- rows' order (DuckDB's order preservation, with preserve_insertion_order
+-- on, its default).
+-- job_id and employer_id are the pseudonyms of job_no and employer_no,
+-- person_id the person's. A period's own pseudonym, period_id, is made for
+-- the delivered rows alone (sql/synth/10): 25.7 M strings fewer stored at
+-- 1,000,000 persons (this statement 16.6 -> 12.9 s of CPU, one pair).
 -- The employment register covers months from $employment_coverage_from on:
 -- periods ending before it are not in the world's data; a period that
 -- straddles its start is kept whole (so its first covered month is complete).
@@ -56,8 +63,8 @@ bounded as (
 paid as (
     select
         person_no,
+        person_id,
         job_no * 256 + period_seq as period_key,
-        synth_pseudonym('W', $seed, job_no * 256 + period_seq) as period_id,
         job_id,
         employer_id,
         world,

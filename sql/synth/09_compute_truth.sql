@@ -110,10 +110,13 @@ where programme = 'IPS'
   and is_below_state_pension_age
   and is_covered;
 
+-- Both worlds in one row per person-month: a period or spell of the shared
+-- world counts in both. One row per month, not one per world: at 1,000,000
+-- persons 10.3 M -> 5.2 M rows, this statement 13.8 -> 7.7 s of CPU and the
+-- two after it 3.6 -> 1.2.
 create or replace temp table synth_truth_person_month as
 with
 treated as (select person_no, index_month, death_date, emigration_date, state_pension_month from synth_truth_treated),
-worlds (world_name) as (values ('ips'), ('control')),
 observed_months as (
     select person_no, event_month, calendar_month
     from (
@@ -130,17 +133,16 @@ observed_months as (
       and (emigration_date is null or emigration_date > last_day(calendar_month))
       and calendar_month < state_pension_month
 ),
-world_periods as (
+treated_periods as (
     select
         treated.person_no,
         treated.index_month,
-        worlds.world_name,
+        periods.world,
         periods.period_start,
         periods.period_end,
         periods.hours_paid
     from synth_payroll_period as periods
     join treated using (person_no)
-    join worlds on periods.world in ('shared', worlds.world_name)
     where not list_contains($non_competitive_job_types, periods.job_type)
 ),
 month_parts as (
@@ -148,12 +150,12 @@ month_parts as (
         *,
         unnest(generate_series(date_trunc('month', period_start), date_trunc('month', period_end), interval 1 month))::date
             as calendar_month
-    from world_periods
+    from treated_periods
 ),
 exact_hours as (
     select
         person_no,
-        world_name,
+        world,
         datediff('month', index_month, calendar_month) as event_month,
         (hours_paid * 100)::hugeint
             * (least(period_end, last_day(calendar_month)) - greatest(period_start, calendar_month) + 1)
@@ -161,16 +163,20 @@ exact_hours as (
     from month_parts
 ),
 work_months as (
-    select person_no, world_name, event_month, sum(hour_units) as hour_units
+    select
+        person_no,
+        event_month,
+        coalesce(sum(hour_units) filter (where world in ('shared', 'ips')), 0) as ips_hour_units,
+        coalesce(sum(hour_units) filter (where world in ('shared', 'control')), 0) as control_hour_units
     from exact_hours
     where event_month between 1 and $follow_up_months
-    group by person_no, world_name, event_month
+    group by person_no, event_month
 ),
-world_spells as (
+treated_spells as (
     select
         treated.person_no,
         treated.index_month,
-        worlds.world_name,
+        spells.world,
         greatest(date_trunc('month', spells.start_date), treated.index_month + interval 1 month)::date as first_month,
         least(
             date_trunc('month', coalesce(spells.end_date, treated.index_month + to_months($follow_up_months))),
@@ -178,40 +184,39 @@ world_spells as (
         )::date as last_month
     from synth_benefit_spell as spells
     join treated using (person_no)
-    join worlds on spells.world in ('shared', worlds.world_name)
     where list_contains($qualifying_benefit_types, spells.benefit_type)
 ),
 spell_months as (
     select
         person_no,
-        world_name,
+        world,
         index_month,
         unnest(generate_series(first_month, last_month, interval 1 month))::date as calendar_month
-    from world_spells
+    from treated_spells
     where first_month <= last_month
 ),
 benefit_months as (
-    select distinct person_no, world_name, datediff('month', index_month, calendar_month) as event_month
+    select
+        person_no,
+        datediff('month', index_month, calendar_month) as event_month,
+        bool_or(world in ('shared', 'ips')) as ips_on_benefit,
+        bool_or(world in ('shared', 'control')) as control_on_benefit
     from spell_months
+    group by person_no, event_month
 ),
 person_months as (
     select
         observed_months.person_no,
         observed_months.event_month,
-        worlds.world_name,
-        coalesce(work_months.hour_units, 0) >= 100 * 505412435127600::hugeint as employed_any,
-        coalesce(work_months.hour_units, 0) >= 4800 * 505412435127600::hugeint as employed_48h,
-        benefit_months.person_no is not null as on_benefit
+        coalesce(work_months.ips_hour_units, 0) >= 100 * 505412435127600::hugeint as ips_employed_any,
+        coalesce(work_months.ips_hour_units, 0) >= 4800 * 505412435127600::hugeint as ips_employed_48h,
+        coalesce(benefit_months.ips_on_benefit, false) as ips_on_benefit,
+        coalesce(work_months.control_hour_units, 0) >= 100 * 505412435127600::hugeint as control_employed_any,
+        coalesce(work_months.control_hour_units, 0) >= 4800 * 505412435127600::hugeint as control_employed_48h,
+        coalesce(benefit_months.control_on_benefit, false) as control_on_benefit
     from observed_months
-    cross join worlds
-    left join work_months
-        on work_months.person_no = observed_months.person_no
-        and work_months.world_name = worlds.world_name
-        and work_months.event_month = observed_months.event_month
-    left join benefit_months
-        on benefit_months.person_no = observed_months.person_no
-        and benefit_months.world_name = worlds.world_name
-        and benefit_months.event_month = observed_months.event_month
+    left join work_months using (person_no, event_month)
+    left join benefit_months using (person_no, event_month)
 )
 select * from person_months;
 
@@ -220,13 +225,13 @@ with
 month_counts as (
     select
         event_month,
-        count(*) filter (where world_name = 'ips') as observed_persons,
-        count(*) filter (where world_name = 'ips' and employed_any) as ips_employed_any,
-        count(*) filter (where world_name = 'ips' and employed_48h) as ips_employed_48h,
-        count(*) filter (where world_name = 'ips' and on_benefit) as ips_on_benefit,
-        count(*) filter (where world_name = 'control' and employed_any) as control_employed_any,
-        count(*) filter (where world_name = 'control' and employed_48h) as control_employed_48h,
-        count(*) filter (where world_name = 'control' and on_benefit) as control_on_benefit
+        count(*) as observed_persons,
+        count(*) filter (where ips_employed_any) as ips_employed_any,
+        count(*) filter (where ips_employed_48h) as ips_employed_48h,
+        count(*) filter (where ips_on_benefit) as ips_on_benefit,
+        count(*) filter (where control_employed_any) as control_employed_any,
+        count(*) filter (where control_employed_48h) as control_employed_48h,
+        count(*) filter (where control_on_benefit) as control_on_benefit
     from synth_truth_person_month
     group by event_month
 ),
@@ -272,13 +277,10 @@ month_counts as (
         levels.subgroup,
         levels.level,
         months.event_month,
-        count(*) filter (where world_name = 'ips') as observed_persons,
-        count(*) filter (where world_name = 'ips' and employed_any)
-            - count(*) filter (where world_name = 'control' and employed_any) as difference_employed_any,
-        count(*) filter (where world_name = 'ips' and employed_48h)
-            - count(*) filter (where world_name = 'control' and employed_48h) as difference_employed_48h,
-        count(*) filter (where world_name = 'ips' and on_benefit)
-            - count(*) filter (where world_name = 'control' and on_benefit) as difference_on_benefit
+        count(*) as observed_persons,
+        count(*) filter (where ips_employed_any) - count(*) filter (where control_employed_any) as difference_employed_any,
+        count(*) filter (where ips_employed_48h) - count(*) filter (where control_employed_48h) as difference_employed_48h,
+        count(*) filter (where ips_on_benefit) - count(*) filter (where control_on_benefit) as difference_on_benefit
     from synth_truth_person_month as months
     join levels using (person_no)
     group by levels.subgroup, levels.level, months.event_month

@@ -124,7 +124,6 @@ const GENERATION_ONLY_TABLES = [
   'synth_benefit_spell',
   'synth_trajectory',
   'synth_truth_candidate',
-  'synth_healthcare_cost',
 ];
 
 async function dropTables(db: Database, tables: readonly string[]): Promise<void> {

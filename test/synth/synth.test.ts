@@ -37,6 +37,7 @@ const dirs = {
   twoDeliveriesTwoThreads: join(root, 'seed-11-two-threads-2'),
   withoutHealthcareCosts: join(root, 'seed-11-two-without-healthcare-costs'),
   large: join(root, 'seed-1-large'),
+  largeFourThreads: join(root, 'seed-1-large-threads-4'),
 };
 const summaries: Partial<Record<keyof typeof dirs, SynthSummary>> = {};
 let db: Database;
@@ -73,6 +74,15 @@ beforeAll(async () => {
     seed: 1,
     deliveries: 2,
     threads: TEST_THREADS,
+  });
+  // Several row groups of payroll periods (about 500,000 rows), read by four threads: the payroll files are written
+  // in the order their rows are stored, without a sort (src/synth/write-extracts.ts).
+  summaries.largeFourThreads = await synthesizeDelivery({
+    outDir: dirs.largeFourThreads,
+    persons: LARGE_PERSONS,
+    seed: 1,
+    deliveries: 2,
+    threads: 4,
   });
   db = await Database.open(':memory:', { threads: 2 });
   await db.runFile('reference/01_create_state_pension_age.sql');
@@ -168,11 +178,13 @@ async function count(sql: string): Promise<number> {
 }
 
 describe('synthesizeDelivery', () => {
-  test('the same seed gives byte-identical files with 1 and 2 threads, with one delivery and with two', () => {
+  test('the same seed gives byte-identical files with 1 and 2 threads, with one delivery and with two, and with 1 and 4 threads at 20,000 persons', () => {
     const pairs = [
       [dirs.oneThread, dirs.twoThreads],
       [`${dirs.twoDeliveriesOneThread}.1`, `${dirs.twoDeliveriesTwoThreads}.1`],
       [`${dirs.twoDeliveriesOneThread}.2`, `${dirs.twoDeliveriesTwoThreads}.2`],
+      [`${dirs.large}.1`, `${dirs.largeFourThreads}.1`],
+      [`${dirs.large}.2`, `${dirs.largeFourThreads}.2`],
     ] as const;
     for (const [one, two] of pairs) {
       const names = readdirSync(one).sort();
