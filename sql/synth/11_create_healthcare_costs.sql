@@ -28,28 +28,34 @@
 -- Draws: streams healthcare-* per cost_row_no, healthcare-frailty per
 -- person_no; no other table draws from them, so leaving the extract out of
 -- a delivery changes no other file.
--- One statement: the world's cost rows (person x year x category with
--- costs) are not stored apart, nothing else reads them (two statements
--- took 7.3 s of CPU at 1,000,000 persons, this one 5.4).
--- Grain: one row per delivery x clean row.
+-- The world's cost rows (person x year x category with costs) are not
+-- stored apart, nothing else reads them (two statements took 7.3 s of CPU
+-- at 1,000,000 persons, one 5.4). The rows are made from one table of the
+-- persons, stored in person_no order, through UNNEST, expressions and WHERE,
+-- which keep the rows' order (as sql/synth/06): each delivery's rows are
+-- stored in cost_row_no order, and its file is written without a sort.
+-- Grain: synth_healthcare_person (temporary), one row per trajectory person;
+-- synth_delivered_healthcare_cost, one row per delivery x clean row.
 -- Reads: synth_person, synth_life_event, synth_trajectory.
 -- Writes: synth_delivered_healthcare_cost.
+create or replace temp table synth_healthcare_person as
+select
+    persons.person_no,
+    persons.person_id,
+    persons.index_year,
+    persons.programme,
+    first_trajectory.target_group,
+    least(life.death_date, life.emigration_date) as left_date,
+    exp(0.4 * synth_normal($seed, persons.person_no, 'healthcare-frailty')) as frailty
+from synth_person as persons
+join synth_life_event as life using (person_no)
+left join synth_trajectory as first_trajectory on first_trajectory.trajectory_no = persons.person_no * 8 + 1
+where persons.has_trajectory
+order by persons.person_no;
+
 create or replace table synth_delivered_healthcare_cost as
 with
-persons as (
-    select
-        persons.person_no,
-        persons.person_id,
-        persons.index_year,
-        persons.programme,
-        first_trajectory.target_group,
-        least(life.death_date, life.emigration_date) as left_date,
-        exp(0.4 * synth_normal($seed, persons.person_no, 'healthcare-frailty')) as frailty
-    from synth_person as persons
-    join synth_life_event as life using (person_no)
-    left join synth_trajectory as first_trajectory on first_trajectory.trajectory_no = persons.person_no * 8 + 1
-    where persons.has_trajectory
-),
+persons as (select * from synth_healthcare_person),
 person_years as (
     select persons.*, unnest(range(index_year - 2, index_year + 4)) as year
     from persons
@@ -59,13 +65,17 @@ followed as (
     from person_years
     where year <= year($extract_date::date) - 1 and (left_date is null or year <= year(left_date))
 ),
-categories (category_no, category) as (
-    values (0, 'MENTAL_HEALTH'), (1, 'GP'), (2, 'HOSPITAL'), (3, 'PHARMACY'), (4, 'OTHER')
+-- categories 0-4 by UNNEST, not a join, which would not keep the order
+category_numbers as (
+    select *, unnest(range(5)) as category_no
+    from followed
 ),
 category_rows as (
-    select followed.*, categories.*, person_no * 1024 + (year - 2000) * 8 + category_no as cost_row_no
-    from followed
-    cross join categories
+    select
+        *,
+        ['MENTAL_HEALTH', 'GP', 'HOSPITAL', 'PHARMACY', 'OTHER'][category_no + 1] as category,
+        person_no * 1024 + (year - 2000) * 8 + category_no as cost_row_no
+    from category_numbers
 ),
 profiled as (
     select
@@ -132,4 +142,7 @@ select
     if(is_provisional,
        round(cost_eur * (0.80 + 0.17 * synth_uniform($seed, cost_row_no, 'healthcare-provisional-share')), 2)::decimal(18, 2),
        cost_eur) as cost_eur
-from provisional
+from provisional;
+
+-- Only this file reads it.
+drop table synth_healthcare_person

@@ -57,7 +57,7 @@ interface CleanRows {
   /**
    * Each delivery's rows are stored in rowNo order, which a COPY of one table's filtered rows keeps (DuckDB's
    * order preservation): written without a sort. The payroll rows (sql/synth/05, 06, 10): sorting delivery 1's
-   * 14 M at 1,000,000 persons took about 4 of its COPY's 11 s of CPU.
+   * 14 M at 1,000,000 persons took about 4 of its COPY's 11 s of CPU; the healthcare costs (sql/synth/11).
    */
   storedInOrder?: true;
 }
@@ -68,7 +68,7 @@ const CLEAN_ROWS: Record<ExtractName, CleanRows> = {
   benefit_spells: { table: 'synth_delivered_spell', rowNo: 'spell_no' },
   employment_periods: { table: 'synth_delivered_period', rowNo: 'period_key', storedInOrder: true },
   trajectories: { table: 'synth_delivered_trajectory', rowNo: 'trajectory_no' },
-  healthcare_costs: { table: 'synth_delivered_healthcare_cost', rowNo: 'cost_row_no' },
+  healthcare_costs: { table: 'synth_delivered_healthcare_cost', rowNo: 'cost_row_no', storedInOrder: true },
 };
 
 /**
