@@ -6,9 +6,10 @@
 -- +-5% noise; wage = hours x hourly wage. Both are rounded to cents.
 -- period_key = job_no * 256 + period_seq keeps keys unique and ordered.
 -- The rows are stored in synth_job's order (observed first, then period_key
--- order): a scan of that one table, UNNEST, expressions and WHERE keep the
--- rows' order (DuckDB's order preservation, with preserve_insertion_order
--- on, its default).
+-- order): a scan of that one table, expressions and WHERE keep the rows'
+-- order (DuckDB's documented order preservation, preserve_insertion_order
+-- on, its default), and so does UNNEST (an order-keeping insert,
+-- BATCH_CREATE_TABLE_AS; test/synth compares the files of 1 and 4 threads).
 -- job_id and employer_id are the pseudonyms of job_no and employer_no,
 -- person_id the person's. A period's own pseudonym, period_id, is made for
 -- the delivered rows alone (sql/synth/10): 25.7 M strings fewer stored at
