@@ -29,11 +29,11 @@
 -- person_no; no other table draws from them, so leaving the extract out of
 -- a delivery changes no other file.
 -- The world's cost rows (person x year x category with costs) are not
--- stored apart, nothing else reads them (two statements took 7.3 s of CPU
--- at 1,000,000 persons, one 5.4). The rows are made from one table of the
--- persons, stored in person_no order, through UNNEST, expressions and WHERE,
--- which keep the rows' order (as sql/synth/06): each delivery's rows are
--- stored in cost_row_no order, and its file is written without a sort.
+-- stored apart, nothing else reads them (at 1,000,000 persons, 7.3 s of
+-- CPU with them stored, 5.4 without). The rows are made from one table of
+-- the persons, stored in person_no order, through UNNEST, expressions and
+-- WHERE, which keep the rows' order (as sql/synth/06): each delivery's rows
+-- are stored in cost_row_no order, and its file is written without a sort.
 -- Grain: synth_healthcare_person (temporary), one row per trajectory person;
 -- synth_delivered_healthcare_cost, one row per delivery x clean row.
 -- Reads: synth_person, synth_life_event, synth_trajectory.

@@ -11,14 +11,15 @@
  * as a cast to text does), the bad copies from their text; sorting the
  * typed rows alone cost about a third less than sorting the two kinds as
  * text into one order, and the payroll and healthcare-cost rows, stored in
- * file order, are copied without a sort (CleanRows.storedInOrder). The parts are gzipped one after the other by Node's
- * zlib at level 1 into a `.partial` name, so a crash never leaves a file
- * that looks finished; the caller renames. DuckDB's own gzip took 6 times
- * as long as its CSV writer (miniz at about 26 MB/s on one thread); zlib at
- * level 1 runs at about 125 MB/s in libuv's thread pool and its files are
- * 11% larger than DuckDB's. The files are written side by side, one
- * connection per core, so one file's compression overlaps another's CSV;
- * each file's bytes do not depend on it (they do on Node's zlib version).
+ * file order, are copied without a sort (CleanRows.storedInOrder). The
+ * parts are gzipped one after the other by Node's zlib at level 1 into a
+ * `.partial` name, so a crash never leaves a file that looks finished; the
+ * caller renames. DuckDB's own gzip took 6 times as long as its CSV writer
+ * (miniz at about 26 MB/s on one thread); zlib at level 1 runs at about 125
+ * MB/s in libuv's thread pool and its files are 11% larger than DuckDB's.
+ * The files are written side by side, one connection per core, so one
+ * file's compression overlaps another's CSV; each file's bytes do not
+ * depend on it (they do on Node's zlib version).
  * The sha256 is taken in Node over the gzipped bytes as they are written,
  * not by reading the file back.
  * Grain in: synth_delivered_<entity> (one row per delivery x clean row,
