@@ -172,7 +172,8 @@ export const estimateStage: Stage = {
     // What the stages before made is compressed here, before the sibling starts, not at whichever commit of the
     // DiD's fits DuckDB would choose (Database.checkpointRunCatalog); the stream and the sums then read compressed
     // tables. 60,000 persons: peak 898-983 MiB in five runs against 921-1,246 in five; 1,000,000: the checkpoint
-    // 27.8 s, the stage 97.4 s against 103.8 s (the checkpoint 11.8-12.9 s in four later runs).
+    // 27.8 s, the stage 97.4 s against 103.8 s (the checkpoint 11.8-12.9 s in four later runs; 1.2-1.3 s since the
+    // panel stage compresses its chunks as it makes them).
     await db.checkpointRunCatalog('estimate: compress the run catalog');
     // The differences run on a sibling connection, started once the DiD's stream has its first chunk, while the
     // stream is summed in JavaScript on one core and then while the samples' fits run (small SQL statements and

@@ -12,6 +12,7 @@ import { afterEach, beforeEach, describe, expect, type MockInstance, test, vi } 
 import { Database, RUN_CATALOG, tablesWrittenBy } from '../../src/db/database.js';
 import { setLogging } from '../../src/log.js';
 import { makeTempDir, withDatabase } from '../support/delivery.js';
+import { uncompressedSegments } from '../support/storage.js';
 
 const FILE = 'reference/01_create_state_pension_age.sql';
 
@@ -255,16 +256,6 @@ describe('attachRunCatalog and dropFileTablesExcept', () => {
 });
 
 describe('checkpointRunCatalog', () => {
-  /** Column segments of `table` (validity masks aside) that DuckDB stores uncompressed. */
-  const uncompressedSegments = async (db: Database, table: string) => {
-    const [{ segments }] = (await db.query<{ segments: number }>(
-      'storage',
-      `select count(*)::integer as segments from pragma_storage_info('${table}')
-       where segment_type <> 'VALIDITY' and compression = 'Uncompressed'`,
-    )) as [{ segments: number }];
-    return segments;
-  };
-
   test("compresses the run catalog's tables when no other connection is writing", async () => {
     const db = await Database.open(join(makeTempDir('ipslink-checkpoint-'), 'warehouse.duckdb'));
     try {

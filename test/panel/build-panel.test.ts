@@ -3,10 +3,14 @@
  * benefit outcomes with the study's scope. The cohort row is given by hand:
  * index month 2013-01, so event month m is calendar month 2013-01 + m.
  */
+import { join } from 'node:path';
 import { describe, expect, test } from 'vitest';
 import { NON_COMPETITIVE_JOB_TYPES } from '../../src/contracts/extracts.js';
+import { Database } from '../../src/db/database.js';
 import { buildPanel, panelStage } from '../../src/panel/index.js';
-import { withDatabase } from '../support/delivery.js';
+import { makeTempDir, withDatabase } from '../support/delivery.js';
+import { uncompressedSegments } from '../support/storage.js';
+import { TEST_THREADS } from '../support/threads.js';
 import { demoStudy, loadWarehouse, type WarehouseRows } from '../support/warehouse.js';
 
 interface PanelRow {
@@ -203,5 +207,32 @@ describe('the panel built in chunks of persons', () => {
     expect(atOnce.filter((row) => row.employed_any === true).length).toBeGreaterThan(0);
     // 61 rows a chunk: one person each
     expect(await build(61)).toEqual(atOnce);
+  });
+
+  test('is compressed chunk by chunk in the run catalog, not held as written', async () => {
+    const db = await Database.open(join(makeTempDir('ipslink-panel-'), 'warehouse.duckdb'), { threads: TEST_THREADS });
+    try {
+      await loadWarehouse(db, SPELLS);
+      await db.attachRunCatalog();
+      await db.run(
+        'cohort',
+        `create table cohort as
+         select 'P' || lpad(range::varchar, 4, '0') as person_id, date '2013-01-01' as index_month, null::integer as censoring_event_month
+         from range(4000)`,
+      );
+      await db.runFile('cohort/01_spread_payroll_hours.sql', { non_competitive_job_types: [...NON_COMPETITIVE_JOB_TYPES] });
+      // four chunks, each far below DuckDB's own checkpoint threshold
+      await buildPanel(db, demoStudy(), 1 << 16);
+      const [{ rows }] = (await db.query<{ rows: number }>('rows', 'select count(*)::integer as rows from panel_person_month')) as [
+        { rows: number },
+      ];
+      expect(rows).toBe(4000 * 61);
+      // as a checkpoint now would leave it (DuckDB keeps some short strings uncompressed by choice)
+      const asBuilt = await uncompressedSegments(db, 'panel_person_month');
+      expect(await db.checkpointRunCatalog('checkpoint')).toBe(true);
+      expect(asBuilt).toBe(await uncompressedSegments(db, 'panel_person_month'));
+    } finally {
+      db.close();
+    }
   });
 });
