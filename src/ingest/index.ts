@@ -40,7 +40,9 @@ import {
   createAcceptedTableSql,
   createSupersededTableSql,
   duplicatesTable,
+  type InForceSource,
   insertRejectsSql,
+  linesInForceVariable,
   markDuplicatesSql,
   newerInForceSql,
   recordDataCoverageSql,
@@ -296,13 +298,14 @@ async function loadDelivery(db: Database, delivery: Delivery, verified: Map<stri
     });
   } finally {
     await dropRawRecords(db);
-    // a file refused while staged may have left its tables and variable
+    // a file refused while staged or applied may have left its tables and variables
     const classified = [...staged.map((file) => file.classified), `classified_${staged.length}`];
     const drops = classified.map((table) => {
       const duplicates = duplicatesTable(table);
       return `drop table if exists ${quoteIdentifier(table)};
 drop table if exists ${quoteIdentifier(duplicates)};
-reset variable ${quoteIdentifier(duplicates)};`;
+reset variable ${quoteIdentifier(duplicates)};
+reset variable ${quoteIdentifier(linesInForceVariable(table))};`;
     });
     await db.run('ingest: drop staged files', drops.join('\n'));
   }
@@ -321,6 +324,8 @@ interface StagedFile {
   rowsRead: number;
   /** Whether `classified` holds the rows in line order: numbering lines past malformed records joins them, which keeps no order. */
   inLineOrder: boolean;
+  /** Its largest line number. */
+  lastLine: number;
   /** Milliseconds spent reading and checking it. */
   stagingMs: number;
 }
@@ -410,7 +415,7 @@ async function stageFile(
   )) as [{ lastLine: number }];
   await db.run(`ingest: duplicates in ${file.name}`, markDuplicatesSql(extract, classified, earlier, lastLine));
   await dropRawRecords(db);
-  return { toLoad, classified, rowsRead, inLineOrder: lineNumbers !== 'counted', stagingMs: performance.now() - started };
+  return { toLoad, classified, rowsRead, inLineOrder: lineNumbers !== 'counted', lastLine, stagingMs: performance.now() - started };
 }
 
 /** Writes a staged file's rejects and puts its accepted rows in force, inside the delivery's transaction. */
@@ -446,9 +451,12 @@ async function applyStagedFile(db: Database, delivery: Delivery, staged: StagedF
       { withdrawn: number },
     ];
   }
-  await db.run(`ingest: apply ${file.name}`, applyIncomingSql(extract, file.mode, !anyInForce && staged.inLineOrder), {
-    delivery_id: deliveryId,
-  });
+  const source: InForceSource = !staged.inLineOrder
+    ? { read: 'sorted incoming' }
+    : anyInForce
+      ? { read: 'classified', classified, lastLine: staged.lastLine }
+      : { read: 'incoming' };
+  await db.run(`ingest: apply ${file.name}`, applyIncomingSql(extract, file.mode, source), { delivery_id: deliveryId });
   if (extract.coverage && !toLoad.coverageStated) {
     await db.run(`ingest: coverage of ${file.name}`, recordDataCoverageSql(extract), {
       ...version,

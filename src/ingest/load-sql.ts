@@ -209,12 +209,27 @@ export function countWithdrawnSql(extract: Extract): string {
 }
 
 /**
- * Moves superseded versions to history and puts the winning incoming rows in
- * force, in line order. `incoming` already in line order (the view over a
- * file's classified rows when nothing is in force) is inserted as it is read:
- * sorting the 14 M rows of the payroll file at 1 M persons took 4.1 s.
+ * Where the rows put in force are read in line order: `incoming` as it is (the view over a classified table that
+ * holds its rows in line order, when nothing is in force), the classified table itself (in line order) filtered
+ * on the lines `incoming` puts in force, or `incoming` sorted (the classified table is not in line order).
  */
-export function applyIncomingSql(extract: Extract, mode: FileMode, inLineOrder: boolean): string {
+export type InForceSource =
+  | { read: 'incoming' }
+  | { read: 'classified'; classified: string; lastLine: number }
+  | { read: 'sorted incoming' };
+
+/** The variable holding, as bits 0 to the file's last line, the lines of `classified` that applyIncomingSql puts in force. */
+export function linesInForceVariable(classified: string): string {
+  return `${classified}_in_force`;
+}
+
+/**
+ * Moves superseded versions to history and puts the winning incoming rows in force, in line order, read as
+ * `source` says. Neither the view nor the classified table is sorted: sorting the 14 M rows of the first payroll
+ * file at 1 M persons took 4.1 s, and the second delivery's 7.6 M rows went into force in 7.2 s sorted, in 4.9 s
+ * (0.4 of it the lines' bits) read from the classified table.
+ */
+export function applyIncomingSql(extract: Extract, mode: FileMode, source: InForceSource): string {
   const table = quoteIdentifier(extract.name);
   const history = quoteIdentifier(supersededTable(extract));
   const key = keyValueSql(extract);
@@ -222,14 +237,24 @@ export function applyIncomingSql(extract: Extract, mode: FileMode, inLineOrder: 
   const columns = extract.columnNames.map(quoteIdentifier).join(', ');
   const replaced = `${key} in (select ${keyColumns} from incoming where status = 'replaced')`;
   const leaving = mode === 'full' ? `(${replaced} or ${key} not in (select ${keyColumns} from incoming))` : replaced;
-  const inOrder = inLineOrder ? '' : ' order by line_number';
+  const inOrder = source.read === 'incoming' ? '' : ' order by line_number';
+  const putInForce =
+    source.read === 'classified'
+      ? `set variable ${quoteIdentifier(linesInForceVariable(source.classified))} = (
+    select coalesce(bitstring_agg(line_number, 0, ${source.lastLine}), repeat('0', ${source.lastLine} + 1)::bit)
+    from incoming where status in ('inserted', 'replaced')
+);
+insert into ${table}
+select ${columns}, $delivery_id from ${quoteIdentifier(source.classified)}
+where get_bit(getvariable(${quoteLiteral(linesInForceVariable(source.classified))}), line_number::integer) = 1;`
+      : `insert into ${table}
+select ${columns}, $delivery_id from incoming where status in ('inserted', 'replaced')${inOrder};`;
   return `insert into ${history}
 select ${columns}, $delivery_id, in_force_delivery_id from incoming where status = 'stale'${inOrder};
 insert into ${history}
 select ${columns}, delivery_id, $delivery_id from ${table} where ${leaving} order by ${keyColumns};
 delete from ${table} where ${leaving};
-insert into ${table}
-select ${columns}, $delivery_id from incoming where status in ('inserted', 'replaced')${inOrder};`;
+${putInForce}`;
 }
 
 /**

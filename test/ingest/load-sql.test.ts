@@ -7,9 +7,9 @@
 import { join } from 'node:path';
 import { describe, expect, test } from 'vitest';
 import { EXTRACTS } from '../../src/contracts/extracts.js';
-import { Database } from '../../src/db/database.js';
+import { Database, quoteIdentifier } from '../../src/db/database.js';
 import { ingestDeliveries } from '../../src/ingest/index.js';
-import { classifyRawRowsSql, createAcceptedTableSql } from '../../src/ingest/load-sql.js';
+import { applyIncomingSql, classifyRawRowsSql, createAcceptedTableSql, createSupersededTableSql } from '../../src/ingest/load-sql.js';
 import { linkStage } from '../../src/link/index.js';
 import { makeTempDir, type TestFile, withDatabase, writeDelivery } from '../support/delivery.js';
 import { demoStudy } from '../support/warehouse.js';
@@ -435,6 +435,54 @@ describe("a file's classified rows", () => {
       expect(plan.map((row) => row.explain_value).join('\n')).toContain('BATCH_CREATE_TABLE_AS');
     });
   });
+});
+
+describe("a later delivery's accepted rows", () => {
+  // They go into force read from the file's classified table, in line order, filtered on the lines `incoming`
+  // (a join, so unordered) puts in force: no sort (applyIncomingSql). The order is kept only if the insert reads
+  // the one table through filters (DuckDB's order-keeping insert), so the plan is checked, as above.
+  test.each(EXTRACTS.map((extract) => [extract.name, extract] as const))(
+    'of %s go into force unsorted, in line order',
+    async (_name, extract) => {
+      const db = await Database.open(join(makeTempDir(), 'warehouse.duckdb'), { threads: 2 });
+      try {
+        await db.run('accepted', `${createAcceptedTableSql(extract)}; ${createSupersededTableSql(extract)}`);
+        // person_id (every extract has one) carries the line number
+        const typed = extract.columnNames.map((column) =>
+          column === 'person_id'
+            ? "lpad(range::varchar, 6, '0') as person_id"
+            : `null::${extract.columns[column]!.duckdbType} as ${quoteIdentifier(column)}`,
+        );
+        await db.run(
+          'classified and incoming',
+          `create temp table classified_0 as select ${typed.join(', ')}, range as line_number from range(100000);
+         create temp table incoming as
+         select *, null::varchar as in_force_delivery_id, if(line_number % 3 = 0, 'unchanged', 'inserted') as status
+         from classified_0 order by hash(line_number)`,
+        );
+        const statements = applyIncomingSql(extract, 'incremental', { read: 'classified', classified: 'classified_0', lastLine: 99999 })
+          .split(';\n')
+          .filter((statement) => statement.trim());
+        const insert = statements.pop()!;
+        await db.run('apply', statements.join(';\n'), { delivery_id: 'd2' });
+        const plan = await db.query<{ explain_value: string }>('plan', `explain ${insert}`, { delivery_id: 'd2' });
+        const operators = plan.map((row) => row.explain_value).join('\n');
+        expect(operators).toContain('BATCH_INSERT');
+        expect(operators).not.toContain('ORDER_BY');
+        await db.run('insert', insert, { delivery_id: 'd2' });
+        const [inForce] = await db.query<{ rows: number; lines: number; inOrder: boolean }>(
+          'in force',
+          `select count(*)::integer as rows, count(*) filter (where line % 3 = 0)::integer as lines, bool_and(line > previous) as inOrder
+         from (select person_id::integer as line, lag(person_id::integer, 1, -1) over (order by rowid) as previous
+               from ${quoteIdentifier(extract.name)})`,
+        );
+        // the lines incoming puts in force, in line order
+        expect(inForce).toEqual({ rows: 66666, lines: 0, inOrder: true });
+      } finally {
+        db.close();
+      }
+    },
+  );
 });
 
 describe("an extract's accepted table", () => {
