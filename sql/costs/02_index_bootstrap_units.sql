@@ -10,8 +10,10 @@
 -- DuckDB reads them on every thread (made from a handful of cells in the
 -- statement, the draws and the sums after them ran on one thread: 2.9
 -- against 2.4 s a statement of 56 replicates at 1 M persons).
--- bootstrap_replicate_draws(seed, replicate): replicate r's drawn units (r = 0:
--- the sample, every unit once), which 03_bootstrap_arm_means.sql sums.
+-- bootstrap_replicate_draws(seed, replicate, draw_cell): replicate r's drawn
+-- units in one cell (r = 0: the sample, every unit once); the caller joins
+-- each cell's draws to that cell's units (src/costs/index.ts,
+-- cost_replicate_drawn), which 03_bootstrap_arm_means.sql sums.
 -- A drawn person's terms are drawn_mass, drawn_euros and drawn_effect_mass
 -- (02_count_drawn_persons.sql or 02_weigh_drawn_persons.sql, by design).
 -- Grain: one row per person of cost_persons; one row per unit.
@@ -64,8 +66,10 @@ from (select distinct cell, cell_units, cell_offset from cost_bootstrap_persons)
 order by cell, draw;
 -- Draw d of replicate r in a cell of n units takes the unit at position hash(seed, r, cell, d) mod n
 -- (positions follow the unit ids), so a replicate depends on the seed and the data only, never on threads.
-create or replace macro bootstrap_replicate_draws(seed, replicate) as table
+-- One cell's draws: the table is in cell order, so the other cells' rows are skipped, not drawn.
+create or replace macro bootstrap_replicate_draws(seed, replicate, draw_cell) as table
 select
     replicate::integer as replicate,
     cell_offset + if(replicate = 0, draw, (hash(seed, replicate, cell, draw) % cell_units::ubigint)::bigint) as unit_key
-from cost_bootstrap_draws;
+from cost_bootstrap_draws
+where cell = draw_cell;

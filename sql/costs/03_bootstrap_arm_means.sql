@@ -16,7 +16,9 @@
 -- The units, their positions, their persons' terms and each replicate's
 -- draws are indexed once per bootstrap (02_index_bootstrap_units.sql:
 -- cost_bootstrap_persons, cost_bootstrap_draws and the macro
--- bootstrap_replicate_draws, which says how a unit is drawn).
+-- bootstrap_replicate_draws, which says how a unit is drawn); the drawn
+-- persons come joined, cell by cell (the view cost_replicate_drawn,
+-- src/costs/index.ts says why).
 -- Each replicate is estimated as the sample is: per matched set, treated
 -- persons weigh 1 and controls share the set's treated weight (T_s / C_s),
 -- the ATT weights of sql/estimate/00; the effect takes them up again among
@@ -27,7 +29,7 @@
 -- it is summed.
 -- A few replicates per statement (0 is the sample), so the set sums of a
 -- few replicates at a time are held, however many persons: the view
--- cost_replicate_draws, which the caller makes for each statement as one
+-- cost_replicate_drawn, which the caller makes for each statement with one
 -- union branch per replicate (bootstrap_replicate_draws), so that DuckDB
 -- sums each replicate's draws in a pipeline of its own, into its own few
 -- thousand sets, not every replicate's sets at once (a draw's table rows
@@ -36,7 +38,7 @@
 -- 2.5 -> 1.8 s, the same sums). The draws of a replicate do not depend on
 -- the others.
 -- Grain: one row per replicate (0 = the sample).
--- Reads: cost_bootstrap_persons, cost_replicate_draws. Writes: cost_replicate_means (insert).
+-- Reads: cost_replicate_drawn. Writes: cost_replicate_means (insert).
 create table if not exists cost_replicate_means (
     replicate integer,
     treated_intervention_eur double,
@@ -50,11 +52,7 @@ create table if not exists cost_replicate_means (
 );
 insert into cost_replicate_means
 with
-drawn as (
-    select draws.replicate, persons.*
-    from cost_replicate_draws as draws
-    join cost_bootstrap_persons as persons using (unit_key)
-),
+drawn as (select * from cost_replicate_drawn),
 -- per replicate, matched set and arm (with replacement a person is its own set): plain sums, then the
 -- two arms side by side (filtered sums over every drawn row cost twice as much)
 arm_sums as (

@@ -12,7 +12,7 @@
  * Writes `costs`, `cost_plane` and `cost_acceptability`.
  */
 import type { StudyConfig } from '../config/study-config.js';
-import type { Database } from '../db/database.js';
+import { type Database, quoteLiteral } from '../db/database.js';
 import { fail } from '../errors.js';
 import type { Stage } from '../stage.js';
 import { CPI_YEARS, consumerPriceIndex } from './consumer-price-index.js';
@@ -220,6 +220,7 @@ export async function bootstrapArmMeans(
     'costs: persons to draw',
     'select count(*)::double as persons, count(distinct (matched_set, treated))::double as groups from cost_bootstrap_persons',
   )) as [{ persons: number; groups: number }];
+  const cells = await splitBootstrapCells(db);
   const perStatement = Math.max(
     1,
     Math.min(
@@ -229,29 +230,68 @@ export async function bootstrapArmMeans(
   );
   for (let first = 0; first <= options.replicates; first += perStatement) {
     const last = Math.min(first + perStatement - 1, options.replicates);
-    await db.run('costs: replicates drawn', replicateDrawsView(options.seed, first, last));
+    await db.run('costs: replicates drawn', replicateDrawnView(options.seed, first, last, cells));
     await db.runFile('costs/03_bootstrap_arm_means.sql', { design: options.design });
   }
-  await db.run('costs: drop replicates drawn', 'drop view cost_replicate_draws');
+  await db.run(
+    'costs: drop replicates drawn',
+    ['drop view cost_replicate_drawn', ...cells.map((_, index) => `drop table ${bootstrapCellTable(index)}`)].join(';\n'),
+  );
 }
 
 /**
- * The view cost_replicate_draws: replicates `first` to `last`, one union branch each (sql/costs/03 says why). A
- * view cannot take parameters, so the seed and replicate numbers are written into it (integers, checked here).
+ * Each cell's units in a table of its own (bootstrapCellTable), so that a cell's draws are looked up among its units
+ * alone: DuckDB then finds each drawn unit by its unit_key as an array index (its perfect hash join, for a build side
+ * whose key spans at most 2^20 values by the table's statistics, which a filter on the cell would not narrow) rather
+ * than through a hash table. With 1,049,200 units in one table against 1,048,000, a statement of 56 replicates took
+ * 4.2 s against 3.1 s (the join 4.8 s against 0.13 s of operator time); 1,186,596 units in two cells' tables: 3.6-4.0 s
+ * against 4.8-5.2 s in one, the same sums. Returns the cells, in order.
  */
-export function replicateDrawsView(seed: number, first: number, last: number): string {
-  if (![seed, first, last].every(Number.isSafeInteger) || first > last) {
-    throw new Error(`replicateDrawsView: seed and replicates must be integers, first <= last (${seed}, ${first}, ${last})`);
+async function splitBootstrapCells(db: Database): Promise<string[]> {
+  const cells = (await db.query<{ cell: string }>('costs: cells', 'select distinct cell from cost_bootstrap_persons order by cell')).map(
+    (row) => row.cell,
+  );
+  for (const [index, cell] of cells.entries()) {
+    await db.run(
+      "costs: a cell's units",
+      `create or replace table ${bootstrapCellTable(index)} as
+       select * from cost_bootstrap_persons where cell = $cell order by unit_key`,
+      { cell },
+    );
   }
-  const branches = Array.from({ length: last - first + 1 }, (_, i) => `select * from bootstrap_replicate_draws(${seed}, ${first + i})`);
-  return `create or replace temp view cost_replicate_draws as\n${branches.join('\nunion all\n')}`;
+  return cells;
+}
+
+function bootstrapCellTable(index: number): string {
+  return `cost_bootstrap_cell_${index}`;
+}
+
+/**
+ * The view cost_replicate_drawn: the drawn persons of replicates `first` to `last`, per cell its draws (one union
+ * branch per replicate: sql/costs/03 says why) joined to its units (splitBootstrapCells). A view cannot take
+ * parameters, so the seed and replicate numbers are written into it (integers, checked here), and the cells as
+ * literals.
+ */
+export function replicateDrawnView(seed: number, first: number, last: number, cells: readonly string[]): string {
+  if (![seed, first, last].every(Number.isSafeInteger) || first > last) {
+    throw new Error(`replicateDrawnView: seed and replicates must be integers, first <= last (${seed}, ${first}, ${last})`);
+  }
+  if (cells.length === 0) throw new Error('replicateDrawnView: no cell of units to draw from (no cost persons)');
+  const cellDrawn = cells.map((cell, index) => {
+    const branches = Array.from(
+      { length: last - first + 1 },
+      (_, i) => `select * from bootstrap_replicate_draws(${seed}, ${first + i}, ${quoteLiteral(cell)})`,
+    );
+    return `select draws.replicate, persons.*\nfrom (\n${branches.join('\nunion all\n')}\n) as draws\njoin ${bootstrapCellTable(index)} as persons using (unit_key)`;
+  });
+  return `create or replace temp view cost_replicate_drawn as\n${cellDrawn.join('\nunion all\n')}`;
 }
 
 export const costsStage: Stage = {
   name: 'costs',
   reads: ['cohort', 'matches', 'trajectories', 'panel_person_month', 'observed_person_months', 'healthcare_costs'],
   writes: ['consumer_price_index', 'cost_persons', 'cost_replicate_means', 'costs', 'cost_plane', 'cost_acceptability'],
-  scratch: ['cost_bootstrap_persons', 'cost_bootstrap_draws', 'cost_replicate_draws'],
+  scratch: ['cost_bootstrap_persons', 'cost_bootstrap_draws', 'cost_bootstrap_cell_*', 'cost_replicate_drawn'],
   run: async ({ db, study }) => {
     const { costs } = study;
     const monthsAfter = study.follow_up.months_after;

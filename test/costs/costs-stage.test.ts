@@ -1,7 +1,7 @@
 import { describe, expect, test, vi } from 'vitest';
 import type { StudyConfig } from '../../src/config/study-config.js';
 import { consumerPriceIndex } from '../../src/costs/consumer-price-index.js';
-import { bootstrapArmMeans, costsStage, replicateDrawsView } from '../../src/costs/index.js';
+import { bootstrapArmMeans, costsStage, replicateDrawnView } from '../../src/costs/index.js';
 import type { Database } from '../../src/db/database.js';
 import { PipelineFailure } from '../../src/errors.js';
 import { weightObservedMonths } from '../../src/estimate/index.js';
@@ -226,6 +226,13 @@ describe('costs stage', () => {
         const runFile = vi.spyOn(db, 'runFile');
         await bootstrapArmMeans(db, { design: 'rematched_within_arms', replicates: 199, seed: 5, rowsPerStatement, groupsPerStatement });
         const statements = runFile.mock.calls.filter(([file]) => file === 'costs/03_bootstrap_arm_means.sql').length;
+        // the cells' units and the view of the drawn persons are gone once the replicates are summed
+        const [{ left }] = (await db.query<{ left: number }>(
+          'left behind',
+          `select ((select count(*) from duckdb_tables() where table_name like 'cost_bootstrap_cell_%')
+              + (select count(*) from duckdb_views() where view_name = 'cost_replicate_drawn'))::integer as left`,
+        )) as [{ left: number }];
+        expect(left).toBe(0);
         return { statements, rows: await db.query('means', 'select * from cost_replicate_means order by replicate') };
       });
     const inOne = await means(1);
@@ -280,15 +287,21 @@ describe('costs stage', () => {
     expect(weighted!.in_work).toEqual(order.map((i) => (i % 2 ? 0.5 + i / 4 : 0)));
   });
 
-  test('each replicate of a statement is a union branch of its own, with the seed and replicate numbers written in', () => {
-    expect(replicateDrawsView(7, 3, 5)).toBe(
-      'create or replace temp view cost_replicate_draws as\n' +
-        'select * from bootstrap_replicate_draws(7, 3)\nunion all\n' +
-        'select * from bootstrap_replicate_draws(7, 4)\nunion all\n' +
-        'select * from bootstrap_replicate_draws(7, 5)',
+  test("each replicate of a statement is a union branch of its own, with the seed and replicate numbers written in, per cell joined to that cell's units", () => {
+    expect(replicateDrawnView(7, 3, 4, ['0', "o'1"])).toBe(
+      'create or replace temp view cost_replicate_drawn as\n' +
+        'select draws.replicate, persons.*\nfrom (\n' +
+        "select * from bootstrap_replicate_draws(7, 3, '0')\nunion all\n" +
+        "select * from bootstrap_replicate_draws(7, 4, '0')\n" +
+        ') as draws\njoin cost_bootstrap_cell_0 as persons using (unit_key)\nunion all\n' +
+        'select draws.replicate, persons.*\nfrom (\n' +
+        "select * from bootstrap_replicate_draws(7, 3, 'o''1')\nunion all\n" +
+        "select * from bootstrap_replicate_draws(7, 4, 'o''1')\n" +
+        ') as draws\njoin cost_bootstrap_cell_1 as persons using (unit_key)',
     );
-    // nothing but integers is written into SQL
-    expect(() => replicateDrawsView(0.5, 0, 1)).toThrow('seed and replicates must be integers');
-    expect(() => replicateDrawsView(7, 2, 1)).toThrow('first <= last');
+    // nothing but integers is written into SQL, and the cells as quoted literals
+    expect(() => replicateDrawnView(0.5, 0, 1, ['0'])).toThrow('seed and replicates must be integers');
+    expect(() => replicateDrawnView(7, 2, 1, ['0'])).toThrow('first <= last');
+    expect(() => replicateDrawnView(7, 1, 2, [])).toThrow('no cell of units to draw from');
   });
 });
