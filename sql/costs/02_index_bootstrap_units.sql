@@ -11,9 +11,9 @@
 -- statement, the draws and the sums after them ran on one thread: 2.9
 -- against 2.4 s a statement of 56 replicates at 1 M persons).
 -- bootstrap_replicate_draws(seed, replicate, draw_cell): replicate r's drawn
--- units in one cell (r = 0: the sample, every unit once); the caller joins
--- each cell's draws to that cell's units (src/costs/index.ts,
--- cost_replicate_drawn), which 03_bootstrap_arm_means.sql sums.
+-- units in one cell, or in every cell for a NULL draw_cell (r = 0: the
+-- sample, every unit once); the caller joins them to their units
+-- (src/costs/index.ts, cost_replicate_drawn), which 03_bootstrap_arm_means.sql sums.
 -- A drawn person's terms are drawn_mass, drawn_euros and drawn_effect_mass
 -- (02_count_drawn_persons.sql or 02_weigh_drawn_persons.sql, by design).
 -- Grain: one row per person of cost_persons; one row per unit.
@@ -72,4 +72,4 @@ select
     replicate::integer as replicate,
     cell_offset + if(replicate = 0, draw, (hash(seed, replicate, cell, draw) % cell_units::ubigint)::bigint) as unit_key
 from cost_bootstrap_draws
-where cell = draw_cell;
+where draw_cell is null or cell = draw_cell;

@@ -209,6 +209,8 @@ export async function bootstrapArmMeans(
     seed: number;
     rowsPerStatement?: number;
     groupsPerStatement?: number;
+    /** Units past which each cell's are looked up in a table of its own (bootstrapUnitTables). */
+    indexedJoinKeys?: number;
   },
 ): Promise<void> {
   await db.run('costs: replicate means', 'drop table if exists cost_replicate_means');
@@ -216,11 +218,13 @@ export async function bootstrapArmMeans(
     options.design === 'fixed_weights_within_arms' ? 'costs/02_weigh_drawn_persons.sql' : 'costs/02_count_drawn_persons.sql',
   );
   await db.runFile('costs/02_index_bootstrap_units.sql', { design: options.design });
-  const [{ persons, groups }] = (await db.query<{ persons: number; groups: number }>(
+  const [{ persons, groups, units }] = (await db.query<{ persons: number; groups: number; units: number }>(
     'costs: persons to draw',
-    'select count(*)::double as persons, count(distinct (matched_set, treated))::double as groups from cost_bootstrap_persons',
-  )) as [{ persons: number; groups: number }];
-  const cells = await splitBootstrapCells(db);
+    `select count(*)::double as persons, count(distinct (matched_set, treated))::double as groups,
+        coalesce(max(unit_key) + 1, 0)::double as units
+     from cost_bootstrap_persons`,
+  )) as [{ persons: number; groups: number; units: number }];
+  const unitTables = await bootstrapUnitTables(db, units > (options.indexedJoinKeys ?? INDEXED_JOIN_KEYS));
   const perStatement = Math.max(
     1,
     Math.min(
@@ -230,61 +234,68 @@ export async function bootstrapArmMeans(
   );
   for (let first = 0; first <= options.replicates; first += perStatement) {
     const last = Math.min(first + perStatement - 1, options.replicates);
-    await db.run('costs: replicates drawn', replicateDrawnView(options.seed, first, last, cells));
+    await db.run('costs: replicates drawn', replicateDrawnView(options.seed, first, last, unitTables));
     await db.runFile('costs/03_bootstrap_arm_means.sql', { design: options.design });
   }
-  await db.run(
-    'costs: drop replicates drawn',
-    ['drop view cost_replicate_drawn', ...cells.map((_, index) => `drop table ${bootstrapCellTable(index)}`)].join(';\n'),
-  );
+  const cellTables = unitTables.filter((units) => units.cell !== null).map((units) => `drop table ${units.table}`);
+  await db.run('costs: drop replicates drawn', ['drop view cost_replicate_drawn', ...cellTables].join(';\n'));
 }
 
 /**
- * Each cell's units in a table of its own (bootstrapCellTable), so that a cell's draws are looked up among its units
- * alone: DuckDB then finds each drawn unit by its unit_key as an array index (its perfect hash join, for a build side
- * whose key spans at most 2^20 values by the table's statistics, which a filter on the cell would not narrow) rather
- * than through a hash table. With 1,049,200 units in one table against 1,048,000, a statement of 56 replicates took
- * 4.2 s against 3.1 s (the join 4.8 s against 0.13 s of operator time); 1,186,596 units in two cells' tables: 3.6-4.0 s
- * against 4.8-5.2 s in one, the same sums. Returns the cells, in order.
+ * The most values a join key may span for DuckDB to join by array index (its perfect hash join, decided on the
+ * statistics of the table it builds from); past it, a hash table. With 1,049,200 units in one table against
+ * 1,048,000, a statement of 56 replicates took 4.2 s against 3.1 s (the join 4.8 s against 0.13 s of operator time).
  */
-async function splitBootstrapCells(db: Database): Promise<string[]> {
+const INDEXED_JOIN_KEYS = 2 ** 20;
+
+/** Units a cell's draws are looked up in: a table, and the cell it holds (null: every cell). */
+export interface UnitTable {
+  cell: string | null;
+  table: string;
+}
+
+/**
+ * The tables the draws find their units in. Past INDEXED_JOIN_KEYS units (`split`), each cell's go in a table of its
+ * own (`cost_bootstrap_cell_<n>`), so that the key of each join spans one cell's units by its table's statistics,
+ * which a filter on the cell would not narrow: 1,186,596 units in two cells' tables took 3.6-4.0 s a statement against
+ * 4.8-5.2 s in one, the same sums. Below it one table serves: per cell a union branch of every replicate more to plan
+ * cost the 10,000-person run's costs stage 0.4-0.6 s (1.6-1.7 against 1.1-1.2 s).
+ */
+async function bootstrapUnitTables(db: Database, split: boolean): Promise<UnitTable[]> {
+  if (!split) return [{ cell: null, table: 'cost_bootstrap_persons' }];
   const cells = (await db.query<{ cell: string }>('costs: cells', 'select distinct cell from cost_bootstrap_persons order by cell')).map(
     (row) => row.cell,
   );
-  for (const [index, cell] of cells.entries()) {
+  const tables = cells.map((cell, index) => ({ cell, table: `cost_bootstrap_cell_${index}` }));
+  for (const { cell, table } of tables) {
     await db.run(
       "costs: a cell's units",
-      `create or replace table ${bootstrapCellTable(index)} as
-       select * from cost_bootstrap_persons where cell = $cell order by unit_key`,
+      `create or replace table ${table} as select * from cost_bootstrap_persons where cell = $cell order by unit_key`,
       { cell },
     );
   }
-  return cells;
-}
-
-function bootstrapCellTable(index: number): string {
-  return `cost_bootstrap_cell_${index}`;
+  return tables;
 }
 
 /**
- * The view cost_replicate_drawn: the drawn persons of replicates `first` to `last`, per cell its draws (one union
- * branch per replicate: sql/costs/03 says why) joined to its units (splitBootstrapCells). A view cannot take
- * parameters, so the seed and replicate numbers are written into it (integers, checked here), and the cells as
- * literals.
+ * The view cost_replicate_drawn: the drawn persons of replicates `first` to `last`, per table of units
+ * (bootstrapUnitTables) the draws of its cell (one union branch per replicate: sql/costs/03 says why) joined to it. A
+ * view cannot take parameters, so the seed and replicate numbers are written into it (integers, checked here), and
+ * the cells as literals.
  */
-export function replicateDrawnView(seed: number, first: number, last: number, cells: readonly string[]): string {
+export function replicateDrawnView(seed: number, first: number, last: number, unitTables: readonly UnitTable[]): string {
   if (![seed, first, last].every(Number.isSafeInteger) || first > last) {
     throw new Error(`replicateDrawnView: seed and replicates must be integers, first <= last (${seed}, ${first}, ${last})`);
   }
-  if (cells.length === 0) throw new Error('replicateDrawnView: no cell of units to draw from (no cost persons)');
-  const cellDrawn = cells.map((cell, index) => {
+  if (unitTables.length === 0) throw new Error('replicateDrawnView: no table of units to draw from');
+  const drawn = unitTables.map(({ cell, table }) => {
     const branches = Array.from(
       { length: last - first + 1 },
-      (_, i) => `select * from bootstrap_replicate_draws(${seed}, ${first + i}, ${quoteLiteral(cell)})`,
+      (_, i) => `select * from bootstrap_replicate_draws(${seed}, ${first + i}, ${cell === null ? 'null' : quoteLiteral(cell)})`,
     );
-    return `select draws.replicate, persons.*\nfrom (\n${branches.join('\nunion all\n')}\n) as draws\njoin ${bootstrapCellTable(index)} as persons using (unit_key)`;
+    return `select draws.replicate, persons.*\nfrom (\n${branches.join('\nunion all\n')}\n) as draws\njoin ${table} as persons using (unit_key)`;
   });
-  return `create or replace temp view cost_replicate_drawn as\n${cellDrawn.join('\nunion all\n')}`;
+  return `create or replace temp view cost_replicate_drawn as\n${drawn.join('\nunion all\n')}`;
 }
 
 export const costsStage: Stage = {

@@ -210,7 +210,7 @@ describe('costs stage', () => {
   });
 
   test('the replicates are the same bits whatever the thread count and however many a statement draws', async () => {
-    const means = (threads: number, rowsPerStatement?: number, groupsPerStatement?: number) =>
+    const means = (threads: number, rowsPerStatement?: number, groupsPerStatement?: number, indexedJoinKeys?: number) =>
       withDatabase(async (db) => {
         // 20,000 persons in 300 strata, with euros that need every decimal
         await db.run(
@@ -224,7 +224,16 @@ describe('costs stage', () => {
         );
         await db.run('threads', `set threads = ${threads}`);
         const runFile = vi.spyOn(db, 'runFile');
-        await bootstrapArmMeans(db, { design: 'rematched_within_arms', replicates: 199, seed: 5, rowsPerStatement, groupsPerStatement });
+        const run = vi.spyOn(db, 'run');
+        await bootstrapArmMeans(db, {
+          design: 'rematched_within_arms',
+          replicates: 199,
+          seed: 5,
+          rowsPerStatement,
+          groupsPerStatement,
+          indexedJoinKeys,
+        });
+        const cellTables = run.mock.calls.filter(([label]) => label === "costs: a cell's units").length;
         const statements = runFile.mock.calls.filter(([file]) => file === 'costs/03_bootstrap_arm_means.sql').length;
         // the cells' units and the view of the drawn persons are gone once the replicates are summed
         const [{ left }] = (await db.query<{ left: number }>(
@@ -233,16 +242,18 @@ describe('costs stage', () => {
               + (select count(*) from duckdb_views() where view_name = 'cost_replicate_drawn'))::integer as left`,
         )) as [{ left: number }];
         expect(left).toBe(0);
-        return { statements, rows: await db.query('means', 'select * from cost_replicate_means order by replicate') };
+        return { statements, cellTables, rows: await db.query('means', 'select * from cost_replicate_means order by replicate') };
       });
     const inOne = await means(1);
     expect(inOne.rows).toHaveLength(200);
-    expect(inOne.statements).toBe(1);
+    expect(inOne).toMatchObject({ statements: 1, cellTables: 0 });
     expect((await means(4)).rows).toEqual(inOne.rows);
     // 20,000 persons: 3 replicates a statement
-    expect(await means(2, 60_000)).toEqual({ statements: 67, rows: inOne.rows });
+    expect(await means(2, 60_000)).toEqual({ statements: 67, cellTables: 0, rows: inOne.rows });
     // 300 groups of set and arm (each set holds one arm here): 7 replicates a statement
-    expect(await means(2, undefined, 2_100)).toEqual({ statements: 29, rows: inOne.rows });
+    expect(await means(2, undefined, 2_100)).toEqual({ statements: 29, cellTables: 0, rows: inOne.rows });
+    // past 10,000 units each arm's persons in a table of their own
+    expect(await means(2, undefined, undefined, 10_000)).toEqual({ statements: 1, cellTables: 2, rows: inOne.rows });
   });
 
   test('a drawn person counts once as a small integer without matching weights, and by its weights with them', async () => {
@@ -287,8 +298,19 @@ describe('costs stage', () => {
     expect(weighted!.in_work).toEqual(order.map((i) => (i % 2 ? 0.5 + i / 4 : 0)));
   });
 
-  test("each replicate of a statement is a union branch of its own, with the seed and replicate numbers written in, per cell joined to that cell's units", () => {
-    expect(replicateDrawnView(7, 3, 4, ['0', "o'1"])).toBe(
+  test("each replicate of a statement is a union branch of its own, with the seed and replicate numbers written in, joined to its units' table (a cell's, when split)", () => {
+    expect(replicateDrawnView(7, 3, 4, [{ cell: null, table: 'cost_bootstrap_persons' }])).toBe(
+      'create or replace temp view cost_replicate_drawn as\n' +
+        'select draws.replicate, persons.*\nfrom (\n' +
+        'select * from bootstrap_replicate_draws(7, 3, null)\nunion all\n' +
+        'select * from bootstrap_replicate_draws(7, 4, null)\n' +
+        ') as draws\njoin cost_bootstrap_persons as persons using (unit_key)',
+    );
+    const cells = [
+      { cell: '0', table: 'cost_bootstrap_cell_0' },
+      { cell: "o'1", table: 'cost_bootstrap_cell_1' },
+    ];
+    expect(replicateDrawnView(7, 3, 4, cells)).toBe(
       'create or replace temp view cost_replicate_drawn as\n' +
         'select draws.replicate, persons.*\nfrom (\n' +
         "select * from bootstrap_replicate_draws(7, 3, '0')\nunion all\n" +
@@ -300,8 +322,8 @@ describe('costs stage', () => {
         ') as draws\njoin cost_bootstrap_cell_1 as persons using (unit_key)',
     );
     // nothing but integers is written into SQL, and the cells as quoted literals
-    expect(() => replicateDrawnView(0.5, 0, 1, ['0'])).toThrow('seed and replicates must be integers');
-    expect(() => replicateDrawnView(7, 2, 1, ['0'])).toThrow('first <= last');
-    expect(() => replicateDrawnView(7, 1, 2, [])).toThrow('no cell of units to draw from');
+    expect(() => replicateDrawnView(0.5, 0, 1, cells)).toThrow('seed and replicates must be integers');
+    expect(() => replicateDrawnView(7, 2, 1, cells)).toThrow('first <= last');
+    expect(() => replicateDrawnView(7, 1, 2, [])).toThrow('no table of units to draw from');
   });
 });
