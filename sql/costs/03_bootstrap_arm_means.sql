@@ -17,8 +17,8 @@
 -- draws are indexed once per bootstrap (02_index_bootstrap_units.sql:
 -- cost_bootstrap_persons, cost_bootstrap_draws and the macro
 -- bootstrap_replicate_draws, which says how a unit is drawn); the drawn
--- persons come joined, cell by cell (the view cost_replicate_drawn,
--- src/costs/index.ts says why).
+-- persons come joined to their units (the view cost_replicate_drawn; past
+-- 2^20 units cell by cell, src/costs/index.ts says why).
 -- Each replicate is estimated as the sample is: per matched set, treated
 -- persons weigh 1 and controls share the set's treated weight (T_s / C_s),
 -- the ATT weights of sql/estimate/00; the effect takes them up again among
