@@ -135,15 +135,29 @@ select line_number, ${rawRowHashSql(extract, 'raw')} as row_hash
 from raw_rows as raw
 where line_number in (select line_number from duplicates)
 order by line_number;
-set variable ${quoteIdentifier(duplicates)} = (
+${setLineBitsSql(duplicates, quoteIdentifier(duplicates), lastLine)}`;
+}
+
+/**
+ * Sets the variable `variable` to the line numbers of `lines` (a relation with a line_number column) as bits 0 to
+ * `lastLine`: a set of lines a scan of a classified table filters on (lineBitSql) without a join, which would cost
+ * DuckDB's order-keeping insert.
+ */
+function setLineBitsSql(variable: string, lines: string, lastLine: number): string {
+  return `set variable ${quoteIdentifier(variable)} = (
     select coalesce(bitstring_agg(line_number, 0, ${lastLine}), repeat('0', ${lastLine} + 1)::bit)
-    from ${quoteIdentifier(duplicates)}
+    from ${lines}
 );`;
+}
+
+/** A row's bit in the line bits `variable` holds (setLineBitsSql): 1 when its line is among them. */
+function lineBitSql(variable: string): string {
+  return `get_bit(getvariable(${quoteLiteral(variable)}), line_number::integer)`;
 }
 
 /** The accepted rows of `classified`: no rule failed, and not a duplicate (markDuplicatesSql's variable). */
 export function acceptedRowsSql(classified: string): string {
-  return `rule_id is null and get_bit(getvariable(${quoteLiteral(duplicatesTable(classified))}), line_number::integer) = 0`;
+  return `rule_id is null and ${lineBitSql(duplicatesTable(classified))} = 0`;
 }
 
 /**
@@ -240,13 +254,10 @@ export function applyIncomingSql(extract: Extract, mode: FileMode, source: InFor
   const inOrder = source.read === 'incoming' ? '' : ' order by line_number';
   const putInForce =
     source.read === 'classified'
-      ? `set variable ${quoteIdentifier(linesInForceVariable(source.classified))} = (
-    select coalesce(bitstring_agg(line_number, 0, ${source.lastLine}), repeat('0', ${source.lastLine} + 1)::bit)
-    from incoming where status in ('inserted', 'replaced')
-);
+      ? `${setLineBitsSql(linesInForceVariable(source.classified), "incoming where status in ('inserted', 'replaced')", source.lastLine)}
 insert into ${table}
 select ${columns}, $delivery_id from ${quoteIdentifier(source.classified)}
-where get_bit(getvariable(${quoteLiteral(linesInForceVariable(source.classified))}), line_number::integer) = 1;`
+where ${lineBitSql(linesInForceVariable(source.classified))} = 1;`
       : `insert into ${table}
 select ${columns}, $delivery_id from incoming where status in ('inserted', 'replaced')${inOrder};`;
   return `insert into ${history}
