@@ -4,6 +4,7 @@
  * version kept in history; a full file replaces its whole extract; and each
  * file's coverage is recorded, stated or read from its rows.
  */
+import { createHash } from 'node:crypto';
 import { join } from 'node:path';
 import { describe, expect, test } from 'vitest';
 import { EXTRACTS } from '../../src/contracts/extracts.js';
@@ -247,6 +248,38 @@ describe('keys within one delivery', () => {
       expect(await inForce(db, 'select spell_id, end_date, delivery_id from benefit_spells')).toEqual([
         { spell_id: 'S1', end_date: null, delivery_id: 'd1' },
       ]);
+    });
+  });
+
+  test("a duplicate's ledger row hashes its raw fields as delivered, and its working tables and variables are gone after", async () => {
+    const landing = makeTempDir();
+    // line 3 repeats line 2's key, written otherwise (1500.0, not 1500.00); spells-b.csv's line 2 repeats spells-a's
+    writeDelivery(landing, 'd1', [
+      persons(['P1,1980,F,,,,']),
+      spells(['S1,P1,WGA,2014-01-01,,1500.00,', 'S1,P1,WGA,2014-01-01,,1500.0,', 'S2,P1,ZW,2013-01-01,,900,'], 'spells-a.csv'),
+      spells(['S2,P1,ZW,2013-01-01,2013-12-31,900.00,MENTAL'], 'spells-b.csv'),
+    ]);
+    const rawHash = (fields: string[]) => createHash('sha256').update(fields.join('\x1f')).digest('hex');
+    await withDatabase(async (db) => {
+      await ingest(db, landing);
+      expect(await inForce(db, 'select file, line_number::int as line, rule_id, row_hash from rejects order by file, line_number')).toEqual(
+        [
+          {
+            file: 'spells-a.csv',
+            line: 3,
+            rule_id: 'benefit_spells.spell_id.duplicate',
+            row_hash: rawHash(['S1', 'P1', 'WGA', '2014-01-01', '', '1500.0', '']),
+          },
+          {
+            file: 'spells-b.csv',
+            line: 2,
+            rule_id: 'benefit_spells.spell_id.duplicate',
+            row_hash: rawHash(['S2', 'P1', 'ZW', '2013-01-01', '2013-12-31', '900.00', 'MENTAL']),
+          },
+        ],
+      );
+      expect(await inForce(db, 'select table_name from duckdb_tables() where temporary order by all')).toEqual([]);
+      expect(await inForce(db, 'select name from duckdb_variables() order by all')).toEqual([]);
     });
   });
 
