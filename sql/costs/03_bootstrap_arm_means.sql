@@ -52,7 +52,6 @@ create table if not exists cost_replicate_means (
 );
 insert into cost_replicate_means
 with
-drawn as (select * from cost_replicate_drawn),
 -- per replicate, matched set and arm (with replacement a person is its own set): plain sums, then the
 -- two arms side by side (filtered sums over every drawn row cost twice as much)
 arm_sums as (
@@ -66,7 +65,7 @@ arm_sums as (
         sum(healthcare) as healthcare,
         sum(effect_mass) as observed,
         sum(effect_in_work) as effect
-    from drawn
+    from cost_replicate_drawn
     group by replicate, matched_set, treated
 ),
 set_sums as (
