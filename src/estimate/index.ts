@@ -122,9 +122,8 @@ async function levelsToEstimate(db: Database): Promise<LevelToEstimate[]> {
 /**
  * Steps 01-03, one batch of samples at a time: the study's, then the subgroup levels in batches that hold no more
  * sums than the study's nor LEVEL_BATCH_ROWS (levelBatches), so the memory they take follows the study's sample.
- * Per batch its sums,
- * its weighted means per arm and its differences; then every sample's differences split into effects and
- * subgroup_effects.
+ * Per batch its sums, its weighted means per arm and its differences; then every sample's differences split into
+ * effects and subgroup_effects.
  */
 export async function estimateDifferences(db: Database, matching: StudyConfig['matching']): Promise<void> {
   // Subgroup levels are estimated for the primary outcomes only.
@@ -134,8 +133,8 @@ export async function estimateDifferences(db: Database, matching: StudyConfig['m
   await defineCentsSquared(db);
   const levels = await levelsToEstimate(db);
   await db.run('estimate: drop arm_means and sample_effects', 'drop table if exists arm_means; drop table if exists sample_effects');
-  const estimateBatch = async (samples: readonly DidSample[]) => {
-    const study = samples.length === 1 && samples[0]!.subgroup === '';
+  /** `study`: the batch is the study's sample alone (every outcome), else subgroup levels (the primary ones). */
+  const estimateBatch = async (samples: readonly DidSample[], study: boolean) => {
     // outcome_sums holds one batch's sums: at 60,000 persons every sample's are 2.9 M rows, held uncompressed
     // until a checkpoint; the study's 1.1 M.
     await db.run(
@@ -144,8 +143,15 @@ export async function estimateDifferences(db: Database, matching: StudyConfig['m
        create or replace temp table estimate_batch as select unnest($subgroups) as subgroup, unnest($levels) as level`,
       { subgroups: samples.map((sample) => sample.subgroup), levels: samples.map((sample) => sample.level) },
     );
+    // the batch's bounds as DuckDB orders strings, constants its scans can be cut to (sql/estimate/01 says why)
+    const [bounds] = await db.query<Record<'first_subgroup' | 'last_subgroup' | 'first_level' | 'last_level', string>>(
+      'estimate: bounds of the batch',
+      `select min(subgroup) as first_subgroup, max(subgroup) as last_subgroup, min(level) as first_level, max(level) as last_level
+       from estimate_batch`,
+    );
     await db.runFile('estimate/01_sum_outcomes.sql', {
       study,
+      ...bounds!,
       outcome_pattern: columnPattern(OUTCOMES),
       binary_pattern: columnPattern(BINARY_OUTCOMES),
       amount_pattern: columnPattern(AMOUNT_OUTCOMES),
@@ -159,13 +165,13 @@ export async function estimateDifferences(db: Database, matching: StudyConfig['m
       z_975: NORMAL_QUANTILE_975,
     });
   };
-  await estimateBatch([STUDY_SAMPLE]);
+  await estimateBatch([STUDY_SAMPLE], true);
   const [{ studyRows }] = (await db.query<{ studyRows: number }>(
     'estimate: rows of the study sums',
     'select count(*)::double as studyRows from outcome_sums',
   )) as [{ studyRows: number }];
   for (const batch of levelBatches(levels, PRIMARY_OUTCOMES.length, Math.min(studyRows, LEVEL_BATCH_ROWS))) {
-    await estimateBatch(batch);
+    await estimateBatch(batch, false);
   }
   await db.run(
     'estimate: drop profile group sums',
@@ -228,8 +234,8 @@ export const estimateStage: Stage = {
   views: ['sample_weightings', 'sample_person_months', 'observed_person_months', 'observed_pair_months', 'pair_weighted_person_months'],
   // The DiD's sums (sql/estimate/04-13), each sample's DiD rows (did_effects, did_sample_effects), the subgroup
   // levels' profile groups and their sums (01), one batch's samples (estimate_batch) and sums (outcome_sums, the
-  // last dropped at the stage's end), weighted means (sample_arm_means) and differences (sample_differences), and every sample's differences
-  // (sample_effects) before they join effects or subgroup_effects.
+  // last dropped at the stage's end), weighted means (sample_arm_means) and differences (sample_differences), and
+  // every sample's differences (sample_effects) before they join effects or subgroup_effects.
   scratch: [
     'did_*',
     'level_profile_groups',
