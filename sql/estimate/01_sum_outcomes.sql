@@ -11,32 +11,21 @@
 -- outcome (the columns matching $outcome_pattern: 0/1 ones $binary_pattern,
 -- amounts $amount_pattern), and each subgroup level's own matching with the
 -- 0/1 outcomes matching $subgroup_pattern; $sample_pattern is the one of the
--- two that the statement's samples are summed for.
+-- two that the statement's sample is summed for.
 -- The person-months are summed with one column per outcome and unpivoted
 -- last, so they are read once, not once per outcome, and the rest goes
 -- through one row per month rather than one per outcome too (at 10,000
 -- persons the study's statement 2.0 -> 1.2 s; 1,000,000: hardly changed).
--- Run once per batch of samples (estimate_batch: the study's alone, $study,
--- subgroup and level ''; then the subgroup levels in batches), into an
--- outcome_sums the caller has dropped before it: the table holds one
--- batch's sums, which its means and differences (02, 03) read before the
--- next batch's replace them. The study's statement joins the panel to its
--- persons, and the levels' read their profile groups' sums
--- (01_sum_level_profile_group_months.sql, the panel read once for every
--- level). A batch of levels holds no more sums than the study's nor
--- LEVEL_BATCH_ROWS (src/estimate/index.ts, levelBatches), so a statement's
--- memory follows the cohort, never cohort x levels (a provider level holds every control:
+-- Run once per sample ($subgroup and $level: '' and '' for the study's,
+-- then each subgroup level's), into an outcome_sums the caller has
+-- dropped before it: the table holds one sample's sums, which its means
+-- and differences (02, 03) read before the next sample's replace them.
+-- The study's statement joins the panel to its persons, and a
+-- level's reads its profile groups' sums (01_sum_level_profile_group_months.sql,
+-- the panel read once for every level), so a statement's memory follows
+-- the cohort, never cohort x levels (a provider level holds every control:
 -- all levels at once ran out of DuckDB's 2 GiB at 2 M persons under a 4GB
--- cap, the study's and the levels' together at 1 M). Levels are batched
--- for the statements' fixed work, which small levels' cost is mostly.
--- Each read of a sample's rows is cut to the batch's range of subgroups
--- ($first_subgroup..$last_subgroup) and levels ($first_level..$last_level)
--- as well as joined to estimate_batch: DuckDB pushes those constant
--- bounds into the views' scans (one sample's: equalities, as when a
--- statement took one sample), where the join alone left the pair views
--- whole: matching with replacement at 60,000 persons, a level's statement
--- took 10.3-12.1 s against 0.4-2.3 s, the run 183 s and 5.4 GB against 64
--- s and 2.9 GB.
+-- cap, the study's and the levels' together at 1 M).
 -- Every sample's person-months are never written out: materializing them
 -- and reading them twice was slower (10.7 s against 6.5 s on a 100 k
 -- world, the same sums).
@@ -44,7 +33,7 @@
 -- with a subclass (a matched set or pair), one per subclass x treated x event_month, as sql/estimate/03
 -- reads it: the weight taken up there is the same for the arm in the month (set_month_weight).
 -- Reads: sample_person_profiles, sample_profile_weights, panel_person_month, level_profile_groups,
--- level_profile_group_months, pair_weighted_person_months, observed_pair_months, estimate_batch.
+-- level_profile_group_months, pair_weighted_person_months, observed_pair_months.
 -- Writes: outcome_sums.
 create table if not exists outcome_sums (
     subgroup varchar,
@@ -96,57 +85,53 @@ profile_months as not materialized (
     select profiles.profile_id, panel.event_month, columns($outcome_pattern)
     from sample_person_profiles as profiles
     join panel_person_month as panel using (person_id)
-    where $study and profiles.subgroup = '' and profiles.level = '' and panel.observed
+    where profiles.subgroup = $subgroup and profiles.level = $level and panel.observed
 ),
--- the batch's levels' profile groups' months: a level's profiles' sums are its groups' sums
+-- a level's profile groups' months: its profiles' sums are its groups' sums
 level_group_months as not materialized (
-    select profiles.subgroup, profiles.level, profiles.profile_id, sums.*
+    select profiles.profile_id, sums.*
     from level_profile_group_months as sums
     join level_profile_groups as profiles using (profile_group)
-    semi join estimate_batch using (subgroup, level)
-    where profiles.subgroup between $first_subgroup and $last_subgroup and profiles.level between $first_level and $last_level
+    where profiles.subgroup = $subgroup and profiles.level = $level
 ),
 pair_months as not materialized (
-    select subgroup, level, weighting, treated, subclass, weight, event_month, columns($outcome_pattern)
+    select weighting, treated, subclass, weight, event_month, columns($outcome_pattern)
     from pair_weighted_person_months
-    semi join estimate_batch using (subgroup, level)
-    where subgroup between $first_subgroup and $last_subgroup and level between $first_level and $last_level
+    where subgroup = $subgroup and level = $level
     union all by name
-    select subgroup, level, 'pairs' as weighting, treated, subclass, weight, event_month, columns($outcome_pattern)
+    select 'pairs' as weighting, treated, subclass, weight, event_month, columns($outcome_pattern)
     from observed_pair_months
-    semi join estimate_batch using (subgroup, level)
-    where subgroup between $first_subgroup and $last_subgroup and level between $first_level and $last_level
+    where subgroup = $subgroup and level = $level
 ),
--- Per profile and month, and the pairs' rows per weighting, arm, pair, weight and month (the study's subgroup
--- and level are '', so they are not grouped on). The profiles' months are grouped on those two integers alone,
+-- Per profile and month, and the pairs' rows per weighting, arm, pair, weight and month (subgroup and level are
+-- the statement's, so they are not grouped on). The profiles' months are grouped on those two integers alone,
 -- not beside the pairs' keys (NULL for them): at 1,000,000 persons the study's grouping 8.1 -> 6.0 s.
 study_sums as (
-    select '' as subgroup, '' as level, profile_id, event_month, count(*) as persons,
+    select profile_id, event_month, count(*) as persons,
         binary_outcome_sums(columns($binary_pattern)) as "\0",
         amount_outcome_sums(columns($amount_pattern)) as "\0"
     from profile_months
-    where $study
+    where $subgroup = ''
     group by profile_id, event_month
     union all by name
-    select '' as subgroup, '' as level, weighting, treated, subclass, weight, event_month, count(*) as persons,
+    select weighting, treated, subclass, weight, event_month, count(*) as persons,
         binary_outcome_sums(columns($binary_pattern)) as "\0",
         amount_outcome_sums(columns($amount_pattern)) as "\0"
     from pair_months
-    where $study
+    where $subgroup = ''
     group by weighting, treated, subclass, weight, event_month
 ),
 subgroup_sums as (
-    select subgroup, level, profile_id, event_month, sum(persons)::bigint as persons,
-        summed_binary_sums(columns($subgroup_pattern)) as "\0"
+    select profile_id, event_month, sum(persons)::bigint as persons, summed_binary_sums(columns($subgroup_pattern)) as "\0"
     from level_group_months
-    where not $study
-    group by subgroup, level, profile_id, event_month
+    where $subgroup <> ''
+    group by profile_id, event_month
     union all by name
-    select subgroup, level, weighting, treated, subclass, weight, event_month, count(*) as persons,
+    select weighting, treated, subclass, weight, event_month, count(*) as persons,
         binary_outcome_sums(columns($subgroup_pattern)) as "\0"
     from pair_months
-    where not $study
-    group by subgroup, level, weighting, treated, subclass, weight, event_month
+    where $subgroup <> ''
+    group by weighting, treated, subclass, weight, event_month
 ),
 -- The study's or the level's sums, one struct column per outcome: wide until the end, so that the profiles'
 -- weights below go through one row per month, not one per outcome too (the columns of the branch that did not
@@ -162,8 +147,6 @@ arm_month_sums as (
 -- 0.74-0.95 -> 0.13-0.15 s, the statement 1.6-1.8 -> 1.2 s). The pairs' rows are grouped already.
 weighted_sums as (
     select
-        weights.subgroup,
-        weights.level,
         weights.weighting,
         weights.treated,
         weights.subclass,
@@ -173,18 +156,16 @@ weighted_sums as (
         summed_outcome_sums(columns($sample_pattern)) as "\0"
     from arm_month_sums as sums
     join sample_profile_weights as weights
-        on weights.subgroup = sums.subgroup
-        and weights.level = sums.level
-        and weights.subgroup between $first_subgroup and $last_subgroup
-        and weights.level between $first_level and $last_level
+        on weights.subgroup = $subgroup
+        and weights.level = $level
         and weights.profile_id = sums.profile_id
         and weights.event_month = sums.event_month
     group by all
     union all by name
-    select subgroup, level, weighting, treated, subclass, weight, event_month, persons, columns($sample_pattern)
+    select weighting, treated, subclass, weight, event_month, persons, columns($sample_pattern)
     from arm_month_sums
     where profile_id is null
 )
 -- one row per outcome
-select subgroup, level, weighting, outcome, event_month, treated, subclass, weight, persons, sums.persons_positive, sums.sum_y, sums.sum_y2
+select $subgroup, $level, weighting, outcome, event_month, treated, subclass, weight, persons, sums.persons_positive, sums.sum_y, sums.sum_y2
 from (unpivot weighted_sums on columns($sample_pattern) into name outcome value sums)

@@ -4,15 +4,15 @@
 -- the result does not depend on the order DuckDB adds them in. The 'pairs'
 -- rows of matching with replacement are left out: its persons are its
 -- 'matched' rows, each once with its weight summed over its pairs.
--- Run once per batch of samples (sql/estimate/01: outcome_sums holds the
--- batch's sums), before its differences (03), which read its
+-- Run once per sample ($subgroup and $level, in the order of the samples'
+-- sums, sql/estimate/01), before its differences (03), which read its
 -- sample_arm_means; its rows are added to arm_means, which the caller has
--- dropped before the first batch, so arm_means is in sample order.
+-- dropped before the first sample, so arm_means is in sample order.
 -- Grain: one row per subgroup x level x weighting x outcome x event_month x treated.
 -- Reads: outcome_sums. Writes: sample_arm_means, arm_means.
 create or replace temp table sample_arm_means as
 with
-sums as (select * from outcome_sums where weighting <> 'pairs'),
+sums as (select * from outcome_sums where subgroup = $subgroup and level = $level and weighting <> 'pairs'),
 arm_totals as (
     select
         subgroup,
@@ -44,7 +44,7 @@ variances as (
     from means
 )
 select * from variances
-order by subgroup, level, weighting, outcome, event_month, treated;
+order by weighting, outcome, event_month, treated;
 
 create table if not exists arm_means as
 select * from sample_arm_means

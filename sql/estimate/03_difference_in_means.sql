@@ -36,10 +36,10 @@
 -- one control takes the pooled within-stratum control variance.
 -- 95% CI: normal. Weighted products are rounded to DECIMAL(38,10) before
 -- summing so results do not depend on the thread count.
--- Run once per batch of samples (sql/estimate/01: the study's matched
--- cohort alone, then the subgroup levels in batches), after its weighted
--- means (02), its rows added to sample_effects, which the caller has dropped
--- before the first batch; 03_write_effects.sql then splits them into
+-- Run once per sample ($subgroup and $level: '' and '' for the study's
+-- matched cohort, then each subgroup level's), after its weighted means
+-- (02), its rows added to sample_effects, which the caller has dropped
+-- before the first sample; 03_write_effects.sql then splits them into
 -- effects and subgroup_effects. One statement for every sample held every
 -- sample's matched sets at once in its groupings: at 60,000 persons the
 -- run's peak memory (756 -> 1,082 MiB resident while it ran).
@@ -63,7 +63,7 @@ cells as (
         (weight * persons)::decimal(38, 10)::double as sum_w,
         (weight * sum_y)::decimal(38, 10)::double as sum_wy
     from outcome_sums
-    where weighting in ('matched', 'pairs') and subclass is not null
+    where subgroup = $subgroup and level = $level and weighting in ('matched', 'pairs') and subclass is not null
 ),
 cell_variances as (
     select *, case when n > 1 then greatest(sum_y2 - sum_y * sum_y / n, 0) / (n - 1) end as variance
@@ -133,7 +133,7 @@ pair_arms as (
         sum((weight * weight * sum_y)::decimal(38, 10))::double as sum_w2y,
         sum((weight * weight * sum_y2)::decimal(38, 10))::double as sum_w2y2
     from outcome_sums
-    where weighting = 'pairs'
+    where subgroup = $subgroup and level = $level and weighting = 'pairs'
     group by subgroup, level, outcome, event_month, treated
 ),
 row_scores as (

@@ -62,121 +62,43 @@ export async function defineCentsSquared(db: Database): Promise<void> {
 }
 
 /**
- * The most sums (outcome_sums rows) a batch of subgroup levels holds. Below it, a level's three statements cost
- * mostly their fixed work (at 10,000 persons 11 levels took 1.8 s one at a time, 1.0 s in one batch of 475,684
- * rows); above it, their rows (at 60,000 persons 4.0 s one at a time, 3.9 s in two batches of up to 1,131,996
- * rows), and a larger batch only takes more memory.
- */
-export const LEVEL_BATCH_ROWS = 2 ** 19;
-
-/** A subgroup level to estimate, with how many rows per outcome its sums are expected to take (levelBatches). */
-export interface LevelToEstimate extends DidSample {
-  rows: number;
-}
-
-/**
- * The subgroup levels in batches of consecutive levels (in the order given) whose sums, `rows` times `outcomes`
- * each, add up to at most `budget`; a level over the budget is a batch of its own.
- */
-export function levelBatches(levels: readonly LevelToEstimate[], outcomes: number, budget: number): DidSample[][] {
-  const batches: DidSample[][] = [];
-  let batchRows = 0;
-  for (const { subgroup, level, rows } of levels) {
-    const levelRows = rows * outcomes;
-    if (batches.length === 0 || batchRows + levelRows > budget) {
-      batches.push([]);
-      batchRows = 0;
-    }
-    batches.at(-1)!.push({ subgroup, level });
-    batchRows += levelRows;
-  }
-  return batches;
-}
-
-/**
- * The subgroup levels with matched persons (a level matched with replacement has its pairs' persons in
- * subgroup_matches too), in subgroup and level order, each with the rows per outcome its sums take: a row per
- * profile and month weighted (sample_profile_weights), and with pairs a row per arm, pair and month
- * (matched_set_months).
- */
-async function levelsToEstimate(db: Database): Promise<LevelToEstimate[]> {
-  return db.query<LevelToEstimate>(
-    'estimate: subgroup samples',
-    `with
-     levels as (select distinct subgroup, level from sample_weightings where subgroup <> ''),
-     profile_rows as (select subgroup, level, count(*) as n from sample_profile_weights group by all),
-     pair_rows as (
-         select subgroup, level, 2 * count(*) as n
-         from matched_set_months
-         semi join (select distinct subgroup, level from sample_weightings where weight_source = 'pairs') using (subgroup, level)
-         group by all
-     )
-     select subgroup, level, (coalesce(profile_rows.n, 0) + coalesce(pair_rows.n, 0))::double as rows
-     from levels
-     left join profile_rows using (subgroup, level)
-     left join pair_rows using (subgroup, level)
-     order by subgroup, level`,
-  );
-}
-
-/**
- * Steps 01-03, one batch of samples at a time: the study's, then the subgroup levels in batches that hold no more
- * sums than the study's nor LEVEL_BATCH_ROWS (levelBatches), so the memory they take follows the study's sample.
- * Per batch its sums, its weighted means per arm and its differences; then every sample's differences split into
- * effects and subgroup_effects.
+ * Steps 01-03, one sample at a time (the study's, then each subgroup level's): its sums, its weighted means per arm
+ * and its differences; then every sample's differences split into effects and subgroup_effects.
  */
 export async function estimateDifferences(db: Database, matching: StudyConfig['matching']): Promise<void> {
   // Subgroup levels are estimated for the primary outcomes only.
   const subgroupPattern = columnPattern(PRIMARY_OUTCOMES);
-  // The levels' person-months summed once for all levels (sql/estimate/01 says why).
+  // The levels' person-months summed once for all levels, then one sample per statement (sql/estimate/01 says
+  // why): the study's, then every subgroup level with matched persons (a level matched with replacement has its
+  // pairs' persons in subgroup_matches too).
   await db.runFile('estimate/01_sum_level_profile_group_months.sql', { subgroup_pattern: subgroupPattern });
   await defineCentsSquared(db);
-  const levels = await levelsToEstimate(db);
+  const levels = await db.query<DidSample>(
+    'estimate: subgroup samples',
+    "select distinct subgroup, level from sample_weightings where subgroup <> '' order by subgroup, level",
+  );
   await db.run('estimate: drop arm_means and sample_effects', 'drop table if exists arm_means; drop table if exists sample_effects');
-  /** `study`: the batch is the study's sample alone (every outcome), else subgroup levels (the primary ones). */
-  const estimateBatch = async (samples: readonly DidSample[], study: boolean) => {
-    // outcome_sums holds one batch's sums: at 60,000 persons every sample's are 2.9 M rows, held uncompressed
-    // until a checkpoint; the study's 1.1 M.
-    await db.run(
-      'estimate: batch of samples',
-      `drop table if exists outcome_sums;
-       create or replace temp table estimate_batch as select unnest($subgroups) as subgroup, unnest($levels) as level`,
-      { subgroups: samples.map((sample) => sample.subgroup), levels: samples.map((sample) => sample.level) },
-    );
-    // the batch's bounds as DuckDB orders strings, constants its scans can be cut to (sql/estimate/01 says why)
-    const [bounds] = await db.query<Record<'first_subgroup' | 'last_subgroup' | 'first_level' | 'last_level', string>>(
-      'estimate: bounds of the batch',
-      `select min(subgroup) as first_subgroup, max(subgroup) as last_subgroup, min(level) as first_level, max(level) as last_level
-       from estimate_batch`,
-    );
+  for (const sample of [STUDY_SAMPLE, ...levels]) {
+    // outcome_sums holds one sample's sums, so the memory they take follows the largest sample, not all of them:
+    // at 60,000 persons every sample's are 2.9 M rows, held uncompressed until a checkpoint; the study's 1.1 M.
+    await db.run('estimate: drop outcome_sums', 'drop table if exists outcome_sums');
     await db.runFile('estimate/01_sum_outcomes.sql', {
-      study,
-      ...bounds!,
+      ...sample,
       outcome_pattern: columnPattern(OUTCOMES),
       binary_pattern: columnPattern(BINARY_OUTCOMES),
       amount_pattern: columnPattern(AMOUNT_OUTCOMES),
       subgroup_pattern: subgroupPattern,
-      sample_pattern: columnPattern(study ? OUTCOMES : PRIMARY_OUTCOMES),
+      sample_pattern: columnPattern(sample.subgroup === '' ? OUTCOMES : PRIMARY_OUTCOMES),
     });
-    await db.runFile('estimate/02_weighted_means.sql');
+    await db.runFile('estimate/02_weighted_means.sql', { ...sample });
     await db.runFile('estimate/03_difference_in_means.sql', {
+      ...sample,
       variance_method: varianceMethod(matching),
       exact_strata: matching.method === 'exact',
       z_975: NORMAL_QUANTILE_975,
     });
-  };
-  await estimateBatch([STUDY_SAMPLE], true);
-  const [{ studyRows }] = (await db.query<{ studyRows: number }>(
-    'estimate: rows of the study sums',
-    'select count(*)::double as studyRows from outcome_sums',
-  )) as [{ studyRows: number }];
-  for (const batch of levelBatches(levels, PRIMARY_OUTCOMES.length, Math.min(studyRows, LEVEL_BATCH_ROWS))) {
-    await estimateBatch(batch, false);
   }
-  await db.run(
-    'estimate: drop profile group sums',
-    'drop table level_profile_group_months; drop table level_profile_groups; drop table estimate_batch',
-  );
+  await db.run('estimate: drop profile group sums', 'drop table level_profile_group_months; drop table level_profile_groups');
   await db.runFile('estimate/03_write_effects.sql');
 }
 
@@ -233,15 +155,14 @@ export const estimateStage: Stage = {
   ],
   views: ['sample_weightings', 'sample_person_months', 'observed_person_months', 'observed_pair_months', 'pair_weighted_person_months'],
   // The DiD's sums (sql/estimate/04-13), each sample's DiD rows (did_effects, did_sample_effects), the subgroup
-  // levels' profile groups and their sums (01), one batch's samples (estimate_batch) and sums (outcome_sums, the
-  // last dropped at the stage's end), weighted means (sample_arm_means) and differences (sample_differences), and
-  // every sample's differences (sample_effects) before they join effects or subgroup_effects.
+  // levels' profile groups and their sums (01), one sample's sums (outcome_sums, the last dropped at the stage's
+  // end), weighted means (sample_arm_means) and differences (sample_differences), and every sample's differences
+  // (sample_effects) before they join effects or subgroup_effects.
   scratch: [
     'did_*',
     'level_profile_groups',
     'level_profile_group_months',
     'outcome_sums',
-    'estimate_batch',
     'sample_arm_means',
     'sample_differences',
     'sample_effects',

@@ -1,6 +1,6 @@
 import { describe, expect, test } from 'vitest';
 import type { Database } from '../../src/db/database.js';
-import { estimateDifferences, levelBatches, weightObservedMonths } from '../../src/estimate/index.js';
+import { estimateDifferences, weightObservedMonths } from '../../src/estimate/index.js';
 import { withDatabase } from '../support/delivery.js';
 import { matchSmallCohort } from '../support/small-cohort.js';
 import { demoStudy } from '../support/warehouse.js';
@@ -184,7 +184,7 @@ describe('difference in means', () => {
     expect(rows.filter((row) => row.level === 'A').map((row) => row.estimator)).toEqual(['matched_att']);
   });
 
-  test("the study's sums, means and differences are taken apart from the levels', which are batched: arm_means in sample order, each level from its own rows", async () => {
+  test("each sample's sums, means and differences are taken one sample at a time: arm_means in sample order, each level from its own rows, one sample's sums held", async () => {
     let samples: { subgroup: string; level: string }[] = [];
     let summed: { subgroup: string; level: string }[] = [];
     // levels A and B hold the same persons (stratum A) under other weights: 1/2 and 1/4 for A's controls
@@ -211,11 +211,8 @@ describe('difference in means', () => {
       { subgroup: 'target_group', level: 'A' },
       { subgroup: 'target_group', level: 'B' },
     ]);
-    // the last batch's sums replaced the study's: both levels, which together hold fewer sums than the study
-    expect(summed).toEqual([
-      { subgroup: 'target_group', level: 'A' },
-      { subgroup: 'target_group', level: 'B' },
-    ]);
+    // each sample's sums replace the one's before: the memory they take follows the largest sample, not all of them
+    expect(summed).toEqual([{ subgroup: 'target_group', level: 'B' }]);
     const levels = rows.filter((row) => row.subgroup === 'target_group');
     expect(levels.map((row) => `${row.level} ${row.estimator}`)).toEqual(['A matched_att', 'B matched_att']);
     // the same persons: a weight the same for every control of the set leaves the control mean as it is
@@ -255,25 +252,5 @@ describe('difference in means', () => {
       expect(naive.estimate).toBeCloseTo(3 / 4 - 3 / 7, 9);
       expect([naive.n_treated, naive.n_control]).toEqual([4, 7]);
     });
-  });
-});
-
-describe('levelBatches', () => {
-  const level = (name: string, rows: number) => ({ subgroup: 'provider', level: name, rows });
-
-  test('consecutive levels share a batch while their sums fit the budget; the next level starts a new one', () => {
-    const levels = [level('A', 10), level('B', 20), level('C', 15), level('D', 5)];
-    // two outcomes: 20 + 40 = 60 fits 70; + 30 does not; 30 + 10 fits
-    expect(levelBatches(levels, 2, 70).map((batch) => batch.map((sample) => sample.level))).toEqual([
-      ['A', 'B'],
-      ['C', 'D'],
-    ]);
-    expect(levelBatches(levels, 2, 100).map((batch) => batch.length)).toEqual([4]);
-  });
-
-  test('a level over the budget is a batch of its own, and no batch is empty', () => {
-    const levels = [level('A', 100), level('B', 1), level('C', 100)];
-    expect(levelBatches(levels, 1, 50).map((batch) => batch.map((sample) => sample.level))).toEqual([['A'], ['B'], ['C']]);
-    expect(levelBatches([], 1, 50)).toEqual([]);
   });
 });
