@@ -25,7 +25,10 @@
 -- weight is found; sample_person_months (a view),
 -- one row per subgroup x level x weighting x person x observed event_month of
 -- a sample, with how its weight is found (weight_source: given, set, pairs)
--- and the weight given; observed_pair_months (a view),
+-- and the weight given; pair_member_months (a view), one row per subgroup x
+-- level x pair x person x event_month the pair enters; pair_person_month_weights
+-- (a view), one row per subgroup x level x person x event_month with the sum
+-- of its weights over those pairs; observed_pair_months (a view),
 -- one row per subgroup x level x pair x person x event_month of a pair in the
 -- estimate; observed_person_months (a view), one row per subgroup x level x
 -- weighting x person x event_month in the estimate; pair_weighted_person_months
@@ -34,8 +37,8 @@
 -- months, did_observed_months' masks (00_mask_observed_months.sql, bit
 -- m - $first_month for month m).
 -- Reads: panel_person_month, did_observed_months, matches, subgroup_matches, match_pairs, subgroup_match_pairs.
--- Writes: matched_set_months, sample_weightings, sample_person_months, observed_pair_months, observed_person_months,
--- pair_weighted_person_months.
+-- Writes: matched_set_months, pair_member_months, pair_person_month_weights, observed_pair_months, sample_weightings,
+-- sample_person_months, observed_person_months, pair_weighted_person_months.
 create or replace table matched_set_months as
 with
 matched as (
@@ -78,30 +81,41 @@ select
 from set_mask_months
 group by subgroup, level, subclass, event_month;
 
-create or replace view observed_pair_months as
+create or replace view pair_member_months as
 with
 pairs as (
     select '' as subgroup, '' as level, subclass, person_id, treated from match_pairs
     union all
     select subgroup, level, subclass, person_id, treated from subgroup_match_pairs
-),
+)
+-- each pair's members in the months the pair enters, with their weight in it (observed in the month or not:
+-- the panel decides that after)
+select
+    pairs.subgroup,
+    pairs.level,
+    pairs.subclass,
+    pairs.person_id,
+    pairs.treated,
+    sets.event_month,
+    set_month_weight(pairs.treated, sets.treated_observed, sets.control_observed) as weight
+from pairs
+join matched_set_months as sets
+    on sets.subgroup = pairs.subgroup
+    and sets.level = pairs.level
+    and sets.subclass = pairs.subclass
+where set_month_compared(sets.treated_observed, sets.control_observed);
+
+-- a person's weight in a month over the pairs that enter it (summed as DECIMAL(38,18): thread-independent)
+create or replace view pair_person_month_weights as
+select subgroup, level, person_id, event_month, sum(weight::decimal(38, 18))::double as weight
+from pair_member_months
+group by subgroup, level, person_id, event_month;
+
+create or replace view observed_pair_months as
+with
+-- materialized, so the panel is joined on (person_id, event_month) after, not first on the month alone
 pair_months as materialized (
-    -- each pair's members in the months the pair enters, with their weight in it; materialized, so the
-    -- panel is joined on (person_id, event_month) after, not first on the month alone
-    select
-        pairs.subgroup,
-        pairs.level,
-        pairs.subclass,
-        pairs.person_id,
-        pairs.treated,
-        sets.event_month,
-        set_month_weight(pairs.treated, sets.treated_observed, sets.control_observed) as weight
-    from pairs
-    join matched_set_months as sets
-        on sets.subgroup = pairs.subgroup
-        and sets.level = pairs.level
-        and sets.subclass = pairs.subclass
-    where set_month_compared(sets.treated_observed, sets.control_observed)
+    select * from pair_member_months
 ),
 weighted as (
     select pair_months.* exclude (person_id, event_month), panel.*
@@ -157,48 +171,55 @@ join panel_person_month as panel using (person_id)
 where panel.observed;
 
 create or replace view observed_person_months as
-with
-pair_weights as (
-    -- matching with replacement: a person's weight in the month over the pairs that enter it
-    select subgroup, level, person_id, event_month, sum(weight::decimal(38, 18))::double as weight
-    from observed_pair_months
-    group by subgroup, level, person_id, event_month
-),
-weighted as (
-    select
-        months.subgroup,
-        months.level,
-        months.weighting,
-        months.treated,
-        months.subclass,
-        case months.weight_source
-            when 'given' then months.given_weight
-            when 'pairs' then pairs.weight
-            else set_month_weight(months.treated, sets.treated_observed, sets.control_observed)
-        end as weight,
-        months.* exclude (subgroup, level, weighting, treated, subclass, weight_source, given_weight)
-    from sample_person_months as months
-    left join matched_set_months as sets
-        on sets.subgroup = months.subgroup
-        and sets.level = months.level
-        and sets.subclass = months.subclass
-        and sets.event_month = months.event_month
-    left join pair_weights as pairs
-        on pairs.subgroup = months.subgroup
-        and pairs.level = months.level
-        and pairs.person_id = months.person_id
-        and pairs.event_month = months.event_month
-    where case months.weight_source
-            when 'given' then true
-            when 'pairs' then pairs.weight > 0
-            else set_month_compared(sets.treated_observed, sets.control_observed)
-        end
-)
-select * from weighted;
+select
+    months.subgroup,
+    months.level,
+    months.weighting,
+    months.treated,
+    months.subclass,
+    case months.weight_source
+        when 'given' then months.given_weight
+        when 'pairs' then pairs.weight
+        else set_month_weight(months.treated, sets.treated_observed, sets.control_observed)
+    end as weight,
+    months.* exclude (subgroup, level, weighting, treated, subclass, weight_source, given_weight)
+from sample_person_months as months
+left join matched_set_months as sets
+    on sets.subgroup = months.subgroup
+    and sets.level = months.level
+    and sets.subclass = months.subclass
+    and sets.event_month = months.event_month
+left join pair_person_month_weights as pairs
+    on pairs.subgroup = months.subgroup
+    and pairs.level = months.level
+    and pairs.person_id = months.person_id
+    and pairs.event_month = months.event_month
+where case months.weight_source
+        when 'given' then true
+        when 'pairs' then pairs.weight > 0
+        else set_month_compared(sets.treated_observed, sets.control_observed)
+    end;
 
 -- matching with replacement: the person-months whose weight is a sum over pairs, which have no profile
--- (00_profile_sample_persons.sql); empty without pairs
+-- (00_profile_sample_persons.sql); observed_person_months' rows of those samples, found from the pairs' months
+-- to the panel, so that a plan never reads a sample's person-months to keep none (empty without pairs: a
+-- semi join of observed_person_months to the paired samples, built the wrong way round, took 23 s for one
+-- subgroup level at 1,000,000 persons)
 create or replace view pair_weighted_person_months as
-select *
-from observed_person_months
-where (subgroup, level, weighting) in (select subgroup, level, weighting from sample_weightings where weight_source = 'pairs')
+select
+    persons.subgroup,
+    persons.level,
+    persons.weighting,
+    persons.treated,
+    persons.subclass,
+    weights.weight,
+    panel.*
+from sample_weightings as persons
+join pair_person_month_weights as weights
+    on weights.subgroup = persons.subgroup
+    and weights.level = persons.level
+    and weights.person_id = persons.person_id
+join panel_person_month as panel
+    on panel.person_id = weights.person_id
+    and panel.event_month = weights.event_month
+where persons.weight_source = 'pairs' and panel.observed and weights.weight > 0

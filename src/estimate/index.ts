@@ -153,7 +153,15 @@ export const estimateStage: Stage = {
     'subgroup_effects',
     'pretrend_tests',
   ],
-  views: ['sample_weightings', 'sample_person_months', 'observed_person_months', 'observed_pair_months', 'pair_weighted_person_months'],
+  views: [
+    'pair_member_months',
+    'pair_person_month_weights',
+    'observed_pair_months',
+    'sample_weightings',
+    'sample_person_months',
+    'observed_person_months',
+    'pair_weighted_person_months',
+  ],
   // The DiD's sums (sql/estimate/04-13), each sample's DiD rows (did_effects, did_sample_effects), the subgroup
   // levels' profile groups and their sums (01), one sample's sums (outcome_sums, the last dropped at the stage's
   // end), weighted means (sample_arm_means) and differences (sample_differences), and every sample's differences
