@@ -17,9 +17,12 @@
 -- through one row per month rather than one per outcome too (at 10,000
 -- persons the study's statement 2.0 -> 1.2 s; 1,000,000: hardly changed).
 -- Run once per sample ($subgroup and $level: '' and '' for the study's,
--- then each subgroup level's), into an outcome_sums the caller has
--- dropped before it: the table holds one sample's sums, which its means
--- and differences (02, 03) read before the next sample's replace them.
+-- then each subgroup level's) and range of its event months ($first_month
+-- to $last_month: all of the panel's, or with pairs as many as
+-- src/estimate/index.ts's pairRowsPerBatch allows), into an outcome_sums
+-- the caller has dropped before it: the table holds one sample's sums of
+-- those months, which its means and differences (02, 03) read before the
+-- next range's or sample's replace them.
 -- The study's statement joins the panel to its persons, and a
 -- level's reads its profile groups' sums (01_sum_level_profile_group_months.sql,
 -- the panel read once for every level), so a statement's memory follows
@@ -86,22 +89,23 @@ profile_months as not materialized (
     from sample_person_profiles as profiles
     join panel_person_month as panel using (person_id)
     where profiles.subgroup = $subgroup and profiles.level = $level and panel.observed
+        and panel.event_month between $first_month and $last_month
 ),
 -- a level's profile groups' months: its profiles' sums are its groups' sums
 level_group_months as not materialized (
     select profiles.profile_id, sums.*
     from level_profile_group_months as sums
     join level_profile_groups as profiles using (profile_group)
-    where profiles.subgroup = $subgroup and profiles.level = $level
+    where profiles.subgroup = $subgroup and profiles.level = $level and sums.event_month between $first_month and $last_month
 ),
 pair_months as not materialized (
     select weighting, treated, subclass, weight, event_month, columns($outcome_pattern)
     from pair_weighted_person_months
-    where subgroup = $subgroup and level = $level
+    where subgroup = $subgroup and level = $level and event_month between $first_month and $last_month
     union all by name
     select 'pairs' as weighting, treated, subclass, weight, event_month, columns($outcome_pattern)
     from observed_pair_months
-    where subgroup = $subgroup and level = $level
+    where subgroup = $subgroup and level = $level and event_month between $first_month and $last_month
 ),
 -- Per profile and month, and the pairs' rows per weighting, arm, pair, weight and month (subgroup and level are
 -- the statement's, so they are not grouped on). The profiles' months are grouped on those two integers alone,

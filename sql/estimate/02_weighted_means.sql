@@ -5,9 +5,10 @@
 -- rows of matching with replacement are left out: its persons are its
 -- 'matched' rows, each once with its weight summed over its pairs.
 -- Run once per sample ($subgroup and $level, in the order of the samples'
--- sums, sql/estimate/01), before its differences (03), which read its
--- sample_arm_means; its rows are added to arm_means, which the caller has
--- dropped before the first sample, so arm_means is in sample order.
+-- sums, sql/estimate/01) and range of its months (those outcome_sums
+-- holds), before its differences (03), which read its sample_arm_means;
+-- its rows are added to arm_means, which the caller has dropped before the
+-- first sample, so arm_means is in sample order, then range order.
 -- Grain: one row per subgroup x level x weighting x outcome x event_month x treated.
 -- Reads: outcome_sums. Writes: sample_arm_means, arm_means.
 create or replace temp table sample_arm_means as

@@ -37,8 +37,9 @@
 -- 95% CI: normal. Weighted products are rounded to DECIMAL(38,10) before
 -- summing so results do not depend on the thread count.
 -- Run once per sample ($subgroup and $level: '' and '' for the study's
--- matched cohort, then each subgroup level's), after its weighted means
--- (02), its rows added to sample_effects, which the caller has dropped
+-- matched cohort, then each subgroup level's) and range of its months
+-- (those outcome_sums holds: every CTE here is per event month), after its
+-- weighted means (02), its rows added to sample_effects, which the caller has dropped
 -- before the first sample; 03_write_effects.sql then splits them into
 -- effects and subgroup_effects. One statement for every sample held every
 -- sample's matched sets at once in its groupings: at 60,000 persons the

@@ -9,6 +9,7 @@
  * SQL: sql/estimate/
  */
 import { AMOUNT_OUTCOMES, BINARY_OUTCOMES, OUTCOMES, outcomesFor, PRIMARY_OUTCOMES, subgroupOutcomesFor } from '../config/outcomes.js';
+import { parseSize, resolveResources } from '../config/resources.js';
 import type { StudyConfig } from '../config/study-config.js';
 import { columnPattern, type Database, quoteIdentifier } from '../db/database.js';
 import type { Stage } from '../stage.js';
@@ -62,10 +63,62 @@ export async function defineCentsSquared(db: Database): Promise<void> {
 }
 
 /**
- * Steps 01-03, one sample at a time (the study's, then each subgroup level's): its sums, its weighted means per arm
- * and its differences; then every sample's differences split into effects and subgroup_effects.
+ * A sample matched with replacement has a row per pair member and month in its sums, so they grow with its persons,
+ * not with its profiles, and are summed a range of event months at a time: at most this many pairs' rows
+ * (sql/estimate/01_count_pair_rows.sql) per statement for each byte of DuckDB's memory limit. 1,000,000 persons with
+ * replacement: the study's sample, summed whole, ran out of DuckDB's 2 GiB under a 4GB cap, and so did 60,000 persons
+ * under 1GB (DuckDB 418 MiB); so, in ranges, both published, within 3,247 and 858 MiB (docs/scale.md).
  */
-export async function estimateDifferences(db: Database, matching: StudyConfig['matching']): Promise<void> {
+export const PAIR_ROWS_PER_BYTE = 1 / 1024;
+
+/** The pairs' rows one statement sums (PAIR_ROWS_PER_BYTE) under DuckDB's memory limit; a month's rows are never split. */
+export function pairRowsPerBatch(duckdbMemoryBytes: number): number {
+  return Math.floor(duckdbMemoryBytes * PAIR_ROWS_PER_BYTE);
+}
+
+/** A sample's event months from..to (inclusive), summed by one statement. */
+export interface MonthBatch {
+  from: number;
+  to: number;
+}
+
+/**
+ * Consecutive ranges of the panel's months, together all of them, each holding at most `rowsPerBatch` rows of
+ * `rowsByMonth` unless one month alone holds more (it is a range of its own).
+ */
+export function monthBatches(panelMonths: PanelMonths, rowsByMonth: ReadonlyMap<number, number>, rowsPerBatch: number): MonthBatch[] {
+  const batches: MonthBatch[] = [];
+  let batch: MonthBatch | undefined;
+  let rows = 0;
+  for (let month = panelMonths.firstMonth; month <= panelMonths.lastMonth; month++) {
+    const monthRows = rowsByMonth.get(month) ?? 0;
+    if (batch && rows + monthRows > rowsPerBatch) {
+      batches.push(batch);
+      batch = undefined;
+    }
+    if (!batch) {
+      batch = { from: month, to: month };
+      rows = 0;
+    }
+    batch.to = month;
+    rows += monthRows;
+  }
+  if (batch) batches.push(batch);
+  return batches;
+}
+
+/**
+ * Steps 01-03, one sample at a time (the study's, then each subgroup level's), and a sample matched with
+ * replacement a range of event months at a time (at most `pairRowsPerBatch` pairs' rows, from pairRowsPerBatch()):
+ * its sums, its weighted means per arm and its differences, all per event month, so a range's are the same rows
+ * whatever the ranges; then every sample's differences split into effects and subgroup_effects.
+ */
+export async function estimateDifferences(
+  db: Database,
+  matching: StudyConfig['matching'],
+  panelMonths: PanelMonths,
+  pairRowsPerBatch: number,
+): Promise<void> {
   // Subgroup levels are estimated for the primary outcomes only.
   const subgroupPattern = columnPattern(PRIMARY_OUTCOMES);
   // The levels' person-months summed once for all levels, then one sample per statement (sql/estimate/01 says
@@ -77,26 +130,37 @@ export async function estimateDifferences(db: Database, matching: StudyConfig['m
     'estimate: subgroup samples',
     "select distinct subgroup, level from sample_weightings where subgroup <> '' order by subgroup, level",
   );
+  const pairRows = await db.queryFile<DidSample & { event_month: number; pair_rows: number }>('estimate/01_count_pair_rows.sql');
   await db.run('estimate: drop arm_means and sample_effects', 'drop table if exists arm_means; drop table if exists sample_effects');
   for (const sample of [STUDY_SAMPLE, ...levels]) {
-    // outcome_sums holds one sample's sums, so the memory they take follows the largest sample, not all of them:
-    // at 60,000 persons every sample's are 2.9 M rows, held uncompressed until a checkpoint; the study's 1.1 M.
-    await db.run('estimate: drop outcome_sums', 'drop table if exists outcome_sums');
-    await db.runFile('estimate/01_sum_outcomes.sql', {
-      ...sample,
-      outcome_pattern: columnPattern(OUTCOMES),
-      binary_pattern: columnPattern(BINARY_OUTCOMES),
-      amount_pattern: columnPattern(AMOUNT_OUTCOMES),
-      subgroup_pattern: subgroupPattern,
-      sample_pattern: columnPattern(sample.subgroup === '' ? OUTCOMES : PRIMARY_OUTCOMES),
-    });
-    await db.runFile('estimate/02_weighted_means.sql', { ...sample });
-    await db.runFile('estimate/03_difference_in_means.sql', {
-      ...sample,
-      variance_method: varianceMethod(matching),
-      exact_strata: matching.method === 'exact',
-      z_975: NORMAL_QUANTILE_975,
-    });
+    const rowsByMonth = new Map(
+      pairRows
+        .filter((row) => row.subgroup === sample.subgroup && row.level === sample.level)
+        .map((row) => [row.event_month, row.pair_rows]),
+    );
+    for (const batch of monthBatches(panelMonths, rowsByMonth, pairRowsPerBatch)) {
+      // outcome_sums holds one sample's sums (of a range of months), so the memory they take follows the largest,
+      // not all of them: at 60,000 persons every sample's are 2.9 M rows, held uncompressed until a checkpoint;
+      // the study's 1.1 M.
+      await db.run('estimate: drop outcome_sums', 'drop table if exists outcome_sums');
+      await db.runFile('estimate/01_sum_outcomes.sql', {
+        ...sample,
+        first_month: batch.from,
+        last_month: batch.to,
+        outcome_pattern: columnPattern(OUTCOMES),
+        binary_pattern: columnPattern(BINARY_OUTCOMES),
+        amount_pattern: columnPattern(AMOUNT_OUTCOMES),
+        subgroup_pattern: subgroupPattern,
+        sample_pattern: columnPattern(sample.subgroup === '' ? OUTCOMES : PRIMARY_OUTCOMES),
+      });
+      await db.runFile('estimate/02_weighted_means.sql', { ...sample });
+      await db.runFile('estimate/03_difference_in_means.sql', {
+        ...sample,
+        variance_method: varianceMethod(matching),
+        exact_strata: matching.method === 'exact',
+        z_975: NORMAL_QUANTILE_975,
+      });
+    }
   }
   await db.run('estimate: drop profile group sums', 'drop table level_profile_group_months; drop table level_profile_groups');
   await db.runFile('estimate/03_write_effects.sql');
@@ -175,8 +239,10 @@ export const estimateStage: Stage = {
     'sample_differences',
     'sample_effects',
   ],
-  run: async ({ db, study }) => {
+  run: async ({ db, study, resources }) => {
     const panelMonths = await weightObservedMonths(db);
+    // without resources (tests), the machine's defaults
+    const rowsPerBatch = pairRowsPerBatch(parseSize((resources ?? resolveResources({}, '.')).duckdbMemoryLimit));
     // What the stages before made is compressed here, before the sibling starts, not at whichever commit of the
     // DiD's fits DuckDB would choose (Database.checkpointRunCatalog); the stream and the sums then read compressed
     // tables. 60,000 persons: peak 898-983 MiB in five runs against 921-1,246 in five; 1,000,000: the checkpoint
@@ -191,11 +257,11 @@ export const estimateStage: Stage = {
     let differences: Promise<void> | undefined;
     try {
       await estimateEventStudies(db, study.estimators.did, panelMonths, async () => {
-        differences ??= estimateDifferences(sibling, study.matching);
+        differences ??= estimateDifferences(sibling, study.matching, panelMonths, rowsPerBatch);
         // awaited below, after the fits: a failure meanwhile is not left unhandled
         differences.catch(() => {});
       });
-      await (differences ?? estimateDifferences(sibling, study.matching));
+      await (differences ?? estimateDifferences(sibling, study.matching, panelMonths, rowsPerBatch));
       await appendEventStudyEffects(db);
       // no later stage reads the last sample's sums: they leave the memory the stages after share
       await db.run('estimate: drop outcome_sums', 'drop table outcome_sums');

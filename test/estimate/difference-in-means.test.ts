@@ -1,6 +1,6 @@
 import { describe, expect, test } from 'vitest';
 import type { Database } from '../../src/db/database.js';
-import { estimateDifferences, weightObservedMonths } from '../../src/estimate/index.js';
+import { estimateDifferences, monthBatches, pairRowsPerBatch, weightObservedMonths } from '../../src/estimate/index.js';
 import { withDatabase } from '../support/delivery.js';
 import { matchSmallCohort } from '../support/small-cohort.js';
 import { demoStudy } from '../support/warehouse.js';
@@ -35,9 +35,14 @@ async function estimate(
       `create table panel_person_month as select * from (values ${values})
        as t(person_id, event_month, observed, employed_any, employed_48h, hours, wage_eur, on_benefit, benefit_eur, on_any_benefit, any_benefit_eur)`,
     );
-    await weightObservedMonths(db);
+    const panelMonths = await weightObservedMonths(db);
     const matching = demoStudy().matching;
-    await estimateDifferences(db, design === 'exact' ? matching : { ...matching, method: 'nearest', replace: design === 'replace' });
+    await estimateDifferences(
+      db,
+      design === 'exact' ? matching : { ...matching, method: 'nearest', replace: design === 'replace' },
+      panelMonths,
+      pairRowsPerBatch(2 ** 30),
+    );
     await inspect(db);
     return db.query<{
       subgroup: string;
@@ -252,5 +257,40 @@ describe('difference in means', () => {
       expect(naive.estimate).toBeCloseTo(3 / 4 - 3 / 7, 9);
       expect([naive.n_treated, naive.n_control]).toEqual([4, 7]);
     });
+  });
+});
+
+describe('monthBatches', () => {
+  const months = { firstMonth: -2, lastMonth: 3 };
+
+  test('one range of all the months when their rows fit, or when there are none (a sample without pairs)', () => {
+    expect(
+      monthBatches(
+        months,
+        new Map([
+          [0, 5],
+          [1, 5],
+        ]),
+        10,
+      ),
+    ).toEqual([{ from: -2, to: 3 }]);
+    expect(monthBatches(months, new Map(), 10)).toEqual([{ from: -2, to: 3 }]);
+  });
+
+  test('consecutive ranges of at most the rows given, together every month once; a month over the limit alone', () => {
+    const rows = new Map([
+      [-2, 4],
+      [-1, 4],
+      [0, 4],
+      [1, 25],
+      [2, 3],
+      [3, 3],
+    ]);
+    expect(monthBatches(months, rows, 10)).toEqual([
+      { from: -2, to: -1 },
+      { from: 0, to: 0 },
+      { from: 1, to: 1 },
+      { from: 2, to: 3 },
+    ]);
   });
 });

@@ -10,8 +10,8 @@ import { type Outcome, subgroupOutcomesFor } from '../../src/config/outcomes.js'
 import { Database, quoteLiteral } from '../../src/db/database.js';
 import { panelStoredInPersonOrder } from '../../src/estimate/did-deviation-sums.js';
 import { chiSquareUpperTail, fUpperTail } from '../../src/estimate/distributions.js';
-import { type EventStudyDidOptions, estimateEventStudyDid } from '../../src/estimate/event-study-did.js';
-import { estimateDifferences, estimateStage, weightObservedMonths } from '../../src/estimate/index.js';
+import { type EventStudyDidOptions, estimateEventStudyDid, type PanelMonths } from '../../src/estimate/event-study-did.js';
+import { estimateDifferences, estimateStage, pairRowsPerBatch, weightObservedMonths } from '../../src/estimate/index.js';
 import { runStage } from '../../src/stage.js';
 import { withDatabase } from '../support/delivery.js';
 import { demoStudy } from '../support/warehouse.js';
@@ -69,7 +69,11 @@ interface PretrendRow {
  * panel stage writes months after death or outside coverage. The panel's
  * any-benefit outcomes repeat its qualifying-benefit ones.
  */
-async function loadReferencePanel(db: Database, variant: 'balanced' | 'unbalanced' | 'unobserved', order: 'file' | 'shuffled' = 'file') {
+async function loadReferencePanel(
+  db: Database,
+  variant: 'balanced' | 'unbalanced' | 'unobserved',
+  order: 'file' | 'shuffled' = 'file',
+): Promise<PanelMonths> {
   const csv = (name: string) => quoteLiteral(`${REFERENCE_DIR}${name}`);
   const shuffle = order === 'shuffled' ? 'order by hash(person_id, event_month, 20261121)' : '';
   const kept = variant === 'unbalanced' ? 'anti join dropped using (person_id, event_month)' : '';
@@ -97,7 +101,7 @@ async function loadReferencePanel(db: Database, variant: 'balanced' | 'unbalance
      ${order === 'shuffled' ? 'order by hash(person_id, 7)' : ''}`,
   );
   await createEmptySubgroupMatches(db);
-  await weightObservedMonths(db);
+  return weightObservedMonths(db);
 }
 
 async function createEmptySubgroupMatches(db: Database) {
@@ -124,7 +128,7 @@ async function loadHandPanel(db: Database, panelSql: string, matchRows: string[]
      from (values ${matchRows.join(', ')}) as t(person_id, treated, weight)`,
   );
   await createEmptySubgroupMatches(db);
-  await weightObservedMonths(db);
+  return weightObservedMonths(db);
 }
 
 async function readOutputs(db: Database) {
@@ -229,8 +233,8 @@ describe('event-study DiD against R (plm within + vcovHC arellano "sss", test/re
         )
         .then((columns) => columns.map((column) => `${column.column_name} ${column.column_type}`));
     const tables = await withDatabase(async (db) => {
-      await loadReferencePanel(db, 'balanced');
-      await estimateDifferences(db, demoStudy().matching);
+      const panelMonths = await loadReferencePanel(db, 'balanced');
+      await estimateDifferences(db, demoStudy().matching, panelMonths, pairRowsPerBatch(2 ** 30));
       await estimateEventStudyDid(db, { outcomes: ['employed_any'], referenceMonth: -1 });
       return {
         did: await describe(db, 'did_effects'),

@@ -8,8 +8,10 @@
  */
 import { readFileSync } from 'node:fs';
 import { describe, expect, test } from 'vitest';
+import type { Database } from '../../src/db/database.js';
 import { quoteLiteral } from '../../src/db/database.js';
-import { estimateDifferences, profileSamplePersons, weightObservedMonths } from '../../src/estimate/index.js';
+import type { PanelMonths } from '../../src/estimate/event-study-did.js';
+import { estimateDifferences, pairRowsPerBatch, profileSamplePersons, weightObservedMonths } from '../../src/estimate/index.js';
 import { withDatabase } from '../support/delivery.js';
 import { demoStudy } from '../support/warehouse.js';
 
@@ -66,11 +68,14 @@ async function estimateDesign(design: string, matching: ReturnType<typeof demoSt
        select subgroup, level, weighting, person_id, treated, subclass, weight, 'given' as weight_source from observed_person_months;
        create table matched_set_months (subgroup varchar, level varchar, subclass integer, event_month integer,
            treated_observed bigint, control_observed bigint);
-       create view pair_weighted_person_months as select * from observed_person_months limit 0`,
+       create view pair_weighted_person_months as select * from observed_person_months limit 0;
+       create table match_pairs (subclass integer, person_id varchar, treated integer);
+       create table subgroup_match_pairs (subgroup varchar, level varchar, subclass integer, person_id varchar, treated integer)`,
     );
     await db.runFile('estimate/00_define_set_month_weight.sql');
-    await profileSamplePersons(db, { firstMonth: 12, lastMonth: 12 });
-    await estimateDifferences(db, matching);
+    const panelMonths = { firstMonth: 12, lastMonth: 12 };
+    await profileSamplePersons(db, panelMonths);
+    await estimateDifferences(db, matching, panelMonths, pairRowsPerBatch(2 ** 30));
     return db.query<{ outcome: string; estimate: number; se: number; n: number }>(
       'read',
       `select outcome, estimate, se, (n_treated + n_control)::integer as n from effects
@@ -110,47 +115,51 @@ interface EstimateRow {
 
 /**
  * A design matched with replacement as the warehouse holds it: `matches` (no subclass), `match_pairs` (the
- * get_matches rows) and month 12 of the panel with some persons not observed; the same sample again as the
- * subgroup level target_group = X. Steps 00-03 of the estimate stage run on it.
+ * get_matches rows) and month 12 of the panel with some persons not observed, or that month's rows again as each
+ * of `months`; the same sample again as the subgroup level target_group = X. Returns the panel's months.
  */
+async function loadReplacementDesign(db: Database, design: string, months: number[] = [12]): Promise<PanelMonths> {
+  const units = `read_csv(${quoteLiteral(`${DIR}/replacement-units.csv`)}, header = true)`;
+  const pairs = `read_csv(${quoteLiteral(`${DIR}/replacement-pairs.csv`)}, header = true)`;
+  const where = `where design = ${quoteLiteral(design)}`;
+  await db.run(
+    'matches',
+    `create table matches as
+     select person_id, treated::integer as treated, null::integer as subclass, weight::double as weight, null::double as ps
+     from ${units} ${where}`,
+  );
+  await db.run(
+    'match pairs',
+    `create table match_pairs as
+     select subclass::integer as subclass, person_id, treated::integer as treated, pair_weight::double as pair_weight
+     from ${pairs} ${where}`,
+  );
+  await db.run(
+    'subgroup level',
+    `create table subgroup_matches as select 'target_group' as subgroup, 'X' as level, * exclude (ps) from matches;
+     create table subgroup_match_pairs as select 'target_group' as subgroup, 'X' as level, * from match_pairs`,
+  );
+  await db.run(
+    'panel',
+    `create table panel_person_month as
+     select person_id, months.event_month, observed = 1 as observed,
+         case when observed = 1 then employed_any = 1 end as employed_any,
+         case when observed = 1 then employed_any = 1 end as employed_48h,
+         case when observed = 1 then wage_eur::decimal(18, 2) end as hours,
+         case when observed = 1 then wage_eur::decimal(18, 2) end as wage_eur,
+         case when observed = 1 then employed_any = 1 end as on_benefit,
+         case when observed = 1 then wage_eur::decimal(18, 2) end as benefit_eur,
+         case when observed = 1 then employed_any = 1 end as on_any_benefit,
+         case when observed = 1 then wage_eur::decimal(18, 2) end as any_benefit_eur
+     from ${units}, (select unnest([${months.join(', ')}]) as event_month) as months ${where}`,
+  );
+  return weightObservedMonths(db);
+}
+
+/** Steps 00-03 of the estimate stage on the replacement design (loadReplacementDesign). */
 async function estimateReplacementDesign(design: string): Promise<EstimateRow[]> {
   return withDatabase(async (db) => {
-    const units = `read_csv(${quoteLiteral(`${DIR}/replacement-units.csv`)}, header = true)`;
-    const pairs = `read_csv(${quoteLiteral(`${DIR}/replacement-pairs.csv`)}, header = true)`;
-    const where = `where design = ${quoteLiteral(design)}`;
-    await db.run(
-      'matches',
-      `create table matches as
-       select person_id, treated::integer as treated, null::integer as subclass, weight::double as weight, null::double as ps
-       from ${units} ${where}`,
-    );
-    await db.run(
-      'match pairs',
-      `create table match_pairs as
-       select subclass::integer as subclass, person_id, treated::integer as treated, pair_weight::double as pair_weight
-       from ${pairs} ${where}`,
-    );
-    await db.run(
-      'subgroup level',
-      `create table subgroup_matches as select 'target_group' as subgroup, 'X' as level, * exclude (ps) from matches;
-       create table subgroup_match_pairs as select 'target_group' as subgroup, 'X' as level, * from match_pairs`,
-    );
-    await db.run(
-      'panel',
-      `create table panel_person_month as
-       select person_id, 12 as event_month, observed = 1 as observed,
-           case when observed = 1 then employed_any = 1 end as employed_any,
-           case when observed = 1 then employed_any = 1 end as employed_48h,
-           case when observed = 1 then wage_eur::decimal(18, 2) end as hours,
-           case when observed = 1 then wage_eur::decimal(18, 2) end as wage_eur,
-           case when observed = 1 then employed_any = 1 end as on_benefit,
-           case when observed = 1 then wage_eur::decimal(18, 2) end as benefit_eur,
-           case when observed = 1 then employed_any = 1 end as on_any_benefit,
-           case when observed = 1 then wage_eur::decimal(18, 2) end as any_benefit_eur
-       from ${units} ${where}`,
-    );
-    await weightObservedMonths(db);
-    await estimateDifferences(db, { ...nearest, replace: true });
+    await estimateDifferences(db, { ...nearest, replace: true }, await loadReplacementDesign(db, design), pairRowsPerBatch(2 ** 30));
     return db.query<EstimateRow>(
       'read',
       `select '' as subgroup, outcome, estimate, se, n_treated::integer as n_treated, n_control::integer as n_control, ci_method
@@ -193,5 +202,31 @@ describe('matched ATT with replacement against R (get_matches rows + sandwich::v
     }
     // 1:2 with persons not observed: some of its 150 pairs are out of the month
     expect(fixtures.designs.replace_1to2.employed_any!.pairs).toBeLessThan(150);
+  });
+
+  test("summed a range of months at a time, or all at once, the samples' effects and arm means are the same bits", async () => {
+    const months = [10, 11, 12, 13, 14];
+    const estimateInBatches = (rowsPerBatch: number) =>
+      withDatabase(async (db) => {
+        await estimateDifferences(db, { ...nearest, replace: true }, await loadReplacementDesign(db, 'replace_1to2', months), rowsPerBatch);
+        const read = (table: string) => db.query<Record<string, unknown>>('read', `select * from ${table} order by all`);
+        // outcome_sums keeps the last statement's sums: the last sample's last range of months
+        const lastSummed = await db.query<{ event_month: number }>('last sums', 'select distinct event_month from outcome_sums order by 1');
+        return {
+          effects: await read('effects'),
+          subgroupEffects: await read('subgroup_effects'),
+          armMeans: await read('arm_means'),
+          lastSummed: lastSummed.map((row) => row.event_month),
+        };
+      });
+    const whole = await estimateInBatches(pairRowsPerBatch(2 ** 30));
+    const monthly = await estimateInBatches(1);
+    expect(whole.lastSummed).toEqual(months);
+    expect(monthly.lastSummed).toEqual([14]);
+    expect(whole.effects.length).toBeGreaterThan(0);
+    expect(new Set(whole.effects.map((row) => row.event_month))).toEqual(new Set(months));
+    expect(monthly.effects).toEqual(whole.effects);
+    expect(monthly.subgroupEffects).toEqual(whole.subgroupEffects);
+    expect(monthly.armMeans).toEqual(whole.armMeans);
   });
 });
