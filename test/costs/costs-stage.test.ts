@@ -268,9 +268,10 @@ describe('costs stage', () => {
            from range(12) as t(i)`,
         );
         await bootstrapArmMeans(db, { design, replicates: 3, seed: 1 });
-        return db.query<{ types: string; masses: number[]; effect_masses: number[]; in_work: number[] }>(
+        return db.query<{ types: string; sets: number; masses: number[]; effect_masses: number[]; in_work: number[] }>(
           'masses',
           `select any_value(typeof(mass) || ' ' || typeof(effect_mass) || ' ' || typeof(effect_in_work)) as types,
+              count(distinct matched_set)::integer as sets,
               list(mass::double order by unit_key) as masses, list(effect_mass::double order by unit_key) as effect_masses,
               list(effect_in_work::double order by unit_key) as in_work
            from cost_bootstrap_persons`,
@@ -281,18 +282,27 @@ describe('costs stage', () => {
     const inEffect = order.map((i) => (i % 3 > 0 ? 1 : 0));
     const inWork = order.map((i) => (i % 3 > 0 && i % 2 === 1 ? 1 : 0));
     const [rematched] = await masses('rematched_within_arms');
-    expect(rematched).toEqual({ types: 'TINYINT TINYINT TINYINT', masses: Array(12).fill(1), effect_masses: inEffect, in_work: inWork });
+    expect(rematched).toEqual({
+      types: 'TINYINT TINYINT TINYINT',
+      sets: 3,
+      masses: Array(12).fill(1),
+      effect_masses: inEffect,
+      in_work: inWork,
+    });
     // whole sets drawn: a set's persons share a unit, in no stated order
     const [sets] = await masses('sets');
     const sorted = (values: number[]) => [...values].sort();
     expect({ ...sets!, effect_masses: sorted(sets!.effect_masses), in_work: sorted(sets!.in_work) }).toEqual({
       types: 'TINYINT TINYINT TINYINT',
+      sets: 3,
       masses: Array(12).fill(1),
       effect_masses: sorted(inEffect),
       in_work: sorted(inWork),
     });
     const [weighted] = await masses('fixed_weights_within_arms');
     expect(weighted!.types).toBe('DECIMAL(18,6) DECIMAL(18,6) DECIMAL(18,6)');
+    // fixed weights take no sum per set: every person in one, so a replicate sums two groups (its arms)
+    expect(weighted!.sets).toBe(1);
     expect(weighted!.masses).toEqual(order.map((i) => 1.25 + i / 8));
     expect(weighted!.effect_masses).toEqual(order.map((i) => 0.5 + i / 4));
     expect(weighted!.in_work).toEqual(order.map((i) => (i % 2 ? 0.5 + i / 4 : 0)));
