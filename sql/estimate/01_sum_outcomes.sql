@@ -18,8 +18,8 @@
 -- persons the study's statement 2.0 -> 1.2 s; 1,000,000: hardly changed).
 -- Run once per sample ($subgroup and $level: '' and '' for the study's,
 -- then each subgroup level's) and range of its event months ($first_month
--- to $last_month: all of the panel's, or with pairs as many as
--- src/estimate/index.ts's pairRowsPerBatch allows), into an outcome_sums
+-- to $last_month: all of the panel's, or with many matched sets or pairs
+-- as many as src/estimate/index.ts's sumsRowsPerRange allows), into an outcome_sums
 -- the caller has dropped before it: the table holds one sample's sums of
 -- those months, which its means and differences (02, 03) read before the
 -- next range's or sample's replace them.

@@ -63,17 +63,18 @@ export async function defineCentsSquared(db: Database): Promise<void> {
 }
 
 /**
- * A sample matched with replacement has a row per pair member and month in its sums, so they grow with its persons,
- * not with its profiles, and are summed a range of event months at a time: at most this many pairs' rows
- * (sql/estimate/01_count_pair_rows.sql) per statement for each byte of DuckDB's memory limit. 1,000,000 persons with
- * replacement: the study's sample, summed whole, ran out of DuckDB's 2 GiB under a 4GB cap, and so did 60,000 persons
- * under 1GB (DuckDB 418 MiB); so, in ranges, both published, within 3,247 and 858 MiB (docs/scale.md).
+ * A sample whose matched sets are many has sums that grow with its persons, not with its profiles: a row per set's
+ * arm and month under nearest-neighbour matching, a row per pair member and month with replacement. Such a sample is
+ * summed a range of event months at a time: at most this many of its sums' rows (sql/estimate/01_count_sums_rows.sql)
+ * per statement for each byte of DuckDB's memory limit. 1,000,000 persons with replacement: the study's sample,
+ * summed whole, ran out of DuckDB's 2 GiB under a 4GB cap, and so did 60,000 persons under 1GB (DuckDB 418 MiB); so,
+ * in ranges, both published, within 3,247 and 858 MiB (docs/scale.md). Exact matching's strata stay one range.
  */
-export const PAIR_ROWS_PER_BYTE = 1 / 1024;
+export const SUMS_ROWS_PER_BYTE = 1 / 1024;
 
-/** The pairs' rows one statement sums (PAIR_ROWS_PER_BYTE) under DuckDB's memory limit; a month's rows are never split. */
-export function pairRowsPerBatch(duckdbMemoryBytes: number): number {
-  return Math.floor(duckdbMemoryBytes * PAIR_ROWS_PER_BYTE);
+/** The sums' rows one statement takes (SUMS_ROWS_PER_BYTE) under DuckDB's memory limit; a month's rows are never split. */
+export function sumsRowsPerRange(duckdbMemoryBytes: number): number {
+  return Math.floor(duckdbMemoryBytes * SUMS_ROWS_PER_BYTE);
 }
 
 /** A sample's event months from..to (inclusive), summed by one statement. */
@@ -108,8 +109,8 @@ export function monthBatches(panelMonths: PanelMonths, rowsByMonth: ReadonlyMap<
 }
 
 /**
- * Steps 01-03, one sample at a time (the study's, then each subgroup level's), and a sample matched with
- * replacement a range of event months at a time (at most `pairRowsPerBatch` pairs' rows, from pairRowsPerBatch()):
+ * Steps 01-03, one sample at a time (the study's, then each subgroup level's), each a range of event months at a
+ * time (at most `rowsPerRange` rows of its sums, from sumsRowsPerRange(); one range unless its sets are many):
  * its sums, its weighted means per arm and its differences, all per event month, so a range's are the same rows
  * whatever the ranges; then every sample's differences split into effects and subgroup_effects.
  */
@@ -117,7 +118,7 @@ export async function estimateDifferences(
   db: Database,
   matching: StudyConfig['matching'],
   panelMonths: PanelMonths,
-  pairRowsPerBatch: number,
+  rowsPerRange: number,
 ): Promise<void> {
   // Subgroup levels are estimated for the primary outcomes only.
   const subgroupPattern = columnPattern(PRIMARY_OUTCOMES);
@@ -130,15 +131,15 @@ export async function estimateDifferences(
     'estimate: subgroup samples',
     "select distinct subgroup, level from sample_weightings where subgroup <> '' order by subgroup, level",
   );
-  const pairRows = await db.queryFile<DidSample & { event_month: number; pair_rows: number }>('estimate/01_count_pair_rows.sql');
+  const sumsRows = await db.queryFile<DidSample & { event_month: number; sums_rows: number }>('estimate/01_count_sums_rows.sql');
   await db.run('estimate: drop arm_means and sample_effects', 'drop table if exists arm_means; drop table if exists sample_effects');
   for (const sample of [STUDY_SAMPLE, ...levels]) {
     const rowsByMonth = new Map(
-      pairRows
+      sumsRows
         .filter((row) => row.subgroup === sample.subgroup && row.level === sample.level)
-        .map((row) => [row.event_month, row.pair_rows]),
+        .map((row) => [row.event_month, row.sums_rows]),
     );
-    for (const batch of monthBatches(panelMonths, rowsByMonth, pairRowsPerBatch)) {
+    for (const batch of monthBatches(panelMonths, rowsByMonth, rowsPerRange)) {
       // outcome_sums holds one sample's sums (of a range of months), so the memory they take follows the largest,
       // not all of them: at 60,000 persons every sample's are 2.9 M rows, held uncompressed until a checkpoint;
       // the study's 1.1 M.
@@ -242,7 +243,7 @@ export const estimateStage: Stage = {
   run: async ({ db, study, resources }) => {
     const panelMonths = await weightObservedMonths(db);
     // without resources (tests), the machine's defaults
-    const rowsPerBatch = pairRowsPerBatch(parseSize((resources ?? resolveResources({}, '.')).duckdbMemoryLimit));
+    const rowsPerRange = sumsRowsPerRange(parseSize((resources ?? resolveResources({}, '.')).duckdbMemoryLimit));
     // What the stages before made is compressed here, before the sibling starts, not at whichever commit of the
     // DiD's fits DuckDB would choose (Database.checkpointRunCatalog); the stream and the sums then read compressed
     // tables. 60,000 persons: peak 898-983 MiB in five runs against 921-1,246 in five; 1,000,000: the checkpoint
@@ -257,11 +258,11 @@ export const estimateStage: Stage = {
     let differences: Promise<void> | undefined;
     try {
       await estimateEventStudies(db, study.estimators.did, panelMonths, async () => {
-        differences ??= estimateDifferences(sibling, study.matching, panelMonths, rowsPerBatch);
+        differences ??= estimateDifferences(sibling, study.matching, panelMonths, rowsPerRange);
         // awaited below, after the fits: a failure meanwhile is not left unhandled
         differences.catch(() => {});
       });
-      await (differences ?? estimateDifferences(sibling, study.matching, panelMonths, rowsPerBatch));
+      await (differences ?? estimateDifferences(sibling, study.matching, panelMonths, rowsPerRange));
       await appendEventStudyEffects(db);
       // no later stage reads the last sample's sums: they leave the memory the stages after share
       await db.run('estimate: drop outcome_sums', 'drop table outcome_sums');

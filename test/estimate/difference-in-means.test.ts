@@ -1,6 +1,6 @@
 import { describe, expect, test } from 'vitest';
 import type { Database } from '../../src/db/database.js';
-import { estimateDifferences, monthBatches, pairRowsPerBatch, weightObservedMonths } from '../../src/estimate/index.js';
+import { estimateDifferences, monthBatches, sumsRowsPerRange, weightObservedMonths } from '../../src/estimate/index.js';
 import { withDatabase } from '../support/delivery.js';
 import { matchSmallCohort } from '../support/small-cohort.js';
 import { demoStudy } from '../support/warehouse.js';
@@ -41,7 +41,7 @@ async function estimate(
       db,
       design === 'exact' ? matching : { ...matching, method: 'nearest', replace: design === 'replace' },
       panelMonths,
-      pairRowsPerBatch(2 ** 30),
+      sumsRowsPerRange(2 ** 30),
     );
     await inspect(db);
     return db.query<{

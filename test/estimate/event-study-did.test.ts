@@ -11,7 +11,7 @@ import { Database, quoteLiteral } from '../../src/db/database.js';
 import { panelStoredInPersonOrder } from '../../src/estimate/did-deviation-sums.js';
 import { chiSquareUpperTail, fUpperTail } from '../../src/estimate/distributions.js';
 import { type EventStudyDidOptions, estimateEventStudyDid, type PanelMonths } from '../../src/estimate/event-study-did.js';
-import { estimateDifferences, estimateStage, pairRowsPerBatch, weightObservedMonths } from '../../src/estimate/index.js';
+import { estimateDifferences, estimateStage, sumsRowsPerRange, weightObservedMonths } from '../../src/estimate/index.js';
 import { runStage } from '../../src/stage.js';
 import { withDatabase } from '../support/delivery.js';
 import { demoStudy } from '../support/warehouse.js';
@@ -224,6 +224,30 @@ describe('event-study DiD against R (plm within + vcovHC arellano "sss", test/re
     expect(effects[0]!.ci_method).toContain('G/(G-1) x (N-1)/(N-K), G = 182 persons');
   });
 
+  test('the matched ATT of matched sets, summed a range of months at a time or all at once, is the same bits', async () => {
+    const estimate = (rowsPerRange: number) =>
+      withDatabase(async (db) => {
+        const panelMonths = await loadReferencePanel(db, 'balanced');
+        await estimateDifferences(db, demoStudy().matching, panelMonths, rowsPerRange);
+        const read = (sql: string) => db.query<Record<string, unknown>>('read', sql);
+        return {
+          effects: await read('select * from effects order by all'),
+          armMeans: await read('select * from arm_means order by all'),
+          // outcome_sums keeps the last range's sums: its months
+          lastSummed: (await read('select distinct event_month from outcome_sums order by 1')).map((row) => row.event_month),
+          lastMonth: panelMonths.lastMonth,
+        };
+      });
+    const whole = await estimate(sumsRowsPerRange(2 ** 30));
+    // a set's arms in a month are two rows of the sums: at most one a range puts every month in a range of its own
+    const monthly = await estimate(1);
+    expect(whole.lastSummed.length).toBeGreaterThan(1);
+    expect(monthly.lastSummed).toEqual([monthly.lastMonth]);
+    expect(whole.effects.length).toBeGreaterThan(0);
+    expect(monthly.effects).toEqual(whole.effects);
+    expect(monthly.armMeans).toEqual(whole.armMeans);
+  });
+
   test('did_effects has the columns and types of subgroup_effects (03_difference_in_means.sql), and effects those after subgroup and level', async () => {
     const describe = (db: Database, table: string) =>
       db
@@ -234,7 +258,7 @@ describe('event-study DiD against R (plm within + vcovHC arellano "sss", test/re
         .then((columns) => columns.map((column) => `${column.column_name} ${column.column_type}`));
     const tables = await withDatabase(async (db) => {
       const panelMonths = await loadReferencePanel(db, 'balanced');
-      await estimateDifferences(db, demoStudy().matching, panelMonths, pairRowsPerBatch(2 ** 30));
+      await estimateDifferences(db, demoStudy().matching, panelMonths, sumsRowsPerRange(2 ** 30));
       await estimateEventStudyDid(db, { outcomes: ['employed_any'], referenceMonth: -1 });
       return {
         did: await describe(db, 'did_effects'),

@@ -1,0 +1,29 @@
+-- Per sample and event month, how many rows the sample's sums group for the month (sql/estimate/01): with
+-- replacement the observed members of the pairs that enter the month (its pairs' rows; about as many persons weigh
+-- a sum over pairs in it), otherwise its matched sets' cells, a set's arm with observed persons (a profile is a
+-- set's arm and mask of observed months). Few under exact matching, whose sets are strata; one per set and arm
+-- under nearest-neighbour matching without replacement. The caller cuts each sample's months into ranges of at
+-- most so many rows (src/estimate/index.ts, estimateDifferences); a sample with no matched sets has no rows here.
+-- Grain: one row per subgroup x level x event_month of a sample with matched sets or pairs.
+-- Reads: matched_set_months, match_pairs, subgroup_match_pairs. Writes: (none; a query result).
+with
+paired as (
+    select distinct '' as subgroup, '' as level from match_pairs
+    union
+    select distinct subgroup, level from subgroup_match_pairs
+)
+select
+    sets.subgroup,
+    sets.level,
+    sets.event_month,
+    sum(
+        case
+            when paired.subgroup is not null then sets.treated_observed + sets.control_observed
+            else (sets.treated_observed > 0)::integer + (sets.control_observed > 0)::integer
+        end
+    )::double as sums_rows
+from matched_set_months as sets
+left join paired using (subgroup, level)
+where set_month_compared(sets.treated_observed, sets.control_observed)
+group by sets.subgroup, sets.level, sets.event_month
+order by sets.subgroup, sets.level, sets.event_month
