@@ -26,8 +26,8 @@ persons as (
         treated,
         -- with fixed weights a replicate's means are its arms' sums, never a set's (03_bootstrap_arm_means.sql): every
         -- person in one set, so each replicate sums two groups, not one per person and arm (a person with replacement
-        -- is its own set), and the statements hold many replicates, not one (1,000,000 persons: the bootstrap
-        -- 290.6 s in 1,000 statements)
+        -- is its own set), and the statements hold many replicates, not one (1,000,000 persons with replacement: the
+        -- bootstrap 290.6 s in 1,000 statements, 24.1 s in 10 so)
         case $design when 'fixed_weights_within_arms' then '' else matched_set end as matched_set,
         case $design when 'sets' then matched_set else person_id end as unit,
         case $design when 'sets' then 'all' else treated::varchar end as cell,
