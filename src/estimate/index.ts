@@ -78,34 +78,34 @@ export function sumsRowsPerRange(duckdbMemoryBytes: number): number {
 }
 
 /** A sample's event months from..to (inclusive), summed by one statement. */
-export interface MonthBatch {
+export interface MonthRange {
   from: number;
   to: number;
 }
 
 /**
- * Consecutive ranges of the panel's months, together all of them, each holding at most `rowsPerBatch` rows of
+ * Consecutive ranges of the panel's months, together all of them, each holding at most `rowsPerRange` rows of
  * `rowsByMonth` unless one month alone holds more (it is a range of its own).
  */
-export function monthBatches(panelMonths: PanelMonths, rowsByMonth: ReadonlyMap<number, number>, rowsPerBatch: number): MonthBatch[] {
-  const batches: MonthBatch[] = [];
-  let batch: MonthBatch | undefined;
+export function monthRanges(panelMonths: PanelMonths, rowsByMonth: ReadonlyMap<number, number>, rowsPerRange: number): MonthRange[] {
+  const ranges: MonthRange[] = [];
+  let range: MonthRange | undefined;
   let rows = 0;
   for (let month = panelMonths.firstMonth; month <= panelMonths.lastMonth; month++) {
     const monthRows = rowsByMonth.get(month) ?? 0;
-    if (batch && rows + monthRows > rowsPerBatch) {
-      batches.push(batch);
-      batch = undefined;
+    if (range && rows + monthRows > rowsPerRange) {
+      ranges.push(range);
+      range = undefined;
     }
-    if (!batch) {
-      batch = { from: month, to: month };
+    if (!range) {
+      range = { from: month, to: month };
       rows = 0;
     }
-    batch.to = month;
+    range.to = month;
     rows += monthRows;
   }
-  if (batch) batches.push(batch);
-  return batches;
+  if (range) ranges.push(range);
+  return ranges;
 }
 
 /**
@@ -139,15 +139,15 @@ export async function estimateDifferences(
         .filter((row) => row.subgroup === sample.subgroup && row.level === sample.level)
         .map((row) => [row.event_month, row.sums_rows]),
     );
-    for (const batch of monthBatches(panelMonths, rowsByMonth, rowsPerRange)) {
+    for (const range of monthRanges(panelMonths, rowsByMonth, rowsPerRange)) {
       // outcome_sums holds one sample's sums (of a range of months), so the memory they take follows the largest,
       // not all of them: at 60,000 persons every sample's are 2.9 M rows, held uncompressed until a checkpoint;
       // the study's 1.1 M.
       await db.run('estimate: drop outcome_sums', 'drop table if exists outcome_sums');
       await db.runFile('estimate/01_sum_outcomes.sql', {
         ...sample,
-        first_month: batch.from,
-        last_month: batch.to,
+        first_month: range.from,
+        last_month: range.to,
         outcome_pattern: columnPattern(OUTCOMES),
         binary_pattern: columnPattern(BINARY_OUTCOMES),
         amount_pattern: columnPattern(AMOUNT_OUTCOMES),

@@ -1,6 +1,6 @@
 import { describe, expect, test } from 'vitest';
 import type { Database } from '../../src/db/database.js';
-import { estimateDifferences, monthBatches, sumsRowsPerRange, weightObservedMonths } from '../../src/estimate/index.js';
+import { estimateDifferences, monthRanges, sumsRowsPerRange, weightObservedMonths } from '../../src/estimate/index.js';
 import { withDatabase } from '../support/delivery.js';
 import { matchSmallCohort } from '../support/small-cohort.js';
 import { demoStudy } from '../support/warehouse.js';
@@ -260,12 +260,12 @@ describe('difference in means', () => {
   });
 });
 
-describe('monthBatches', () => {
+describe('monthRanges', () => {
   const months = { firstMonth: -2, lastMonth: 3 };
 
   test('one range of all the months when their rows fit, or when there are none (a sample without pairs)', () => {
     expect(
-      monthBatches(
+      monthRanges(
         months,
         new Map([
           [0, 5],
@@ -274,7 +274,7 @@ describe('monthBatches', () => {
         10,
       ),
     ).toEqual([{ from: -2, to: 3 }]);
-    expect(monthBatches(months, new Map(), 10)).toEqual([{ from: -2, to: 3 }]);
+    expect(monthRanges(months, new Map(), 10)).toEqual([{ from: -2, to: 3 }]);
   });
 
   test('consecutive ranges of at most the rows given, together every month once; a month over the limit alone', () => {
@@ -286,7 +286,7 @@ describe('monthBatches', () => {
       [2, 3],
       [3, 3],
     ]);
-    expect(monthBatches(months, rows, 10)).toEqual([
+    expect(monthRanges(months, rows, 10)).toEqual([
       { from: -2, to: -1 },
       { from: 0, to: 0 },
       { from: 1, to: 1 },

@@ -206,9 +206,9 @@ describe('matched ATT with replacement against R (get_matches rows + sandwich::v
 
   test("summed a range of months at a time, or all at once, the samples' effects and arm means are the same bits", async () => {
     const months = [10, 11, 12, 13, 14];
-    const estimateInBatches = (rowsPerBatch: number) =>
+    const estimateInRanges = (rowsPerRange: number) =>
       withDatabase(async (db) => {
-        await estimateDifferences(db, { ...nearest, replace: true }, await loadReplacementDesign(db, 'replace_1to2', months), rowsPerBatch);
+        await estimateDifferences(db, { ...nearest, replace: true }, await loadReplacementDesign(db, 'replace_1to2', months), rowsPerRange);
         const read = (table: string) => db.query<Record<string, unknown>>('read', `select * from ${table} order by all`);
         // outcome_sums keeps the last statement's sums: the last sample's last range of months
         const lastSummed = await db.query<{ event_month: number }>('last sums', 'select distinct event_month from outcome_sums order by 1');
@@ -219,8 +219,8 @@ describe('matched ATT with replacement against R (get_matches rows + sandwich::v
           lastSummed: lastSummed.map((row) => row.event_month),
         };
       });
-    const whole = await estimateInBatches(sumsRowsPerRange(2 ** 30));
-    const monthly = await estimateInBatches(1);
+    const whole = await estimateInRanges(sumsRowsPerRange(2 ** 30));
+    const monthly = await estimateInRanges(1);
     expect(whole.lastSummed).toEqual(months);
     expect(monthly.lastSummed).toEqual([14]);
     expect(whole.effects.length).toBeGreaterThan(0);
