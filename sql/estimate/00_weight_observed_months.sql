@@ -30,15 +30,16 @@
 -- (a view), one row per subgroup x level x person x event_month with the sum
 -- of its weights over those pairs; observed_pair_months (a view),
 -- one row per subgroup x level x pair x person x event_month of a pair in the
--- estimate; observed_person_months (a view), one row per subgroup x level x
+-- estimate; paired_samples (a view), one row per subgroup x level matched with
+-- replacement; observed_person_months (a view), one row per subgroup x level x
 -- weighting x person x event_month in the estimate; pair_weighted_person_months
 -- (a view), its rows of the weightings whose weights come from pairs.
 -- The rule is the macros of 00_define_set_month_weight.sql; the observed
 -- months, did_observed_months' masks (00_mask_observed_months.sql, bit
 -- m - $first_month for month m).
 -- Reads: panel_person_month, did_observed_months, matches, subgroup_matches, match_pairs, subgroup_match_pairs.
--- Writes: matched_set_months, pair_member_months, pair_person_month_weights, observed_pair_months, sample_weightings,
--- sample_person_months, observed_person_months, pair_weighted_person_months.
+-- Writes: matched_set_months, pair_member_months, pair_person_month_weights, observed_pair_months, paired_samples,
+-- sample_weightings, sample_person_months, observed_person_months, pair_weighted_person_months.
 create or replace table matched_set_months as
 with
 matched as (
@@ -127,6 +128,12 @@ weighted as (
 )
 select * from weighted;
 
+-- the samples matched with replacement, whose persons' weights are sums over pairs
+create or replace view paired_samples as
+select distinct '' as subgroup, '' as level from match_pairs
+union
+select distinct subgroup, level from subgroup_match_pairs;
+
 create or replace view sample_weightings as
 with
 samples as (
@@ -135,11 +142,6 @@ samples as (
     select '', '', 'unweighted', person_id, treated, null, 1.0 from matches
     union all
     select subgroup, level, 'matched', person_id, treated, subclass, weight from subgroup_matches where weight > 0
-),
-paired_samples as (
-    select distinct '' as subgroup, '' as level from match_pairs
-    union
-    select distinct subgroup, level from subgroup_match_pairs
 ),
 weightings as (
     -- how a person's weight in a month is found: 'given', 'set' (taken up in its matched set) or 'pairs'

@@ -5,13 +5,7 @@
 -- under nearest-neighbour matching without replacement. The caller cuts each sample's months into ranges of at
 -- most so many rows (src/estimate/index.ts, estimateDifferences); a sample with no matched sets has no rows here.
 -- Grain: one row per subgroup x level x event_month of a sample with matched sets or pairs.
--- Reads: matched_set_months, match_pairs, subgroup_match_pairs. Writes: (none; a query result).
-with
-paired as (
-    select distinct '' as subgroup, '' as level from match_pairs
-    union
-    select distinct subgroup, level from subgroup_match_pairs
-)
+-- Reads: matched_set_months, paired_samples. Writes: (none; a query result).
 select
     sets.subgroup,
     sets.level,
@@ -23,7 +17,7 @@ select
         end
     )::double as sums_rows
 from matched_set_months as sets
-left join paired using (subgroup, level)
+left join paired_samples as paired using (subgroup, level)
 where set_month_compared(sets.treated_observed, sets.control_observed)
 group by sets.subgroup, sets.level, sets.event_month
 order by sets.subgroup, sets.level, sets.event_month

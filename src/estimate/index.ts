@@ -222,6 +222,7 @@ export const estimateStage: Stage = {
     'pair_member_months',
     'pair_person_month_weights',
     'observed_pair_months',
+    'paired_samples',
     'sample_weightings',
     'sample_person_months',
     'observed_person_months',

@@ -69,8 +69,7 @@ async function estimateDesign(design: string, matching: ReturnType<typeof demoSt
        create table matched_set_months (subgroup varchar, level varchar, subclass integer, event_month integer,
            treated_observed bigint, control_observed bigint);
        create view pair_weighted_person_months as select * from observed_person_months limit 0;
-       create table match_pairs (subclass integer, person_id varchar, treated integer);
-       create table subgroup_match_pairs (subgroup varchar, level varchar, subclass integer, person_id varchar, treated integer)`,
+       create view paired_samples as select '' as subgroup, '' as level limit 0`,
     );
     await db.runFile('estimate/00_define_set_month_weight.sql');
     const panelMonths = { firstMonth: 12, lastMonth: 12 };
