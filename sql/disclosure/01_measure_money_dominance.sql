@@ -15,10 +15,15 @@
 -- sum of the amounts (it was each weighted amount rounded, then summed).
 -- At 1,000,000 persons, alone: 8.0-12.0 s weighting each person-month
 -- (observed_person_months), 3.3-3.7 s so; the same 732 shares.
+-- One statement measures the event months $first_month..$last_month and
+-- appends their rows in month order, so the table is the same whatever the
+-- ranges (src/disclosure/index.ts cuts them as the estimate stage does: with
+-- nearest-neighbour matching the profiles are the sets' arms, and all months
+-- at once ran out of memory).
 -- Grain: one row per weighting x outcome x event_month x treated.
 -- Reads: sample_person_profiles, sample_profile_weights, panel_person_month, pair_weighted_person_months.
--- Writes: money_dominance.
-create or replace table money_dominance as
+-- Writes: money_dominance, money_dominance_range.
+create or replace temp table money_dominance_range as
 with
 profile_sums as (
     select
@@ -27,7 +32,7 @@ profile_sums as (
         struct_pack(total := sum(columns($money_pattern)), top := max(columns($money_pattern), $top_persons)) as "\0"
     from sample_person_profiles as profiles
     join panel_person_month as panel using (person_id)
-    where profiles.subgroup = '' and profiles.level = '' and panel.observed
+    where profiles.subgroup = '' and profiles.level = '' and panel.observed and panel.event_month between $first_month and $last_month
     group by profiles.profile_id, panel.event_month
 ),
 weighted as (
@@ -46,7 +51,7 @@ weighted as (
         weight,
         struct_pack(total := sum(columns($money_pattern)), top := max(columns($money_pattern), $top_persons)) as "\0"
     from pair_weighted_person_months
-    where subgroup = ''
+    where subgroup = '' and event_month between $first_month and $last_month
     group by weighting, treated, event_month, weight
 ),
 long as (
@@ -81,5 +86,14 @@ shares as (
     left join tops using (weighting, outcome, event_month, treated)
 )
 select weighting, outcome, event_month, treated, round(top_share, 10) as top_share
-from shares
-order by weighting, outcome, event_month, treated
+from shares;
+
+create table if not exists money_dominance as
+from money_dominance_range
+limit 0;
+
+insert into money_dominance
+from money_dominance_range
+order by event_month, weighting, outcome, treated;
+
+drop table money_dominance_range;

@@ -11,6 +11,8 @@ import { MONEY_OUTCOMES } from '../config/outcomes.js';
 import type { StudyConfig } from '../config/study-config.js';
 import { columnPattern, type Database } from '../db/database.js';
 import { readSqlContract } from '../db/sql-contract.js';
+import { readPanelMonths, STUDY_SAMPLE } from '../estimate/event-study-did.js';
+import { countSumsRows, sampleMonthRanges, sumsRowsPerRange } from '../estimate/index.js';
 import { logWarning } from '../log.js';
 import type { Stage } from '../stage.js';
 import { applyDisclosureControl, type DisclosedTable, type DisclosureReport } from './disclosure-control.js';
@@ -64,9 +66,23 @@ async function chooseAttritionSteps(db: Database, study: StudyConfig): Promise<s
   );
 }
 
-/** Step 01: how much of each money total the largest persons hold, for the dominance rule. */
-export async function measureMoneyDominance(db: Database, topPersons: number): Promise<void> {
-  await db.runFile('disclosure/01_measure_money_dominance.sql', { money_pattern: columnPattern(MONEY_OUTCOMES), top_persons: topPersons });
+/**
+ * Step 01: how much of each money total the largest persons hold, for the dominance rule. The study's sample is
+ * measured in the ranges of event months its sums were (src/estimate/index.ts, sampleMonthRanges), so that its
+ * profiles, which grow with its persons under nearest-neighbour matching, are grouped a few months at a time.
+ */
+export async function measureMoneyDominance(db: Database, topPersons: number, rowsPerRange: number): Promise<void> {
+  const panelMonths = await readPanelMonths(db);
+  const ranges = sampleMonthRanges(await countSumsRows(db), STUDY_SAMPLE, panelMonths, rowsPerRange);
+  await db.run('disclosure: drop money_dominance', 'drop table if exists money_dominance');
+  for (const range of ranges) {
+    await db.runFile('disclosure/01_measure_money_dominance.sql', {
+      money_pattern: columnPattern(MONEY_OUTCOMES),
+      top_persons: topPersons,
+      first_month: range.from,
+      last_month: range.to,
+    });
+  }
 }
 
 /** The disclosure report a run stored, for disclosure.json. */
@@ -76,7 +92,14 @@ export async function readDisclosureReport(db: Database): Promise<DisclosureRepo
 }
 
 const MEASURES = ['money_dominance', 'sample_sizes'];
-const SCRATCH = ['attrition_steps_shown', 'attrition_gaps', 'undisclosed', 'disclosure_suppressed_keys', 'disclosure_series_*'];
+const SCRATCH = [
+  'money_dominance_range',
+  'attrition_steps_shown',
+  'attrition_gaps',
+  'undisclosed',
+  'disclosure_suppressed_keys',
+  'disclosure_series_*',
+];
 
 /** What the export tables' SQL reads (their headers), other than what this stage makes itself. */
 function exportSourceReads(): string[] {
@@ -93,14 +116,16 @@ export const disclosureStage: Stage = {
       'sample_profile_weights',
       'panel_person_month',
       'pair_weighted_person_months',
+      'matched_set_months',
+      'paired_samples',
       'attrition',
       ...exportSourceReads(),
     ]),
   ],
   writes: [...MEASURES, ...EXPORT_TABLES.flatMap((table) => [`export_${table.name}`, `disclosed_${table.name}`]), REPORT_TABLE],
   scratch: SCRATCH,
-  run: async ({ db, study }) => {
-    await measureMoneyDominance(db, study.disclosure.dominance.top_persons);
+  run: async ({ db, study, resources }) => {
+    await measureMoneyDominance(db, study.disclosure.dominance.top_persons, sumsRowsPerRange(resources));
     const warnings = await chooseAttritionSteps(db, study);
     await db.runFile('disclosure/03_read_sample_sizes.sql');
     const report = await discloseExportTables(db, study, EXPORT_TABLES, warnings);

@@ -107,18 +107,23 @@ export interface PanelMonths {
   lastMonth: number;
 }
 
-/**
- * Step 00 once for every sample: each panel person's observed months as a mask, and per outcome whether its within
- * deviations can be non-zero (did_observed_months). Fails when the panel has no observed month.
- */
-export async function maskObservedMonths(db: Database): Promise<PanelMonths> {
+/** The panel's first and last observed event months. Fails when the panel has no observed month. */
+export async function readPanelMonths(db: Database): Promise<PanelMonths> {
   const [range] = await db.query<{ firstMonth: number | null; lastMonth: number | null }>(
     'estimate: panel months',
     'select min(event_month) as firstMonth, max(event_month) as lastMonth from panel_person_month where observed',
   );
   if (range?.firstMonth == null || range.lastMonth == null)
     fail({ code: 'did_not_identified', reason: 'no observed person-month in the panel' });
-  const panelMonths = { firstMonth: range.firstMonth, lastMonth: range.lastMonth };
+  return { firstMonth: range.firstMonth, lastMonth: range.lastMonth };
+}
+
+/**
+ * Step 00 once for every sample: each panel person's observed months as a mask, and per outcome whether its within
+ * deviations can be non-zero (did_observed_months). Fails when the panel has no observed month.
+ */
+export async function maskObservedMonths(db: Database): Promise<PanelMonths> {
+  const panelMonths = await readPanelMonths(db);
   await db.runFile('estimate/00_mask_observed_months.sql', {
     first_month: panelMonths.firstMonth,
     last_month: panelMonths.lastMonth,

@@ -9,7 +9,7 @@
  * SQL: sql/estimate/
  */
 import { AMOUNT_OUTCOMES, BINARY_OUTCOMES, OUTCOMES, outcomesFor, PRIMARY_OUTCOMES, subgroupOutcomesFor } from '../config/outcomes.js';
-import { parseSize, resolveResources } from '../config/resources.js';
+import { parseSize, type Resources, resolveResources } from '../config/resources.js';
 import type { StudyConfig } from '../config/study-config.js';
 import { columnPattern, type Database, quoteIdentifier } from '../db/database.js';
 import type { Stage } from '../stage.js';
@@ -72,9 +72,12 @@ export async function defineCentsSquared(db: Database): Promise<void> {
  */
 export const SUMS_ROWS_PER_BYTE = 1 / 1024;
 
-/** The sums' rows one statement takes (SUMS_ROWS_PER_BYTE) under DuckDB's memory limit; a month's rows are never split. */
-export function sumsRowsPerRange(duckdbMemoryBytes: number): number {
-  return Math.floor(duckdbMemoryBytes * SUMS_ROWS_PER_BYTE);
+/**
+ * The sums' rows one statement takes (SUMS_ROWS_PER_BYTE) under the run's DuckDB memory limit (without resources, in
+ * tests, the machine's default); a month's rows are never split.
+ */
+export function sumsRowsPerRange(resources: Resources | undefined): number {
+  return Math.floor(parseSize((resources ?? resolveResources({}, '.')).duckdbMemoryLimit) * SUMS_ROWS_PER_BYTE);
 }
 
 /** A sample's event months from..to (inclusive), summed by one statement. */
@@ -108,6 +111,21 @@ export function monthRanges(panelMonths: PanelMonths, rowsByMonth: ReadonlyMap<n
   return ranges;
 }
 
+/** Per sample and event month, the rows its sums group (sql/estimate/01_count_sums_rows.sql). */
+export type SumsRows = (DidSample & { event_month: number; sums_rows: number })[];
+
+export function countSumsRows(db: Database): Promise<SumsRows> {
+  return db.queryFile('estimate/01_count_sums_rows.sql');
+}
+
+/** A sample's ranges of event months (monthRanges), from its rows in `sumsRows`. */
+export function sampleMonthRanges(sumsRows: SumsRows, sample: DidSample, panelMonths: PanelMonths, rowsPerRange: number): MonthRange[] {
+  const rowsByMonth = new Map(
+    sumsRows.filter((row) => row.subgroup === sample.subgroup && row.level === sample.level).map((row) => [row.event_month, row.sums_rows]),
+  );
+  return monthRanges(panelMonths, rowsByMonth, rowsPerRange);
+}
+
 /**
  * Steps 01-03, one sample at a time (the study's, then each subgroup level's), each a range of event months at a
  * time (at most `rowsPerRange` rows of its sums, from sumsRowsPerRange(); one range unless its sets are many):
@@ -131,15 +149,10 @@ export async function estimateDifferences(
     'estimate: subgroup samples',
     "select distinct subgroup, level from sample_weightings where subgroup <> '' order by subgroup, level",
   );
-  const sumsRows = await db.queryFile<DidSample & { event_month: number; sums_rows: number }>('estimate/01_count_sums_rows.sql');
+  const sumsRows = await countSumsRows(db);
   await db.run('estimate: drop arm_means and sample_effects', 'drop table if exists arm_means; drop table if exists sample_effects');
   for (const sample of [STUDY_SAMPLE, ...levels]) {
-    const rowsByMonth = new Map(
-      sumsRows
-        .filter((row) => row.subgroup === sample.subgroup && row.level === sample.level)
-        .map((row) => [row.event_month, row.sums_rows]),
-    );
-    for (const range of monthRanges(panelMonths, rowsByMonth, rowsPerRange)) {
+    for (const range of sampleMonthRanges(sumsRows, sample, panelMonths, rowsPerRange)) {
       // outcome_sums holds one sample's sums (of a range of months), so the memory they take follows the largest,
       // not all of them: at 60,000 persons every sample's are 2.9 M rows, held uncompressed until a checkpoint;
       // the study's 1.1 M.
@@ -243,8 +256,7 @@ export const estimateStage: Stage = {
   ],
   run: async ({ db, study, resources }) => {
     const panelMonths = await weightObservedMonths(db);
-    // without resources (tests), the machine's defaults
-    const rowsPerRange = sumsRowsPerRange(parseSize((resources ?? resolveResources({}, '.')).duckdbMemoryLimit));
+    const rowsPerRange = sumsRowsPerRange(resources);
     // What the stages before made is compressed here, before the sibling starts, not at whichever commit of the
     // DiD's fits DuckDB would choose (Database.checkpointRunCatalog); the stream and the sums then read compressed
     // tables. 60,000 persons: peak 898-983 MiB in five runs against 921-1,246 in five; 1,000,000: the checkpoint

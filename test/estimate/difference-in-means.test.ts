@@ -1,6 +1,6 @@
 import { describe, expect, test } from 'vitest';
 import type { Database } from '../../src/db/database.js';
-import { estimateDifferences, monthRanges, sumsRowsPerRange, weightObservedMonths } from '../../src/estimate/index.js';
+import { estimateDifferences, monthRanges, weightObservedMonths } from '../../src/estimate/index.js';
 import { withDatabase } from '../support/delivery.js';
 import { matchSmallCohort } from '../support/small-cohort.js';
 import { demoStudy } from '../support/warehouse.js';
@@ -41,7 +41,7 @@ async function estimate(
       db,
       design === 'exact' ? matching : { ...matching, method: 'nearest', replace: design === 'replace' },
       panelMonths,
-      sumsRowsPerRange(2 ** 30),
+      2 ** 20,
     );
     await inspect(db);
     return db.query<{

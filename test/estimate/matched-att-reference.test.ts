@@ -11,7 +11,7 @@ import { describe, expect, test } from 'vitest';
 import type { Database } from '../../src/db/database.js';
 import { quoteLiteral } from '../../src/db/database.js';
 import type { PanelMonths } from '../../src/estimate/event-study-did.js';
-import { estimateDifferences, profileSamplePersons, sumsRowsPerRange, weightObservedMonths } from '../../src/estimate/index.js';
+import { estimateDifferences, profileSamplePersons, weightObservedMonths } from '../../src/estimate/index.js';
 import { withDatabase } from '../support/delivery.js';
 import { demoStudy } from '../support/warehouse.js';
 
@@ -74,7 +74,7 @@ async function estimateDesign(design: string, matching: ReturnType<typeof demoSt
     await db.runFile('estimate/00_define_set_month_weight.sql');
     const panelMonths = { firstMonth: 12, lastMonth: 12 };
     await profileSamplePersons(db, panelMonths);
-    await estimateDifferences(db, matching, panelMonths, sumsRowsPerRange(2 ** 30));
+    await estimateDifferences(db, matching, panelMonths, 2 ** 20);
     return db.query<{ outcome: string; estimate: number; se: number; n: number }>(
       'read',
       `select outcome, estimate, se, (n_treated + n_control)::integer as n from effects
@@ -158,7 +158,7 @@ async function loadReplacementDesign(db: Database, design: string, months: numbe
 /** Steps 00-03 of the estimate stage on the replacement design (loadReplacementDesign). */
 async function estimateReplacementDesign(design: string): Promise<EstimateRow[]> {
   return withDatabase(async (db) => {
-    await estimateDifferences(db, { ...nearest, replace: true }, await loadReplacementDesign(db, design), sumsRowsPerRange(2 ** 30));
+    await estimateDifferences(db, { ...nearest, replace: true }, await loadReplacementDesign(db, design), 2 ** 20);
     return db.query<EstimateRow>(
       'read',
       `select '' as subgroup, outcome, estimate, se, n_treated::integer as n_treated, n_control::integer as n_control, ci_method
@@ -218,7 +218,7 @@ describe('matched ATT with replacement against R (get_matches rows + sandwich::v
           lastSummed: lastSummed.map((row) => row.event_month),
         };
       });
-    const whole = await estimateInRanges(sumsRowsPerRange(2 ** 30));
+    const whole = await estimateInRanges(2 ** 20);
     const monthly = await estimateInRanges(1);
     expect(whole.lastSummed).toEqual(months);
     expect(monthly.lastSummed).toEqual([14]);

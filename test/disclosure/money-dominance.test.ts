@@ -4,8 +4,8 @@ import { measureMoneyDominance } from '../../src/disclosure/index.js';
 import { weightObservedMonths } from '../../src/estimate/index.js';
 import { withDatabase } from '../support/delivery.js';
 
-/** matches and panel_person_month from VALUES rows, then the dominance step. */
-async function dominance(db: Database, matches: string, panel: string, pairs?: string): Promise<void> {
+/** matches and panel_person_month from VALUES rows, then the dominance step, at most `rowsPerRange` sums' rows at a time. */
+async function dominance(db: Database, matches: string, panel: string, pairs?: string, rowsPerRange = 2 ** 20): Promise<void> {
   await db.run(
     'inputs',
     `create table matches as select person_id, treated, null::integer as subclass, weight from (values ${matches}) as t(person_id, treated, weight);
@@ -17,7 +17,7 @@ async function dominance(db: Database, matches: string, panel: string, pairs?: s
          as t(person_id, event_month, observed, wage_eur, benefit_eur, any_benefit_eur)`,
   );
   await weightObservedMonths(db);
-  await measureMoneyDominance(db, 2);
+  await measureMoneyDominance(db, 2, rowsPerRange);
 }
 
 /** The wage shares held by the two largest persons, per weighting and arm. */
@@ -68,6 +68,28 @@ describe('money dominance', () => {
       { weighting: 'unweighted', treated: 0, top_share: 0.9523809524 },
       { weighting: 'unweighted', treated: 1, top_share: 1 },
     ]);
+  });
+
+  test('measured a month at a time, the same rows in the same order as all months at once', async () => {
+    const measure = (rowsPerRange: number) =>
+      withDatabase(async (db) => {
+        await dominance(
+          db,
+          "('a', 1, 1.0), ('b', 1, 1.0), ('c', 1, 1.0), ('d', 0, 1.0), ('e', 0, 0.5), ('f', 0, 0.5)",
+          `('a', 1, true, 8000.00, 10.00, 10.00), ('b', 1, true, 1000.00, 0.00, 0.00), ('c', 1, true, 1000.00, 0.00, 0.00),
+           ('d', 1, true, 500.00, 0.00, 0.00), ('e', 1, true, 9000.00, 0.00, 0.00), ('f', 1, true, 1000.00, 0.00, 0.00),
+           ('a', 2, true, 100.00, 0.00, 0.00), ('b', 2, true, 7000.00, 0.00, 0.00), ('c', 2, false, null, null, null),
+           ('d', 2, true, 500.00, 20.00, 20.00), ('e', 2, true, 300.00, 0.00, 0.00), ('f', 2, true, 1000.00, 0.00, 0.00),
+           ('a', 3, true, 100.00, 0.00, 0.00), ('d', 3, true, 900.00, 0.00, 0.00)`,
+          "(1, 'a', 1, 1.0), (1, 'd', 0, 0.5), (1, 'f', 0, 0.5), (2, 'b', 1, 1.0), (2, 'd', 0, 0.5), (2, 'e', 0, 0.5)",
+          rowsPerRange,
+        );
+        return db.query<Record<string, unknown>>('read', 'select * from money_dominance');
+      });
+    const whole = await measure(2 ** 20);
+    expect(new Set(whole.map((row) => row.event_month))).toEqual(new Set([1, 2, 3]));
+    // one month's rows exceed a range of one row: every month is measured on its own
+    expect(await measure(1)).toEqual(whole);
   });
 
   test('a total of zero euros is not dominated', async () => {
