@@ -17,8 +17,11 @@
 -- draws are indexed once per bootstrap (02_index_bootstrap_units.sql:
 -- cost_bootstrap_persons, cost_bootstrap_draws and the macro
 -- bootstrap_replicate_draws, which says how a unit is drawn); the drawn
--- persons come joined to their units (the view cost_replicate_drawn; past
--- 2^20 units cell by cell, src/costs/index.ts says why).
+-- units come joined to their rows (the view cost_replicate_drawn; past 2^20
+-- units cell by cell, src/costs/index.ts says why), summed per replicate and
+-- matched set by the view cost_replicate_set_sums: drawn persons grouped
+-- (03_group_drawn_persons.sql), or whole sets drawn with their arms' sums
+-- (03_list_drawn_sets.sql over 02_sum_set_arms.sql).
 -- Each replicate is estimated as the sample is: per matched set, treated
 -- persons weigh 1 and controls share the set's treated weight (T_s / C_s),
 -- the ATT weights of sql/estimate/00; the effect takes them up again among
@@ -38,7 +41,7 @@
 -- 2.5 -> 1.8 s, the same sums). The draws of a replicate do not depend on
 -- the others.
 -- Grain: one row per replicate (0 = the sample).
--- Reads: cost_replicate_drawn. Writes: cost_replicate_means (insert).
+-- Reads: cost_replicate_set_sums. Writes: cost_replicate_means (insert).
 create table if not exists cost_replicate_means (
     replicate integer,
     treated_intervention_eur double,
@@ -52,41 +55,6 @@ create table if not exists cost_replicate_means (
 );
 insert into cost_replicate_means
 with
--- per replicate, matched set and arm (with replacement a person is its own set): plain sums, then the
--- two arms side by side (filtered sums over every drawn row cost twice as much)
-arm_sums as (
-    select
-        replicate,
-        matched_set,
-        treated,
-        sum(mass) as n,
-        sum(intervention) as intervention,
-        sum(benefit) as benefit,
-        sum(healthcare) as healthcare,
-        sum(effect_mass) as observed,
-        sum(effect_in_work) as effect
-    from cost_replicate_drawn
-    group by replicate, matched_set, treated
-),
-set_sums as (
-    select
-        replicate,
-        matched_set,
-        any_value(n) filter (where treated = 1) as n1,
-        any_value(n) filter (where treated = 0) as n0,
-        any_value(intervention) filter (where treated = 1) as intervention1,
-        any_value(intervention) filter (where treated = 0) as intervention0,
-        any_value(benefit) filter (where treated = 1) as benefit1,
-        any_value(benefit) filter (where treated = 0) as benefit0,
-        any_value(healthcare) filter (where treated = 1) as healthcare1,
-        any_value(healthcare) filter (where treated = 0) as healthcare0,
-        any_value(observed) filter (where treated = 1) as observed1,
-        any_value(observed) filter (where treated = 0) as observed0,
-        any_value(effect) filter (where treated = 1) as effect1,
-        any_value(effect) filter (where treated = 0) as effect0
-    from arm_sums
-    group by replicate, matched_set
-),
 -- a set's control sum, weighted as the ATT weighs it: n1 / n0 per control, or the fixed weights
 -- (the ratio in double from exact sums, then rounded: the same bits on any thread count, and fast)
 terms as (
@@ -113,7 +81,7 @@ terms as (
             as control_effect_w,
         case when $design = 'fixed_weights_within_arms' then coalesce(effect0, 0)
             when observed1 > 0 and observed0 > 0 then (observed1::double * effect0::double / observed0::double)::decimal(18, 6) else 0 end as control_effect
-    from set_sums
+    from cost_replicate_set_sums
 )
 select
     replicate::integer as replicate,

@@ -185,12 +185,13 @@ async function writeCostTables(
 
 /**
  * What one statement of the bootstrap holds, whatever the cohort: its drawn
- * rows (persons x replicates) and its groups (replicates x matched sets x
- * arms). The sets do not grow with the persons under exact matching, so
- * bounding rows alone put all 1,000 replicates of a 60,000-person run
- * (33,040 persons drawn, 1,176 sets) in one statement of 2.4 M groups,
- * the run's peak memory. At 1,000,000 persons the rows bound still
- * decides (56 replicates, 237 k groups).
+ * rows (units' rows x replicates) and its groups (replicates x matched sets x
+ * arms, where drawn persons are grouped). The sets do not grow with the
+ * persons under exact matching, so bounding rows alone put all 1,000
+ * replicates of a 60,000-person run (33,040 persons drawn, 1,176 sets) in one
+ * statement of 2.4 M groups, the run's peak memory. At 1,000,000 persons the
+ * rows bound still decides (56 replicates, 237 k groups). Whole sets drawn
+ * are not grouped: a group per replicate.
  */
 const BOOTSTRAP_ROWS_PER_STATEMENT = 1 << 25;
 const BOOTSTRAP_GROUPS_PER_STATEMENT = 1 << 18;
@@ -198,8 +199,9 @@ const BOOTSTRAP_GROUPS_PER_STATEMENT = 1 << 18;
 /**
  * cost_replicate_means: the arm means of the sample and of each replicate
  * (sql/costs/03), a few replicates per statement, over the units indexed
- * once (sql/costs/02). The replicates are the same bits however they are
- * grouped (each one's draws are its own).
+ * once (sql/costs/02): persons, or under the sets design whole sets with
+ * their arms summed (02_sum_set_arms.sql). The replicates are the same bits
+ * however they are grouped (each one's draws are its own).
  */
 export async function bootstrapArmMeans(
   db: Database,
@@ -218,27 +220,35 @@ export async function bootstrapArmMeans(
     options.design === 'fixed_weights_within_arms' ? 'costs/02_weigh_drawn_persons.sql' : 'costs/02_count_drawn_persons.sql',
   );
   await db.runFile('costs/02_index_bootstrap_units.sql', { design: options.design });
-  const [{ persons, groups, units }] = (await db.query<{ persons: number; groups: number; units: number }>(
-    'costs: persons to draw',
-    `select count(*)::double as persons, count(distinct (matched_set, treated))::double as groups,
+  const wholeSets = options.design === 'sets';
+  if (wholeSets) await db.runFile('costs/02_sum_set_arms.sql');
+  const source = wholeSets ? 'cost_bootstrap_sets' : 'cost_bootstrap_persons';
+  const [{ rows, groups, units }] = (await db.query<{ rows: number; groups: number; units: number }>(
+    'costs: units to draw',
+    `select count(*)::double as rows, ${wholeSets ? '1' : 'count(distinct (matched_set, treated))'}::double as groups,
         coalesce(max(unit_key) + 1, 0)::double as units
-     from cost_bootstrap_persons`,
-  )) as [{ persons: number; groups: number; units: number }];
-  const unitTables = await bootstrapUnitTables(db, units > (options.indexedJoinKeys ?? INDEXED_JOIN_KEYS));
+     from ${source}`,
+  )) as [{ rows: number; groups: number; units: number }];
+  const unitTables = await bootstrapUnitTables(db, source, units > (options.indexedJoinKeys ?? INDEXED_JOIN_KEYS));
   const perStatement = Math.max(
     1,
     Math.min(
-      Math.floor((options.rowsPerStatement ?? BOOTSTRAP_ROWS_PER_STATEMENT) / Math.max(persons, 1)),
+      Math.floor((options.rowsPerStatement ?? BOOTSTRAP_ROWS_PER_STATEMENT) / Math.max(rows, 1)),
       Math.floor((options.groupsPerStatement ?? BOOTSTRAP_GROUPS_PER_STATEMENT) / Math.max(groups, 1)),
     ),
   );
   for (let first = 0; first <= options.replicates; first += perStatement) {
     const last = Math.min(first + perStatement - 1, options.replicates);
     await db.run('costs: replicates drawn', replicateDrawnView(options.seed, first, last, unitTables));
+    // DuckDB binds a view when it is made: the set sums' view, once the drawn units' view exists
+    if (first === 0) await db.runFile(wholeSets ? 'costs/03_list_drawn_sets.sql' : 'costs/03_group_drawn_persons.sql');
     await db.runFile('costs/03_bootstrap_arm_means.sql', { design: options.design });
   }
   const cellTables = unitTables.filter((units) => units.cell !== null).map((units) => `drop table ${units.table}`);
-  await db.run('costs: drop replicates drawn', ['drop view cost_replicate_drawn', ...cellTables].join(';\n'));
+  await db.run(
+    'costs: drop replicates drawn',
+    ['drop view cost_replicate_set_sums', 'drop view cost_replicate_drawn', ...cellTables].join(';\n'),
+  );
 }
 
 /**
@@ -255,23 +265,25 @@ export interface UnitTable {
 }
 
 /**
- * The tables the draws find their units in. Past INDEXED_JOIN_KEYS units (`split`), each cell's go in a table of its
- * own (`cost_bootstrap_cell_<n>`), so that the key of each join spans one cell's units by its table's statistics,
+ * The tables the draws find their units in: `source` (cost_bootstrap_persons, or cost_bootstrap_sets), or past
+ * INDEXED_JOIN_KEYS units (`split`) each cell's in a table of its own (`cost_bootstrap_cell_<n>`), so that the key of each join spans one cell's units by its table's statistics,
  * which a filter on the cell would not narrow: 1,186,596 units in two cells' tables took 3.6-4.0 s a statement against
  * 4.8-5.2 s in one, the same sums. Below it one table serves: per cell a union branch of every replicate more to plan
  * cost the 10,000-person run's costs stage 0.4-0.6 s (1.6-1.7 against 1.1-1.2 s).
  */
-async function bootstrapUnitTables(db: Database, split: boolean): Promise<UnitTable[]> {
-  if (!split) return [{ cell: null, table: 'cost_bootstrap_persons' }];
-  const cells = (await db.query<{ cell: string }>('costs: cells', 'select distinct cell from cost_bootstrap_persons order by cell')).map(
+async function bootstrapUnitTables(db: Database, source: string, split: boolean): Promise<UnitTable[]> {
+  if (!split) return [{ cell: null, table: source }];
+  const cells = (await db.query<{ cell: string }>('costs: cells', `select distinct cell from ${source} order by cell`)).map(
     (row) => row.cell,
   );
   const tables = cells.map((cell, index) => ({ cell, table: `cost_bootstrap_cell_${index}` }));
   for (const { cell, table } of tables) {
     await db.run(
       "costs: a cell's units",
-      `create or replace table ${table} as select * from cost_bootstrap_persons where cell = $cell order by unit_key`,
-      { cell },
+      `create or replace table ${table} as select * from ${source} where cell = $cell order by unit_key`,
+      {
+        cell,
+      },
     );
   }
   return tables;
@@ -302,7 +314,14 @@ export const costsStage: Stage = {
   name: 'costs',
   reads: ['cohort', 'matches', 'trajectories', 'panel_person_month', 'observed_person_months', 'healthcare_costs'],
   writes: ['consumer_price_index', 'cost_persons', 'cost_replicate_means', 'costs', 'cost_plane', 'cost_acceptability'],
-  scratch: ['cost_bootstrap_persons', 'cost_bootstrap_draws', 'cost_bootstrap_cell_*', 'cost_replicate_drawn'],
+  scratch: [
+    'cost_bootstrap_persons',
+    'cost_bootstrap_sets',
+    'cost_bootstrap_draws',
+    'cost_bootstrap_cell_*',
+    'cost_replicate_drawn',
+    'cost_replicate_set_sums',
+  ],
   run: async ({ db, study }) => {
     const { costs } = study;
     const monthsAfter = study.follow_up.months_after;

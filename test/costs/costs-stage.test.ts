@@ -256,6 +256,86 @@ describe('costs stage', () => {
     expect(await means(2, undefined, undefined, 10_000)).toEqual({ statements: 1, cellTables: 2, rows: inOne.rows });
   });
 
+  test('whole sets drawn: each replicate weighs its drawn sets as the ATT does, the same bits whatever the statements', async () => {
+    const bootstrap = (threads: number, rowsPerStatement?: number) =>
+      withDatabase(async (db) => {
+        // 40 sets of one treated person and one to three controls; set 7 has no control and drops out
+        await db.run(
+          'persons',
+          `create table cost_persons as
+           select 'p' || i as person_id, (i % 4 = 0)::integer as treated, 's' || (i // 4) as matched_set, 1.0 as weight,
+               (hash(i, 1) % 1000000 / 97.0)::decimal(38, 10) as intervention_eur, (hash(i, 2) % 100000 / 13.0)::decimal(38, 10) as benefit_eur,
+               (hash(i, 3) % 10000 / 7.0)::decimal(38, 10) as healthcare_eur, (hash(i, 4) % 5 > 0)::integer as in_effect,
+               (hash(i, 5) % 3 = 0)::integer as effect, 1.0::decimal(38, 10) as effect_weight
+           from range(160) as t(i)
+           where i % 4 <= 1 + i // 4 % 3 and (i // 4 <> 7 or i % 4 = 0)`,
+        );
+        await db.run('threads', `set threads = ${threads}`);
+        const runFile = vi.spyOn(db, 'runFile');
+        await bootstrapArmMeans(db, { design: 'sets', replicates: 9, seed: 3, rowsPerStatement });
+        const statements = runFile.mock.calls.filter(([file]) => file === 'costs/03_bootstrap_arm_means.sql').length;
+        const means = await db.query<Record<string, number>>('means', 'select * from cost_replicate_means order by replicate');
+        const persons = await db.query<{ unit_key: number; treated: number; intervention: number; observed: number; in_work: number }>(
+          'persons',
+          `select unit_key::integer as unit_key, treated, intervention::double as intervention, effect_mass::integer as observed,
+               effect_in_work::integer as in_work
+           from cost_bootstrap_persons`,
+        );
+        const draws: number[][] = [];
+        for (let replicate = 0; replicate <= 9; replicate++) {
+          const [row] = await db.query<{ units: number[] }>(
+            'draws',
+            `select list(unit_key::integer) as units from bootstrap_replicate_draws(3, ${replicate}, null)`,
+          );
+          draws.push(row!.units);
+        }
+        return { statements, means, persons, draws };
+      });
+    const { statements, means, persons, draws } = await bootstrap(1);
+    expect(statements).toBe(1);
+    // a replicate's means from its drawn sets: treated persons weigh 1, a set's controls share its treated count
+    draws.forEach((units, replicate) => {
+      const sums = {
+        treated: 0,
+        treatedEur: 0,
+        control: 0,
+        controlEur: 0,
+        treatedObserved: 0,
+        treatedInWork: 0,
+        controlObserved: 0,
+        controlInWork: 0,
+      };
+      for (const unit of units) {
+        const set = persons.filter((person) => person.unit_key === unit);
+        const [treated, controls] = [set.filter((person) => person.treated === 1), set.filter((person) => person.treated === 0)];
+        const total = (rows: typeof set, field: 'intervention' | 'observed' | 'in_work') => rows.reduce((sum, row) => sum + row[field], 0);
+        if (treated.length && controls.length) {
+          sums.treated += treated.length;
+          sums.treatedEur += total(treated, 'intervention');
+          sums.control += treated.length;
+          sums.controlEur += (treated.length * total(controls, 'intervention')) / controls.length;
+        }
+        const [observed1, observed0] = [total(treated, 'observed'), total(controls, 'observed')];
+        if (observed1 && observed0) {
+          sums.treatedObserved += observed1;
+          sums.treatedInWork += total(treated, 'in_work');
+          sums.controlObserved += observed1;
+          sums.controlInWork += (observed1 * total(controls, 'in_work')) / observed0;
+        }
+      }
+      const row = means[replicate]!;
+      expect(row.replicate).toBe(replicate);
+      expect(row.treated_intervention_eur).toBeCloseTo(sums.treatedEur / sums.treated, 6);
+      expect(row.control_intervention_eur).toBeCloseTo(sums.controlEur / sums.control, 5);
+      expect(row.treated_effect).toBeCloseTo(sums.treatedInWork / sums.treatedObserved, 9);
+      expect(row.control_effect).toBeCloseTo(sums.controlInWork / sums.controlObserved, 6);
+    });
+    // the replicates draw some sets more than once
+    expect(draws.slice(1).some((units) => new Set(units).size < units.length)).toBe(true);
+    // 40 sets a replicate: 200 rows a statement hold 5 replicates
+    expect(await bootstrap(3, 200)).toEqual({ statements: 2, means, persons: expect.anything(), draws });
+  });
+
   test('a drawn person counts once as a small integer without matching weights, and by its weights with them', async () => {
     const masses = (design: Parameters<typeof bootstrapArmMeans>[1]['design']) =>
       withDatabase(async (db) => {
