@@ -37,7 +37,7 @@ export function bootstrapDesign(matching: StudyConfig['matching']): 'rematched_w
 const RESAMPLED = {
   rematched_within_arms:
     'persons resampled within their arm and exactly matched again in each replicate (strata weights re-taken; a stratum without both arms drops out), the effect re-estimated',
-  sets: 'whole matched sets resampled (nearest neighbour without replacement), the effect re-estimated in each replicate',
+  sets: 'whole matched sets resampled (nearest neighbour without replacement; a set drawn twice counts as two), the effect re-estimated in each replicate',
   fixed_weights_within_arms:
     'persons resampled within their arm with their matching weights fixed (nearest neighbour with replacement; ' +
     "MatchIt's guidance prefers re-matching in each replicate, which is not done)",
