@@ -266,10 +266,11 @@ export interface UnitTable {
 
 /**
  * The tables the draws find their units in: `source` (cost_bootstrap_persons, or cost_bootstrap_sets), or past
- * INDEXED_JOIN_KEYS units (`split`) each cell's in a table of its own (`cost_bootstrap_cell_<n>`), so that the key of each join spans one cell's units by its table's statistics,
- * which a filter on the cell would not narrow: 1,186,596 units in two cells' tables took 3.6-4.0 s a statement against
- * 4.8-5.2 s in one, the same sums. Below it one table serves: per cell a union branch of every replicate more to plan
- * cost the 10,000-person run's costs stage 0.4-0.6 s (1.6-1.7 against 1.1-1.2 s).
+ * INDEXED_JOIN_KEYS units (`split`) each cell's in a table of its own (`cost_bootstrap_cell_<n>`), so that the key
+ * of each join spans one cell's units by its table's statistics, which a filter on the cell would not narrow:
+ * 1,186,596 units in two cells' tables took 3.6-4.0 s a statement against 4.8-5.2 s in one, the same sums. Below it
+ * one table serves: per cell a union branch of every replicate more to plan cost the 10,000-person run's costs stage
+ * 0.4-0.6 s (1.6-1.7 against 1.1-1.2 s).
  */
 async function bootstrapUnitTables(db: Database, source: string, split: boolean): Promise<UnitTable[]> {
   if (!split) return [{ cell: null, table: source }];
@@ -281,9 +282,7 @@ async function bootstrapUnitTables(db: Database, source: string, split: boolean)
     await db.run(
       "costs: a cell's units",
       `create or replace table ${table} as select * from ${source} where cell = $cell order by unit_key`,
-      {
-        cell,
-      },
+      { cell },
     );
   }
   return tables;
