@@ -70,7 +70,7 @@ export async function defineCentsSquared(db: Database): Promise<void> {
  * summed whole, ran out of DuckDB's 2 GiB under a 4GB cap, and so did 60,000 persons under 1GB (DuckDB 418 MiB); so,
  * in ranges, both published, within 3,247 and 858 MiB (docs/scale.md). Exact matching's strata stay one range.
  */
-export const SUMS_ROWS_PER_BYTE = 1 / 1024;
+const SUMS_ROWS_PER_BYTE = 1 / 1024;
 
 /**
  * The sums' rows one statement takes (SUMS_ROWS_PER_BYTE) under the run's DuckDB memory limit (without resources, in
