@@ -86,9 +86,10 @@ set_cells as (
     group by subgroup, level, outcome, event_month, subclass
 ),
 pooled_variances as (
-    -- the pooled within-set control variance, over every set's control cell
+    -- the pooled within-set control variance, over every set's control cell (each term rounded, as every sum here)
     select subgroup, level, outcome, event_month,
-        coalesce(sum(control_cell_variance * (control_n - 1)) / nullif(sum(control_n - 1), 0), 0) as pooled_variance
+        coalesce(sum((control_cell_variance * (control_n - 1))::decimal(38, 10))::double / nullif(sum(control_n - 1), 0), 0)
+            as pooled_variance
     from set_cells
     where control_n is not null
     group by subgroup, level, outcome, event_month
