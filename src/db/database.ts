@@ -107,8 +107,9 @@ export class Database {
    * Attaches RUN_CATALOG, an in-memory database, and makes it where this connection and every sibling made after
    * create tables, views and macros; names not found there are looked up in the database file. What only the run
    * needs then never goes through the file's write-ahead log and checkpoints: at 1,000,000 persons the stages after
-   * ingest took 274 s on the bench of 900cb23 against 381 s on 38843ef's (docs/scale.md). Its tables spill to the temp directory under the memory limit,
-   * as any of DuckDB's working data does. inFileCatalog runs the work that writes the file.
+   * ingest took 274 s on the bench of 900cb23 against 381 s on 38843ef's (docs/scale-history.md). Its tables spill
+   * to the temp directory under the memory limit, as any of DuckDB's working data does. inFileCatalog runs the work
+   * that writes the file.
    */
   async attachRunCatalog(): Promise<void> {
     const [{ file }] = (await this.query<{ file: string }>('run catalog: file', 'select current_database() as file')) as [{ file: string }];
@@ -138,8 +139,8 @@ export class Database {
    * `checkpoint_threshold`, and the run's bulk writes (`create table as`, `insert ... select`) do not count towards
    * it: what the stages make stays uncompressed until a commit of appended rows compresses all of it at once (at
    * 60,000 persons the in-memory tables went 624 -> 318 MiB inside one DiD statement; at 1,000,000 the estimate
-   * stage waited 19 s between two; docs/scale.md). With another connection writing, DuckDB refuses the checkpoint,
-   * and it is left to DuckDB.
+   * stage waited 19 s between two; docs/scale-history.md). With another connection writing, DuckDB refuses the
+   * checkpoint, and it is left to DuckDB.
    */
   async checkpointRunCatalog(label: string): Promise<boolean> {
     if (!this.catalogs.run) return false;

@@ -36,7 +36,7 @@
  * rows at 1 M persons (12 samples), and DuckDB's fetch of a chunk, not the
  * arithmetic here, was the cost. Reading it as stored, not sorted with the
  * memberships joined to it, took the DiD of 12 samples at 1 M persons from
- * 66.5 s to 45.5 s (docs/scale.md).
+ * 66.5 s to 45.5 s (docs/scale-history.md).
  *
  * This is the one place the DiD loops in JavaScript: its cost is
  * persons x (months observed)^2 x outcomes multiply-adds, which SQL could

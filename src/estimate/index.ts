@@ -68,7 +68,7 @@ export async function defineCentsSquared(db: Database): Promise<void> {
  * summed a range of event months at a time: at most this many of its sums' rows (sql/estimate/01_count_sums_rows.sql)
  * per statement for each byte of DuckDB's memory limit. 1,000,000 persons with replacement: the study's sample,
  * summed whole, ran out of DuckDB's 2 GiB under a 4GB cap, and so did 60,000 persons under 1GB (DuckDB 418 MiB); so,
- * in ranges, both published, within 3,247 and 858 MiB (docs/scale.md). Exact matching's strata stay one range.
+ * in ranges, both published, within 3,247 and 858 MiB (docs/scale-history.md). Exact matching's strata stay one range.
  */
 const SUMS_ROWS_PER_BYTE = 1 / 1024;
 

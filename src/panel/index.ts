@@ -15,8 +15,8 @@ import type { Stage } from '../stage.js';
  * panel rows) the run's memory while the panel ran peaked at 870-956 MiB as one chunk of 2^23 rows and 740-822 MiB
  * as three of 2^20 (five runs each). More chunks cost no time: at 1,000,000 persons the panel alone took 20.5 s in
  * chunks of 2^20 against 22.4 s in chunks of 2^23, since person_month_work, the largest table a chunk joins, is
- * stored in person_id order, so its scan skips the other persons' row groups (docs/scale.md: unordered, every chunk
- * read the whole table).
+ * stored in person_id order, so its scan skips the other persons' row groups (docs/scale-history.md: unordered,
+ * every chunk read the whole table).
  */
 const PANEL_ROWS_PER_CHUNK = 1 << 20;
 

@@ -7,7 +7,7 @@
  * warehouse. In the study pipeline the panel runs beside match and then
  * subgroups, whose statistics are JavaScript on one core while the panel
  * keeps DuckDB's threads busy (at 1,000,000 persons the three took 63.4 and
- * 73.4 s one after another, 59.6 and 59.9 s so: docs/scale.md), and monitor
+ * 73.4 s one after another, 59.6 and 59.9 s so: docs/scale-history.md), and monitor
  * beside costs. Every statement's result is the same whatever runs beside
  * it (explicit orders, exact sums), so the outputs are the same bytes.
  * Macros are not declared: a stage that calls another's macro reads one of
@@ -22,7 +22,7 @@ import { logInfo, withLogContext } from '../log.js';
 import { type Progress, progressEnabled } from '../progress.js';
 import { runStage, type Stage, type StageContext, type StageReport } from '../stage.js';
 
-/** Two: the machine class has two cores, and each stage's DuckDB statements use them all (docs/scale.md). */
+/** Two: the machine class has two cores, and each stage's DuckDB statements use them all (docs/scale-history.md). */
 export const MAX_STAGES_AT_ONCE = 2;
 
 /** For each stage, the earlier stages it must wait for (their positions), from what each declares. */
