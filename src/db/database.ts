@@ -106,10 +106,10 @@ export class Database {
   /**
    * Attaches RUN_CATALOG, an in-memory database, and makes it where this connection and every sibling made after
    * create tables, views and macros; names not found there are looked up in the database file. What only the run
-   * needs then never goes through the file's write-ahead log and checkpoints: at 1,000,000 persons the stages after
-   * ingest took 274 s on the bench of 900cb23 against 381 s on 38843ef's (docs/scale-history.md). Its tables spill
-   * to the temp directory under the memory limit, as any of DuckDB's working data does. inFileCatalog runs the work
-   * that writes the file.
+   * needs then never goes through the file's write-ahead log and checkpoints: a first 1,000,000-person run with every
+   * table in memory took 394.1 s against 539.5 s for 38843ef's bench, another hour (docs/scale.md, "The warehouse
+   * file keeps what was delivered"). Its tables spill to the temp directory under the memory limit, as any of
+   * DuckDB's working data does. inFileCatalog runs the work that writes the file.
    */
   async attachRunCatalog(): Promise<void> {
     const [{ file }] = (await this.query<{ file: string }>('run catalog: file', 'select current_database() as file')) as [{ file: string }];
