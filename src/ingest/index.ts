@@ -452,13 +452,13 @@ async function applyStagedFile(db: Database, delivery: Delivery, staged: StagedF
     ];
   }
   const source: InForceSource = !staged.inLineOrder
-    ? { read: 'sorted incoming' }
+    ? { read: 'sorted classified', classified, lastLine: staged.lastLine }
     : anyInForce
       ? { read: 'classified', classified, lastLine: staged.lastLine }
-      : { read: 'incoming' };
+      : { read: 'accepted', classified };
   await db.run(`ingest: apply ${file.name}`, applyIncomingSql(extract, file.mode, source), { delivery_id: deliveryId });
   if (extract.coverage && !toLoad.coverageStated) {
-    await db.run(`ingest: coverage of ${file.name}`, recordDataCoverageSql(extract), {
+    await db.run(`ingest: coverage of ${file.name}`, recordDataCoverageSql(extract, classified), {
       ...version,
       mode: file.mode,
       last_complete_month: `${lastCompleteMonth(extractDate)}-01`,

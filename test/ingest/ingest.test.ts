@@ -80,6 +80,53 @@ describe('ingestDeliveries', () => {
     ]);
   });
 
+  test('around malformed lines, the accepted rows go into force whole and in line order, in every delivery', async () => {
+    // malformed lines make the classified table's order unknown, so its rows go into force sorted by line
+    const landing = makeTempDir();
+    const header = 'person_id,birth_year,sex,region';
+    const personsFile = (lines: string[]): TestFile => ({
+      name: 'persons.csv',
+      extract: 'persons',
+      csv: `${[header, ...lines].join('\n')}\n`,
+    });
+    writeDelivery(landing, 'd1', [personsFile(['P004,1990,M,', 'P002,1975', 'P001,1980,F,AMR01', 'P003,1990,M,AMR02'])], '2021-06-30');
+    writeDelivery(
+      landing,
+      'd2',
+      [personsFile(['P006,2001,F,', 'P003,1991,M,AMR02', 'bad', 'P005,2000,F,AMR03', 'P001,1980,F,AMR01'])],
+      '2021-09-30',
+    );
+    // older than both: P006 goes in, its P004 is stale
+    writeDelivery(landing, 'd3', [personsFile(['P007,1960,M,', 'x,y', 'P004,1950,F,AMR09'])], '2020-12-31');
+    await withDatabase(async (db) => {
+      const report = await ingestDeliveries(db, { landing, deliveries: 'all', runId: 'test-run' });
+      expect(
+        report.files.map((file) => [file.delivery_id, file.rows_inserted, file.rows_replaced, file.rows_unchanged, file.rows_stale]),
+      ).toEqual([
+        ['d1', 3, 0, 0, 0],
+        ['d2', 2, 1, 1, 0],
+        ['d3', 1, 0, 0, 1],
+      ]);
+      expect(await db.query('in force', 'select person_id, birth_year, region, delivery_id from persons order by rowid')).toEqual([
+        { person_id: 'P004', birth_year: 1990, region: null, delivery_id: 'd1' },
+        { person_id: 'P001', birth_year: 1980, region: 'AMR01', delivery_id: 'd1' },
+        { person_id: 'P006', birth_year: 2001, region: null, delivery_id: 'd2' },
+        { person_id: 'P003', birth_year: 1991, region: 'AMR02', delivery_id: 'd2' },
+        { person_id: 'P005', birth_year: 2000, region: 'AMR03', delivery_id: 'd2' },
+        { person_id: 'P007', birth_year: 1960, region: null, delivery_id: 'd3' },
+      ]);
+      expect(
+        await db.query(
+          'superseded',
+          'select person_id, birth_year, sex, region, delivery_id, superseded_by from persons_superseded order by delivery_id, person_id',
+        ),
+      ).toEqual([
+        { person_id: 'P003', birth_year: 1990, sex: 'M', region: 'AMR02', delivery_id: 'd1', superseded_by: 'd2' },
+        { person_id: 'P004', birth_year: 1950, sex: 'F', region: 'AMR09', delivery_id: 'd3', superseded_by: 'd1' },
+      ]);
+    });
+  });
+
   test('a second run over the same delivery loads nothing new', async () => {
     const landing = makeTempDir();
     writeDelivery(landing, 'd1', [persons]);
