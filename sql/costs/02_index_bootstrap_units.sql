@@ -9,7 +9,12 @@
 -- 0 to cell_units - 1: the table the replicates' draws are read from, so
 -- DuckDB reads them on every thread (made from a handful of cells in the
 -- statement, the draws and the sums after them ran on one thread: 2.9
--- against 2.4 s a statement of 56 replicates at 1 M persons).
+-- against 2.4 s a statement of 56 replicates at 1 M persons). A temporary
+-- table, which src/costs/index.ts compresses before the replicates are
+-- drawn (a checkpoint of the connection's temporary tables, which another
+-- connection writing the run's tables does not hold off): its cell column
+-- is then read as a dictionary of the cells (or one cell), which hash()
+-- takes once per vector rather than once per draw.
 -- bootstrap_replicate_draws(seed, replicate, draw_cell): replicate r's drawn
 -- units in one cell, or in every cell for a NULL draw_cell (r = 0: the
 -- sample, every unit once); the caller joins them to their units
@@ -64,7 +69,7 @@ select
 from persons
 join units using (cell, unit)
 join cells using (cell);
-create or replace table cost_bootstrap_draws as
+create or replace temp table cost_bootstrap_draws as
 select cell, cell_units, cell_offset, unnest(range(cell_units)) as draw
 from (select distinct cell, cell_units, cell_offset from cost_bootstrap_persons)
 order by cell, draw;

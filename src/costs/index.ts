@@ -220,6 +220,9 @@ export async function bootstrapArmMeans(
     options.design === 'fixed_weights_within_arms' ? 'costs/02_weigh_drawn_persons.sql' : 'costs/02_count_drawn_persons.sql',
   );
   await db.runFile('costs/02_index_bootstrap_units.sql', { design: options.design });
+  // The draws' cells compressed (02_index_bootstrap_units.sql), so that hash() takes each vector's cells once:
+  // drawing 60 M units from two cells took 0.42-0.59 s of CPU against 1.39-1.57 s, the same draws.
+  await db.run('costs: compress the draws', 'checkpoint temp');
   const wholeSets = options.design === 'sets';
   if (wholeSets) await db.runFile('costs/02_sum_set_arms.sql');
   const source = wholeSets ? 'cost_bootstrap_sets' : 'cost_bootstrap_persons';

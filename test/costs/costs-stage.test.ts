@@ -99,6 +99,14 @@ async function runCosts(config: StudyConfig, healthcare: string[] = []) {
   });
 }
 
+/** 20,000 persons in 300 strata, with euros that need every decimal. */
+const TWENTY_THOUSAND_COST_PERSONS = `create table cost_persons as
+select 'p' || i as person_id, (i % 4 = 0)::integer as treated, 's' || (i % 300) as matched_set, 1.0 as weight,
+    (hash(i, 1) % 1000000 / 97.0)::decimal(38, 10) as intervention_eur, (hash(i, 2) % 10000000 / 13.0)::decimal(38, 10) as benefit_eur,
+    (hash(i, 3) % 100000 / 7.0)::decimal(38, 10) as healthcare_eur, (hash(i, 4) % 5 > 0)::integer as in_effect,
+    (hash(i, 5) % 3 = 0)::integer as effect, 1.0::decimal(38, 10) as effect_weight
+from range(20000) as t(i)`;
+
 describe('costs stage', () => {
   test('differences per treated person follow the ATT weights, prices and discounting', async () => {
     const { measure } = await runCosts(study());
@@ -212,16 +220,7 @@ describe('costs stage', () => {
   test('the replicates are the same bits whatever the thread count and however many a statement draws', async () => {
     const means = (threads: number, rowsPerStatement?: number, groupsPerStatement?: number, indexedJoinKeys?: number) =>
       withDatabase(async (db) => {
-        // 20,000 persons in 300 strata, with euros that need every decimal
-        await db.run(
-          'persons',
-          `create table cost_persons as
-           select 'p' || i as person_id, (i % 4 = 0)::integer as treated, 's' || (i % 300) as matched_set, 1.0 as weight,
-               (hash(i, 1) % 1000000 / 97.0)::decimal(38, 10) as intervention_eur, (hash(i, 2) % 10000000 / 13.0)::decimal(38, 10) as benefit_eur,
-               (hash(i, 3) % 100000 / 7.0)::decimal(38, 10) as healthcare_eur, (hash(i, 4) % 5 > 0)::integer as in_effect,
-               (hash(i, 5) % 3 = 0)::integer as effect, 1.0::decimal(38, 10) as effect_weight
-           from range(20000) as t(i)`,
-        );
+        await db.run('persons', TWENTY_THOUSAND_COST_PERSONS);
         await db.run('threads', `set threads = ${threads}`);
         const runFile = vi.spyOn(db, 'runFile');
         const run = vi.spyOn(db, 'run');
@@ -254,6 +253,20 @@ describe('costs stage', () => {
     expect(await means(2, undefined, 2_100)).toEqual({ statements: 29, cellTables: 0, rows: inOne.rows });
     // past 10,000 units each arm's persons in a table of their own
     expect(await means(2, undefined, undefined, 10_000)).toEqual({ statements: 1, cellTables: 2, rows: inOne.rows });
+  });
+
+  test("the draws are compressed before they are drawn, so that hash() takes each vector's cells once", async () => {
+    await withDatabase(async (db) => {
+      await db.run('persons', TWENTY_THOUSAND_COST_PERSONS);
+      await bootstrapArmMeans(db, { design: 'rematched_within_arms', replicates: 9, seed: 5 });
+      const segments = await db.query<{ compression: string; segments: number }>(
+        'draws storage',
+        `select compression, count(*)::integer as segments from pragma_storage_info('cost_bootstrap_draws')
+         where column_name = 'cell' and segment_type = 'VARCHAR' group by compression order by compression`,
+      );
+      // both cells in one row group: a dictionary of two strings (uncompressed, hash() would take every draw's cell)
+      expect(segments).toEqual([{ compression: 'DICT_FSST', segments: 1 }]);
+    });
   });
 
   test('whole sets drawn: each replicate weighs its drawn sets as the ATT does, the same bits whatever the statements', async () => {
