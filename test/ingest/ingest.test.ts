@@ -96,7 +96,7 @@ describe('ingestDeliveries', () => {
       [personsFile(['P006,2001,F,', 'P003,1991,M,AMR02', 'bad', 'P005,2000,F,AMR03', 'P001,1980,F,AMR01'])],
       '2021-09-30',
     );
-    // older than both: P006 goes in, its P004 is stale
+    // older than both: its new P007 goes in, its P004 is stale
     writeDelivery(landing, 'd3', [personsFile(['P007,1960,M,', 'x,y', 'P004,1950,F,AMR09'])], '2020-12-31');
     await withDatabase(async (db) => {
       const report = await ingestDeliveries(db, { landing, deliveries: 'all', runId: 'test-run' });
