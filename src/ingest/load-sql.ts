@@ -258,14 +258,18 @@ export function applyIncomingSql(extract: Extract, mode: FileMode, source: InFor
   const columns = extract.columnNames.map(quoteIdentifier);
   const replaced = `${key} in (select ${keyColumns} from incoming where status = 'replaced')`;
   const leaving = mode === 'full' ? `(${replaced} or ${key} not in (select ${keyColumns} from incoming))` : replaced;
-  const putInForce =
+  // every accepted row, or the lines incoming puts in force (as bits set first)
+  const inForce =
     source.read === 'accepted'
-      ? `insert into ${table}
-select ${columns.join(', ')}, $delivery_id from ${classified} where ${acceptedRowsSql(source.classified)};`
-      : `${setLineBitsSql(linesInForceVariable(source.classified), "incoming where status in ('inserted', 'replaced')", source.lastLine)}
-insert into ${table}
-select ${columns.join(', ')}, $delivery_id from ${classified}
-where ${lineBitSql(linesInForceVariable(source.classified))} = 1${source.read === 'sorted classified' ? ' order by line_number' : ''};`;
+      ? { lines: '', where: acceptedRowsSql(source.classified) }
+      : {
+          lines: setLineBitsSql(
+            linesInForceVariable(source.classified),
+            "incoming where status in ('inserted', 'replaced')",
+            source.lastLine,
+          ),
+          where: `${lineBitSql(linesInForceVariable(source.classified))} = 1`,
+        };
   return `insert into ${history}
 select ${columns.map((column) => `file.${column}`).join(', ')}, $delivery_id, incoming.in_force_delivery_id
 from incoming join ${classified} as file using (line_number)
@@ -274,7 +278,10 @@ order by line_number;
 insert into ${history}
 select ${columns.join(', ')}, delivery_id, $delivery_id from ${table} where ${leaving} order by ${keyColumns};
 delete from ${table} where ${leaving};
-${putInForce}`;
+${inForce.lines}
+insert into ${table}
+select ${columns.join(', ')}, $delivery_id from ${classified}
+where ${inForce.where}${source.read === 'sorted classified' ? ' order by line_number' : ''};`;
 }
 
 /**
