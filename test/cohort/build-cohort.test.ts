@@ -3,9 +3,13 @@
  * is not observed, and why. Index date 2013-01-15 throughout, so event month
  * m is calendar month 2013-01 + m.
  */
+import { join } from 'node:path';
 import { describe, expect, test } from 'vitest';
 import { cohortStage } from '../../src/cohort/index.js';
-import { withDatabase } from '../support/delivery.js';
+import { Database } from '../../src/db/database.js';
+import { makeTempDir, withDatabase } from '../support/delivery.js';
+import { uncompressedSegments } from '../support/storage.js';
+import { TEST_THREADS } from '../support/threads.js';
 import { demoStudy, loadWarehouse, type Row } from '../support/warehouse.js';
 
 const INDEX = '2013-01-15';
@@ -86,5 +90,40 @@ describe('censoring', () => {
     expect(await censoring([{ person_id: 'X' }], later, censor)).toEqual([
       { person_id: 'X', censoring_event_month: month, censoring_reason: reason, crossover_event_month: 17 },
     ]);
+  });
+});
+
+describe('the stage in a run catalog', () => {
+  test('leaves the tables it made compressed, as a checkpoint would', async () => {
+    const db = await Database.open(join(makeTempDir('ipslink-cohort-'), 'warehouse.duckdb'), { threads: TEST_THREADS });
+    try {
+      await loadWarehouse(db, {
+        persons: [{ person_id: 'A', birth_year: 1975, sex: 'M' }],
+        employment_periods: Array.from({ length: 40 }, (_, month) => ({
+          period_id: `W${month}`,
+          person_id: 'A',
+          job_id: 'J',
+          employer_id: 'E',
+          period_start: `${2009 + Math.floor(month / 12)}-${String((month % 12) + 1).padStart(2, '0')}-01`,
+          period_end: `${2009 + Math.floor(month / 12)}-${String((month % 12) + 1).padStart(2, '0')}-28`,
+          hours_paid: 60,
+          wage_eur: 600,
+          job_type: 'REGULAR',
+        })),
+        trajectories: [{ trajectory_id: 'T', person_id: 'A', programme: 'IPS', start_date: INDEX, provider_id: 'PR1', funder: 'UWV' }],
+      });
+      await db.attachRunCatalog();
+      await cohortStage.run({ db, study: demoStudy(), runId: 'r', landing: '' });
+      const [{ months }] = (await db.query<{ months: number }>('months', 'select count(*)::integer as months from person_month_work')) as [
+        { months: number },
+      ];
+      expect(months).toBe(40);
+      // DuckDB keeps some short strings uncompressed by choice: what a checkpoint now would leave
+      const asLeft = await uncompressedSegments(db, 'person_month_work');
+      expect(await db.checkpointRunCatalog('checkpoint')).toBe(true);
+      expect(asLeft).toBe(await uncompressedSegments(db, 'person_month_work'));
+    } finally {
+      db.close();
+    }
   });
 });
