@@ -3,8 +3,9 @@
 // (dist/src/cli/main.js) and loads no TypeScript tooling at all, so it starts
 // fast. In a checkout without a build (no dist/) it falls back to registering
 // tsx and running the sources, as `npm run ipslink` does in development.
-// On Linux it first starts itself once more under the C allocator settings
-// of src/run/allocator-env.ts, which glibc only reads at process start.
+// On Linux it first starts itself once more under the allocator settings of
+// src/run/allocator-env.ts (glibc's and DuckDB's jemalloc's), which are only
+// read at process start.
 import { existsSync } from 'node:fs';
 
 const compiled = new URL('../dist/src/cli/main.js', import.meta.url);
