@@ -31,7 +31,15 @@ import { type Database, quoteIdentifier } from '../db/database.js';
 import { fail, PipelineFailure } from '../errors.js';
 import { logInfo } from '../log.js';
 import type { Stage } from '../stage.js';
-import { type Delivery, readDelivery, selectedDeliveries, type VerifiedFile, verifyDeliveryFiles } from './delivery-manifest.js';
+import {
+  type Delivery,
+  type FileLanes,
+  fileLanes,
+  readDelivery,
+  selectedDeliveries,
+  type VerifiedFile,
+  verifyDeliveryFiles,
+} from './delivery-manifest.js';
 import {
   applyIncomingSql,
   classifyRawRowsSql,
@@ -183,21 +191,7 @@ export async function ingestDeliveries(db: Database, options: IngestOptions): Pr
       return null;
     }
   };
-  const deliveries: Delivery[] = [];
-  const verified: Map<string, VerifiedFile>[] = [];
-  // Every delivery is verified before any is loaded; a loaded one is only hashed.
-  for (const name of names) {
-    const checked = await refusable(name, async () => {
-      const delivery = readDelivery(options.landing, name);
-      const { state, file } = await loadedState(db, delivery);
-      if (state === 'changed') fail({ code: 'delivery_changed', delivery: file.delivery, file: file.name });
-      return { delivery, files: await verifyDeliveryFiles(delivery, { limits, isLoaded: state !== 'new' }) };
-    });
-    if (checked) {
-      deliveries.push(checked.delivery);
-      verified.push(checked.files);
-    }
-  }
+  const { deliveries, verified } = await verifyDeliveries(db, names, { ...options, limits }, refusable);
 
   const newDeliveryIds: string[] = [];
   // Named when a file needs more: the run's resources.memory_limit gave DuckDB this much.
@@ -214,6 +208,64 @@ export async function ingestDeliveries(db: Database, options: IngestOptions): Pr
   }
   const deliveryIds = deliveries.map((delivery) => delivery.manifest.delivery_id);
   return { deliveryIds, newDeliveryIds, files: await readIngestedFiles(db, deliveryIds) };
+}
+
+type Refusable = <T>(name: string, step: () => Promise<T>) => Promise<T | null>;
+
+/**
+ * Every delivery is verified before any is loaded; a loaded one is only hashed. Their manifests and warehouse
+ * state are read first, in order; then the files of all of them are read in one set of lanes, so a delivery's
+ * largest file does not leave the other cores idle while the next delivery waits (at 1,000,000 persons each
+ * delivery's payroll file is most of its bytes). Outcomes are taken in delivery order, so the refusal raised or
+ * reported first is the first delivery's, as when they were read one after another. Without onRefused, once a
+ * delivery fails the files of later ones not yet started are skipped: the run stops at an earlier refusal anyway.
+ */
+async function verifyDeliveries(
+  db: Database,
+  names: readonly string[],
+  options: IngestOptions & { limits: IngestLimits },
+  refusable: Refusable,
+): Promise<{ deliveries: Delivery[]; verified: Map<string, VerifiedFile>[] }> {
+  const heads: PromiseSettledResult<{ delivery: Delivery; isLoaded: boolean }>[] = [];
+  for (const name of names) {
+    try {
+      const delivery = readDelivery(options.landing, name);
+      const { state, file } = await loadedState(db, delivery);
+      if (state === 'changed') fail({ code: 'delivery_changed', delivery: file.delivery, file: file.name });
+      heads.push({ status: 'fulfilled', value: { delivery, isLoaded: state !== 'new' } });
+    } catch (reason) {
+      heads.push({ status: 'rejected', reason });
+    }
+  }
+  const pool = fileLanes();
+  let stopAfter = Number.POSITIVE_INFINITY;
+  const checks = heads.map(async (head, index) => {
+    try {
+      if (head.status === 'rejected') throw head.reason;
+      const { delivery, isLoaded } = head.value;
+      const lanes: FileLanes = (verify) => pool(() => (index > stopAfter ? Promise.reject(new Error('skipped')) : verify()));
+      return { delivery, files: await verifyDeliveryFiles(delivery, { limits: options.limits, isLoaded, lanes }) };
+    } catch (error) {
+      if (!options.onRefused) stopAfter = Math.min(stopAfter, index);
+      throw error;
+    }
+  });
+  // every check settles before a refusal is raised: no file is left being read
+  const settled = await Promise.allSettled(checks);
+  const deliveries: Delivery[] = [];
+  const verified: Map<string, VerifiedFile>[] = [];
+  for (const [index, name] of names.entries()) {
+    const outcome = settled[index]!;
+    const checked = await refusable(name, async () => {
+      if (outcome.status === 'rejected') throw outcome.reason;
+      return outcome.value;
+    });
+    if (checked) {
+      deliveries.push(checked.delivery);
+      verified.push(checked.files);
+    }
+  }
+  return { deliveries, verified };
 }
 
 /** DuckDB's memory_limit as it reports it (rounded, e.g. '18.8 GiB'). */
