@@ -125,8 +125,8 @@ export interface VerifyOptions {
    * delivery that was loaded?); a new one has its CSV files scanned.
    */
   isLoaded: boolean;
-  /** Where the files are read: several deliveries may share one set of lanes (fileLanes), so no core waits on one delivery's largest file. */
-  lanes?: FileLanes;
+  /** Where the files are read: several deliveries share one set of lanes (fileLanes), so no core waits on one delivery's largest file. */
+  lanes: FileLanes;
 }
 
 /** Runs a file's verification when a lane is free. */
@@ -156,11 +156,10 @@ export async function verifyDeliveryFiles(delivery: Delivery, options: VerifyOpt
     }
     return result;
   };
-  // Files are read side by side in the lanes (one per core by default): gunzip runs in libuv's pool beside the
-  // hashing and counting here (the 1,000,000-person world's first delivery: 7.5 -> 4.5 s). All are waited for, and
-  // the first failure in manifest order is the one raised, whichever failed first in time.
-  const lanes = options.lanes ?? fileLanes();
-  const outcomes = await Promise.allSettled(files.map((file) => lanes(() => verifyFile(file))));
+  // Files are read side by side in the lanes: gunzip runs in libuv's pool beside the hashing and counting here
+  // (the 1,000,000-person world's first delivery: 7.5 -> 4.5 s). All are waited for, and the first failure in
+  // manifest order is the one raised, whichever failed first in time.
+  const outcomes = await Promise.allSettled(files.map((file) => options.lanes(() => verifyFile(file))));
   const verified = new Map<string, VerifiedFile>();
   for (const [index, outcome] of outcomes.entries()) {
     if (outcome.status === 'rejected') throw outcome.reason;
