@@ -38,6 +38,9 @@ create or replace macro synth_scramble_40(x) as
 create or replace macro synth_pseudonym(prefix, seed, entity) as
     prefix || printf('%010x', xor(synth_scramble_40(entity), hash(seed::bigint, prefix) & 1099511627775));
 
+-- A payroll period's own pseudonym, period_id (sql/synth/10, 16).
+create or replace macro synth_period_id(seed, period_key) as synth_pseudonym('W', seed, period_key);
+
 -- Weighted digit sum of the 11-test over the first 8 digits of an 8-digit number.
 create or replace macro synth_bsn_weighted_sum(base) as
     9 * (base // 10000000 % 10) + 8 * (base // 1000000 % 10) + 7 * (base // 100000 % 10)

@@ -21,7 +21,8 @@
 -- Reads: synth_person, synth_life_event, synth_benefit_spell,
 -- synth_payroll_period, synth_trajectory.
 -- Writes: macro synth_delivered_spans, synth_delivered_person,
--- synth_delivered_spell, synth_delivered_period, synth_delivered_trajectory.
+-- synth_delivered_spell, macro synth_delivered_periods (of the view
+-- synth_delivered_period), synth_delivered_trajectory.
 
 -- The rows of `spans` (any columns with start_date and end_date: spells,
 -- trajectories) per delivery: delivery 1 the spans started by
@@ -80,19 +81,25 @@ select * from synth_delivered_spans('spells', $first_extract_date::date, $delive
 -- One pass over the payroll periods: each goes to the deliveries it is in
 -- (unnest), rather than one filtered read per delivery of a CTE, which DuckDB
 -- materialised since it was read twice (100,000 persons: 3.2 -> 1.1-1.4 s).
+-- A view, not a table: its readers (sql/synth/12, 13, 16 and each
+-- delivery's file, src/synth/write-extracts.ts) read it once each, and
+-- storing its 22 M rows at 1,000,000 persons cost more than computing them
+-- again where they are read. A view holds no parameters, so this is a table
+-- macro, and the view synth_delivered_period calls it with the world's
+-- values (src/synth/generate-tables.ts). Read from a table of one row
+-- instead, the settings made DuckDB join it to every period, in no order.
 -- The rows keep synth_payroll_period's order, so each delivery's are in
 -- period_key order: one table scanned and no join (person_id comes with
 -- the period), so each delivery's file is written without a sort
 -- (src/synth/write-extracts.ts).
-create or replace table synth_delivered_period as
+create or replace macro synth_delivered_periods(seed, deliveries, first_extract_date) as table
 with
 periods as (
     select
-        period_key, synth_pseudonym('W', $seed, period_key) as period_id, person_id,
-        job_id, employer_id, period_start, period_end, hours_paid, wage_eur, job_type,
-        $deliveries = 2
-            and period_end <= $first_extract_date::date
-            and synth_uniform($seed, period_key, 'wrong-in-first-delivery') < 0.02
+        period_key, person_id, job_id, employer_id, period_start, period_end, hours_paid, wage_eur, job_type,
+        deliveries = 2
+            and period_end <= first_extract_date
+            and synth_uniform(seed, period_key, 'wrong-in-first-delivery') < 0.02
             as is_wrong_in_first_delivery
     from synth_payroll_period
     where is_observed
@@ -101,22 +108,25 @@ split as (
     select
         *,
         unnest(case
-            when period_end > $first_extract_date::date then [2]
+            when period_end > first_extract_date then [2]
             when is_wrong_in_first_delivery then [1, 2]
             else [1]
         end) as delivery_no
     from periods
-    where $deliveries = 2 or period_end <= $first_extract_date::date
+    where deliveries = 2 or period_end <= first_extract_date
 ),
 wrong as (
     select
         *,
         if(delivery_no = 1 and is_wrong_in_first_delivery,
-           1.1 + 0.5 * synth_uniform($seed, period_key, 'wrong-factor'), null) as wrong_factor
+           1.1 + 0.5 * synth_uniform(seed, period_key, 'wrong-factor'), null) as wrong_factor
     from split
 )
+-- period_id made last, so a reader's filter on delivery_no comes before it, and a
+-- reader that does not use it (sql/synth/16) does not make it
 select
-    delivery_no, period_key, period_id, person_id, job_id, employer_id, period_start, period_end,
+    delivery_no, period_key, synth_period_id(seed, period_key) as period_id, person_id,
+    job_id, employer_id, period_start, period_end,
     coalesce(round(hours_paid * wrong_factor, 2)::decimal(18, 2), hours_paid) as hours_paid,
     coalesce(round(wage_eur * wrong_factor, 2)::decimal(18, 2), wage_eur) as wage_eur,
     job_type,

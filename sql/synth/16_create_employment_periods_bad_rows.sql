@@ -10,12 +10,13 @@
 -- Writes: synth_employment_periods_bad_row.
 create or replace table synth_employment_periods_bad_row as
 with
-periods as (select *, period_key as row_no from synth_delivered_period),
+-- the clean rows' period_id made for the chosen rows alone, not for every delivered row (sql/synth/10)
+periods as (select * exclude (period_id), period_key as row_no from synth_delivered_period),
 chosen as (select * from synth_chosen_rows('employment_periods', 'periods')),
 corrupted as (
     select
         delivery_no,
-        synth_bad_key('W', $seed, delivery_no, row_no, bad_kind, period_id) as period_id,
+        synth_bad_key('W', $seed, delivery_no, row_no, bad_kind, synth_period_id($seed, row_no)) as period_id,
         synth_bad_person_id($seed, row_no, bad_kind, emptied_column, person_id) as person_id,
         synth_emptied(bad_kind, emptied_column, 'job_id', job_id) as job_id,
         synth_emptied(bad_kind, emptied_column, 'employer_id', employer_id) as employer_id,
