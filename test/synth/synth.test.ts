@@ -705,19 +705,30 @@ describe('healthcare costs', () => {
   });
 });
 
+/** The tables of a world of SMALL_PERSONS (seed 11) in a database of its own, two threads, as one delivery or two. */
+async function smallWorld(deliveries: 1 | 2): Promise<Database> {
+  const own = await Database.open(':memory:', { threads: 2 });
+  const coverage = { from: '2010-07-01', to: '2021-06-01' };
+  try {
+    await generateWorld(own, {
+      persons: SMALL_PERSONS,
+      seed: 11,
+      extractDate: '2021-06-30',
+      deliveries,
+      firstExtractDate: deliveries === 1 ? '2021-06-30' : '2018-06-30',
+      coverage: { employmentPeriods: coverage, benefitSpells: { ...coverage, from: '2008-01-01' } },
+    });
+  } catch (error) {
+    own.close();
+    throw error;
+  }
+  return own;
+}
+
 describe('benefit episodes', () => {
   test('the episode duration measured from the delivered spells (gaps up to 31 days join) gives every trajectory person the latent band; the last spell alone does not', async () => {
-    const own = await Database.open(':memory:', { threads: 2 });
+    const own = await smallWorld(1);
     try {
-      const coverage = { from: '2010-07-01', to: '2021-06-01' };
-      await generateWorld(own, {
-        persons: SMALL_PERSONS,
-        seed: 11,
-        extractDate: '2021-06-30',
-        deliveries: 1,
-        firstExtractDate: '2021-06-30',
-        coverage: { employmentPeriods: coverage, benefitSpells: { ...coverage, from: '2008-01-01' } },
-      });
       const [row] = await own.query<{ persons: number; episode_band_differs: number; last_spell_band_differs: number }>(
         'episodes',
         `with
@@ -941,17 +952,8 @@ describe('the delivered payroll periods', () => {
   // persons 22 M rows and 3.6 GB of the peak), and each delivery's file is copied from it in stored order: an
   // order-keeping COPY over one scan, no join that could reorder the rows with more than one thread.
   test('are a view, copied to each delivery file in stored order without a join', async () => {
-    const own = await Database.open(':memory:', { threads: 2 });
+    const own = await smallWorld(2);
     try {
-      const coverage = { from: '2010-07-01', to: '2021-06-01' };
-      await generateWorld(own, {
-        persons: SMALL_PERSONS,
-        seed: 11,
-        extractDate: '2021-06-30',
-        deliveries: 2,
-        firstExtractDate: '2018-06-30',
-        coverage: { employmentPeriods: coverage, benefitSpells: { ...coverage, from: '2008-01-01' } },
-      });
       const [kinds] = await own.query<{ tables: number; views: number }>(
         'kinds',
         `select (select count(*) from duckdb_tables() where table_name = 'synth_delivered_period')::integer as tables,
