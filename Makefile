@@ -9,7 +9,7 @@ IPSLINK := node --import tsx src/cli/main.ts
 IPSLINK_BUILT := node bin/ipslink.js
 DIST_MAIN := dist/src/cli/main.js
 
-.PHONY: demo test lint format tables bench simulate validate reference clean install fuzz build
+.PHONY: demo test lint format tables bench simulate validate reference clean install fuzz build wasm
 
 install: $(NPM_STAMP)
 
@@ -20,12 +20,19 @@ $(NPM_STAMP): package.json package-lock.json
 # Compiles src/ and pipelines/ to dist/ (ES modules with source maps), which bin/ipslink.js runs
 # without tsx, so `ipslink --help` starts in a fraction of a second. Rebuilt only when a source changed
 # (the directories are prerequisites too, for a file added or removed); dist/ is removed first so that
-# no file of an earlier build is left (the run fingerprint hashes dist/).
+# no file of an earlier build is left (the run fingerprint hashes dist/). The WebAssembly binaries under src/
+# are copied beside the compiled modules that load them.
 build: $(DIST_MAIN)
 
-$(DIST_MAIN): $(NPM_STAMP) tsconfig.json tsconfig.build.json $(shell find src pipelines -name '*.ts' -o -type d)
+$(DIST_MAIN): $(NPM_STAMP) tsconfig.json tsconfig.build.json $(shell find src pipelines -name '*.ts' -o -name '*.wasm' -o -type d)
 	rm -rf dist
 	npx tsc -p tsconfig.build.json
+	cd src && find . -name '*.wasm' -exec cp --parents {} ../dist/src \;
+
+# Assembles each WebAssembly text file under src/ (*.wat) into the binary beside it (*.wasm), which is
+# committed: run it after editing a .wat (a test fails until then).
+wasm: install
+	node --import tsx tools/assemble-wasm.ts
 
 # The synthetic world is made once, as two deliveries (the second corrects
 # the first); with nothing new, a second `make demo` is a no-op (publishes

@@ -38,9 +38,11 @@
  * memberships joined to it, took the DiD of 12 samples at 1 M persons from
  * 66.5 s to 45.5 s (docs/scale-history.md).
  *
- * This is the one place the DiD loops in JavaScript: its cost is
+ * This is the one place the DiD loops outside SQL: its cost is
  * persons x (months observed)^2 x outcomes multiply-adds, which SQL could
  * only reach through joins of lists that copy every list once per pair.
+ * Those multiply-adds run in WebAssembly (did-pair-sums.wat), on blocks laid
+ * out person by person, a row of months each; the deviations are made here.
  */
 import { type DuckDBResult, DuckDBTypeId } from '@duckdb/node-api';
 import type { Outcome } from '../config/outcomes.js';
@@ -48,8 +50,9 @@ import { chunkColumn, typedColumn } from '../db/chunk-columns.js';
 import { columnPattern, type Database, readSqlFile } from '../db/database.js';
 import { fetchChunk } from '../db/fetch-chunk.js';
 import { isDebugEnabled, logDebug } from '../log.js';
+import { type PairSumsKernel, pairSumsKernel } from './did-pair-sums.js';
 
-/** Persons per block: the block's deviations (outcomes x months x persons doubles, 1 MiB at 8 x 61 x 256) stay in cache. */
+/** Persons per block: the block's deviations (outcomes x months x persons doubles, 1 MiB at 8 x 64 x 256) stay in cache. */
 export const DEFAULT_PERSONS_PER_BLOCK = 256;
 
 interface Pattern {
@@ -77,8 +80,18 @@ export class DeviationSums {
   readonly firstMonth: number;
   readonly monthCount: number;
   readonly outcomes: number;
-  /** Per arm: the block's deviations, outcome by outcome, month by month, person by person. */
-  private readonly blocks: [Float64Array, Float64Array];
+  /** Multiplies the blocks' columns (did-pair-sums.wat); its memory holds the blocks and the sums it writes. */
+  private readonly kernel: PairSumsKernel;
+  /** A person's row in a block: the sample's months, rounded up to a multiple of 8 for the kernel. */
+  private readonly stride: number;
+  /**
+   * Per arm and outcome (blockOffset), the block's deviations: person (slot) by person, a row of `stride` months
+   * each, in the kernel's memory.
+   */
+  private readonly blocks: Float64Array;
+  /** The kernel's sums of a block's pairs of months, at month * stride + other month; and their byte offset. */
+  private readonly pairSums: Float64Array;
+  private readonly pairSumsOffset: number;
   /** Per arm: which months of the block hold a person's value. */
   private readonly blockMonths: [Uint8Array, Uint8Array];
   /** Per arm and outcome: the persons in the block with a non-zero deviation of the outcome (the others add exact zeros). */
@@ -101,7 +114,12 @@ export class DeviationSums {
     this.observedPairs = new Uint8Array(2 * monthCount * monthCount);
     this.withinSums = patterns.map((pattern) => new Float64Array(outcomes * pattern.months.length));
     this.weightedWithinSums = patterns.map((pattern) => new Float64Array(outcomes * pattern.months.length));
-    this.blocks = [0, 1].map(() => new Float64Array(outcomes * monthCount * personsPerBlock)) as [Float64Array, Float64Array];
+    this.stride = Math.ceil(monthCount / 8) * 8;
+    const blockValues = 2 * outcomes * personsPerBlock * this.stride;
+    this.pairSumsOffset = blockValues * Float64Array.BYTES_PER_ELEMENT;
+    this.kernel = pairSumsKernel(this.pairSumsOffset + this.stride * this.stride * Float64Array.BYTES_PER_ELEMENT);
+    this.blocks = new Float64Array(this.kernel.buffer, 0, blockValues);
+    this.pairSums = new Float64Array(this.kernel.buffer, this.pairSumsOffset, this.stride * this.stride);
     this.blockMonths = [0, 1].map(() => new Uint8Array(monthCount)) as [Uint8Array, Uint8Array];
     this.blockPersons = [new Int32Array(outcomes), new Int32Array(outcomes)];
     this.personValues = new Float64Array(outcomes * Math.max(1, ...patterns.map((pattern) => pattern.months.length)));
@@ -114,6 +132,11 @@ export class DeviationSums {
 
   pairIndex(treated: number, month: number, other: number): number {
     return (treated * this.monthCount + month - this.firstMonth) * this.monthCount + other - this.firstMonth;
+  }
+
+  /** Where the block of `arm` and `outcome` starts in `blocks`. */
+  private blockOffset(arm: number, outcome: number): number {
+    return (arm * this.outcomes + outcome) * this.personsPerBlock * this.stride;
   }
 
   /** Buffer of one person's values, outcome by outcome, month position within: filled by the caller, then addPerson. */
@@ -136,10 +159,9 @@ export class DeviationSums {
     const blockNumber = Math.floor((personIndex - this.sample.armFirstPerson[arm]!) / this.personsPerBlock);
     if (blockNumber !== this.blockNumber[arm]) this.flush(arm);
     this.blockNumber[arm] = blockNumber;
-    const block = this.blocks[arm]!;
     const blockMonths = this.blockMonths[arm]!;
     const blockPersons = this.blockPersons[arm]!;
-    const { personValues, personsPerBlock, monthCount, firstMonth } = this;
+    const { personValues, blocks, stride, firstMonth } = this;
     const months = pattern.months;
     const within = this.withinSums[patternNumber]!;
     const weighted = this.weightedWithinSums[patternNumber]!;
@@ -151,11 +173,12 @@ export class DeviationSums {
       const mean = sum / months.length;
       // The person takes the outcome's next slot only if a deviation is not 0: all-zero ones stay there as zeros.
       const slot = blockPersons[outcome]!;
+      const row = this.blockOffset(arm, outcome) + slot * stride - firstMonth;
       let varies = false;
       for (let position = 0; position < months.length; position++) {
         const deviation = weight * (personValues[first + position]! - mean);
         varies ||= deviation !== 0;
-        block[(outcome * monthCount + months[position]! - firstMonth) * personsPerBlock + slot] = deviation;
+        blocks[row + months[position]!] = deviation;
         within[first + position]! += deviation;
         weighted[first + position]! += weight * deviation;
       }
@@ -171,85 +194,27 @@ export class DeviationSums {
 
   /** Adds the arm's block's inner products to the totals, and empties it. */
   private flush(arm: number): void {
-    const block = this.blocks[arm]!;
     const blockMonths = this.blockMonths[arm]!;
     const blockPersons = this.blockPersons[arm]!;
-    const { products, personsPerBlock, monthCount } = this;
+    const { products, monthCount, stride, pairSums, kernel } = this;
     const months: number[] = [];
     for (let month = 0; month < monthCount; month++) if (blockMonths[month]) months.push(month);
     for (let outcome = 0; outcome < this.outcomes; outcome++) {
       const persons = blockPersons[outcome]!;
       if (persons === 0) continue;
+      const rows = this.blockOffset(arm, outcome);
+      // every pair of the block's months, each its own sum over the block's persons in person order (the same bits
+      // as the loop over the persons in JavaScript), added to the totals here in the same order as before
+      kernel.pairSums(rows * Float64Array.BYTES_PER_ELEMENT, persons, stride, months[0]! & ~1, months.at(-1)!, this.pairSumsOffset);
       const productBase = (outcome * 2 + arm) * monthCount * monthCount;
-      const column = (index: number) => (outcome * monthCount + months[index]!) * personsPerBlock;
-      // Two months (rows) against four others at a time: each value loaded once serves several products, and
-      // every product is still its own sum over the block's persons in person order (the same bits).
-      let index = 0;
-      for (; index + 1 < months.length; index += 2) {
-        const row = column(index);
-        const nextRow = column(index + 1);
+      for (let index = 0; index < months.length; index++) {
         const productRow = productBase + months[index]! * monthCount;
-        const nextProductRow = productBase + months[index + 1]! * monthCount;
-        let diagonal = 0;
-        for (let person = 0; person < persons; person++) diagonal += block[row + person]! * block[row + person]!;
-        products[productRow + months[index]!]! += diagonal;
-        let other = index + 1;
-        for (; other + 3 < months.length; other += 4) {
-          const [first, second, third, fourth] = [column(other), column(other + 1), column(other + 2), column(other + 3)];
-          let p1 = 0;
-          let p2 = 0;
-          let p3 = 0;
-          let p4 = 0;
-          let q1 = 0;
-          let q2 = 0;
-          let q3 = 0;
-          let q4 = 0;
-          for (let person = 0; person < persons; person++) {
-            const value = block[row + person]!;
-            const nextValue = block[nextRow + person]!;
-            const a = block[first + person]!;
-            const b = block[second + person]!;
-            const c = block[third + person]!;
-            const d = block[fourth + person]!;
-            p1 += value * a;
-            p2 += value * b;
-            p3 += value * c;
-            p4 += value * d;
-            q1 += nextValue * a;
-            q2 += nextValue * b;
-            q3 += nextValue * c;
-            q4 += nextValue * d;
-          }
-          products[productRow + months[other]!]! += p1;
-          products[productRow + months[other + 1]!]! += p2;
-          products[productRow + months[other + 2]!]! += p3;
-          products[productRow + months[other + 3]!]! += p4;
-          // (with other = index + 1, q1 is the next row's diagonal)
-          products[nextProductRow + months[other]!]! += q1;
-          products[nextProductRow + months[other + 1]!]! += q2;
-          products[nextProductRow + months[other + 2]!]! += q3;
-          products[nextProductRow + months[other + 3]!]! += q4;
-        }
-        for (; other < months.length; other++) {
-          const first = column(other);
-          let product = 0;
-          let nextProduct = 0;
-          for (let person = 0; person < persons; person++) {
-            product += block[row + person]! * block[first + person]!;
-            nextProduct += block[nextRow + person]! * block[first + person]!;
-          }
-          products[productRow + months[other]!]! += product;
-          products[nextProductRow + months[other]!]! += nextProduct;
-        }
-      }
-      if (index < months.length) {
-        const row = column(index);
-        let product = 0;
-        for (let person = 0; person < persons; person++) product += block[row + person]! * block[row + person]!;
-        products[productBase + months[index]! * monthCount + months[index]!]! += product;
+        const sumRow = months[index]! * stride;
+        for (let other = index; other < months.length; other++)
+          products[productRow + months[other]!]! += pairSums[sumRow + months[other]!]!;
       }
       // A person's months outside its pattern must read 0 in the next block.
-      for (let index = 0; index < months.length; index++) block.fill(0, column(index), column(index) + persons);
+      this.blocks.fill(0, rows, rows + persons * stride);
       blockPersons[outcome] = 0;
     }
     blockMonths.fill(0);
