@@ -2,10 +2,11 @@
  * The DiD's block products (did-deviation-sums.ts) in WebAssembly with
  * 128-bit SIMD: did-pair-sums.wat says what pairSums computes and why its
  * sums are the bits the loop over the persons in JavaScript gave. JavaScript
- * has no vectors, and its typed arrays check every index; on a block of
- * 256 persons and 61 months the kernel took a fifth of the time of that loop
- * (docs/scale-history.md). Its binary, did-pair-sums.wasm beside this file
- * (`make wasm` assembles it from the text), is compiled once per process.
+ * has no vectors, and its typed arrays check every index; 2,000 blocks of
+ * 256 persons and 61 months took the kernel 130-165 ms and that loop
+ * 709-748 ms (docs/scale-history.md). Its binary, did-pair-sums.wasm beside
+ * this file (`make wasm` assembles it from the text), is compiled once per
+ * process.
  */
 import { readFileSync } from 'node:fs';
 
