@@ -46,7 +46,7 @@
  */
 import { type DuckDBResult, DuckDBTypeId } from '@duckdb/node-api';
 import type { Outcome } from '../config/outcomes.js';
-import { chunkColumn, typedColumn } from '../db/chunk-columns.js';
+import { chunkColumn, chunkColumnBuffer, typedColumn } from '../db/chunk-columns.js';
 import { columnPattern, type Database, readSqlFile } from '../db/database.js';
 import { fetchChunk } from '../db/fetch-chunk.js';
 import { isDebugEnabled, logDebug } from '../log.js';
@@ -342,6 +342,9 @@ export async function sumSampleDeviations(
         await db.stream(`sql/${panelFile}`, readSqlFile(panelFile), { outcome_pattern: columnPattern(streamOutcomes) }, async (result) => {
           const monthColumn = typedColumn(result, 'event_month', DuckDBTypeId.INTEGER);
           const outcomeColumns = streamOutcomes.map((outcome) => typedColumn(result, outcome, DuckDBTypeId.DOUBLE));
+          // each chunk's columns are copied into these, read before the next chunk's replace them
+          const eventMonths = chunkColumnBuffer(DuckDBTypeId.INTEGER);
+          const outcomeValues = outcomeColumns.map(() => chunkColumnBuffer(DuckDBTypeId.DOUBLE));
           // The panel rows of the next person streamed are rows first .. last (Infinity: no one is left).
           let first = Number.POSITIVE_INFINITY;
           let last = Number.POSITIVE_INFINITY;
@@ -361,8 +364,10 @@ export async function sumSampleDeviations(
             if (!chunk || chunk.rowCount === 0) break;
             const rowCount = chunk.rowCount; // a call into DuckDB each time it is read
             rows += rowCount;
-            const eventMonths = chunkColumn(chunk, monthColumn, DuckDBTypeId.INTEGER);
-            const outcomeValues = outcomeColumns.map((index) => chunkColumn(chunk, index, DuckDBTypeId.DOUBLE));
+            chunkColumn(chunk, monthColumn, DuckDBTypeId.INTEGER, eventMonths);
+            for (const [outcome, index] of outcomeColumns.entries()) {
+              chunkColumn(chunk, index, DuckDBTypeId.DOUBLE, outcomeValues[outcome]!);
+            }
             next = fetchChunk(result);
             // every person whose rows end in this chunk has all its memberships at hand
             await reader.bufferThrough(position + rowCount);
@@ -423,19 +428,24 @@ class MembershipReader {
   /** The first buffered row not yet taken. */
   private next = 0;
   private ended = false;
-  private readonly columns: number[];
+  /** Per stream column: its index, and the buffered list its values go to. */
+  private readonly integerColumns: [number, number[]][];
+  private readonly doubleColumns: [number, number[]][];
+  /** Each chunk's column, copied here before its values are added to the lists. */
+  private readonly integers = chunkColumnBuffer(DuckDBTypeId.INTEGER);
+  private readonly doubles = chunkColumnBuffer(DuckDBTypeId.DOUBLE);
 
   constructor(private readonly result: DuckDBResult) {
-    const integer = (name: string) => typedColumn(result, name, DuckDBTypeId.INTEGER);
-    const double = (name: string) => typedColumn(result, name, DuckDBTypeId.DOUBLE);
-    this.columns = [
-      double('first_row'),
-      integer('row_count'),
-      integer('sample_no'),
-      integer('pattern'),
-      integer('person_index'),
-      double('weight'),
+    const { firstRow, rowCount, persons } = this.buffered;
+    const integer = (name: string, list: number[]): [number, number[]] => [typedColumn(result, name, DuckDBTypeId.INTEGER), list];
+    const double = (name: string, list: number[]): [number, number[]] => [typedColumn(result, name, DuckDBTypeId.DOUBLE), list];
+    this.integerColumns = [
+      integer('row_count', rowCount),
+      integer('sample_no', persons.sample),
+      integer('pattern', persons.pattern),
+      integer('person_index', persons.personIndex),
     ];
+    this.doubleColumns = [double('first_row', firstRow), double('weight', persons.weight)];
   }
 
   /** Buffers until a person whose rows start at `row` or later is buffered (so every one before it is whole), or the stream ends. */
@@ -448,21 +458,15 @@ class MembershipReader {
         break;
       }
       this.dropTaken();
-      const [firstRowColumn, rowCountColumn, sampleColumn, patternColumn, indexColumn, weightColumn] = this.columns as [
-        number,
-        number,
-        number,
-        number,
-        number,
-        number,
-      ];
-      const { rowCount, persons } = this.buffered;
-      firstRow.push(...chunkColumn(chunk, firstRowColumn, DuckDBTypeId.DOUBLE));
-      rowCount.push(...chunkColumn(chunk, rowCountColumn, DuckDBTypeId.INTEGER));
-      persons.sample.push(...chunkColumn(chunk, sampleColumn, DuckDBTypeId.INTEGER));
-      persons.pattern.push(...chunkColumn(chunk, patternColumn, DuckDBTypeId.INTEGER));
-      persons.personIndex.push(...chunkColumn(chunk, indexColumn, DuckDBTypeId.INTEGER));
-      persons.weight.push(...chunkColumn(chunk, weightColumn, DuckDBTypeId.DOUBLE));
+      const rows = chunk.rowCount;
+      for (const [column, list] of this.integerColumns) {
+        const values = chunkColumn(chunk, column, DuckDBTypeId.INTEGER, this.integers);
+        for (let index = 0; index < rows; index++) list.push(values[index]!);
+      }
+      for (const [column, list] of this.doubleColumns) {
+        const values = chunkColumn(chunk, column, DuckDBTypeId.DOUBLE, this.doubles);
+        for (let index = 0; index < rows; index++) list.push(values[index]!);
+      }
     }
   }
 

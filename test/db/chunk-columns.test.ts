@@ -1,11 +1,12 @@
 /**
- * Streamed chunks' numeric columns as typed arrays (src/db/chunk-columns.ts):
+ * Streamed chunks' numeric columns copied into typed arrays (src/db/chunk-columns.ts):
  * the same values the node API's getItem gives, over several chunks and
- * ragged sizes; a null, or a column of another type, is an error.
+ * ragged sizes, into buffers reused from chunk to chunk; a null, a column of
+ * another type, or a buffer too small for a chunk, is an error.
  */
 import { DuckDBTypeId } from '@duckdb/node-api';
 import { describe, expect, test } from 'vitest';
-import { chunkColumn, typedColumn } from '../../src/db/chunk-columns.js';
+import { CHUNK_ROWS, chunkColumn, chunkColumnBuffer, typedColumn } from '../../src/db/chunk-columns.js';
 import { withDatabase } from '../support/delivery.js';
 
 // 5,003 rows: two full chunks of 2,048 and one of 907 (not a multiple of 8: the validity's last byte is partial)
@@ -24,20 +25,24 @@ describe('chunkColumn', () => {
           const read = { whole: [] as number[], fraction: [] as number[] };
           const viaGetItem = { whole: [] as unknown[], fraction: [] as unknown[] };
           const sizes: number[] = [];
+          const buffers = { whole: chunkColumnBuffer(DuckDBTypeId.INTEGER), fraction: chunkColumnBuffer(DuckDBTypeId.DOUBLE) };
           for (;;) {
             const chunk = await result.fetchChunk();
             if (!chunk || chunk.rowCount === 0) break;
             sizes.push(chunk.rowCount);
-            const whole = chunkColumn(chunk, 0, DuckDBTypeId.INTEGER);
-            const fraction = chunkColumn(chunk, 1, DuckDBTypeId.DOUBLE);
-            expect(whole).toBeInstanceOf(Int32Array);
-            expect(fraction).toBeInstanceOf(Float64Array);
-            read.whole.push(...whole);
-            read.fraction.push(...fraction);
+            const whole = chunkColumn(chunk, 0, DuckDBTypeId.INTEGER, buffers.whole);
+            const fraction = chunkColumn(chunk, 1, DuckDBTypeId.DOUBLE, buffers.fraction);
+            expect(whole).toBe(buffers.whole);
+            expect(fraction).toBe(buffers.fraction);
+            read.whole.push(...whole.subarray(0, chunk.rowCount));
+            read.fraction.push(...fraction.subarray(0, chunk.rowCount));
             viaGetItem.whole.push(...chunk.getColumnVector(0).toArray());
             viaGetItem.fraction.push(...chunk.getColumnVector(1).toArray());
           }
+          expect(CHUNK_ROWS).toBe(2048);
           expect(sizes).toEqual([2048, 2048, 907]);
+          // the last chunk's 907 rows over the second one's: the rest of the buffer is the second chunk's
+          expect(buffers.whole[907]).toBe((2048 + 907) * 7 - 20000);
           expect(read).toEqual(viaGetItem);
           expect(read.whole.at(-1)).toBe((ROWS - 1) * 7 - 20000);
         },
@@ -58,7 +63,7 @@ describe('chunkColumn', () => {
               const chunk = await result.fetchChunk();
               if (!chunk || chunk.rowCount === 0) break;
               try {
-                chunkColumn(chunk, 0, DuckDBTypeId.INTEGER);
+                chunkColumn(chunk, 0, DuckDBTypeId.INTEGER, chunkColumnBuffer(DuckDBTypeId.INTEGER));
               } catch (error) {
                 errors.push(error);
               }
@@ -69,6 +74,19 @@ describe('chunkColumn', () => {
         expect(String(errors[0])).toMatch(/holds a null/);
       });
     }
+  });
+
+  test('a buffer that cannot hold the chunk is refused, not written past', async () => {
+    await withDatabase(async (db) => {
+      await db.stream('numbers', `select range::integer as value from range(${ROWS}) order by range`, {}, async (result) => {
+        const chunk = await result.fetchChunk();
+        const small = new Int32Array(100);
+        expect(() => chunkColumn(chunk!, 0, DuckDBTypeId.INTEGER, small)).toThrow(
+          "a chunk of 2048 rows, more than its column's buffer holds (100)",
+        );
+        expect(small.every((value) => value === 0)).toBe(true);
+      });
+    });
   });
 
   test('a column of another type, or one the result lacks, is refused before it is read', async () => {

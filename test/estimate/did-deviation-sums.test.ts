@@ -158,6 +158,49 @@ describe('sumSampleDeviations', () => {
     expect(sums.filter((row) => row.pattern === 1).map((row) => row.event_month)).toEqual([-1, 0, -1, 0]);
   });
 
+  test('gives the sums by definition when both streams take several chunks (persons across chunk ends)', async () => {
+    // 5,000 persons: their memberships in three chunks of up to 2,048 rows, their 15,000 panel rows in eight, so
+    // persons' rows run across chunk ends and memberships are read ahead across chunks
+    const many: Person[] = Array.from({ length: 5000 }, (_, index) => ({
+      id: `q${String(index).padStart(4, '0')}`,
+      treated: index % 2,
+      weight: 1 + (index % 7) / 4,
+      months: [-1, 0, 1],
+      employed: [index % 3 === 0 ? 1 : 0, index % 2, 1],
+      hours: [(index % 3 === 0 ? 10 : 0) + (index % 11), (index % 5) * 7.25, 20 + (index % 13)],
+    }));
+    const { products, sums } = await withDatabase(async (db) => {
+      await loadSample(db, undefined, undefined, many, 'person');
+      return sumAndRead(db, [await keepSample(db, 0)]);
+    });
+    expect(products).toHaveLength(OUTCOMES.length * 12);
+    const close = (found: number, expected: number) =>
+      expect(Math.abs(found - expected)).toBeLessThanOrEqual(1e-9 * Math.max(1, Math.abs(expected)));
+    for (const row of products) {
+      const expected = many
+        .filter((person) => person.treated === row.treated)
+        .reduce((total, person) => {
+          const a = deviations(person, valuesOf(person, row.outcome as (typeof OUTCOMES)[number]));
+          return total + a[person.months.indexOf(row.event_month)]! * a[person.months.indexOf(row.other_event_month)]!;
+        }, 0);
+      close(row.deviation_product, expected);
+    }
+    expect(sums).toHaveLength(OUTCOMES.length * 2 * 3);
+    for (const row of sums) {
+      const arm = many.filter((person) => person.treated === (row.pattern === 0 ? 0 : 1));
+      const position = row.event_month + 1;
+      const within = (person: Person) => deviations(person, valuesOf(person, row.outcome as (typeof OUTCOMES)[number]))[position]!;
+      close(
+        row.within_sum,
+        arm.reduce((total, person) => total + within(person), 0),
+      );
+      close(
+        row.weighted_within_sum,
+        arm.reduce((total, person) => total + person.weight * within(person), 0),
+      );
+    }
+  });
+
   test.each([1, 2, 3])('leaving out the persons whose deviations are all 0 changes no bit (blocks of %i)', async (personsPerBlock) => {
     const sumsWith = (contributes: (person: Person) => boolean) =>
       withDatabase(async (db) => {
