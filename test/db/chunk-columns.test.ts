@@ -1,12 +1,13 @@
 /**
  * Streamed chunks' numeric columns copied into typed arrays (src/db/chunk-columns.ts):
  * the same values the node API's getItem gives, over several chunks and
- * ragged sizes, into buffers reused from chunk to chunk; a null, a column of
- * another type, or a buffer too small for a chunk, is an error.
+ * ragged sizes, into buffers reused from chunk to chunk (chunkDoubles reads
+ * a null as NaN); otherwise a null, a column of another type, or a buffer
+ * too small for a chunk, is an error.
  */
 import { DuckDBTypeId } from '@duckdb/node-api';
 import { describe, expect, test } from 'vitest';
-import { CHUNK_ROWS, chunkColumn, chunkColumnBuffer, typedColumn } from '../../src/db/chunk-columns.js';
+import { CHUNK_ROWS, chunkColumn, chunkColumnBuffer, chunkDoubles, typedColumn } from '../../src/db/chunk-columns.js';
 import { withDatabase } from '../support/delivery.js';
 
 // 5,003 rows: two full chunks of 2,048 and one of 907 (not a multiple of 8: the validity's last byte is partial)
@@ -74,6 +75,30 @@ describe('chunkColumn', () => {
         expect(String(errors[0])).toMatch(/holds a null/);
       });
     }
+  });
+
+  test('chunkDoubles reads each null of a DOUBLE column as NaN, the other values as they are', async () => {
+    await withDatabase(async (db) => {
+      await db.stream(
+        'doubles with nulls',
+        `select case when range in (0, 9, 2047, 2048, ${ROWS - 1}) then null else range / 4 end::double as value
+         from range(${ROWS}) order by range`,
+        {},
+        async (result) => {
+          const buffer = chunkColumnBuffer(DuckDBTypeId.DOUBLE);
+          const read: number[] = [];
+          for (;;) {
+            const chunk = await result.fetchChunk();
+            if (!chunk || chunk.rowCount === 0) break;
+            read.push(...chunkDoubles(chunk, 0, buffer).subarray(0, chunk.rowCount));
+          }
+          expect(read).toHaveLength(ROWS);
+          const nulls = read.flatMap((value, row) => (Number.isNaN(value) ? [row] : []));
+          expect(nulls).toEqual([0, 9, 2047, 2048, ROWS - 1]);
+          expect(read.every((value, row) => Number.isNaN(value) || value === row / 4)).toBe(true);
+        },
+      );
+    });
   });
 
   test('a buffer that cannot hold the chunk is refused, not written past', async () => {
