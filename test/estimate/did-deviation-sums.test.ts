@@ -159,9 +159,9 @@ describe('sumSampleDeviations', () => {
   });
 
   test('gives the sums by definition when both streams take several chunks (persons across chunk ends)', async () => {
-    // 5,000 persons: their memberships in three chunks of up to 2,048 rows, their 15,000 panel rows in eight, so
+    // 2,600 persons: their memberships in two chunks (2,048 rows and the rest), their 7,800 panel rows in four, so
     // persons' rows run across chunk ends and memberships are read ahead across chunks
-    const many: Person[] = Array.from({ length: 5000 }, (_, index) => ({
+    const many: Person[] = Array.from({ length: 2600 }, (_, index) => ({
       id: `q${String(index).padStart(4, '0')}`,
       treated: index % 2,
       weight: 1 + (index % 7) / 4,
