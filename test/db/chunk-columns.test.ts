@@ -81,8 +81,9 @@ describe('chunkColumn', () => {
     await withDatabase(async (db) => {
       await db.stream(
         'doubles with nulls',
+        // no ORDER BY: a sort writes NaN where a DOUBLE is null, a plain scan leaves the value the CASE did not take
         `select case when range in (0, 9, 2047, 2048, ${ROWS - 1}) then null else range / 4 end::double as value
-         from range(${ROWS}) order by range`,
+         from range(${ROWS})`,
         {},
         async (result) => {
           const buffer = chunkColumnBuffer(DuckDBTypeId.DOUBLE);
