@@ -3,7 +3,9 @@
  * in a child process, runs the demo study on them in this process under
  * `resources.memory_limit` = BENCH_MEMORY_LIMIT (default 4GB), so that the
  * peak memory measured is the run's alone, then times a plain DuckDB
- * scan-and-aggregate of the same files (the floor) in another child, at
+ * scan-and-aggregate of the same files (the floor) and a load of them into
+ * a database file, typed, nothing validated (the load floor, load-floor.ts),
+ * each in another child, at
  * 1,000,000 persons times the DiD and matching apart
  * (component-targets.ts), and prints one JSON object on stdout.
  * Usage: node --import tsx bench/one-size.ts PERSONS WORK_DIR
@@ -51,8 +53,10 @@ const files = readdirSync(landing)
   .sort()
   .flatMap((delivery) =>
     (
-      JSON.parse(readFileSync(join(landing, delivery, 'delivery.json'), 'utf8')) as { files: { name: string; row_count: number }[] }
-    ).files.map((file) => ({ path: join(landing, delivery, file.name), rows: file.row_count })),
+      JSON.parse(readFileSync(join(landing, delivery, 'delivery.json'), 'utf8')) as {
+        files: { name: string; extract: string; row_count: number }[];
+      }
+    ).files.map((file) => ({ path: join(landing, delivery, file.name), extract: file.extract, rows: file.row_count })),
   );
 const inputRows = files.reduce((total, file) => total + file.rows, 0);
 
@@ -93,6 +97,22 @@ const { stages, resources } = JSON.parse(readFileSync(join(result.runDir, 'manif
   stages: { stage: string; durationMs: number; cpuMs: number; rowsOut: Record<string, number>; peakRssMb: number; startMs: number }[];
   resources: { threads: number; duckdb_memory_limit: string };
 };
+// The load floor: DuckDB alone loads every file once, typed, with the run's DuckDB memory and threads.
+const loadFloorSeconds = Number(
+  execFileSync(
+    process.execPath,
+    [
+      '--import',
+      'tsx',
+      'bench/load-floor.ts',
+      resources.duckdb_memory_limit,
+      String(resources.threads),
+      work,
+      ...files.map((file) => `${file.extract}=${file.path}`),
+    ],
+    { encoding: 'utf8' },
+  ),
+);
 // The targets on a part of the work are named at 1,000,000 persons (bench/component-targets.ts).
 const components = persons === COMPONENT_PERSONS ? await timeComponents(join(output, WAREHOUSE_FILE), loaded.config, resources, work) : {};
 process.stdout.write(
@@ -105,6 +125,7 @@ process.stdout.write(
     threads: resources.threads,
     synth_seconds: synthSeconds,
     floor_seconds: floorSeconds,
+    load_floor_seconds: loadFloorSeconds,
     run_seconds: runSeconds,
     run_cpu_seconds: (runCpu.user + runCpu.system) / 1e6,
     stage_seconds: Object.fromEntries(stages.map((stage) => [stage.stage, stage.durationMs / 1000])),
