@@ -1,8 +1,8 @@
 /**
  * The load floor of `make bench`: DuckDB alone loads every file once into a
  * table of a new database file, each column read as the contract types it
- * (the CSV reader's own casts; a row that fails one goes to the reader's
- * rejects table), then checkpoints. Nothing is validated, versioned or
+ * (the CSV reader's own casts, with ingest's CSV dialect; a row that fails
+ * one goes to the reader's rejects table), then checkpoints. Nothing is validated, versioned or
  * ledgered, and no row is written twice: what any ingest must at least do,
  * so the ingest target's rows per second are judged against it. In its own
  * process, with the run's DuckDB memory limit and threads. Prints the seconds.
@@ -14,6 +14,7 @@ import { mkdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { extractByName } from '../src/contracts/extracts.js';
 import { Database, quoteIdentifier, quoteLiteral } from '../src/db/database.js';
+import { CSV_DIALECT_SQL } from '../src/ingest/read-raw-file.js';
 
 const [memoryLimit, threads, work, ...files] = process.argv.slice(2);
 if (!memoryLimit || !Number(threads) || !work || files.length === 0) {
@@ -36,7 +37,7 @@ try {
     await db.run(
       'bench: load floor',
       `create table ${quoteIdentifier(`file_${index}`)} as
-select * from read_csv(${quoteLiteral(rest.join('='))}, header = true, auto_detect = false, delim = ',', quote = '"', escape = '"',
+select * from read_csv(${quoteLiteral(rest.join('='))}, ${CSV_DIALECT_SQL},
     columns = {${columns.join(', ')}}, store_rejects = true,
     rejects_table = ${quoteLiteral(`rejects_${index}`)}, rejects_scan = ${quoteLiteral(`reject_scans_${index}`)})`,
     );

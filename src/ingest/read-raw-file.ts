@@ -134,6 +134,9 @@ export function rawRowHashSql(extract: Extract, qualifier: string): string {
   return `sha256(concat_ws(chr(31), ${fields.join(', ')}))`;
 }
 
+/** DuckDB's CSV reader options for a delivered file (DESIGN §2): a header row, comma separated, double-quote quoting. */
+export const CSV_DIALECT_SQL = `header = true, auto_detect = false, delim = ',', quote = '"', escape = '"'`;
+
 async function readRawCsv(db: Database, file: FileToRead): Promise<LineNumbering> {
   if (!file.csv) throw new Error(`ingest: ${file.fileName} was not scanned before reading`);
   const parsed = parseHeaderLine(file.csv.headerLine);
@@ -146,7 +149,7 @@ async function readRawCsv(db: Database, file: FileToRead): Promise<LineNumbering
 drop table if exists raw_csv_reject_scans;
 create or replace temp table raw_csv_records as
 select *
-from read_csv(${quoteLiteral(file.path)}, header = true, auto_detect = false, delim = ',', quote = '"', escape = '"',
+from read_csv(${quoteLiteral(file.path)}, ${CSV_DIALECT_SQL},
     columns = {${columns}}, max_line_size = ${file.csv.maxLineSize},
     store_rejects = true, rejects_table = 'raw_csv_rejects', rejects_scan = 'raw_csv_reject_scans');
 create or replace temp table raw_malformed as
