@@ -56,8 +56,13 @@ month_groups as (
     join price using (year)
     group by months.person_id, months.year, months.discount
 ),
+-- the matched persons' claims only: at 1,000,000 persons 13.0 M claims of every person made 4.4 M sums, and the
+-- statement took 5.8-6.4 s with them against 6.8-7.2 s
 yearly_claims as (
-    select person_id, year, sum(cost_eur) as claims_eur from healthcare_costs group by person_id, year
+    select person_id, year, sum(cost_eur) as claims_eur
+    from healthcare_costs
+    where person_id in (select person_id from matches where weight > 0)
+    group by person_id, year
 ),
 month_costs as (
     select

@@ -14,6 +14,12 @@
 -- Samples: 'cohort' (every cohort person) and 'matched' (weight > 0).
 -- Grain: one row per sample x arm x event_month x status.
 -- Reads: cohort, matches, panel_person_month, observed_person_months. Writes: follow_up.
+-- A month's persons in the estimate are counted from the view per weighting
+-- and arm (a person is there at most once a weighting and month) and taken
+-- out of those the panel observes, which leaves the ones without comparator:
+-- the view's persons are the samples' (matches holds cohort persons only).
+-- Joining each sample person-month to its row in the view instead took 5.4 s
+-- of the statement's 6.3 s at 1,000,000 persons (7 M rows on either side).
 create or replace table follow_up as
 with
 samples as (
@@ -24,29 +30,46 @@ samples as (
 months as (select unnest($report_months)::integer as event_month),
 in_estimate as (
     -- only the report months: the filter reaches the panel's scan inside the view
-    select weighting, person_id, event_month
+    select weighting, treated, event_month, count(*) as persons
     from observed_person_months
     where subgroup = '' and list_contains($report_months, event_month)
+    group by weighting, treated, event_month
 ),
-statuses as (
+panel_counts as (
+    -- per sample, arm and month: the persons the panel observes, and the others by why not
     select
         samples.sample,
+        samples.weighting,
         samples.arm,
+        samples.treated,
         months.event_month,
         case
-            when in_estimate.person_id is not null then 'observed'
-            when panel.observed then 'without_comparator'
+            when panel.observed then 'observed'
             when samples.censoring_event_month <= months.event_month then samples.censoring_reason
             else 'outside_coverage'
-        end as status,
-        samples.crossover_event_month <= months.event_month as has_crossed_over
+        end as panel_status,
+        count(*) as persons,
+        count(*) filter (where samples.crossover_event_month <= months.event_month) as crossed_over
     from samples
     cross join months
     join panel_person_month as panel on panel.person_id = samples.person_id and panel.event_month = months.event_month
+    group by all
+),
+statuses as (
+    select
+        panel_counts.sample,
+        panel_counts.arm,
+        panel_counts.event_month,
+        panel_counts.panel_status,
+        panel_counts.persons,
+        panel_counts.crossed_over,
+        coalesce(in_estimate.persons, 0) as in_estimate
+    from panel_counts
     left join in_estimate
-        on in_estimate.weighting = samples.weighting
-        and in_estimate.person_id = samples.person_id
-        and in_estimate.event_month = months.event_month
+        on panel_counts.panel_status = 'observed'
+        and in_estimate.weighting = panel_counts.weighting
+        and in_estimate.treated = panel_counts.treated
+        and in_estimate.event_month = panel_counts.event_month
 ),
 possible as (
     -- every status that can occur in a sample and arm, and crossed_over for the control arm
@@ -62,14 +85,20 @@ possible as (
         and (status <> 'crossed_over' or arm <> $treated)
 ),
 counts as (
-    select sample, arm, event_month, status, true as is_status, count(*) as persons
-    from statuses
-    group by sample, arm, event_month, status
+    -- observed in the panel: in the estimate ('observed') or not ('without_comparator'); the counts of persons only
+    select sample, arm, event_month, status, true as is_status, persons
+    from (
+        select sample, arm, event_month, 'observed' as status, in_estimate as persons from statuses where panel_status = 'observed'
+        union all
+        select sample, arm, event_month, if(panel_status = 'observed', 'without_comparator', panel_status), persons - in_estimate
+        from statuses
+    )
+    where persons > 0
     union all
-    select sample, arm, event_month, 'crossed_over', false, count(*)
+    select sample, arm, event_month, 'crossed_over', false, sum(crossed_over)::bigint
     from statuses
-    where has_crossed_over
     group by sample, arm, event_month
+    having sum(crossed_over) > 0
 ),
 filled as (
     select sample, arm, event_month, status, is_status, coalesce(counts.persons, 0) as persons

@@ -18,11 +18,11 @@ async function loadEstimate(db: Database) {
   await db.run(
     'world',
     `create table cohort as select * from (values
-         ('T1', 'IPS', null::integer, null::varchar, null::integer),
-         ('C1', 'TVR', null, null, 2),
-         ('C2', 'TVR', null, null, null),
-         ('C3', 'TVR', 2, 'death', null)
-     ) as t(person_id, arm, censoring_event_month, censoring_reason, crossover_event_month);
+         ('T1', 'IPS', 1, null::integer, null::varchar, null::integer),
+         ('C1', 'TVR', 0, null, null, 2),
+         ('C2', 'TVR', 0, null, null, null),
+         ('C3', 'TVR', 0, 2, 'death', null)
+     ) as t(person_id, arm, treated, censoring_event_month, censoring_reason, crossover_event_month);
      create table matches as select person_id, 1.0 as weight from cohort;
      create table panel_person_month as select * from (values
          ('T1', 1, true, false), ('T1', 2, true, true), ('T1', 3, true, true),
@@ -31,9 +31,9 @@ async function loadEstimate(db: Database) {
          ('C3', 1, true, false), ('C3', 2, false, null), ('C3', 3, false, null)
      ) as t(person_id, event_month, observed, employed_any);
      create table observed_person_months as
-     select '' as subgroup, '' as level, 'matched' as weighting, person_id, event_month,
+     select '' as subgroup, '' as level, 'matched' as weighting, person_id, cohort.treated, event_month,
          case when person_id = 'T1' then 1.0 when person_id = 'C1' then 0.25 else 0.75 end as weight
-     from panel_person_month
+     from panel_person_month join cohort using (person_id)
      where observed and not (person_id = 'C2' and event_month = 3);
      -- the same estimate as the estimate stage leaves it for 02: persons by profile (here each its own) with the
      -- profiles' weights per month, and C1 weighted as by pairs, one person-month at a time
@@ -73,14 +73,26 @@ describe('monitoring of the estimate', () => {
   test('each person has one status per report month: in the estimate, without comparator or censored', async () => {
     const rows = await withDatabase(async (db) => {
       await loadEstimate(db);
+      // the cohort sample's estimate: every person in every month the panel observes
+      await db.run(
+        'unweighted',
+        `insert into observed_person_months
+         select '', '', 'unweighted', person_id, treated, event_month, 1.0
+         from panel_person_month join cohort using (person_id) where observed`,
+      );
       await db.runFile('monitor/04_count_follow_up.sql', { report_months: [1, 3], censor_control_at_treatment: false, treated: 'IPS' });
       return db.query<{ sample: string; arm: string; event_month: number; status: string; persons: number }>(
         'read',
         `select sample, arm, event_month, status, persons::integer as persons from follow_up
-         where sample = 'matched' and arm = 'TVR' and persons > 0 order by event_month, status`,
+         where arm = 'TVR' and persons > 0 order by sample, event_month, status`,
       );
     });
     expect(rows).toEqual([
+      // every cohort person the panel observes is in the cohort sample's estimate
+      { sample: 'cohort', arm: 'TVR', event_month: 1, status: 'observed', persons: 3 },
+      { sample: 'cohort', arm: 'TVR', event_month: 3, status: 'crossed_over', persons: 1 },
+      { sample: 'cohort', arm: 'TVR', event_month: 3, status: 'death', persons: 1 },
+      { sample: 'cohort', arm: 'TVR', event_month: 3, status: 'observed', persons: 2 },
       { sample: 'matched', arm: 'TVR', event_month: 1, status: 'observed', persons: 3 },
       { sample: 'matched', arm: 'TVR', event_month: 3, status: 'crossed_over', persons: 1 },
       { sample: 'matched', arm: 'TVR', event_month: 3, status: 'death', persons: 1 },
