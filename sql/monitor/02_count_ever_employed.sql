@@ -17,8 +17,11 @@
 create or replace table ever_employed as
 with
 first_job as (
-    select person_id, min(event_month) filter (where employed_any and event_month >= 1) as first_month
+    -- the employed months only (a person never employed then has no row): at 1,000,000 persons the statement
+    -- 2.3-3.8 -> 1.5-1.7 s against a filtered minimum over all 36 M person-months
+    select person_id, min(event_month) as first_month
     from panel_person_month
+    where employed_any and event_month >= 1
     group by person_id
 ),
 persons as (
