@@ -100,4 +100,17 @@ describe('monitoring of the estimate', () => {
       { sample: 'matched', arm: 'TVR', event_month: 3, status: 'without_comparator', persons: 1 },
     ]);
   });
+
+  test('more persons in an estimate than the panel observes is an error, not a negative count', async () => {
+    const run = withDatabase(async (db) => {
+      await loadEstimate(db);
+      // two controls in month 3's estimate the panel does not observe then: C3 (dead) and X1 (no panel at all)
+      await db.run(
+        'inconsistent',
+        `insert into observed_person_months values ('', '', 'matched', 'C3', 0, 3, 0.75), ('', '', 'matched', 'X1', 0, 3, 0.75)`,
+      );
+      await db.runFile('monitor/04_count_follow_up.sql', { report_months: [1, 3], censor_control_at_treatment: false, treated: 'IPS' });
+    });
+    await expect(run).rejects.toThrow(/more persons in the estimate than the panel observes/);
+  });
 });
