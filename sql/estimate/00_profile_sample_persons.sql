@@ -26,10 +26,14 @@
 -- 1.2-1.7 s a sample one at a time beside the DiD's stream (15-17 s for
 -- the 12). Run once, in step 00, before the stream rather than beside it. Only the tables' rows count, not their order or
 -- how profiles are numbered: every reader sums them exactly.
+-- Each person carries the panel's integer for it (person_key, from
+-- did_observed_months; null for a person without an observed month, whom no
+-- sum reads): the statements that sum a sample's panel months join the
+-- panel on it, not on the person_id text.
 -- Grain: sample_person_profiles, one row per subgroup x level x person with
 -- a row weighted as given or by set; sample_profile_weights, one row per
 -- subgroup x level x profile x weighting x event_month in the estimate.
--- Reads: sample_weightings, matched_set_months. Writes: sample_person_profiles, sample_profile_weights.
+-- Reads: sample_weightings, matched_set_months, did_observed_months. Writes: sample_person_profiles, sample_profile_weights.
 -- every sample's distinct rows (weight_source 'pairs' have none: their weights are per person-month)
 create or replace temp table sample_rows as
 select
@@ -68,9 +72,10 @@ select subgroup, level, row_count, first_row, second_row,
 from (select distinct subgroup, level, row_count, first_row, second_row from sample_person_rows);
 
 create or replace table sample_person_profiles as
-select persons.subgroup, persons.level, persons.person_id, profiles.profile_id
+select persons.subgroup, persons.level, persons.person_id, masks.person_key, profiles.profile_id
 from sample_person_rows as persons
-join sample_profiles as profiles using (subgroup, level, row_count, first_row, second_row);
+join sample_profiles as profiles using (subgroup, level, row_count, first_row, second_row)
+left join did_observed_months as masks using (person_id);
 
 -- a profile's rows, with their weight in every month of the panel when given, in the months the set enters when
 -- taken up in it

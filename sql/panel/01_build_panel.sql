@@ -21,6 +21,10 @@
 -- together, so a segment holds a few thousand persons (DuckDB's analysis
 -- chose a dictionary for it anyway; 27 M of the 1,000,000-person world's
 -- rows took 6.1-7.1 s of CPU to write so, against 8.2-8.5 s analysed).
+-- person_key, the last column, stays in the warehouse (publishing leaves
+-- it out: src/publish/restricted-tables.ts): the statements that join a
+-- sample's persons to the panel join on it, not on the person_id text
+-- (estimate/00_profile_sample_persons.sql).
 -- Grain: one row per cohort person_id x event_month ($months_before before
 -- to $months_after after index).
 -- Reads: cohort, panel_chunks, coverage_spans, person_month_work, benefit_spells.
@@ -37,7 +41,8 @@ create table if not exists panel_person_month (
     on_benefit boolean,
     benefit_eur decimal(18, 2),
     on_any_benefit boolean,
-    any_benefit_eur decimal(18, 2)
+    any_benefit_eur decimal(18, 2),
+    person_key integer
 );
 insert into panel_person_month
 with
@@ -129,6 +134,7 @@ joined as (
     -- DuckDB rounds a DECIMAL(38) to DECIMAL(18, 2) about 40 times slower than a DECIMAL(18) (same value)
     select
         months.person_month,
+        months.person_key,
         months.person_id,
         months.event_month,
         months.calendar_month,
@@ -159,7 +165,8 @@ outcomes as (
         on_benefit,
         benefit_eur,
         on_any_benefit,
-        any_benefit_eur
+        any_benefit_eur,
+        person_key
     from joined
 )
 select * exclude (person_month) from outcomes

@@ -14,6 +14,8 @@ export interface RestrictedTable {
   orderBy: string;
   /** A directory of Parquet files, hive-partitioned by this integer column. */
   partitionBy?: string;
+  /** Columns of the warehouse table that the run's own statements use and no file holds. */
+  warehouseOnly?: readonly string[];
   description: string;
   columns: Readonly<Record<string, string>>;
 }
@@ -59,6 +61,8 @@ export const RESTRICTED_TABLES: readonly RestrictedTable[] = [
     from: 'panel_person_month',
     orderBy: 'person_id, event_month',
     partitionBy: 'event_month',
+    // the person's number in person_id order, which later stages join on (sql/panel/01_build_panel.sql)
+    warehouseOnly: ['person_key'],
     description: 'Person x event-month outcomes, Parquet files hive-partitioned by event_month.',
     columns: {
       person_id: 'pseudonym',
@@ -151,12 +155,18 @@ export const RESTRICTED_TABLES: readonly RestrictedTable[] = [
 
 /** The rows of a restricted table in the order written; of a partitioned table, given a partition, that partition's rows. */
 export function restrictedRowsSql(table: RestrictedTable, partition?: { value: number }): string {
-  if (!partition) return `select * from ${quoteIdentifier(table.from)} order by ${table.orderBy}`;
+  if (!partition) return `select ${publishedColumns(table)} from ${quoteIdentifier(table.from)} order by ${table.orderBy}`;
   if (!table.partitionBy) throw new Error(`restricted table ${table.file} is not partitioned`);
   if (!Number.isSafeInteger(partition.value)) throw new Error(`restricted table ${table.file}: partition values must be integers`);
   const column = quoteIdentifier(table.partitionBy);
   // the partition column is left to the path (<column>=<value>/), as in DuckDB's hive partitioning
-  return `select * exclude (${column}) from ${quoteIdentifier(table.from)} where ${column} = ${partition.value} order by ${table.orderBy}`;
+  return `select ${publishedColumns(table, table.partitionBy)} from ${quoteIdentifier(table.from)} where ${column} = ${partition.value} order by ${table.orderBy}`;
+}
+
+/** Every column of the table but `leftOut` and those it keeps to the warehouse (warehouseOnly), in the table's order. */
+function publishedColumns(table: RestrictedTable, leftOut?: string): string {
+  const excluded = [...(leftOut ? [leftOut] : []), ...(table.warehouseOnly ?? [])];
+  return excluded.length ? `* exclude (${excluded.map(quoteIdentifier).join(', ')})` : '*';
 }
 
 /** The columns that order a partition's rows: the table's order without its partition column. */
@@ -192,5 +202,5 @@ export function partitionRangeSql(table: RestrictedTable & { partitionBy: string
   if (!Number.isSafeInteger(first) || !Number.isSafeInteger(last)) {
     throw new Error(`restricted table ${table.file}: partition values must be integers`);
   }
-  return `select * from ${quoteIdentifier(table.from)} where ${quoteIdentifier(table.partitionBy)} between ${first} and ${last}`;
+  return `select ${publishedColumns(table)} from ${quoteIdentifier(table.from)} where ${quoteIdentifier(table.partitionBy)} between ${first} and ${last}`;
 }

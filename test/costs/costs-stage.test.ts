@@ -6,6 +6,7 @@ import type { Database } from '../../src/db/database.js';
 import { PipelineFailure } from '../../src/errors.js';
 import { weightObservedMonths } from '../../src/estimate/index.js';
 import { withDatabase } from '../support/delivery.js';
+import { keyPanelPersons } from '../support/panel-keys.js';
 import { matchSmallCohort, SMALL_COHORT } from '../support/small-cohort.js';
 import { demoStudy } from '../support/warehouse.js';
 
@@ -59,6 +60,7 @@ async function loadCohort(db: Database, healthcare: string[] = []): Promise<void
      from cohort, range(0, 37) as months(month)`,
     { employed: [...EMPLOYED] },
   );
+  await keyPanelPersons(db);
   await db.run(
     'healthcare',
     `create table healthcare_costs as

@@ -3,6 +3,7 @@ import type { Database } from '../../src/db/database.js';
 import { measureMoneyDominance } from '../../src/disclosure/index.js';
 import { weightObservedMonths } from '../../src/estimate/index.js';
 import { withDatabase } from '../support/delivery.js';
+import { keyPanelPersons } from '../support/panel-keys.js';
 
 /** matches and panel_person_month from VALUES rows, then the dominance step, at most `rowsPerRange` sums' rows at a time. */
 async function dominance(db: Database, matches: string, panel: string, pairs?: string, rowsPerRange = 2 ** 20): Promise<void> {
@@ -16,6 +17,7 @@ async function dominance(db: Database, matches: string, panel: string, pairs?: s
      create table panel_person_month as select * from (values ${panel})
          as t(person_id, event_month, observed, wage_eur, benefit_eur, any_benefit_eur)`,
   );
+  await keyPanelPersons(db);
   await weightObservedMonths(db);
   await measureMoneyDominance(db, 2, rowsPerRange);
 }

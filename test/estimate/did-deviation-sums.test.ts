@@ -13,6 +13,7 @@ import {
 } from '../../src/estimate/did-deviation-sums.js';
 import { maskObservedMonths } from '../../src/estimate/event-study-did.js';
 import { withDatabase } from '../support/delivery.js';
+import { keyPanelPersons } from '../support/panel-keys.js';
 
 // Months -1..1; p3 misses month 1 (its own pattern); u1 is not in did_persons; c0 and p0 never work (every
 // deviation 0), so 04 marks them as not contributing.
@@ -61,6 +62,7 @@ async function loadSample(
      select * from (values ${rows.join(', ')}) as t(person_id, event_month, observed, employed_any, hours)
      ${stored === 'person' ? 'order by person_id, event_month' : ''}`,
   );
+  await keyPanelPersons(db);
   await maskObservedMonths(db);
   // patterns by arm and months, persons by arm and id, as 04_select_did_persons.sql numbers them
   const patterns = [...new Set(sample.map((person) => `${person.treated}:${claimed(person).join(',')}`))].sort();
@@ -240,6 +242,7 @@ describe('sumSampleDeviations', () => {
           `create table panel_person_month as
            select * from (values ${values}) as t(person_id, event_month, observed, employed_any, hours)`,
         );
+        await keyPanelPersons(db);
         await maskObservedMonths(db);
         return panelStoredInPersonOrder(db);
       });

@@ -8,6 +8,7 @@ import { columnPattern, type Database } from '../../src/db/database.js';
 import { maskObservedMonths } from '../../src/estimate/event-study-did.js';
 import { weightObservedMonths } from '../../src/estimate/index.js';
 import { withDatabase } from '../support/delivery.js';
+import { keyPanelPersons } from '../support/panel-keys.js';
 import { seededUniform } from '../support/seeded-random.js';
 
 const MONTHS = [-3, -2, -1, 0, 1, 2, 3];
@@ -32,6 +33,7 @@ async function loadWorld(db: Database) {
          hours::decimal(18, 2) as benefit_eur, employed_any as on_any_benefit, hours::decimal(18, 2) as any_benefit_eur
      from (values ${panel.join(', ')}) as t(person_id, event_month, observed, employed_any, hours)`,
   );
+  await keyPanelPersons(db);
   // The study: sets of 6 persons, the first two treated. Level 'pairs': pairs of a treated person and two controls
   // drawn with replacement. Level 'given': every third person, weights given.
   await db.run(

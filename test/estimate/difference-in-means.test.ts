@@ -2,6 +2,7 @@ import { describe, expect, test } from 'vitest';
 import type { Database } from '../../src/db/database.js';
 import { estimateDifferences, monthRanges, weightObservedMonths } from '../../src/estimate/index.js';
 import { withDatabase } from '../support/delivery.js';
+import { keyPanelPersons } from '../support/panel-keys.js';
 import { matchSmallCohort } from '../support/small-cohort.js';
 import { demoStudy } from '../support/warehouse.js';
 
@@ -35,6 +36,7 @@ async function estimate(
       `create table panel_person_month as select * from (values ${values})
        as t(person_id, event_month, observed, employed_any, employed_48h, hours, wage_eur, on_benefit, benefit_eur, on_any_benefit, any_benefit_eur)`,
     );
+    await keyPanelPersons(db);
     const panelMonths = await weightObservedMonths(db);
     const matching = demoStudy().matching;
     await estimateDifferences(

@@ -14,6 +14,7 @@ import { type EventStudyDidOptions, estimateEventStudyDid, type PanelMonths } fr
 import { estimateDifferences, estimateStage, weightObservedMonths } from '../../src/estimate/index.js';
 import { runStage } from '../../src/stage.js';
 import { withDatabase } from '../support/delivery.js';
+import { keyPanelPersons } from '../support/panel-keys.js';
 import { demoStudy } from '../support/warehouse.js';
 
 const REFERENCE_DIR = fileURLToPath(new URL('../reference/did/', import.meta.url));
@@ -93,6 +94,7 @@ async function loadReferencePanel(
             ${observed} as observed
      from panel ${kept} ${shuffle}`,
   );
+  await keyPanelPersons(db);
   await db.run(
     'load reference matches',
     `create table matches as
@@ -122,6 +124,7 @@ const FIXTURE_OUTCOMES: Outcome[] = ['employed_any', 'employed_48h', 'hours', 'w
 /** The by-hand persons as panel_person_month (every month observed) and matches without matched sets. */
 async function loadHandPanel(db: Database, panelSql: string, matchRows: string[]) {
   await db.run('panel', panelSql);
+  await keyPanelPersons(db);
   await db.run(
     'matches',
     `create table matches as select person_id, treated, null::integer as subclass, weight::double as weight

@@ -13,6 +13,7 @@ import { quoteLiteral } from '../../src/db/database.js';
 import type { PanelMonths } from '../../src/estimate/event-study-did.js';
 import { estimateDifferences, profileSamplePersons, weightObservedMonths } from '../../src/estimate/index.js';
 import { withDatabase } from '../support/delivery.js';
+import { keyPanelPersons } from '../support/panel-keys.js';
 import { demoStudy } from '../support/warehouse.js';
 
 const DIR = 'test/reference/matched-att';
@@ -60,10 +61,14 @@ async function estimateDesign(design: string, matching: ReturnType<typeof demoSt
     // sql/estimate/01 sums the samples' persons' panel months with weights given (the fixture's) apart from those it takes up in sets
     await db.run(
       'weights given',
-      `create view panel_person_month as
+      `create view did_observed_months as
+       select person_id, (row_number() over (order by person_id) - 1)::integer as person_key
+       from (select distinct person_id from observed_person_months);
+       create view panel_person_month as
        select person_id, event_month, true as observed,
-           * exclude (subgroup, level, weighting, person_id, treated, subclass, weight, event_month)
-       from observed_person_months;
+           * exclude (subgroup, level, weighting, person_id, treated, subclass, weight, event_month), keys.person_key
+       from observed_person_months
+       join did_observed_months as keys using (person_id);
        create view sample_weightings as
        select subgroup, level, weighting, person_id, treated, subclass, weight, 'given' as weight_source from observed_person_months;
        create table matched_set_months (subgroup varchar, level varchar, subclass integer, event_month integer,
@@ -152,6 +157,7 @@ async function loadReplacementDesign(db: Database, design: string, months: numbe
          case when observed = 1 then wage_eur::decimal(18, 2) end as any_benefit_eur
      from ${units}, (select unnest([${months.join(', ')}]) as event_month) as months ${where}`,
   );
+  await keyPanelPersons(db);
   return weightObservedMonths(db);
 }
 

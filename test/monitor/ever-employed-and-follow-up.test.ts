@@ -8,6 +8,7 @@
 import { describe, expect, test } from 'vitest';
 import type { Database } from '../../src/db/database.js';
 import { withDatabase } from '../support/delivery.js';
+import { keyPanelPersons } from '../support/panel-keys.js';
 
 /**
  * Months 1-3. T1 (treated) works from month 2; C1 (control, weight 0.25) never; C2 (control, weight 0.75) works in
@@ -29,17 +30,22 @@ async function loadEstimate(db: Database) {
          ('C1', 1, true, false), ('C1', 2, true, false), ('C1', 3, true, false),
          ('C2', 1, true, true), ('C2', 2, true, false), ('C2', 3, true, false),
          ('C3', 1, true, false), ('C3', 2, false, null), ('C3', 3, false, null)
-     ) as t(person_id, event_month, observed, employed_any);
-     create table observed_person_months as
+     ) as t(person_id, event_month, observed, employed_any)`,
+  );
+  await keyPanelPersons(db);
+  await db.run(
+    'estimate',
+    `create table observed_person_months as
      select '' as subgroup, '' as level, 'matched' as weighting, person_id, cohort.treated, event_month,
-         case when person_id = 'T1' then 1.0 when person_id = 'C1' then 0.25 else 0.75 end as weight
+         case when person_id = 'T1' then 1.0 when person_id = 'C1' then 0.25 else 0.75 end as weight, person_key
      from panel_person_month join cohort using (person_id)
      where observed and not (person_id = 'C2' and event_month = 3);
      -- the same estimate as the estimate stage leaves it for 02: persons by profile (here each its own) with the
      -- profiles' weights per month, and C1 weighted as by pairs, one person-month at a time
      create table sample_person_profiles as
-     select '' as subgroup, '' as level, person_id, row_number() over (order by person_id)::integer as profile_id
-     from cohort where person_id <> 'C1';
+     select '' as subgroup, '' as level, person_id, keys.person_key, row_number() over (order by person_id)::integer as profile_id
+     from cohort join (select distinct person_id, person_key from panel_person_month) as keys using (person_id)
+     where person_id <> 'C1';
      create table sample_profile_weights as
      select '' as subgroup, '' as level, profile_id, event_month, weighting, null::integer as treated, null::integer as subclass, weight
      from observed_person_months join sample_person_profiles using (subgroup, level, person_id);
@@ -77,7 +83,7 @@ describe('monitoring of the estimate', () => {
       await db.run(
         'unweighted',
         `insert into observed_person_months
-         select '', '', 'unweighted', person_id, treated, event_month, 1.0
+         select '', '', 'unweighted', person_id, treated, event_month, 1.0, person_key
          from panel_person_month join cohort using (person_id) where observed`,
       );
       await db.runFile('monitor/04_count_follow_up.sql', { report_months: [1, 3], censor_control_at_treatment: false, treated: 'IPS' });
@@ -107,7 +113,7 @@ describe('monitoring of the estimate', () => {
       // two controls in month 3's estimate the panel does not observe then: C3 (dead) and X1 (no panel at all)
       await db.run(
         'inconsistent',
-        `insert into observed_person_months values ('', '', 'matched', 'C3', 0, 3, 0.75), ('', '', 'matched', 'X1', 0, 3, 0.75)`,
+        `insert into observed_person_months values ('', '', 'matched', 'C3', 0, 3, 0.75, 3), ('', '', 'matched', 'X1', 0, 3, 0.75, null)`,
       );
       await db.runFile('monitor/04_count_follow_up.sql', { report_months: [1, 3], censor_control_at_treatment: false, treated: 'IPS' });
     });

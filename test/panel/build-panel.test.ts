@@ -184,7 +184,7 @@ describe('a person-month keyed by person and event month', () => {
 });
 
 describe('the panel built in chunks of persons', () => {
-  test('has the same rows in the same order as the panel built at once', async () => {
+  test('has the same rows in the same order as the panel built at once, each person numbered in person_id order', async () => {
     const build = (rowsPerChunk?: number) =>
       withDatabase(async (db) => {
         await loadWarehouse(db, SPELLS);
@@ -205,6 +205,8 @@ describe('the panel built in chunks of persons', () => {
     const atOnce = await build();
     expect(atOnce).toHaveLength(5 * 61);
     expect(atOnce.filter((row) => row.employed_any === true).length).toBeGreaterThan(0);
+    // person_key: what the estimate joins persons to their months on, and orders them by (00_mask_observed_months.sql)
+    expect([...new Set(atOnce.map((row) => `${row.person_id} ${row.person_key}`))]).toEqual(['A 0', 'B 1', 'P 2', 'Q 3', 'Z 4']);
     // 61 rows a chunk: one person each
     expect(await build(61)).toEqual(atOnce);
   });

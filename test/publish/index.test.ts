@@ -23,6 +23,9 @@ const PERSONS = 100_000;
 /** More months than one COPY writes (PARTITIONS_PER_COPY), negative ones included. */
 const MONTHS = { first: -6, last: 13 };
 
+/** The panel's described columns but those the test's panel gives values. */
+const others = Object.keys(panel.columns).filter((column) => !['person_id', 'event_month', 'observed', 'hours'].includes(column));
+
 /** Writes a panel of `persons` x MONTHS, inserted in `order`, with `threads` DuckDB threads; gives each file's sha256 and what the files hold. */
 async function writePanel(threads: number, order: 'person' | 'scrambled', persons: number) {
   const db = await Database.open(':memory:', { threads });
@@ -32,7 +35,9 @@ async function writePanel(threads: number, order: 'person' | 'scrambled', person
       'test: panel',
       `create table ${panel.from} as
        select 'P' || lpad(person::varchar, 5, '0') as person_id, month::integer as event_month,
-           (person * 7 + month * 3) % 11 > 4 as observed, ((person * 13 + month) % 97)::decimal(18, 2) as hours
+           (person * 7 + month * 3) % 11 > 4 as observed, ((person * 13 + month) % 97)::decimal(18, 2) as hours,
+           ${others.map((column) => `null as ${column}`).join(', ')},
+           person::integer as person_key
        from range(${persons}) as persons(person), range(${MONTHS.first}, ${MONTHS.last + 1}) as months(month)
        order by ${order === 'person' ? 'person_id, event_month' : 'hash(person_id, event_month)'}`,
     );
@@ -55,6 +60,12 @@ async function writePanel(threads: number, order: 'person' | 'scrambled', person
                                 select person_id, event_month, observed, hours
                                 from read_parquet(${quoteLiteral(join(dir, '*', '*.parquet'))}, hive_partitioning = true)))::integer as missing`,
     );
+    // the table's columns but the partition's and the one the warehouse keeps (person_key)
+    const columns = await db.query<{ column_name: string }>(
+      'test: columns',
+      `select column_name from (describe select * from read_parquet(${quoteLiteral(join(dir, '*', '*.parquet'))}, hive_partitioning = false))`,
+    );
+    expect(columns.map((column) => column.column_name)).toEqual(['person_id', 'observed', 'hours', ...others]);
     const hashes = files.map(({ partition }) =>
       createHash('sha256')
         .update(readFileSync(join(dir, partition, 'data_0.parquet')))
