@@ -41,6 +41,13 @@ describe('restrictedRowsSql', () => {
     expect(Object.keys(rows[0]!)).toEqual(['person_id', 'event_month', 'hours', ...others]);
   });
 
+  test('no column a table keeps to the warehouse is described: the codebook describes what the files hold', () => {
+    for (const table of RESTRICTED_TABLES) {
+      for (const column of table.warehouseOnly ?? []) expect(Object.keys(table.columns), table.file).not.toContain(column);
+    }
+    expect(panel.warehouseOnly).toEqual(['person_key']);
+  });
+
   test('a partition of an unpartitioned table, or a value that is not an integer, is refused', () => {
     expect(() => restrictedRowsSql(unpartitioned, { value: 1 })).toThrow(/not partitioned/);
     expect(() => restrictedRowsSql(panel, { value: 1.5 })).toThrow(/must be integers/);
