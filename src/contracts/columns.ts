@@ -28,6 +28,12 @@ export interface ColumnType {
   optional: boolean;
   /** Converts a valid raw string to its typed value (for the zod parser). */
   parse: (raw: string) => unknown;
+  /**
+   * How a text column's values repeat across rows, which decides how ingest stores it (acceptedColumnsSql in
+   * validation-sql.ts): 'few values' (an enumeration), or 'where rows are together' (an identifier on many rows, as a
+   * person's on its payroll periods, which repeats within a column segment only if the file holds them together).
+   */
+  repeats?: 'few values' | 'where rows are together';
 }
 
 const ID_PATTERN = /^[A-Za-z0-9_-]{1,64}$/;
@@ -88,6 +94,7 @@ export const pseudonym: ColumnType = {
   checks: [patternCheck('format', 'must be 1–64 chars of [A-Za-z0-9_-]', ID_PATTERN), bsnCheck],
   optional: false,
   parse: (raw) => raw,
+  repeats: 'where rows are together',
 };
 
 export const isoDate: ColumnType = {
@@ -163,6 +170,7 @@ export function oneOf(values: readonly [string, ...string[]]): ColumnType {
     ],
     optional: false,
     parse: (raw) => raw,
+    repeats: 'few values',
   };
 }
 

@@ -119,17 +119,32 @@ function firstOf(failures: readonly string[]): string {
 }
 
 /**
- * DuckDB column definitions of the accepted table. A key of one VARCHAR column holds each value once (the
- * duplicate rule; a later version replaces an earlier one), so it is stored FSST-compressed, without DuckDB's
- * analysis of a dictionary that could not help: writing 14.5 M payroll rows of the 1,000,000-person world took
- * 23.4-25.9 s of CPU so against 27.4-28.2 s, in as many blocks.
+ * DuckDB column definitions of the accepted table, each text column stored as its values repeat, so that DuckDB
+ * does not analyse every method for it as it writes (the analysis is most of a text column's cost):
+ * - a key of one text column holds each value once (the duplicate rule; a later version replaces an earlier one):
+ *   FSST, which DuckDB's analysis chose too; writing 14.5 M payroll rows of the 1,000,000-person world took
+ *   23.4-25.9 s of CPU so against 27.4-28.2 s, in as many blocks;
+ * - an enumeration (repeats 'few values'): a dictionary;
+ * - an identifier that repeats 'where rows are together': a dictionary where the extract's first file holds them
+ *   together (`together`, measured by ingest: togetherColumnsSql in src/ingest/load-sql.ts), FSST where it does
+ *   not, DuckDB's choice before it is measured. The first payroll file's 14 M rows at 1,000,000 persons, in person
+ *   order, copied alone: 15.5-23.4 s of CPU analysed, 11.9-13.7 s as dictionaries, in as many blocks (DuckDB chose
+ *   dictionaries); in random order DuckDB chose FSST, and dictionaries took 70% more blocks. Ingest of both
+ *   deliveries: 102.7-104.3 -> 95.9-97.9 s.
  */
-export function acceptedColumnsSql(extract: Extract): string {
+export function acceptedColumnsSql(extract: Extract, together?: ReadonlySet<string>): string {
   const uniqueText = extract.keyColumns.length === 1 && extract.columns[extract.keyColumns[0]!]!.duckdbType === 'VARCHAR';
+  const storage = (column: string): string => {
+    if (uniqueText && column === extract.keyColumns[0]) return 'fsst';
+    const { repeats } = extract.columns[column]!;
+    if (repeats === 'few values') return 'dictionary';
+    if (repeats === 'where rows are together' && together) return together.has(column) ? 'dictionary' : 'fsst';
+    return '';
+  };
   return extract.columnNames
     .map((column) => {
-      const storage = uniqueText && column === extract.keyColumns[0] ? ' using compression fsst' : '';
-      return `${quoteIdentifier(column)} ${extract.columns[column]!.duckdbType}${storage}`;
+      const method = storage(column);
+      return `${quoteIdentifier(column)} ${extract.columns[column]!.duckdbType}${method ? ` using compression ${method}` : ''}`;
     })
     .join(', ');
 }

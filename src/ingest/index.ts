@@ -24,7 +24,7 @@
  */
 import { basename, join } from 'node:path';
 import { DEFAULT_LIMITS, type StudyConfig } from '../config/study-config.js';
-import type { RuleContext } from '../contracts/define-extract.js';
+import type { Extract, RuleContext } from '../contracts/define-extract.js';
 import { type DeliveryFile, lastCompleteMonth } from '../contracts/delivery.js';
 import { EXTRACTS, extractByName } from '../contracts/extracts.js';
 import { type Database, quoteIdentifier } from '../db/database.js';
@@ -54,6 +54,7 @@ import {
   markDuplicatesSql,
   newerInForceSql,
   recordDataCoverageSql,
+  togetherColumnsSql,
 } from './load-sql.js';
 import { dropRawRecords, type LineNumbering, readRawFile } from './read-raw-file.js';
 import { checkUnchanged } from './regular-file.js';
@@ -470,6 +471,21 @@ async function stageFile(
   return { toLoad, classified, rowsRead, inLineOrder: lineNumbers !== 'counted', lastLine, stagingMs: performance.now() - started };
 }
 
+/**
+ * Creates the extract's table again, still empty, with its identifiers stored as the file in `classified` holds
+ * them (togetherColumnsSql; acceptedColumnsSql says why): an extract's first file is usually its largest.
+ */
+async function storeAsFileHolds(db: Database, extract: Extract, classified: string, fileName: string): Promise<void> {
+  const sql = togetherColumnsSql(extract, classified);
+  if (!sql) return;
+  const [measured] = await db.query<Record<string, boolean>>(`ingest: identifiers together in ${fileName}`, sql);
+  const together = new Set(Object.keys(measured!).filter((column) => measured![column]));
+  await db.run(
+    `ingest: store ${extract.name}`,
+    `drop table ${quoteIdentifier(extract.name)};\n${createAcceptedTableSql(extract, together)}`,
+  );
+}
+
 /** Writes a staged file's rejects and puts its accepted rows in force, inside the delivery's transaction. */
 async function applyStagedFile(db: Database, delivery: Delivery, staged: StagedFile, runId: string): Promise<void> {
   const { toLoad, classified, rowsRead } = staged;
@@ -489,6 +505,7 @@ async function applyStagedFile(db: Database, delivery: Delivery, staged: StagedF
             + (select count(*) from ${quoteIdentifier(duplicatesTable(classified))}))::double as rejected,
         exists (select 1 from ${quoteIdentifier(extract.name)}) as anyInForce`,
   )) as [{ rejected: number; anyInForce: boolean }];
+  if (!anyInForce) await storeAsFileHolds(db, extract, classified, file.name);
   await db.run(`ingest: compare ${file.name}`, compareIncomingSql(extract, anyInForce, classified), anyInForce ? version : {});
   let withdrawn = 0;
   if (file.mode === 'full') {

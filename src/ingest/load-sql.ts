@@ -42,14 +42,42 @@ function supersededTable(extract: Extract): string {
   return `${extract.name}_superseded`;
 }
 
-export function createAcceptedTableSql(extract: Extract): string {
-  return `create table if not exists ${quoteIdentifier(extract.name)} (${acceptedColumnsSql(extract)}, delivery_id varchar not null)`;
+/** A delivery's id on each of its rows: a few values, so a dictionary (acceptedColumnsSql says why storage is set). */
+const DELIVERY_COLUMN = 'varchar not null using compression dictionary';
+
+/** The extract's table of rows in force; `together`: its identifiers the first file holds together (acceptedColumnsSql). */
+export function createAcceptedTableSql(extract: Extract, together?: ReadonlySet<string>): string {
+  return `create table if not exists ${quoteIdentifier(extract.name)} (${acceptedColumnsSql(extract, together)}, delivery_id ${DELIVERY_COLUMN})`;
 }
 
 /** Every version that is no longer in force, with the delivery that superseded it. */
 export function createSupersededTableSql(extract: Extract): string {
   return `create table if not exists ${quoteIdentifier(supersededTable(extract))} (
-    ${acceptedColumnsSql(extract)}, delivery_id varchar not null, superseded_by varchar not null)`;
+    ${acceptedColumnsSql(extract)}, delivery_id ${DELIVERY_COLUMN}, superseded_by ${DELIVERY_COLUMN})`;
+}
+
+/** Accepted rows, from a file's first, that togetherColumnsSql looks at: a few column segments of identifiers. */
+export const TOGETHER_SAMPLE_ROWS = 16_384;
+
+/**
+ * Whether the file in `classified` holds each of the extract's identifiers that repeat 'where rows are together'
+ * together: among its first TOGETHER_SAMPLE_ROWS accepted rows, at most half as many distinct values as values,
+ * so a column segment's dictionary holds each value for several rows. One row, a boolean per column; null when
+ * the extract has no such column. Read when the extract's table is still empty, to store it so
+ * (createAcceptedTableSql).
+ */
+export function togetherColumnsSql(extract: Extract, classified: string): string | null {
+  const { keyColumns } = extract;
+  const columns = extract.columnNames.filter(
+    (column) => extract.columns[column]!.repeats === 'where rows are together' && !(keyColumns.length === 1 && keyColumns[0] === column),
+  );
+  if (!columns.length) return null;
+  const measures = columns.map((name) => {
+    const column = quoteIdentifier(name);
+    return `count(distinct ${column}) * 2 <= count(${column}) as ${column}`;
+  });
+  return `select ${measures.join(', ')}
+from (select ${columns.map(quoteIdentifier).join(', ')} from ${quoteIdentifier(classified)} where rule_id is null limit ${TOGETHER_SAMPLE_ROWS})`;
 }
 
 /**

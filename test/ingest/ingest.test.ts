@@ -3,6 +3,7 @@ import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, test, vi } from 'vitest';
 import { EXTRACTS } from '../../src/contracts/extracts.js';
+import { Database } from '../../src/db/database.js';
 import { sha256OfFile } from '../../src/ingest/delivery-manifest.js';
 import { createWarehouseTables, ingestDeliveries, WAREHOUSE_SCHEMA_VERSION } from '../../src/ingest/index.js';
 import { makeTempDir, type TestFile, withDatabase, writeDelivery } from '../support/delivery.js';
@@ -125,6 +126,43 @@ describe('ingestDeliveries', () => {
         { person_id: 'P004', birth_year: 1950, sex: 'F', region: 'AMR09', delivery_id: 'd3', superseded_by: 'd1' },
       ]);
     });
+  });
+
+  test("an extract's first file decides how its identifiers are stored: repeated together, a dictionary; scattered, FSST", async () => {
+    // a person's four periods together; every job once; two employers taking turns
+    const rows = Array.from({ length: 400 }, (_, i) =>
+      [`E${i}`, `P${Math.floor(i / 4)}`, `J${i}`, `R${i % 2}`, '2021-01-01', '2021-01-31', '120', '2000.00', 'REGULAR'].join(','),
+    );
+    const landing = makeTempDir();
+    writeDelivery(landing, 'd1', [
+      {
+        name: 'employment_periods.csv',
+        extract: 'employment_periods',
+        csv: ['period_id,person_id,job_id,employer_id,period_start,period_end,hours_paid,wage_eur,job_type', ...rows, ''].join('\n'),
+      },
+    ]);
+    // on disk: an in-memory database compresses nothing
+    const db = await Database.open(join(makeTempDir(), 'warehouse.duckdb'), { threads: 1 });
+    try {
+      const report = await ingestDeliveries(db, { landing, deliveries: 'all', runId: 'test-run' });
+      expect(report.files.map((file) => file.rows_accepted)).toEqual([400]);
+      await db.run('checkpoint', 'checkpoint');
+      const compression = await db.query<{ column_name: string; compression: string }>(
+        'storage',
+        `select column_name, string_agg(distinct compression, ', ') as compression from pragma_storage_info('employment_periods')
+         where segment_type = 'VARCHAR' group by column_name order by column_name`,
+      );
+      expect(compression).toEqual([
+        { column_name: 'delivery_id', compression: 'Dictionary' },
+        { column_name: 'employer_id', compression: 'Dictionary' },
+        { column_name: 'job_id', compression: 'FSST' },
+        { column_name: 'job_type', compression: 'Dictionary' },
+        { column_name: 'period_id', compression: 'FSST' },
+        { column_name: 'person_id', compression: 'Dictionary' },
+      ]);
+    } finally {
+      db.close();
+    }
   });
 
   test('a second run over the same delivery loads nothing new', async () => {

@@ -7,7 +7,7 @@
 import { createHash } from 'node:crypto';
 import { join } from 'node:path';
 import { describe, expect, test } from 'vitest';
-import { EXTRACTS } from '../../src/contracts/extracts.js';
+import { EXTRACTS, healthcareCosts } from '../../src/contracts/extracts.js';
 import { Database, quoteIdentifier } from '../../src/db/database.js';
 import { ingestDeliveries } from '../../src/ingest/index.js';
 import { applyIncomingSql, classifyRawRowsSql, createAcceptedTableSql, createSupersededTableSql } from '../../src/ingest/load-sql.js';
@@ -542,6 +542,31 @@ describe("an extract's accepted table", () => {
       // persons' key is person_id alone; in healthcare_costs it is one of three key columns, left to DuckDB
       expect(compression.filter((row) => row.table_name === 'persons')).toEqual([{ table_name: 'persons', compression: 'FSST' }]);
       expect(compression.filter((row) => row.table_name === 'healthcare_costs').map((row) => row.compression)).not.toContain('FSST');
+    } finally {
+      db.close();
+    }
+  });
+
+  test("stores an enumeration and the delivery's id as dictionaries, whatever DuckDB would choose for them", async () => {
+    const db = await Database.open(join(makeTempDir(), 'warehouse.duckdb'), { threads: 1 });
+    try {
+      await db.run('create', createAcceptedTableSql(healthcareCosts));
+      // every value once: DuckDB's own choice for them would not be a dictionary
+      await db.run(
+        'costs',
+        `insert into healthcare_costs (person_id, year, category, cost_eur, delivery_id)
+         select 'P1', 2020, 'C' || range, 1, 'd' || range from range(5000)`,
+      );
+      await db.run('checkpoint', 'checkpoint');
+      const compression = await db.query<{ column_name: string; compression: string }>(
+        'storage',
+        `select distinct column_name, compression from pragma_storage_info('healthcare_costs')
+         where column_name in ('category', 'delivery_id') and segment_type = 'VARCHAR' order by all`,
+      );
+      expect(compression).toEqual([
+        { column_name: 'category', compression: 'Dictionary' },
+        { column_name: 'delivery_id', compression: 'Dictionary' },
+      ]);
     } finally {
       db.close();
     }
