@@ -1,8 +1,9 @@
 -- The study cohort: candidates passing every population rule, with the
 -- baseline covariates and their coarsened bands for exact matching, and when
 -- each person stops being observed.
--- Prior work counts calendar months with >= $min_hours_any competitive hours
--- among the 12 (24) months before the index month.
+-- Prior work counts calendar months with >= min_hours_any competitive hours
+-- (person_month_work.employed_any) among the 12 (24) months before the index
+-- month.
 -- Censoring: the first follow-up month (0..$months_after) not observed, and
 -- why: the month of death, of emigration, of reaching state-pension age or
 -- (with $censor_control_at_treatment) of a control's start of the treated
@@ -25,9 +26,9 @@ prior_work as (
         eligible.person_id,
         count(*) filter (
             where work.calendar_month >= eligible.index_month - interval 12 month
-            and at_least_hours(work.competitive_hour_units, $min_hours_any)
+            and work.employed_any
         ) as months_worked_12m,
-        count(*) filter (where at_least_hours(work.competitive_hour_units, $min_hours_any)) as months_worked_24m,
+        count(*) filter (where work.employed_any) as months_worked_24m,
         coalesce(sum(work.wage_eur) filter (where work.calendar_month >= eligible.index_month - interval 12 month), 0)
             as wage_eur_12m,
         coalesce(sum(work.wage_eur), 0) as wage_eur_24m

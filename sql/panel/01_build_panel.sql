@@ -121,7 +121,8 @@ work as (
     select
         chunk.person_key::bigint * ($months_before + $months_after + 1)
             + (date_diff('month', chunk.index_month, work.calendar_month) + $months_before) as person_month,
-        work.competitive_hour_units,
+        work.employed_any,
+        work.employed_48h,
         work.competitive_hours,
         work.wage_eur
     from person_month_work as work
@@ -131,44 +132,27 @@ work as (
 ),
 joined as (
     -- the sums are DECIMAL(38, 4); each goes to DECIMAL(18, 4) (exact) before it is rounded to cents:
-    -- DuckDB rounds a DECIMAL(38) to DECIMAL(18, 2) about 40 times slower than a DECIMAL(18) (same value)
+    -- DuckDB rounds a DECIMAL(38) to DECIMAL(18, 2) about 40 times slower than a DECIMAL(18) (same value);
+    -- the hours thresholds were decided on the exact hours (person_month_work), not on the rounded ones
     select
         months.person_month,
-        months.person_key,
         months.person_id,
         months.event_month,
         months.calendar_month,
         months.observed,
-        coalesce(work.competitive_hour_units, 0) as hour_units,
+        case when months.observed then coalesce(work.employed_any, false) end as employed_any,
+        case when months.observed then coalesce(work.employed_48h, false) end as employed_48h,
         case when months.observed then coalesce(work.competitive_hours, 0) end::decimal(18, 4)::decimal(18, 2) as hours,
         case when months.observed then coalesce(work.wage_eur, 0) end::decimal(18, 4)::decimal(18, 2) as wage_eur,
         case when months.observed then coalesce(benefit_months.on_benefit, false) end as on_benefit,
         case when months.observed then coalesce(benefit_months.benefit_eur, 0) end::decimal(18, 4)::decimal(18, 2) as benefit_eur,
         case when months.observed then benefit_months.any_benefit_eur is not null end as on_any_benefit,
-        case when months.observed then coalesce(benefit_months.any_benefit_eur, 0) end::decimal(18, 4)::decimal(18, 2) as any_benefit_eur
+        case when months.observed then coalesce(benefit_months.any_benefit_eur, 0) end::decimal(18, 4)::decimal(18, 2) as any_benefit_eur,
+        months.person_key
     from flagged_months as months
     left join work using (person_month)
     left join benefit_months using (person_month)
-),
-outcomes as (
-    -- the hours thresholds on the exact hours (person_month_work), not on the rounded ones
-    select
-        person_month,
-        person_id,
-        event_month,
-        calendar_month,
-        observed,
-        case when observed then at_least_hours(hour_units, $min_hours_any) end as employed_any,
-        case when observed then at_least_hours(hour_units, $min_hours_48h) end as employed_48h,
-        hours,
-        wage_eur,
-        on_benefit,
-        benefit_eur,
-        on_any_benefit,
-        any_benefit_eur,
-        person_key
-    from joined
 )
-select * exclude (person_month) from outcomes
+select * exclude (person_month) from joined
 -- person_month orders as (person_id, event_month) does
 order by person_month

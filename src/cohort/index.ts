@@ -9,9 +9,18 @@
  * attrition step by step. The state-pension (AOW) age table comes from
  * sql/reference/. SQL: sql/cohort/
  */
-import { COVARIATE_LOOKBACK_MONTHS } from '../config/study-config.js';
+import { COVARIATE_LOOKBACK_MONTHS, type StudyConfig } from '../config/study-config.js';
 import { BENEFIT_TYPES, NON_COMPETITIVE_JOB_TYPES } from '../contracts/extracts.js';
 import type { Stage } from '../stage.js';
+
+/** The payroll spread's parameters (sql/cohort/01): the jobs that are not competitive, the outcomes' hours thresholds. */
+export function payrollSpreadParams(outcomes: StudyConfig['outcomes']) {
+  return {
+    non_competitive_job_types: [...NON_COMPETITIVE_JOB_TYPES],
+    min_hours_any: outcomes.min_hours_any,
+    min_hours_48h: outcomes.min_hours_48h,
+  };
+}
 
 export const cohortStage: Stage = {
   name: 'cohort',
@@ -22,7 +31,7 @@ export const cohortStage: Stage = {
   run: async ({ db, study }) => {
     const { population, arms, coarsening, follow_up: followUp, index_window: window } = study;
     await db.runFile('reference/01_create_state_pension_age.sql');
-    await db.runFile('cohort/01_spread_payroll_hours.sql', { non_competitive_job_types: [...NON_COMPETITIVE_JOB_TYPES] });
+    await db.runFile('cohort/01_spread_payroll_hours.sql', payrollSpreadParams(study.outcomes));
     await db.runFile('cohort/02_create_band_macro.sql');
     await db.runFile('cohort/03_merge_benefit_episodes.sql', {
       qualifying_benefits: population.qualifying_benefits,
@@ -46,7 +55,6 @@ export const cohortStage: Stage = {
     });
     await db.runFile('cohort/05_build_cohort.sql', {
       treated: arms.treated,
-      min_hours_any: study.outcomes.min_hours_any,
       months_after: followUp.months_after,
       censor_control_at_treatment: arms.censor_control_at_treatment,
       age_band_starts: coarsening.age_band_starts,

@@ -26,10 +26,7 @@ export const monitorStage: Stage = {
   ],
   writes: ['monitoring_quarter_provider', 'ever_employed', 'ps_distribution', 'follow_up'],
   run: async ({ db, study }) => {
-    await db.runFile('monitor/01_count_active_at_work.sql', {
-      treated: study.arms.treated,
-      min_hours_any: study.outcomes.min_hours_any,
-    });
+    await db.runFile('monitor/01_count_active_at_work.sql', { treated: study.arms.treated });
     await db.runFile('monitor/02_count_ever_employed.sql', { months_after: study.follow_up.months_after });
     await db.runFile('monitor/03_bin_propensity_scores.sql');
     await db.runFile('monitor/04_count_follow_up.sql', {

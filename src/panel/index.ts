@@ -41,8 +41,6 @@ export async function buildPanel(db: Database, study: StudyConfig, rowsPerChunk 
       chunk,
       months_before: monthsBefore,
       months_after: monthsAfter,
-      min_hours_any: study.outcomes.min_hours_any,
-      min_hours_48h: study.outcomes.min_hours_48h,
       qualifying_benefits: study.population.qualifying_benefits,
     });
     // Each chunk is compressed as it is made (Database.checkpointRunCatalog). Held uncompressed, the panel outgrew

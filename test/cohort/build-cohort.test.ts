@@ -14,6 +14,21 @@ import { demoStudy, loadWarehouse, type Row } from '../support/warehouse.js';
 
 const INDEX = '2013-01-15';
 
+/** A payroll period of person A from the 1st to the 28th of `month` (YYYY-MM). */
+function periodOfA(month: string, hours: number): Row {
+  return {
+    period_id: `W${month}`,
+    person_id: 'A',
+    job_id: 'J',
+    employer_id: 'E',
+    period_start: `${month}-01`,
+    period_end: `${month}-28`,
+    hours_paid: hours,
+    wage_eur: 10 * hours,
+    job_type: 'REGULAR',
+  };
+}
+
 async function censoring(persons: Row[], laterTrajectories: Row[] = [], censorControls = false) {
   return withDatabase(async (db) => {
     await loadWarehouse(db, {
@@ -93,6 +108,32 @@ describe('censoring', () => {
   });
 });
 
+describe('prior work', () => {
+  test('counts the months of at least min_hours_any competitive hours among the 12 and the 24 before the index month', async () => {
+    // index month 2013-01: the 24 months are 2011-01 to 2012-12, the 12 months 2012-01 to 2012-12
+    const periods: [string, number][] = [
+      ['2010-12', 60], // before the 24 months
+      ['2011-06', 20], // at least one hour, under 48: counts
+      ['2012-03', 60],
+      ['2012-05', 0.5], // under one hour
+    ];
+    const [row] = await withDatabase(async (db) => {
+      await loadWarehouse(db, {
+        persons: [{ person_id: 'A', birth_year: 1975, sex: 'M' }],
+        benefit_spells: [{ spell_id: 'S', person_id: 'A', benefit_type: 'WGA', start_date: '2010-01-01', monthly_amount_eur: 1000 }],
+        employment_periods: periods.map(([month, hours]) => periodOfA(month, hours)),
+        trajectories: [{ trajectory_id: 'T', person_id: 'A', programme: 'IPS', start_date: INDEX, provider_id: 'PR1', funder: 'UWV' }],
+      });
+      await cohortStage.run({ db, study: demoStudy(), runId: 'r', landing: '' });
+      return db.query<{ months_worked_12m: number; months_worked_24m: number }>(
+        'cohort',
+        'select months_worked_12m::integer as months_worked_12m, months_worked_24m::integer as months_worked_24m from cohort',
+      );
+    });
+    expect(row).toEqual({ months_worked_12m: 1, months_worked_24m: 2 });
+  });
+});
+
 describe('the stage in a run catalog', () => {
   test('leaves the tables it made compressed, as a checkpoint would', async () => {
     const db = await Database.open(join(makeTempDir('ipslink-cohort-'), 'warehouse.duckdb'), { threads: TEST_THREADS });
@@ -100,20 +141,9 @@ describe('the stage in a run catalog', () => {
       await loadWarehouse(db, {
         persons: [{ person_id: 'A', birth_year: 1975, sex: 'M' }],
         // a period in each of the 40 months from 2009-01
-        employment_periods: Array.from({ length: 40 }, (_, month) => {
-          const calendarMonth = `${2009 + Math.floor(month / 12)}-${String((month % 12) + 1).padStart(2, '0')}`;
-          return {
-            period_id: `W${month}`,
-            person_id: 'A',
-            job_id: 'J',
-            employer_id: 'E',
-            period_start: `${calendarMonth}-01`,
-            period_end: `${calendarMonth}-28`,
-            hours_paid: 60,
-            wage_eur: 600,
-            job_type: 'REGULAR',
-          };
-        }),
+        employment_periods: Array.from({ length: 40 }, (_, month) =>
+          periodOfA(`${2009 + Math.floor(month / 12)}-${String((month % 12) + 1).padStart(2, '0')}`, 60),
+        ),
         trajectories: [{ trajectory_id: 'T', person_id: 'A', programme: 'IPS', start_date: INDEX, provider_id: 'PR1', funder: 'UWV' }],
       });
       await db.attachRunCatalog();

@@ -1,14 +1,15 @@
 import { describe, expect, test } from 'vitest';
-import { NON_COMPETITIVE_JOB_TYPES } from '../../src/contracts/extracts.js';
+import { payrollSpreadParams } from '../../src/cohort/index.js';
 import { createWarehouseTables } from '../../src/ingest/index.js';
 import { withDatabase } from '../support/delivery.js';
+import { demoStudy } from '../support/warehouse.js';
 
 async function spread(periods: string) {
   return withDatabase(async (db) => {
     await createWarehouseTables(db);
     await db.run('trajectory', "insert into trajectories values ('T1', 'P1', 'IPS', '2015-01-01', null, 'PR1', 'UWV', 'SMI', null, 'd')");
     await db.run('periods', `insert into employment_periods values ${periods}`);
-    await db.runFile('cohort/01_spread_payroll_hours.sql', { non_competitive_job_types: [...NON_COMPETITIVE_JOB_TYPES] });
+    await db.runFile('cohort/01_spread_payroll_hours.sql', payrollSpreadParams(demoStudy().outcomes));
     return db.query<{ month: string; hours: number; wage: number }>(
       'read',
       "select strftime(calendar_month, '%Y-%m') as month, competitive_hours::double as hours, wage_eur::double as wage from person_month_work order by calendar_month",

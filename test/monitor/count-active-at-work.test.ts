@@ -4,9 +4,9 @@
  * the employment extract covers.
  */
 import { describe, expect, test } from 'vitest';
-import { NON_COMPETITIVE_JOB_TYPES } from '../../src/contracts/extracts.js';
+import { payrollSpreadParams } from '../../src/cohort/index.js';
 import { withDatabase } from '../support/delivery.js';
-import { loadWarehouse } from '../support/warehouse.js';
+import { demoStudy, loadWarehouse } from '../support/warehouse.js';
 
 describe('persons active and at work per quarter', () => {
   test('a death ends activity; a quarter past the employment coverage is not reported as out of work', async () => {
@@ -23,7 +23,8 @@ describe('persons active and at work per quarter', () => {
           employer_id: 'E',
           period_start: `2015-${month}-01`,
           period_end: `2015-${month}-30`,
-          hours_paid: 80,
+          // under 48 hours in September: at least one hour is at work
+          hours_paid: month === '09' ? 20 : 80,
           wage_eur: 800,
           job_type: 'REGULAR',
         })),
@@ -39,8 +40,8 @@ describe('persons active and at work per quarter', () => {
         // payroll data to September 2015 only
         coverage: { employment_periods: { from: '2010-01', to: '2015-09' }, benefit_spells: { from: '2010-01', to: '2021-05' } },
       });
-      await db.runFile('cohort/01_spread_payroll_hours.sql', { non_competitive_job_types: [...NON_COMPETITIVE_JOB_TYPES] });
-      await db.runFile('monitor/01_count_active_at_work.sql', { treated: 'IPS', min_hours_any: 1 });
+      await db.runFile('cohort/01_spread_payroll_hours.sql', payrollSpreadParams(demoStudy().outcomes));
+      await db.runFile('monitor/01_count_active_at_work.sql', { treated: 'IPS' });
       return db.query<{ quarter: string; persons_active: number; persons_at_work: number }>(
         'read',
         "select quarter, persons_active::int as persons_active, persons_at_work::int as persons_at_work from monitoring_quarter_provider where provider_id = 'all' order by quarter",

@@ -5,7 +5,7 @@
  */
 import { join } from 'node:path';
 import { describe, expect, test } from 'vitest';
-import { NON_COMPETITIVE_JOB_TYPES } from '../../src/contracts/extracts.js';
+import { payrollSpreadParams } from '../../src/cohort/index.js';
 import { Database } from '../../src/db/database.js';
 import { buildPanel, panelStage } from '../../src/panel/index.js';
 import { makeTempDir, withDatabase } from '../support/delivery.js';
@@ -33,7 +33,7 @@ async function panel(rows: WarehouseRows, censoringEventMonth: number | null, mo
       `create table cohort as select 'P' as person_id, date '2013-01-01' as index_month, $month::integer as censoring_event_month`,
       { month: censoringEventMonth },
     );
-    await db.runFile('cohort/01_spread_payroll_hours.sql', { non_competitive_job_types: [...NON_COMPETITIVE_JOB_TYPES] });
+    await db.runFile('cohort/01_spread_payroll_hours.sql', payrollSpreadParams(demoStudy().outcomes));
     await panelStage.run({ db, study: demoStudy(), runId: 'r', landing: '' });
     return db.query<PanelRow>(
       'panel',
@@ -168,7 +168,7 @@ describe('a person-month keyed by person and event month', () => {
          select * from (values ('A', date '2013-01-01', null::integer), ('B', date '2016-03-01', null::integer))
              as t(person_id, index_month, censoring_event_month)`,
       );
-      await db.runFile('cohort/01_spread_payroll_hours.sql', { non_competitive_job_types: [...NON_COMPETITIVE_JOB_TYPES] });
+      await db.runFile('cohort/01_spread_payroll_hours.sql', payrollSpreadParams(demoStudy().outcomes));
       await panelStage.run({ db, study: demoStudy(), runId: 'r', landing: '' });
       return db.query<{ person_id: string; event_month: number; observed: boolean; hours: number }>(
         'panel',
@@ -195,7 +195,7 @@ describe('the panel built in chunks of persons', () => {
            select person_id, date '2013-01-01' as index_month, null::integer as censoring_event_month
            from (values ('A'), ('P'), ('B'), ('Z'), ('Q')) as t(person_id)`,
         );
-        await db.runFile('cohort/01_spread_payroll_hours.sql', { non_competitive_job_types: [...NON_COMPETITIVE_JOB_TYPES] });
+        await db.runFile('cohort/01_spread_payroll_hours.sql', payrollSpreadParams(demoStudy().outcomes));
         await buildPanel(db, demoStudy(), rowsPerChunk);
         return db.query<Record<string, unknown>>(
           'panel',
@@ -222,7 +222,7 @@ describe('the panel built in chunks of persons', () => {
          select 'P' || lpad(range::varchar, 4, '0') as person_id, date '2013-01-01' as index_month, null::integer as censoring_event_month
          from range(4000)`,
       );
-      await db.runFile('cohort/01_spread_payroll_hours.sql', { non_competitive_job_types: [...NON_COMPETITIVE_JOB_TYPES] });
+      await db.runFile('cohort/01_spread_payroll_hours.sql', payrollSpreadParams(demoStudy().outcomes));
       // four chunks, each far below DuckDB's own checkpoint threshold
       await buildPanel(db, demoStudy(), 1 << 16);
       const [{ rows }] = (await db.query<{ rows: number }>('rows', 'select count(*)::integer as rows from panel_person_month')) as [
