@@ -1,8 +1,9 @@
 -- Programme monitoring as IPS programmes report it: of the persons in an
 -- active trajectory of the treated programme at the end of a quarter, how
 -- many are at work (>= min_hours_any competitive hours in the quarter's last
--- month: person_month_work.employed_any). All accepted trajectories count, not only the study cohort; a
--- person who died or emigrated by the end of the quarter is not active.
+-- month: person_month_work.employed_any). All accepted trajectories count,
+-- not only the study cohort; a person who died or emigrated by the end of
+-- the quarter is not active.
 -- Only quarters whose last month the employment extract covers are counted:
 -- a month outside coverage is never read as not at work.
 -- provider_id 'all' is the programme as a whole (each person once).

@@ -57,7 +57,7 @@ export function createSupersededTableSql(extract: Extract): string {
 }
 
 /** Accepted rows, from a file's first, that togetherColumnsSql looks at: a few column segments of identifiers. */
-export const TOGETHER_SAMPLE_ROWS = 16_384;
+const TOGETHER_SAMPLE_ROWS = 16_384;
 
 /**
  * Whether the file in `classified` holds each of the extract's identifiers that repeat 'where rows are together'
