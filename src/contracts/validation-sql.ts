@@ -133,12 +133,12 @@ function firstOf(failures: readonly string[]): string {
  *   deliveries: 102.7-104.3 -> 95.9-97.9 s.
  */
 export function acceptedColumnsSql(extract: Extract, together?: ReadonlySet<string>): string {
-  const uniqueText = extract.keyColumns.length === 1 && extract.columns[extract.keyColumns[0]!]!.duckdbType === 'VARCHAR';
+  const key = uniqueTextKey(extract);
+  const measured = new Set(measuredIdentifiers(extract));
   const storage = (column: string): string => {
-    if (uniqueText && column === extract.keyColumns[0]) return 'fsst';
-    const { repeats } = extract.columns[column]!;
-    if (repeats === 'few values') return 'dictionary';
-    if (repeats === 'where rows are together' && together) return together.has(column) ? 'dictionary' : 'fsst';
+    if (column === key) return 'fsst';
+    if (extract.columns[column]!.repeats === 'few values') return 'dictionary';
+    if (measured.has(column) && together) return together.has(column) ? 'dictionary' : 'fsst';
     return '';
   };
   return extract.columnNames
@@ -147,4 +147,16 @@ export function acceptedColumnsSql(extract: Extract, together?: ReadonlySet<stri
       return `${quoteIdentifier(column)} ${extract.columns[column]!.duckdbType}${method ? ` using compression ${method}` : ''}`;
     })
     .join(', ');
+}
+
+/** The extract's key when it is one text column, which holds each value once in the accepted table. */
+function uniqueTextKey(extract: Extract): string | undefined {
+  const [key, ...more] = extract.keyColumns;
+  return more.length === 0 && extract.columns[key!]!.duckdbType === 'VARCHAR' ? key : undefined;
+}
+
+/** The identifiers stored as the extract's first file holds them: repeating 'where rows are together', not the key. */
+export function measuredIdentifiers(extract: Extract): string[] {
+  const key = uniqueTextKey(extract);
+  return extract.columnNames.filter((column) => column !== key && extract.columns[column]!.repeats === 'where rows are together');
 }

@@ -31,6 +31,7 @@ import {
   duplicateKeyRuleId,
   keyColumnsSql,
   keyValueSql,
+  measuredIdentifiers,
   ruleCatalogue,
 } from '../contracts/validation-sql.js';
 import { quoteIdentifier, quoteLiteral } from '../db/database.js';
@@ -60,17 +61,13 @@ export function createSupersededTableSql(extract: Extract): string {
 const TOGETHER_SAMPLE_ROWS = 16_384;
 
 /**
- * Whether the file in `classified` holds each of the extract's identifiers that repeat 'where rows are together'
- * together: among its first TOGETHER_SAMPLE_ROWS accepted rows, at most half as many distinct values as values,
- * so a column segment's dictionary holds each value for several rows. One row, a boolean per column; null when
- * the extract has no such column. Read when the extract's table is still empty, to store it so
- * (createAcceptedTableSql).
+ * Whether the file in `classified` holds each of the extract's measuredIdentifiers together: among its first
+ * TOGETHER_SAMPLE_ROWS accepted rows, at most half as many distinct values as values, so a column segment's
+ * dictionary holds each value for several rows. One row, a boolean per column; null when the extract has no such
+ * column. Read when the extract's table is still empty, to store it so (createAcceptedTableSql).
  */
 export function togetherColumnsSql(extract: Extract, classified: string): string | null {
-  const { keyColumns } = extract;
-  const columns = extract.columnNames.filter(
-    (column) => extract.columns[column]!.repeats === 'where rows are together' && !(keyColumns.length === 1 && keyColumns[0] === column),
-  );
+  const columns = measuredIdentifiers(extract);
   if (!columns.length) return null;
   const measures = columns.map((name) => {
     const column = quoteIdentifier(name);
