@@ -63,8 +63,10 @@ select
     cells.cell_units,
     cells.cell_offset,
     cells.cell_offset + units.position as unit_key,
-    -- the matched set as a dense integer: the replicates group on it
+    -- the matched set as a dense integer (from 1), and with the arm as one: 2 x set + treated, the one key the
+    -- replicates group on
     dense_rank() over (order by persons.matched_set)::integer as matched_set,
+    (2 * dense_rank() over (order by persons.matched_set) + persons.treated)::integer as set_arm,
     persons.* exclude (person_id, unit, cell, matched_set)
 from persons
 join units using (cell, unit)
