@@ -5,9 +5,9 @@
 -- every drawn row cost twice as much). Set and arm are one integer, set_arm
 -- (2 x set + treated, 02_index_bootstrap_units.sql): one key to group on and
 -- one column fewer to read per drawn person (the 999 replicates of the
--- 1,000,000-person world's 593,298 persons, apart: wall 0.87 and 0.90 of the
--- two keys' time, medians of five pairs; the same sums). With fixed weights
--- every person is in one set, so a replicate has two groups.
+-- 1,000,000-person world's 593,298 persons, apart: 0.87-0.96 of the two
+-- keys' wall time, three calls of five pairs; the same sums). With fixed
+-- weights every person is in one set, so a replicate has two groups.
 -- Made once the statement's view of drawn persons exists (DuckDB binds a view
 -- when it is made); it reads whichever that view is then.
 -- Grain: one row per replicate x matched set.
