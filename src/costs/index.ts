@@ -228,7 +228,7 @@ export async function bootstrapArmMeans(
   const source = wholeSets ? 'cost_bootstrap_sets' : 'cost_bootstrap_persons';
   const [{ rows, groups, units }] = (await db.query<{ rows: number; groups: number; units: number }>(
     'costs: units to draw',
-    `select count(*)::double as rows, ${wholeSets ? '1' : 'count(distinct (matched_set, treated))'}::double as groups,
+    `select count(*)::double as rows, ${wholeSets ? '1' : 'count(distinct set_arm)'}::double as groups,
         coalesce(max(unit_key) + 1, 0)::double as units
      from ${source}`,
   )) as [{ rows: number; groups: number; units: number }];
