@@ -38,7 +38,9 @@
 -- thousand sets, not every replicate's sets at once (a draw's table rows
 -- crossed with a list of replicates are summed chunk by chunk, each chunk
 -- another replicate's: at 1,000,000 persons a statement of 56 replicates
--- 2.5 -> 1.8 s, the same sums). The draws of a replicate do not depend on
+-- 2.5 -> 1.8 s, the same sums); with few units a replicate, a branch per
+-- range of replicates instead (bootstrap_replicate_range_draws, where
+-- src/costs/index.ts says why). The draws of a replicate do not depend on
 -- the others.
 -- Grain: one row per replicate (0 = the sample).
 -- Reads: cost_replicate_set_sums. Writes: cost_replicate_means (insert).

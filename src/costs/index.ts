@@ -213,6 +213,8 @@ export async function bootstrapArmMeans(
     groupsPerStatement?: number;
     /** Units past which each cell's are looked up in a table of its own (bootstrapUnitTables). */
     indexedJoinKeys?: number;
+    /** Draws a union branch of the view takes at most, its replicates crossed (DRAWS_PER_BRANCH). */
+    drawsPerBranch?: number;
   },
 ): Promise<void> {
   await db.run('costs: replicate means', 'drop table if exists cost_replicate_means');
@@ -240,9 +242,10 @@ export async function bootstrapArmMeans(
       Math.floor((options.groupsPerStatement ?? BOOTSTRAP_GROUPS_PER_STATEMENT) / Math.max(groups, 1)),
     ),
   );
+  const perBranch = Math.max(1, Math.floor((options.drawsPerBranch ?? DRAWS_PER_BRANCH) / Math.max(units, 1)));
   for (let first = 0; first <= options.replicates; first += perStatement) {
     const last = Math.min(first + perStatement - 1, options.replicates);
-    await db.run('costs: replicates drawn', replicateDrawnView(options.seed, first, last, unitTables));
+    await db.run('costs: replicates drawn', replicateDrawnView(options.seed, first, last, unitTables, perBranch));
     // DuckDB binds a view when it is made: the set sums' view, once the drawn units' view exists
     if (first === 0) await db.runFile(wholeSets ? 'costs/03_list_drawn_sets.sql' : 'costs/03_group_drawn_persons.sql');
     await db.runFile('costs/03_bootstrap_arm_means.sql', { design: options.design });
@@ -292,21 +295,38 @@ async function bootstrapUnitTables(db: Database, source: string, split: boolean)
 }
 
 /**
- * The view cost_replicate_drawn: the drawn persons of replicates `first` to `last`, per table of units
- * (bootstrapUnitTables) the draws of its cell (one union branch per replicate: sql/costs/03 says why) joined to it. A
- * view cannot take parameters, so the seed and replicate numbers are written into it (integers, checked here), and
- * the cells as literals.
+ * The draws a union branch of cost_replicate_drawn takes at most: with fewer units than this a replicate, a branch
+ * draws a range of replicates (floor(DRAWS_PER_BRANCH / units) of them), not one. A branch is a pipeline to plan and
+ * run, which costs about as much as a few thousand draws: at 10,000 persons (3,920 units; 1,000 replicates in four
+ * statements) the bootstrap's statements took 2.0-2.7 s with a branch per replicate, 0.72-0.73 s with 16-66
+ * replicates a branch; at 60,000 (33,040 units, seven a branch) 3.5 against 3.8-4.4 s. Fewer, larger branches leave
+ * the two threads too few pipelines to share: 1.2 s at 10,000 with one branch a statement. The same replicates.
+ * Past 2^17 units (1,000,000 persons: 593,298), one replicate a branch, as before.
  */
-export function replicateDrawnView(seed: number, first: number, last: number, unitTables: readonly UnitTable[]): string {
-  if (![seed, first, last].every(Number.isSafeInteger) || first > last) {
-    throw new Error(`replicateDrawnView: seed and replicates must be integers, first <= last (${seed}, ${first}, ${last})`);
+const DRAWS_PER_BRANCH = 1 << 18;
+
+/**
+ * The view cost_replicate_drawn: the drawn persons of replicates `first` to `last`, per table of units
+ * (bootstrapUnitTables) the draws of its cell joined to it, in union branches of `perBranch` consecutive replicates
+ * (one branch per replicate: sql/costs/03 says why; several: DRAWS_PER_BRANCH). A view cannot take parameters, so the
+ * seed and replicate numbers are written into it (integers, checked here), and the cells as literals.
+ */
+export function replicateDrawnView(seed: number, first: number, last: number, unitTables: readonly UnitTable[], perBranch = 1): string {
+  if (![seed, first, last, perBranch].every(Number.isSafeInteger) || first > last || perBranch < 1) {
+    throw new Error(
+      `replicateDrawnView: seed and replicates must be integers, first <= last, perBranch >= 1 (${seed}, ${first}, ${last}, ${perBranch})`,
+    );
   }
   if (unitTables.length === 0) throw new Error('replicateDrawnView: no table of units to draw from');
   const drawn = unitTables.map(({ cell, table }) => {
-    const branches = Array.from(
-      { length: last - first + 1 },
-      (_, i) => `select * from bootstrap_replicate_draws(${seed}, ${first + i}, ${cell === null ? 'null' : quoteLiteral(cell)})`,
-    );
+    const drawCell = cell === null ? 'null' : quoteLiteral(cell);
+    const branches = Array.from({ length: Math.ceil((last - first + 1) / perBranch) }, (_, i) => {
+      const from = first + i * perBranch;
+      const to = Math.min(from + perBranch - 1, last);
+      return from === to
+        ? `select * from bootstrap_replicate_draws(${seed}, ${from}, ${drawCell})`
+        : `select * from bootstrap_replicate_range_draws(${seed}, ${from}, ${to}, ${drawCell})`;
+    });
     return `select draws.replicate, persons.*\nfrom (\n${branches.join('\nunion all\n')}\n) as draws\njoin ${table} as persons using (unit_key)`;
   });
   return `create or replace temp view cost_replicate_drawn as\n${drawn.join('\nunion all\n')}`;

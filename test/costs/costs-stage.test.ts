@@ -103,7 +103,7 @@ async function runCosts(config: StudyConfig, healthcare: string[] = []) {
 
 /** 20,000 persons in 300 strata, with euros that need every decimal. */
 const TWENTY_THOUSAND_COST_PERSONS = `create table cost_persons as
-select 'p' || i as person_id, (i % 4 = 0)::integer as treated, 's' || (i % 300) as matched_set, 1.0 as weight,
+select 'p' || i as person_id, (i % 4 = 0)::integer as treated, 's' || (i % 301) as matched_set, 1.0 as weight,
     (hash(i, 1) % 1000000 / 97.0)::decimal(38, 10) as intervention_eur, (hash(i, 2) % 10000000 / 13.0)::decimal(38, 10) as benefit_eur,
     (hash(i, 3) % 100000 / 7.0)::decimal(38, 10) as healthcare_eur, (hash(i, 4) % 5 > 0)::integer as in_effect,
     (hash(i, 5) % 3 = 0)::integer as effect, 1.0::decimal(38, 10) as effect_weight
@@ -220,7 +220,13 @@ describe('costs stage', () => {
   });
 
   test('the replicates are the same bits whatever the thread count and however many a statement draws', async () => {
-    const means = (threads: number, rowsPerStatement?: number, groupsPerStatement?: number, indexedJoinKeys?: number) =>
+    const means = (
+      threads: number,
+      rowsPerStatement?: number,
+      groupsPerStatement?: number,
+      indexedJoinKeys?: number,
+      drawsPerBranch?: number,
+    ) =>
       withDatabase(async (db) => {
         await db.run('persons', TWENTY_THOUSAND_COST_PERSONS);
         await db.run('threads', `set threads = ${threads}`);
@@ -233,6 +239,7 @@ describe('costs stage', () => {
           rowsPerStatement,
           groupsPerStatement,
           indexedJoinKeys,
+          drawsPerBranch,
         });
         const cellTables = run.mock.calls.filter(([label]) => label === "costs: a cell's units").length;
         const statements = runFile.mock.calls.filter(([file]) => file === 'costs/03_bootstrap_arm_means.sql').length;
@@ -243,18 +250,24 @@ describe('costs stage', () => {
               + (select count(*) from duckdb_views() where view_name = 'cost_replicate_drawn'))::integer as left`,
         )) as [{ left: number }];
         expect(left).toBe(0);
-        return { statements, cellTables, rows: await db.query('means', 'select * from cost_replicate_means order by replicate') };
+        const rows = await db.query<Record<string, number | null>>('means', 'select * from cost_replicate_means order by replicate');
+        return { statements, cellTables, rows };
       });
     const inOne = await means(1);
     expect(inOne.rows).toHaveLength(200);
+    // every set holds both arms, so every replicate has means to compare
+    expect(inOne.rows.filter((row) => Object.values(row).some((value) => value === null))).toEqual([]);
     expect(inOne).toMatchObject({ statements: 1, cellTables: 0 });
     expect((await means(4)).rows).toEqual(inOne.rows);
     // 20,000 persons: 3 replicates a statement
     expect(await means(2, 60_000)).toEqual({ statements: 67, cellTables: 0, rows: inOne.rows });
-    // 300 groups of set and arm (each set holds one arm here): 7 replicates a statement
-    expect(await means(2, undefined, 2_100)).toEqual({ statements: 29, cellTables: 0, rows: inOne.rows });
+    // 602 groups of set and arm: 7 replicates a statement
+    expect(await means(2, undefined, 4_214)).toEqual({ statements: 29, cellTables: 0, rows: inOne.rows });
     // past 10,000 units each arm's persons in a table of their own
     expect(await means(2, undefined, undefined, 10_000)).toEqual({ statements: 1, cellTables: 2, rows: inOne.rows });
+    // 20,000 units: 13 replicates a union branch by default (DRAWS_PER_BRANCH); one each, or all 200 in one, the same
+    expect(await means(2, undefined, undefined, undefined, 1)).toEqual({ statements: 1, cellTables: 0, rows: inOne.rows });
+    expect(await means(2, undefined, undefined, undefined, 4_000_000)).toEqual({ statements: 1, cellTables: 0, rows: inOne.rows });
   });
 
   test("the draws are compressed before they are drawn, so that hash() takes each vector's cells once", async () => {
@@ -304,10 +317,18 @@ describe('costs stage', () => {
           );
           draws.push(row!.units);
         }
-        return { statements, means, persons, draws };
+        // the statement drew its 10 replicates as one range (40 units: DRAWS_PER_BRANCH in src/costs/index.ts)
+        const ranged = await db.query<{ units: number[] }>(
+          'range draws',
+          `select list(unit_key::integer order by unit_key) as units from bootstrap_replicate_range_draws(3, 0, 9, null)
+           group by replicate order by replicate`,
+        );
+        return { statements, means, persons, draws, ranged: ranged.map((row) => row.units) };
       });
-    const { statements, means, persons, draws } = await bootstrap(1);
+    const { statements, means, persons, draws, ranged } = await bootstrap(1);
     expect(statements).toBe(1);
+    // a range of replicates draws each replicate's own units
+    expect(ranged).toEqual(draws.map((units) => [...units].sort((a, b) => a - b)));
     // a replicate's means from its drawn sets: treated persons weigh 1, a set's controls share its treated count
     draws.forEach((units, replicate) => {
       const sums = {
@@ -348,7 +369,7 @@ describe('costs stage', () => {
     // the replicates draw some sets more than once
     expect(draws.slice(1).some((units) => new Set(units).size < units.length)).toBe(true);
     // 40 sets a replicate: 200 rows a statement hold 5 replicates
-    expect(await bootstrap(3, 200)).toEqual({ statements: 2, means, persons: expect.anything(), draws });
+    expect(await bootstrap(3, 200)).toEqual({ statements: 2, means, persons: expect.anything(), draws, ranged });
   });
 
   test('a drawn person counts once as a small integer without matching weights, and by its weights with them', async () => {
@@ -403,7 +424,7 @@ describe('costs stage', () => {
     expect(weighted!.in_work).toEqual(order.map((i) => (i % 2 ? 0.5 + i / 4 : 0)));
   });
 
-  test("each replicate of a statement is a union branch of its own, with the seed and replicate numbers written in, joined to its units' table (a cell's, when split)", () => {
+  test("each replicate of a statement, or each range of replicates, is a union branch of its own, with the seed and replicate numbers written in, joined to its units' table (a cell's, when split)", () => {
     expect(replicateDrawnView(7, 3, 4, [{ cell: null, table: 'cost_bootstrap_persons' }])).toBe(
       'create or replace temp view cost_replicate_drawn as\n' +
         'select draws.replicate, persons.*\nfrom (\n' +
@@ -426,9 +447,20 @@ describe('costs stage', () => {
         "select * from bootstrap_replicate_draws(7, 4, 'o''1')\n" +
         ') as draws\njoin cost_bootstrap_cell_1 as persons using (unit_key)',
     );
+    // several replicates a branch: consecutive ranges, a range of one drawn as one replicate
+    expect(replicateDrawnView(7, 3, 9, [{ cell: '0', table: 'cost_bootstrap_cell_0' }], 3)).toBe(
+      'create or replace temp view cost_replicate_drawn as\n' +
+        'select draws.replicate, persons.*\nfrom (\n' +
+        "select * from bootstrap_replicate_range_draws(7, 3, 5, '0')\nunion all\n" +
+        "select * from bootstrap_replicate_range_draws(7, 6, 8, '0')\nunion all\n" +
+        "select * from bootstrap_replicate_draws(7, 9, '0')\n" +
+        ') as draws\njoin cost_bootstrap_cell_0 as persons using (unit_key)',
+    );
     // nothing but integers is written into SQL, and the cells as quoted literals
     expect(() => replicateDrawnView(0.5, 0, 1, cells)).toThrow('seed and replicates must be integers');
     expect(() => replicateDrawnView(7, 2, 1, cells)).toThrow('first <= last');
+    expect(() => replicateDrawnView(7, 1, 2, cells, 0)).toThrow('perBranch >= 1');
+    expect(() => replicateDrawnView(7, 1, 2, cells, 1.5)).toThrow('must be integers');
     expect(() => replicateDrawnView(7, 1, 2, [])).toThrow('no table of units to draw from');
   });
 });
