@@ -101,7 +101,7 @@ async function runCosts(config: StudyConfig, healthcare: string[] = []) {
   });
 }
 
-/** 20,000 persons in 300 strata, with euros that need every decimal. */
+/** 20,000 persons in 301 strata, each with both arms, with euros that need every decimal. */
 const TWENTY_THOUSAND_COST_PERSONS = `create table cost_persons as
 select 'p' || i as person_id, (i % 4 = 0)::integer as treated, 's' || (i % 301) as matched_set, 1.0 as weight,
     (hash(i, 1) % 1000000 / 97.0)::decimal(38, 10) as intervention_eur, (hash(i, 2) % 10000000 / 13.0)::decimal(38, 10) as benefit_eur,
