@@ -121,7 +121,8 @@ function* matchSubgroup(cohort: CohortUnits, subgroup: Subgroup, matching: Study
   }
 }
 
-async function createSubgroupMatchTables(db: Database): Promise<void> {
+/** subgroup_matches and subgroup_match_pairs, empty: the stage appends every level's rows to them. */
+export async function createSubgroupMatchTables(db: Database): Promise<void> {
   await db.run(
     'subgroups: matches table',
     'create or replace table subgroup_matches (subgroup varchar, level varchar, person_id varchar, treated integer, subclass integer, weight double)',

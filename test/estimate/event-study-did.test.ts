@@ -14,6 +14,7 @@ import { type EventStudyDidOptions, estimateEventStudyDid, type PanelMonths } fr
 import { estimateDifferences, estimateStage, weightObservedMonths } from '../../src/estimate/index.js';
 import { runStage } from '../../src/stage.js';
 import { withDatabase } from '../support/delivery.js';
+import { createEmptyPairAndSubgroupMatches } from '../support/empty-match-tables.js';
 import { keyPanelPersons } from '../support/panel-keys.js';
 import { demoStudy } from '../support/warehouse.js';
 
@@ -106,15 +107,9 @@ async function loadReferencePanel(
   return weightObservedMonths(db);
 }
 
+/** The pair and subgroup tables the stages before write, empty; no subgroup level. */
 async function createEmptySubgroupMatches(db: Database) {
-  await db.run(
-    'subgroup matches',
-    'create table subgroup_matches (subgroup varchar, level varchar, person_id varchar, treated integer, subclass integer, weight double)',
-  );
-  await db.run(
-    'match pairs',
-    'create table match_pairs (subclass integer, person_id varchar, treated integer, pair_weight double); create table subgroup_match_pairs (subgroup varchar, level varchar, subclass integer, person_id varchar, treated integer, pair_weight double)',
-  );
+  await createEmptyPairAndSubgroupMatches(db);
   await db.run('subgroups', 'create table subgroups (subgroup varchar, level varchar, status varchar)');
 }
 

@@ -4,6 +4,7 @@
  */
 import type { Database } from '../../src/db/database.js';
 import { matchUnits } from '../../src/match/match-units.js';
+import { createEmptyPairAndSubgroupMatches } from './empty-match-tables.js';
 
 export const SMALL_COHORT = [
   ['t1', 1, 'A'],
@@ -39,12 +40,5 @@ export async function matchSmallCohort(db: Database): Promise<void> {
     { type: 'DOUBLE', values: weights },
     { type: 'DOUBLE', values: SMALL_COHORT.map(() => null) },
   ]);
-  await db.run(
-    'subgroup matches',
-    'create table subgroup_matches (subgroup varchar, level varchar, person_id varchar, treated integer, subclass integer, weight double)',
-  );
-  await db.run(
-    'match pairs',
-    'create table match_pairs (subclass integer, person_id varchar, treated integer, pair_weight double); create table subgroup_match_pairs (subgroup varchar, level varchar, subclass integer, person_id varchar, treated integer, pair_weight double)',
-  );
+  await createEmptyPairAndSubgroupMatches(db);
 }
